@@ -1,0 +1,56 @@
+#include "pipeline/data/data_source.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "pipeline/data/cifar10_reader.h"
+#include "pipeline/data/idx_reader.h"
+#include "sim/error.h"
+
+namespace poisonsim {
+
+DataKind parse_data_kind(const std::string& text, const std::string& where) {
+  if (text == "fashion-mnist") return DataKind::fashion_mnist;
+  if (text == "mnist") return DataKind::mnist;
+  if (text == "cifar10") return DataKind::cifar10;
+  if (text == "synthetic") return DataKind::synthetic;
+  throw UserError(where, fmt::format("unknown data set kind '{}', expected one of fashion-mnist, "
+                                     "mnist, cifar10, synthetic",
+                                     text));
+}
+
+std::string to_string(DataKind kind) {
+  switch (kind) {
+    case DataKind::fashion_mnist:
+      return "fashion-mnist";
+    case DataKind::mnist:
+      return "mnist";
+    case DataKind::cifar10:
+      return "cifar10";
+    case DataKind::synthetic:
+      return "synthetic";
+  }
+  return "?";
+}
+
+std::string default_data_path(DataKind kind) {
+  return kind == DataKind::fashion_mnist ? "/usr/share/datasets/fashion-mnist" : "";
+}
+
+TrainTestData load_data(const DataSpec& spec) {
+  if (spec.kind == DataKind::synthetic) return make_synthetic(spec.synthetic);
+  const std::string path = spec.path.empty() ? default_data_path(spec.kind) : spec.path;
+  if (path.empty())
+    throw UserError("data.path", fmt::format("the {} data set has no default location: give the "
+                                             "directory holding its files",
+                                             to_string(spec.kind)));
+  if (spec.kind == DataKind::fashion_mnist && spec.path.empty() && !std::filesystem::exists(path))
+    throw UserError(path,
+                    "Fashion-MNIST is not installed here: install Debian's "
+                    "dataset-fashion-mnist package (tools/setup.sh does) or set data.path");
+  if (spec.kind == DataKind::cifar10) return read_cifar10_directory(path);
+  return read_idx_directory(path);
+}
+
+}  // namespace poisonsim

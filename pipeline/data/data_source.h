@@ -1,0 +1,29 @@
+#pragma once
+// Which data set a run uses and where its files are.
+#include <cstdint>
+#include <string>
+
+#include "pipeline/data/dataset.h"
+#include "pipeline/data/synthetic.h"
+
+namespace poisonsim {
+
+enum class DataKind { fashion_mnist, mnist, cifar10, synthetic };
+
+struct DataSpec {
+  DataKind kind = DataKind::fashion_mnist;
+  std::string path;         // empty: the kind's default location (see default_data_path)
+  SyntheticSpec synthetic;  // used when kind == synthetic
+};
+
+// "fashion-mnist", "mnist", "cifar10", "synthetic"; throws UserError naming `where` otherwise.
+DataKind parse_data_kind(const std::string& text, const std::string& where);
+std::string to_string(DataKind kind);
+// Fashion-MNIST: /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist). The others
+// have no default; the user names their directory.
+std::string default_data_path(DataKind kind);
+
+// Loads the training and test parts. Errors name the file or directory and what was expected.
+TrainTestData load_data(const DataSpec& spec);
+
+}  // namespace poisonsim

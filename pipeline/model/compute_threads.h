@@ -1,0 +1,16 @@
+#pragma once
+// Thread settings of the numeric libraries. LibTorch (OpenMP) and OpenBLAS (its own pthreads)
+// each start one thread per core; together they oversubscribe the cores and run ~7x slower than
+// either alone (see docs/performance.md). We keep OpenBLAS single-threaded and let LibTorch own
+// the parallelism.
+#include <string>
+
+namespace poisonsim {
+
+// Sets LibTorch's intra-op threads to `threads` (0: one per core) and OpenBLAS's to 1.
+void configure_compute_threads(int threads);
+
+// "OpenBLAS 0.3.21 ... (1 thread)" or a warning that the slow reference BLAS is in use.
+std::string describe_blas();
+
+}  // namespace poisonsim

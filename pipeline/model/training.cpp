@@ -1,0 +1,111 @@
+#include "pipeline/model/training.h"
+
+#include <chrono>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "pipeline/model/torch_model.h"
+#include "sim/error.h"
+#include "sim/progress.h"
+#include "sim/random_stream.h"
+
+namespace poisonsim {
+namespace {
+
+constexpr int64_t kEvalBatch = 1024;
+
+}  // namespace
+
+void TrainOptions::validate(const std::string& where) const {
+  if (epochs < 1 || epochs > 100000)
+    throw UserError(where + ".epochs", fmt::format("{}: expected 1 to 100000", epochs));
+  if (!(learning_rate > 0) || learning_rate > 100)
+    throw UserError(where + ".lr", fmt::format("{}: expected a value in (0, 100]", learning_rate));
+  if (batch_size < 1 || batch_size > 1 << 20)
+    throw UserError(where + ".batch_size", fmt::format("{}: expected 1 to 1048576", batch_size));
+  if (momentum < 0 || momentum >= 1)
+    throw UserError(where + ".momentum", fmt::format("{}: expected a value in [0, 1)", momentum));
+  if (weight_decay < 0)
+    throw UserError(where + ".weight_decay", fmt::format("{}: expected >= 0", weight_decay));
+}
+
+TrainReport train_model(TargetModel& model, const Dataset& data, const TrainOptions& options,
+                        Progress* progress) {
+  const auto start = std::chrono::steady_clock::now();
+  TrainReport report;
+  if (data.empty()) return report;
+  auto& impl = model.impl();
+  impl.set_training(true);
+  torch::optim::SGD optimizer(impl.parameters(), torch::optim::SGDOptions(options.learning_rate)
+                                                     .momentum(options.momentum)
+                                                     .weight_decay(options.weight_decay));
+  const auto images = images_tensor(data);
+  const auto labels = labels_tensor(data);
+  std::vector<int64_t> order(data.size());
+  std::iota(order.begin(), order.end(), int64_t{0});
+  RandomStream rng(options.seed, "train/shuffle");
+  const auto n = static_cast<int64_t>(data.size());
+  for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
+    rng.shuffle(order.begin(), order.end());
+    const auto order_tensor = torch::from_blob(order.data(), {n}, torch::kInt64);
+    double loss_sum = 0;
+    for (int64_t first = 0; first < n; first += options.batch_size) {
+      const int64_t count = std::min(options.batch_size, n - first);
+      const auto index = order_tensor.narrow(0, first, count);
+      const auto loss = torch::nn::functional::cross_entropy(
+          impl.forward(images.index_select(0, index)), labels.index_select(0, index));
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      loss_sum += loss.item<double>() * static_cast<double>(count);
+      report.samples_seen += count;
+      if (progress)
+        progress->advance(static_cast<double>(count),
+                          fmt::format("epoch {}/{}", epoch + 1, options.epochs));
+    }
+    report.last_epoch_mean_loss = loss_sum / static_cast<double>(n);
+  }
+  impl.set_training(false);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+SampleScores score_samples(const TargetModel& model, const Dataset& data) {
+  SampleScores scores;
+  scores.loss.resize(data.size());
+  scores.prediction.resize(data.size());
+  torch::NoGradGuard no_grad;
+  const auto images = images_tensor(data);
+  const auto labels = labels_tensor(data);
+  const auto n = static_cast<int64_t>(data.size());
+  for (int64_t first = 0; first < n; first += kEvalBatch) {
+    const int64_t count = std::min(kEvalBatch, n - first);
+    const auto logits = model.impl().forward(images.narrow(0, first, count));
+    const auto loss = torch::nn::functional::cross_entropy(
+        logits, labels.narrow(0, first, count),
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+    const auto prediction = logits.argmax(1);
+    std::copy_n(loss.data_ptr<float>(), count, scores.loss.begin() + first);
+    std::copy_n(prediction.data_ptr<int64_t>(), count, scores.prediction.begin() + first);
+  }
+  return scores;
+}
+
+Evaluation evaluate(const TargetModel& model, const Dataset& data) {
+  Evaluation result;
+  result.samples = static_cast<int64_t>(data.size());
+  if (data.empty()) return result;
+  const auto scores = score_samples(model, data);
+  double loss_sum = 0;
+  int64_t correct = 0;
+  for (size_t i = 0; i < data.size(); ++i) {
+    loss_sum += scores.loss[i];
+    correct += scores.prediction[i] == data.labels[i];
+  }
+  result.accuracy = static_cast<double>(correct) / static_cast<double>(data.size());
+  result.mean_loss = loss_sum / static_cast<double>(data.size());
+  return result;
+}
+
+}  // namespace poisonsim

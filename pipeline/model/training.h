@@ -1,0 +1,53 @@
+#pragma once
+// Training and evaluation of a target model (LibTorch underneath, torch-free here).
+#include <cstdint>
+#include <vector>
+
+#include "pipeline/data/dataset.h"
+#include "pipeline/model/target_model.h"
+
+namespace poisonsim {
+
+class Progress;
+
+struct TrainOptions {
+  int64_t epochs = 1;
+  double learning_rate = 0.1;
+  int64_t batch_size = 32;
+  double momentum = 0.0;
+  double weight_decay = 0.0;
+  uint64_t seed = 0;  // shuffling order; the same seed gives the same model
+
+  // Throws UserError naming `where` (e.g. "pretrain") when a value is out of range.
+  void validate(const std::string& where) const;
+};
+
+struct TrainReport {
+  int64_t samples_seen = 0;
+  double last_epoch_mean_loss = 0;  // mean training loss over the last epoch
+  double seconds = 0;
+};
+
+// Plain mini-batch SGD (optionally with momentum and weight decay) over `data`, reshuffled every
+// epoch. `progress`, when given, advances by one per sample.
+TrainReport train_model(TargetModel& model, const Dataset& data, const TrainOptions& options,
+                        Progress* progress = nullptr);
+
+struct Evaluation {
+  double accuracy = 0;
+  double mean_loss = 0;  // mean cross-entropy
+  int64_t samples = 0;
+};
+
+Evaluation evaluate(const TargetModel& model, const Dataset& data);
+
+struct SampleScores {
+  std::vector<float> loss;  // per-sample cross-entropy against the sample's own label
+  std::vector<int64_t> prediction;
+};
+
+// Per-sample loss and prediction on the training side (the oneDNN ServingEngine computes the
+// same on the serving side).
+SampleScores score_samples(const TargetModel& model, const Dataset& data);
+
+}  // namespace poisonsim

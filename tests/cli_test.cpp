@@ -1,0 +1,54 @@
+// The CLI as a user meets it: exit codes and one-line messages.
+#include <gtest/gtest.h>
+
+#include "pipeline/model/target_model.h"
+#include "tests/test_support.h"
+
+namespace poisonsim {
+namespace {
+
+using test::run_poisonsim;
+
+TEST(Cli, HelpAndVersionExitZero) {
+  EXPECT_EQ(run_poisonsim("--help").exit_code, 0);
+  const auto version = run_poisonsim("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.output.find("0."), std::string::npos);
+}
+
+TEST(Cli, CommandLineMistakesExitTwo) {
+  EXPECT_EQ(run_poisonsim("").exit_code, 2);
+  EXPECT_EQ(run_poisonsim("frobnicate").exit_code, 2);
+  EXPECT_EQ(run_poisonsim("train --epochs notanumber").exit_code, 2);
+  EXPECT_EQ(run_poisonsim("train --data imagenet").exit_code, 2);
+}
+
+TEST(Cli, BadDataFilesExitTwoWithOneLineNamingTheFile) {
+  test::ScratchDir dir;
+  test::write_idx_directory(dir.path(), 100, 20, true);
+  test::write_bytes(dir.file("t10k-images-idx3-ubyte.gz"), {1, 2, 3});
+  const auto result =
+      run_poisonsim("train --data mnist --data-path " + dir.path() + " -o " + dir.file("m.pt"));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("error: " + dir.file("t10k-images-idx3-ubyte.gz")),
+            std::string::npos)
+      << result.output;
+  const auto missing = run_poisonsim("train --data mnist --data-path " + dir.file("nowhere"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("not a directory"), std::string::npos) << missing.output;
+}
+
+TEST(Cli, TrainWritesALoadableModelAndReportsAccuracy) {
+  test::ScratchDir dir;
+  const auto result = run_poisonsim(
+      "--threads 1 train --data synthetic --validation 200 --epochs 2 "
+      "--hidden 32 -o " +
+      dir.file("m.pt"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("test accuracy"), std::string::npos) << result.output;
+  const auto model = TargetModel::load(dir.file("m.pt"));
+  EXPECT_EQ(model.spec().describe(), "mlp 784-32-10");
+}
+
+}  // namespace
+}  // namespace poisonsim

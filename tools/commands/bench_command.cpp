@@ -1,0 +1,61 @@
+// `poisonsim bench`: speed measurements of parts of the deployed system, one sub-command each.
+#include <fstream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "sim/error.h"
+#include "tools/bench/serving_benchmark.h"
+#include "tools/commands/commands.h"
+
+namespace poisonsim::cli {
+namespace {
+
+struct BenchServingOptions {
+  bench::ServingBenchmarkOptions benchmark;
+  std::string json_path;  // empty: no JSON file
+};
+
+void run_bench_serving(const BenchServingOptions& o, const GlobalOptions& global) {
+  apply_global_options(global);
+  o.benchmark.validate();
+  // Opened first, so a bad path fails before the measuring, not after it.
+  std::ofstream out;
+  if (!o.json_path.empty()) {
+    out.open(o.json_path);
+    if (!out) throw UserError(o.json_path, "cannot write the JSON file");
+  }
+  const auto figures = bench::run_serving_benchmark(o.benchmark);
+  fmt::print("{}", bench::format_serving_table(figures, o.benchmark));
+  if (o.json_path.empty()) return;
+  out << bench::serving_json(figures, o.benchmark);
+  out.close();
+  if (!out) throw UserError(o.json_path, "cannot write the JSON file");
+  fmt::print("figures written to {}\n", o.json_path);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, const GlobalOptions& global) {
+  auto* cmd = app.add_subcommand("bench", "Measure the speed of parts of the system");
+  cmd->require_subcommand(1);
+
+  auto o = std::make_shared<BenchServingOptions>();
+  auto* serving = cmd->add_subcommand(
+      "serving",
+      "Samples/s of LibTorch vs the oneDNN serving engine (f32, bf16) on the MLP and "
+      "the CNN");
+  serving->add_option("--batch", o->benchmark.batch, "Samples per call")->capture_default_str();
+  serving
+      ->add_option("--seconds", o->benchmark.seconds,
+                   "Measuring time per backend and model, spread over the rounds")
+      ->capture_default_str();
+  serving
+      ->add_option("--rounds", o->benchmark.rounds,
+                   "Turns the backends take; each figure is the median over them")
+      ->capture_default_str();
+  serving->add_option("--json", o->json_path, "Also write the figures to this JSON file");
+  serving->callback([o, &global] { run_bench_serving(*o, global); });
+}
+
+}  // namespace poisonsim::cli

@@ -1,0 +1,15 @@
+#include <spdlog/spdlog.h>
+
+#include "pipeline/model/compute_threads.h"
+#include "tools/commands/commands.h"
+
+namespace poisonsim::cli {
+
+void apply_global_options(const GlobalOptions& options) {
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+  spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
+  configure_compute_threads(options.threads);
+  spdlog::debug("BLAS: {}", describe_blas());
+}
+
+}  // namespace poisonsim::cli

@@ -1,0 +1,37 @@
+// poisonsim: simulate a continually retrained model under data poisoning, behind a loss guard.
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "poisonsim_version.h"
+#include "sim/error.h"
+#include "tools/commands/commands.h"
+
+int main(int argc, char** argv) {
+  namespace cli = poisonsim::cli;
+  CLI::App app{"poisonsim " POISONSIM_VERSION
+               ": a simulator of a continually retrained neural network under data-poisoning "
+               "attack, behind a loss-based guard (Yang et al., 2017)."};
+  app.set_version_flag("--version", POISONSIM_VERSION);
+  app.require_subcommand(1);
+  cli::GlobalOptions global;
+  app.add_option("--threads", global.threads, "Compute threads (0: one per core)")
+      ->check(CLI::Range(0, 1024));
+  app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  cli::add_train_command(app, global);
+  cli::add_bench_command(app, global);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; any other command-line mistake is a user error: exit 2.
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const poisonsim::UserError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "internal error (please report): {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

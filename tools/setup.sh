@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything poisonsim needs from Debian's packages. Idempotent; run as root (or with
+# sudo) on Debian 12. Packages already present are left alone, so a second run is quick.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config git
+  # libraries (see docs/dependencies.md for why each one)
+  libtorch-dev libdnnl-dev libtbb-dev libyaml-cpp-dev libhdf5-dev zlib1g-dev
+  libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # an optimized BLAS for LibTorch: ~10x faster training than the reference BLAS
+  libopenblas0-pthread
+  # the default real data set, installed at /usr/share/datasets/fashion-mnist
+  dataset-fashion-mnist
+  # analysis scripts run by /usr/bin/python3
+  python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all ${#packages[@]} packages already installed"
+fi
+
+# LibTorch links libblas.so.3; point it at OpenBLAS (pthread build). poisonsim itself keeps
+# OpenBLAS at one thread at run time so it does not fight LibTorch's OpenMP threads.
+blas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+if [ -e "$blas" ]; then
+  $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu "$blas" >/dev/null
+fi
+echo "setup: done (BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3))"
