@@ -1,0 +1,52 @@
+#include "sim/kernel.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace poisonsim::sim {
+
+uint32_t Kernel::add(std::unique_ptr<Process> process) {
+  if (started_) throw std::logic_error("Kernel::add: processes must be added before run()");
+  for (const auto& existing : processes_)
+    if (existing->name() == process->name())
+      throw std::logic_error("Kernel::add: two processes named " + process->name());
+  processes_.push_back(std::move(process));
+  return static_cast<uint32_t>(processes_.size() - 1);
+}
+
+EventHandle Kernel::schedule_at(SimTime time, uint32_t target, int32_t kind, int32_t priority,
+                                int64_t payload) {
+  if (time < now_)
+    throw std::logic_error("Kernel::schedule_at: time " + std::to_string(time) + " is before now " +
+                           std::to_string(now_));
+  if (target >= processes_.size()) throw std::logic_error("Kernel::schedule_at: unknown target");
+  Event event;
+  event.time = time;
+  event.priority = priority;
+  event.target = target;
+  event.kind = kind;
+  event.payload = payload;
+  return queue_.push(event);
+}
+
+void Kernel::run(SimTime until, const std::function<void(const Event&)>& on_event) {
+  if (!started_) {
+    started_ = true;
+    for (auto& process : processes_) process->start(*this);
+  }
+  stopped_ = false;
+  while (!stopped_) {
+    const Event* next = queue_.peek();
+    if (!next || next->time > until) {
+      now_ = std::max(now_, until);
+      break;
+    }
+    const Event event = *queue_.pop();
+    now_ = event.time;
+    if (on_event) on_event(event);
+    processes_[event.target]->handle(*this, event);
+    ++events_handled_;
+  }
+}
+
+}  // namespace poisonsim::sim
