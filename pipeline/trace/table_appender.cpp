@@ -1,0 +1,67 @@
+#include "pipeline/trace/table_appender.h"
+
+#include <stdexcept>
+
+namespace poisonsim::hdf5 {
+
+TableAppender::TableAppender(hid_t parent, const trace_schema::Table& table, int compression,
+                             int64_t chunk_rows, const std::string& where)
+    : table_(&table),
+      chunk_rows_(chunk_rows),
+      where_(where),
+      memory_type_(trace_schema::memory_type(table)) {
+  const std::string context = std::string("cannot create table '") + table.name + "'";
+  Hid dcpl(must(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate"), H5Pclose);
+  const hsize_t chunk = static_cast<hsize_t>(chunk_rows);
+  must(H5Pset_chunk(dcpl.get(), 1, &chunk), "H5Pset_chunk");
+  // Deterministic bytes: no modification times, and the unwritten tail of a chunk is zeros.
+  must(H5Pset_obj_track_times(dcpl.get(), false), "H5Pset_obj_track_times");
+  must(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_ALLOC), "H5Pset_fill_time");
+  if (compression > 0) {
+    // Shuffle groups equal bytes of consecutive rows, which deflate then compresses far better.
+    must(H5Pset_shuffle(dcpl.get()), "H5Pset_shuffle");
+    must(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(compression)), "H5Pset_deflate");
+  }
+  const hsize_t empty = 0;
+  const hsize_t unlimited = H5S_UNLIMITED;
+  Hid space = owned(H5Screate_simple(1, &empty, &unlimited), H5Sclose, where, context);
+  Hid file_type = trace_schema::file_type(table);
+  dataset_ = owned(H5Dcreate2(parent, table.name, file_type.get(), space.get(), H5P_DEFAULT,
+                              dcpl.get(), H5P_DEFAULT),
+                   H5Dclose, where, context);
+  buffer_.reserve(static_cast<size_t>(chunk_rows) * table.row_size);
+}
+
+void TableAppender::append(const void* rows, size_t count) {
+  if (!dataset_.valid()) {
+    throw std::logic_error(std::string("trace table '") + table_->name + "' appended after close");
+  }
+  const auto* bytes = static_cast<const unsigned char*>(rows);
+  buffer_.insert(buffer_.end(), bytes, bytes + count * table_->row_size);
+  if (buffered() >= chunk_rows_) write_buffered();
+}
+
+void TableAppender::write_buffered() {
+  const hsize_t count = static_cast<hsize_t>(buffered());
+  if (count == 0) return;
+  const std::string context = std::string("cannot write table '") + table_->name + "'";
+  const hsize_t start = static_cast<hsize_t>(written_);
+  const hsize_t new_size = start + count;
+  check(H5Dset_extent(dataset_.get(), &new_size), where_, context);
+  Hid file_space = owned(H5Dget_space(dataset_.get()), H5Sclose, where_, context);
+  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr),
+        where_, context);
+  Hid memory_space = owned(H5Screate_simple(1, &count, nullptr), H5Sclose, where_, context);
+  check(H5Dwrite(dataset_.get(), memory_type_.get(), memory_space.get(), file_space.get(),
+                 H5P_DEFAULT, buffer_.data()),
+        where_, context);
+  written_ += static_cast<int64_t>(count);
+  buffer_.clear();
+}
+
+void TableAppender::release() {
+  dataset_.reset();
+  memory_type_.reset();
+}
+
+}  // namespace poisonsim::hdf5

@@ -1,0 +1,69 @@
+#pragma once
+// One struct per trace table; each becomes an HDF5 compound dataset with one field per member
+// (docs/trace-format.md). Fixed-size char arrays hold short names (NUL-padded), so
+// pandas.DataFrame(h5py.File(path)["events"][:]) gives the table directly.
+#include <cstdint>
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace poisonsim {
+
+constexpr size_t kTraceNameSize = 32;
+
+// Copies `text` into a fixed-size field, truncating and NUL-padding.
+template <size_t N>
+void set_trace_name(char (&field)[N], const std::string& text) {
+  std::memset(field, 0, N);
+  std::memcpy(field, text.data(), std::min(text.size(), N));
+}
+
+// Everything that happened, one row per handled simulation event.
+struct EventRow {
+  double time = 0;
+  char kind[16] = {};                 // stream-batch, poison-batch, retrain, evaluation, end
+  char source[kTraceNameSize] = {};   // stream or attacker name; "system" for ticks
+  int64_t batch_id = -1;              // arrival batches: a run-wide counter; -1 otherwise
+  int64_t size = 0;                   // samples in the batch
+  int64_t accepted = 0;               // of those, accepted by the guard
+  int64_t rejected = 0;               // of those, rejected by the guard
+};
+
+// One row per arriving sample (when trace.samples is on).
+struct SampleRow {
+  double time = 0;
+  int64_t batch_id = 0;
+  char source[kTraceNameSize] = {};
+  uint8_t is_poison = 0;
+  int64_t label = 0;       // the label it arrived with (poison: the attacker's choice)
+  int64_t true_label = 0;  // the clean label of its seed image
+  float loss = 0;          // cross-entropy on the deployed model
+  int64_t prediction = 0;  // the deployed model's prediction
+  uint8_t rejected = 0;    // the guard's verdict: 1 rejected, 0 accepted into the buffer
+  int64_t model_version = 0;
+};
+
+struct RetrainRow {
+  double time = 0;
+  int64_t index = 0;            // 0, 1, 2, ... per retrain
+  int64_t buffer_size = 0;      // samples trained on (buffer plus replay)
+  int64_t poison_in_buffer = 0;
+  double poison_fraction = 0;   // poison_in_buffer / buffer samples
+  double validation_loss_before = 0;
+  double validation_loss_after = 0;
+  double validation_accuracy_before = 0;
+  double validation_accuracy_after = 0;
+  char gate[16] = {};           // "allow" or "refuse" (type "none" always allows)
+  uint8_t deployed = 0;
+  int64_t model_version = 0;    // version serving after this retrain
+};
+
+struct EvaluationRow {
+  double time = 0;
+  int64_t model_version = 0;
+  double accuracy = 0;  // clean test accuracy of the deployed model
+  double loss = 0;      // its mean clean test loss
+  int64_t samples = 0;
+};
+
+}  // namespace poisonsim

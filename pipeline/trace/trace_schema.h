@@ -1,0 +1,45 @@
+#pragma once
+// The HDF5 layout of the four trace tables, built from the row structs in one place so the writer
+// and the reader cannot disagree. Layout reference: docs/trace-format.md.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "pipeline/trace/hdf5_handles.h"
+
+namespace poisonsim::trace_schema {
+
+enum class ColumnType { f64, f32, i64, u8, name };
+
+struct Column {
+  const char* name;
+  size_t offset;  // HOFFSET in the row struct
+  ColumnType type;
+  size_t size;  // bytes in the row struct (the string length for names)
+};
+
+struct Table {
+  const char* name;
+  size_t row_size;  // sizeof the row struct
+  std::vector<Column> columns;
+  bool optional;  // only `samples`: absent when trace.samples is off
+};
+
+const Table& events();
+const Table& samples();
+const Table& retrains();
+const Table& evaluations();
+// In file order: events, samples, retrains, evaluations.
+const std::vector<const Table*>& all_tables();
+// The table called `name`, or nullptr.
+const Table* find_table(const std::string& name);
+
+// The row struct as laid out in memory (native types, the struct's offsets and padding).
+hdf5::Hid memory_type(const Table& table);
+// What is stored: little-endian standard types, packed without padding, so no uninitialised
+// padding byte ever reaches the file.
+hdf5::Hid file_type(const Table& table);
+// The HDF5 type class a column must have in a file for the reader to accept it.
+H5T_class_t column_class(ColumnType type);
+
+}  // namespace poisonsim::trace_schema

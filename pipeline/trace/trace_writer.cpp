@@ -1,0 +1,200 @@
+#include "pipeline/trace/trace_writer.h"
+
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "pipeline/trace/hdf5_attributes.h"
+#include "pipeline/trace/hdf5_handles.h"
+#include "pipeline/trace/table_appender.h"
+#include "pipeline/trace/trace_schema.h"
+#include "sim/error.h"
+
+namespace poisonsim {
+
+using hdf5::Hid;
+
+namespace {
+
+// Creates each missing component of `group_path` without modification times (determinism).
+Hid create_group_chain(hid_t file, const std::string& group_path, const std::string& where) {
+  const std::string context = "cannot create group '" + group_path + "'";
+  Hid gcpl(hdf5::must(H5Pcreate(H5P_GROUP_CREATE), "H5Pcreate"), H5Pclose);
+  hdf5::must(H5Pset_obj_track_times(gcpl.get(), false), "H5Pset_obj_track_times");
+  Hid group = hdf5::owned(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose, where, context);
+  size_t begin = 0;
+  while (begin < group_path.size()) {
+    size_t end = group_path.find('/', begin);
+    if (end == std::string::npos) end = group_path.size();
+    const std::string name = group_path.substr(begin, end - begin);
+    begin = end + 1;
+    if (name.empty()) continue;
+    const bool last = group_path.find_first_not_of('/', begin) == std::string::npos;
+    if (hdf5::check(H5Lexists(group.get(), name.c_str(), H5P_DEFAULT), where, context) > 0) {
+      if (last) throw UserError(where, "group '" + group_path + "' already exists");
+      group =
+          hdf5::owned(H5Gopen2(group.get(), name.c_str(), H5P_DEFAULT), H5Gclose, where, context);
+    } else {
+      group =
+          hdf5::owned(H5Gcreate2(group.get(), name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
+                      H5Gclose, where, context);
+    }
+  }
+  return group;
+}
+
+bool is_root(const std::string& group_path) {
+  return group_path.find_first_not_of('/') == std::string::npos;
+}
+
+}  // namespace
+
+void TraceOptions::validate() const {
+  if (compression < 0 || compression > 9) {
+    throw UserError("trace.compression", fmt::format("must be 0 to 9, got {}", compression));
+  }
+  // HDF5 chunks are limited to 4 GiB; 2^20 rows stays far below for every table.
+  if (chunk_rows < 1 || chunk_rows > (int64_t{1} << 20)) {
+    throw UserError("trace.chunk_rows", fmt::format("must be 1 to 1048576, got {}", chunk_rows));
+  }
+}
+
+struct TraceWriter::Impl {
+  std::shared_ptr<hdf5::OpenFile> file;
+  std::string where;
+  Hid group;
+  std::optional<hdf5::TableAppender> events, samples, retrains, evaluations;
+  bool closed = false;
+
+  void write_buffered() {
+    for (auto* table : {&events, &samples, &retrains, &evaluations}) {
+      if (*table) (*table)->write_buffered();
+    }
+  }
+  void flush() {
+    write_buffered();
+    hdf5::check(H5Fflush(group.get(), H5F_SCOPE_LOCAL), where, "cannot flush the trace file");
+  }
+  // Flushes, optionally marks the run complete, then releases every handle even on failure.
+  void finish(bool complete) {
+    if (closed) return;
+    closed = true;
+    struct Release {
+      Impl* impl;
+      ~Release() {
+        for (auto* table : {&impl->events, &impl->samples, &impl->retrains, &impl->evaluations}) {
+          if (*table) (*table)->release();
+        }
+        impl->group.reset();
+        impl->file.reset();
+      }
+    } release{this};
+    write_buffered();
+    if (complete) hdf5::write_integer_attribute(group.get(), "complete", 1, H5T_STD_U8LE, where);
+    hdf5::check(H5Fflush(group.get(), H5F_SCOPE_LOCAL), where, "cannot flush the trace file");
+  }
+  void check_open() const {
+    if (closed) throw std::logic_error(where + ": trace written after close()");
+  }
+};
+
+std::unique_ptr<TraceWriter> TraceWriter::create_file(const std::string& path,
+                                                      const TraceMetadata& metadata,
+                                                      const TraceOptions& options) {
+  options.validate();
+  return create_group(TraceFile::create(path), "/", metadata, options);
+}
+
+std::unique_ptr<TraceWriter> TraceWriter::create_group(const TraceFile& file,
+                                                       const std::string& group_path,
+                                                       const TraceMetadata& metadata,
+                                                       const TraceOptions& options) {
+  options.validate();
+  hdf5::silence_errors();
+  auto impl = std::make_unique<Impl>();
+  impl->file = file.file_;
+  const auto& open_file = file.open_file();
+  const bool root = is_root(group_path);
+  impl->where = root ? open_file.path : open_file.path + ":" + group_path;
+  const std::string& where = impl->where;
+  if (options.compression > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0) {
+    throw UserError("trace.compression", "this HDF5 library has no deflate filter; use 0");
+  }
+  impl->group = root ? hdf5::owned(H5Gopen2(open_file.id.get(), "/", H5P_DEFAULT), H5Gclose, where,
+                                   "cannot open the root group")
+                     : create_group_chain(open_file.id.get(), group_path, where);
+
+  const hid_t group = impl->group.get();
+  hdf5::write_string_attribute(group, "scenario", metadata.scenario_yaml, where);
+  hdf5::write_integer_attribute(group, "seed", metadata.seed, H5T_STD_U64LE, where);
+  hdf5::write_string_attribute(group, "poisonsim_version", metadata.version, where);
+  hdf5::write_integer_attribute(group, "trace_format", kTraceFormat, H5T_STD_I32LE, where);
+  hdf5::write_integer_attribute(group, "complete", 0, H5T_STD_U8LE, where);
+
+  // Every table exists from the start, empty if need be, so readers always find them.
+  const auto make = [&](std::optional<hdf5::TableAppender>& table,
+                        const trace_schema::Table& schema) {
+    table.emplace(group, schema, options.compression, options.chunk_rows, where);
+  };
+  make(impl->events, trace_schema::events());
+  if (options.samples) make(impl->samples, trace_schema::samples());
+  make(impl->retrains, trace_schema::retrains());
+  make(impl->evaluations, trace_schema::evaluations());
+  impl->flush();
+  return std::unique_ptr<TraceWriter>(new TraceWriter(std::move(impl)));
+}
+
+TraceWriter::TraceWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+TraceWriter::~TraceWriter() {
+  try {
+    impl_->finish(false);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "warning: the trace was not closed cleanly: {}\n", e.what());
+  }
+}
+
+void TraceWriter::add_event(const EventRow& row) {
+  impl_->check_open();
+  impl_->events->append(&row, 1);
+}
+
+void TraceWriter::add_samples(const SampleRow* rows, size_t count) {
+  impl_->check_open();
+  if (impl_->samples) impl_->samples->append(rows, count);
+}
+
+void TraceWriter::add_retrain(const RetrainRow& row) {
+  impl_->check_open();
+  impl_->retrains->append(&row, 1);
+}
+
+void TraceWriter::add_evaluation(const EvaluationRow& row) {
+  impl_->check_open();
+  impl_->evaluations->append(&row, 1);
+}
+
+void TraceWriter::flush() {
+  impl_->check_open();
+  impl_->flush();
+}
+
+void TraceWriter::close() { impl_->finish(true); }
+
+int64_t TraceWriter::rows(const std::string& table) const {
+  const trace_schema::Table* schema = trace_schema::find_table(table);
+  if (!schema) throw std::invalid_argument("no trace table named '" + table + "'");
+  const auto& appender = schema == &trace_schema::events()     ? impl_->events
+                         : schema == &trace_schema::samples()  ? impl_->samples
+                         : schema == &trace_schema::retrains() ? impl_->retrains
+                                                               : impl_->evaluations;
+  return appender ? appender->rows() : 0;
+}
+
+bool TraceWriter::samples_enabled() const { return impl_->samples.has_value(); }
+
+const std::string& TraceWriter::where() const { return impl_->where; }
+
+}  // namespace poisonsim
