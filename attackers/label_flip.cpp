@@ -15,10 +15,9 @@ FlipRule parse_flip_rule(const std::string& text, const std::string& where) {
                                      text));
 }
 
-Dataset flip_labels(const Dataset& seeds, FlipRule rule, uint64_t seed) {
+Dataset flip_labels(const Dataset& seeds, FlipRule rule, RandomStream& rng) {
   Dataset poison = seeds;
   poison.name = seeds.name + "/label-flipped";
-  RandomStream rng(seed, "attacker/label-flip");
   const auto k = static_cast<uint64_t>(seeds.num_classes);
   for (auto& label : poison.labels) {
     const auto y = static_cast<uint64_t>(label);
@@ -27,6 +26,17 @@ Dataset flip_labels(const Dataset& seeds, FlipRule rule, uint64_t seed) {
     label = static_cast<int64_t>((y + shift) % k);
   }
   return poison;
+}
+
+Dataset draw_seed_samples(const Dataset& pool, int64_t count, RandomStream& rng) {
+  std::vector<size_t> indices(static_cast<size_t>(count));
+  for (auto& i : indices) i = static_cast<size_t>(rng.below(pool.size()));
+  return pool.subset(indices, pool.name + "/seeds");
+}
+
+PoisonBatch LabelFlipAttacker::generate(AttackContext& context, int64_t count) {
+  const Dataset seeds = draw_seed_samples(context.clean_pool, count, context.rng);
+  return {flip_labels(seeds, rule_, context.rng), seeds.labels};
 }
 
 }  // namespace poisonsim

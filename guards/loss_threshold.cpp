@@ -14,9 +14,8 @@ LossThresholdGuard::LossThresholdGuard(double threshold, const std::string& wher
     throw UserError(where, fmt::format("{}: expected a positive loss threshold", threshold));
 }
 
-Verdict LossThresholdGuard::judge(float loss) {
-  const bool accept = std::isfinite(loss) && loss <= threshold_;
-  ++(accept ? accepted_ : rejected_);
+Verdict LossThresholdGuard::judge(const ScoredSample& sample) {
+  const bool accept = std::isfinite(sample.loss) && sample.loss <= threshold_;
   return accept ? Verdict::accept : Verdict::reject;
 }
 

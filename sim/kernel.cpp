@@ -10,6 +10,7 @@ uint32_t Kernel::add(std::unique_ptr<Process> process) {
   for (const auto& existing : processes_)
     if (existing->name() == process->name())
       throw std::logic_error("Kernel::add: two processes named " + process->name());
+  process->id_ = static_cast<uint32_t>(processes_.size());
   processes_.push_back(std::move(process));
   return static_cast<uint32_t>(processes_.size() - 1);
 }

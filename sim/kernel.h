@@ -22,6 +22,13 @@ class Process {
   // Called once when the run starts: schedule the first events here.
   virtual void start(Kernel& kernel) = 0;
   virtual void handle(Kernel& kernel, const Event& event) = 0;
+
+  // Assigned by Kernel::add; the target to use when scheduling events for this process.
+  uint32_t id() const { return id_; }
+
+ private:
+  friend class Kernel;
+  uint32_t id_ = 0;
 };
 
 class Kernel {

@@ -90,28 +90,20 @@ class Arrivals : public Process {
     times_.push_back(kernel.now());
     schedule(kernel);
   }
-  void set_id(uint32_t id) { self_ = id; }
 
  private:
-  void schedule(Kernel& kernel) { kernel.schedule_in(rng_.exponential(2.0), self_, 0); }
+  void schedule(Kernel& kernel) { kernel.schedule_in(rng_.exponential(2.0), id(), 0); }
   std::string name_;
   RandomStream rng_;
   std::vector<double>& times_;
-  uint32_t self_ = 0;
 };
 
 TEST(Kernel, SameSeedSameTrajectoryAndStreamsAreIndependent) {
   auto run = [](bool with_second_process) {
     std::vector<double> first, second;
     Kernel kernel;
-    auto p = std::make_unique<Arrivals>("stream-a", 42, first);
-    auto* raw = p.get();
-    raw->set_id(kernel.add(std::move(p)));
-    if (with_second_process) {
-      auto q = std::make_unique<Arrivals>("stream-b", 42, second);
-      auto* raw_q = q.get();
-      raw_q->set_id(kernel.add(std::move(q)));
-    }
+    kernel.add(std::make_unique<Arrivals>("stream-a", 42, first));
+    if (with_second_process) kernel.add(std::make_unique<Arrivals>("stream-b", 42, second));
     kernel.run(50);
     return first;
   };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/random_stream.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {
@@ -10,7 +11,8 @@ namespace {
 TEST(LabelFlip, EveryLabelBecomesWrongImagesStay) {
   const auto seeds = test::small_synthetic(200, 10).train;
   for (auto rule : {FlipRule::next_class, FlipRule::random_other}) {
-    const auto poison = flip_labels(seeds, rule, 3);
+    RandomStream rng(3);
+    const auto poison = flip_labels(seeds, rule, rng);
     ASSERT_EQ(poison.size(), seeds.size());
     EXPECT_EQ(poison.pixels, seeds.pixels);
     for (size_t i = 0; i < seeds.size(); ++i) {
@@ -26,8 +28,9 @@ TEST(LabelFlip, EveryLabelBecomesWrongImagesStay) {
 
 TEST(LabelFlip, RandomOtherUsesEveryOtherClassDeterministically) {
   const auto seeds = test::small_synthetic(900, 10).train;
-  const auto a = flip_labels(seeds, FlipRule::random_other, 5);
-  EXPECT_EQ(a.labels, flip_labels(seeds, FlipRule::random_other, 5).labels);
+  RandomStream rng_a(5), rng_b(5);
+  const auto a = flip_labels(seeds, FlipRule::random_other, rng_a);
+  EXPECT_EQ(a.labels, flip_labels(seeds, FlipRule::random_other, rng_b).labels);
   std::vector<int> shifts(10, 0);
   for (size_t i = 0; i < seeds.size(); ++i)
     ++shifts[static_cast<size_t>((a.labels[i] - seeds.labels[i] + 10) % 10)];

@@ -5,25 +5,43 @@
 
 #include <gtest/gtest.h>
 
+#include "guards/retrain_gates.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {
 namespace {
 
+ScoredSample with_loss(float loss) {
+  ScoredSample s;
+  s.loss = loss;
+  return s;
+}
+
 TEST(LossThresholdGuard, RejectsAboveThresholdAndNonFinite) {
   LossThresholdGuard guard(2.0);
-  EXPECT_EQ(guard.judge(0.5f), Verdict::accept);
-  EXPECT_EQ(guard.judge(2.0f), Verdict::accept);
-  EXPECT_EQ(guard.judge(2.01f), Verdict::reject);
-  EXPECT_EQ(guard.judge(std::nanf("")), Verdict::reject);
-  EXPECT_EQ(guard.judge(std::numeric_limits<float>::infinity()), Verdict::reject);
-  EXPECT_EQ(guard.accepted(), 2);
-  EXPECT_EQ(guard.rejected(), 3);
+  EXPECT_EQ(guard.judge(with_loss(0.5f)), Verdict::accept);
+  EXPECT_EQ(guard.judge(with_loss(2.0f)), Verdict::accept);
+  EXPECT_EQ(guard.judge(with_loss(2.01f)), Verdict::reject);
+  EXPECT_EQ(guard.judge(with_loss(std::nanf(""))), Verdict::reject);
+  EXPECT_EQ(guard.judge(with_loss(std::numeric_limits<float>::infinity())), Verdict::reject);
+  EXPECT_DOUBLE_EQ(guard.threshold(), 2.0);
 }
 
 TEST(LossThresholdGuard, RejectsBadThresholds) {
   test::expect_user_error([] { LossThresholdGuard guard(0.0); }, "guard.threshold", "positive");
-  test::expect_user_error([] { LossThresholdGuard guard(std::nan(""), "g.t"); }, "g.t", "positive");
+  test::expect_user_error([] { LossThresholdGuard guard(std::nan(""), "g.t"); }, "g.t",
+                          "positive");
+}
+
+TEST(ValidationGate, RefusesWorseLossOrAccuracy) {
+  ValidationGate by_loss(0.05, std::nullopt);
+  EXPECT_TRUE(by_loss.allow_deploy({0.50, 0.54, 0.8, 0.7}));
+  EXPECT_FALSE(by_loss.allow_deploy({0.50, 0.56, 0.8, 0.8}));
+  EXPECT_FALSE(by_loss.allow_deploy({0.50, NAN, 0.8, 0.8}));
+  ValidationGate by_accuracy(10.0, 0.02);
+  EXPECT_TRUE(by_accuracy.allow_deploy({0.5, 0.9, 0.80, 0.79}));
+  EXPECT_FALSE(by_accuracy.allow_deploy({0.5, 0.5, 0.80, 0.77}));
+  EXPECT_TRUE(AlwaysDeploy().allow_deploy({0.1, 9.0, 0.9, 0.1}));
 }
 
 }  // namespace

@@ -14,11 +14,15 @@ int main(int argc, char** argv) {
                "attack, behind a loss-based guard (Yang et al., 2017)."};
   app.set_version_flag("--version", POISONSIM_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the verb: run s.yaml --threads 2
   cli::GlobalOptions global;
   app.add_option("--threads", global.threads, "Compute threads (0: one per core)")
       ->check(CLI::Range(0, 1024));
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  cli::add_run_command(app, global);
+  cli::add_validate_command(app, global);
+  cli::add_inspect_command(app, global);
   cli::add_train_command(app, global);
   cli::add_bench_command(app, global);
   try {

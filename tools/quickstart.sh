@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 tools/build.sh
 mkdir -p runs
-build/poisonsim train --data fashion-mnist --epochs 5 -o runs/quickstart-model.pt
+build/poisonsim run scenarios/quickstart.yaml -o runs/quickstart.h5 --force

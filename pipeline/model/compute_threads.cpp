@@ -26,6 +26,8 @@ void configure_compute_threads(int threads) {
   torch::set_num_threads(threads > 0 ? threads : std::max(hardware, 1));
 }
 
+void set_torch_threads(int threads) { torch::set_num_threads(std::max(threads, 1)); }
+
 std::string describe_blas() {
   auto get_config = find_blas_function<char* (*)()>("openblas_get_config");
   auto get_threads = find_blas_function<int (*)()>("openblas_get_num_threads");

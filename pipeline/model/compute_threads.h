@@ -10,6 +10,10 @@ namespace poisonsim {
 // Sets LibTorch's intra-op threads to `threads` (0: one per core) and OpenBLAS's to 1.
 void configure_compute_threads(int threads);
 
+// LibTorch's intra-op threads only (the simulation fixes them per scenario: results of training
+// can depend on the thread count, and a run must not).
+void set_torch_threads(int threads);
+
 // "OpenBLAS 0.3.21 ... (1 thread)" or a warning that the slow reference BLAS is in use.
 std::string describe_blas();
 

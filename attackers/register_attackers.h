@@ -1,0 +1,9 @@
+#pragma once
+#include "pipeline/simulation/plugins.h"
+
+namespace poisonsim {
+
+// Adds every attacker of this folder to the registry under its scenario `type:` name.
+void register_attackers(PluginRegistry& registry);
+
+}  // namespace poisonsim

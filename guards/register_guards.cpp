@@ -1,0 +1,47 @@
+#include "guards/register_guards.h"
+
+#include <limits>
+
+#include "guards/loss_threshold.h"
+#include "guards/retrain_gates.h"
+#include "pipeline/scenario/config_node.h"
+
+namespace poisonsim {
+namespace {
+
+class AcceptAll : public SampleGuard {
+ public:
+  Verdict judge(const ScoredSample&) override { return Verdict::accept; }
+};
+
+}  // namespace
+
+void register_guards(PluginRegistry& registry) {
+  registry.guards.add("none", "accept every sample (the undefended baseline)", [](ConfigNode&) {
+    return SampleGuardFactory([] { return std::make_unique<AcceptAll>(); });
+  });
+  registry.guards.add(
+      "loss-threshold", "reject a sample whose loss on the deployed model exceeds `threshold`",
+      [](ConfigNode& node) {
+        const double threshold = node.get<double>("threshold", 3.0, greater_than(0));
+        const std::string where = node.key_path("threshold");
+        LossThresholdGuard check(threshold, where);  // validates now, not at run time
+        return SampleGuardFactory(
+            [threshold, where] { return std::make_unique<LossThresholdGuard>(threshold, where); });
+      });
+  registry.gates.add("none", "deploy every retrained model", [](ConfigNode&) {
+    return RetrainGateFactory([] { return std::make_unique<AlwaysDeploy>(); });
+  });
+  registry.gates.add(
+      "validation",
+      "refuse a retrained model whose clean-validation loss rose by more than "
+      "`max_loss_increase` (or accuracy fell by more than `max_accuracy_drop`)",
+      [](ConfigNode& node) {
+        const double max_loss = node.get<double>("max_loss_increase", 0.05, at_least(0));
+        const auto max_drop = node.optional<double>("max_accuracy_drop", in_range(0, 1));
+        return RetrainGateFactory(
+            [max_loss, max_drop] { return std::make_unique<ValidationGate>(max_loss, max_drop); });
+      });
+}
+
+}  // namespace poisonsim

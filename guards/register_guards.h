@@ -1,0 +1,9 @@
+#pragma once
+#include "pipeline/simulation/plugins.h"
+
+namespace poisonsim {
+
+// Adds every guard and gate of this folder to the registry under its scenario `type:` name.
+void register_guards(PluginRegistry& registry);
+
+}  // namespace poisonsim

@@ -1,0 +1,122 @@
+#pragma once
+// A validated scenario: everything a run needs, with defaults filled in. The schema is documented
+// in docs/scenario.md; parse_scenario() is its single reader.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline/data/data_source.h"
+#include "pipeline/model/model_spec.h"
+#include "pipeline/model/training.h"
+#include "pipeline/simulation/plugins.h"
+
+namespace poisonsim {
+
+enum class ArrivalKind { fixed, poisson };
+
+struct ArrivalSpec {
+  ArrivalKind kind = ArrivalKind::poisson;
+  double rate = 1.0;  // batches per simulated second
+};
+
+// Where the samples of the training file go; the test file is the evaluation set.
+struct DataSplitSpec {
+  int64_t pretrain = 20000;   // the deployed model's initial training data
+  int64_t validation = 2000;  // the defender's clean validation set (retrain gate)
+  int64_t attacker = 2000;    // the attackers' own clean data (poison seeds)
+  // The public stream pool takes the rest.
+};
+
+struct StreamSpec {
+  std::string name;
+  ArrivalSpec arrival;
+  int64_t batch_size = 32;
+  double label_noise = 0;  // fraction of samples arriving with a random wrong label
+  double start = 0;
+  std::optional<double> stop;  // none: until the end of the run
+};
+
+enum class KnowledgeKind { current, stale, surrogate };
+
+struct KnowledgeSpec {
+  KnowledgeKind kind = KnowledgeKind::current;
+  int64_t stale_retrains = 1;  // stale: the model as it was this many deployments ago
+};
+
+struct AttackerSpec {
+  std::string name;
+  std::string type;
+  ArrivalSpec arrival;
+  int64_t batch_size = 32;
+  std::optional<int64_t> budget;  // total poisoned samples; none: unlimited
+  double start = 0;
+  std::optional<double> stop;
+  KnowledgeSpec knowledge;
+  PoisonGeneratorFactory make_generator;
+};
+
+enum class RetrainTrigger { interval, buffer };
+enum class Eviction { fifo, reservoir };
+
+struct RetrainSpec {
+  RetrainTrigger trigger = RetrainTrigger::interval;
+  double interval = 60;        // trigger interval: simulated seconds between retrains
+  int64_t min_samples = 1000;  // trigger buffer: retrain once the buffer holds this many
+  TrainOptions train{1, 0.1, 32, 0.0, 0.0, 0};
+  int64_t buffer_capacity = 10000;
+  Eviction eviction = Eviction::fifo;
+  bool clear_after_retrain = true;
+  int64_t replay = 0;  // pretraining samples mixed into each retraining set
+};
+
+struct GuardSpec {
+  std::string type = "none";
+  SampleGuardFactory make_guard;
+};
+
+struct GateSpec {
+  std::string type = "none";
+  RetrainGateFactory make_gate;
+};
+
+struct EvaluationSpec {
+  double interval = 30;
+  int64_t test_samples = -1;  // -1: the whole test set
+};
+
+struct TraceSpec {
+  bool samples = true;      // write the per-sample table
+  int64_t compression = 4;  // gzip level 0-9
+  int64_t chunk_rows = 4096;
+};
+
+struct Scenario {
+  std::string file;
+  uint64_t seed = 1;
+  double duration = 600;
+  DataSpec data;
+  DataSplitSpec splits;
+  ModelSpec model;
+  std::optional<std::string> model_file;  // start from this saved model instead of pretraining
+  TrainOptions pretrain{5, 0.1, 32, 0.0, 0.0, 0};
+  bool pretrain_cache = true;
+  int64_t train_threads = 2;
+  std::vector<StreamSpec> streams;
+  std::vector<AttackerSpec> attackers;
+  RetrainSpec retrain;
+  GuardSpec guard;
+  GateSpec gate;
+  EvaluationSpec evaluation;
+  TraceSpec trace;
+  std::string resolved_yaml;  // every key with its value in force, defaults included
+};
+
+// Reads and validates a scenario. `overrides` are "key.path=value" strings (--set) applied
+// before validation. Throws UserError naming file, line, column and key.
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
+                       const PluginRegistry& plugins);
+Scenario parse_scenario(const std::string& text, const std::string& file,
+                        const std::vector<std::string>& overrides, const PluginRegistry& plugins);
+
+}  // namespace poisonsim

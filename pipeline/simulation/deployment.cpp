@@ -1,0 +1,69 @@
+#include "pipeline/simulation/deployment.h"
+
+#include <algorithm>
+
+#include <tbb/parallel_for.h>
+
+#include "pipeline/serving/omp_threads.h"
+#include "pipeline/serving/serving_engine.h"
+
+namespace poisonsim {
+
+Deployment::Deployment(TargetModel initial, size_t history)
+    : model_(std::move(initial)), history_size_(history) {
+  if (model_.is_native()) {
+    engine_ = std::make_unique<ServingEngine>(model_.spec());
+    engine_->load_weights(model_.weights());
+  }
+}
+
+Deployment::~Deployment() = default;
+
+const TargetModel& Deployment::past(size_t retrains_ago) const {
+  if (retrains_ago == 0 || history_.empty()) return model_;
+  return history_[std::min(retrains_ago, history_.size()) - 1];
+}
+
+void Deployment::deploy(TargetModel model) {
+  if (history_size_ > 0) {
+    history_.push_front(std::move(model_));
+    if (history_.size() > history_size_) history_.pop_back();
+  }
+  model_ = std::move(model);
+  ++version_;
+  if (engine_) engine_->load_weights(model_.weights());
+}
+
+SampleScores Deployment::score(const Dataset& data) const {
+  return score_range(data, 0, data.size());
+}
+
+SampleScores Deployment::score_range(const Dataset& data, size_t first, size_t count) const {
+  ScopedOmpThreads one_thread(1);
+  if (!engine_) {
+    std::vector<size_t> indices(count);
+    for (size_t i = 0; i < count; ++i) indices[i] = first + i;
+    return score_samples(model_, data.subset(indices));
+  }
+  auto scores = engine_->score(data.image(first), data.labels.data() + first,
+                               static_cast<int64_t>(count));
+  return {std::move(scores.loss), std::move(scores.prediction)};
+}
+
+SampleScores Deployment::score_parallel(const Dataset& data, int64_t chunk) const {
+  SampleScores out;
+  out.loss.resize(data.size());
+  out.prediction.resize(data.size());
+  const auto n = static_cast<int64_t>(data.size());
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  tbb::parallel_for(int64_t{0}, chunks, [&](int64_t c) {
+    const int64_t first = c * chunk;
+    const int64_t count = std::min(chunk, n - first);
+    const auto part = score_range(data, static_cast<size_t>(first), static_cast<size_t>(count));
+    std::copy(part.loss.begin(), part.loss.end(), out.loss.begin() + first);
+    std::copy(part.prediction.begin(), part.prediction.end(), out.prediction.begin() + first);
+  });
+  return out;
+}
+
+}  // namespace poisonsim

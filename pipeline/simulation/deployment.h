@@ -1,0 +1,49 @@
+#pragma once
+// The deployed model: the LibTorch copy that retraining starts from, the serving engine that
+// scores arrivals, a version number, and the recent past versions (for attackers whose knowledge
+// is stale by N retrains).
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "pipeline/data/dataset.h"
+#include "pipeline/model/target_model.h"
+#include "pipeline/model/training.h"
+
+namespace poisonsim {
+
+class ServingEngine;
+
+class Deployment {
+ public:
+  // `history` is how many superseded versions to keep.
+  Deployment(TargetModel initial, size_t history);
+  ~Deployment();
+
+  const TargetModel& model() const { return model_; }
+  int64_t version() const { return version_; }
+  // The version deployed `retrains_ago` deployments before the current one (the oldest kept if
+  // there were fewer deployments).
+  const TargetModel& past(size_t retrains_ago) const;
+
+  // Replaces the deployed model and re-exports it to the serving engine.
+  void deploy(TargetModel model);
+
+  // Per-sample loss and prediction of the deployed model. Thread-safe; single-threaded inside
+  // (callers parallelise across batches), so results never depend on the thread count.
+  SampleScores score(const Dataset& data) const;
+  SampleScores score_range(const Dataset& data, size_t first, size_t count) const;
+
+  // Scores `data` in fixed chunks spread over the available oneTBB threads.
+  SampleScores score_parallel(const Dataset& data, int64_t chunk = 256) const;
+
+ private:
+  TargetModel model_;
+  int64_t version_ = 0;
+  size_t history_size_;
+  std::deque<TargetModel> history_;
+  std::unique_ptr<ServingEngine> engine_;  // null for TorchScript targets (LibTorch serves)
+};
+
+}  // namespace poisonsim

@@ -1,0 +1,60 @@
+#pragma once
+// Arriving batches, from streams and attackers, on their way to the retraining buffer.
+// Between two retrains the deployed model does not change, so batches are queued as they arrive
+// and scored together (in parallel) when something needs the outcome: a retrain, an evaluation,
+// the end of the run, or a buffer that might be full. The guard then sees the samples one by one
+// in arrival order, so its verdicts are the same whatever the thread count.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pipeline/data/dataset.h"
+#include "pipeline/simulation/plugins.h"
+
+namespace poisonsim {
+
+class Deployment;
+class RetrainBuffer;
+class TraceWriter;
+
+struct ArrivingBatch {
+  double time = 0;
+  int64_t batch_id = 0;
+  std::string source;
+  bool is_poison = false;
+  Dataset samples;                   // labels as they arrive
+  std::vector<int64_t> true_labels;  // clean label of each image (differs under label noise)
+};
+
+struct SourceStats {
+  bool is_poison = false;
+  int64_t batches = 0;
+  int64_t samples = 0;
+  int64_t rejected = 0;
+};
+
+class Ingestion {
+ public:
+  Ingestion(Deployment& deployment, SampleGuard& guard, RetrainBuffer& buffer, TraceWriter& trace,
+            bool trace_samples);
+
+  void submit(ArrivingBatch batch);
+  size_t pending_samples() const { return pending_samples_; }
+  // Scores every pending batch and hands the samples to the guard and the buffer.
+  void flush();
+
+  const std::map<std::string, SourceStats>& stats() const { return stats_; }
+
+ private:
+  Deployment& deployment_;
+  SampleGuard& guard_;
+  RetrainBuffer& buffer_;
+  TraceWriter& trace_;
+  bool trace_samples_;
+  std::vector<ArrivingBatch> pending_;
+  size_t pending_samples_ = 0;
+  std::map<std::string, SourceStats> stats_;
+};
+
+}  // namespace poisonsim

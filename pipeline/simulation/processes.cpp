@@ -1,0 +1,134 @@
+#include "pipeline/simulation/processes.h"
+
+#include <numeric>
+
+#include "pipeline/simulation/deployment.h"
+
+namespace poisonsim {
+
+double next_interarrival(const ArrivalSpec& arrival, RandomStream& rng) {
+  return arrival.kind == ArrivalKind::fixed ? 1.0 / arrival.rate : rng.exponential(arrival.rate);
+}
+
+// ---- StreamProcess ----
+
+StreamProcess::StreamProcess(StreamSpec spec, const Dataset& pool, uint64_t seed,
+                             SimulationHost& host)
+    : spec_(std::move(spec)), pool_(pool), rng_(seed, "stream/" + spec_.name), host_(host) {
+  order_.resize(pool_.size());
+  std::iota(order_.begin(), order_.end(), size_t{0});
+  position_ = order_.size();  // shuffle on first use
+}
+
+void StreamProcess::start(sim::Kernel& kernel) { schedule_next(kernel, spec_.start); }
+
+void StreamProcess::schedule_next(sim::Kernel& kernel, double from) {
+  const double at = from + next_interarrival(spec_.arrival, rng_);
+  if (spec_.stop && at >= *spec_.stop) return;
+  kernel.schedule_at(at, id(), 0, kArrivalPriority);
+}
+
+size_t StreamProcess::next_index() {
+  if (position_ == order_.size()) {
+    rng_.shuffle(order_.begin(), order_.end());
+    position_ = 0;
+  }
+  return order_[position_++];
+}
+
+void StreamProcess::handle(sim::Kernel& kernel, const sim::Event&) {
+  std::vector<size_t> indices(static_cast<size_t>(spec_.batch_size));
+  for (auto& i : indices) i = next_index();
+  ArrivingBatch batch;
+  batch.time = kernel.now();
+  batch.source = spec_.name;
+  batch.samples = pool_.subset(indices, spec_.name);
+  batch.true_labels = batch.samples.labels;
+  const auto classes = static_cast<uint64_t>(pool_.num_classes);
+  for (auto& label : batch.samples.labels)
+    if (spec_.label_noise > 0 && rng_.uniform() < spec_.label_noise)
+      label = static_cast<int64_t>((static_cast<uint64_t>(label) + 1 + rng_.below(classes - 1)) %
+                                   classes);
+  host_.arrive(std::move(batch));
+  schedule_next(kernel, kernel.now());
+}
+
+// ---- AttackerProcess ----
+
+AttackerProcess::AttackerProcess(AttackerSpec spec, const Dataset& pool, uint64_t seed,
+                                 SimulationHost& host, std::optional<TargetModel> surrogate)
+    : spec_(std::move(spec)),
+      pool_(pool),
+      rng_(seed, "attacker/" + spec_.name),
+      host_(host),
+      generator_(spec_.make_generator()),
+      surrogate_(std::move(surrogate)) {}
+
+AttackerProcess::~AttackerProcess() = default;
+
+void AttackerProcess::start(sim::Kernel& kernel) { schedule_next(kernel, spec_.start); }
+
+void AttackerProcess::schedule_next(sim::Kernel& kernel, double from) {
+  if (spec_.budget && poisoned_ >= *spec_.budget) return;
+  const double at = from + next_interarrival(spec_.arrival, rng_);
+  if (spec_.stop && at >= *spec_.stop) return;
+  kernel.schedule_at(at, id(), 0, kArrivalPriority);
+}
+
+const TargetModel& AttackerProcess::known_model() const {
+  switch (spec_.knowledge.kind) {
+    case KnowledgeKind::surrogate: return *surrogate_;
+    case KnowledgeKind::stale:
+      return host_.deployment().past(static_cast<size_t>(spec_.knowledge.stale_retrains));
+    case KnowledgeKind::current: break;
+  }
+  return host_.deployment().model();
+}
+
+void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
+  int64_t count = spec_.batch_size;
+  if (spec_.budget) count = std::min(count, *spec_.budget - poisoned_);
+  AttackContext context{known_model(), pool_, rng_, kernel.now()};
+  PoisonBatch poison = generator_->generate(context, count);
+  poisoned_ += static_cast<int64_t>(poison.samples.size());
+  ArrivingBatch batch;
+  batch.time = kernel.now();
+  batch.source = spec_.name;
+  batch.is_poison = true;
+  batch.samples = std::move(poison.samples);
+  batch.true_labels = std::move(poison.seed_labels);
+  host_.arrive(std::move(batch));
+  schedule_next(kernel, kernel.now());
+}
+
+// ---- TickProcess ----
+
+TickProcess::TickProcess(std::string name, std::optional<double> first, double interval,
+                         int32_t priority, std::function<void()> action)
+    : name_(std::move(name)),
+      first_(first),
+      interval_(interval),
+      priority_(priority),
+      action_(std::move(action)) {}
+
+namespace {
+constexpr int64_t kRequested = -1;  // payload of an on-demand tick
+}  // namespace
+
+void TickProcess::start(sim::Kernel& kernel) {
+  if (first_) kernel.schedule_at(*first_, id(), 0, priority_, /*payload=*/0);
+}
+
+void TickProcess::request(sim::Kernel& kernel) {
+  kernel.schedule_at(kernel.now(), id(), 0, priority_, kRequested);
+}
+
+void TickProcess::handle(sim::Kernel& kernel, const sim::Event& event) {
+  action_();
+  if (event.payload == kRequested || !first_ || interval_ <= 0) return;
+  // Tick k is at first + k * interval (no drift from repeated addition).
+  const int64_t next = event.payload + 1;
+  kernel.schedule_at(*first_ + static_cast<double>(next) * interval_, id(), 0, priority_, next);
+}
+
+}  // namespace poisonsim

@@ -1,0 +1,97 @@
+#pragma once
+// The simulation's processes: public data streams, attackers, and periodic ticks (retrain,
+// evaluation). Each is an object whose state (random stream, position, counters) lives in
+// members, so a run can later be checkpointed.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "pipeline/scenario/scenario.h"
+#include "pipeline/simulation/ingestion.h"
+#include "sim/kernel.h"
+#include "sim/random_stream.h"
+
+namespace poisonsim {
+
+class Deployment;
+
+// Event priorities at equal times: arrivals first, then retrains, then evaluations.
+enum EventPriority : int32_t { kArrivalPriority = 0, kRetrainPriority = 10, kEvaluationPriority = 20 };
+
+// What processes may ask of the simulation.
+class SimulationHost {
+ public:
+  virtual ~SimulationHost() = default;
+  // Numbers the batch, queues it for scoring and checks whether the buffer calls a retrain.
+  virtual void arrive(ArrivingBatch batch) = 0;
+  virtual const Deployment& deployment() const = 0;
+};
+
+// Time to the next arrival of a fixed-rate or Poisson process.
+double next_interarrival(const ArrivalSpec& arrival, RandomStream& rng);
+
+class StreamProcess : public sim::Process {
+ public:
+  StreamProcess(StreamSpec spec, const Dataset& pool, uint64_t seed, SimulationHost& host);
+  const std::string& name() const override { return spec_.name; }
+  void start(sim::Kernel& kernel) override;
+  void handle(sim::Kernel& kernel, const sim::Event& event) override;
+
+ private:
+  void schedule_next(sim::Kernel& kernel, double from);
+  size_t next_index();
+
+  StreamSpec spec_;
+  const Dataset& pool_;
+  RandomStream rng_;
+  SimulationHost& host_;
+  std::vector<size_t> order_;  // a shuffled pass over the pool, walked in order
+  size_t position_ = 0;
+};
+
+class AttackerProcess : public sim::Process {
+ public:
+  AttackerProcess(AttackerSpec spec, const Dataset& pool, uint64_t seed, SimulationHost& host,
+                  std::optional<TargetModel> surrogate);
+  ~AttackerProcess() override;
+  const std::string& name() const override { return spec_.name; }
+  void start(sim::Kernel& kernel) override;
+  void handle(sim::Kernel& kernel, const sim::Event& event) override;
+  int64_t poisoned() const { return poisoned_; }
+
+ private:
+  void schedule_next(sim::Kernel& kernel, double from);
+  const TargetModel& known_model() const;
+
+  AttackerSpec spec_;
+  const Dataset& pool_;
+  RandomStream rng_;
+  SimulationHost& host_;
+  std::unique_ptr<PoisonGenerator> generator_;
+  std::optional<TargetModel> surrogate_;
+  int64_t poisoned_ = 0;
+};
+
+// Calls `action` at first, first + interval, ... (within the run's horizon); with no interval
+// it only runs when asked (request()).
+class TickProcess : public sim::Process {
+ public:
+  TickProcess(std::string name, std::optional<double> first, double interval, int32_t priority,
+              std::function<void()> action);
+  const std::string& name() const override { return name_; }
+  void start(sim::Kernel& kernel) override;
+  void handle(sim::Kernel& kernel, const sim::Event& event) override;
+  // Runs the action once more at the current time, after the events already due now.
+  void request(sim::Kernel& kernel);
+
+ private:
+  std::string name_;
+  std::optional<double> first_;
+  double interval_;
+  int32_t priority_;
+  std::function<void()> action_;
+};
+
+}  // namespace poisonsim

@@ -1,0 +1,53 @@
+#include "pipeline/simulation/retrain_buffer.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "pipeline/scenario/scenario.h"
+
+namespace poisonsim {
+
+RetrainBuffer::RetrainBuffer(ImageShape shape, int64_t num_classes, int64_t capacity,
+                             Eviction eviction, RandomStream rng)
+    : capacity_(capacity), eviction_(eviction), rng_(rng) {
+  data_.name = "retrain-buffer";
+  data_.shape = shape;
+  data_.num_classes = num_classes;
+}
+
+void RetrainBuffer::add(const float* image, int64_t label, bool is_poison) {
+  const auto per = static_cast<size_t>(data_.shape.numel());
+  ++seen_;
+  if (static_cast<int64_t>(data_.size()) < capacity_) {
+    data_.pixels.insert(data_.pixels.end(), image, image + per);
+    data_.labels.push_back(label);
+    is_poison_.push_back(is_poison);
+    return;
+  }
+  size_t slot = 0;
+  if (eviction_ == Eviction::fifo) {
+    slot = next_slot_;
+    next_slot_ = (next_slot_ + 1) % static_cast<size_t>(capacity_);
+  } else {
+    const uint64_t j = rng_.below(static_cast<uint64_t>(seen_));
+    if (j >= static_cast<uint64_t>(capacity_)) return;  // not kept
+    slot = static_cast<size_t>(j);
+  }
+  std::copy(image, image + per, data_.image(slot));
+  data_.labels[slot] = label;
+  is_poison_[slot] = is_poison;
+}
+
+void RetrainBuffer::clear() {
+  data_.pixels.clear();
+  data_.labels.clear();
+  is_poison_.clear();
+  next_slot_ = 0;
+  seen_ = 0;
+}
+
+int64_t RetrainBuffer::poison_count() const {
+  return std::accumulate(is_poison_.begin(), is_poison_.end(), int64_t{0});
+}
+
+}  // namespace poisonsim

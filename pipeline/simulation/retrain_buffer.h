@@ -1,0 +1,38 @@
+#pragma once
+// Accepted samples waiting for the next retrain, with a capacity and an eviction rule:
+// fifo drops the oldest sample, reservoir keeps a uniform sample of everything accepted since
+// the last clear (Vitter's algorithm R).
+#include <cstdint>
+#include <vector>
+
+#include "pipeline/data/dataset.h"
+#include "sim/random_stream.h"
+
+namespace poisonsim {
+
+enum class Eviction;
+
+class RetrainBuffer {
+ public:
+  RetrainBuffer(ImageShape shape, int64_t num_classes, int64_t capacity, Eviction eviction,
+                RandomStream rng);
+
+  void add(const float* image, int64_t label, bool is_poison);
+  void clear();
+
+  size_t size() const { return data_.size(); }
+  int64_t capacity() const { return capacity_; }
+  int64_t poison_count() const;
+  const Dataset& contents() const { return data_; }
+
+ private:
+  Dataset data_;
+  std::vector<uint8_t> is_poison_;
+  int64_t capacity_;
+  Eviction eviction_;
+  RandomStream rng_;
+  size_t next_slot_ = 0;  // fifo: the oldest sample, overwritten next
+  int64_t seen_ = 0;      // reservoir: samples offered since the last clear
+};
+
+}  // namespace poisonsim

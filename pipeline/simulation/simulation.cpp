@@ -1,0 +1,255 @@
+#include "pipeline/simulation/simulation.h"
+
+#include <chrono>
+#include <limits>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include "pipeline/model/compute_threads.h"
+#include "pipeline/model/training.h"
+#include "pipeline/simulation/deployment.h"
+#include "pipeline/simulation/processes.h"
+#include "pipeline/simulation/retrain_buffer.h"
+#include "pipeline/simulation/run_data.h"
+#include "pipeline/trace/trace_rows.h"
+#include "pipeline/trace/trace_writer.h"
+#include "poisonsim_version.h"
+#include "sim/progress.h"
+
+namespace poisonsim {
+namespace {
+
+// Pending samples beyond this are scored early (same results, bounded memory).
+constexpr size_t kMaxPendingSamples = 1 << 17;
+
+size_t history_needed(const Scenario& s) {
+  size_t needed = 0;
+  for (const auto& a : s.attackers)
+    if (a.knowledge.kind == KnowledgeKind::stale)
+      needed = std::max(needed, static_cast<size_t>(a.knowledge.stale_retrains));
+  return needed;
+}
+
+EventRow system_event(double time, const char* kind) {
+  EventRow row;
+  row.time = time;
+  set_trace_name(row.kind, kind);
+  set_trace_name(row.source, "system");
+  return row;
+}
+
+}  // namespace
+
+struct Simulation::State : SimulationHost {
+  const Scenario& scenario;
+  SimulationOptions options;
+  tbb::global_control threads;
+  RunData data;
+  Deployment deployment_;
+  std::unique_ptr<SampleGuard> guard;
+  std::unique_ptr<RetrainGate> gate;
+  RetrainBuffer buffer;
+  std::unique_ptr<TraceWriter> trace;
+  std::unique_ptr<Ingestion> ingestion;
+  sim::Kernel kernel;
+  TickProcess* retrainer = nullptr;
+  Evaluation deployed_on_validation;
+  int64_t next_batch_id = 0;
+  bool retrain_requested = false;
+  RunSummary summary;
+  bool have_accuracy = false;
+
+  State(const Scenario& s, SimulationOptions o)
+      : scenario(s),
+        options(std::move(o)),
+        threads(tbb::global_control::max_allowed_parallelism,
+                options.threads > 0 ? static_cast<size_t>(options.threads)
+                                    : tbb::info::default_concurrency()),
+        data(load_run_data(s)),
+        deployment_(initial_model(s, data), history_needed(s)),
+        guard(s.guard.make_guard()),
+        gate(s.gate.make_gate()),
+        buffer(data.pretrain.shape, data.pretrain.num_classes, s.retrain.buffer_capacity,
+               s.retrain.eviction, RandomStream(s.seed, "retrain/buffer")) {
+    set_torch_threads(static_cast<int>(s.train_threads));
+    TraceMetadata meta{s.resolved_yaml, s.seed, POISONSIM_VERSION};
+    TraceOptions trace_options;
+    trace_options.samples = s.trace.samples;
+    trace_options.compression = static_cast<int>(s.trace.compression);
+    trace_options.chunk_rows = s.trace.chunk_rows;
+    trace = TraceWriter::create_file(options.trace_path, meta, trace_options);
+    ingestion = std::make_unique<Ingestion>(deployment_, *guard, buffer, *trace, s.trace.samples);
+    deployed_on_validation = evaluate(deployment_.model(), data.validation);
+    build_processes();
+  }
+
+  const Deployment& deployment() const override { return deployment_; }
+
+  void build_processes() {
+    for (const auto& stream : scenario.streams)
+      kernel.add(std::make_unique<StreamProcess>(stream, data.stream_pool, scenario.seed, *this));
+    for (const auto& attacker : scenario.attackers) {
+      std::optional<TargetModel> surrogate;
+      if (attacker.knowledge.kind == KnowledgeKind::surrogate) surrogate = train_surrogate(attacker);
+      kernel.add(std::make_unique<AttackerProcess>(attacker, data.attacker_pool, scenario.seed,
+                                                   *this, std::move(surrogate)));
+    }
+    const auto& r = scenario.retrain;
+    std::optional<double> first_retrain;
+    if (r.trigger == RetrainTrigger::interval) first_retrain = r.interval;
+    auto retrain_tick = std::make_unique<TickProcess>("retrain", first_retrain, r.interval,
+                                                      kRetrainPriority, [this] { retrain(); });
+    retrainer = retrain_tick.get();
+    kernel.add(std::move(retrain_tick));
+    kernel.add(std::make_unique<TickProcess>("evaluation", 0.0, scenario.evaluation.interval,
+                                             kEvaluationPriority, [this] { evaluate_tick(); }));
+  }
+
+  // The attacker's own model: same architecture, trained on the attacker's pool only.
+  TargetModel train_surrogate(const AttackerSpec& attacker) {
+    auto model = TargetModel::create(scenario.model, derive_seed(scenario.seed, "surrogate/" +
+                                                                                  attacker.name));
+    TrainOptions train = scenario.pretrain;
+    train.seed = derive_seed(scenario.seed, "surrogate-train/" + attacker.name);
+    spdlog::info("attacker {}: training a surrogate model on its {} samples", attacker.name,
+                 data.attacker_pool.size());
+    train_model(model, data.attacker_pool, train);
+    return model;
+  }
+
+  void arrive(ArrivingBatch batch) override {
+    batch.batch_id = next_batch_id++;
+    ingestion->submit(std::move(batch));
+    const auto& r = scenario.retrain;
+    const bool may_fill = r.trigger == RetrainTrigger::buffer && !retrain_requested &&
+                          buffer.size() + ingestion->pending_samples() >=
+                              static_cast<size_t>(r.min_samples);
+    if (may_fill || ingestion->pending_samples() > kMaxPendingSamples) ingestion->flush();
+    if (r.trigger == RetrainTrigger::buffer && !retrain_requested &&
+        buffer.size() >= static_cast<size_t>(r.min_samples)) {
+      retrain_requested = true;
+      retrainer->request(kernel);
+    }
+  }
+
+  Dataset retraining_set() {
+    Dataset set = buffer.contents();
+    const auto replay = scenario.retrain.replay;
+    if (replay > 0 && !set.empty()) {
+      RandomStream rng(scenario.seed, fmt::format("retrain/replay/{}", summary.retrains));
+      std::vector<size_t> indices(static_cast<size_t>(replay));
+      for (auto& i : indices) i = static_cast<size_t>(rng.below(data.pretrain.size()));
+      set.append(data.pretrain.subset(indices));
+    }
+    return set;
+  }
+
+  void retrain() {
+    ingestion->flush();
+    retrain_requested = false;
+    RetrainRow row;
+    row.time = kernel.now();
+    row.index = summary.retrains++;
+    const Dataset set = retraining_set();
+    row.buffer_size = static_cast<int64_t>(set.size());
+    row.poison_in_buffer = buffer.poison_count();
+    row.poison_fraction = buffer.size() ? static_cast<double>(row.poison_in_buffer) /
+                                              static_cast<double>(buffer.size())
+                                        : 0.0;
+    row.validation_loss_before = deployed_on_validation.mean_loss;
+    row.validation_accuracy_before = deployed_on_validation.accuracy;
+    if (set.empty()) {
+      set_trace_name(row.gate, "empty");
+      row.validation_loss_after = row.validation_loss_before;
+      row.validation_accuracy_after = row.validation_accuracy_before;
+    } else {
+      auto candidate = deployment_.model().clone();
+      TrainOptions train = scenario.retrain.train;
+      train.seed = derive_seed(scenario.seed, fmt::format("retrain/{}", row.index));
+      train_model(candidate, set, train);
+      const Evaluation after = evaluate(candidate, data.validation);
+      row.validation_loss_after = after.mean_loss;
+      row.validation_accuracy_after = after.accuracy;
+      const bool allow = gate->allow_deploy({row.validation_loss_before, after.mean_loss,
+                                             row.validation_accuracy_before, after.accuracy});
+      set_trace_name(row.gate, allow ? "allow" : "refuse");
+      if (allow) {
+        deployment_.deploy(std::move(candidate));
+        deployed_on_validation = after;
+        guard->on_deploy();
+        row.deployed = 1;
+        ++summary.deployed;
+      } else {
+        ++summary.refused;
+      }
+    }
+    row.model_version = deployment_.version();
+    if (scenario.retrain.clear_after_retrain) buffer.clear();
+    trace->add_retrain(row);
+    auto event = system_event(kernel.now(), "retrain");
+    event.size = row.buffer_size;
+    trace->add_event(event);
+    trace->flush();  // a killed run keeps everything up to its last retrain
+  }
+
+  void evaluate_tick() {
+    ingestion->flush();  // keeps the events table in time order
+    const auto scores = deployment_.score_parallel(data.test);
+    EvaluationRow row;
+    row.time = kernel.now();
+    row.model_version = deployment_.version();
+    row.samples = static_cast<int64_t>(data.test.size());
+    double loss = 0;
+    int64_t correct = 0;
+    for (size_t i = 0; i < data.test.size(); ++i) {
+      loss += scores.loss[i];
+      correct += scores.prediction[i] == data.test.labels[i];
+    }
+    row.accuracy = static_cast<double>(correct) / static_cast<double>(row.samples);
+    row.loss = loss / static_cast<double>(row.samples);
+    trace->add_evaluation(row);
+    auto event = system_event(kernel.now(), "evaluation");
+    event.size = row.samples;
+    trace->add_event(event);
+    if (!have_accuracy) summary.first_accuracy = summary.min_accuracy = row.accuracy;
+    have_accuracy = true;
+    summary.last_accuracy = row.accuracy;
+    summary.min_accuracy = std::min(summary.min_accuracy, row.accuracy);
+  }
+};
+
+Simulation::Simulation(const Scenario& scenario, SimulationOptions options)
+    : state_(std::make_unique<State>(scenario, std::move(options))) {}
+
+Simulation::~Simulation() = default;
+
+RunSummary Simulation::run() {
+  auto& st = *state_;
+  const auto start = std::chrono::steady_clock::now();
+  const double duration = st.scenario.duration;
+  Progress progress("simulate", duration, "s simulated",
+                    st.options.show_progress ? Progress::Style::automatic
+                                             : Progress::Style::silent);
+  st.kernel.run(duration, [&](const sim::Event& event) {
+    progress.update(event.time, fmt::format("model v{}, accuracy {:.3f}, buffer {}",
+                                            st.deployment_.version(), st.summary.last_accuracy,
+                                            st.buffer.size()));
+  });
+  st.ingestion->flush();
+  st.trace->add_event(system_event(duration, "end"));
+  st.trace->close();
+  progress.finish();
+  auto& summary = st.summary;
+  summary.trace_path = st.options.trace_path;
+  summary.duration = duration;
+  summary.events = st.kernel.events_handled();
+  summary.sources = st.ingestion->stats();
+  summary.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace poisonsim

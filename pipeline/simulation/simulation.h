@@ -1,0 +1,49 @@
+#pragma once
+// One run of a scenario: builds the world (data, deployed model, guard, buffer, processes),
+// runs the event loop for the scenario's duration, and writes the trace as it goes.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "pipeline/scenario/scenario.h"
+#include "pipeline/simulation/ingestion.h"
+
+namespace poisonsim {
+
+struct SimulationOptions {
+  std::string trace_path;
+  int threads = 0;            // oneTBB threads for scoring (0: one per core)
+  bool show_progress = true;
+};
+
+struct RunSummary {
+  std::string trace_path;
+  double duration = 0;
+  uint64_t events = 0;
+  std::map<std::string, SourceStats> sources;
+  int64_t retrains = 0;
+  int64_t deployed = 0;
+  int64_t refused = 0;
+  double first_accuracy = 0;
+  double last_accuracy = 0;
+  double min_accuracy = 0;
+  double wall_seconds = 0;
+};
+
+class Simulation {
+ public:
+  // Loads data and the initial model and creates the trace file. Throws UserError on bad input.
+  Simulation(const Scenario& scenario, SimulationOptions options);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  RunSummary run();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace poisonsim

@@ -1,0 +1,145 @@
+// Whole runs through the CLI, on real Fashion-MNIST and on small synthetic data.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/trace/trace_reader.h"
+#include "tests/test_support.h"
+#include "tests/trace_row_fields.h"
+
+namespace poisonsim {
+namespace {
+
+std::string quickstart() { return std::string(POISONSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml"; }
+
+test::CommandResult run_quietly(const std::string& arguments) {
+  return test::run_poisonsim("--log-level warn " + arguments + " --quiet");
+}
+
+// Runs share one pretrain cache, in a scratch directory rather than the user's.
+struct CachedRuns : ::testing::Test {
+  static void SetUpTestSuite() { setenv("POISONSIM_CACHE_DIR", cache().path().c_str(), 1); }
+  static test::ScratchDir& cache() {
+    static test::ScratchDir dir;
+    return dir;
+  }
+  test::ScratchDir dir;
+};
+
+template <class Row>
+void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b, const char* table) {
+  ASSERT_EQ(a.size(), b.size()) << table;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(test::row_fields(a[i]), test::row_fields(b[i])) << table << " row " << i;
+  }
+}
+
+void expect_same_trace(const std::string& path_a, const std::string& path_b) {
+  const auto a = read_trace(path_a), b = read_trace(path_b);
+  EXPECT_EQ(a.metadata.scenario_yaml, b.metadata.scenario_yaml);
+  expect_same_rows(a.events, b.events, "events");
+  expect_same_rows(a.samples, b.samples, "samples");
+  expect_same_rows(a.retrains, b.retrains, "retrains");
+  expect_same_rows(a.evaluations, b.evaluations, "evaluations");
+}
+
+TEST_F(CachedRuns, QuickstartIsIdenticalWithOneAndTwoThreads) {
+  if (test::fashion_mnist_dir().empty()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const std::string common = "run " + quickstart() + " --set duration=300 ";
+  auto one = run_quietly(common + "--threads 1 -o " + dir.file("t1.h5"));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  auto two = run_quietly(common + "--threads 2 -o " + dir.file("t2.h5"));
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  expect_same_trace(dir.file("t1.h5"), dir.file("t2.h5"));
+  const auto trace = read_trace(dir.file("t1.h5"));
+  EXPECT_TRUE(trace.complete);
+  EXPECT_GT(trace.samples.size(), 15000u);
+  EXPECT_EQ(trace.retrains.size(), 5u);
+  // The resolved scenario in the trace reproduces the run by itself.
+  test::write_text(dir.file("from-trace.yaml"), trace.metadata.scenario_yaml);
+  auto again = run_quietly("run " + dir.file("from-trace.yaml") + " -o " + dir.file("t3.h5"));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  expect_same_trace(dir.file("t1.h5"), dir.file("t3.h5"));
+}
+
+TEST_F(CachedRuns, LossGuardRejectsLabelFlipsOnRealData) {
+  if (test::fashion_mnist_dir().empty()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  auto result = run_quietly("run " + quickstart() + " --set duration=300 -o " + dir.file("q.h5"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  int64_t poison = 0, poison_rejected = 0, clean = 0, clean_rejected = 0;
+  for (const auto& s : read_trace(dir.file("q.h5")).samples) {
+    (s.is_poison ? poison : clean) += 1;
+    (s.is_poison ? poison_rejected : clean_rejected) += s.rejected;
+    if (s.is_poison) {
+      EXPECT_NE(s.label, s.true_label);
+    }
+  }
+  ASSERT_GT(poison, 0);
+  EXPECT_GT(static_cast<double>(poison_rejected) / static_cast<double>(poison), 0.8);
+  EXPECT_LT(static_cast<double>(clean_rejected) / static_cast<double>(clean), 0.1);
+}
+
+// A small synthetic scenario (tests/scenarios/synthetic-small.yaml): fast enough to exercise
+// every option.
+std::string synthetic() {
+  return std::string(POISONSIM_SOURCE_DIR) + "/tests/scenarios/synthetic-small.yaml";
+}
+
+TEST_F(CachedRuns, CleanStreamAloneRuns) {
+  auto result = run_quietly("run " + synthetic() +
+                            " --set attackers=[] --set 'guard={type: none}' -o " + dir.file("s.h5"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto trace = read_trace(dir.file("s.h5"));
+  // Fixed rate 2/s: arrivals at 0.5, 1.0, ..., 100.0 (the horizon is inclusive): 200 of 16.
+  EXPECT_EQ(trace.samples.size(), 200u * 16u);
+  EXPECT_EQ(trace.evaluations.size(), 6u);  // 0, 20, ..., 100
+  for (const auto& s : trace.samples) {
+    EXPECT_EQ(s.is_poison, 0);
+    EXPECT_EQ(s.rejected, 0);  // guard none
+  }
+  EXPECT_GT(trace.evaluations.back().accuracy, 0.8);
+  // Events come in time order.
+  for (size_t i = 1; i < trace.events.size(); ++i)
+    EXPECT_LE(trace.events[i - 1].time, trace.events[i].time);
+  EXPECT_EQ(trace_name(trace.events.back().kind), "end");
+}
+
+TEST_F(CachedRuns, BudgetBufferTriggerAndKnowledgeSettings) {
+  const std::string overrides =
+      " --set retrain.trigger=buffer --set retrain.min_samples=500"
+      " --set 'attackers=[{type: label-flip, name: stale, budget: 100, batch_size: 30,"
+      " arrival: {rate: 1}, knowledge: {model: stale, stale_retrains: 2}},"
+      " {type: label-flip, name: sur, labels: random-other, arrival: {rate: 0.5},"
+      " knowledge: {model: surrogate}}]'";
+  auto result = run_quietly("run " + synthetic() + overrides + " -o " + dir.file("b.h5"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto trace = read_trace(dir.file("b.h5"));
+  int64_t from_stale = 0, from_surrogate = 0;
+  for (const auto& s : trace.samples) {
+    from_stale += trace_name(s.source) == "stale";
+    from_surrogate += trace_name(s.source) == "sur";
+  }
+  EXPECT_EQ(from_stale, 100);  // the budget, the last batch cut to fit
+  EXPECT_GT(from_surrogate, 0);
+  ASSERT_FALSE(trace.retrains.empty());
+  for (const auto& r : trace.retrains) EXPECT_GE(r.buffer_size, 500);
+}
+
+TEST_F(CachedRuns, RefusesToOverwriteWithoutForce) {
+  test::write_text(dir.file("keep.h5"), "precious");
+  auto result = run_quietly("run " + synthetic() + " -o " + dir.file("keep.h5"));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("--force"), std::string::npos) << result.output;
+  EXPECT_EQ(test::read_text(dir.file("keep.h5")), "precious");
+}
+
+TEST_F(CachedRuns, MissingDataFilesAreAUserError) {
+  test::write_text(dir.file("s.yaml"), "duration: 10\ndata: {kind: cifar10, path: " +
+                                           dir.file("nowhere") + "}\n");
+  auto result = run_quietly("run " + dir.file("s.yaml") + " -o " + dir.file("x.h5"));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("cifar-10-batches-bin"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace poisonsim

@@ -1,0 +1,74 @@
+// `poisonsim run`: run a scenario and write its trace.
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/scenario/scenario.h"
+#include "pipeline/simulation/simulation.h"
+#include "sim/error.h"
+#include "tools/commands/builtin_plugins.h"
+#include "tools/commands/commands.h"
+
+namespace poisonsim::cli {
+namespace {
+
+struct RunOptions {
+  std::string scenario;
+  std::string output;
+  std::vector<std::string> overrides;
+  bool force = false;
+  bool quiet = false;
+};
+
+void print_summary(const RunSummary& s) {
+  fmt::print("\ntrace written to {} ({} events over {} simulated seconds, {:.1f} s wall)\n",
+             s.trace_path, s.events, s.duration, s.wall_seconds);
+  fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>8}\n", "source", "kind", "batches", "samples",
+             "rejected", "rate");
+  for (const auto& [name, st] : s.sources)
+    fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>7.1f}%\n", name,
+               st.is_poison ? "poison" : "clean", st.batches, st.samples, st.rejected,
+               st.samples ? 100.0 * static_cast<double>(st.rejected) / static_cast<double>(st.samples) : 0.0);
+  fmt::print("  retrains: {} ({} deployed, {} refused by the gate)\n", s.retrains, s.deployed,
+             s.refused);
+  fmt::print("  clean test accuracy: {:.4f} at start, {:.4f} at the end (lowest {:.4f})\n",
+             s.first_accuracy, s.last_accuracy, s.min_accuracy);
+  fmt::print("  summary: poisonsim inspect {}\n", s.trace_path);
+  fmt::print("  tables:  /usr/bin/python3 -c \"import h5py, pandas; "
+             "print(pandas.DataFrame(h5py.File('{}')['evaluations'][:]))\"\n",
+             s.trace_path);
+}
+
+void run_scenario(const RunOptions& o, const GlobalOptions& global) {
+  apply_global_options(global);
+  const auto scenario = load_scenario(o.scenario, o.overrides, builtin_plugins());
+  std::string output = o.output;
+  if (output.empty()) output = std::filesystem::path(o.scenario).stem().string() + ".h5";
+  std::error_code ec;
+  if (std::filesystem::exists(output, ec) && !o.force)
+    throw UserError(output, "exists already: choose another -o, or pass --force to overwrite it");
+  const auto parent = std::filesystem::path(output).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  spdlog::info("running {} (seed {}, {} s simulated) -> {}", o.scenario, scenario.seed,
+               scenario.duration, output);
+  Simulation simulation(scenario, {output, global.threads, !o.quiet});
+  print_summary(simulation.run());
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, const GlobalOptions& global) {
+  auto o = std::make_shared<RunOptions>();
+  auto* cmd = app.add_subcommand("run", "Run a scenario and write its HDF5 trace");
+  cmd->add_option("scenario", o->scenario, "Scenario YAML file")->required();
+  cmd->add_option("-o,--output", o->output, "Trace file (default: <scenario name>.h5)");
+  cmd->add_option("--set", o->overrides, "Override a value: key.path=value (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_flag("--force", o->force, "Overwrite the trace file if it exists");
+  cmd->add_flag("--quiet", o->quiet, "No progress bar");
+  cmd->callback([o, &global] { run_scenario(*o, global); });
+}
+
+}  // namespace poisonsim::cli
