@@ -55,6 +55,8 @@ void read_data(ConfigNode node, Scenario& s) {
   s.splits.pretrain = splits.get<int64_t>("pretrain", s.splits.pretrain, int_at_least(1));
   s.splits.validation = splits.get<int64_t>("validation", s.splits.validation, int_at_least(1));
   s.splits.attacker = splits.get<int64_t>("attacker", s.splits.attacker, int_at_least(1));
+  s.splits.attacker_validation =
+      splits.get<int64_t>("attacker_validation", s.splits.attacker_validation, int_at_least(1));
   splits.finish();
   auto synthetic = node.child("synthetic");
   auto& syn = s.data.synthetic;

@@ -55,10 +55,12 @@ void StreamProcess::handle(sim::Kernel& kernel, const sim::Event&) {
 
 // ---- AttackerProcess ----
 
-AttackerProcess::AttackerProcess(AttackerSpec spec, const Dataset& pool, uint64_t seed,
-                                 SimulationHost& host, std::optional<TargetModel> surrogate)
+AttackerProcess::AttackerProcess(AttackerSpec spec, const Dataset& pool, const Dataset& validation,
+                                 uint64_t seed, SimulationHost& host,
+                                 std::optional<TargetModel> surrogate)
     : spec_(std::move(spec)),
       pool_(pool),
+      validation_(validation),
       rng_(seed, "attacker/" + spec_.name),
       host_(host),
       generator_(spec_.make_generator()),
@@ -85,10 +87,20 @@ const TargetModel& AttackerProcess::known_model() const {
   return host_.deployment().model();
 }
 
+int64_t AttackerProcess::known_version() const {
+  const int64_t current = host_.deployment().version();
+  switch (spec_.knowledge.kind) {
+    case KnowledgeKind::surrogate: return 0;
+    case KnowledgeKind::stale: return std::max<int64_t>(0, current - spec_.knowledge.stale_retrains);
+    case KnowledgeKind::current: break;
+  }
+  return current;
+}
+
 void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   int64_t count = spec_.batch_size;
   if (spec_.budget) count = std::min(count, *spec_.budget - poisoned_);
-  AttackContext context{known_model(), pool_, rng_, kernel.now()};
+  AttackContext context{known_model(), pool_, validation_, rng_, kernel.now(), known_version()};
   PoisonBatch poison = generator_->generate(context, count);
   poisoned_ += static_cast<int64_t>(poison.samples.size());
   ArrivingBatch batch;

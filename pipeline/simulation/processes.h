@@ -53,8 +53,8 @@ class StreamProcess : public sim::Process {
 
 class AttackerProcess : public sim::Process {
  public:
-  AttackerProcess(AttackerSpec spec, const Dataset& pool, uint64_t seed, SimulationHost& host,
-                  std::optional<TargetModel> surrogate);
+  AttackerProcess(AttackerSpec spec, const Dataset& pool, const Dataset& validation,
+                  uint64_t seed, SimulationHost& host, std::optional<TargetModel> surrogate);
   ~AttackerProcess() override;
   const std::string& name() const override { return spec_.name; }
   void start(sim::Kernel& kernel) override;
@@ -64,9 +64,11 @@ class AttackerProcess : public sim::Process {
  private:
   void schedule_next(sim::Kernel& kernel, double from);
   const TargetModel& known_model() const;
+  int64_t known_version() const;
 
   AttackerSpec spec_;
   const Dataset& pool_;
+  const Dataset& validation_;
   RandomStream rng_;
   SimulationHost& host_;
   std::unique_ptr<PoisonGenerator> generator_;

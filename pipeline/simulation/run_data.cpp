@@ -46,13 +46,15 @@ RunData load_run_data(const Scenario& s) {
                              {{"pretrain", s.splits.pretrain},
                               {"validation", s.splits.validation},
                               {"attacker", s.splits.attacker},
+                              {"attacker-validation", s.splits.attacker_validation},
                               {"stream", -1}},
                              s.seed, s.file + ": data.splits");
   RunData data;
   data.pretrain = std::move(parts[0]);
   data.validation = std::move(parts[1]);
   data.attacker_pool = std::move(parts[2]);
-  data.stream_pool = std::move(parts[3]);
+  data.attacker_validation = std::move(parts[3]);
+  data.stream_pool = std::move(parts[4]);
   data.test = files.test;
   const auto wanted = s.evaluation.test_samples;
   if (wanted > 0 && static_cast<size_t>(wanted) < data.test.size()) {

@@ -94,8 +94,9 @@ struct Simulation::State : SimulationHost {
     for (const auto& attacker : scenario.attackers) {
       std::optional<TargetModel> surrogate;
       if (attacker.knowledge.kind == KnowledgeKind::surrogate) surrogate = train_surrogate(attacker);
-      kernel.add(std::make_unique<AttackerProcess>(attacker, data.attacker_pool, scenario.seed,
-                                                   *this, std::move(surrogate)));
+      kernel.add(std::make_unique<AttackerProcess>(attacker, data.attacker_pool,
+                                                   data.attacker_validation, scenario.seed, *this,
+                                                   std::move(surrogate)));
     }
     const auto& r = scenario.retrain;
     std::optional<double> first_retrain;

@@ -1,0 +1,26 @@
+#pragma once
+// How an attacker labels its poisoned samples: the label is the attacker's choice and part of
+// the scenario (attackers.N.labels).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace poisonsim {
+
+class RandomStream;
+
+enum class PoisonLabels {
+  seed,          // keep the label of the seed image (the paper's setting: only pixels change)
+  next_class,    // y -> (y + 1) mod K
+  random_other,  // y -> a uniformly drawn class other than y
+};
+
+// "seed", "next-class", "random-other"; UserError naming `where` otherwise.
+PoisonLabels parse_poison_labels(const std::string& text, const std::string& where);
+std::string to_string(PoisonLabels rule);
+
+// The labels the poison carries, one per seed label; `rng` drives random-other.
+std::vector<int64_t> poison_labels(const std::vector<int64_t>& seed_labels, PoisonLabels rule,
+                                   int64_t num_classes, RandomStream& rng);
+
+}  // namespace poisonsim
