@@ -21,10 +21,10 @@ Dataset draw_seed_samples(const Dataset& pool, int64_t count, RandomStream& rng)
 
 PoisonBatch LabelFlipAttacker::generate(AttackContext& context, int64_t count) {
   PoisonBatch batch;
-  batch.samples = draw_seed_samples(context.clean_pool, count, context.rng);
-  batch.seed_labels = batch.samples.labels;
+  batch.seeds = draw_seed_samples(context.clean_pool, count, context.rng);
+  batch.samples = batch.seeds;
   batch.samples.labels =
-      poison_labels(batch.seed_labels, rule_, batch.samples.num_classes, context.rng);
+      poison_labels(batch.seeds.labels, rule_, batch.samples.num_classes, context.rng);
   return batch;
 }
 

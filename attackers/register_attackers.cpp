@@ -1,11 +1,82 @@
 #include "attackers/register_attackers.h"
 
+#include "attackers/direct_gradient.h"
+#include "attackers/generative.h"
 #include "attackers/label_flip.h"
+#include "attackers/random_noise.h"
 #include "pipeline/scenario/config_node.h"
 
 namespace poisonsim {
 
 void register_attackers(PluginRegistry& registry) {
+  registry.attackers.add(
+      "direct",
+      "gradient ascent on the poison pixels through the victim's SGD update (Algorithm 1)",
+      [](ConfigNode& node) {
+        DirectOptions o;
+        o.group_size = node.get<int64_t>("group_size", o.group_size, int_in_range(1, 100000));
+        o.iterations = node.get<int64_t>("iterations", o.iterations, int_in_range(0, 100000));
+        o.step_size = node.get<double>("step_size", o.step_size, greater_than(0));
+        o.tolerance = node.get<double>("tolerance", o.tolerance, at_least(0));
+        o.unroll_steps = node.get<int64_t>("unroll_steps", o.unroll_steps, int_in_range(1, 1000));
+        o.validation_samples =
+            node.get<int64_t>("validation_samples", o.validation_samples, int_at_least(1));
+        o.project = node.get<bool>("project", o.project);
+        o.labels = parse_poison_labels(
+            node.get<std::string>("labels", "seed", one_of({"seed", "next-class", "random-other"})),
+            node.key_path("labels"));
+        const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));
+        return PoisonGeneratorFactory(
+            [o, retrain_lr] { return std::make_unique<DirectGradientAttacker>(o, retrain_lr); });
+      });
+  registry.attackers.add(
+      "generative",
+      "an auto-encoder G trained against the target, then one forward pass per poison sample "
+      "(Algorithm 2)",
+      [](ConfigNode& node) {
+        GenerativeOptions o;
+        o.rule = parse_generative_rule(
+            node.get<std::string>("rule", "unrolled", one_of({"first-order", "unrolled"})),
+            node.key_path("rule"));
+        o.first_order_objective = parse_first_order_objective(
+            node.get<std::string>("first_order_objective", "ascend-loss",
+                                  one_of({"ascend-loss", "next-class"})),
+            node.key_path("first_order_objective"));
+        auto& g = o.generator;
+        g.kind = parse_generator_kind(
+            node.get<std::string>("generator", "auto", one_of({"auto", "mlp", "conv"})),
+            node.key_path("generator"));
+        g.encoder = node.get_list<int64_t>("encoder_widths", g.encoder, int_in_range(1, 65536));
+        g.code = node.get<int64_t>("code_width", g.code, int_in_range(1, 65536));
+        g.decoder = node.get_list<int64_t>("decoder_widths", g.decoder, int_in_range(1, 65536));
+        g.conv_channels =
+            node.get_list<int64_t>("conv_channels", g.conv_channels, int_in_range(1, 4096));
+        if (g.conv_channels.empty() || g.conv_channels.size() > 5)
+          node.fail("conv_channels", "expected 1 to 5 channel counts");
+        o.lr = node.get<double>("lr", o.lr, in_range(1e-9, 10));
+        o.steps = node.get<int64_t>("steps", o.steps, int_in_range(1, 1000000));
+        o.batch_size = node.get<int64_t>("batch_size", o.batch_size, int_in_range(1, 65536));
+        o.unroll_steps = node.get<int64_t>("unroll_steps", o.unroll_steps, int_in_range(1, 64));
+        o.unroll_chunk = node.get<int64_t>("unroll_chunk", o.unroll_chunk, int_in_range(1, 65536));
+        o.copy_reset_every =
+            node.get<int64_t>("copy_reset_every", o.copy_reset_every, int_at_least(1));
+        o.reset_patience = node.get<int64_t>("reset_patience", o.reset_patience, int_at_least(1));
+        o.select_every = node.get<int64_t>("select_every", o.select_every, int_at_least(0));
+        o.select_samples =
+            node.get<int64_t>("select_samples", o.select_samples, int_in_range(1, 1000000));
+        o.validation_samples =
+            node.get<int64_t>("validation_samples", o.validation_samples, int_at_least(1));
+        o.identity_weight =
+            node.get<double>("identity_weight", o.identity_weight, in_range(0, 1e6));
+        o.labels = parse_poison_labels(
+            node.get<std::string>("labels", "seed", one_of({"seed", "next-class", "random-other"})),
+            node.key_path("labels"));
+        const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));
+        const int64_t refresh_every = node.get<int64_t>("refresh_every", 1, int_at_least(0));
+        return PoisonGeneratorFactory([o, retrain_lr, refresh_every] {
+          return std::make_unique<GenerativeAttacker>(o, retrain_lr, refresh_every);
+        });
+      });
   registry.attackers.add(
       "label-flip", "clean images from the attacker's pool with wrong labels (`labels`)",
       [](ConfigNode& node) {
@@ -13,6 +84,16 @@ void register_attackers(PluginRegistry& registry) {
             node.get<std::string>("labels", "next-class", one_of({"next-class", "random-other"})),
             node.key_path("labels"));
         return PoisonGeneratorFactory([rule] { return std::make_unique<LabelFlipAttacker>(rule); });
+      });
+  registry.attackers.add(
+      "noise", "seed images plus Gaussian noise of L2 norm `l2` (the random baseline)",
+      [](ConfigNode& node) {
+        const double l2 = node.get<double>("l2", 3.0, in_range(0, 1000));
+        const auto labels = parse_poison_labels(
+            node.get<std::string>("labels", "seed", one_of({"seed", "next-class", "random-other"})),
+            node.key_path("labels"));
+        return PoisonGeneratorFactory(
+            [l2, labels] { return std::make_unique<RandomNoiseAttacker>(l2, labels); });
       });
 }
 

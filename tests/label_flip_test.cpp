@@ -37,7 +37,7 @@ TEST(LabelFlip, FlipsEveryLabelAndKeepsImages) {
   const auto batch = attacker.generate(context, 50);
   ASSERT_EQ(batch.samples.size(), 50u);
   for (size_t i = 0; i < 50; ++i) {
-    EXPECT_EQ(batch.samples.labels[i], (batch.seed_labels[i] + 1) % 10);
+    EXPECT_EQ(batch.samples.labels[i], (batch.seeds.labels[i] + 1) % 10);
   }
 }
 

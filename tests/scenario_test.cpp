@@ -116,7 +116,7 @@ TEST(Scenario, StructuralMistakes) {
   expect_error([] { parse("duration: 10\nstreams:\n  - name: a\n  - name: a\n"); },
                "streams.1.name", "two streams share this name");
   expect_error([] { parse("duration: 10\nattackers:\n  - type: nope\n"); }, "attackers.0.type",
-               "one of label-flip");
+               "one of direct, generative, label-flip, noise");
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   cli::add_run_command(app, global);
   cli::add_validate_command(app, global);
   cli::add_inspect_command(app, global);
+  cli::add_attack_command(app, global);
   cli::add_train_command(app, global);
   cli::add_bench_command(app, global);
   try {

@@ -31,7 +31,7 @@ struct AttackContext {
 
 struct PoisonBatch {
   Dataset samples;                   // images in [0, 1], labels as the attacker chooses
-  std::vector<int64_t> seed_labels;  // the clean label of each sample's seed image
+  Dataset seeds;                     // each sample's clean seed image and label, same order
 };
 
 class PoisonGenerator {

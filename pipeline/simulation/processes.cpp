@@ -108,7 +108,7 @@ void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   batch.source = spec_.name;
   batch.is_poison = true;
   batch.samples = std::move(poison.samples);
-  batch.true_labels = std::move(poison.seed_labels);
+  batch.true_labels = std::move(poison.seeds.labels);
   host_.arrive(std::move(batch));
   schedule_next(kernel, kernel.now());
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "sim/error.h"
+#include "tools/bench/attack_benchmark.h"
 #include "tools/bench/serving_benchmark.h"
 #include "tools/commands/commands.h"
 
@@ -34,6 +35,27 @@ void run_bench_serving(const BenchServingOptions& o, const GlobalOptions& global
   fmt::print("figures written to {}\n", o.json_path);
 }
 
+struct BenchAttackOptions {
+  bench::AttackBenchmarkOptions benchmark;
+  std::string json_path;
+};
+
+void run_bench_attacks(const BenchAttackOptions& o, const GlobalOptions& global) {
+  apply_global_options(global);
+  std::ofstream out;
+  if (!o.json_path.empty()) {
+    out.open(o.json_path);
+    if (!out) throw UserError(o.json_path, "cannot write the JSON file");
+  }
+  const auto rows = bench::run_attack_benchmark(o.benchmark);
+  fmt::print("{}", bench::format_attack_table(rows, o.benchmark));
+  if (o.json_path.empty()) return;
+  out << bench::attack_benchmark_json(rows, o.benchmark).dump(2) << "\n";
+  out.close();
+  if (!out) throw UserError(o.json_path, "cannot write the JSON file");
+  fmt::print("figures written to {}\n", o.json_path);
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, const GlobalOptions& global) {
@@ -56,6 +78,29 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   serving->add_option("--json", o->json_path, "Also write the figures to this JSON file");
   serving->callback([o, &global] { run_bench_serving(*o, global); });
+
+  auto a = std::make_shared<BenchAttackOptions>();
+  auto* attacks = cmd->add_subcommand(
+      "attacks",
+      "Generation rate and potency of every attack (direct at several group sizes, generative "
+      "with both rules, noise, label flipping) from the same seeds, with their ratios");
+  attacks->add_option("--n", a->benchmark.n, "Poisoned samples per method")
+      ->check(CLI::Range(int64_t{2}, int64_t{100000}))
+      ->capture_default_str();
+  attacks->add_option("--group-sizes", a->benchmark.group_sizes, "Direct-method group sizes")
+      ->delimiter(',')
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}))
+      ->capture_default_str();
+  attacks->add_option("--retrain-seeds", a->benchmark.retrain_seeds, "Retraining shuffles")
+      ->check(CLI::Range(int64_t{1}, int64_t{100}))
+      ->capture_default_str();
+  attacks->add_option("--mixed-ratio", a->benchmark.mixed_ratio, "Clean per poisoned, mixed case")
+      ->check(CLI::Range(int64_t{0}, int64_t{100}))
+      ->capture_default_str();
+  attacks->add_option("--scenario", a->benchmark.scenario,
+                      "Scenario for data, target and retraining (default: the quickstart's)");
+  attacks->add_option("--json", a->json_path, "Also write the figures to this JSON file");
+  attacks->callback([a, &global] { run_bench_attacks(*a, global); });
 }
 
 }  // namespace poisonsim::cli

@@ -1,0 +1,207 @@
+#include "attackers/direct_gradient.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "attackers/direct_gradient_torch.h"
+#include "attackers/label_flip.h"
+#include "pipeline/model/torch_model.h"
+#include "sim/error.h"
+#include "sim/progress.h"
+#include "sim/random_stream.h"
+
+namespace poisonsim {
+namespace {
+
+namespace F = torch::nn::functional;
+
+// Per-sample L2 normalisation: every sample moves by step_size per iteration whatever the group
+// size (the group loss is a mean, so raw per-sample gradients shrink as 1/group).
+void ascent_step(torch::Tensor& poison, const torch::Tensor& grad, const DirectOptions& options) {
+  torch::NoGradGuard no_grad;
+  const auto norms = grad.flatten(1).norm(2, 1).clamp_min(1e-12);
+  std::vector<int64_t> shape(static_cast<size_t>(grad.dim()), 1);
+  shape[0] = grad.size(0);
+  poison.add_(grad / norms.view(shape), options.step_size);
+  if (options.project) poison.clamp_(0.0, 1.0);
+}
+
+void check_problem(const AttackProblem& problem, const Dataset& seeds) {
+  const ModelSpec& spec = problem.model.spec();
+  if (!problem.model.is_native())
+    throw UserError("attacker",
+                    "the direct method needs an mlp or cnn target: it differentiates through the "
+                    "model's SGD update, which a TorchScript target does not expose");
+  if (seeds.shape != spec.input || seeds.num_classes != spec.num_classes)
+    throw UserError("attacker", fmt::format("seed samples are {} with {} classes, the model "
+                                            "takes {} with {} classes",
+                                            seeds.shape.str(), seeds.num_classes, spec.input.str(),
+                                            spec.num_classes));
+  if (problem.validation.empty())
+    throw UserError("attacker", "the direct method needs clean validation samples");
+  if (problem.validation.shape != spec.input)
+    throw UserError("attacker", fmt::format("validation samples are {}, the model takes {}",
+                                            problem.validation.shape.str(), spec.input.str()));
+  if (!(problem.retrain_lr > 0))
+    throw UserError("attacker.retrain_lr", fmt::format("{}: expected > 0", problem.retrain_lr));
+}
+
+}  // namespace
+
+void DirectOptions::validate(const std::string& where) const {
+  if (group_size < 1)
+    throw UserError(where + ".group_size", fmt::format("{}: expected >= 1", group_size));
+  if (iterations < 0)
+    throw UserError(where + ".iterations", fmt::format("{}: expected >= 0", iterations));
+  if (!(step_size > 0))
+    throw UserError(where + ".step_size", fmt::format("{}: expected > 0", step_size));
+  if (!(tolerance >= 0))
+    throw UserError(where + ".tolerance", fmt::format("{}: expected >= 0", tolerance));
+  if (unroll_steps < 1)
+    throw UserError(where + ".unroll_steps", fmt::format("{}: expected >= 1", unroll_steps));
+  if (validation_samples < 1)
+    throw UserError(where + ".validation_samples",
+                    fmt::format("{}: expected >= 1", validation_samples));
+}
+
+DirectObjective direct_objective(const ModelSpec& spec, const std::vector<torch::Tensor>& params,
+                                 const torch::Tensor& poison, const torch::Tensor& poison_labels,
+                                 const torch::Tensor& validation_images,
+                                 const torch::Tensor& validation_labels, double lr,
+                                 int64_t unroll_steps, bool with_grad) {
+  const int64_t n = poison.size(0);
+  const int64_t steps = std::clamp<int64_t>(unroll_steps, 1, std::max<int64_t>(n, 1));
+  std::vector<torch::Tensor> weights = params;
+  for (int64_t k = 0; k < steps; ++k) {
+    const int64_t begin = n * k / steps;
+    const int64_t end = n * (k + 1) / steps;
+    const auto loss =
+        F::cross_entropy(functional_forward(spec, weights, poison.slice(0, begin, end)),
+                         poison_labels.slice(0, begin, end));
+    // create_graph keeps dW/dx_p differentiable (the Hessian-vector product); retain_graph keeps
+    // the forward graph that the second derivative runs back through.
+    const auto grads = torch::autograd::grad({loss}, weights, {}, /*retain_graph=*/with_grad,
+                                             /*create_graph=*/with_grad);
+    for (size_t i = 0; i < weights.size(); ++i) {
+      if (with_grad) {
+        weights[i] = weights[i] - lr * grads[i];
+      } else {
+        torch::NoGradGuard no_grad;
+        weights[i] = (weights[i] - lr * grads[i]).requires_grad_(k + 1 < steps);
+      }
+    }
+  }
+  DirectObjective out;
+  torch::Tensor logits;
+  torch::Tensor loss;
+  if (with_grad) {
+    logits = functional_forward(spec, weights, validation_images);
+    loss = F::cross_entropy(logits, validation_labels);
+    out.grad = torch::autograd::grad({loss}, {poison})[0];
+  } else {
+    torch::NoGradGuard no_grad;
+    logits = functional_forward(spec, weights, validation_images);
+    loss = F::cross_entropy(logits, validation_labels);
+  }
+  torch::NoGradGuard no_grad;
+  out.loss = loss.item<double>();
+  out.accuracy = logits.argmax(1).eq(validation_labels).to(torch::kFloat64).mean().item<double>();
+  return out;
+}
+
+PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& seeds,
+                                   const DirectOptions& options, RandomStream& rng,
+                                   DirectReport* report, Progress* progress) {
+  const auto start = std::chrono::steady_clock::now();
+  options.validate("attacker");
+  check_problem(problem, seeds);
+  const ModelSpec& spec = problem.model.spec();
+
+  PoisonBatch batch;
+  batch.seeds = seeds;
+  batch.samples = seeds;
+  batch.samples.name = seeds.name + "/direct";
+  batch.samples.labels = poison_labels(seeds.labels, options.labels, seeds.num_classes, rng);
+
+  // The objective's clean data: a random subset when the attacker has more than it uses.
+  Dataset subset;
+  const Dataset* validation = &problem.validation;
+  if (options.validation_samples < static_cast<int64_t>(problem.validation.size())) {
+    subset = draw_seed_samples(problem.validation, options.validation_samples, rng);
+    validation = &subset;
+  }
+
+  std::vector<torch::Tensor> params;
+  for (const auto& p : problem.model.impl().params)
+    params.push_back(p.detach().requires_grad_(true));  // shares storage; never written
+  const auto validation_images = images_tensor(*validation);
+  const auto validation_labels = labels_tensor(*validation);
+  const auto images = images_tensor(batch.samples);  // the poison is written back in place
+  const auto labels = labels_tensor(batch.samples);
+
+  const auto n = static_cast<int64_t>(seeds.size());
+  const auto entries = static_cast<size_t>(options.iterations + 1);
+  std::vector<double> objective_sum(entries, 0.0);
+  std::vector<double> accuracy_sum(entries, 0.0);
+  std::vector<DirectObjective> trace(entries);
+  int64_t groups = 0;
+  for (int64_t first = 0; first < n; first += options.group_size, ++groups) {
+    const int64_t count = std::min(options.group_size, n - first);
+    auto poison = images.narrow(0, first, count).clone().requires_grad_(true);
+    const auto poison_labels = labels.narrow(0, first, count);
+    auto objective_now = [&](bool with_grad) {
+      return direct_objective(spec, params, poison, poison_labels, validation_images,
+                              validation_labels, problem.retrain_lr, options.unroll_steps,
+                              with_grad);
+    };
+    size_t done = 0;  // entries of `trace` measured for this group
+    for (; done < entries; ++done) {
+      const bool last = done + 1 == entries;
+      trace[done] = objective_now(/*with_grad=*/!last);
+      if (last) break;
+      if (done > 0 && options.tolerance > 0 &&
+          trace[done].loss - trace[done - 1].loss < options.tolerance)
+        break;
+      ascent_step(poison, trace[done].grad, options);
+      trace[done].grad = torch::Tensor();
+    }
+    // A group that stopped early keeps its final value for the remaining entries.
+    for (size_t e = 0; e < entries; ++e) {
+      const auto& value = trace[std::min(e, done)];
+      objective_sum[e] += value.loss;
+      accuracy_sum[e] += value.accuracy;
+    }
+    {
+      torch::NoGradGuard no_grad;
+      images.narrow(0, first, count).copy_(poison);
+    }
+    if (progress)
+      progress->advance(static_cast<double>(count), fmt::format("group {}", groups + 1));
+  }
+
+  if (report) {
+    report->groups = groups;
+    const double divisor = groups > 0 ? static_cast<double>(groups) : 1.0;
+    report->objective_by_iteration.clear();
+    report->accuracy_by_iteration.clear();
+    if (groups > 0) {
+      for (size_t e = 0; e < entries; ++e) {
+        report->objective_by_iteration.push_back(objective_sum[e] / divisor);
+        report->accuracy_by_iteration.push_back(accuracy_sum[e] / divisor);
+      }
+    }
+    report->seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  return batch;
+}
+
+PoisonBatch DirectGradientAttacker::generate(AttackContext& context, int64_t count) {
+  const Dataset seeds = draw_seed_samples(context.clean_pool, count, context.rng);
+  const AttackProblem problem{context.model, context.validation, retrain_lr_};
+  return direct_gradient_attack(problem, seeds, options_, context.rng, &last_report_);
+}
+
+}  // namespace poisonsim

@@ -1,0 +1,87 @@
+// `poisonsim attack` as a user runs it: a poison set file, the JSON figures, exit codes.
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/trace/poison_set_file.h"
+#include "tests/test_support.h"
+
+namespace poisonsim {
+namespace {
+
+std::string synthetic() {
+  return std::string(POISONSIM_SOURCE_DIR) + "/tests/scenarios/synthetic-small.yaml";
+}
+
+struct AttackCli : ::testing::Test {
+  static void SetUpTestSuite() { setenv("POISONSIM_CACHE_DIR", cache().path().c_str(), 1); }
+  static test::ScratchDir& cache() {
+    static test::ScratchDir dir;
+    return dir;
+  }
+  test::ScratchDir dir;
+
+  nlohmann::json attack(const std::string& method, const std::string& extra) {
+    const auto result = test::run_poisonsim(
+        "--log-level warn attack --scenario " + synthetic() + " --method " + method +
+        " --n 60 --retrain-seeds 2 -o " + dir.file(method + ".h5") + " --json " +
+        dir.file(method + ".json") + " " + extra);
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_NE(result.output.find("clean test accuracy"), std::string::npos) << result.output;
+    return nlohmann::json::parse(test::read_text(dir.file(method + ".json")));
+  }
+};
+
+TEST_F(AttackCli, EveryMethodWritesItsPoisonSetAndFigures) {
+  for (const auto& [method, extra] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"labelflip", ""},
+           {"noise", "--param l2=2"},
+           {"direct", "--group-size 20 --param iterations=3"},
+           {"generative", "--param steps=5 --param select_every=0"}}) {
+    SCOPED_TRACE(method);
+    const auto figures = attack(method, extra);
+    for (const char* key : {"method", "n", "seconds", "samples_per_second", "accuracy_before",
+                            "accuracy_after", "mean_loss_poison", "mean_loss_clean"})
+      EXPECT_TRUE(figures.contains(key)) << key;
+    EXPECT_EQ(figures["n"], 60);
+    EXPECT_EQ(figures["accuracy_after_runs"].size(), 2u);
+    const auto set = read_poison_set(dir.file(method + ".h5"));
+    ASSERT_EQ(set.poison.size(), 60u);
+    ASSERT_EQ(set.seeds.size(), 60u);
+    EXPECT_EQ(set.poison.shape, (ImageShape{1, 12, 12}));
+    for (float v : set.poison.pixels) {
+      ASSERT_GE(v, 0.0f);
+      ASSERT_LE(v, 1.0f);
+    }
+    EXPECT_EQ(nlohmann::json::parse(set.figures_json)["method"], method);
+  }
+}
+
+TEST_F(AttackCli, LabelFlipChangesLabelsNoiseKeepsThemAtTheAskedDistance) {
+  attack("labelflip", "");
+  const auto flipped = read_poison_set(dir.file("labelflip.h5"));
+  for (size_t i = 0; i < flipped.poison.size(); ++i)
+    EXPECT_NE(flipped.poison.labels[i], flipped.seeds.labels[i]);
+  EXPECT_EQ(flipped.poison.pixels, flipped.seeds.pixels);
+  const auto figures = attack("noise", "--param l2=1.5");
+  EXPECT_LE(figures["mean_l2_from_seed"].get<double>(), 1.5 + 1e-6);  // clipping only shrinks it
+  EXPECT_GT(figures["mean_l2_from_seed"].get<double>(), 0.7);
+}
+
+TEST_F(AttackCli, BadRequestsExitTwo) {
+  auto unknown = test::run_poisonsim("attack --method magic --n 5");
+  EXPECT_EQ(unknown.exit_code, 2);
+  auto bad_param = test::run_poisonsim("attack --scenario " + synthetic() +
+                                       " --method noise --n 5 --param l2=-1 -o " +
+                                       dir.file("x.h5"));
+  EXPECT_EQ(bad_param.exit_code, 2);
+  EXPECT_NE(bad_param.output.find("attackers.0.l2"), std::string::npos) << bad_param.output;
+  auto typo = test::run_poisonsim("attack --scenario " + synthetic() +
+                                  " --method noise --n 5 --param l3=1 -o " + dir.file("x.h5"));
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.output.find("did you mean 'l2'"), std::string::npos) << typo.output;
+}
+
+}  // namespace
+}  // namespace poisonsim

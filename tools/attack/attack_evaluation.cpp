@@ -1,0 +1,101 @@
+#include "tools/attack/attack_evaluation.h"
+
+#include <cmath>
+#include <numeric>
+
+#include "attackers/poison_stats.h"
+#include "sim/random_stream.h"
+
+namespace poisonsim {
+
+MeanStd mean_std(std::vector<double> values) {
+  MeanStd m;
+  m.values = std::move(values);
+  if (m.values.empty()) return m;
+  m.mean = std::accumulate(m.values.begin(), m.values.end(), 0.0) /
+           static_cast<double>(m.values.size());
+  if (m.values.size() > 1) {
+    double sq = 0;
+    for (double v : m.values) sq += (v - m.mean) * (v - m.mean);
+    m.std = std::sqrt(sq / static_cast<double>(m.values.size() - 1));
+  }
+  return m;
+}
+
+MeanStd retrained_accuracy(const TargetModel& model, const Dataset& train_set, const Dataset& test,
+                           const RetrainProtocol& protocol) {
+  std::vector<double> accuracies;
+  for (int64_t s = 0; s < protocol.seeds; ++s) {
+    auto copy = model.clone();
+    TrainOptions options = protocol.train;
+    options.seed = derive_seed(static_cast<uint64_t>(s), "attack/retrain");
+    train_model(copy, train_set, options);
+    accuracies.push_back(evaluate(copy, test).accuracy);
+  }
+  return mean_std(std::move(accuracies));
+}
+
+namespace {
+
+double mean_loss(const TargetModel& model, const Dataset& data) {
+  const auto scores = score_samples(model, data);
+  return std::accumulate(scores.loss.begin(), scores.loss.end(), 0.0) /
+         static_cast<double>(std::max<size_t>(scores.loss.size(), 1));
+}
+
+Dataset take_clean(const Dataset& pool, size_t count, uint64_t seed) {
+  std::vector<size_t> indices(pool.size());
+  std::iota(indices.begin(), indices.end(), size_t{0});
+  RandomStream rng(seed, "attack/mixed-clean");
+  rng.shuffle(indices.begin(), indices.end());
+  indices.resize(std::min(count, indices.size()));
+  return pool.subset(indices, pool.name + "/mixed");
+}
+
+}  // namespace
+
+PoisonEffect measure_poison(const TargetModel& model, const Dataset& poison, const Dataset& seeds,
+                            const Dataset& clean_extra, const Dataset& test,
+                            const RetrainProtocol& protocol, uint64_t seed) {
+  PoisonEffect e;
+  e.accuracy_before = evaluate(model, test).accuracy;
+  e.accuracy_after = retrained_accuracy(model, poison, test, protocol);
+  e.accuracy_clean_only = retrained_accuracy(model, seeds, test, protocol);
+  const Dataset clean = take_clean(
+      clean_extra, poison.size() * static_cast<size_t>(protocol.mixed_ratio), seed);
+  Dataset mixed = poison;
+  mixed.append(clean);
+  e.accuracy_mixed = retrained_accuracy(model, mixed, test, protocol);
+  Dataset clean_mixed = seeds;
+  clean_mixed.append(clean);
+  e.accuracy_clean_mixed = retrained_accuracy(model, clean_mixed, test, protocol);
+  e.mean_loss_poison = mean_loss(model, poison);
+  e.mean_loss_clean = mean_loss(model, seeds);
+  RandomStream rng(seed, "attack/stats");
+  const PoisonStats stats = poison_stats(poison, seeds, rng);
+  e.mean_l2_from_seed = stats.mean_l2_from_seed;
+  e.mean_pairwise_l2 = stats.mean_pairwise_l2;
+  e.seed_pairwise_l2 = stats.seed_pairwise_l2;
+  return e;
+}
+
+nlohmann::json to_json(const MeanStd& m) {
+  return {{"mean", m.mean}, {"std", m.std}, {"runs", m.values}};
+}
+
+nlohmann::json to_json(const PoisonEffect& e) {
+  return {{"accuracy_before", e.accuracy_before},
+          {"accuracy_after", e.accuracy_after.mean},
+          {"accuracy_after_std", e.accuracy_after.std},
+          {"accuracy_after_runs", e.accuracy_after.values},
+          {"accuracy_clean_only", to_json(e.accuracy_clean_only)},
+          {"accuracy_mixed", to_json(e.accuracy_mixed)},
+          {"accuracy_clean_mixed", to_json(e.accuracy_clean_mixed)},
+          {"mean_loss_poison", e.mean_loss_poison},
+          {"mean_loss_clean", e.mean_loss_clean},
+          {"mean_l2_from_seed", e.mean_l2_from_seed},
+          {"mean_pairwise_l2", e.mean_pairwise_l2},
+          {"seed_pairwise_l2", e.seed_pairwise_l2}};
+}
+
+}  // namespace poisonsim

@@ -1,0 +1,57 @@
+#pragma once
+// The retraining protocol that measures a poison set (README, "Attacks"): retrain copies of the
+// pretrained model on the poison alone and on the poison mixed with clean data, with several
+// shuffling seeds, and compare with clean-only retraining of the same size.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/data/dataset.h"
+#include "pipeline/model/target_model.h"
+#include "pipeline/model/training.h"
+
+namespace poisonsim {
+
+struct RetrainProtocol {
+  TrainOptions train{1, 0.1, 32, 0.0, 0.0, 0};  // one pass, as the paper's retraining
+  int64_t seeds = 3;         // retraining shuffles; figures are mean and std over them
+  int64_t mixed_ratio = 5;   // clean samples per poisoned sample in the mixed case
+};
+
+struct MeanStd {
+  std::vector<double> values;
+  double mean = 0;
+  double std = 0;  // sample standard deviation (n - 1)
+};
+
+MeanStd mean_std(std::vector<double> values);
+
+// Test accuracy of copies of `model` retrained on `train_set` with protocol.seeds shuffles.
+MeanStd retrained_accuracy(const TargetModel& model, const Dataset& train_set, const Dataset& test,
+                           const RetrainProtocol& protocol);
+
+struct PoisonEffect {
+  double accuracy_before = 0;
+  MeanStd accuracy_after;        // retrained on the poison alone
+  MeanStd accuracy_clean_only;   // retrained on the clean seeds alone (same size)
+  MeanStd accuracy_mixed;        // poison + mixed_ratio x as many clean samples
+  MeanStd accuracy_clean_mixed;  // the same number of clean samples only
+  double mean_loss_poison = 0;   // per-sample loss on the pretrained (deployed) model
+  double mean_loss_clean = 0;    // the same for the clean seeds
+  double mean_l2_from_seed = 0;
+  double mean_pairwise_l2 = 0;   // spread of the poison (a collapsed generator gives ~0)
+  double seed_pairwise_l2 = 0;
+};
+
+// `poison` and `seeds` are paired sample by sample; `clean_extra` supplies the mixed case's
+// clean samples (at least mixed_ratio * poison.size() of them, else it is used whole).
+PoisonEffect measure_poison(const TargetModel& model, const Dataset& poison, const Dataset& seeds,
+                            const Dataset& clean_extra, const Dataset& test,
+                            const RetrainProtocol& protocol, uint64_t seed);
+
+nlohmann::json to_json(const MeanStd& m);
+nlohmann::json to_json(const PoisonEffect& e);
+
+}  // namespace poisonsim

@@ -1,0 +1,87 @@
+#include "tools/attack/attack_session.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
+
+#include "attackers/label_flip.h"
+#include "sim/error.h"
+#include "sim/random_stream.h"
+#include "tools/commands/builtin_plugins.h"
+
+namespace poisonsim {
+namespace {
+
+// Defaults only: the quickstart's data set and target.
+constexpr const char* kDefaultScenario = "duration: 1\n";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(path, "cannot open the scenario file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+AttackSession::AttackSession(const std::string& scenario_path, std::vector<std::string> overrides)
+    : text_(scenario_path.empty() ? kDefaultScenario : read_file(scenario_path)),
+      file_(scenario_path.empty() ? "(default scenario)" : scenario_path),
+      overrides_(std::move(overrides)),
+      scenario_(parse_scenario(text_, file_, overrides_, cli::builtin_plugins())),
+      data_(load_run_data(scenario_)),
+      model_(std::make_unique<TargetModel>(initial_model(scenario_, data_))) {}
+
+AttackSession::~AttackSession() = default;
+
+const TargetModel& AttackSession::model() const { return *model_; }
+
+Dataset AttackSession::seeds_for(int64_t n) const {
+  // The same stream for every method, so all methods start from the same clean seeds.
+  RandomStream rng(scenario_.seed, "attack/seeds");
+  return draw_seed_samples(data_.attacker_pool, n, rng);
+}
+
+AttackRun AttackSession::generate(const AttackRequest& request) {
+  // The attacker block is read by the same validation as a scenario's: --param key=value.
+  std::vector<std::string> overrides = overrides_;
+  overrides.push_back(fmt::format("attackers=[{{type: {}}}]", request.method));
+  for (const auto& param : request.params) overrides.push_back("attackers.0." + param);
+  const Scenario s = parse_scenario(text_, file_, overrides, cli::builtin_plugins());
+  const AttackerSpec& spec = s.attackers.at(0);
+
+  const Dataset seeds = seeds_for(request.n);
+  auto generator = spec.make_generator();
+  RandomStream rng(s.seed, "attack/" + request.method);
+  AttackContext context{*model_, seeds, data_.attacker_validation, rng, 0.0, 0};
+  spdlog::info("{}: generating {} poisoned samples from {} clean seeds", request.method, request.n,
+               seeds.size());
+  const auto start = std::chrono::steady_clock::now();
+  PoisonBatch batch = generator->generate(context, request.n);
+  AttackRun run;
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.method = request.method;
+  run.poison = std::move(batch.samples);
+  run.seeds = std::move(batch.seeds);
+  YAML::Emitter attacker;
+  attacker << YAML::Load(s.resolved_yaml)["attackers"][0];
+  run.attacker_yaml = attacker.c_str();
+  return run;
+}
+
+PoisonEffect AttackSession::measure(const AttackRun& run, int64_t retrain_seeds,
+                                    int64_t mixed_ratio) const {
+  RetrainProtocol protocol;
+  protocol.train = scenario_.retrain.train;
+  protocol.seeds = retrain_seeds;
+  protocol.mixed_ratio = mixed_ratio;
+  return measure_poison(*model_, run.poison, run.seeds, data_.stream_pool, data_.test, protocol,
+                        scenario_.seed);
+}
+
+}  // namespace poisonsim

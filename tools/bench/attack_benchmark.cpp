@@ -1,0 +1,109 @@
+#include "tools/bench/attack_benchmark.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "sim/error.h"
+
+namespace poisonsim::bench {
+namespace {
+
+AttackBenchmarkRow measure(AttackSession& session, const std::string& label,
+                           const AttackRequest& request, const AttackBenchmarkOptions& options) {
+  spdlog::info("bench attacks: {} (n = {})", label, request.n);
+  const AttackRun run = session.generate(request);
+  AttackBenchmarkRow row;
+  row.label = label;
+  row.method = request.method;
+  row.n = static_cast<int64_t>(run.poison.size());
+  row.seconds = run.seconds;
+  row.samples_per_second = run.samples_per_second();
+  row.effect = session.measure(run, options.retrain_seeds, options.mixed_ratio);
+  spdlog::info("  {:.1f} samples/s, accuracy after poison-alone retraining {:.4f}", row.samples_per_second,
+               row.effect.accuracy_after.mean);
+  return row;
+}
+
+const AttackBenchmarkRow* find(const std::vector<AttackBenchmarkRow>& rows, const std::string& label) {
+  for (const auto& row : rows)
+    if (row.label == label) return &row;
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<AttackBenchmarkRow> run_attack_benchmark(const AttackBenchmarkOptions& options) {
+  if (options.n < 2) throw UserError("--n", "expected at least 2 poisoned samples");
+  AttackSession session(options.scenario, {});
+  std::vector<AttackBenchmarkRow> rows;
+  for (int64_t group : options.group_sizes)
+    rows.push_back(measure(session, fmt::format("direct g={}", group),
+                           {"direct", options.n, {fmt::format("group_size={}", group)}}, options));
+  rows.push_back(measure(session, "generative unrolled",
+                         {"generative", options.n, {"rule=unrolled"}}, options));
+  rows.push_back(measure(session, "generative first-order",
+                         {"generative", options.n, {"rule=first-order"}}, options));
+  // Noise at the perturbation size of the (first) direct run, so potency compares at equal L2.
+  const double l2 = rows.front().effect.mean_l2_from_seed;
+  rows.push_back(measure(session, fmt::format("noise l2={:.2f}", l2),
+                         {"noise", options.n, {fmt::format("l2={}", l2)}}, options));
+  rows.push_back(measure(session, "label-flip", {"label-flip", options.n, {}}, options));
+  return rows;
+}
+
+std::string format_attack_table(const std::vector<AttackBenchmarkRow>& rows,
+                                const AttackBenchmarkOptions& options) {
+  std::string out = fmt::format(
+      "poison generation and potency, n = {} per method from the same clean seeds; accuracy is "
+      "clean test accuracy after one retraining (mean +- std over {} shuffles)\n\n",
+      options.n, options.retrain_seeds);
+  out += fmt::format("{:<24} {:>9} {:>10} {:>17} {:>17} {:>9} {:>7} {:>8}\n", "method", "seconds",
+                     "samples/s", "poison alone", fmt::format("+{}x clean", options.mixed_ratio),
+                     "loss", "L2", "spread");
+  for (const auto& r : rows) {
+    const auto& e = r.effect;
+    out += fmt::format("{:<24} {:>9.2f} {:>10.1f} {:>9.4f} +- {:.3f} {:>9.4f} +- {:.3f} {:>9.3f} {:>7.3f} {:>8.3f}\n",
+                       r.label, r.seconds, r.samples_per_second, e.accuracy_after.mean,
+                       e.accuracy_after.std, e.accuracy_mixed.mean, e.accuracy_mixed.std,
+                       e.mean_loss_poison, e.mean_l2_from_seed, e.mean_pairwise_l2);
+  }
+  if (!rows.empty()) {
+    const auto& e = rows.front().effect;
+    out += fmt::format("{:<24} {:>9} {:>10} {:>9.4f} +- {:.3f} {:>9.4f} +- {:.3f} {:>9.3f} {:>7} {:>8.3f}\n",
+                       "clean seeds only", "", "", e.accuracy_clean_only.mean,
+                       e.accuracy_clean_only.std, e.accuracy_clean_mixed.mean,
+                       e.accuracy_clean_mixed.std, e.mean_loss_clean, "", e.seed_pairwise_l2);
+    out += fmt::format("accuracy before retraining: {:.4f}\n", e.accuracy_before);
+  }
+  out += "\ngeneration-rate ratios (generator training included):\n";
+  for (const char* gen : {"generative unrolled", "generative first-order"})
+    for (int64_t group : options.group_sizes) {
+      const auto* g = find(rows, gen);
+      const auto* d = find(rows, fmt::format("direct g={}", group));
+      if (g && d)
+        out += fmt::format("  {} / direct g={}: {:.1f}x\n", gen, group,
+                           g->samples_per_second / d->samples_per_second);
+    }
+  return out;
+}
+
+nlohmann::json attack_benchmark_json(const std::vector<AttackBenchmarkRow>& rows,
+                                     const AttackBenchmarkOptions& options) {
+  nlohmann::json methods = nlohmann::json::array();
+  for (const auto& r : rows) {
+    auto entry = to_json(r.effect);
+    entry["label"] = r.label;
+    entry["method"] = r.method;
+    entry["n"] = r.n;
+    entry["seconds"] = r.seconds;
+    entry["samples_per_second"] = r.samples_per_second;
+    methods.push_back(entry);
+  }
+  return {{"benchmark", "attacks"},
+          {"n", options.n},
+          {"retrain_seeds", options.retrain_seeds},
+          {"mixed_ratio", options.mixed_ratio},
+          {"methods", methods}};
+}
+
+}  // namespace poisonsim::bench

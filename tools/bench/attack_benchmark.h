@@ -1,0 +1,39 @@
+#pragma once
+// The paper's comparison, measured in one run (`poisonsim bench attacks`): generation rate and
+// potency of the direct gradient method (group sizes 1, 10, 100), the generative method (both
+// update rules), random noise at the direct method's perturbation size, and label flipping, all
+// from the same clean seeds against the same pretrained target.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/attack/attack_session.h"
+
+namespace poisonsim::bench {
+
+struct AttackBenchmarkOptions {
+  int64_t n = 1000;
+  int64_t retrain_seeds = 3;
+  int64_t mixed_ratio = 5;
+  std::vector<int64_t> group_sizes{100, 10, 1};
+  std::string scenario;  // empty: the quickstart's data and target
+};
+
+struct AttackBenchmarkRow {
+  std::string label;   // e.g. "direct g=10"
+  std::string method;  // attacker type
+  int64_t n = 0;
+  double seconds = 0;
+  double samples_per_second = 0;
+  PoisonEffect effect;
+};
+
+std::vector<AttackBenchmarkRow> run_attack_benchmark(const AttackBenchmarkOptions& options);
+std::string format_attack_table(const std::vector<AttackBenchmarkRow>& rows,
+                                const AttackBenchmarkOptions& options);
+nlohmann::json attack_benchmark_json(const std::vector<AttackBenchmarkRow>& rows,
+                                     const AttackBenchmarkOptions& options);
+
+}  // namespace poisonsim::bench
