@@ -1,6 +1,6 @@
 #include "pipeline/simulation/ingestion.h"
 
-#include <tbb/parallel_for.h>
+#include <tbb/flow_graph.h>
 
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/retrain_buffer.h"
@@ -24,59 +24,74 @@ void Ingestion::submit(ArrivingBatch batch) {
 
 void Ingestion::flush() {
   if (pending_.empty()) return;
-  // Scoring is independent per batch: spread it over the cores.
-  std::vector<SampleScores> scores(pending_.size());
-  tbb::parallel_for(size_t{0}, pending_.size(),
-                    [&](size_t i) { scores[i] = deployment_.score(pending_[i].samples); });
-
-  // Verdicts in arrival order.
   std::vector<SampleRow> rows;
-  for (size_t b = 0; b < pending_.size(); ++b) {
-    const ArrivingBatch& batch = pending_[b];
-    EventRow event;
-    event.time = batch.time;
-    set_trace_name(event.kind, batch.is_poison ? "poison-batch" : "stream-batch");
-    set_trace_name(event.source, batch.source);
-    event.batch_id = batch.batch_id;
-    event.size = static_cast<int64_t>(batch.samples.size());
-    for (size_t i = 0; i < batch.samples.size(); ++i) {
-      ScoredSample sample;
-      sample.time = batch.time;
-      sample.label = batch.samples.labels[i];
-      sample.prediction = scores[b].prediction[i];
-      sample.loss = scores[b].loss[i];
-      const Verdict verdict = guard_.judge(sample);
-      if (verdict == Verdict::accept) {
-        buffer_.add(batch.samples.image(i), sample.label, batch.is_poison);
-        ++event.accepted;
-      } else {
-        ++event.rejected;
-      }
-      if (trace_samples_) {
-        SampleRow row;
-        row.time = batch.time;
-        row.batch_id = batch.batch_id;
-        set_trace_name(row.source, batch.source);
-        row.is_poison = batch.is_poison;
-        row.label = sample.label;
-        row.true_label = batch.true_labels[i];
-        row.loss = sample.loss;
-        row.prediction = sample.prediction;
-        row.rejected = verdict == Verdict::reject;
-        row.model_version = deployment_.version();
-        rows.push_back(row);
-      }
-    }
-    trace_.add_event(event);
-    auto& s = stats_[batch.source];
-    s.is_poison = batch.is_poison;
-    ++s.batches;
-    s.samples += event.size;
-    s.rejected += event.rejected;
-  }
+  // The ingestion graph: batches are scored in parallel (the deployed model is fixed until the
+  // next retrain), a sequencer restores arrival order, and the guard judges serially, so its
+  // verdicts do not depend on the thread count.
+  using Scored = std::pair<size_t, SampleScores>;  // batch index in pending_, its scores
+  tbb::flow::graph graph;
+  tbb::flow::function_node<size_t, Scored> score(graph, tbb::flow::unlimited, [&](size_t i) {
+    return Scored{i, deployment_.score(pending_[i].samples)};
+  });
+  tbb::flow::sequencer_node<Scored> in_arrival_order(graph,
+                                                    [](const Scored& s) { return s.first; });
+  tbb::flow::function_node<Scored, tbb::flow::continue_msg> judge(
+      graph, tbb::flow::serial, [&](const Scored& s) {
+        judge_batch(pending_[s.first], s.second, rows);
+        return tbb::flow::continue_msg();
+      });
+  tbb::flow::make_edge(score, in_arrival_order);
+  tbb::flow::make_edge(in_arrival_order, judge);
+  for (size_t i = 0; i < pending_.size(); ++i) score.try_put(i);
+  graph.wait_for_all();
+
   if (!rows.empty()) trace_.add_samples(rows.data(), rows.size());
   pending_.clear();
   pending_samples_ = 0;
+}
+
+void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scores,
+                            std::vector<SampleRow>& rows) {
+  EventRow event;
+  event.time = batch.time;
+  set_trace_name(event.kind, batch.is_poison ? "poison-batch" : "stream-batch");
+  set_trace_name(event.source, batch.source);
+  event.batch_id = batch.batch_id;
+  event.size = static_cast<int64_t>(batch.samples.size());
+  for (size_t i = 0; i < batch.samples.size(); ++i) {
+    ScoredSample sample;
+    sample.time = batch.time;
+    sample.label = batch.samples.labels[i];
+    sample.prediction = scores.prediction[i];
+    sample.loss = scores.loss[i];
+    const Verdict verdict = guard_.judge(sample);
+    if (verdict == Verdict::accept) {
+      buffer_.add(batch.samples.image(i), sample.label, batch.is_poison);
+      ++event.accepted;
+    } else {
+      ++event.rejected;
+    }
+    if (trace_samples_) {
+      SampleRow row;
+      row.time = batch.time;
+      row.batch_id = batch.batch_id;
+      set_trace_name(row.source, batch.source);
+      row.is_poison = batch.is_poison;
+      row.label = sample.label;
+      row.true_label = batch.true_labels[i];
+      row.loss = sample.loss;
+      row.prediction = sample.prediction;
+      row.rejected = verdict == Verdict::reject;
+      row.model_version = deployment_.version();
+      rows.push_back(row);
+    }
+  }
+  trace_.add_event(event);
+  auto& stats = stats_[batch.source];
+  stats.is_poison = batch.is_poison;
+  ++stats.batches;
+  stats.samples += event.size;
+  stats.rejected += event.rejected;
 }
 
 }  // namespace poisonsim

@@ -17,6 +17,8 @@ namespace poisonsim {
 class Deployment;
 class RetrainBuffer;
 class TraceWriter;
+struct SampleRow;
+struct SampleScores;
 
 struct ArrivingBatch {
   double time = 0;
@@ -47,6 +49,10 @@ class Ingestion {
   const std::map<std::string, SourceStats>& stats() const { return stats_; }
 
  private:
+  // Guard verdicts, buffer and trace rows for one scored batch; called in arrival order.
+  void judge_batch(const ArrivingBatch& batch, const SampleScores& scores,
+                   std::vector<SampleRow>& rows);
+
   Deployment& deployment_;
   SampleGuard& guard_;
   RetrainBuffer& buffer_;
