@@ -201,7 +201,8 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
 PoisonBatch DirectGradientAttacker::generate(AttackContext& context, int64_t count) {
   const Dataset seeds = draw_seed_samples(context.clean_pool, count, context.rng);
   const AttackProblem problem{context.model, context.validation, retrain_lr_};
-  return direct_gradient_attack(problem, seeds, options_, context.rng, &last_report_);
+  return direct_gradient_attack(problem, seeds, options_, context.rng, &last_report_,
+                                context.progress);
 }
 
 }  // namespace poisonsim

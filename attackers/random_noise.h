@@ -9,7 +9,8 @@
 
 namespace poisonsim {
 
-// Each image gets noise of L2 norm `l2` before clipping to [0, 1] (clipping can only shrink it).
+// Each image moves by L2 distance `l2` along a random Gaussian direction, measured after
+// clipping to [0, 1] (as far as the pixel range allows).
 Dataset add_l2_noise(const Dataset& seeds, double l2, RandomStream& rng);
 
 class RandomNoiseAttacker : public PoisonGenerator {

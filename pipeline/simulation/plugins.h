@@ -14,6 +14,7 @@
 namespace poisonsim {
 
 class ConfigNode;
+class Progress;
 class RandomStream;
 class TargetModel;
 
@@ -27,6 +28,7 @@ struct AttackContext {
   RandomStream& rng;          // the attacker's own random stream
   double now = 0;             // simulated time
   int64_t model_version = 0;  // changes when the model the attacker knows changes
+  Progress* progress = nullptr;  // long generation reports here when set (standalone attacks)
 };
 
 struct PoisonBatch {

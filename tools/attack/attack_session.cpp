@@ -10,6 +10,7 @@
 
 #include "attackers/label_flip.h"
 #include "sim/error.h"
+#include "sim/progress.h"
 #include "sim/random_stream.h"
 #include "tools/commands/builtin_plugins.h"
 
@@ -58,11 +59,13 @@ AttackRun AttackSession::generate(const AttackRequest& request) {
   const Dataset seeds = seeds_for(request.n);
   auto generator = spec.make_generator();
   RandomStream rng(s.seed, "attack/" + request.method);
-  AttackContext context{*model_, seeds, data_.attacker_validation, rng, 0.0, 0};
   spdlog::info("{}: generating {} poisoned samples from {} clean seeds", request.method, request.n,
                seeds.size());
+  Progress progress(request.method, static_cast<double>(request.n), "samples");
+  AttackContext context{*model_, seeds, data_.attacker_validation, rng, 0.0, 0, &progress};
   const auto start = std::chrono::steady_clock::now();
   PoisonBatch batch = generator->generate(context, request.n);
+  progress.finish();
   AttackRun run;
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   run.method = request.method;

@@ -1,3 +1,4 @@
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "pipeline/model/compute_threads.h"
@@ -6,6 +7,8 @@
 namespace poisonsim::cli {
 
 void apply_global_options(const GlobalOptions& options) {
+  // Logs go to stderr, so stdout carries only results (tables, --print, --json to stdout).
+  if (!spdlog::get("poisonsim")) spdlog::set_default_logger(spdlog::stderr_color_mt("poisonsim"));
   spdlog::set_level(spdlog::level::from_str(options.log_level));
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   configure_compute_threads(options.threads);
