@@ -33,7 +33,7 @@ void print_summary(const RunSummary& s) {
                st.samples ? 100.0 * static_cast<double>(st.rejected) / static_cast<double>(st.samples) : 0.0);
   fmt::print("  retrains: {} ({} deployed, {} refused by the gate)\n", s.retrains, s.deployed,
              s.refused);
-  fmt::print("  clean test accuracy: {:.4f} at start, {:.4f} at the end (lowest {:.4f})\n",
+  fmt::print("  clean test accuracy: {:.4f} after pretraining, {:.4f} at the end (lowest {:.4f})\n",
              s.first_accuracy, s.last_accuracy, s.min_accuracy);
   fmt::print("  summary: poisonsim inspect {}\n", s.trace_path);
   fmt::print("  tables:  /usr/bin/python3 -c \"import h5py, pandas; "
