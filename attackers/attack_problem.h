@@ -17,9 +17,9 @@ struct AttackProblem {
 
 // Per-sample statistics of a poison set, for reports and the attack JSON.
 struct PoisonStats {
-  double mean_l2_from_seed = 0;     // mean ||x_p - x_seed||_2
-  double mean_pairwise_l2 = 0;      // mean ||x_p_i - x_p_j||_2 over sampled pairs (collapse check)
-  double seed_pairwise_l2 = 0;      // the same for the seeds, for comparison
+  double mean_l2_from_seed = 0;  // mean ||x_p - x_seed||_2
+  double mean_pairwise_l2 = 0;   // mean ||x_p_i - x_p_j||_2 over sampled pairs (collapse check)
+  double seed_pairwise_l2 = 0;   // the same for the seeds, for comparison
 };
 
 }  // namespace poisonsim

@@ -18,9 +18,12 @@ PoisonLabels parse_poison_labels(const std::string& text, const std::string& whe
 
 std::string to_string(PoisonLabels rule) {
   switch (rule) {
-    case PoisonLabels::seed: return "seed";
-    case PoisonLabels::next_class: return "next-class";
-    case PoisonLabels::random_other: return "random-other";
+    case PoisonLabels::seed:
+      return "seed";
+    case PoisonLabels::next_class:
+      return "next-class";
+    case PoisonLabels::random_other:
+      return "random-other";
   }
   return "?";
 }

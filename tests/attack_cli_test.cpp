@@ -22,10 +22,10 @@ struct AttackCli : ::testing::Test {
   test::ScratchDir dir;
 
   nlohmann::json attack(const std::string& method, const std::string& extra) {
-    const auto result = test::run_poisonsim(
-        "--log-level warn attack --scenario " + synthetic() + " --method " + method +
-        " --n 60 --retrain-seeds 2 -o " + dir.file(method + ".h5") + " --json " +
-        dir.file(method + ".json") + " " + extra);
+    const auto result =
+        test::run_poisonsim("--log-level warn attack --scenario " + synthetic() + " --method " +
+                            method + " --n 60 --retrain-seeds 2 -o " + dir.file(method + ".h5") +
+                            " --json " + dir.file(method + ".json") + " " + extra);
     EXPECT_EQ(result.exit_code, 0) << result.output;
     EXPECT_NE(result.output.find("clean test accuracy"), std::string::npos) << result.output;
     return nlohmann::json::parse(test::read_text(dir.file(method + ".json")));
@@ -33,8 +33,7 @@ struct AttackCli : ::testing::Test {
 };
 
 TEST_F(AttackCli, EveryMethodWritesItsPoisonSetAndFigures) {
-  for (const auto& [method, extra] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [method, extra] : std::vector<std::pair<std::string, std::string>>{
            {"labelflip", ""},
            {"noise", "--param l2=2"},
            {"direct", "--group-size 20 --param iterations=3"},
@@ -71,9 +70,9 @@ TEST_F(AttackCli, LabelFlipChangesLabelsNoiseKeepsThemAtTheAskedDistance) {
 TEST_F(AttackCli, BadRequestsExitTwo) {
   auto unknown = test::run_poisonsim("attack --method magic --n 5");
   EXPECT_EQ(unknown.exit_code, 2);
-  auto bad_param = test::run_poisonsim("attack --scenario " + synthetic() +
-                                       " --method noise --n 5 --param l2=-1 -o " +
-                                       dir.file("x.h5"));
+  auto bad_param =
+      test::run_poisonsim("attack --scenario " + synthetic() +
+                          " --method noise --n 5 --param l2=-1 -o " + dir.file("x.h5"));
   EXPECT_EQ(bad_param.exit_code, 2);
   EXPECT_NE(bad_param.output.find("attackers.0.l2"), std::string::npos) << bad_param.output;
   auto typo = test::run_poisonsim("attack --scenario " + synthetic() +

@@ -21,15 +21,15 @@ std::string expected_fragment(const std::string& path) {
 
 TEST(BadInputs, CatalogueHasAtLeastFifteenCases) {
   size_t count = 0;
-  for (const auto& entry : fs::directory_iterator(std::string(POISONSIM_SOURCE_DIR) +
-                                                  "/tests/bad-inputs"))
+  for (const auto& entry :
+       fs::directory_iterator(std::string(POISONSIM_SOURCE_DIR) + "/tests/bad-inputs"))
     count += entry.path().extension() == ".yaml";
   EXPECT_GE(count, 15u);
 }
 
 TEST(BadInputs, EachEndsInExitTwoWithOneLineNamingTheFile) {
-  for (const auto& entry : fs::directory_iterator(std::string(POISONSIM_SOURCE_DIR) +
-                                                  "/tests/bad-inputs")) {
+  for (const auto& entry :
+       fs::directory_iterator(std::string(POISONSIM_SOURCE_DIR) + "/tests/bad-inputs")) {
     const std::string path = entry.path().string();
     SCOPED_TRACE(path);
     const auto result = test::run_poisonsim("validate '" + path + "'");

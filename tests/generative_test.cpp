@@ -289,7 +289,9 @@ TEST(GenerativeAttack, ColourImagesWithACnnTarget) {
 }
 
 TEST(GenerativeAttacker, ScenarioKeysAreReadAndChecked) {
-  auto parse = [](const std::string& yaml) { return test::parse_attacker_block("generative", yaml); };
+  auto parse = [](const std::string& yaml) {
+    return test::parse_attacker_block("generative", yaml);
+  };
   const auto factory = parse(
       "{rule: first-order, first_order_objective: next-class, generator: mlp, "
       "encoder_widths: [32], code_width: 8, decoder_widths: [], conv_channels: [4], lr: 0.01, "

@@ -21,7 +21,8 @@ TEST(PoisonLabels, RulesGiveTheRightLabels) {
   for (size_t i = 0; i < many.size(); ++i) many[i] = static_cast<int64_t>(i % 10);
   const auto other = poison_labels(many, PoisonLabels::random_other, 10, rng);
   std::vector<int> shifts(10, 0);
-  for (size_t i = 0; i < many.size(); ++i) ++shifts[static_cast<size_t>((other[i] - many[i] + 10) % 10)];
+  for (size_t i = 0; i < many.size(); ++i)
+    ++shifts[static_cast<size_t>((other[i] - many[i] + 10) % 10)];
   EXPECT_EQ(shifts[0], 0);
   for (int s = 1; s < 10; ++s) EXPECT_GT(shifts[static_cast<size_t>(s)], 60);
   test::expect_user_error([] { parse_poison_labels("swap", "attackers.0.labels"); },

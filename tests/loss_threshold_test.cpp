@@ -29,8 +29,7 @@ TEST(LossThresholdGuard, RejectsAboveThresholdAndNonFinite) {
 
 TEST(LossThresholdGuard, RejectsBadThresholds) {
   test::expect_user_error([] { LossThresholdGuard guard(0.0); }, "guard.threshold", "positive");
-  test::expect_user_error([] { LossThresholdGuard guard(std::nan(""), "g.t"); }, "g.t",
-                          "positive");
+  test::expect_user_error([] { LossThresholdGuard guard(std::nan(""), "g.t"); }, "g.t", "positive");
 }
 
 TEST(ValidationGate, RefusesWorseLossOrAccuracy) {

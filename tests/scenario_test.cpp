@@ -37,8 +37,8 @@ TEST(Scenario, MinimalScenarioGetsEveryDefault) {
 }
 
 TEST(Scenario, ShippedQuickstartParsesAndRoundTrips) {
-  const auto s = load_scenario(std::string(POISONSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml",
-                               {}, plugins());
+  const auto s = load_scenario(std::string(POISONSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml", {},
+                               plugins());
   ASSERT_EQ(s.attackers.size(), 1u);
   EXPECT_EQ(s.attackers[0].type, "label-flip");
   EXPECT_DOUBLE_EQ(s.attackers[0].start, 120);
@@ -55,9 +55,9 @@ TEST(Scenario, ValuesKeepTheUsersSpelling) {
 TEST(Scenario, OverridesApplyBeforeValidation) {
   const std::string text =
       "duration: 100\nattackers:\n  - type: label-flip\n    arrival: {rate: 1}\n";
-  const auto s = parse(text, {"retrain.epochs=3", "attackers.0.arrival.rate=5",
-                              "guard.type=loss-threshold", "guard.threshold=2.5",
-                              "model.hidden=[64, 32]"});
+  const auto s =
+      parse(text, {"retrain.epochs=3", "attackers.0.arrival.rate=5", "guard.type=loss-threshold",
+                   "guard.threshold=2.5", "model.hidden=[64, 32]"});
   EXPECT_EQ(s.retrain.train.epochs, 3);
   EXPECT_DOUBLE_EQ(s.attackers[0].arrival.rate, 5);
   EXPECT_EQ(s.guard.type, "loss-threshold");
@@ -84,8 +84,8 @@ TEST(Scenario, UnknownKeySuggestsTheNearestOne) {
 TEST(Scenario, WrongTypesAreNamed) {
   expect_error([] { parse("duration: soon\n"); }, "s.yaml:1:11: duration",
                "expected a number, got 'soon'");
-  expect_error([] { parse("duration: 10\nretrain:\n  epochs: [1]\n"); }, "s.yaml:3:11: retrain.epochs",
-               "expected an integer, got a list");
+  expect_error([] { parse("duration: 10\nretrain:\n  epochs: [1]\n"); },
+               "s.yaml:3:11: retrain.epochs", "expected an integer, got a list");
   expect_error([] { parse("duration: 10\ntrace:\n  samples: maybe\n"); }, "trace.samples",
                "expected true or false");
   expect_error([] { parse("duration: 10\nmodel: [mlp]\n"); }, "s.yaml:2:8: model",
@@ -104,8 +104,8 @@ TEST(Scenario, OutOfRangeValuesAreNamed) {
 
 TEST(Scenario, MissingRequiredKeysAreNamed) {
   expect_error([] { parse("seed: 3\n"); }, "duration", "missing required key");
-  expect_error([] { parse("duration: 10\nattackers:\n  - batch_size: 4\n"); },
-               "attackers.0.type", "missing required key");
+  expect_error([] { parse("duration: 10\nattackers:\n  - batch_size: 4\n"); }, "attackers.0.type",
+               "missing required key");
 }
 
 TEST(Scenario, StructuralMistakes) {

@@ -10,7 +10,9 @@
 namespace poisonsim {
 namespace {
 
-std::string quickstart() { return std::string(POISONSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml"; }
+std::string quickstart() {
+  return std::string(POISONSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml";
+}
 
 test::CommandResult run_quietly(const std::string& arguments) {
   return test::run_poisonsim("--log-level warn " + arguments + " --quiet");
@@ -86,8 +88,9 @@ std::string synthetic() {
 }
 
 TEST_F(CachedRuns, CleanStreamAloneRuns) {
-  auto result = run_quietly("run " + synthetic() +
-                            " --set attackers=[] --set 'guard={type: none}' -o " + dir.file("s.h5"));
+  auto result =
+      run_quietly("run " + synthetic() + " --set attackers=[] --set 'guard={type: none}' -o " +
+                  dir.file("s.h5"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const auto trace = read_trace(dir.file("s.h5"));
   // Fixed rate 2/s: arrivals at 0.5, 1.0, ..., 100.0 (the horizon is inclusive): 200 of 16.
@@ -125,6 +128,38 @@ TEST_F(CachedRuns, BudgetBufferTriggerAndKnowledgeSettings) {
   for (const auto& r : trace.retrains) EXPECT_GE(r.buffer_size, 500);
 }
 
+TEST_F(CachedRuns, PaperAttackersRunInsideTheSimulation) {
+  const std::string overrides =
+      " --set 'attackers=[{type: direct, name: grad, iterations: 3, group_size: 8, batch_size: 8,"
+      " arrival: {rate: 0.2}}, {type: generative, name: gen, steps: 10, select_every: 0,"
+      " batch_size: 8, arrival: {rate: 0.2}, refresh_every: 2}]'";
+  auto result = run_quietly("run " + synthetic() + overrides + " -o " + dir.file("p.h5"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto trace = read_trace(dir.file("p.h5"));
+  int64_t grad = 0, gen = 0;
+  float grad_loss = 0, clean_loss = 0;
+  int64_t clean = 0;
+  for (const auto& s : trace.samples) {
+    const auto source = trace_name(s.source);
+    if (source == "grad") {
+      grad += 1;
+      grad_loss += s.loss;
+    }
+    if (source == "gen") gen += 1;
+    if (!s.is_poison) {
+      clean += 1;
+      clean_loss += s.loss;
+    }
+    if (source == "grad" || source == "gen") {
+      EXPECT_EQ(s.is_poison, 1);
+    }
+  }
+  ASSERT_GT(grad, 0);
+  ASSERT_GT(gen, 0);
+  // Optimised poison looks implausible to the deployed model: what the loss guard relies on.
+  EXPECT_GT(grad_loss / static_cast<float>(grad), 2 * clean_loss / static_cast<float>(clean));
+}
+
 TEST_F(CachedRuns, RefusesToOverwriteWithoutForce) {
   test::write_text(dir.file("keep.h5"), "precious");
   auto result = run_quietly("run " + synthetic() + " -o " + dir.file("keep.h5"));
@@ -134,8 +169,8 @@ TEST_F(CachedRuns, RefusesToOverwriteWithoutForce) {
 }
 
 TEST_F(CachedRuns, MissingDataFilesAreAUserError) {
-  test::write_text(dir.file("s.yaml"), "duration: 10\ndata: {kind: cifar10, path: " +
-                                           dir.file("nowhere") + "}\n");
+  test::write_text(dir.file("s.yaml"),
+                   "duration: 10\ndata: {kind: cifar10, path: " + dir.file("nowhere") + "}\n");
   auto result = run_quietly("run " + dir.file("s.yaml") + " -o " + dir.file("x.h5"));
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.output.find("cifar-10-batches-bin"), std::string::npos) << result.output;

@@ -281,11 +281,10 @@ void ConfigNode::finish(const std::string& hint) const {
       if (best.empty() || d < best_distance) best = candidate, best_distance = d;
     }
     const bool close = !best.empty() && best_distance <= std::max<size_t>(2, key.size() / 3);
-    throw UserError(where(key, it->first),
-                    close
-                        ? fmt::format("unknown key, did you mean '{}'?", best)
-                        : fmt::format("unknown key; valid keys here: {}{}", fmt::join(known_, ", "),
-                                      hint));
+    throw UserError(
+        where(key, it->first),
+        close ? fmt::format("unknown key, did you mean '{}'?", best)
+              : fmt::format("unknown key; valid keys here: {}{}", fmt::join(known_, ", "), hint));
   }
 }
 

@@ -179,9 +179,10 @@ template <class Parser, class Factory>
 std::string read_plugin(ConfigNode node, const Registry<Parser>& registry, Factory& factory) {
   const auto type = node.get<std::string>("type", "none", one_of(registry.types()));
   factory = registry.find(type)->parse(node);
-  node.finish(fmt::format(" (the keys depend on {0}.type {1}; to switch types with --set, "
-                          "replace the whole block: --set '{0}={{type: ...}}')",
-                          node.path(), type));
+  node.finish(
+      fmt::format(" (the keys depend on {0}.type {1}; to switch types with --set, "
+                  "replace the whole block: --set '{0}={{type: ...}}')",
+                  node.path(), type));
   return type;
 }
 

@@ -22,9 +22,9 @@ struct ArrivalSpec {
 
 // Where the samples of the training file go; the test file is the evaluation set.
 struct DataSplitSpec {
-  int64_t pretrain = 20000;   // the deployed model's initial training data
-  int64_t validation = 2000;  // the defender's clean validation set (retrain gate)
-  int64_t attacker = 2000;    // the attackers' own clean data (poison seeds)
+  int64_t pretrain = 20000;            // the deployed model's initial training data
+  int64_t validation = 2000;           // the defender's clean validation set (retrain gate)
+  int64_t attacker = 2000;             // the attackers' own clean data (poison seeds)
   int64_t attacker_validation = 1000;  // the attackers' own clean validation data
   // The public stream pool takes the rest.
 };

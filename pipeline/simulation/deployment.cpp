@@ -45,8 +45,8 @@ SampleScores Deployment::score_range(const Dataset& data, size_t first, size_t c
     for (size_t i = 0; i < count; ++i) indices[i] = first + i;
     return score_samples(model_, data.subset(indices));
   }
-  auto scores = engine_->score(data.image(first), data.labels.data() + first,
-                               static_cast<int64_t>(count));
+  auto scores =
+      engine_->score(data.image(first), data.labels.data() + first, static_cast<int64_t>(count));
   return {std::move(scores.loss), std::move(scores.prediction)};
 }
 

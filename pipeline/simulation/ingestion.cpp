@@ -34,7 +34,7 @@ void Ingestion::flush() {
     return Scored{i, deployment_.score(pending_[i].samples)};
   });
   tbb::flow::sequencer_node<Scored> in_arrival_order(graph,
-                                                    [](const Scored& s) { return s.first; });
+                                                     [](const Scored& s) { return s.first; });
   tbb::flow::function_node<Scored, tbb::flow::continue_msg> judge(
       graph, tbb::flow::serial, [&](const Scored& s) {
         judge_batch(pending_[s.first], s.second, rows);

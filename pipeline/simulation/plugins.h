@@ -22,18 +22,18 @@ class TargetModel;
 
 // What a poison generator may use when it is asked for a batch.
 struct AttackContext {
-  const TargetModel& model;   // the model as this attacker knows it (current, stale, surrogate)
-  const Dataset& clean_pool;  // the attacker's own clean samples to draw poison seeds from
-  const Dataset& validation;  // the attacker's own clean validation data (its objective)
-  RandomStream& rng;          // the attacker's own random stream
-  double now = 0;             // simulated time
-  int64_t model_version = 0;  // changes when the model the attacker knows changes
+  const TargetModel& model;      // the model as this attacker knows it (current, stale, surrogate)
+  const Dataset& clean_pool;     // the attacker's own clean samples to draw poison seeds from
+  const Dataset& validation;     // the attacker's own clean validation data (its objective)
+  RandomStream& rng;             // the attacker's own random stream
+  double now = 0;                // simulated time
+  int64_t model_version = 0;     // changes when the model the attacker knows changes
   Progress* progress = nullptr;  // long generation reports here when set (standalone attacks)
 };
 
 struct PoisonBatch {
-  Dataset samples;                   // images in [0, 1], labels as the attacker chooses
-  Dataset seeds;                     // each sample's clean seed image and label, same order
+  Dataset samples;  // images in [0, 1], labels as the attacker chooses
+  Dataset seeds;    // each sample's clean seed image and label, same order
 };
 
 class PoisonGenerator {

@@ -79,10 +79,12 @@ void AttackerProcess::schedule_next(sim::Kernel& kernel, double from) {
 
 const TargetModel& AttackerProcess::known_model() const {
   switch (spec_.knowledge.kind) {
-    case KnowledgeKind::surrogate: return *surrogate_;
+    case KnowledgeKind::surrogate:
+      return *surrogate_;
     case KnowledgeKind::stale:
       return host_.deployment().past(static_cast<size_t>(spec_.knowledge.stale_retrains));
-    case KnowledgeKind::current: break;
+    case KnowledgeKind::current:
+      break;
   }
   return host_.deployment().model();
 }
@@ -90,9 +92,12 @@ const TargetModel& AttackerProcess::known_model() const {
 int64_t AttackerProcess::known_version() const {
   const int64_t current = host_.deployment().version();
   switch (spec_.knowledge.kind) {
-    case KnowledgeKind::surrogate: return 0;
-    case KnowledgeKind::stale: return std::max<int64_t>(0, current - spec_.knowledge.stale_retrains);
-    case KnowledgeKind::current: break;
+    case KnowledgeKind::surrogate:
+      return 0;
+    case KnowledgeKind::stale:
+      return std::max<int64_t>(0, current - spec_.knowledge.stale_retrains);
+    case KnowledgeKind::current:
+      break;
   }
   return current;
 }

@@ -18,7 +18,11 @@ namespace poisonsim {
 class Deployment;
 
 // Event priorities at equal times: arrivals first, then retrains, then evaluations.
-enum EventPriority : int32_t { kArrivalPriority = 0, kRetrainPriority = 10, kEvaluationPriority = 20 };
+enum EventPriority : int32_t {
+  kArrivalPriority = 0,
+  kRetrainPriority = 10,
+  kEvaluationPriority = 20
+};
 
 // What processes may ask of the simulation.
 class SimulationHost {
@@ -53,8 +57,8 @@ class StreamProcess : public sim::Process {
 
 class AttackerProcess : public sim::Process {
  public:
-  AttackerProcess(AttackerSpec spec, const Dataset& pool, const Dataset& validation,
-                  uint64_t seed, SimulationHost& host, std::optional<TargetModel> surrogate);
+  AttackerProcess(AttackerSpec spec, const Dataset& pool, const Dataset& validation, uint64_t seed,
+                  SimulationHost& host, std::optional<TargetModel> surrogate);
   ~AttackerProcess() override;
   const std::string& name() const override { return spec_.name; }
   void start(sim::Kernel& kernel) override;

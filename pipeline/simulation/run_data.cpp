@@ -28,10 +28,10 @@ std::string pretrain_key(const Scenario& s) {
   if (!path.empty()) path = fs::absolute(path, ec).string();
   return fmt::format(
       "v1|{}|{}|syn {} {} {} {} {} {}|split {} {} {}|seed {}|{}|pre {} {} {} {} {}|threads {}",
-      to_string(s.data.kind), path, syn.train_size, syn.test_size, syn.shape.str(),
-      syn.num_classes, syn.noise, syn.seed, s.splits.pretrain, s.splits.validation,
-      s.splits.attacker, s.seed, s.model.to_yaml(), s.pretrain.epochs, s.pretrain.learning_rate,
-      s.pretrain.batch_size, s.pretrain.momentum, s.pretrain.weight_decay, s.train_threads);
+      to_string(s.data.kind), path, syn.train_size, syn.test_size, syn.shape.str(), syn.num_classes,
+      syn.noise, syn.seed, s.splits.pretrain, s.splits.validation, s.splits.attacker, s.seed,
+      s.model.to_yaml(), s.pretrain.epochs, s.pretrain.learning_rate, s.pretrain.batch_size,
+      s.pretrain.momentum, s.pretrain.weight_decay, s.train_threads);
 }
 
 }  // namespace
@@ -77,10 +77,10 @@ TargetModel initial_model(const Scenario& s, const RunData& data) {
   if (s.model_file) {
     auto model = TargetModel::load(*s.model_file);
     if (model.spec().input != data.pretrain.shape)
-      throw UserError(*s.model_file, fmt::format("the model takes {} images but the data set has "
-                                                 "{}",
-                                                 model.spec().input.str(),
-                                                 data.pretrain.shape.str()));
+      throw UserError(*s.model_file,
+                      fmt::format("the model takes {} images but the data set has "
+                                  "{}",
+                                  model.spec().input.str(), data.pretrain.shape.str()));
     spdlog::info("initial model loaded from {}", *s.model_file);
     return model;
   }

@@ -10,12 +10,12 @@
 namespace poisonsim {
 
 struct RunData {
-  Dataset pretrain;       // the deployed model's initial training data
-  Dataset validation;     // the defender's clean validation set
-  Dataset attacker_pool;  // the attackers' own clean data: poison seeds
+  Dataset pretrain;             // the deployed model's initial training data
+  Dataset validation;           // the defender's clean validation set
+  Dataset attacker_pool;        // the attackers' own clean data: poison seeds
   Dataset attacker_validation;  // the attackers' own clean validation data
-  Dataset stream_pool;    // what the public streams deliver
-  Dataset test;           // clean test set for evaluation ticks
+  Dataset stream_pool;          // what the public streams deliver
+  Dataset test;                 // clean test set for evaluation ticks
 };
 
 RunData load_run_data(const Scenario& scenario);

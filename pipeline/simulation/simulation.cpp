@@ -93,7 +93,8 @@ struct Simulation::State : SimulationHost {
       kernel.add(std::make_unique<StreamProcess>(stream, data.stream_pool, scenario.seed, *this));
     for (const auto& attacker : scenario.attackers) {
       std::optional<TargetModel> surrogate;
-      if (attacker.knowledge.kind == KnowledgeKind::surrogate) surrogate = train_surrogate(attacker);
+      if (attacker.knowledge.kind == KnowledgeKind::surrogate)
+        surrogate = train_surrogate(attacker);
       kernel.add(std::make_unique<AttackerProcess>(attacker, data.attacker_pool,
                                                    data.attacker_validation, scenario.seed, *this,
                                                    std::move(surrogate)));
@@ -111,8 +112,8 @@ struct Simulation::State : SimulationHost {
 
   // The attacker's own model: same architecture, trained on the attacker's pool only.
   TargetModel train_surrogate(const AttackerSpec& attacker) {
-    auto model = TargetModel::create(scenario.model, derive_seed(scenario.seed, "surrogate/" +
-                                                                                  attacker.name));
+    auto model = TargetModel::create(scenario.model,
+                                     derive_seed(scenario.seed, "surrogate/" + attacker.name));
     TrainOptions train = scenario.pretrain;
     train.seed = derive_seed(scenario.seed, "surrogate-train/" + attacker.name);
     spdlog::info("attacker {}: training a surrogate model on its {} samples", attacker.name,
@@ -125,9 +126,9 @@ struct Simulation::State : SimulationHost {
     batch.batch_id = next_batch_id++;
     ingestion->submit(std::move(batch));
     const auto& r = scenario.retrain;
-    const bool may_fill = r.trigger == RetrainTrigger::buffer && !retrain_requested &&
-                          buffer.size() + ingestion->pending_samples() >=
-                              static_cast<size_t>(r.min_samples);
+    const bool may_fill =
+        r.trigger == RetrainTrigger::buffer && !retrain_requested &&
+        buffer.size() + ingestion->pending_samples() >= static_cast<size_t>(r.min_samples);
     if (may_fill || ingestion->pending_samples() > kMaxPendingSamples) ingestion->flush();
     if (r.trigger == RetrainTrigger::buffer && !retrain_requested &&
         buffer.size() >= static_cast<size_t>(r.min_samples)) {
@@ -231,13 +232,13 @@ RunSummary Simulation::run() {
   auto& st = *state_;
   const auto start = std::chrono::steady_clock::now();
   const double duration = st.scenario.duration;
-  Progress progress("simulate", duration, "s simulated",
-                    st.options.show_progress ? Progress::Style::automatic
-                                             : Progress::Style::silent);
+  Progress progress(
+      "simulate", duration, "s simulated",
+      st.options.show_progress ? Progress::Style::automatic : Progress::Style::silent);
   st.kernel.run(duration, [&](const sim::Event& event) {
-    progress.update(event.time, fmt::format("model v{}, accuracy {:.3f}, buffer {}",
-                                            st.deployment_.version(), st.summary.last_accuracy,
-                                            st.buffer.size()));
+    progress.update(event.time,
+                    fmt::format("model v{}, accuracy {:.3f}, buffer {}", st.deployment_.version(),
+                                st.summary.last_accuracy, st.buffer.size()));
   });
   st.ingestion->flush();
   st.trace->add_event(system_event(duration, "end"));

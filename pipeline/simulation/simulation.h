@@ -13,7 +13,7 @@ namespace poisonsim {
 
 struct SimulationOptions {
   std::string trace_path;
-  int threads = 0;            // oneTBB threads for scoring (0: one per core)
+  int threads = 0;  // oneTBB threads for scoring (0: one per core)
   bool show_progress = true;
 };
 

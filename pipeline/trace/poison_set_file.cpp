@@ -16,8 +16,8 @@ constexpr const char* kFormat = "poisonsim-poison-set-1";
 void write_array(hid_t file, const char* name, hid_t type, const void* data,
                  const std::vector<hsize_t>& dims, const std::string& where) {
   hdf5::Hid space =
-      hdf5::owned(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                  H5Sclose, where, "cannot describe " + std::string(name));
+      hdf5::owned(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
+                  where, "cannot describe " + std::string(name));
   hdf5::Hid properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   if (dims[0] > 0) {
     std::vector<hsize_t> chunk = dims;
@@ -26,9 +26,9 @@ void write_array(hid_t file, const char* name, hid_t type, const void* data,
                "H5Pset_chunk");
     hdf5::must(H5Pset_deflate(properties.get(), 4), "H5Pset_deflate");
   }
-  hdf5::Hid dataset = hdf5::owned(H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT,
-                                             properties.get(), H5P_DEFAULT),
-                                  H5Dclose, where, "cannot create " + std::string(name));
+  hdf5::Hid dataset = hdf5::owned(
+      H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, properties.get(), H5P_DEFAULT),
+      H5Dclose, where, "cannot create " + std::string(name));
   if (dims[0] > 0)
     hdf5::check(H5Dwrite(dataset.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), where,
                 "cannot write " + std::string(name));
@@ -48,8 +48,8 @@ void write_dataset(hid_t file, const std::string& prefix, const Dataset& data,
 Dataset read_dataset(hid_t file, const std::string& prefix, const std::string& where) {
   Dataset data;
   data.name = where + ":" + prefix + "images";
-  hdf5::Hid images = hdf5::owned(H5Dopen2(file, (prefix + "images").c_str(), H5P_DEFAULT),
-                                 H5Dclose, where, "not a poison set: no " + prefix + "images");
+  hdf5::Hid images = hdf5::owned(H5Dopen2(file, (prefix + "images").c_str(), H5P_DEFAULT), H5Dclose,
+                                 where, "not a poison set: no " + prefix + "images");
   hdf5::Hid space(H5Dget_space(images.get()), H5Sclose);
   hsize_t dims[4] = {0, 0, 0, 0};
   if (H5Sget_simple_extent_ndims(space.get()) != 4)
@@ -59,19 +59,19 @@ Dataset read_dataset(hid_t file, const std::string& prefix, const std::string& w
                 static_cast<int64_t>(dims[3])};
   data.pixels.resize(dims[0] * dims[1] * dims[2] * dims[3]);
   if (dims[0] > 0)
-    hdf5::check(H5Dread(images.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                        data.pixels.data()),
-                where, "cannot read " + prefix + "images");
-  hdf5::Hid labels = hdf5::owned(H5Dopen2(file, (prefix + "labels").c_str(), H5P_DEFAULT),
-                                 H5Dclose, where, "not a poison set: no " + prefix + "labels");
+    hdf5::check(
+        H5Dread(images.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.pixels.data()),
+        where, "cannot read " + prefix + "images");
+  hdf5::Hid labels = hdf5::owned(H5Dopen2(file, (prefix + "labels").c_str(), H5P_DEFAULT), H5Dclose,
+                                 where, "not a poison set: no " + prefix + "labels");
   hdf5::Hid label_space(H5Dget_space(labels.get()), H5Sclose);
   if (H5Sget_simple_extent_npoints(label_space.get()) != static_cast<hssize_t>(dims[0]))
     throw UserError(where, prefix + "labels and " + prefix + "images differ in length");
   data.labels.resize(dims[0]);
   if (dims[0] > 0)
-    hdf5::check(H5Dread(labels.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                        data.labels.data()),
-                where, "cannot read " + prefix + "labels");
+    hdf5::check(
+        H5Dread(labels.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.labels.data()),
+        where, "cannot read " + prefix + "labels");
   int64_t max_label = 0;
   for (auto label : data.labels) max_label = std::max(max_label, label);
   data.num_classes = std::max<int64_t>(10, max_label + 1);

@@ -12,9 +12,9 @@ namespace poisonsim {
 
 struct PoisonSetFile {
   std::string method;
-  Dataset poison;               // images in [0, 1] and the labels the poison carries
-  Dataset seeds;                // the clean seed of each poisoned sample, same order
-  std::string figures_json;     // timing and effect figures (see `poisonsim attack --help`)
+  Dataset poison;            // images in [0, 1] and the labels the poison carries
+  Dataset seeds;             // the clean seed of each poisoned sample, same order
+  std::string figures_json;  // timing and effect figures (see `poisonsim attack --help`)
 };
 
 // Writes (truncating) `path`. Throws UserError naming the file when it cannot be written.

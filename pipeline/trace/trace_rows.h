@@ -2,8 +2,8 @@
 // One struct per trace table; each becomes an HDF5 compound dataset with one field per member
 // (docs/trace-format.md). Fixed-size char arrays hold short names (NUL-padded), so
 // pandas.DataFrame(h5py.File(path)["events"][:]) gives the table directly.
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -21,12 +21,12 @@ void set_trace_name(char (&field)[N], const std::string& text) {
 // Everything that happened, one row per handled simulation event.
 struct EventRow {
   double time = 0;
-  char kind[16] = {};                 // stream-batch, poison-batch, retrain, evaluation, end
-  char source[kTraceNameSize] = {};   // stream or attacker name; "system" for ticks
-  int64_t batch_id = -1;              // arrival batches: a run-wide counter; -1 otherwise
-  int64_t size = 0;                   // samples in the batch
-  int64_t accepted = 0;               // of those, accepted by the guard
-  int64_t rejected = 0;               // of those, rejected by the guard
+  char kind[16] = {};                // stream-batch, poison-batch, retrain, evaluation, end
+  char source[kTraceNameSize] = {};  // stream or attacker name; "system" for ticks
+  int64_t batch_id = -1;             // arrival batches: a run-wide counter; -1 otherwise
+  int64_t size = 0;                  // samples in the batch
+  int64_t accepted = 0;              // of those, accepted by the guard
+  int64_t rejected = 0;              // of those, rejected by the guard
 };
 
 // One row per arriving sample (when trace.samples is on).
@@ -45,17 +45,17 @@ struct SampleRow {
 
 struct RetrainRow {
   double time = 0;
-  int64_t index = 0;            // 0, 1, 2, ... per retrain
-  int64_t buffer_size = 0;      // samples trained on (buffer plus replay)
+  int64_t index = 0;        // 0, 1, 2, ... per retrain
+  int64_t buffer_size = 0;  // samples trained on (buffer plus replay)
   int64_t poison_in_buffer = 0;
-  double poison_fraction = 0;   // poison_in_buffer / buffer samples
+  double poison_fraction = 0;  // poison_in_buffer / buffer samples
   double validation_loss_before = 0;
   double validation_loss_after = 0;
   double validation_accuracy_before = 0;
   double validation_accuracy_after = 0;
-  char gate[16] = {};           // "allow" or "refuse" (type "none" always allows)
+  char gate[16] = {};  // "allow" or "refuse" (type "none" always allows)
   uint8_t deployed = 0;
-  int64_t model_version = 0;    // version serving after this retrain
+  int64_t model_version = 0;  // version serving after this retrain
 };
 
 struct EvaluationRow {

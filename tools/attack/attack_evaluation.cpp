@@ -12,8 +12,8 @@ MeanStd mean_std(std::vector<double> values) {
   MeanStd m;
   m.values = std::move(values);
   if (m.values.empty()) return m;
-  m.mean = std::accumulate(m.values.begin(), m.values.end(), 0.0) /
-           static_cast<double>(m.values.size());
+  m.mean =
+      std::accumulate(m.values.begin(), m.values.end(), 0.0) / static_cast<double>(m.values.size());
   if (m.values.size() > 1) {
     double sq = 0;
     for (double v : m.values) sq += (v - m.mean) * (v - m.mean);
@@ -61,8 +61,8 @@ PoisonEffect measure_poison(const TargetModel& model, const Dataset& poison, con
   e.accuracy_before = evaluate(model, test).accuracy;
   e.accuracy_after = retrained_accuracy(model, poison, test, protocol);
   e.accuracy_clean_only = retrained_accuracy(model, seeds, test, protocol);
-  const Dataset clean = take_clean(
-      clean_extra, poison.size() * static_cast<size_t>(protocol.mixed_ratio), seed);
+  const Dataset clean =
+      take_clean(clean_extra, poison.size() * static_cast<size_t>(protocol.mixed_ratio), seed);
   Dataset mixed = poison;
   mixed.append(clean);
   e.accuracy_mixed = retrained_accuracy(model, mixed, test, protocol);

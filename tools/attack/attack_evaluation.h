@@ -16,8 +16,8 @@ namespace poisonsim {
 
 struct RetrainProtocol {
   TrainOptions train{1, 0.1, 32, 0.0, 0.0, 0};  // one pass, as the paper's retraining
-  int64_t seeds = 3;         // retraining shuffles; figures are mean and std over them
-  int64_t mixed_ratio = 5;   // clean samples per poisoned sample in the mixed case
+  int64_t seeds = 3;        // retraining shuffles; figures are mean and std over them
+  int64_t mixed_ratio = 5;  // clean samples per poisoned sample in the mixed case
 };
 
 struct MeanStd {
@@ -41,7 +41,7 @@ struct PoisonEffect {
   double mean_loss_poison = 0;   // per-sample loss on the pretrained (deployed) model
   double mean_loss_clean = 0;    // the same for the clean seeds
   double mean_l2_from_seed = 0;
-  double mean_pairwise_l2 = 0;   // spread of the poison (a collapsed generator gives ~0)
+  double mean_pairwise_l2 = 0;  // spread of the poison (a collapsed generator gives ~0)
   double seed_pairwise_l2 = 0;
 };
 

@@ -23,8 +23,8 @@ struct AttackRun {
   std::string method;
   std::string attacker_yaml;  // the attacker's resolved settings
   Dataset poison;
-  Dataset seeds;              // paired with poison, sample by sample
-  double seconds = 0;         // all generation time, a generator's own training included
+  Dataset seeds;       // paired with poison, sample by sample
+  double seconds = 0;  // all generation time, a generator's own training included
   double samples_per_second() const { return static_cast<double>(poison.size()) / seconds; }
 };
 

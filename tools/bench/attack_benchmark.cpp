@@ -19,12 +19,13 @@ AttackBenchmarkRow measure(AttackSession& session, const std::string& label,
   row.seconds = run.seconds;
   row.samples_per_second = run.samples_per_second();
   row.effect = session.measure(run, options.retrain_seeds, options.mixed_ratio);
-  spdlog::info("  {:.1f} samples/s, accuracy after poison-alone retraining {:.4f}", row.samples_per_second,
-               row.effect.accuracy_after.mean);
+  spdlog::info("  {:.1f} samples/s, accuracy after poison-alone retraining {:.4f}",
+               row.samples_per_second, row.effect.accuracy_after.mean);
   return row;
 }
 
-const AttackBenchmarkRow* find(const std::vector<AttackBenchmarkRow>& rows, const std::string& label) {
+const AttackBenchmarkRow* find(const std::vector<AttackBenchmarkRow>& rows,
+                               const std::string& label) {
   for (const auto& row : rows)
     if (row.label == label) return &row;
   return nullptr;
@@ -62,17 +63,20 @@ std::string format_attack_table(const std::vector<AttackBenchmarkRow>& rows,
                      "loss", "L2", "spread");
   for (const auto& r : rows) {
     const auto& e = r.effect;
-    out += fmt::format("{:<24} {:>9.2f} {:>10.1f} {:>9.4f} +- {:.3f} {:>9.4f} +- {:.3f} {:>9.3f} {:>7.3f} {:>8.3f}\n",
-                       r.label, r.seconds, r.samples_per_second, e.accuracy_after.mean,
-                       e.accuracy_after.std, e.accuracy_mixed.mean, e.accuracy_mixed.std,
-                       e.mean_loss_poison, e.mean_l2_from_seed, e.mean_pairwise_l2);
+    out += fmt::format(
+        "{:<24} {:>9.2f} {:>10.1f} {:>9.4f} +- {:.3f} {:>9.4f} +- {:.3f} {:>9.3f} {:>7.3f} "
+        "{:>8.3f}\n",
+        r.label, r.seconds, r.samples_per_second, e.accuracy_after.mean, e.accuracy_after.std,
+        e.accuracy_mixed.mean, e.accuracy_mixed.std, e.mean_loss_poison, e.mean_l2_from_seed,
+        e.mean_pairwise_l2);
   }
   if (!rows.empty()) {
     const auto& e = rows.front().effect;
-    out += fmt::format("{:<24} {:>9} {:>10} {:>9.4f} +- {:.3f} {:>9.4f} +- {:.3f} {:>9.3f} {:>7} {:>8.3f}\n",
-                       "clean seeds only", "", "", e.accuracy_clean_only.mean,
-                       e.accuracy_clean_only.std, e.accuracy_clean_mixed.mean,
-                       e.accuracy_clean_mixed.std, e.mean_loss_clean, "", e.seed_pairwise_l2);
+    out += fmt::format(
+        "{:<24} {:>9} {:>10} {:>9.4f} +- {:.3f} {:>9.4f} +- {:.3f} {:>9.3f} {:>7} {:>8.3f}\n",
+        "clean seeds only", "", "", e.accuracy_clean_only.mean, e.accuracy_clean_only.std,
+        e.accuracy_clean_mixed.mean, e.accuracy_clean_mixed.std, e.mean_loss_clean, "",
+        e.seed_pairwise_l2);
     out += fmt::format("accuracy before retraining: {:.4f}\n", e.accuracy_before);
   }
   out += "\ngeneration-rate ratios (generator training included):\n";

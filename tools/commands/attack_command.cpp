@@ -4,8 +4,8 @@
 #include <memory>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "pipeline/trace/poison_set_file.h"
 #include "sim/error.h"
@@ -45,10 +45,10 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
   if (o.group_size > 0) request.params.push_back(fmt::format("group_size={}", o.group_size));
   AttackSession session(o.scenario, o.overrides);
   const AttackRun run = session.generate(request);
-  spdlog::info("{}: {} samples in {:.2f} s ({:.1f} samples/s); measuring with {} retraining "
-               "seeds",
-               o.method, run.poison.size(), run.seconds, run.samples_per_second(),
-               o.retrain_seeds);
+  spdlog::info(
+      "{}: {} samples in {:.2f} s ({:.1f} samples/s); measuring with {} retraining "
+      "seeds",
+      o.method, run.poison.size(), run.seconds, run.samples_per_second(), o.retrain_seeds);
   const PoisonEffect effect = session.measure(run, o.retrain_seeds, o.mixed_ratio);
 
   nlohmann::json figures = to_json(effect);
@@ -77,7 +77,8 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
              effect.mean_loss_poison, effect.mean_loss_clean);
   fmt::print("mean L2 from seed {:.3f}; spread (mean pairwise L2) poison {:.3f}, seeds {:.3f}\n",
              effect.mean_l2_from_seed, effect.mean_pairwise_l2, effect.seed_pairwise_l2);
-  fmt::print("poison set written to {}{}\n", o.output, o.json.empty() ? "" : ", figures to " + o.json);
+  fmt::print("poison set written to {}{}\n", o.output,
+             o.json.empty() ? "" : ", figures to " + o.json);
 }
 
 }  // namespace
@@ -85,8 +86,9 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
 void add_attack_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<AttackOptions>();
   auto* cmd = app.add_subcommand(
-      "attack", "Generate a poison set against a pretrained target, time it, and measure its "
-                "effect on one retraining");
+      "attack",
+      "Generate a poison set against a pretrained target, time it, and measure its "
+      "effect on one retraining");
   cmd->add_option("--method", o->method, "direct, generative, labelflip (label-flip) or noise")
       ->required()
       ->check(CLI::IsMember({"direct", "generative", "labelflip", "label-flip", "noise"}));

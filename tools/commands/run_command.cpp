@@ -30,15 +30,18 @@ void print_summary(const RunSummary& s) {
   for (const auto& [name, st] : s.sources)
     fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>7.1f}%\n", name,
                st.is_poison ? "poison" : "clean", st.batches, st.samples, st.rejected,
-               st.samples ? 100.0 * static_cast<double>(st.rejected) / static_cast<double>(st.samples) : 0.0);
+               st.samples
+                   ? 100.0 * static_cast<double>(st.rejected) / static_cast<double>(st.samples)
+                   : 0.0);
   fmt::print("  retrains: {} ({} deployed, {} refused by the gate)\n", s.retrains, s.deployed,
              s.refused);
   fmt::print("  clean test accuracy: {:.4f} after pretraining, {:.4f} at the end (lowest {:.4f})\n",
              s.first_accuracy, s.last_accuracy, s.min_accuracy);
   fmt::print("  summary: poisonsim inspect {}\n", s.trace_path);
-  fmt::print("  tables:  /usr/bin/python3 -c \"import h5py, pandas; "
-             "print(pandas.DataFrame(h5py.File('{}')['evaluations'][:]))\"\n",
-             s.trace_path);
+  fmt::print(
+      "  tables:  /usr/bin/python3 -c \"import h5py, pandas; "
+      "print(pandas.DataFrame(h5py.File('{}')['evaluations'][:]))\"\n",
+      s.trace_path);
 }
 
 void run_scenario(const RunOptions& o, const GlobalOptions& global) {
