@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "guards/adaptive_threshold.h"
 #include "guards/retrain_gates.h"
 #include "tests/test_support.h"
 
@@ -41,6 +42,45 @@ TEST(ValidationGate, RefusesWorseLossOrAccuracy) {
   EXPECT_TRUE(by_accuracy.allow_deploy({0.5, 0.9, 0.80, 0.79}));
   EXPECT_FALSE(by_accuracy.allow_deploy({0.5, 0.5, 0.80, 0.77}));
   EXPECT_TRUE(AlwaysDeploy().allow_deploy({0.1, 9.0, 0.9, 0.1}));
+}
+
+}  // namespace
+}  // namespace poisonsim
+
+namespace poisonsim {
+namespace {
+
+TEST(AdaptiveThresholdGuard, WarmsUpThenFollowsTheQuantileOfAcceptedLosses) {
+  AdaptiveThresholdOptions o;
+  o.quantile = 0.5;
+  o.factor = 2.0;
+  o.window = 100;
+  o.warmup = 50;
+  o.initial_threshold = 5.0;
+  o.update_every = 1;
+  AdaptiveThresholdGuard guard(o);
+  EXPECT_EQ(guard.judge(with_loss(4.9f)), Verdict::accept);  // warm-up: the initial threshold
+  EXPECT_EQ(guard.judge(with_loss(5.1f)), Verdict::reject);
+  for (int i = 0; i < 100; ++i) guard.judge(with_loss(0.5f + 0.01f * static_cast<float>(i % 10)));
+  EXPECT_NEAR(guard.threshold(), 2.0 * 0.55, 0.03);  // median 0.55 of the recent window, x2
+  EXPECT_EQ(guard.judge(with_loss(1.0f)), Verdict::accept);
+  EXPECT_EQ(guard.judge(with_loss(1.2f)), Verdict::reject);
+  EXPECT_EQ(guard.judge(with_loss(std::nanf(""))), Verdict::reject);
+  guard.on_deploy();  // a new model: warm-up again
+  EXPECT_DOUBLE_EQ(guard.threshold(), 5.0);
+}
+
+TEST(AdaptiveThresholdGuard, MeanPlusKStd) {
+  AdaptiveThresholdOptions o;
+  o.rule = AdaptiveThresholdOptions::Rule::mean_std;
+  o.k = 2.0;
+  o.factor = 1.0;
+  o.window = 10;
+  o.warmup = 10;
+  o.update_every = 1;
+  AdaptiveThresholdGuard guard(o);
+  for (int i = 0; i < 10; ++i) guard.judge(with_loss(i % 2 ? 1.0f : 3.0f));  // mean 2, std 1
+  EXPECT_NEAR(guard.threshold(), 4.0, 1e-6);
 }
 
 }  // namespace
