@@ -52,3 +52,28 @@ TEST(Cli, TrainWritesALoadableModelAndReportsAccuracy) {
 
 }  // namespace
 }  // namespace poisonsim
+
+namespace poisonsim {
+namespace {
+
+TEST(ShippedScenarios, AllValidate) {
+  for (const char* name :
+       {"quickstart", "paper-mnist-direct", "paper-mnist-generative", "paper-cifar10"}) {
+    const auto result = test::run_poisonsim(std::string("validate ") + POISONSIM_SOURCE_DIR +
+                                            "/scenarios/" + name + ".yaml");
+    EXPECT_EQ(result.exit_code, 0) << name << ": " << result.output;
+  }
+}
+
+TEST(ShippedScenarios, Cifar10WithoutItsFilesNamesWhatIsMissing) {
+  test::ScratchDir dir;
+  const auto result =
+      test::run_poisonsim(std::string("run ") + POISONSIM_SOURCE_DIR +
+                          "/scenarios/paper-cifar10.yaml --quiet --set data.path=" + dir.path() +
+                          " -o " + dir.file("c.h5"));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("missing data_batch_1.bin"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace poisonsim
