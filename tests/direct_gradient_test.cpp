@@ -21,6 +21,7 @@
 #include "pipeline/scenario/config_node.h"
 #include "sim/random_stream.h"
 #include "tests/attacker_block.h"
+#include "tests/script_module.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {
@@ -162,13 +163,7 @@ TEST(DirectGradient, ToleranceStopsEarlyAndUnrolledStepsWork) {
 
 TEST(DirectGradient, TorchScriptTargetIsAUserError) {
   test::ScratchDir dir;
-  torch::jit::Module module("UserNet");
-  module.register_parameter("w", torch::zeros({10, 64}), false);
-  module.define(R"JIT(
-def forward(self, x):
-    return torch.mm(x.flatten(1), self.w.t())
-)JIT");
-  module.save(dir.file("user.pt"));
+  test::write_linear_script_module(dir.file("user.pt"), 64, 10);
   ModelSpec spec;
   spec.kind = ModelKind::torchscript;
   spec.input = {1, 8, 8};

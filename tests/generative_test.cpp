@@ -15,6 +15,7 @@
 #include "pipeline/scenario/config_node.h"
 #include "sim/random_stream.h"
 #include "tests/attacker_block.h"
+#include "tests/script_module.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {
@@ -205,13 +206,7 @@ TEST(GenerativeAttack, GenerateLabelsPerRuleAndLeavesTheModelAlone) {
 
 TEST(GenerativeAttack, RejectsTorchScriptTargetsAndMisfitData) {
   test::ScratchDir dir;
-  torch::jit::Module module("UserNet");
-  module.register_parameter("w", torch::zeros({10, 784}), false);
-  module.define(R"JIT(
-def forward(self, x):
-    return torch.mm(x.flatten(1), self.w.t())
-)JIT");
-  module.save(dir.file("user.pt"));
+  test::write_linear_script_module(dir.file("user.pt"), 784, 10);
   ModelSpec spec;
   spec.kind = ModelKind::torchscript;
   spec.torchscript_path = dir.file("user.pt");

@@ -2,6 +2,7 @@
 
 #include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"
+#include "tests/script_module.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {
@@ -94,17 +95,8 @@ TEST(TargetModel, LoadRejectsNonModelFiles) {
                           "no such file");
 }
 
-// A user-supplied TorchScript model, written here with TorchScript source compiled in C++.
 std::string write_script_module(const std::string& path, int64_t classes) {
-  torch::jit::Module module("UserNet");
-  module.register_parameter("w", torch::randn({classes, 3 * 16 * 16}) * 0.01, false);
-  module.register_parameter("b", torch::zeros({classes}), false);
-  module.define(R"JIT(
-def forward(self, x):
-    return torch.addmm(self.b, x.flatten(1), self.w.t())
-)JIT");
-  module.save(path);
-  return path;
+  return test::write_linear_script_module(path, 3 * 16 * 16, classes);
 }
 
 TEST(TargetModel, TorchScriptModelTrainsSavesAndLoads) {
