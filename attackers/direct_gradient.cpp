@@ -77,21 +77,9 @@ DirectObjective direct_objective(const ModelSpec& spec, const std::vector<torch:
   for (int64_t k = 0; k < steps; ++k) {
     const int64_t begin = n * k / steps;
     const int64_t end = n * (k + 1) / steps;
-    const auto loss =
-        F::cross_entropy(functional_forward(spec, weights, poison.slice(0, begin, end)),
-                         poison_labels.slice(0, begin, end));
-    // create_graph keeps dW/dx_p differentiable (the Hessian-vector product); retain_graph keeps
-    // the forward graph that the second derivative runs back through.
-    const auto grads = torch::autograd::grad({loss}, weights, {}, /*retain_graph=*/with_grad,
-                                             /*create_graph=*/with_grad);
-    for (size_t i = 0; i < weights.size(); ++i) {
-      if (with_grad) {
-        weights[i] = weights[i] - lr * grads[i];
-      } else {
-        torch::NoGradGuard no_grad;
-        weights[i] = (weights[i] - lr * grads[i]).requires_grad_(k + 1 < steps);
-      }
-    }
+    // With the gradient, the update stays differentiable in x_p (the Hessian-vector product).
+    weights = functional_sgd_step(spec, weights, poison.slice(0, begin, end),
+                                  poison_labels.slice(0, begin, end), lr, with_grad);
   }
   DirectObjective out;
   torch::Tensor logits;

@@ -42,17 +42,6 @@ Params detached(const Params& params) {
   return out;
 }
 
-// The victim's SGD step W - lr * dL(x, y; W)/dW. With `create_graph` the result stays a
-// differentiable function of W and x (second derivatives flow through it).
-Params sgd_step(const ModelSpec& spec, const Params& w, const torch::Tensor& x,
-                const torch::Tensor& y, double lr, bool create_graph) {
-  const auto loss = cross_entropy(functional_forward(spec, w, x), y);
-  const auto grads = torch::autograd::grad({loss}, w, {}, create_graph, create_graph);
-  Params out;
-  for (size_t i = 0; i < w.size(); ++i) out.push_back(w[i] - lr * grads[i]);
-  return out;
-}
-
 torch::Tensor to_tensor(const std::vector<int64_t>& labels) {
   return torch::tensor(labels, torch::kInt64);
 }
@@ -206,8 +195,8 @@ class Trainer {
     Params w = leaves(copy_);
     for (int64_t first = 0; first < n; first += options_.unroll_chunk) {
       const int64_t count = std::min(options_.unroll_chunk, n - first);
-      w = sgd_step(spec_, w, poison.narrow(0, first, count), y.narrow(0, first, count),
-                   problem_.retrain_lr, /*create_graph=*/true);
+      w = functional_sgd_step(spec_, w, poison.narrow(0, first, count), y.narrow(0, first, count),
+                              problem_.retrain_lr, /*create_graph=*/true);
       if (++chunk % options_.unroll_steps != 0 && first + count < n) continue;
       const auto validation_loss =
           cross_entropy(functional_forward(spec_, w, validation_x_), validation_y_);
@@ -230,8 +219,8 @@ class Trainer {
     const int64_t n = poison.size(0);
     for (int64_t first = 0; first < n; first += options_.unroll_chunk) {
       const int64_t count = std::min(options_.unroll_chunk, n - first);
-      copy_ = leaves(sgd_step(spec_, copy_, frozen_poison.narrow(0, first, count),
-                              y.narrow(0, first, count), problem_.retrain_lr, false));
+      copy_ = leaves(functional_sgd_step(spec_, copy_, frozen_poison.narrow(0, first, count),
+                                         y.narrow(0, first, count), problem_.retrain_lr, false));
     }
     double reward = 0;
     {

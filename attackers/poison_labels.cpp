@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/data/dataset.h"
 #include "sim/error.h"
 #include "sim/random_stream.h"
 
@@ -32,12 +33,9 @@ std::vector<int64_t> poison_labels(const std::vector<int64_t>& seed_labels, Pois
                                    int64_t num_classes, RandomStream& rng) {
   std::vector<int64_t> out(seed_labels);
   if (rule == PoisonLabels::seed) return out;
-  const auto k = static_cast<uint64_t>(num_classes);
-  for (auto& label : out) {
-    // random-other draws from the K-1 other classes by skipping over y.
-    const uint64_t shift = rule == PoisonLabels::next_class ? 1 : 1 + rng.below(k - 1);
-    label = static_cast<int64_t>((static_cast<uint64_t>(label) + shift) % k);
-  }
+  for (auto& label : out)
+    label = rule == PoisonLabels::next_class ? (label + 1) % num_classes
+                                             : random_other_class(label, num_classes, rng);
   return out;
 }
 

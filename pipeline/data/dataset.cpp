@@ -1,11 +1,19 @@
 #include "pipeline/data/dataset.h"
 
+#include "sim/random_stream.h"
+
 #include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 namespace poisonsim {
+
+int64_t random_other_class(int64_t label, int64_t num_classes, RandomStream& rng) {
+  // Skip over `label`: a shift of 1 .. K-1 reaches every other class once.
+  const auto k = static_cast<uint64_t>(num_classes);
+  return static_cast<int64_t>((static_cast<uint64_t>(label) + 1 + rng.below(k - 1)) % k);
+}
 
 std::string ImageShape::str() const { return fmt::format("{}x{}x{}", channels, height, width); }
 

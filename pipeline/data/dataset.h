@@ -7,6 +7,12 @@
 
 namespace poisonsim {
 
+class RandomStream;
+
+// A class drawn uniformly from the num_classes - 1 classes other than `label` (label noise,
+// random wrong labels of attacks).
+int64_t random_other_class(int64_t label, int64_t num_classes, RandomStream& rng);
+
 struct ImageShape {
   int64_t channels = 1;
   int64_t height = 28;

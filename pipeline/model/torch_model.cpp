@@ -101,6 +101,21 @@ torch::Tensor functional_forward(const ModelSpec& spec, const std::vector<torch:
   return x;
 }
 
+std::vector<torch::Tensor> functional_sgd_step(const ModelSpec& spec,
+                                               const std::vector<torch::Tensor>& params,
+                                               const torch::Tensor& images,
+                                               const torch::Tensor& labels, double lr,
+                                               bool create_graph) {
+  const auto loss =
+      torch::nn::functional::cross_entropy(functional_forward(spec, params, images), labels);
+  // retain_graph with create_graph: the second derivative runs back through this forward.
+  const auto grads =
+      torch::autograd::grad({loss}, params, {}, /*retain_graph=*/create_graph, create_graph);
+  std::vector<torch::Tensor> out;
+  for (size_t i = 0; i < params.size(); ++i) out.push_back(params[i] - lr * grads[i]);
+  return out;
+}
+
 torch::Tensor TargetModel::Impl::forward(const torch::Tensor& images) const {
   if (script) return const_cast<torch::jit::Module&>(*script).forward({images}).toTensor();
   return functional_forward(spec, params, images);

@@ -17,6 +17,15 @@ namespace poisonsim {
 torch::Tensor functional_forward(const ModelSpec& spec, const std::vector<torch::Tensor>& params,
                                  const torch::Tensor& images);
 
+// One SGD step of the victim as a function of the parameters: W - lr * dL(images, labels; W)/dW.
+// With `create_graph` the result stays differentiable in W and the images, so an attacker can
+// back-propagate through the update (second derivatives); without, it is a plain step.
+std::vector<torch::Tensor> functional_sgd_step(const ModelSpec& spec,
+                                               const std::vector<torch::Tensor>& params,
+                                               const torch::Tensor& images,
+                                               const torch::Tensor& labels, double lr,
+                                               bool create_graph);
+
 struct TargetModel::Impl {
   ModelSpec spec;
   std::vector<torch::Tensor> params;         // native kinds, in parameter_shapes() order

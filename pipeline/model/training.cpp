@@ -92,20 +92,23 @@ SampleScores score_samples(const TargetModel& model, const Dataset& data) {
   return scores;
 }
 
-Evaluation evaluate(const TargetModel& model, const Dataset& data) {
+Evaluation summarize(const SampleScores& scores, const std::vector<int64_t>& labels) {
   Evaluation result;
-  result.samples = static_cast<int64_t>(data.size());
-  if (data.empty()) return result;
-  const auto scores = score_samples(model, data);
+  result.samples = static_cast<int64_t>(labels.size());
+  if (labels.empty()) return result;
   double loss_sum = 0;
   int64_t correct = 0;
-  for (size_t i = 0; i < data.size(); ++i) {
+  for (size_t i = 0; i < labels.size(); ++i) {
     loss_sum += scores.loss[i];
-    correct += scores.prediction[i] == data.labels[i];
+    correct += scores.prediction[i] == labels[i];
   }
-  result.accuracy = static_cast<double>(correct) / static_cast<double>(data.size());
-  result.mean_loss = loss_sum / static_cast<double>(data.size());
+  result.accuracy = static_cast<double>(correct) / static_cast<double>(labels.size());
+  result.mean_loss = loss_sum / static_cast<double>(labels.size());
   return result;
+}
+
+Evaluation evaluate(const TargetModel& model, const Dataset& data) {
+  return summarize(score_samples(model, data), data.labels);
 }
 
 }  // namespace poisonsim

@@ -46,6 +46,10 @@ struct SampleScores {
   std::vector<int64_t> prediction;
 };
 
+// Accuracy and mean loss of per-sample scores against `labels` (same length), whichever side
+// (LibTorch or the serving engine) computed them.
+Evaluation summarize(const SampleScores& scores, const std::vector<int64_t>& labels);
+
 // Per-sample loss and prediction on the training side (the oneDNN ServingEngine computes the
 // same on the serving side).
 SampleScores score_samples(const TargetModel& model, const Dataset& data);

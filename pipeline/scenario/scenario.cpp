@@ -186,25 +186,6 @@ std::string read_plugin(ConfigNode node, const Registry<Parser>& registry, Facto
   return type;
 }
 
-std::string read_text(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw UserError(path,
-                    "is a directory, expected a "
-                    "YAML scenario file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(path, "cannot open the scenario file");
-  std::string text;
-  char buffer[65536];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    text.append(buffer, static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxScenarioBytes)
-      throw UserError(path,
-                      fmt::format("larger than {} bytes: not a scenario file", kMaxScenarioBytes));
-  }
-  return text;
-}
-
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   try {
     return YAML::Load(text);
@@ -272,9 +253,28 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
   return s;
 }
 
+std::string read_scenario_text(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UserError(path,
+                    "is a directory, expected a "
+                    "YAML scenario file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(path, "cannot open the scenario file");
+  std::string text;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxScenarioBytes)
+      throw UserError(path,
+                      fmt::format("larger than {} bytes: not a scenario file", kMaxScenarioBytes));
+  }
+  return text;
+}
+
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
                        const PluginRegistry& plugins) {
-  return parse_scenario(read_text(path), path, overrides, plugins);
+  return parse_scenario(read_scenario_text(path), path, overrides, plugins);
 }
 
 }  // namespace poisonsim

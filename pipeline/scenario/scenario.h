@@ -115,6 +115,9 @@ struct Scenario {
 
 // Reads and validates a scenario. `overrides` are "key.path=value" strings (--set) applied
 // before validation. Throws UserError naming file, line, column and key.
+// The text of a scenario file; UserError naming it when it is missing, a directory or over 1 MiB.
+std::string read_scenario_text(const std::string& path);
+
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
                        const PluginRegistry& plugins);
 Scenario parse_scenario(const std::string& text, const std::string& file,

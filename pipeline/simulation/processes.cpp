@@ -44,11 +44,9 @@ void StreamProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   batch.source = spec_.name;
   batch.samples = pool_.subset(indices, spec_.name);
   batch.true_labels = batch.samples.labels;
-  const auto classes = static_cast<uint64_t>(pool_.num_classes);
   for (auto& label : batch.samples.labels)
     if (spec_.label_noise > 0 && rng_.uniform() < spec_.label_noise)
-      label = static_cast<int64_t>((static_cast<uint64_t>(label) + 1 + rng_.below(classes - 1)) %
-                                   classes);
+      label = random_other_class(label, pool_.num_classes, rng_);
   host_.arrive(std::move(batch));
   schedule_next(kernel, kernel.now());
 }

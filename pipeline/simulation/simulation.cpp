@@ -199,19 +199,13 @@ struct Simulation::State : SimulationHost {
 
   void evaluate_tick() {
     ingestion->flush();  // keeps the events table in time order
-    const auto scores = deployment_.score_parallel(data.test);
+    const Evaluation result = summarize(deployment_.score_parallel(data.test), data.test.labels);
     EvaluationRow row;
     row.time = kernel.now();
     row.model_version = deployment_.version();
-    row.samples = static_cast<int64_t>(data.test.size());
-    double loss = 0;
-    int64_t correct = 0;
-    for (size_t i = 0; i < data.test.size(); ++i) {
-      loss += scores.loss[i];
-      correct += scores.prediction[i] == data.test.labels[i];
-    }
-    row.accuracy = static_cast<double>(correct) / static_cast<double>(row.samples);
-    row.loss = loss / static_cast<double>(row.samples);
+    row.samples = result.samples;
+    row.accuracy = result.accuracy;
+    row.loss = result.mean_loss;
     trace->add_evaluation(row);
     auto event = system_event(kernel.now(), "evaluation");
     event.size = row.samples;

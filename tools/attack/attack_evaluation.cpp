@@ -37,12 +37,6 @@ MeanStd retrained_accuracy(const TargetModel& model, const Dataset& train_set, c
 
 namespace {
 
-double mean_loss(const TargetModel& model, const Dataset& data) {
-  const auto scores = score_samples(model, data);
-  return std::accumulate(scores.loss.begin(), scores.loss.end(), 0.0) /
-         static_cast<double>(std::max<size_t>(scores.loss.size(), 1));
-}
-
 Dataset take_clean(const Dataset& pool, size_t count, uint64_t seed) {
   std::vector<size_t> indices(pool.size());
   std::iota(indices.begin(), indices.end(), size_t{0});
@@ -69,8 +63,8 @@ PoisonEffect measure_poison(const TargetModel& model, const Dataset& poison, con
   Dataset clean_mixed = seeds;
   clean_mixed.append(clean);
   e.accuracy_clean_mixed = retrained_accuracy(model, clean_mixed, test, protocol);
-  e.mean_loss_poison = mean_loss(model, poison);
-  e.mean_loss_clean = mean_loss(model, seeds);
+  e.mean_loss_poison = evaluate(model, poison).mean_loss;
+  e.mean_loss_clean = evaluate(model, seeds).mean_loss;
   RandomStream rng(seed, "attack/stats");
   const PoisonStats stats = poison_stats(poison, seeds, rng);
   e.mean_l2_from_seed = stats.mean_l2_from_seed;

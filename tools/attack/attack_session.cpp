@@ -1,8 +1,6 @@
 #include "tools/attack/attack_session.h"
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -20,18 +18,10 @@ namespace {
 // Defaults only: the quickstart's data set and target.
 constexpr const char* kDefaultScenario = "duration: 1\n";
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(path, "cannot open the scenario file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 AttackSession::AttackSession(const std::string& scenario_path, std::vector<std::string> overrides)
-    : text_(scenario_path.empty() ? kDefaultScenario : read_file(scenario_path)),
+    : text_(scenario_path.empty() ? kDefaultScenario : read_scenario_text(scenario_path)),
       file_(scenario_path.empty() ? "(default scenario)" : scenario_path),
       overrides_(std::move(overrides)),
       scenario_(parse_scenario(text_, file_, overrides_, cli::builtin_plugins())),
