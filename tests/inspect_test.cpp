@@ -73,14 +73,17 @@ TEST(Inspect, JsonReportsSourcesGuardRetrainsAndAccuracy) {
   EXPECT_DOUBLE_EQ(j["evaluations"]["min"]["accuracy"].get<double>(), 0.60);
 }
 
-TEST(Inspect, WithoutSamplesTableGuardRatesAreUnknown) {
+TEST(Inspect, WithoutSamplesTableGuardRatesComeFromBatchEvents) {
   test::ScratchDir dir;
   test::write_example_trace(dir.file("t.h5"), false);
   const auto j = nlohmann::json::parse(inspect(dir.file("t.h5") + " --json"));
-  EXPECT_TRUE(j["guard"].is_null());
-  EXPECT_EQ(j["sources"][1]["poisoned"], 125);  // from the poison-batch events
+  EXPECT_EQ(j["poisoned_counted_from"], "poison-batch events");
+  EXPECT_EQ(j["sources"][1]["poisoned"], 125);
+  EXPECT_EQ(j["guard"]["poison"], 125);
+  EXPECT_DOUBLE_EQ(j["guard"]["true_positive_rate"].get<double>(), 0.8);
+  EXPECT_DOUBLE_EQ(j["guard"]["false_positive_rate"].get<double>(), 0.02);
   const std::string text = inspect(dir.file("t.h5"));
-  EXPECT_NE(text.find("rates unknown"), std::string::npos) << text;
+  EXPECT_NE(text.find("counts come from the batch events"), std::string::npos) << text;
 }
 
 TEST(Inspect, TextSummary) {

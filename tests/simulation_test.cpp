@@ -28,22 +28,7 @@ struct CachedRuns : ::testing::Test {
   test::ScratchDir dir;
 };
 
-template <class Row>
-void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b, const char* table) {
-  ASSERT_EQ(a.size(), b.size()) << table;
-  for (size_t i = 0; i < a.size(); ++i) {
-    ASSERT_EQ(test::row_fields(a[i]), test::row_fields(b[i])) << table << " row " << i;
-  }
-}
-
-void expect_same_trace(const std::string& path_a, const std::string& path_b) {
-  const auto a = read_trace(path_a), b = read_trace(path_b);
-  EXPECT_EQ(a.metadata.scenario_yaml, b.metadata.scenario_yaml);
-  expect_same_rows(a.events, b.events, "events");
-  expect_same_rows(a.samples, b.samples, "samples");
-  expect_same_rows(a.retrains, b.retrains, "retrains");
-  expect_same_rows(a.evaluations, b.evaluations, "evaluations");
-}
+using test::expect_same_trace;
 
 TEST_F(CachedRuns, QuickstartIsIdenticalWithOneAndTwoThreads) {
   if (test::fashion_mnist_dir().empty()) GTEST_SKIP() << "Fashion-MNIST not installed";

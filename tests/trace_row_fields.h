@@ -1,6 +1,10 @@
 #pragma once
 // Every field of a trace row as a tuple, so tests compare rows with == and gtest prints them.
+#include <string>
 #include <tuple>
+#include <vector>
+
+#include <gtest/gtest.h>
 
 #include "pipeline/trace/trace_reader.h"
 
@@ -22,6 +26,25 @@ inline auto row_fields(const RetrainRow& r) {
 }
 inline auto row_fields(const EvaluationRow& r) {
   return std::make_tuple(r.time, r.model_version, r.accuracy, r.loss, r.samples);
+}
+
+template <class Row>
+void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b, const char* table) {
+  ASSERT_EQ(a.size(), b.size()) << table;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(row_fields(a[i]), row_fields(b[i])) << table << " row " << i;
+  }
+}
+
+// Same resolved scenario and the same rows in every table (groups: "/" or a sweep's /runs/<id>).
+inline void expect_same_trace(const std::string& path_a, const std::string& path_b,
+                              const std::string& group_a = "/", const std::string& group_b = "/") {
+  const auto a = read_trace(path_a, group_a), b = read_trace(path_b, group_b);
+  EXPECT_EQ(a.metadata.scenario_yaml, b.metadata.scenario_yaml);
+  expect_same_rows(a.events, b.events, "events");
+  expect_same_rows(a.samples, b.samples, "samples");
+  expect_same_rows(a.retrains, b.retrains, "retrains");
+  expect_same_rows(a.evaluations, b.evaluations, "evaluations");
 }
 
 }  // namespace poisonsim::test

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   cli::add_attack_command(app, global);
   cli::add_train_command(app, global);
   cli::add_bench_command(app, global);
+  cli::add_sweep_command(app, global);
+  cli::add_roc_command(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -34,6 +36,9 @@ int main(int argc, char** argv) {
   } catch (const poisonsim::UserError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 2;
+  } catch (const cli::CommandFailed& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "internal error (please report): {}\n", e.what());
     return 1;

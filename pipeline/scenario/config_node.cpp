@@ -158,6 +158,8 @@ YAML::Node ConfigNode::value_of(const std::string& key) {
   return node_[key];
 }
 
+YAML::Node ConfigNode::raw(const std::string& key) { return value_of(key); }
+
 template <class T>
 T ConfigNode::convert(const YAML::Node& value, const std::string& key) const {
   if (!value.IsScalar())

@@ -58,6 +58,12 @@ class ConfigNode {
   // A sequence of mappings (absent: empty).
   std::vector<ConfigNode> children(const std::string& key);
 
+  // A block that another reader validates (the sweep block): marks `key` as known but keeps it out
+  // of the resolved tree, because a single run's scenario does not include it.
+  YAML::Node raw(const std::string& key);
+  // "file:line:col: path.key" for `node` found under `key` here: how errors name a place.
+  std::string where(const std::string& key, const YAML::Node& node) const;
+
   // Fails on keys that were never read, suggesting the nearest known key; `hint` is appended
   // to the message when there is no close match.
   void finish(const std::string& hint = "") const;
@@ -71,8 +77,6 @@ class ConfigNode {
  private:
   // The value under `key` (null node when absent), marking the key as known.
   YAML::Node value_of(const std::string& key);
-  // "file:line:col: path" for a node read from the file, "file: --set path" for an override.
-  std::string where(const std::string& key, const YAML::Node& node) const;
   template <class T>
   T convert(const YAML::Node& value, const std::string& key) const;
   template <class T>

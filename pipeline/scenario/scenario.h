@@ -9,6 +9,7 @@
 #include "pipeline/data/data_source.h"
 #include "pipeline/model/model_spec.h"
 #include "pipeline/model/training.h"
+#include "pipeline/scenario/sweep_axes.h"
 #include "pipeline/simulation/plugins.h"
 
 namespace poisonsim {
@@ -111,6 +112,9 @@ struct Scenario {
   EvaluationSpec evaluation;
   TraceSpec trace;
   std::string resolved_yaml;  // every key with its value in force, defaults included
+  // The `sweep:` block's axes (`poisonsim sweep` runs them; `run` ignores them). Not part of
+  // resolved_yaml: each run of a sweep is an ordinary scenario.
+  std::vector<SweepAxis> sweep;
 };
 
 // Reads and validates a scenario. `overrides` are "key.path=value" strings (--set) applied

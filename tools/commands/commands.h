@@ -1,5 +1,8 @@
 #pragma once
 // Each CLI verb lives in its own file and adds itself to the app here.
+#include <stdexcept>
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace poisonsim::cli {
@@ -8,6 +11,13 @@ namespace poisonsim::cli {
 struct GlobalOptions {
   int threads = 0;  // compute threads for LibTorch; 0 = one per core
   std::string log_level = "info";
+};
+
+// A command that ran but did not fully succeed (e.g. some runs of a sweep failed): the CLI prints
+// the message and exits with code 1. Bad input is a UserError (exit code 2) instead.
+class CommandFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // Applies GlobalOptions (logging, thread counts); every verb calls it first.
@@ -19,5 +29,7 @@ void add_inspect_command(CLI::App& app, const GlobalOptions& global);
 void add_run_command(CLI::App& app, const GlobalOptions& global);
 void add_attack_command(CLI::App& app, const GlobalOptions& global);
 void add_validate_command(CLI::App& app, const GlobalOptions& global);
+void add_sweep_command(CLI::App& app, const GlobalOptions& global);
+void add_roc_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace poisonsim::cli

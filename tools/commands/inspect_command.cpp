@@ -1,5 +1,6 @@
 // `poisonsim inspect`: what a trace says about its run, as a table or as JSON.
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -8,8 +9,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/trace/run_metrics.h"
+#include "pipeline/trace/sweep_file.h"
 #include "pipeline/trace/trace_reader.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/summary_table.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -29,13 +33,6 @@ struct SourceSummary {
   int64_t rejected = 0;
 };
 
-struct GuardSummary {
-  int64_t poison = 0;
-  int64_t poison_rejected = 0;
-  int64_t clean = 0;
-  int64_t clean_rejected = 0;
-};
-
 struct EvaluationPoint {
   double time = 0;
   double accuracy = 0;
@@ -50,16 +47,15 @@ struct Summary {
   bool complete = false;
   double duration = 0;  // time of the last event
   std::vector<SourceSummary> sources;
-  bool poisoned_from_samples = false;  // else: poison-batch sizes
-  std::optional<GuardSummary> guard;   // only with a samples table
-  int64_t retrains = 0;
-  int64_t deployed = 0;
-  int64_t refused = 0;
-  int64_t empty = 0;  // nothing to train on: neither deployed nor refused
-  std::optional<double> mean_poison_fraction;
+  RunMetrics metrics;
+  int64_t empty = 0;  // retrains with nothing to train on: neither deployed nor refused
   int64_t evaluations = 0;
   std::optional<EvaluationPoint> first, last, lowest;
 };
+
+std::optional<double> known(double value) {
+  return std::isnan(value) ? std::nullopt : std::optional<double>(value);
+}
 
 std::optional<double> ratio(int64_t part, int64_t whole) {
   if (whole == 0) return std::nullopt;
@@ -72,25 +68,6 @@ SourceSummary& source_named(std::vector<SourceSummary>& sources, const std::stri
   }
   sources.push_back(SourceSummary{name, "", 0, 0, 0, 0});
   return sources.back();
-}
-
-void summarise_samples(const TraceReader& reader, Summary& s) {
-  constexpr int64_t kBlock = 65536;  // bounded memory for long runs
-  GuardSummary guard;
-  const int64_t total = reader.rows("samples");
-  for (int64_t first = 0; first < total; first += kBlock) {
-    for (const auto& row : reader.samples(first, kBlock)) {
-      if (row.is_poison) {
-        source_named(s.sources, trace_name(row.source)).poisoned += 1;
-        guard.poison += 1;
-        guard.poison_rejected += row.rejected ? 1 : 0;
-      } else {
-        guard.clean += 1;
-        guard.clean_rejected += row.rejected ? 1 : 0;
-      }
-    }
-  }
-  s.guard = guard;
 }
 
 Summary summarise(const InspectOptions& o) {
@@ -111,21 +88,11 @@ Summary summarise(const InspectOptions& o) {
     source.batches += 1;
     source.samples += row.size;
     source.rejected += row.rejected;
-    if (kind == "poison-batch" && !reader.has_samples()) source.poisoned += row.size;
+    // Every sample an attacker sends is poison; streams send none (label noise is not poison).
+    if (kind == "poison-batch") source.poisoned += row.size;
   }
-  s.poisoned_from_samples = reader.has_samples();
-  if (reader.has_samples()) summarise_samples(reader, s);
-
-  double fraction_sum = 0;
-  for (const auto& row : reader.retrains()) {
-    s.retrains += 1;
-    s.deployed += row.deployed ? 1 : 0;
-    const std::string gate = trace_name(row.gate);
-    s.refused += gate == "refuse" ? 1 : 0;
-    s.empty += gate == "empty" ? 1 : 0;
-    fraction_sum += row.poison_fraction;
-  }
-  if (s.retrains > 0) s.mean_poison_fraction = fraction_sum / static_cast<double>(s.retrains);
+  s.metrics = compute_run_metrics(reader);
+  for (const auto& row : reader.retrains()) s.empty += trace_name(row.gate) == "empty" ? 1 : 0;
 
   for (const auto& row : reader.evaluations()) {
     const EvaluationPoint point{row.time, row.accuracy, row.model_version};
@@ -161,15 +128,15 @@ nlohmann::ordered_json to_json(const Summary& s) {
                        {"rejected", source.rejected},
                        {"rejection_rate", json_or_null(ratio(source.rejected, source.samples))}});
   }
-  nlohmann::ordered_json guard;
-  if (s.guard) {
-    guard = {{"poison", s.guard->poison},
-             {"poison_rejected", s.guard->poison_rejected},
-             {"clean", s.guard->clean},
-             {"clean_rejected", s.guard->clean_rejected},
-             {"true_positive_rate", json_or_null(ratio(s.guard->poison_rejected, s.guard->poison))},
-             {"false_positive_rate", json_or_null(ratio(s.guard->clean_rejected, s.guard->clean))}};
-  }
+  const RunMetrics& m = s.metrics;
+  const nlohmann::ordered_json guard = {
+      {"poison", m.poison_samples},
+      {"poison_rejected", m.poison_rejected},
+      {"clean", m.clean_samples},
+      {"clean_rejected", m.clean_rejected},
+      {"true_positive_rate", json_or_null(known(m.true_positive_rate))},
+      {"false_positive_rate", json_or_null(known(m.false_positive_rate))},
+      {"poison_accepted_fraction", json_or_null(known(m.poison_accepted_fraction))}};
   return {{"trace", s.path},
           {"group", s.group},
           {"run",
@@ -179,19 +146,20 @@ nlohmann::ordered_json to_json(const Summary& s) {
             {"complete", s.complete},
             {"duration", s.duration}}},
           {"sources", sources},
-          {"poisoned_counted_from", s.poisoned_from_samples ? "samples" : "poison-batch events"},
+          {"poisoned_counted_from", m.counted_from_samples ? "samples" : "poison-batch events"},
           {"guard", guard},
           {"retrains",
-           {{"count", s.retrains},
-            {"deployed", s.deployed},
-            {"refused", s.refused},
+           {{"count", m.retrains},
+            {"deployed", m.deployed},
+            {"refused", m.refused},
             {"empty", s.empty},
-            {"mean_poison_fraction", json_or_null(s.mean_poison_fraction)}}},
+            {"mean_poison_fraction", json_or_null(known(m.buffer_poison_fraction_mean))}}},
           {"evaluations",
            {{"count", s.evaluations},
             {"first", json_point(s.first)},
             {"last", json_point(s.last)},
-            {"min", json_point(s.lowest)}}}};
+            {"min", json_point(s.lowest)},
+            {"mean_accuracy", json_or_null(known(m.accuracy_mean))}}}};
 }
 
 // ---- Text ----
@@ -229,38 +197,71 @@ void print_text(const Summary& s) {
   fmt::print("{:<20} {:<8} {:>9} {:>10} {:>10} {:>10} {:>10}\n", total.name, "", total.batches,
              total.samples, total.poisoned, total.rejected,
              percent(ratio(total.rejected, total.samples)));
-  if (!s.poisoned_from_samples) {
-    fmt::print("(no samples table: poisoned counts every sample of poison-batch events)\n");
+  const RunMetrics& m = s.metrics;
+  if (!m.counted_from_samples) {
+    fmt::print("(no samples table: counts come from the batch events)\n");
   }
 
   fmt::print("\n");
-  if (s.guard) {
-    const auto& g = *s.guard;
-    fmt::print("guard      true positive rate  {} ({} of {} poison samples rejected)\n",
-               rate(ratio(g.poison_rejected, g.poison)), g.poison_rejected, g.poison);
-    fmt::print("           false positive rate {} ({} of {} clean samples rejected)\n",
-               rate(ratio(g.clean_rejected, g.clean)), g.clean_rejected, g.clean);
-  } else {
-    fmt::print("guard      no samples table (trace.samples was off): rates unknown\n");
-  }
-  fmt::print("retrains   {} ({} deployed, {} refused by the gate", s.retrains, s.deployed,
-             s.refused);
+  fmt::print("guard      true positive rate  {} ({} of {} poison samples rejected)\n",
+             rate(known(m.true_positive_rate)), m.poison_rejected, m.poison_samples);
+  fmt::print("           false positive rate {} ({} of {} clean samples rejected)\n",
+             rate(known(m.false_positive_rate)), m.clean_rejected, m.clean_samples);
+  fmt::print("           poison among accepted samples {}\n",
+             percent(known(m.poison_accepted_fraction)));
+  fmt::print("retrains   {} ({} deployed, {} refused by the gate", m.retrains, m.deployed,
+             m.refused);
   if (s.empty > 0) fmt::print(", {} with nothing to train on", s.empty);
   fmt::print(")");
-  if (s.mean_poison_fraction) {
-    fmt::print(", mean poison fraction in the buffer {:.4f}", *s.mean_poison_fraction);
+  if (!std::isnan(m.buffer_poison_fraction_mean)) {
+    fmt::print(", mean poison fraction in the buffer {:.4f}", m.buffer_poison_fraction_mean);
   }
   fmt::print("\n");
   if (s.evaluations == 0) {
     fmt::print("accuracy   no evaluations\n");
   } else {
-    fmt::print("accuracy   {}, {}, {} ({} evaluations)\n", point_text("first", s.first),
-               point_text("last", s.last), point_text("min", s.lowest), s.evaluations);
+    fmt::print("accuracy   {}, {}, {}, mean {:.4f} ({} evaluations)\n",
+               point_text("first", s.first), point_text("last", s.last),
+               point_text("min", s.lowest), m.accuracy_mean, s.evaluations);
   }
+}
+
+// A sweep file's root holds no run: show its summary table (one row per run) instead.
+void inspect_sweep(const InspectOptions& o) {
+  const SweepContents sweep = read_sweep_file(o.path);
+  if (!o.json) {
+    fmt::print("sweep      {} over {} ({})\n", o.path, sweep.header.scenario_file,
+               sweep.complete ? "complete" : "INCOMPLETE (still running, or it died)");
+    fmt::print("parameters {}\n\n", fmt::join(sweep.header.parameters, ", "));
+    print_summary_table(sweep);
+    fmt::print("\none run:   poisonsim inspect {} --group /runs/<run>\n", o.path);
+    return;
+  }
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  const size_t count = sweep.summary.empty() ? 0 : sweep.summary.front().size();
+  for (size_t r = 0; r < count; ++r) {
+    nlohmann::ordered_json row;
+    for (const auto& c : sweep.summary) {
+      if (c.kind == SummaryColumn::Kind::real) row[c.name] = json_or_null(known(c.reals[r]));
+      if (c.kind == SummaryColumn::Kind::integer) row[c.name] = c.integers[r];
+      if (c.kind == SummaryColumn::Kind::text) row[c.name] = c.texts[r];
+    }
+    rows.push_back(row);
+  }
+  const nlohmann::ordered_json out = {{"sweep", o.path},
+                                      {"scenario_file", sweep.header.scenario_file},
+                                      {"complete", sweep.complete},
+                                      {"parameters", sweep.header.parameters},
+                                      {"runs", rows}};
+  fmt::print("{}\n", out.dump(2));
 }
 
 void run_inspect(const InspectOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
+  if (o.group == "/" && is_sweep_file(o.path)) {
+    inspect_sweep(o);
+    return;
+  }
   const Summary summary = summarise(o);
   if (o.json) {
     fmt::print("{}\n", to_json(summary).dump(2));
@@ -274,8 +275,8 @@ void run_inspect(const InspectOptions& o, const GlobalOptions& global) {
 void add_inspect_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<InspectOptions>();
   auto* cmd = app.add_subcommand("inspect",
-                                 "Summarise a trace: sources, guard detection rates, retrains, "
-                                 "accuracy");
+                                 "Summarise a trace (sources, guard detection rates, retrains, "
+                                 "accuracy) or a sweep file (one row per run)");
   cmd->add_option("trace", o->path, "Trace file (.h5) written by `poisonsim run`")->required();
   cmd->add_option("--group", o->group, "The run's group in a sweep file (e.g. /runs/3)")
       ->capture_default_str();

@@ -1,0 +1,47 @@
+#pragma once
+// The parameters of a sweep: each axis is a scenario key path and the values it takes. Axes come
+// from a scenario's `sweep:` block or from `poisonsim sweep --param path=values`; both use the
+// value grammar of parse_sweep_values(). Every run of a sweep is the base scenario with one value
+// per axis applied as a `--set path=value` override, so a run is reproducible with `poisonsim run`.
+#include <string>
+#include <vector>
+
+namespace poisonsim {
+
+class ConfigNode;
+
+struct SweepAxis {
+  std::string path;                 // scenario key path, as --set takes it: attackers.0.rate
+  std::vector<std::string> values;  // YAML scalars, in the order given
+  std::string where;                // how errors name its origin (file:line:col or --param ...)
+};
+
+// Values of one axis:
+//   "1,5,10"         the listed values (any YAML scalars: numbers, names)
+//   "0.5:8:log16"    16 values from 0.5 to 8, evenly spaced on a log scale (both ends included)
+//   "0:1:lin5"       5 values from 0 to 1, evenly spaced
+//   "3"              a single value
+// Range values are printed with 4 significant digits. Throws UserError naming `where` when the
+// spec is malformed (empty value, bad range, fewer than 1 or more than 100000 points, log range
+// through zero or below).
+std::vector<std::string> parse_sweep_values(const std::string& spec, const std::string& where);
+
+// "--param path=values". UserError naming the option when it has no '=' or an empty path.
+SweepAxis parse_sweep_param(const std::string& option);
+
+// The scenario's `sweep:` block: a mapping of key path -> a list of values or a value spec
+// string. List entries may be mappings ({type: none}), applied like --set 'guard={type: none}'.
+// Absent or null: no axes. UserError at the offending entry's file:line:col.
+std::vector<SweepAxis> read_sweep_block(ConfigNode& root);
+
+// Axes of a sweep: the block's, with a --param replacing the block's axis of the same path
+// (so a scenario's default grid can be narrowed from the command line); a path given twice on
+// the command line is a UserError.
+std::vector<SweepAxis> merge_sweep_axes(std::vector<SweepAxis> from_block,
+                                        const std::vector<SweepAxis>& from_options);
+
+// Number of runs in the grid (product of the axes' sizes; 1 without axes). UserError when it
+// exceeds `limit`.
+size_t sweep_grid_size(const std::vector<SweepAxis>& axes, size_t limit);
+
+}  // namespace poisonsim

@@ -1,0 +1,202 @@
+// Sweeps: the value grammar, the sweep block, the grid plan, the sweep file and the offline ROC.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/scenario/scenario.h"
+#include "pipeline/scenario/sweep_axes.h"
+#include "pipeline/trace/offline_roc.h"
+#include "pipeline/trace/sweep_file.h"
+#include "pipeline/trace/trace_reader.h"
+#include "pipeline/trace/trace_writer.h"
+#include "tests/test_support.h"
+#include "tools/commands/builtin_plugins.h"
+#include "tools/sweep/sweep_plan.h"
+
+namespace poisonsim {
+namespace {
+
+using Values = std::vector<std::string>;
+using cli::builtin_plugins;
+
+TEST(SweepValues, ListsRangesAndSingleValues) {
+  EXPECT_EQ(parse_sweep_values("1,5,10", "w"), (Values{"1", "5", "10"}));
+  EXPECT_EQ(parse_sweep_values(" fifo , reservoir ", "w"), (Values{"fifo", "reservoir"}));
+  EXPECT_EQ(parse_sweep_values("0:1:lin5", "w"), (Values{"0", "0.25", "0.5", "0.75", "1"}));
+  EXPECT_EQ(parse_sweep_values("1:100:log3", "w"), (Values{"1", "10", "100"}));
+  EXPECT_EQ(parse_sweep_values("3", "w"), (Values{"3"}));
+  const auto sixteen = parse_sweep_values("0.5:8:log16", "w");
+  ASSERT_EQ(sixteen.size(), 16u);
+  EXPECT_EQ(sixteen.front(), "0.5");
+  EXPECT_EQ(sixteen.back(), "8");
+  for (size_t i = 1; i < sixteen.size(); ++i)
+    EXPECT_NEAR(std::stod(sixteen[i]) / std::stod(sixteen[i - 1]), std::pow(16.0, 1.0 / 15), 1e-3);
+}
+
+TEST(SweepValues, MalformedSpecsNameTheParameter) {
+  const std::string where = "--param guard.threshold=x";
+  test::expect_user_error([&] { parse_sweep_values("", where); }, where, "no values");
+  test::expect_user_error([&] { parse_sweep_values("1,,2", where); }, where, "empty value");
+  test::expect_user_error([&] { parse_sweep_values("0:8:log4", where); }, where, "above zero");
+  test::expect_user_error([&] { parse_sweep_values("1:8:exp4", where); }, where, "linN or logN");
+  test::expect_user_error([&] { parse_sweep_values("1:8:lin0", where); }, where, "integer");
+  test::expect_user_error([&] { parse_sweep_values("a:8:lin4", where); }, where, "not a number");
+  test::expect_user_error([&] { parse_sweep_values("1:8", where); }, where, "bad range");
+  test::expect_user_error([&] { parse_sweep_param("guard.threshold"); }, "--param", "key.path=");
+  test::expect_user_error([&] { parse_sweep_param("=1,2"); }, "--param", "empty");
+}
+
+const char* kScenario = R"(duration: 10
+data: {kind: synthetic}
+guard: {type: loss-threshold, threshold: 3}
+sweep:
+  guard.threshold: 1:4:lin4
+  retrain.buffer.eviction: [fifo, reservoir]
+  guard: [{type: none}, {type: loss-threshold, threshold: 2}]
+)";
+
+TEST(SweepBlock, IsReadWithTheScenarioButNotPartOfARun) {
+  const auto s = parse_scenario(kScenario, "s.yaml", {}, builtin_plugins());
+  ASSERT_EQ(s.sweep.size(), 3u);
+  EXPECT_EQ(s.sweep[0].path, "guard.threshold");
+  EXPECT_EQ(s.sweep[0].values, (Values{"1", "2", "3", "4"}));
+  EXPECT_EQ(s.sweep[1].values, (Values{"fifo", "reservoir"}));
+  EXPECT_EQ(s.sweep[2].values, (Values{"{type: none}", "{type: loss-threshold, threshold: 2}"}));
+  EXPECT_EQ(s.resolved_yaml.find("sweep"), std::string::npos) << s.resolved_yaml;
+}
+
+TEST(SweepBlock, ErrorsNameTheLine) {
+  test::expect_user_error(
+      [] {
+        parse_scenario("duration: 1\nsweep:\n  guard.threshold: 0:1:log3\n", "s.yaml", {},
+                       builtin_plugins());
+      },
+      "s.yaml:3:20: sweep.guard.threshold", "above zero");
+  test::expect_user_error(
+      [] { parse_scenario("duration: 1\nsweep: [1, 2]\n", "s.yaml", {}, builtin_plugins()); },
+      "s.yaml:2:8: sweep", "mapping of key path");
+  test::expect_user_error(
+      [] { parse_scenario("duration: 1\nsweep:\n  seed: []\n", "s.yaml", {}, builtin_plugins()); },
+      "sweep.seed", "non-empty list");
+}
+
+TEST(SweepPlan, ProductInGridOrderWithOptionsReplacingTheBlock) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("s.yaml"), kScenario);
+  const auto plan =
+      plan_sweep(dir.file("s.yaml"), {"guard.threshold=5,6", "seed=1,2"}, {}, builtin_plugins());
+  ASSERT_EQ(plan.axes.size(), 4u);
+  EXPECT_EQ(plan.axes[0].values, (Values{"5", "6"}));  // replaced in place
+  EXPECT_EQ(plan.axes[3].path, "seed");                // appended
+  ASSERT_EQ(plan.runs.size(), 2u * 2 * 2 * 2);
+  EXPECT_EQ(plan.runs[0].values, (Values{"5", "fifo", "{type: none}", "1"}));
+  EXPECT_EQ(plan.runs[1].values, (Values{"5", "fifo", "{type: none}", "2"}));  // last fastest
+  EXPECT_EQ(plan.runs[15].values,
+            (Values{"6", "reservoir", "{type: loss-threshold, threshold: 2}", "2"}));
+  // The guard block replaces the threshold set before it: run 0 has no guard.
+  EXPECT_NE(plan.runs[0].resolved_yaml.find("type: none"), std::string::npos);
+  EXPECT_NE(plan.runs[3].resolved_yaml.find("threshold: 2"), std::string::npos);
+}
+
+TEST(SweepPlan, EveryRunIsValidatedBeforeAnythingRuns) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("s.yaml"),
+                   "duration: 10\ndata: {kind: synthetic}\n"
+                   "guard: {type: loss-threshold}\n");
+  test::expect_user_error(
+      [&] { plan_sweep(dir.file("s.yaml"), {"guard.threshold=1,-1"}, {}, builtin_plugins()); },
+      "guard.threshold", "sweep run 1: guard.threshold=-1");
+  test::expect_user_error(
+      [&] { plan_sweep(dir.file("s.yaml"), {"guard.treshold=1"}, {}, builtin_plugins()); },
+      "treshold", "unknown key");
+  test::expect_user_error([&] { plan_sweep(dir.file("s.yaml"), {}, {}, builtin_plugins()); },
+                          "s.yaml", "nothing to sweep");
+  test::expect_user_error(
+      [&] {
+        plan_sweep(dir.file("s.yaml"), {"seed=1", "seed=2"}, {}, builtin_plugins());
+      },
+      "--param seed=2", "twice");
+}
+
+TEST(SweepFile, SummaryAndRunsRoundTrip) {
+  test::ScratchDir dir;
+  {
+    auto trace = TraceWriter::create_file(dir.file("run.h5"), {"a: 1\n", 5, "test"}, {});
+    EventRow event;
+    event.time = 2;
+    trace->add_event(event);
+    trace->close();
+  }
+  SweepHeader header{
+      "s.yaml", "duration: 1\n", {"guard.threshold", "retrain.buffer.eviction"}, "test"};
+  {
+    SweepFileWriter writer(dir.file("sweep.h5"), header);
+    writer.add_run(0, dir.file("run.h5"));
+    writer.add_run(1, dir.file("run.h5"));
+    writer.write_summary(
+        {{"run", SummaryColumn::Kind::integer, {}, {0, 1}, {}},
+         {"guard.threshold", SummaryColumn::Kind::real, {0.5, NAN}, {}, {}},
+         {"retrain.buffer.eviction", SummaryColumn::Kind::text, {}, {}, {"fifo", "reservoir"}}});
+    writer.close();
+  }
+  EXPECT_TRUE(is_sweep_file(dir.file("sweep.h5")));
+  EXPECT_FALSE(is_sweep_file(dir.file("run.h5")));
+  const auto contents = read_sweep_file(dir.file("sweep.h5"));
+  EXPECT_TRUE(contents.complete);
+  EXPECT_EQ(contents.header.parameters, header.parameters);
+  EXPECT_EQ(contents.header.scenario, header.scenario);
+  ASSERT_EQ(contents.summary.size(), 3u);
+  EXPECT_EQ(contents.summary[0].integers, (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ(contents.summary[1].reals[0], 0.5);
+  EXPECT_TRUE(std::isnan(contents.summary[1].reals[1]));
+  EXPECT_EQ(contents.summary[2].texts, (Values{"fifo", "reservoir"}));
+  const auto run = read_trace(dir.file("sweep.h5"), "/runs/1");
+  EXPECT_EQ(run.metadata.seed, 5u);
+  EXPECT_TRUE(run.complete);
+  ASSERT_EQ(run.events.size(), 1u);
+  EXPECT_EQ(run.events[0].time, 2.0);
+  test::expect_user_error([&] { read_sweep_file(dir.file("run.h5")); }, "run.h5",
+                          "not a sweep file");
+  test::expect_user_error([&] { is_sweep_file(dir.file("missing.h5")); }, "missing.h5",
+                          "no such file");
+}
+
+// Losses chosen so every rate and the AUC can be worked out by hand.
+void write_losses(const std::string& path, const std::vector<float>& poison,
+                  const std::vector<float>& clean, bool samples = true) {
+  TraceOptions options;
+  options.samples = samples;
+  auto trace = TraceWriter::create_file(path, {"a: 1\n", 1, "test"}, options);
+  std::vector<SampleRow> rows;
+  for (float loss : poison) rows.push_back({0, 0, "p", 1, 0, 0, loss, 0, 0, 0});
+  for (float loss : clean) rows.push_back({0, 0, "c", 0, 0, 0, loss, 0, 0, 0});
+  trace->add_samples(rows.data(), rows.size());
+  trace->close();
+}
+
+TEST(OfflineRoc, RatesAndAreaFromRecordedLosses) {
+  test::ScratchDir dir;
+  write_losses(dir.file("t.h5"), {5, 6, 7, 2}, {0.5f, 1, 1.5f, 6});
+  const auto roc = offline_roc(TraceReader(dir.file("t.h5")), {0, 3, 6, 10});
+  EXPECT_EQ(roc.poison, 4);
+  EXPECT_EQ(roc.clean, 4);
+  ASSERT_EQ(roc.points.size(), 4u);
+  EXPECT_EQ(roc.points[0].true_positive_rate, 1.0);
+  EXPECT_EQ(roc.points[0].false_positive_rate, 1.0);
+  EXPECT_EQ(roc.points[1].true_positive_rate, 0.75);
+  EXPECT_EQ(roc.points[1].false_positive_rate, 0.25);
+  EXPECT_EQ(roc.points[2].poison_rejected, 1);  // loss 6 is not above 6: the guard accepts it
+  EXPECT_EQ(roc.points[2].clean_rejected, 0);
+  EXPECT_EQ(roc.points[3].true_positive_rate, 0.0);
+  EXPECT_DOUBLE_EQ(roc.auc, 13.5 / 16);
+}
+
+TEST(OfflineRoc, NeedsTheSamplesTable) {
+  test::ScratchDir dir;
+  write_losses(dir.file("t.h5"), {}, {}, false);
+  test::expect_user_error([&] { offline_roc(TraceReader(dir.file("t.h5")), {1}); }, "t.h5",
+                          "no samples table");
+}
+
+}  // namespace
+}  // namespace poisonsim

@@ -1,0 +1,97 @@
+// `poisonsim roc`: detection metrics over thresholds, recomputed offline from a recorded trace.
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/scenario/sweep_axes.h"
+#include "pipeline/trace/offline_roc.h"
+#include "pipeline/trace/trace_reader.h"
+#include "sim/error.h"
+#include "tools/commands/commands.h"
+
+namespace poisonsim::cli {
+namespace {
+
+constexpr const char* kCaveat =
+    "offline: the recorded losses re-judged at each threshold. This ignores the guard's "
+    "feedback on retraining (another threshold would have let other samples into the buffer, "
+    "deployed other models and changed later losses); for that closed loop, re-run with "
+    "`poisonsim sweep --param guard.threshold=...`.";
+
+struct RocOptions {
+  std::string path;
+  std::string group = "/";
+  std::string thresholds = "0.5:8:log16";
+  bool json = false;
+};
+
+nlohmann::ordered_json number(double value) {
+  return std::isnan(value) ? nlohmann::ordered_json() : nlohmann::ordered_json(value);
+}
+
+void run_roc(const RocOptions& o, const GlobalOptions& global) {
+  apply_global_options(global);
+  std::vector<double> thresholds;
+  for (const auto& text : parse_sweep_values(o.thresholds, "--thresholds " + o.thresholds)) {
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || std::isnan(value))
+      throw UserError("--thresholds " + o.thresholds, fmt::format("'{}' is not a number", text));
+    thresholds.push_back(value);
+  }
+  const TraceReader reader(o.path, o.group);
+  const OfflineRoc roc = offline_roc(reader, thresholds);
+  if (o.json) {
+    nlohmann::ordered_json points = nlohmann::ordered_json::array();
+    for (const auto& p : roc.points)
+      points.push_back({{"threshold", p.threshold},
+                        {"true_positive_rate", number(p.true_positive_rate)},
+                        {"false_positive_rate", number(p.false_positive_rate)},
+                        {"poison_rejected", p.poison_rejected},
+                        {"clean_rejected", p.clean_rejected}});
+    const nlohmann::ordered_json out = {{"trace", o.path},
+                                        {"group", o.group},
+                                        {"mode", "offline"},
+                                        {"note", kCaveat},
+                                        {"poison_samples", roc.poison},
+                                        {"clean_samples", roc.clean},
+                                        {"auc", number(roc.auc)},
+                                        {"points", points}};
+    fmt::print("{}\n", out.dump(2));
+    return;
+  }
+  fmt::print("{}\n\n", kCaveat);
+  fmt::print("trace {}{}: {} poison and {} clean samples, AUC {}\n\n", o.path,
+             o.group == "/" ? "" : " (" + o.group + ")", roc.poison, roc.clean,
+             std::isnan(roc.auc) ? std::string("-") : fmt::format("{:.4f}", roc.auc));
+  fmt::print("{:>10}  {:>8}  {:>8}  {:>16}  {:>15}\n", "threshold", "TPR", "FPR", "poison rejected",
+             "clean rejected");
+  const auto rate = [](double v) {
+    return std::isnan(v) ? std::string("-") : fmt::format("{:.4f}", v);
+  };
+  for (const auto& p : roc.points)
+    fmt::print("{:>10.4g}  {:>8}  {:>8}  {:>16}  {:>15}\n", p.threshold, rate(p.true_positive_rate),
+               rate(p.false_positive_rate), p.poison_rejected, p.clean_rejected);
+}
+
+}  // namespace
+
+void add_roc_command(CLI::App& app, const GlobalOptions& global) {
+  auto o = std::make_shared<RocOptions>();
+  auto* cmd = app.add_subcommand(
+      "roc",
+      "Detection rates (ROC) of a loss threshold over many thresholds, recomputed offline from a "
+      "recorded trace's per-sample losses (ignores the guard's feedback on retraining)");
+  cmd->add_option("trace", o->path, "Trace file (.h5) with a samples table")->required();
+  cmd->add_option("--group", o->group, "The run's group in a sweep file (e.g. /runs/3)")
+      ->capture_default_str();
+  cmd->add_option("--thresholds", o->thresholds, "Thresholds: 1,2,4 or START:STOP:logN / linN")
+      ->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print the curve as JSON");
+  cmd->callback([o, &global] { run_roc(*o, global); });
+}
+
+}  // namespace poisonsim::cli

@@ -1,0 +1,55 @@
+#include "tools/sweep/sweep_plan.h"
+
+#include <fmt/format.h>
+
+#include "pipeline/scenario/scenario.h"
+#include "sim/error.h"
+
+namespace poisonsim {
+
+SweepPlan plan_sweep(const std::string& scenario_path, const std::vector<std::string>& params,
+                     const std::vector<std::string>& overrides, const PluginRegistry& plugins) {
+  SweepPlan plan;
+  plan.scenario_path = scenario_path;
+  plan.scenario_text = read_scenario_text(scenario_path);
+  const Scenario base = parse_scenario(plan.scenario_text, scenario_path, overrides, plugins);
+  std::vector<SweepAxis> from_options;
+  for (const auto& param : params) from_options.push_back(parse_sweep_param(param));
+  plan.axes = merge_sweep_axes(base.sweep, from_options);
+  if (plan.axes.empty())
+    throw UserError(scenario_path,
+                    "nothing to sweep: give --param key.path=values or a `sweep:` "
+                    "block in the scenario (docs/scenario.md)");
+  const size_t count = sweep_grid_size(plan.axes, kMaxSweepRuns);
+
+  for (size_t id = 0; id < count; ++id) {
+    SweepRunSpec run;
+    run.id = static_cast<int64_t>(id);
+    run.overrides = overrides;
+    size_t rest = id;
+    run.values.resize(plan.axes.size());
+    for (size_t a = plan.axes.size(); a-- > 0;) {  // the last axis varies fastest
+      const auto& axis = plan.axes[a];
+      run.values[a] = axis.values[rest % axis.values.size()];
+      rest /= axis.values.size();
+    }
+    std::vector<std::string> labels;
+    for (size_t a = 0; a < plan.axes.size(); ++a) {
+      run.overrides.push_back(plan.axes[a].path + "=" + run.values[a]);
+      labels.push_back(plan.axes[a].path + "=" + run.values[a]);
+    }
+    try {
+      const Scenario scenario =
+          parse_scenario(plan.scenario_text, scenario_path, run.overrides, plugins);
+      run.resolved_yaml = scenario.resolved_yaml;
+      run.train_threads = scenario.train_threads;
+    } catch (const UserError& e) {
+      throw UserError(e.where(), fmt::format("{} (in sweep run {}: {})", e.problem(), id,
+                                             fmt::join(labels, ", ")));
+    }
+    plan.runs.push_back(std::move(run));
+  }
+  return plan;
+}
+
+}  // namespace poisonsim

@@ -1,0 +1,35 @@
+#pragma once
+// The runs of a sweep: the cartesian product of its axes over a base scenario, each run checked
+// like `poisonsim run` would check it, before anything runs.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pipeline/scenario/sweep_axes.h"
+#include "pipeline/simulation/plugins.h"
+
+namespace poisonsim {
+
+struct SweepRunSpec {
+  int64_t id = 0;                      // position in the grid: the first axis varies slowest
+  std::vector<std::string> values;     // one per axis
+  std::vector<std::string> overrides;  // base --set overrides, then path=value per axis
+  std::string resolved_yaml;           // the run's scenario with every value in force
+  int64_t train_threads = 1;
+};
+
+struct SweepPlan {
+  std::string scenario_path;
+  std::string scenario_text;
+  std::vector<SweepAxis> axes;
+  std::vector<SweepRunSpec> runs;
+};
+
+constexpr size_t kMaxSweepRuns = 100000;
+
+// Reads the scenario, merges its sweep block with `params` ("path=values") and validates every
+// run. UserError naming the file, the parameter or the run's values when anything is wrong.
+SweepPlan plan_sweep(const std::string& scenario_path, const std::vector<std::string>& params,
+                     const std::vector<std::string>& overrides, const PluginRegistry& plugins);
+
+}  // namespace poisonsim
