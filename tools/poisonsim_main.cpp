@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   cli::add_attack_command(app, global);
   cli::add_train_command(app, global);
   cli::add_bench_command(app, global);
+  cli::add_report_command(app, global);
   cli::add_sweep_command(app, global);
   cli::add_roc_command(app, global);
   try {

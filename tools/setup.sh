@@ -13,8 +13,10 @@ packages=(
   libopenblas0-pthread
   # the default real data set, installed at /usr/share/datasets/fashion-mnist
   dataset-fashion-mnist
-  # analysis scripts run by /usr/bin/python3
-  python3 python3-numpy python3-h5py python3-pandas python3-matplotlib
+  # analysis scripts run by /usr/bin/python3 (poisonsim report: tools/report)
+  python3 python3-numpy python3-h5py python3-pandas python3-matplotlib python3-yaml
+  # headless browser: the report test opens the HTML page and checks every figure loads
+  chromium
 )
 
 missing=()

@@ -92,4 +92,11 @@ nlohmann::json to_json(const PoisonEffect& e) {
           {"seed_pairwise_l2", e.seed_pairwise_l2}};
 }
 
+nlohmann::json to_json(const DirectReport& r, int64_t group_size) {
+  return {{"group_size", group_size},
+          {"groups", r.groups},
+          {"objective_by_iteration", r.objective_by_iteration},
+          {"accuracy_by_iteration", r.accuracy_by_iteration}};
+}
+
 }  // namespace poisonsim

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attackers/direct_gradient.h"
 #include "pipeline/data/dataset.h"
 #include "pipeline/model/target_model.h"
 #include "pipeline/model/training.h"
@@ -53,5 +54,8 @@ PoisonEffect measure_poison(const TargetModel& model, const Dataset& poison, con
 
 nlohmann::json to_json(const MeanStd& m);
 nlohmann::json to_json(const PoisonEffect& e);
+// The direct method's ascent: clean-validation loss and accuracy after the simulated update, per
+// iteration (index 0: the seeds), mean over groups of `group_size`.
+nlohmann::json to_json(const DirectReport& r, int64_t group_size);
 
 }  // namespace poisonsim

@@ -61,9 +61,14 @@ AttackRun AttackSession::generate(const AttackRequest& request) {
   run.method = request.method;
   run.poison = std::move(batch.samples);
   run.seeds = std::move(batch.seeds);
+  const YAML::Node attacker_node = YAML::Load(s.resolved_yaml)["attackers"][0];
   YAML::Emitter attacker;
-  attacker << YAML::Load(s.resolved_yaml)["attackers"][0];
+  attacker << attacker_node;
   run.attacker_yaml = attacker.c_str();
+  if (const auto* direct = dynamic_cast<const DirectGradientAttacker*>(generator.get())) {
+    run.direct = direct->last_report();
+    run.group_size = attacker_node["group_size"].as<int64_t>();
+  }
   return run;
 }
 

@@ -4,9 +4,11 @@
 // run against it on the same clean seed samples; its poison measured by the retraining protocol.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "attackers/direct_gradient.h"
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/run_data.h"
 #include "tools/attack/attack_evaluation.h"
@@ -25,6 +27,9 @@ struct AttackRun {
   Dataset poison;
   Dataset seeds;       // paired with poison, sample by sample
   double seconds = 0;  // all generation time, a generator's own training included
+  // The direct method only: its ascent per iteration (the paper's group-size figure).
+  std::optional<DirectReport> direct;
+  int64_t group_size = 0;  // direct: samples optimised together
   double samples_per_second() const { return static_cast<double>(poison.size()) / seconds; }
 };
 

@@ -18,6 +18,8 @@ AttackBenchmarkRow measure(AttackSession& session, const std::string& label,
   row.n = static_cast<int64_t>(run.poison.size());
   row.seconds = run.seconds;
   row.samples_per_second = run.samples_per_second();
+  row.direct = run.direct;
+  row.group_size = run.group_size;
   row.effect = session.measure(run, options.retrain_seeds, options.mixed_ratio);
   spdlog::info("  {:.1f} samples/s, accuracy after poison-alone retraining {:.4f}",
                row.samples_per_second, row.effect.accuracy_after.mean);
@@ -101,6 +103,10 @@ nlohmann::json attack_benchmark_json(const std::vector<AttackBenchmarkRow>& rows
     entry["n"] = r.n;
     entry["seconds"] = r.seconds;
     entry["samples_per_second"] = r.samples_per_second;
+    if (r.direct) {
+      entry["group_size"] = r.group_size;
+      entry["direct"] = to_json(*r.direct, r.group_size);
+    }
     methods.push_back(entry);
   }
   return {{"benchmark", "attacks"},

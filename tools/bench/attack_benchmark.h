@@ -4,6 +4,7 @@
 // update rules), random noise at the direct method's perturbation size, and label flipping, all
 // from the same clean seeds against the same pretrained target.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,8 @@ struct AttackBenchmarkRow {
   double seconds = 0;
   double samples_per_second = 0;
   PoisonEffect effect;
+  std::optional<DirectReport> direct;  // the direct method's ascent per iteration
+  int64_t group_size = 0;              // direct only
 };
 
 std::vector<AttackBenchmarkRow> run_attack_benchmark(const AttackBenchmarkOptions& options);

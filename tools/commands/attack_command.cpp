@@ -58,6 +58,7 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
   figures["samples_per_second"] = run.samples_per_second();
   figures["attacker"] = run.attacker_yaml;
   figures["model"] = session.model().spec().describe();
+  if (run.direct) figures["direct"] = to_json(*run.direct, run.group_size);
   write_poison_set(o.output, {o.method, run.poison, run.seeds, figures.dump()});
   if (!o.json.empty()) write_json(o.json, figures);
 

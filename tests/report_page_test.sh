@@ -1,0 +1,85 @@
+#!/bin/sh
+# The report chain end to end: `poisonsim run` and a two-threshold `poisonsim sweep` on a small
+# scenario, `poisonsim report` on both, then the page opened in headless Chromium, which must
+# load every figure. The page counts
+# loaded and broken images into #image-check on load (tools/report/psreport/html_page.py); a copy
+# with one broken image first shows that the count does catch failures.
+#
+# Usage: report_page_test.sh POISONSIM SCENARIO WORK_DIR
+# Exit 77 (ctest: skipped) when Chromium is missing, unless CI is set: then it fails.
+set -eu
+poisonsim=$1
+scenario=$2
+work=$3
+chromium=/usr/bin/chromium
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+if [ ! -x "$chromium" ]; then
+  [ -n "${CI:-}" ] && fail "$chromium is missing (tools/setup.sh installs Debian's chromium)"
+  echo "SKIP: $chromium is missing (apt-get install chromium, or run tools/setup.sh)"
+  exit 77
+fi
+
+rm -rf "$work"
+mkdir -p "$work"
+
+# Prints "total loaded failed" of the page's image check, as Chromium ran it.
+image_check() {
+  timeout 120 "$chromium" --headless=new --no-sandbox --disable-gpu --no-first-run \
+    --user-data-dir="$work/chromium-profile" --virtual-time-budget=5000 --dump-dom \
+    "file://$1" 2>"$work/chromium.log" >"$work/dom.html" ||
+    fail "chromium failed on $1 (see $work/chromium.log)"
+  tag=$(grep -o '<div id="image-check"[^>]*>' "$work/dom.html") ||
+    fail "no #image-check element in the DOM Chromium dumped for $1"
+  for name in total loaded failed; do
+    value=$(echo "$tag" | sed -n "s/.*data-$name=\"\([0-9]*\)\".*/\1/p")
+    [ -n "$value" ] || fail "the image check did not run in $1 (element: $tag)"
+    printf '%s ' "$value"
+  done
+}
+
+POISONSIM_CACHE_DIR="$work/cache" "$poisonsim" --log-level warn run "$scenario" \
+  -o "$work/run.h5" --force --quiet --set duration=40 >/dev/null
+POISONSIM_CACHE_DIR="$work/cache" "$poisonsim" --log-level warn sweep "$scenario" -j 1 \
+  --param guard.threshold=1,3 -o "$work/sweep.h5" --force --quiet --set duration=40 >/dev/null
+"$poisonsim" report "$work/run.h5" "$work/sweep.h5" -o "$work/report" >"$work/report.out" \
+  2>"$work/report.err" || fail "poisonsim report exited $?: $(cat "$work/report.err")"
+grep -q "report written to $work/report/index.html" "$work/report.out" ||
+  fail "poisonsim report did not say where the page is: $(cat "$work/report.out")"
+for png in run-accuracy.png run-loss.png sweep-roc.png sweep-accuracy-vs-threshold.png \
+  sweep-run-accuracy.png; do
+  [ -s "$work/report/$png" ] || fail "$work/report/$png was not written"
+done
+
+# The check must see a broken image: the first figure's data made undecodable.
+sed '0,/src="data:image\/png;base64,/s//src="data:image\/png;base64,broken/' \
+  "$work/report/index.html" >"$work/broken.html"
+counts=$(image_check "$work/broken.html") || exit 1
+set -- $counts
+[ "$1" -ge 2 ] && [ "$3" -eq 1 ] ||
+  fail "a broken image went unnoticed: total $1, loaded $2, failed $3"
+
+counts=$(image_check "$work/report/index.html") || exit 1
+set -- $counts
+[ "$1" -eq 5 ] || fail "the page has $1 images, expected 5 (run: accuracy, loss; sweep: ROC, \
+accuracy vs threshold, run curves)"
+[ "$2" -eq "$1" ] && [ "$3" -eq 0 ] || fail "$3 of $1 images did not load in Chromium"
+echo "OK: all $1 figures of $work/report/index.html load in Chromium"
+
+# Bad input: exit 2 and one line naming the file.
+set +e
+"$poisonsim" report "$work/missing.h5" -o "$work/none" 2>"$work/missing.err"
+code=$?
+POISONSIM_REPORT_SCRIPT="$work/no-script.py" "$poisonsim" report "$work/run.h5" \
+  -o "$work/none" 2>"$work/no-script.err"
+script_code=$?
+set -e
+[ "$code" -eq 2 ] && grep -q "^error: $work/missing.h5: no such file" "$work/missing.err" ||
+  fail "a missing input gave exit $code: $(cat "$work/missing.err")"
+[ "$script_code" -eq 2 ] && grep -q "^error: $work/no-script.py: report script not found" \
+  "$work/no-script.err" || fail "a missing script gave exit $script_code: $(cat "$work/no-script.err")"
+echo "OK: bad inputs exit 2 with the file named"

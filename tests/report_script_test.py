@@ -1,0 +1,380 @@
+#!/usr/bin/python3
+"""Unit tests of the report script (tools/report) on tiny traces, sweeps and poison sets forged
+with h5py in the trace layout of docs/trace-format.md (columns from check_trace_layout.py).
+
+Run: cd tests && /usr/bin/python3 -m unittest report_script_test   (ctest: report_script_python)
+"""
+import base64
+import contextlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+REPORT_DIR = os.path.join(os.path.dirname(TESTS), "tools", "report")
+SCRIPT = os.path.join(REPORT_DIR, "poisonsim_report.py")
+sys.path.insert(0, TESTS)
+sys.path.insert(0, REPORT_DIR)
+
+from check_trace_layout import COLUMNS  # noqa: E402
+from psreport import attack_figures, inputs, scenario, sweep_figures  # noqa: E402
+from psreport.errors import ReportError  # noqa: E402
+from psreport.main import main  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+SCENARIO = """seed: 1
+duration: 100
+attackers:
+  - type: {attack}
+    name: mallory
+    start: 20
+    stop: 70
+guard:
+  type: {guard}
+  threshold: 2.5
+"""
+
+
+def table(rows, name):
+    dtype = np.dtype(COLUMNS[name])
+    return np.array([tuple(r) for r in rows], dtype=dtype)
+
+
+def write_trace(group, guard="loss-threshold", samples=True, threshold_column=False,
+                attack="direct", trace_format=1):
+    """A 100 s run: clean batches every 10 s, poison batches at 30, 40 and 60 s, retrains at
+    25 s (deployed), 50 s (refused) and 75 s (empty), evaluations every 25 s."""
+    group.attrs["scenario"] = SCENARIO.format(guard=guard, attack=attack)
+    group.attrs["seed"] = np.uint64(1)
+    group.attrs["poisonsim_version"] = "test"
+    group.attrs["trace_format"] = np.int32(trace_format)
+    group.attrs["complete"] = np.uint8(1)
+    events, sample_rows, batch = [], [], 0
+    rng = np.random.default_rng(0)
+    for t in range(0, 101, 10):
+        events.append((t, b"stream-batch", b"public", batch, 4, 4, 0))
+        for _ in range(4):
+            loss = rng.uniform(0.05, 1.0)
+            sample_rows.append((t, batch, b"public", 0, 1, 1, loss, 1, 0, 0))
+        batch += 1
+        if t in (30, 40, 60):
+            events.append((t, b"poison-batch", b"mallory", batch, 3, 1, 2))
+            for k in range(3):
+                loss = 6.0 if k else 1.5
+                sample_rows.append((t, batch, b"mallory", 1, 2, 1, loss, 2, int(k > 0), 0))
+            batch += 1
+    events.append((100, b"end", b"system", -1, 0, 0, 0))
+    group["events"] = table(events, "events")
+    group["retrains"] = table([
+        (25, 0, 40, 0, 0.0, 0.5, 0.4, 0.9, 0.91, b"allow", 1, 1),
+        (50, 1, 40, 2, 0.05, 0.4, 0.9, 0.91, 0.7, b"refuse", 0, 1),
+        (75, 2, 0, 0, 0.0, 0.4, 0.4, 0.91, 0.91, b"empty", 0, 1)], "retrains")
+    group["evaluations"] = table(
+        [(t, 1, 0.9 - 0.001 * t, 0.4, 100) for t in (0, 25, 50, 75, 100)], "evaluations")
+    if samples:
+        data = table(sample_rows, "samples")
+        if threshold_column:  # an adaptive guard that records its per-sample threshold
+            dtype = np.dtype(COLUMNS["samples"] + [("threshold", "<f8")])
+            extended = np.zeros(len(data), dtype)
+            for column in data.dtype.names:
+                extended[column] = data[column]
+            extended["threshold"] = np.linspace(3.0, 2.0, len(data))
+            data = extended
+        group["samples"] = data
+
+
+def write_sweep(path, parameters=("guard.threshold", "attackers.0.rate"), failed_run=True):
+    thresholds, rates = [0.5, 2.0, 8.0], [0.1, 0.3]
+    with h5py.File(path, "w") as f:
+        f.attrs["kind"] = "sweep"
+        f.attrs["poisonsim_version"] = "test"
+        f.attrs["trace_format"] = np.int32(1)
+        f.attrs["scenario"] = "seed: 1\nguard: {type: loss-threshold}\n"
+        f.attrs["parameters"] = json.dumps(list(parameters))
+        f.attrs["complete"] = np.uint8(1)
+        fields = [("run", "<i8"), ("status", "S8")]
+        fields += [(p, "<f8") for p in parameters]
+        fields += [(m, "<i8" if m in ("poison_samples", "poison_rejected", "clean_samples",
+                                      "clean_rejected", "retrains", "deployed", "refused")
+                    else "<f8") for m in inputs.SWEEP_METRICS]
+        rows, run = [], 0
+        for rate in rates:
+            for threshold in thresholds:
+                status = b"failed" if failed_run and run == 5 else b"ok"
+                values = {"guard.threshold": threshold, "attackers.0.rate": rate}
+                tpr, fpr = 1 / (1 + threshold), 0.2 / threshold
+                metrics = {m: 0 for m in inputs.SWEEP_METRICS}
+                metrics.update(accuracy_last=0.9 - rate / threshold / 10, accuracy_mean=0.85,
+                               accuracy_first=0.9, accuracy_min=0.8,
+                               true_positive_rate=tpr, false_positive_rate=fpr)
+                if run == 4:
+                    metrics["false_positive_rate"] = float("nan")  # no clean samples
+                rows.append((run, status, *[values[p] for p in parameters],
+                             *[metrics[m] for m in inputs.SWEEP_METRICS]))
+                if status == b"ok":
+                    write_trace(f.create_group(f"runs/{run}"))
+                run += 1
+        f["summary"] = np.array(rows, dtype=fields)
+
+
+def write_poison_set(path, figures, n=20, channels=1):
+    rng = np.random.default_rng(1)
+    with h5py.File(path, "w") as f:
+        f.attrs["format"] = inputs.POISON_SET_FORMAT
+        f.attrs["method"] = figures.get("method", "direct")
+        f.attrs["figures"] = json.dumps(figures)
+        seeds = rng.uniform(0, 1, (n, channels, 8, 8)).astype(np.float32)
+        f["seed_images"] = seeds
+        f["images"] = np.clip(seeds + rng.normal(0, 0.2, seeds.shape), 0, 1).astype(np.float32)
+        f["labels"] = np.arange(n, dtype=np.int64) % 10
+        f["seed_labels"] = np.arange(n, dtype=np.int64) % 10
+
+
+def attack_figures_json(method="direct", group=1, rate=2.0, seconds=10.0, after=0.45):
+    figures = {"method": method, "n": 20, "seconds": seconds, "samples_per_second": rate,
+               "accuracy_before": 0.84, "accuracy_after": after, "accuracy_after_std": 0.02,
+               "mean_loss_poison": 9.0, "mean_loss_clean": 0.4,
+               "attacker": f"type: {method}\nname: attacker\n"}
+    if method == "direct":
+        figures["attacker"] += f"group_size: {group}\n"
+    return figures
+
+
+def bench_json(path, with_iterations=True):
+    methods = []
+    for group, rate in ((100, 250.0), (10, 30.0), (1, 2.0)):
+        entry = attack_figures_json("direct", group, rate)
+        entry["label"] = f"direct g={group}"
+        if with_iterations:
+            entry["group_size"] = group
+            entry["direct"] = {"group_size": group, "groups": 1,
+                               "objective_by_iteration": list(np.linspace(0.4, 2 + group / 50, 6)),
+                               "accuracy_by_iteration": list(np.linspace(0.9, 0.5, 6))}
+        methods.append(entry)
+    generative = attack_figures_json("generative", rate=200.0, after=0.47)
+    generative["label"] = "generative unrolled"
+    methods.append(generative)
+    with open(path, "w") as f:
+        json.dump({"benchmark": "attacks", "n": 20, "retrain_seeds": 3, "mixed_ratio": 5,
+                   "methods": methods}, f)
+
+
+class ReportTestCase(unittest.TestCase):
+    def setUp(self):
+        self._dir = tempfile.TemporaryDirectory()
+        self.tmp = self._dir.name
+        self.out = os.path.join(self.tmp, "out")
+
+    def tearDown(self):
+        self._dir.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def trace(self, name="run.h5", **options):
+        path = self.path(name)
+        with h5py.File(path, "w") as f:
+            write_trace(f, **options)
+        return path
+
+    def report(self, *args):
+        """Runs main() in-process; returns the page's text."""
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(main([*args, "-o", self.out, "--quiet"]), 0)
+        with open(os.path.join(self.out, "index.html"), encoding="utf-8") as f:
+            return f.read()
+
+    def assert_figures(self, page, names):
+        """Every named PNG is in DIR and embedded in the page, and nothing else is embedded."""
+        embedded = re.findall(r'<figure id="([^"]+)"><img src="data:image/png;base64,([^"]+)"',
+                              page)
+        self.assertEqual(sorted(n for n, _ in embedded), sorted(names))
+        for name, data in embedded:
+            with open(os.path.join(self.out, name), "rb") as f:
+                png = f.read()
+            self.assertTrue(png.startswith(PNG_MAGIC), name)
+            self.assertEqual(base64.b64decode(data), png, name)
+
+    def run_script(self, *args):
+        """The entry script as poisonsim runs it: exit code and stderr."""
+        result = subprocess.run(["/usr/bin/python3", SCRIPT, *args, "-o", self.out],
+                                capture_output=True, text=True)
+        return result.returncode, result.stderr
+
+
+class TraceReport(ReportTestCase):
+    def test_trace_gives_accuracy_and_loss_figures_with_scenario(self):
+        page = self.report(self.trace())
+        self.assert_figures(page, ["run-accuracy.png", "run-loss.png"])
+        self.assertIn('<pre class="scenario">seed: 1', page)
+        self.assertIn("loss-threshold, threshold 2.5", page)
+        # Headline numbers: 2 of 3 poison samples rejected per batch, none of the clean ones.
+        self.assertIn("6 of 9 (66.7%)", page)
+        self.assertIn("0 of 44 (0.0%)", page)
+        self.assertIn("3 (1 deployed, 1 refused)", page)
+        self.assertIn('id="image-check"', page)
+
+    def test_without_samples_table_the_loss_figure_is_explained(self):
+        page = self.report(self.trace(samples=False))
+        self.assert_figures(page, ["run-accuracy.png"])
+        self.assertIn("No samples table", page)
+        self.assertIn("6 of 9 (no samples table)", page)
+
+    def test_adaptive_guard_draws_its_recorded_threshold_or_says_why_not(self):
+        page = self.report(self.trace(guard="adaptive"))
+        self.assert_figures(page, ["run-accuracy.png", "run-loss.png"])
+        self.assertIn("not in this trace: none is drawn", page)
+        page = self.report(self.trace("recorded.h5", guard="adaptive", threshold_column=True))
+        self.assertNotIn("not in this trace", page)
+
+    def test_guard_and_attack_windows_come_from_scenario_and_events(self):
+        with h5py.File(self.trace(), "r") as f:
+            trace = inputs.read_trace(f, "run.h5")
+        self.assertEqual(trace.events["kind"].iloc[0], "stream-batch")  # bytes decoded
+        parsed = scenario.parse(trace.scenario_text, "run.h5")
+        self.assertEqual(scenario.guard(parsed).threshold, 2.5)
+        self.assertIsNone(scenario.guard({"guard": {"type": "adaptive"}}).threshold)
+        self.assertIsNone(scenario.guard({}).threshold)
+        [window] = scenario.attack_windows(parsed, trace.events, trace.duration)
+        self.assertEqual((window.name, window.start, window.stop), ("mallory", 20, 70))
+        self.assertEqual((window.first_batch, window.last_batch), (30, 60))
+        no_stop = scenario.attack_windows({"attackers": [{"name": "x"}]}, trace.events, 100)
+        self.assertEqual((no_stop[0].start, no_stop[0].stop, no_stop[0].first_batch),
+                         (0, 100, None))
+
+    def test_two_inputs_with_one_name_get_separate_figures(self):
+        os.mkdir(self.path("b"))
+        page = self.report(self.trace(), self.trace(os.path.join("b", "run.h5")))
+        self.assert_figures(page, ["run-accuracy.png", "run-loss.png", "run-2-accuracy.png",
+                                   "run-2-loss.png"])
+
+
+class SweepReport(ReportTestCase):
+    def test_threshold_sweep_gives_roc_accuracy_and_run_curves(self):
+        write_sweep(self.path("sweep.h5"))
+        page = self.report(self.path("sweep.h5"))
+        self.assert_figures(page, ["sweep-roc.png", "sweep-accuracy-vs-threshold.png",
+                                   "sweep-run-accuracy.png"])
+        self.assertIn("6 (5 ok, 1 failed)", page)
+        self.assertIn("guard.threshold, attackers.0.rate", page)
+        self.assertEqual(page.count("<td>failed</td>"), 1)
+        self.assertIn("<td>ok</td>", page)
+        self.assertIn('<pre class="scenario">seed: 1', page)
+
+    def test_sweep_reading(self):
+        write_sweep(self.path("sweep.h5"))
+        with h5py.File(self.path("sweep.h5"), "r") as f:
+            sweep = inputs.read_sweep(f, "sweep.h5")
+        self.assertEqual(sweep.parameters, ["guard.threshold", "attackers.0.rate"])
+        self.assertEqual(sweep_figures.threshold_parameter(sweep), "guard.threshold")
+        self.assertEqual(list(sweep.summary["status"]), ["ok"] * 5 + ["failed"])
+        self.assertEqual(sorted(sweep.run_groups), [0, 1, 2, 3, 4])
+
+    def test_sweep_without_threshold_plots_accuracy_per_parameter(self):
+        write_sweep(self.path("rates.h5"), parameters=("attackers.0.rate",), failed_run=False)
+        page = self.report(self.path("rates.h5"))
+        self.assert_figures(page, ["rates-accuracy-vs-0.png", "rates-run-accuracy.png"])
+
+    def test_bad_sweep_attributes_are_named(self):
+        write_sweep(self.path("sweep.h5"))
+        with h5py.File(self.path("sweep.h5"), "a") as f:
+            f.attrs["parameters"] = json.dumps(["guard.missing"])
+        with h5py.File(self.path("sweep.h5"), "r") as f, self.assertRaises(ReportError) as e:
+            inputs.read_sweep(f, "sweep.h5")
+        self.assertIn("no column guard.missing", str(e.exception))
+
+
+class AttackReport(ReportTestCase):
+    def test_poison_set_and_bench_json_give_images_table_and_group_sizes(self):
+        write_poison_set(self.path("poison.h5"), attack_figures_json("direct", 1, 2.0))
+        bench_json(self.path("bench.json"))
+        page = self.report(self.path("poison.h5"), "--json", self.path("bench.json"))
+        self.assert_figures(page, ["poison-examples.png", "methods.png",
+                                   "direct-group-sizes.png"])
+        # Rate ratios against the slowest direct run (group 1, 2 samples/s); the poison set's
+        # own row equals the bench's direct g=1 row but was not labelled by the bench: kept.
+        self.assertIn("rate / direct g=1", page)
+        self.assertIn('<td class="num">100.0x</td>', page)  # generative: 200 / 2
+        self.assertIn('<td class="num">125.0x</td>', page)  # direct g=100: 250 / 2
+        self.assertIn("0.4500 ± 0.020", page)
+        self.assertIn('<td class="num">39.0</td>', page)  # drop in points: 0.84 - 0.45
+
+    def test_without_iterations_the_group_size_figure_is_explained(self):
+        bench_json(self.path("bench.json"), with_iterations=False)
+        page = self.report(self.path("bench.json"))
+        self.assert_figures(page, ["methods.png"])
+        self.assertIn("no group-size figure", page)
+
+    def test_colour_poison_set_and_duplicate_rows(self):
+        figures = attack_figures_json("generative", rate=300.0)
+        write_poison_set(self.path("colour.h5"), figures, n=3, channels=3)
+        with open(self.path("colour.json"), "w") as f:
+            json.dump(figures, f)
+        page = self.report(self.path("colour.h5"), self.path("colour.json"))
+        self.assert_figures(page, ["colour-examples.png", "methods.png"])
+        self.assertEqual(page.count("<tr><td>generative</td>"), 1)  # one row, not two
+
+    def test_method_rows(self):
+        row = inputs.method_row(attack_figures_json("direct", 10), "a.json")
+        self.assertEqual((row.label, row.group_size), ("direct g=10", 10))
+        with self.assertRaises(ReportError) as e:
+            inputs.method_row({"method": "noise"}, "a.json")
+        self.assertIn("a.json: attack figures have no 'n' field", str(e.exception))
+        rows = [inputs.method_row(attack_figures_json("direct", g, r), "x")
+                for g, r in ((100, 250.0), (1, 2.0))]
+        self.assertEqual(attack_figures.reference(rows).group_size, 1)
+
+
+class Errors(ReportTestCase):
+    def assert_error(self, args, *fragments):
+        code, stderr = self.run_script(*args)
+        self.assertEqual(code, 2, stderr)
+        lines = stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, stderr)
+        self.assertTrue(lines[0].startswith("error: "), stderr)
+        for fragment in fragments:
+            self.assertIn(fragment, lines[0])
+
+    def test_missing_file(self):
+        self.assert_error([self.path("nope.h5")], "nope.h5: no such file")
+
+    def test_not_hdf5(self):
+        with open(self.path("text.h5"), "w") as f:
+            f.write("hello\n")
+        self.assert_error([self.path("text.h5")], "text.h5: not an HDF5 file")
+
+    def test_hdf5_of_no_known_kind(self):
+        with h5py.File(self.path("other.h5"), "w") as f:
+            f["x"] = np.zeros(3)
+        self.assert_error([self.path("other.h5")], "other.h5: an HDF5 file of no known kind")
+
+    def test_unsupported_trace_format(self):
+        self.assert_error([self.trace(trace_format=2)], "trace_format 2 is not supported")
+
+    def test_bad_json(self):
+        with open(self.path("bad.json"), "w") as f:
+            f.write("{not json")
+        self.assert_error([self.trace(), "--json", self.path("bad.json")],
+                          "bad.json: not valid JSON")
+        with open(self.path("other.json"), "w") as f:
+            json.dump({"benchmark": "serving"}, f)
+        self.assert_error([self.path("other.json")], "other.json: JSON that is neither")
+
+    def test_missing_option_is_a_usage_error(self):
+        result = subprocess.run(["/usr/bin/python3", SCRIPT, "x.h5"], capture_output=True,
+                                text=True)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("-o/--output", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

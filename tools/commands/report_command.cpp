@@ -1,0 +1,120 @@
+// `poisonsim report`: figures and one HTML page from traces, sweeps, poison sets and attack JSON.
+// The work is done by tools/report/poisonsim_report.py (matplotlib); this verb finds it, runs it
+// with Debian's /usr/bin/python3 and passes its exit code through (docs/report.md).
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "sim/error.h"
+#include "tools/commands/commands.h"
+
+extern char** environ;
+
+namespace poisonsim::cli {
+namespace {
+
+// Debian's interpreter, where tools/setup.sh installs python3-h5py and friends; a python3 found
+// first on PATH (pyenv, a virtualenv) would lack them.
+constexpr const char* kPython = "/usr/bin/python3";
+
+struct ReportOptions {
+  std::vector<std::string> inputs;
+  std::string output;
+  std::vector<std::string> json;
+  std::string title;
+};
+
+// POISONSIM_REPORT_SCRIPT (tests) overrides the source tree's script, whose path is fixed at
+// build time.
+std::string report_script() {
+  const char* from_env = std::getenv("POISONSIM_REPORT_SCRIPT");
+  const std::string script =
+      from_env && *from_env ? std::string(from_env) : std::string(POISONSIM_REPORT_SCRIPT_PATH);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(script, ec))
+    throw UserError(script,
+                    "report script not found (it is tools/report/poisonsim_report.py in the "
+                    "source tree this poisonsim was built from; POISONSIM_REPORT_SCRIPT can point "
+                    "at it)");
+  return script;
+}
+
+std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOptions& global) {
+  std::vector<std::string> args{kPython, report_script()};
+  args.insert(args.end(), o.inputs.begin(), o.inputs.end());
+  args.insert(args.end(), {"-o", o.output});
+  for (const auto& file : o.json) args.insert(args.end(), {"--json", file});
+  if (!o.title.empty()) args.insert(args.end(), {"--title", o.title});
+  // Progress lines are info-level output.
+  if (global.log_level == "warn" || global.log_level == "error" || global.log_level == "off")
+    args.emplace_back("--quiet");
+  return args;
+}
+
+// Runs the script and returns its exit code (1 when it died of a signal).
+int run_script(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, kPython, nullptr, nullptr, argv.data(), environ);
+  if (spawned != 0)
+    throw UserError(kPython, std::string("cannot run it (") + std::strerror(spawned) +
+                                 "): run tools/setup.sh to install Python and the report's "
+                                 "modules");
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error("waitpid failed for the report script");
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  spdlog::error("the report script was killed by signal {}", WTERMSIG(status));
+  return 1;
+}
+
+void run_report(const ReportOptions& o, const GlobalOptions& global) {
+  apply_global_options(global);
+  if (access(kPython, X_OK) != 0)
+    throw UserError(kPython,
+                    "not found: the report needs Debian's python3 with python3-h5py, "
+                    "python3-matplotlib, python3-pandas and python3-yaml; run tools/setup.sh");
+  const int code = run_script(script_arguments(o, global));
+  // The script printed its own error line (exit 2) or where the page is (exit 0).
+  if (code != 0) std::exit(code);
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, const GlobalOptions& global) {
+  auto o = std::make_shared<ReportOptions>();
+  auto* cmd = app.add_subcommand(
+      "report",
+      "Write PNG figures and one self-contained HTML page (DIR/index.html) from traces, sweep "
+      "files, poison sets and attack JSON");
+  cmd->add_option("inputs", o->inputs,
+                  "Run traces, sweep files, poison sets (poisonsim attack -o) or JSON figures "
+                  "(poisonsim attack --json, poisonsim bench attacks --json)")
+      ->required();
+  cmd->add_option("-o,--output", o->output, "Directory for index.html and the figures (created)")
+      ->required();
+  cmd->add_option("--json", o->json,
+                  "JSON figures of poisonsim attack or bench attacks (repeatable): the paper's "
+                  "table, the method bars and the direct method's group-size figure")
+      ->allow_extra_args(false);  // one file per --json: later inputs stay inputs
+  cmd->add_option("--title", o->title, "Title of the page (default: poisonsim report)");
+  cmd->callback([o, &global] { run_report(*o, global); });
+}
+
+}  // namespace poisonsim::cli

@@ -1,0 +1,24 @@
+#!/usr/bin/python3
+"""poisonsim's analysis report: `poisonsim report INPUT... -o DIR` runs this script.
+
+Needs Debian's python3-h5py, python3-matplotlib, python3-pandas and python3-yaml
+(tools/setup.sh installs them). Exit codes: 0 written, 2 a bad input or option, 1 a bug.
+"""
+import os
+import sys
+
+# Before h5py loads HDF5: a trace still being written holds HDF5's file lock
+# (docs/trace-format.md), and the report only reads.
+os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+try:
+    from psreport.main import main
+except ImportError as e:
+    print(f"error: {sys.executable}: missing Python module {e.name} "
+          "(run tools/setup.sh to install python3-h5py, python3-matplotlib, python3-pandas "
+          "and python3-yaml)", file=sys.stderr)
+    sys.exit(2)
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+"""Reading the report's inputs: what kind a file is, and its contents as pandas/numpy.
+
+Kinds: a run trace (docs/trace-format.md), a sweep file (root attribute kind = "sweep", one
+trace per group runs/<id>), a poison set (`poisonsim attack -o`, format attribute), and the JSON
+figures of `poisonsim attack --json` / `poisonsim bench attacks --json`.
+"""
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from psreport.errors import ReportError
+
+TRACE_FORMAT = 1
+POISON_SET_FORMAT = "poisonsim-poison-set-1"
+TRACE_TABLES = ("events", "retrains", "evaluations")
+# The columns the report reads from the samples table (it can hold millions of rows).
+SAMPLE_COLUMNS = ("time", "source", "is_poison", "loss", "rejected")
+SWEEP_METRICS = (
+    "accuracy_first", "accuracy_last", "accuracy_min", "accuracy_mean", "poison_samples",
+    "poison_rejected", "clean_samples", "clean_rejected", "true_positive_rate",
+    "false_positive_rate", "poison_accepted_fraction", "buffer_poison_fraction_mean",
+    "retrains", "deployed", "refused",
+)
+SWEEP_PLOTTED = ("accuracy_last", "accuracy_mean", "true_positive_rate", "false_positive_rate")
+
+
+@dataclass
+class Trace:
+    where: str  # file, or file:/runs/3 for a run of a sweep
+    attrs: dict
+    scenario_text: str
+    events: pd.DataFrame
+    retrains: pd.DataFrame
+    evaluations: pd.DataFrame
+    samples: pd.DataFrame = None  # None when the run had trace.samples off
+
+    @property
+    def duration(self):
+        return float(self.events["time"].max()) if len(self.events) else 0.0
+
+
+@dataclass
+class Sweep:
+    path: str
+    attrs: dict
+    scenario_text: str
+    parameters: list
+    complete: bool
+    summary: pd.DataFrame
+    run_groups: dict = field(default_factory=dict)  # run id -> group path
+
+
+@dataclass
+class PoisonSet:
+    path: str
+    method: str
+    images: np.ndarray  # N x C x H x W in [0, 1]
+    labels: np.ndarray
+    seed_images: np.ndarray
+    seed_labels: np.ndarray
+    figures: dict
+
+
+@dataclass
+class MethodRow:
+    """One row of the paper's table: a method's generation rate and potency."""
+    source: str
+    label: str
+    method: str
+    n: int
+    seconds: float
+    samples_per_second: float
+    accuracy_before: float
+    accuracy_after: float
+    accuracy_after_std: float = float("nan")
+    group_size: int = None  # direct method only
+    objective_by_iteration: list = None  # direct method only, when the JSON has them
+    accuracy_by_iteration: list = None
+
+
+def _text(value):
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _frame(data):
+    """A DataFrame of a compound array; fixed-length byte strings (NUL padded) become str."""
+    frame = pd.DataFrame(data)
+    for column in data.dtype.names:
+        if data.dtype[column].kind == "S":
+            frame[column] = frame[column].str.decode("utf-8", errors="replace")
+    return frame
+
+
+def _table(group, name, where, columns=None):
+    if name not in group or not isinstance(group[name], h5py.Dataset):
+        raise ReportError(where, f"no '{name}' table (is this a poisonsim trace?)")
+    dataset = group[name]
+    if dataset.dtype.names is None:
+        raise ReportError(where, f"'{name}' is not a table (no columns)")
+    if columns is not None:
+        missing = [c for c in columns if c not in dataset.dtype.names]
+        if missing:
+            raise ReportError(where, f"'{name}' has no column {', '.join(missing)}")
+        columns = list(columns)
+        if "threshold" in dataset.dtype.names:  # an adaptive guard's per-sample threshold
+            columns.append("threshold")
+        data = dataset.fields(columns)[:] if len(dataset) else np.zeros(0, dataset.dtype[columns])
+    else:
+        data = dataset[:]
+    return _frame(data)
+
+
+def check_trace_format(attrs, where):
+    if "trace_format" not in attrs:
+        raise ReportError(where, "no 'trace_format' attribute: not a poisonsim trace")
+    if int(attrs["trace_format"]) != TRACE_FORMAT:
+        raise ReportError(where, f"trace_format {int(attrs['trace_format'])} is not supported "
+                                 f"(this report reads {TRACE_FORMAT})")
+
+
+def scenario_text(attrs, where):
+    for name in ("scenario", "scenario_yaml"):  # runs say scenario; sweeps scenario_yaml
+        if name in attrs:
+            return _text(attrs[name])
+    raise ReportError(where, "no 'scenario' attribute (the resolved scenario YAML)")
+
+
+def read_trace(group, where):
+    """A run's trace from the file root or from a sweep's runs/<id> group."""
+    attrs = dict(group.attrs)
+    check_trace_format(attrs, where)
+    tables = {name: _table(group, name, where) for name in TRACE_TABLES}
+    samples = None
+    if "samples" in group:
+        samples = _table(group, "samples", where, SAMPLE_COLUMNS)
+    return Trace(where, attrs, scenario_text(attrs, where), tables["events"], tables["retrains"],
+                 tables["evaluations"], samples)
+
+
+def read_evaluations(group, where):
+    """Only a run's accuracy curve (sweeps overlay every run's)."""
+    return _table(group, "evaluations", where)
+
+
+def read_sweep(f, path):
+    attrs = dict(f.attrs)
+    try:
+        parameters = json.loads(_text(attrs.get("parameters", "")))
+    except json.JSONDecodeError as e:
+        raise ReportError(path, f"sweep attribute 'parameters' is not JSON ({e.msg})") from None
+    if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
+        raise ReportError(path, "sweep attribute 'parameters' must be a JSON list of key paths")
+    if "summary" not in f:
+        raise ReportError(path, "sweep file has no 'summary' table")
+    summary = _table(f, "summary", path)
+    required = ["run", "status", *parameters, *SWEEP_PLOTTED]
+    missing = [c for c in required if c not in summary.columns]
+    if missing:
+        raise ReportError(path, f"sweep 'summary' has no column {', '.join(missing)}")
+    runs = f["runs"] if "runs" in f else {}
+    groups = {}
+    for run in summary["run"]:
+        name = f"runs/{int(run)}"
+        if str(int(run)) in runs:
+            groups[int(run)] = name
+    return Sweep(path, attrs, scenario_text(attrs, path), parameters,
+                 bool(int(attrs.get("complete", 0))), summary, groups)
+
+
+def read_poison_set(f, path):
+    def array(name, ndim):
+        if name not in f:
+            raise ReportError(path, f"poison set has no '{name}' dataset")
+        data = f[name][:]
+        if data.ndim != ndim:
+            raise ReportError(path, f"'{name}' has {data.ndim} dimensions, expected {ndim}")
+        return data
+
+    images, seed_images = array("images", 4), array("seed_images", 4)
+    labels, seed_labels = array("labels", 1), array("seed_labels", 1)
+    if not (len(images) == len(labels) == len(seed_images) == len(seed_labels)):
+        raise ReportError(path, "images, labels, seed_images and seed_labels differ in length")
+    try:
+        figures = json.loads(_text(f.attrs.get("figures", "{}")))
+    except json.JSONDecodeError as e:
+        raise ReportError(path, f"attribute 'figures' is not JSON ({e.msg})") from None
+    method = _text(f.attrs.get("method", figures.get("method", "?")))
+    return PoisonSet(path, method, images, labels, seed_images, seed_labels, figures)
+
+
+def _group_size(figures):
+    """The direct method's group size: a field of newer JSON, else from the attacker YAML."""
+    if "group_size" in figures:
+        return int(figures["group_size"])
+    match = re.search(r"group_size:\s*(\d+)", str(figures.get("attacker", "")))
+    if match:
+        return int(match.group(1))
+    match = re.search(r"g=(\d+)", str(figures.get("label", "")))
+    return int(match.group(1)) if match else None
+
+
+def method_row(figures, source):
+    """A MethodRow from one method's figures (attack JSON, bench entry, poison set attribute)."""
+    try:
+        method = str(figures["method"])
+        group = _group_size(figures) if method == "direct" else None
+        label = figures.get("label") or (f"direct g={group}" if group else method)
+        direct = figures.get("direct") or {}
+        return MethodRow(
+            source=source, label=str(label), method=method, n=int(figures["n"]),
+            seconds=float(figures["seconds"]),
+            samples_per_second=float(figures["samples_per_second"]),
+            accuracy_before=float(figures["accuracy_before"]),
+            accuracy_after=float(figures["accuracy_after"]),
+            accuracy_after_std=float(figures.get("accuracy_after_std", float("nan"))),
+            group_size=group,
+            objective_by_iteration=direct.get("objective_by_iteration"),
+            accuracy_by_iteration=direct.get("accuracy_by_iteration"))
+    except KeyError as e:
+        raise ReportError(source, f"attack figures have no '{e.args[0]}' field") from None
+    except (TypeError, ValueError) as e:
+        raise ReportError(source, f"attack figures hold a bad value ({e})") from None
+
+
+def read_figures_json(path):
+    """MethodRows from `poisonsim attack --json` (one) or `poisonsim bench attacks --json`."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except json.JSONDecodeError as e:
+        raise ReportError(path, f"not valid JSON (line {e.lineno}: {e.msg})") from None
+    except UnicodeDecodeError:
+        raise ReportError(path, "not a text (JSON) file") from None
+    except OSError as e:
+        raise ReportError(path, f"cannot read ({e.strerror})") from None
+    if isinstance(data, dict) and data.get("benchmark") == "attacks":
+        if not isinstance(data.get("methods"), list):
+            raise ReportError(path, "attack benchmark JSON has no 'methods' list")
+        return [method_row(m, path) for m in data["methods"]]
+    if isinstance(data, dict) and "method" in data and "samples_per_second" in data:
+        return [method_row(data, path)]
+    raise ReportError(path, "JSON that is neither `poisonsim attack --json` nor "
+                            "`poisonsim bench attacks --json` output")
+
+
+def check_file(path):
+    if not os.path.exists(path):
+        raise ReportError(path, "no such file")
+    if os.path.isdir(path):
+        raise ReportError(path, "is a directory, expected a file")
+    if not os.access(path, os.R_OK):
+        raise ReportError(path, "cannot read (permission denied)")
+
+
+def detect_kind(path):
+    """'trace', 'sweep', 'poison-set' or 'json'; ReportError naming the file otherwise."""
+    check_file(path)
+    if path.lower().endswith(".json"):
+        return "json"
+    if not h5py.is_hdf5(path):
+        raise ReportError(path, "not an HDF5 file (expected a poisonsim trace, sweep or poison "
+                                "set, or a .json figures file)")
+    with open_hdf5(path) as f:
+        if _text(f.attrs.get("kind", "")) == "sweep":
+            return "sweep"
+        if _text(f.attrs.get("format", "")) == POISON_SET_FORMAT:
+            return "poison-set"
+        if "trace_format" in f.attrs:
+            check_trace_format(f.attrs, path)
+            return "trace"
+    raise ReportError(path, "an HDF5 file of no known kind (not a poisonsim trace, sweep or "
+                            "poison set: no trace_format, kind or format attribute)")
+
+
+def open_hdf5(path):
+    try:
+        return h5py.File(path, "r")
+    except OSError as e:
+        raise ReportError(path, f"cannot open as HDF5 ({e})") from None

@@ -1,0 +1,74 @@
+"""Facts the figures need from a run's resolved scenario YAML (docs/scenario.md)."""
+import math
+from dataclasses import dataclass
+
+import yaml
+
+from psreport.errors import ReportError
+
+
+@dataclass
+class Guard:
+    type: str
+    threshold: float = None  # loss-threshold: the fixed threshold; otherwise None
+
+    def describe(self):
+        if self.threshold is not None:
+            return f"{self.type}, threshold {self.threshold:g}"
+        return self.type
+
+
+@dataclass
+class AttackWindow:
+    name: str
+    start: float  # the scenario's window, stop clipped to the run's end
+    stop: float
+    first_batch: float = None  # first and last poison-batch events of this attacker
+    last_batch: float = None
+
+
+def parse(text, where):
+    try:
+        scenario = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ReportError(where, f"the scenario attribute is not valid YAML ({e})") from None
+    if not isinstance(scenario, dict):
+        raise ReportError(where, "the scenario attribute is not a YAML mapping")
+    return scenario
+
+
+def guard(scenario):
+    block = scenario.get("guard") or {}
+    kind = str(block.get("type", "none"))
+    threshold = block.get("threshold") if kind == "loss-threshold" else None
+    if threshold is not None:
+        threshold = float(threshold)
+    return Guard(kind, threshold)
+
+
+def _number(value, default):
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return default if math.isnan(number) else number
+
+
+def attack_windows(scenario, events, duration):
+    """Each attacker's scenario window and when its poison batches actually arrived."""
+    windows = []
+    poison = events[events["kind"] == "poison-batch"] if len(events) else events
+    for index, block in enumerate(scenario.get("attackers") or []):
+        if not isinstance(block, dict):
+            continue
+        name = str(block.get("name") or f"attacker {index}")
+        start = _number(block.get("start"), 0.0)
+        stop = min(_number(block.get("stop"), duration), duration)
+        window = AttackWindow(name, start, max(start, stop))
+        times = poison[poison["source"] == name]["time"] if len(poison) else []
+        if len(times):
+            window.first_batch, window.last_batch = float(times.min()), float(times.max())
+        windows.append(window)
+    return windows

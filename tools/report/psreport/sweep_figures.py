@@ -1,0 +1,182 @@
+"""Figures of a sweep file: ROC and accuracy vs threshold, accuracy vs each swept parameter,
+and every run's accuracy curve overlaid."""
+import numpy as np
+from matplotlib import cm, colors, ticker
+
+from psreport import plotting
+from psreport.plotting import plt
+
+ANNOTATE_MAX_POINTS = 40  # threshold labels next to ROC points up to this many
+
+
+def threshold_parameter(sweep):
+    """The first swept key path ending in "threshold" with numeric values, if any."""
+    for path in sweep.parameters:
+        if path.endswith("threshold") and _numeric(sweep.summary, path):
+            return path
+    return None
+
+
+def ok_runs(sweep):
+    return sweep.summary[sweep.summary["status"] == "ok"]
+
+
+def _numeric(frame, column):
+    return frame[column].dtype.kind in "fiu"
+
+
+def _groups(frame, by):
+    """(label, rows) per combination of the parameters `by` (one group when `by` is empty)."""
+    if not by:
+        return [("", frame)]
+    out = []
+    for key, rows in frame.groupby(by[0] if len(by) == 1 else by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        out.append((", ".join(f"{p} = {_fmt(v)}" for p, v in zip(by, key)), rows))
+    return out
+
+
+def _fmt(value):
+    return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
+
+
+def _norm(values):
+    values = [float(v) for v in values]
+    if plotting.spans_decades(values):
+        return colors.LogNorm(min(values), max(values))
+    low, high = min(values), max(values)
+    return colors.Normalize(low, high if high > low else low + 1)
+
+
+def _value_ticks(axis, values, most=12):
+    """Ticks at the swept values themselves (a log axis would otherwise show only 10^k)."""
+    values = sorted({float(v) for v in values})
+    if len(values) <= most:
+        axis.set_major_locator(ticker.FixedLocator(values))
+        axis.set_major_formatter(ticker.FixedFormatter([f"{v:g}" for v in values]))
+        axis.set_minor_locator(ticker.NullLocator())
+
+
+def roc(sweep, parameter, directory, name):
+    frame = ok_runs(sweep).dropna(subset=["true_positive_rate", "false_positive_rate"])
+    if not len(frame):
+        return None
+    others = [p for p in sweep.parameters if p != parameter]
+    norm = _norm(frame[parameter])
+    fig, ax = plt.subplots(figsize=(6.8, 5.6))
+    ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="chance (TPR = FPR)")
+    groups = _groups(frame, others)
+    for i, (label, rows) in enumerate(groups):
+        rows = rows.sort_values(parameter)
+        ax.plot(rows["false_positive_rate"], rows["true_positive_rate"], "-", lw=1.2,
+                color=f"C{i % 10}", label=label or "runs, in threshold order")
+        points = ax.scatter(rows["false_positive_rate"], rows["true_positive_rate"],
+                            c=rows[parameter], cmap="viridis", norm=norm, s=36,
+                            edgecolors="black", linewidths=0.5, zorder=3)
+        if len(frame) <= ANNOTATE_MAX_POINTS:
+            for _, row in rows.iterrows():
+                ax.annotate(_fmt(row[parameter]), (row["false_positive_rate"],
+                                                   row["true_positive_rate"]),
+                            textcoords="offset points", xytext=(5, -10), fontsize=7)
+    _value_ticks(fig.colorbar(points, ax=ax, label=parameter).ax.yaxis, frame[parameter])
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("false positive rate (fraction of clean samples rejected)")
+    ax.set_ylabel("true positive rate (fraction of poisoned samples rejected)")
+    ax.set_title(f"Guard ROC over {parameter}")
+    ax.legend(loc="lower right")
+    caption = (f"Each point is one run; its colour (and label) is {parameter}. "
+               + ("One curve per combination of the other swept parameters. " if others else "")
+               + "Runs with no poisoned or no clean samples have no rate and are left out.")
+    return plotting.save(fig, name, "ROC of the guard", caption, directory)
+
+
+def accuracy_vs(sweep, parameter, directory, name):
+    """accuracy_last and accuracy_mean against one swept parameter."""
+    frame = ok_runs(sweep)
+    if not len(frame):
+        return None
+    others = [p for p in sweep.parameters if p != parameter]
+    numeric = _numeric(frame, parameter)
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    categories = sorted(frame[parameter].unique()) if not numeric else None
+    for i, (label, rows) in enumerate(_groups(frame, others)):
+        rows = rows.sort_values(parameter)
+        x = rows[parameter] if numeric else [categories.index(v) for v in rows[parameter]]
+        suffix = f" ({label})" if label else ""
+        ax.plot(x, rows["accuracy_last"], "o-", color=f"C{i % 10}", ms=4,
+                label=f"at the end of the run{suffix}")
+        ax.plot(x, rows["accuracy_mean"], "s--", color=f"C{i % 10}", ms=3, alpha=0.8,
+                label=f"mean over the run{suffix}")
+    if numeric and plotting.spans_decades(list(frame[parameter].astype(float))):
+        ax.set_xscale("log")
+        _value_ticks(ax.xaxis, frame[parameter])
+    if not numeric:
+        ax.set_xticks(range(len(categories)), categories)
+    ax.set_xlabel(parameter + (" (log scale)" if ax.get_xscale() == "log" else ""))
+    ax.set_ylabel("clean test accuracy (fraction correct)")
+    ax.set_title(f"Clean test accuracy vs {parameter}")
+    ax.legend(loc="best")
+    caption = (f"One point per run: clean test accuracy of the deployed model at the end of the "
+               f"run (solid) and averaged over its evaluations (dashed), against {parameter}.")
+    return plotting.save(fig, name, f"Accuracy vs {parameter}", caption, directory)
+
+
+def run_curves(sweep, curves, directory, name):
+    """Every run's accuracy over time; `curves` maps run id -> evaluations DataFrame."""
+    if not curves:
+        return None
+    summary = sweep.summary.set_index("run")
+    parameter = threshold_parameter(sweep) or next(
+        (p for p in sweep.parameters if _numeric(sweep.summary, p)), None)
+    fig, ax = plt.subplots(figsize=(9, 4.6))
+    if parameter is not None:
+        norm = _norm(summary.loc[list(curves), parameter])
+        mapper = cm.ScalarMappable(norm=norm, cmap="viridis")
+    for i, (run, evaluations) in enumerate(sorted(curves.items())):
+        color = mapper.to_rgba(summary.loc[run, parameter]) if parameter else f"C{i % 10}"
+        label = f"run {run}" if parameter is None and len(curves) <= 12 else None
+        ax.plot(evaluations["time"], evaluations["accuracy"], "-", color=color, lw=1.1,
+                alpha=0.85, label=label)
+    if parameter is not None:
+        _value_ticks(fig.colorbar(mapper, ax=ax, label=parameter).ax.yaxis,
+                     summary.loc[list(curves), parameter])
+    elif len(curves) <= 12:
+        ax.legend(loc="lower left")
+    ax.set_xlabel("simulated time (s)")
+    ax.set_ylabel("clean test accuracy (fraction correct)")
+    ax.set_title(f"Clean test accuracy over time, {len(curves)} runs")
+    caption = ("Each line is one successful run's clean test accuracy over simulated time"
+               + (f", coloured by {parameter}." if parameter else "."))
+    return plotting.save(fig, name, "Accuracy over time, every run", caption, directory)
+
+
+def headline(sweep):
+    summary, ok = sweep.summary, ok_runs(sweep)
+    rows = [("runs", f"{len(summary)} ({len(ok)} ok, {len(summary) - len(ok)} failed)"
+                     + ("" if sweep.complete else "; the sweep is INCOMPLETE")),
+            ("swept parameters", ", ".join(sweep.parameters) or "none")]
+    if len(ok) and "accuracy_last" in ok:
+        best = ok.loc[ok["accuracy_last"].idxmax()]
+        setting = ", ".join(f"{p} = {_fmt(best[p])}" for p in sweep.parameters)
+        rows.append(("best accuracy at the end",
+                     f"{best['accuracy_last']:.4f} (run {int(best['run'])}: {setting})"))
+    return rows
+
+
+TABLE_COLUMNS = ("accuracy_last", "accuracy_mean", "accuracy_min", "true_positive_rate",
+                 "false_positive_rate", "poison_accepted_fraction", "deployed", "refused")
+
+
+def summary_table(sweep):
+    """(columns, rows) of the runs, for the page."""
+    columns = ["run", "status", *sweep.parameters,
+               *[c for c in TABLE_COLUMNS if c in sweep.summary.columns]]
+    rows = [[_cell(row[c]) for c in columns] for _, row in sweep.summary.iterrows()]
+    return columns, rows
+
+
+def _cell(value):
+    if isinstance(value, (float, np.floating)):
+        return "-" if np.isnan(value) else f"{value:.4g}"
+    return str(value)
