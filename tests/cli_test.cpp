@@ -57,8 +57,8 @@ namespace poisonsim {
 namespace {
 
 TEST(ShippedScenarios, AllValidate) {
-  for (const char* name :
-       {"quickstart", "paper-mnist-direct", "paper-mnist-generative", "paper-cifar10"}) {
+  for (const char* name : {"quickstart", "defense-comparison", "paper-mnist-direct",
+                           "paper-mnist-generative", "paper-cifar10"}) {
     const auto result = test::run_poisonsim(std::string("validate ") + POISONSIM_SOURCE_DIR +
                                             "/scenarios/" + name + ".yaml");
     EXPECT_EQ(result.exit_code, 0) << name << ": " << result.output;

@@ -40,8 +40,8 @@ TEST(Scenario, ShippedQuickstartParsesAndRoundTrips) {
   const auto s = load_scenario(std::string(POISONSIM_SOURCE_DIR) + "/scenarios/quickstart.yaml", {},
                                plugins());
   ASSERT_EQ(s.attackers.size(), 1u);
-  EXPECT_EQ(s.attackers[0].type, "label-flip");
-  EXPECT_DOUBLE_EQ(s.attackers[0].start, 120);
+  EXPECT_EQ(s.attackers[0].type, "generative");
+  EXPECT_DOUBLE_EQ(s.attackers[0].start, 60);
   EXPECT_EQ(s.guard.type, "loss-threshold");
   EXPECT_EQ(s.gate.type, "validation");
   EXPECT_EQ(parse(s.resolved_yaml).resolved_yaml, s.resolved_yaml);

@@ -26,8 +26,12 @@ std::string cell(const SummaryColumn& column, size_t row) {
     }
     case SummaryColumn::Kind::integer:
       return std::to_string(column.integers[row]);
-    case SummaryColumn::Kind::text:
-      return column.texts[row];
+    case SummaryColumn::Kind::text: {
+      // Whole blocks (attackers=[{...}]) would make the table unreadable; the file has them.
+      constexpr size_t kWidest = 32;
+      const auto& text = column.texts[row];
+      return text.size() <= kWidest ? text : text.substr(0, kWidest - 3) + "...";
+    }
   }
   return "";
 }
