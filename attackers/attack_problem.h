@@ -3,6 +3,7 @@
 // it. The victim retrains with SGD: W' = W - lr * dL(x_p; W)/dW, and the attacker maximises the
 // clean loss after that update, L(x_val; W'(x_p)) (design.md, "The paper, in technical terms").
 #include <cstdint>
+#include <optional>
 
 #include "pipeline/data/dataset.h"
 #include "pipeline/model/target_model.h"
@@ -13,6 +14,9 @@ struct AttackProblem {
   const TargetModel& model;   // the model as the attacker knows it; native (mlp/cnn) only
   const Dataset& validation;  // clean data whose loss after retraining is maximised
   double retrain_lr = 0.1;    // the victim's SGD learning rate, as the attacker assumes it
+  // Guard-aware option (attackers/evasion.h): keep every poison sample's loss on `model`, at the
+  // label it is sent with, at or below this cap. None: unconstrained.
+  std::optional<double> loss_cap = std::nullopt;
 };
 
 // Per-sample statistics of a poison set, for reports and the attack JSON.

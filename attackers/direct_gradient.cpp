@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "attackers/direct_gradient_torch.h"
+#include "attackers/evasion_torch.h"
 #include "attackers/label_flip.h"
 #include "pipeline/model/torch_model.h"
 #include "sim/error.h"
@@ -135,10 +136,13 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
   std::vector<double> accuracy_sum(entries, 0.0);
   std::vector<DirectObjective> trace(entries);
   int64_t groups = 0;
+  ProjectionCounts capped;
   for (int64_t first = 0; first < n; first += options.group_size, ++groups) {
     const int64_t count = std::min(options.group_size, n - first);
-    auto poison = images.narrow(0, first, count).clone().requires_grad_(true);
+    const auto group_seeds = images.narrow(0, first, count).clone();
+    auto poison = group_seeds.clone().requires_grad_(true);
     const auto poison_labels = labels.narrow(0, first, count);
+    CapMasks group_capped;  // which samples any projection of this group moved
     auto objective_now = [&](bool with_grad) {
       return direct_objective(spec, params, poison, poison_labels, validation_images,
                               validation_labels, problem.retrain_lr, options.unroll_steps,
@@ -154,6 +158,19 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
         break;
       ascent_step(poison, trace[done].grad, options);
       trace[done].grad = torch::Tensor();
+      if (problem.loss_cap) {
+        const auto masks =
+            project_under_cap(problem.model, poison, group_seeds, poison_labels, *problem.loss_cap);
+        group_capped.projected = group_capped.projected.defined()
+                                     ? group_capped.projected.logical_or(masks.projected)
+                                     : masks.projected;
+        group_capped.seeds = masks.seeds;  // the seeds' losses do not change between steps
+      }
+    }
+    if (group_capped.projected.defined()) {
+      const auto counts = counts_of(group_capped);
+      capped.projected += counts.projected;
+      capped.seeds += counts.seeds;
     }
     // A group that stopped early keeps its final value for the remaining entries.
     for (size_t e = 0; e < entries; ++e) {
@@ -171,6 +188,7 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
 
   if (report) {
     report->groups = groups;
+    report->capped = capped;
     const double divisor = groups > 0 ? static_cast<double>(groups) : 1.0;
     report->objective_by_iteration.clear();
     report->accuracy_by_iteration.clear();
@@ -188,9 +206,13 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
 
 PoisonBatch DirectGradientAttacker::generate(AttackContext& context, int64_t count) {
   const Dataset seeds = draw_seed_samples(context.clean_pool, count, context.rng);
-  const AttackProblem problem{context.model, context.validation, retrain_lr_};
-  return direct_gradient_attack(problem, seeds, options_, context.rng, &last_report_,
-                                context.progress);
+  AttackProblem problem{context.model, context.validation, retrain_lr_};
+  if (evasion_) problem.loss_cap = evasion_->cap(context);
+  PoisonBatch batch = direct_gradient_attack(problem, seeds, options_, context.rng, &last_report_,
+                                             context.progress);
+  if (problem.loss_cap)
+    evasion_->record(static_cast<int64_t>(batch.samples.size()), last_report_.capped, context.now);
+  return batch;
 }
 
 }  // namespace poisonsim

@@ -3,10 +3,12 @@
 // pixels themselves, through the victim's simulated SGD update, to maximise the clean-validation
 // loss after that update. Exact second order (Hessian-vector products through the update).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "attackers/attack_problem.h"
+#include "attackers/evasion.h"
 #include "attackers/poison_labels.h"
 #include "pipeline/simulation/plugins.h"
 
@@ -44,28 +46,37 @@ struct DirectReport {
   // stopped early (tolerance) keeps its last value for the remaining entries.
   std::vector<double> objective_by_iteration;
   std::vector<double> accuracy_by_iteration;
+  // With problem.loss_cap: samples pulled back under the cap after some ascent step, and those
+  // sent as their seed because the seed itself was over it.
+  ProjectionCounts capped;
 };
 
 // Turns every seed into a poison sample (same order; labels by options.labels). The model is
-// only read. `progress`, when given, advances by one per poison sample. Throws UserError when
-// the model is a TorchScript target or the seeds do not fit the model's input.
+// only read. With problem.loss_cap, every ascent step is followed by project_under_cap()
+// (projected gradient ascent). `progress`, when given, advances by one per poison sample. Throws
+// UserError when the model is a TorchScript target or the seeds do not fit the model's input.
 PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& seeds,
                                    const DirectOptions& options, RandomStream& rng,
                                    DirectReport* report = nullptr, Progress* progress = nullptr);
 
 // Scenario type "direct": seeds from the attacker's clean pool, optimised against the model the
-// attacker knows and its own validation data.
+// attacker knows and its own validation data; with `evade`, under the guard-aware cap.
 class DirectGradientAttacker : public PoisonGenerator {
  public:
-  DirectGradientAttacker(DirectOptions options, double retrain_lr)
-      : options_(options), retrain_lr_(retrain_lr) {}
+  DirectGradientAttacker(DirectOptions options, double retrain_lr,
+                         std::optional<EvasionOptions> evade = std::nullopt)
+      : options_(options), retrain_lr_(retrain_lr) {
+    if (evade) evasion_.emplace(*evade);
+  }
   PoisonBatch generate(AttackContext& context, int64_t count) override;
   const DirectReport& last_report() const { return last_report_; }
+  const std::optional<GuardEvasion>& evasion() const { return evasion_; }
 
  private:
   DirectOptions options_;
   double retrain_lr_;
   DirectReport last_report_;
+  std::optional<GuardEvasion> evasion_;
 };
 
 }  // namespace poisonsim

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "attackers/evasion_torch.h"
 #include "attackers/generator_net.h"
 #include "attackers/label_flip.h"
 #include "pipeline/model/torch_model.h"
@@ -207,6 +208,7 @@ class Trainer {
     }
     copy_ = w;
     loss = -objective / static_cast<double>(windows) + identity_term(x, poison);
+    add_cap_term(loss, poison, y);
     return reward;
   }
 
@@ -233,12 +235,22 @@ class Trainer {
                           ? -cross_entropy(logits, y)
                           : cross_entropy(logits, (y + 1).remainder(spec_.num_classes));
     loss = push + identity_term(x, poison);
+    add_cap_term(loss, poison, y);
     return reward;
   }
 
   torch::Tensor identity_term(const torch::Tensor& x, const torch::Tensor& poison) const {
     if (options_.identity_weight == 0) return torch::zeros({});
     return options_.identity_weight * (poison - x).pow(2).mean();
+  }
+
+  // The guard-aware hinge, on the original model (the one the guard scores with, as the attacker
+  // knows it), not on the drifting copy.
+  void add_cap_term(torch::Tensor& loss, const torch::Tensor& poison,
+                    const torch::Tensor& y) const {
+    if (!problem_.loss_cap || options_.cap_penalty == 0) return;
+    loss = loss + options_.cap_penalty * cap_hinge(functional_forward(spec_, original_, poison), y,
+                                                   *problem_.loss_cap);
   }
 
   void reset_copy() {
@@ -249,11 +261,13 @@ class Trainer {
   }
 
   // Real damage of the current G: the original model retrained as the victim would (plain SGD,
-  // retrain_lr, batch 32, one epoch, a fixed shuffle) on G's output for the select set, then
-  // its accuracy on the validation subset.
+  // retrain_lr, batch 32, one epoch, a fixed shuffle) on G's output for the select set (under
+  // the cap when there is one, as it will be sent), then its accuracy on the validation subset.
   double damage_accuracy() const {
     Dataset poison = apply_generator(net_, select_seeds_);
     poison.labels = select_labels_;
+    if (problem_.loss_cap)
+      project_under_cap(problem_.model, poison, select_seeds_, *problem_.loss_cap);
     TargetModel victim = problem_.model.clone();
     TrainOptions train;
     train.learning_rate = problem_.retrain_lr;
@@ -357,6 +371,7 @@ void GenerativeOptions::validate(const std::string& where) const {
   check(validation_samples >= 1, "validation_samples", "at least 1", validation_samples);
   check(identity_weight >= 0 && identity_weight <= 1e6, "identity_weight", "0 to 1e6",
         identity_weight);
+  check(cap_penalty >= 0 && cap_penalty <= 1e6, "evade.penalty", "0 to 1e6", cap_penalty);
 }
 
 // ---- GenerativeAttack ----
@@ -424,14 +439,18 @@ PoisonBatch GenerativeAttack::generate(const Dataset& seeds, RandomStream& rng) 
 PoisonBatch GenerativeAttacker::generate(AttackContext& context, int64_t count) {
   const bool stale =
       refresh_every_ > 0 && context.model_version - trained_version_ >= refresh_every_;
+  const std::optional<double> cap = evasion_ ? evasion_->cap(context) : std::nullopt;
   if (!attack_.trained() || stale) {
-    const AttackProblem problem{context.model, context.validation, retrain_lr_};
+    AttackProblem problem{context.model, context.validation, retrain_lr_};
+    problem.loss_cap = cap;
     attack_.train(problem, context.clean_pool, options_, context.rng, &last_report_);
     trained_version_ = context.model_version;
     ++trainings_;
   }
   const Dataset seeds = draw_seed_samples(context.clean_pool, count, context.rng);
-  return attack_.generate(seeds, context.rng);
+  PoisonBatch batch = attack_.generate(seeds, context.rng);
+  if (cap) evasion_->project(context.model, batch, *cap, context.now);
+  return batch;
 }
 
 }  // namespace poisonsim

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "attackers/attack_problem.h"
+#include "attackers/evasion.h"
 #include "attackers/poison_labels.h"
 #include "pipeline/simulation/plugins.h"
 
@@ -81,6 +82,10 @@ struct GenerativeOptions {
   // without it G collapses to nearly one image and does far less damage (docs/attacks.md).
   double identity_weight = 3;
   PoisonLabels labels = PoisonLabels::seed;
+  // With problem.loss_cap (the guard-aware option): weight of mean(relu(CE(model; G(x), y_p) -
+  // cap)) in G's loss, so G learns to stay under the cap; checkpoint selection then measures the
+  // damage of G's output projected under the cap, as it will be sent.
+  double cap_penalty = 1.0;
 
   // Throws UserError naming `where` (e.g. "attackers.0") when a value is out of range.
   void validate(const std::string& where) const;
@@ -134,15 +139,20 @@ class GenerativeAttack {
 // Scenario type "generative": trains G at the first generate() call against the model the
 // attacker knows (seeds from its clean pool, its validation data as the objective), and trains
 // it again, continuing from the current G, once the model version has advanced by at least
-// `refresh_every` since (0: never).
+// `refresh_every` since (0: never). With `evade`, G is trained with the cap in force at training
+// time and every batch is projected under the cap in force when it is generated.
 class GenerativeAttacker : public PoisonGenerator {
  public:
-  GenerativeAttacker(GenerativeOptions options, double retrain_lr, int64_t refresh_every)
-      : options_(options), retrain_lr_(retrain_lr), refresh_every_(refresh_every) {}
+  GenerativeAttacker(GenerativeOptions options, double retrain_lr, int64_t refresh_every,
+                     std::optional<EvasionOptions> evade = std::nullopt)
+      : options_(options), retrain_lr_(retrain_lr), refresh_every_(refresh_every) {
+    if (evade) evasion_.emplace(*evade);
+  }
   PoisonBatch generate(AttackContext& context, int64_t count) override;
 
   int64_t trainings() const { return trainings_; }
   const GenerativeReport& last_report() const { return last_report_; }
+  const std::optional<GuardEvasion>& evasion() const { return evasion_; }
 
  private:
   GenerativeOptions options_;
@@ -152,6 +162,7 @@ class GenerativeAttacker : public PoisonGenerator {
   int64_t trained_version_ = 0;
   int64_t trainings_ = 0;
   GenerativeReport last_report_;
+  std::optional<GuardEvasion> evasion_;
 };
 
 }  // namespace poisonsim

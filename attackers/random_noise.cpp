@@ -56,6 +56,10 @@ PoisonBatch RandomNoiseAttacker::generate(AttackContext& context, int64_t count)
   batch.samples = add_l2_noise(seeds, l2_, context.rng);
   batch.seeds = seeds;
   batch.samples.labels = poison_labels(seeds.labels, labels_, seeds.num_classes, context.rng);
+  if (evasion_) {
+    if (const auto cap = evasion_->cap(context))
+      evasion_->project(context.model, batch, *cap, context.now);
+  }
   return batch;
 }
 

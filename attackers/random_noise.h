@@ -3,7 +3,9 @@
 // potency can be compared with an optimised attack at the same perturbation size (set `l2` to
 // the mean L2 distance of that attack's poison from its seeds).
 #include <cstdint>
+#include <optional>
 
+#include "attackers/evasion.h"
 #include "attackers/poison_labels.h"
 #include "pipeline/simulation/plugins.h"
 
@@ -13,14 +15,22 @@ namespace poisonsim {
 // clipping to [0, 1] (as far as the pixel range allows).
 Dataset add_l2_noise(const Dataset& seeds, double l2, RandomStream& rng);
 
+// Scenario type "noise"; with `evade`, each batch is projected under the guard-aware cap (the
+// distance from the seed is then at most `l2`).
 class RandomNoiseAttacker : public PoisonGenerator {
  public:
-  RandomNoiseAttacker(double l2, PoisonLabels labels) : l2_(l2), labels_(labels) {}
+  RandomNoiseAttacker(double l2, PoisonLabels labels,
+                      std::optional<EvasionOptions> evade = std::nullopt)
+      : l2_(l2), labels_(labels) {
+    if (evade) evasion_.emplace(*evade);
+  }
   PoisonBatch generate(AttackContext& context, int64_t count) override;
+  const std::optional<GuardEvasion>& evasion() const { return evasion_; }
 
  private:
   double l2_;
   PoisonLabels labels_;
+  std::optional<GuardEvasion> evasion_;
 };
 
 }  // namespace poisonsim

@@ -1,12 +1,49 @@
 #include "attackers/register_attackers.h"
 
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+
+#include <fmt/format.h>
+
 #include "attackers/direct_gradient.h"
+#include "attackers/evasion.h"
 #include "attackers/generative.h"
 #include "attackers/label_flip.h"
 #include "attackers/random_noise.h"
 #include "pipeline/scenario/config_node.h"
 
 namespace poisonsim {
+namespace {
+
+// The guard-aware option, `evade` (attackers/evasion.h). Absent: none, and nothing is added to
+// the resolved scenario, so scenarios without it resolve and run exactly as before. `penalty`
+// (the generator's hinge weight) is read only when given somewhere to put it.
+std::optional<EvasionOptions> read_evade(ConfigNode& node, double* penalty = nullptr) {
+  if (!node.has("evade")) return std::nullopt;
+  auto evade = node.child("evade");
+  EvasionOptions o;
+  const auto threshold = evade.get<std::string>("threshold", "known");
+  if (threshold == "known") {
+    o.source = ThresholdSource::known;
+  } else if (threshold == "estimate") {
+    o.source = ThresholdSource::estimate;
+  } else {
+    char* end = nullptr;
+    o.source = ThresholdSource::assumed;
+    o.assumed = std::strtod(threshold.c_str(), &end);
+    if (end == threshold.c_str() || *end != '\0' || !std::isfinite(o.assumed) || !(o.assumed > 0))
+      evade.fail("threshold",
+                 fmt::format("expected known, estimate or a positive number, got '{}'", threshold));
+  }
+  o.margin = evade.get<double>("margin", o.margin, in_range(-1000, 1000));
+  o.initial = evade.get<double>("initial", o.initial, greater_than(0));
+  if (penalty) *penalty = evade.get<double>("penalty", *penalty, in_range(0, 1e6));
+  evade.finish();
+  return o;
+}
+
+}  // namespace
 
 void register_attackers(PluginRegistry& registry) {
   registry.attackers.add(
@@ -26,8 +63,10 @@ void register_attackers(PluginRegistry& registry) {
             node.get<std::string>("labels", "seed", one_of({"seed", "next-class", "random-other"})),
             node.key_path("labels"));
         const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));
-        return PoisonGeneratorFactory(
-            [o, retrain_lr] { return std::make_unique<DirectGradientAttacker>(o, retrain_lr); });
+        const auto evade = read_evade(node);
+        return PoisonGeneratorFactory([o, retrain_lr, evade] {
+          return std::make_unique<DirectGradientAttacker>(o, retrain_lr, evade);
+        });
       });
   registry.attackers.add(
       "generative",
@@ -73,8 +112,9 @@ void register_attackers(PluginRegistry& registry) {
             node.key_path("labels"));
         const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));
         const int64_t refresh_every = node.get<int64_t>("refresh_every", 1, int_at_least(0));
-        return PoisonGeneratorFactory([o, retrain_lr, refresh_every] {
-          return std::make_unique<GenerativeAttacker>(o, retrain_lr, refresh_every);
+        const auto evade = read_evade(node, &o.cap_penalty);
+        return PoisonGeneratorFactory([o, retrain_lr, refresh_every, evade] {
+          return std::make_unique<GenerativeAttacker>(o, retrain_lr, refresh_every, evade);
         });
       });
   registry.attackers.add(
@@ -92,8 +132,10 @@ void register_attackers(PluginRegistry& registry) {
         const auto labels = parse_poison_labels(
             node.get<std::string>("labels", "seed", one_of({"seed", "next-class", "random-other"})),
             node.key_path("labels"));
-        return PoisonGeneratorFactory(
-            [l2, labels] { return std::make_unique<RandomNoiseAttacker>(l2, labels); });
+        const auto evade = read_evade(node);
+        return PoisonGeneratorFactory([l2, labels, evade] {
+          return std::make_unique<RandomNoiseAttacker>(l2, labels, evade);
+        });
       });
 }
 

@@ -50,6 +50,11 @@ void Ingestion::flush() {
   pending_samples_ = 0;
 }
 
+const GuardEvidence* Ingestion::evidence(const std::string& source) const {
+  const auto it = evidence_.find(source);
+  return it == evidence_.end() ? nullptr : &it->second;
+}
+
 void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scores,
                             std::vector<SampleRow>& rows) {
   EventRow event;
@@ -58,6 +63,8 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
   set_trace_name(event.source, batch.source);
   event.batch_id = batch.batch_id;
   event.size = static_cast<int64_t>(batch.samples.size());
+  // What a guard-aware attacker learns from the verdicts on its own samples.
+  GuardEvidence* evidence = batch.is_poison ? &evidence_[batch.source] : nullptr;
   for (size_t i = 0; i < batch.samples.size(); ++i) {
     ScoredSample sample;
     sample.time = batch.time;
@@ -65,6 +72,7 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
     sample.prediction = scores.prediction[i];
     sample.loss = scores.loss[i];
     const Verdict verdict = guard_.judge(sample);
+    if (evidence) evidence->record(sample.loss, verdict);
     if (verdict == Verdict::accept) {
       buffer_.add(batch.samples.image(i), sample.label, batch.is_poison);
       ++event.accepted;

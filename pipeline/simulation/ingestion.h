@@ -47,6 +47,8 @@ class Ingestion {
   void flush();
 
   const std::map<std::string, SourceStats>& stats() const { return stats_; }
+  // The guard's verdicts on one attacker's samples judged so far; null before the first.
+  const GuardEvidence* evidence(const std::string& source) const;
 
  private:
   // Guard verdicts, buffer and trace rows for one scored batch; called in arrival order.
@@ -61,6 +63,7 @@ class Ingestion {
   std::vector<ArrivingBatch> pending_;
   size_t pending_samples_ = 0;
   std::map<std::string, SourceStats> stats_;
+  std::map<std::string, GuardEvidence> evidence_;  // poison sources only
 };
 
 }  // namespace poisonsim

@@ -104,6 +104,8 @@ void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   int64_t count = spec_.batch_size;
   if (spec_.budget) count = std::min(count, *spec_.budget - poisoned_);
   AttackContext context{known_model(), pool_, validation_, rng_, kernel.now(), known_version()};
+  context.guard_threshold = host_.guard_threshold();
+  context.guard_evidence = host_.guard_evidence(spec_.name);
   PoisonBatch poison = generator_->generate(context, count);
   poisoned_ += static_cast<int64_t>(poison.samples.size());
   ArrivingBatch batch;

@@ -31,6 +31,10 @@ class SimulationHost {
   // Numbers the batch, queues it for scoring and checks whether the buffer calls a retrain.
   virtual void arrive(ArrivingBatch batch) = 0;
   virtual const Deployment& deployment() const = 0;
+  // For guard-aware attackers: the guard's threshold in force now (NaN when it has none), and
+  // the verdicts on one source's samples judged so far (null before the first).
+  virtual double guard_threshold() const = 0;
+  virtual const GuardEvidence* guard_evidence(const std::string& source) const = 0;
 };
 
 // Time to the next arrival of a fixed-rate or Poisson process.

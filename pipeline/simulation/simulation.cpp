@@ -87,6 +87,10 @@ struct Simulation::State : SimulationHost {
   }
 
   const Deployment& deployment() const override { return deployment_; }
+  double guard_threshold() const override { return guard->threshold(); }
+  const GuardEvidence* guard_evidence(const std::string& source) const override {
+    return ingestion->evidence(source);
+  }
 
   void build_processes() {
     for (const auto& stream : scenario.streams)
