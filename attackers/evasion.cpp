@@ -41,17 +41,10 @@ double estimate_threshold(const GuardEvidence* evidence, double initial) {
 torch::Tensor per_sample_loss(const TargetModel& model, const torch::Tensor& images,
                               const torch::Tensor& labels) {
   torch::NoGradGuard no_grad;
-  const int64_t n = images.size(0);
-  std::vector<torch::Tensor> parts;
-  for (int64_t first = 0; first < n; first += kLossBatch) {
-    const int64_t count = std::min(kLossBatch, n - first);
-    const auto logits = model.impl().forward(images.narrow(0, first, count));
-    parts.push_back(torch::nn::functional::cross_entropy(
-        logits, labels.narrow(0, first, count),
-        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone)));
-  }
-  if (parts.empty()) return torch::zeros({0}, images.options());
-  return torch::cat(parts);
+  if (images.size(0) == 0) return torch::zeros({0}, images.options());
+  return torch::nn::functional::cross_entropy(
+      forward_in_chunks(model, images, kLossBatch), labels,
+      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
 }
 
 CapMasks project_under_cap(const TargetModel& model, torch::Tensor& poison,

@@ -132,6 +132,17 @@ void TargetModel::Impl::set_training(bool training) {
   if (script) script->train(training);
 }
 
+torch::Tensor forward_in_chunks(const TargetModel& model, const torch::Tensor& images,
+                                int64_t chunk) {
+  torch::NoGradGuard no_grad;
+  const int64_t n = images.size(0);
+  std::vector<torch::Tensor> parts;
+  for (int64_t first = 0; first < n; first += chunk)
+    parts.push_back(model.impl().forward(images.narrow(0, first, std::min(chunk, n - first))));
+  if (parts.empty()) return model.impl().forward(images);  // keeps the 0 x classes shape
+  return parts.size() == 1 ? parts.front() : torch::cat(parts);
+}
+
 torch::Tensor images_tensor(const Dataset& data) {
   return torch::from_blob(
       const_cast<float*>(data.pixels.data()),

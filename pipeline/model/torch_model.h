@@ -36,6 +36,11 @@ struct TargetModel::Impl {
   void set_training(bool training);  // matters for TorchScript modules with dropout/batchnorm
 };
 
+// Logits of `model` for every image, without gradients, in forward passes of at most `chunk`
+// rows so memory stays bounded for large inputs (N x classes).
+torch::Tensor forward_in_chunks(const TargetModel& model, const torch::Tensor& images,
+                                int64_t chunk = 1024);
+
 // Views of a data set as tensors, without copying (the data set must outlive them).
 torch::Tensor images_tensor(const Dataset& data);  // N x C x H x W, float
 torch::Tensor labels_tensor(const Dataset& data);  // N, int64

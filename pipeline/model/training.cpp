@@ -75,20 +75,16 @@ SampleScores score_samples(const TargetModel& model, const Dataset& data) {
   SampleScores scores;
   scores.loss.resize(data.size());
   scores.prediction.resize(data.size());
+  if (data.empty()) return scores;
   torch::NoGradGuard no_grad;
-  const auto images = images_tensor(data);
-  const auto labels = labels_tensor(data);
-  const auto n = static_cast<int64_t>(data.size());
-  for (int64_t first = 0; first < n; first += kEvalBatch) {
-    const int64_t count = std::min(kEvalBatch, n - first);
-    const auto logits = model.impl().forward(images.narrow(0, first, count));
-    const auto loss = torch::nn::functional::cross_entropy(
-        logits, labels.narrow(0, first, count),
-        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-    const auto prediction = logits.argmax(1);
-    std::copy_n(loss.data_ptr<float>(), count, scores.loss.begin() + first);
-    std::copy_n(prediction.data_ptr<int64_t>(), count, scores.prediction.begin() + first);
-  }
+  const auto logits = forward_in_chunks(model, images_tensor(data), kEvalBatch);
+  const auto loss = torch::nn::functional::cross_entropy(
+                        logits, labels_tensor(data),
+                        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone))
+                        .contiguous();
+  const auto prediction = logits.argmax(1).contiguous();
+  std::copy_n(loss.data_ptr<float>(), data.size(), scores.loss.begin());
+  std::copy_n(prediction.data_ptr<int64_t>(), data.size(), scores.prediction.begin());
   return scores;
 }
 

@@ -34,14 +34,6 @@ std::vector<std::string> split(const std::string& text, char separator) {
   }
 }
 
-bool parse_number(const std::string& text, double& out) {
-  if (text.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  out = std::strtod(text.c_str(), &end);
-  return errno == 0 && end == text.c_str() + text.size() && std::isfinite(out);
-}
-
 std::vector<std::string> parse_range(const std::vector<std::string>& parts, const std::string& spec,
                                      const std::string& where) {
   const auto fail = [&](const std::string& problem) -> UserError {
@@ -49,16 +41,18 @@ std::vector<std::string> parse_range(const std::vector<std::string>& parts, cons
                                         "START:STOP:logN, e.g. 0.5:8:log16)",
                                         spec, problem));
   };
-  double start = 0, stop = 0;
-  if (!parse_number(parts[0], start)) throw fail(fmt::format("'{}' is not a number", parts[0]));
-  if (!parse_number(parts[1], stop)) throw fail(fmt::format("'{}' is not a number", parts[1]));
+  const auto start_value = parse_finite_number(parts[0]);
+  const auto stop_value = parse_finite_number(parts[1]);
+  if (!start_value) throw fail(fmt::format("'{}' is not a number", parts[0]));
+  if (!stop_value) throw fail(fmt::format("'{}' is not a number", parts[1]));
+  const double start = *start_value, stop = *stop_value;
   const std::string& scale = parts[2];
   const bool log_scale = scale.rfind("log", 0) == 0;
   if (!log_scale && scale.rfind("lin", 0) != 0)
     throw fail(fmt::format("'{}' must be linN or logN", scale));
-  double count_value = 0;
-  if (!parse_number(scale.substr(3), count_value) || count_value != std::floor(count_value) ||
-      count_value < 1 || count_value > static_cast<double>(kMaxPoints))
+  const double count_value = parse_finite_number(scale.substr(3)).value_or(0);
+  if (count_value != std::floor(count_value) || count_value < 1 ||
+      count_value > static_cast<double>(kMaxPoints))
     throw fail(fmt::format("the number of points in '{}' must be an integer from 1 to {}", scale,
                            kMaxPoints));
   if (log_scale && (start <= 0 || stop <= 0))
@@ -88,6 +82,15 @@ std::string flow_yaml(const YAML::Node& node) {
 }
 
 }  // namespace
+
+std::optional<double> parse_finite_number(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (errno != 0 || end != text.c_str() + text.size() || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
 
 std::vector<std::string> parse_sweep_values(const std::string& spec, const std::string& where) {
   const std::string text = trim(spec);

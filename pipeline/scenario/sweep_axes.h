@@ -3,6 +3,7 @@
 // from a scenario's `sweep:` block or from `poisonsim sweep --param path=values`; both use the
 // value grammar of parse_sweep_values(). Every run of a sweep is the base scenario with one value
 // per axis applied as a `--set path=value` override, so a run is reproducible with `poisonsim run`.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct SweepAxis {
 // spec is malformed (empty value, bad range, fewer than 1 or more than 100000 points, log range
 // through zero or below).
 std::vector<std::string> parse_sweep_values(const std::string& spec, const std::string& where);
+
+// `text` as a number when all of it is one finite number (strtod syntax, in range), else
+// nullopt: how a sweep tells numeric values from names, and how ranges and thresholds are read.
+std::optional<double> parse_finite_number(const std::string& text);
 
 // "--param path=values". UserError naming the option when it has no '=' or an empty path.
 SweepAxis parse_sweep_param(const std::string& option);

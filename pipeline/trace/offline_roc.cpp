@@ -49,11 +49,8 @@ OfflineRoc offline_roc(const TraceReader& reader, const std::vector<double>& thr
                     "has no samples table (the run had trace.samples: false): "
                     "offline detection metrics need the per-sample losses");
   std::vector<float> poison, clean;
-  constexpr int64_t kBlock = 65536;
-  const int64_t total = reader.rows("samples");
-  for (int64_t first = 0; first < total; first += kBlock)
-    for (const auto& row : reader.samples(first, kBlock))
-      (row.is_poison ? poison : clean).push_back(row.loss);
+  reader.for_each_sample(
+      [&](const SampleRow& row) { (row.is_poison ? poison : clean).push_back(row.loss); });
   std::sort(poison.begin(), poison.end(), loss_order);
   std::sort(clean.begin(), clean.end(), loss_order);
 

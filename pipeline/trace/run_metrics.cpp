@@ -16,16 +16,10 @@ double ratio(int64_t part, int64_t whole) {
 }
 
 void count_from_samples(const TraceReader& reader, RunMetrics& m) {
-  constexpr int64_t kBlock = 65536;
-  const int64_t total = reader.rows("samples");
-  for (int64_t first = 0; first < total; first += kBlock) {
-    for (const auto& row : reader.samples(first, kBlock)) {
-      auto& seen = row.is_poison ? m.poison_samples : m.clean_samples;
-      auto& rejected = row.is_poison ? m.poison_rejected : m.clean_rejected;
-      seen += 1;
-      rejected += row.rejected ? 1 : 0;
-    }
-  }
+  reader.for_each_sample([&m](const SampleRow& row) {
+    (row.is_poison ? m.poison_samples : m.clean_samples) += 1;
+    (row.is_poison ? m.poison_rejected : m.clean_rejected) += row.rejected ? 1 : 0;
+  });
 }
 
 void count_from_events(const std::vector<EventRow>& events, RunMetrics& m) {

@@ -196,6 +196,13 @@ std::vector<SampleRow> TraceReader::samples(int64_t first, int64_t count) const 
   return rows_out;
 }
 
+void TraceReader::for_each_sample(const std::function<void(const SampleRow&)>& visit) const {
+  constexpr int64_t kBlock = 65536;
+  const int64_t total = rows("samples");
+  for (int64_t first = 0; first < total; first += kBlock)
+    for (const auto& row : samples(first, kBlock)) visit(row);
+}
+
 std::vector<RetrainRow> TraceReader::retrains() const {
   return impl_->read_all<RetrainRow>(trace_schema::retrains());
 }

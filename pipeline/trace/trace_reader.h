@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ class TraceReader {
   std::vector<EventRow> events() const;
   // Rows [first, first + count) of the samples table; count -1: to the end. Empty when absent.
   std::vector<SampleRow> samples(int64_t first = 0, int64_t count = -1) const;
+  // Calls `visit` on every sample row in order, reading the table in blocks so memory stays
+  // bounded however long the run was. Nothing happens when the table is absent.
+  void for_each_sample(const std::function<void(const SampleRow&)>& visit) const;
   std::vector<RetrainRow> retrains() const;
   std::vector<EvaluationRow> evaluations() const;
   // The file path, plus ":<group>" for a run in a group: how errors name this trace.

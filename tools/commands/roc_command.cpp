@@ -36,11 +36,10 @@ void run_roc(const RocOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   std::vector<double> thresholds;
   for (const auto& text : parse_sweep_values(o.thresholds, "--thresholds " + o.thresholds)) {
-    char* end = nullptr;
-    const double value = std::strtod(text.c_str(), &end);
-    if (end != text.c_str() + text.size() || std::isnan(value))
+    const auto value = parse_finite_number(text);
+    if (!value)
       throw UserError("--thresholds " + o.thresholds, fmt::format("'{}' is not a number", text));
-    thresholds.push_back(value);
+    thresholds.push_back(*value);
   }
   const TraceReader reader(o.path, o.group);
   const OfflineRoc roc = offline_roc(reader, thresholds);

@@ -57,12 +57,8 @@ int default_jobs(const SweepPlan& plan) {
 }
 
 bool all_numbers(const std::vector<std::string>& values) {
-  for (const auto& value : values) {
-    char* end = nullptr;
-    const double number = std::strtod(value.c_str(), &end);
-    if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(number))
-      return false;
-  }
+  for (const auto& value : values)
+    if (!parse_finite_number(value)) return false;
   return true;
 }
 
@@ -83,8 +79,7 @@ std::vector<SummaryColumn> summary_columns(const SweepPlan& plan,
     for (const auto& spec : plan.runs) column.texts.push_back(spec.values[a]);
     if (all_numbers(column.texts)) {
       column.kind = SummaryColumn::Kind::real;
-      for (const auto& text : column.texts)
-        column.reals.push_back(std::strtod(text.c_str(), nullptr));
+      for (const auto& text : column.texts) column.reals.push_back(*parse_finite_number(text));
       column.texts.clear();
     }
     columns.push_back(std::move(column));
