@@ -1,4 +1,7 @@
 // `poisonsim attack` as a user runs it: a poison set file, the JSON figures, exit codes.
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
@@ -65,6 +68,56 @@ TEST_F(AttackCli, LabelFlipChangesLabelsNoiseKeepsThemAtTheAskedDistance) {
   EXPECT_EQ(flipped.poison.pixels, flipped.seeds.pixels);
   const auto figures = attack("noise", "--param l2=1.5");
   EXPECT_NEAR(figures["mean_l2_from_seed"].get<double>(), 1.5, 1e-3);  // after clipping
+}
+
+TEST_F(AttackCli, GuardDetectionIsTheScenarioGuardsVerdicts) {
+  // synthetic-small.yaml guards with loss-threshold 3: label-flipped samples have a far larger
+  // loss than their seeds, so the guard rejects a larger share of them.
+  const auto figures = attack("labelflip", "");
+  ASSERT_TRUE(figures.contains("guard")) << figures.dump();
+  const auto& guard = figures["guard"];
+  EXPECT_EQ(guard["type"], "loss-threshold");
+  EXPECT_EQ(guard["threshold"], 3.0);
+  EXPECT_GT(guard["poison_rejected"].get<double>(), guard["clean_rejected"].get<double>());
+  // Every finite loss is below a huge threshold and above a tiny one.
+  const auto lenient = attack("labelflip", "--set guard.threshold=1e9");
+  EXPECT_EQ(lenient["guard"]["poison_rejected"], 0.0);
+  EXPECT_EQ(lenient["guard"]["clean_rejected"], 0.0);
+  const auto strict = attack("labelflip", "--set guard.threshold=1e-12");
+  EXPECT_EQ(strict["guard"]["poison_rejected"], 1.0);
+  // No guard, no detection figures.
+  EXPECT_FALSE(attack("labelflip", "--set 'guard={type: none}'").contains("guard"));
+}
+
+TEST_F(AttackCli, BenchWritesEveryMethodsPoisonSet) {
+  const auto result = test::run_poisonsim(
+      "--log-level warn bench attacks --scenario " + synthetic() +
+      " --n 10 --group-sizes 5 --retrain-seeds 1 --set guard.threshold=2 --poison-dir " +
+      dir.file("poison") + " --json " + dir.file("bench.json"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("rejected: share the scenario's loss-threshold guard (threshold 2)"),
+            std::string::npos)
+      << result.output;
+  const auto bench = nlohmann::json::parse(test::read_text(dir.file("bench.json")));
+  std::vector<std::string> files;
+  for (const auto& method : bench["methods"]) {
+    files.push_back(method["poison_file"].get<std::string>());
+    EXPECT_EQ(method["guard"]["threshold"], 2.0);
+    const auto set = read_poison_set(files.back());
+    EXPECT_EQ(set.poison.size(), 10u);
+    EXPECT_EQ(nlohmann::json::parse(set.figures_json)["label"], method["label"]);
+  }
+  ASSERT_EQ(files.size(), 5u);
+  EXPECT_EQ(files[0], dir.file("poison") + "/direct-g-5.h5");
+  EXPECT_EQ(files[1], dir.file("poison") + "/generative-unrolled.h5");
+
+  // A directory that cannot be made fails before any generation, naming it.
+  test::write_text(dir.file("plain"), "x");
+  const auto bad = test::run_poisonsim("bench attacks --scenario " + synthetic() +
+                                       " --n 10 --poison-dir " + dir.file("plain") + "/sub");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("plain/sub: cannot create the directory"), std::string::npos)
+      << bad.output;
 }
 
 TEST_F(AttackCli, BadRequestsExitTwo) {

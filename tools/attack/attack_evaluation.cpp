@@ -1,6 +1,7 @@
 #include "tools/attack/attack_evaluation.h"
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "attackers/poison_stats.h"
@@ -48,6 +49,35 @@ Dataset take_clean(const Dataset& pool, size_t count, uint64_t seed) {
 
 }  // namespace
 
+namespace {
+
+// Fraction of `data` a fresh guard rejects, judged in order as arrivals at `model`.
+double rejected_fraction(const TargetModel& model, const Dataset& data, SampleGuard& guard) {
+  if (data.size() == 0) return std::numeric_limits<double>::quiet_NaN();
+  const SampleScores scores = score_samples(model, data);
+  size_t rejected = 0;
+  for (size_t i = 0; i < scores.loss.size(); ++i) {
+    const ScoredSample sample{0.0, data.labels[i], scores.prediction[i], scores.loss[i]};
+    if (guard.judge(sample) == Verdict::reject) ++rejected;
+  }
+  return static_cast<double>(rejected) / static_cast<double>(scores.loss.size());
+}
+
+}  // namespace
+
+GuardDetection measure_detection(const TargetModel& model, const Dataset& poison,
+                                 const Dataset& seeds, const std::string& guard_type,
+                                 const SampleGuardFactory& make_guard) {
+  GuardDetection d;
+  d.guard = guard_type;
+  const auto poison_guard = make_guard();
+  d.poison_rejected = rejected_fraction(model, poison, *poison_guard);
+  d.threshold = poison_guard->threshold();
+  const auto clean_guard = make_guard();
+  d.clean_rejected = rejected_fraction(model, seeds, *clean_guard);
+  return d;
+}
+
 PoisonEffect measure_poison(const TargetModel& model, const Dataset& poison, const Dataset& seeds,
                             const Dataset& clean_extra, const Dataset& test,
                             const RetrainProtocol& protocol, uint64_t seed) {
@@ -77,19 +107,29 @@ nlohmann::json to_json(const MeanStd& m) {
   return {{"mean", m.mean}, {"std", m.std}, {"runs", m.values}};
 }
 
+nlohmann::json to_json(const GuardDetection& d) {
+  // JSON has no NaN: a guard without a threshold writes null.
+  return {{"type", d.guard},
+          {"threshold", std::isfinite(d.threshold) ? nlohmann::json(d.threshold) : nullptr},
+          {"poison_rejected", d.poison_rejected},
+          {"clean_rejected", d.clean_rejected}};
+}
+
 nlohmann::json to_json(const PoisonEffect& e) {
-  return {{"accuracy_before", e.accuracy_before},
-          {"accuracy_after", e.accuracy_after.mean},
-          {"accuracy_after_std", e.accuracy_after.std},
-          {"accuracy_after_runs", e.accuracy_after.values},
-          {"accuracy_clean_only", to_json(e.accuracy_clean_only)},
-          {"accuracy_mixed", to_json(e.accuracy_mixed)},
-          {"accuracy_clean_mixed", to_json(e.accuracy_clean_mixed)},
-          {"mean_loss_poison", e.mean_loss_poison},
-          {"mean_loss_clean", e.mean_loss_clean},
-          {"mean_l2_from_seed", e.mean_l2_from_seed},
-          {"mean_pairwise_l2", e.mean_pairwise_l2},
-          {"seed_pairwise_l2", e.seed_pairwise_l2}};
+  nlohmann::json j = {{"accuracy_before", e.accuracy_before},
+                      {"accuracy_after", e.accuracy_after.mean},
+                      {"accuracy_after_std", e.accuracy_after.std},
+                      {"accuracy_after_runs", e.accuracy_after.values},
+                      {"accuracy_clean_only", to_json(e.accuracy_clean_only)},
+                      {"accuracy_mixed", to_json(e.accuracy_mixed)},
+                      {"accuracy_clean_mixed", to_json(e.accuracy_clean_mixed)},
+                      {"mean_loss_poison", e.mean_loss_poison},
+                      {"mean_loss_clean", e.mean_loss_clean},
+                      {"mean_l2_from_seed", e.mean_l2_from_seed},
+                      {"mean_pairwise_l2", e.mean_pairwise_l2},
+                      {"seed_pairwise_l2", e.seed_pairwise_l2}};
+  if (e.detection) j["guard"] = to_json(*e.detection);
+  return j;
 }
 
 nlohmann::json to_json(const DirectReport& r, int64_t group_size) {

@@ -3,6 +3,8 @@
 // pretrained model on the poison alone and on the poison mixed with clean data, with several
 // shuffling seeds, and compare with clean-only retraining of the same size.
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "pipeline/data/dataset.h"
 #include "pipeline/model/target_model.h"
 #include "pipeline/model/training.h"
+#include "pipeline/simulation/plugins.h"
 
 namespace poisonsim {
 
@@ -33,6 +36,20 @@ MeanStd mean_std(std::vector<double> values);
 MeanStd retrained_accuracy(const TargetModel& model, const Dataset& train_set, const Dataset& test,
                            const RetrainProtocol& protocol);
 
+// The paper's countermeasure measured offline: what a fresh guard of the scenario's kind does to
+// the poison, and to its clean seeds, arriving at the pretrained (deployed) model with no
+// retraining in between. The simulation measures the same in the closed loop.
+struct GuardDetection {
+  std::string guard;                                            // the guard's type
+  double threshold = std::numeric_limits<double>::quiet_NaN();  // in force after the poison
+  double poison_rejected = 0;  // fraction of the poisoned samples rejected
+  double clean_rejected = 0;   // fraction of the clean seeds rejected
+};
+
+GuardDetection measure_detection(const TargetModel& model, const Dataset& poison,
+                                 const Dataset& seeds, const std::string& guard_type,
+                                 const SampleGuardFactory& make_guard);
+
 struct PoisonEffect {
   double accuracy_before = 0;
   MeanStd accuracy_after;        // retrained on the poison alone
@@ -44,6 +61,7 @@ struct PoisonEffect {
   double mean_l2_from_seed = 0;
   double mean_pairwise_l2 = 0;  // spread of the poison (a collapsed generator gives ~0)
   double seed_pairwise_l2 = 0;
+  std::optional<GuardDetection> detection;  // when the scenario has a guard
 };
 
 // `poison` and `seeds` are paired sample by sample; `clean_extra` supplies the mixed case's
@@ -53,6 +71,7 @@ PoisonEffect measure_poison(const TargetModel& model, const Dataset& poison, con
                             const RetrainProtocol& protocol, uint64_t seed);
 
 nlohmann::json to_json(const MeanStd& m);
+nlohmann::json to_json(const GuardDetection& d);
 nlohmann::json to_json(const PoisonEffect& e);
 // The direct method's ascent: clean-validation loss and accuracy after the simulated update, per
 // iteration (index 0: the seeds), mean over groups of `group_size`.

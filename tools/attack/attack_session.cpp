@@ -78,8 +78,12 @@ PoisonEffect AttackSession::measure(const AttackRun& run, int64_t retrain_seeds,
   protocol.train = scenario_.retrain.train;
   protocol.seeds = retrain_seeds;
   protocol.mixed_ratio = mixed_ratio;
-  return measure_poison(*model_, run.poison, run.seeds, data_.stream_pool, data_.test, protocol,
-                        scenario_.seed);
+  PoisonEffect effect = measure_poison(*model_, run.poison, run.seeds, data_.stream_pool,
+                                       data_.test, protocol, scenario_.seed);
+  if (scenario_.guard.type != "none")
+    effect.detection = measure_detection(*model_, run.poison, run.seeds, scenario_.guard.type,
+                                         scenario_.guard.make_guard);
+  return effect;
 }
 
 }  // namespace poisonsim

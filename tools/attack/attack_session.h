@@ -41,6 +41,7 @@ class AttackSession {
   ~AttackSession();
 
   AttackRun generate(const AttackRequest& request);
+  // The retraining protocol, and the scenario guard's detection when it has one.
   PoisonEffect measure(const AttackRun& run, int64_t retrain_seeds, int64_t mixed_ratio) const;
 
   const Scenario& scenario() const { return scenario_; }

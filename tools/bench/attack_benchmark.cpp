@@ -1,12 +1,44 @@
 #include "tools/bench/attack_benchmark.h"
 
+#include <cctype>
+#include <filesystem>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pipeline/trace/poison_set_file.h"
 #include "sim/error.h"
 
 namespace poisonsim::bench {
+
+std::string file_stem(const std::string& label) {
+  std::string stem;
+  for (char c : label) {
+    const bool keep = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_';
+    if (keep)
+      stem += c;
+    else if (!stem.empty() && stem.back() != '-')
+      stem += '-';
+  }
+  while (!stem.empty() && stem.back() == '-') stem.pop_back();
+  return stem;
+}
+
 namespace {
+
+nlohmann::json row_json(const AttackBenchmarkRow& r) {
+  auto entry = to_json(r.effect);
+  entry["label"] = r.label;
+  entry["method"] = r.method;
+  entry["n"] = r.n;
+  entry["seconds"] = r.seconds;
+  entry["samples_per_second"] = r.samples_per_second;
+  if (r.direct) {
+    entry["group_size"] = r.group_size;
+    entry["direct"] = to_json(*r.direct, r.group_size);
+  }
+  return entry;
+}
 
 AttackBenchmarkRow measure(AttackSession& session, const std::string& label,
                            const AttackRequest& request, const AttackBenchmarkOptions& options) {
@@ -21,6 +53,13 @@ AttackBenchmarkRow measure(AttackSession& session, const std::string& label,
   row.direct = run.direct;
   row.group_size = run.group_size;
   row.effect = session.measure(run, options.retrain_seeds, options.mixed_ratio);
+  if (!options.poison_dir.empty()) {
+    nlohmann::json figures = row_json(row);
+    figures["attacker"] = run.attacker_yaml;
+    row.poison_file =
+        (std::filesystem::path(options.poison_dir) / (file_stem(label) + ".h5")).string();
+    write_poison_set(row.poison_file, {request.method, run.poison, run.seeds, figures.dump()});
+  }
   spdlog::info("  {:.1f} samples/s, accuracy after poison-alone retraining {:.4f}",
                row.samples_per_second, row.effect.accuracy_after.mean);
   return row;
@@ -37,7 +76,13 @@ const AttackBenchmarkRow* find(const std::vector<AttackBenchmarkRow>& rows,
 
 std::vector<AttackBenchmarkRow> run_attack_benchmark(const AttackBenchmarkOptions& options) {
   if (options.n < 2) throw UserError("--n", "expected at least 2 poisoned samples");
-  AttackSession session(options.scenario, {});
+  if (!options.poison_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(options.poison_dir, error);
+    if (error || !std::filesystem::is_directory(options.poison_dir))
+      throw UserError(options.poison_dir, "cannot create the directory for the poison sets");
+  }
+  AttackSession session(options.scenario, options.overrides);
   std::vector<AttackBenchmarkRow> rows;
   for (int64_t group : options.group_sizes)
     rows.push_back(measure(session, fmt::format("direct g={}", group),
@@ -54,31 +99,51 @@ std::vector<AttackBenchmarkRow> run_attack_benchmark(const AttackBenchmarkOption
   return rows;
 }
 
+namespace {
+
+// The guard column: the share of a set the scenario's guard rejects, "-" without a guard.
+std::string rejected_cell(const std::optional<GuardDetection>& d, bool clean) {
+  if (!d) return "-";
+  return fmt::format("{:.1f}%", 100 * (clean ? d->clean_rejected : d->poison_rejected));
+}
+
+}  // namespace
+
 std::string format_attack_table(const std::vector<AttackBenchmarkRow>& rows,
                                 const AttackBenchmarkOptions& options) {
   std::string out = fmt::format(
       "poison generation and potency, n = {} per method from the same clean seeds; accuracy is "
-      "clean test accuracy after one retraining (mean +- std over {} shuffles)\n\n",
+      "clean test accuracy after one retraining (mean +- std over {} shuffles)\n",
       options.n, options.retrain_seeds);
-  out += fmt::format("{:<24} {:>9} {:>10} {:>17} {:>17} {:>9} {:>7} {:>8}\n", "method", "seconds",
-                     "samples/s", "poison alone", fmt::format("+{}x clean", options.mixed_ratio),
-                     "loss", "L2", "spread");
+  const auto* guarded =
+      rows.empty() || !rows.front().effect.detection ? nullptr : &*rows.front().effect.detection;
+  if (guarded)
+    out += fmt::format(
+        "rejected: share the scenario's {} guard (threshold {:.3g}) rejects on the deployed "
+        "model\n",
+        guarded->guard, guarded->threshold);
+  out += "\n";
+  out += fmt::format("{:<24} {:>9} {:>10} {:>17} {:>17} {:>9} {:>7} {:>8} {:>9}\n", "method",
+                     "seconds", "samples/s", "poison alone",
+                     fmt::format("+{}x clean", options.mixed_ratio), "loss", "L2", "spread",
+                     "rejected");
   for (const auto& r : rows) {
     const auto& e = r.effect;
     out += fmt::format(
         "{:<24} {:>9.2f} {:>10.1f} {:>9.4f} +- {:.3f} {:>9.4f} +- {:.3f} {:>9.3f} {:>7.3f} "
-        "{:>8.3f}\n",
+        "{:>8.3f} {:>9}\n",
         r.label, r.seconds, r.samples_per_second, e.accuracy_after.mean, e.accuracy_after.std,
         e.accuracy_mixed.mean, e.accuracy_mixed.std, e.mean_loss_poison, e.mean_l2_from_seed,
-        e.mean_pairwise_l2);
+        e.mean_pairwise_l2, rejected_cell(e.detection, false));
   }
   if (!rows.empty()) {
     const auto& e = rows.front().effect;
     out += fmt::format(
-        "{:<24} {:>9} {:>10} {:>9.4f} +- {:.3f} {:>9.4f} +- {:.3f} {:>9.3f} {:>7} {:>8.3f}\n",
+        "{:<24} {:>9} {:>10} {:>9.4f} +- {:.3f} {:>9.4f} +- {:.3f} {:>9.3f} {:>7} {:>8.3f} "
+        "{:>9}\n",
         "clean seeds only", "", "", e.accuracy_clean_only.mean, e.accuracy_clean_only.std,
         e.accuracy_clean_mixed.mean, e.accuracy_clean_mixed.std, e.mean_loss_clean, "",
-        e.seed_pairwise_l2);
+        e.seed_pairwise_l2, rejected_cell(e.detection, true));
     out += fmt::format("accuracy before retraining: {:.4f}\n", e.accuracy_before);
   }
   out += "\ngeneration-rate ratios (generator training included):\n";
@@ -97,16 +162,8 @@ nlohmann::json attack_benchmark_json(const std::vector<AttackBenchmarkRow>& rows
                                      const AttackBenchmarkOptions& options) {
   nlohmann::json methods = nlohmann::json::array();
   for (const auto& r : rows) {
-    auto entry = to_json(r.effect);
-    entry["label"] = r.label;
-    entry["method"] = r.method;
-    entry["n"] = r.n;
-    entry["seconds"] = r.seconds;
-    entry["samples_per_second"] = r.samples_per_second;
-    if (r.direct) {
-      entry["group_size"] = r.group_size;
-      entry["direct"] = to_json(*r.direct, r.group_size);
-    }
+    auto entry = row_json(r);
+    if (!r.poison_file.empty()) entry["poison_file"] = r.poison_file;
     methods.push_back(entry);
   }
   return {{"benchmark", "attacks"},

@@ -19,8 +19,13 @@ struct AttackBenchmarkOptions {
   int64_t retrain_seeds = 3;
   int64_t mixed_ratio = 5;
   std::vector<int64_t> group_sizes{100, 10, 1};
-  std::string scenario;  // empty: the quickstart's data and target
+  std::string scenario;                // empty: the quickstart's data and target
+  std::vector<std::string> overrides;  // key.path=value on the scenario
+  std::string poison_dir;  // when set: every method's poison set, <dir>/<file_stem(label)>.h5
 };
+
+// "direct g=10" -> "direct-g10", "noise l2=3.07" -> "noise-l2-3.07": the poison set's file name.
+std::string file_stem(const std::string& label);
 
 struct AttackBenchmarkRow {
   std::string label;   // e.g. "direct g=10"
@@ -31,6 +36,7 @@ struct AttackBenchmarkRow {
   PoisonEffect effect;
   std::optional<DirectReport> direct;  // the direct method's ascent per iteration
   int64_t group_size = 0;              // direct only
+  std::string poison_file;             // where its poison set was written, if anywhere
 };
 
 std::vector<AttackBenchmarkRow> run_attack_benchmark(const AttackBenchmarkOptions& options);

@@ -76,6 +76,11 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
              effect.accuracy_clean_mixed.std);
   fmt::print("mean loss on the deployed model: poison {:.3f}, clean seeds {:.3f}\n",
              effect.mean_loss_poison, effect.mean_loss_clean);
+  if (const auto& d = effect.detection)
+    fmt::print(
+        "the scenario's {} guard (threshold {:.3g}) rejects {:.1f}% of the poison, {:.1f}% "
+        "of the clean seeds\n",
+        d->guard, d->threshold, 100 * d->poison_rejected, 100 * d->clean_rejected);
   fmt::print("mean L2 from seed {:.3f}; spread (mean pairwise L2) poison {:.3f}, seeds {:.3f}\n",
              effect.mean_l2_from_seed, effect.mean_pairwise_l2, effect.seed_pairwise_l2);
   fmt::print("poison set written to {}{}\n", o.output,

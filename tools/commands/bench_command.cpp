@@ -98,7 +98,12 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::Range(int64_t{0}, int64_t{100}))
       ->capture_default_str();
   attacks->add_option("--scenario", a->benchmark.scenario,
-                      "Scenario for data, target and retraining (default: the quickstart's)");
+                      "Scenario for data, target, retraining and the guard whose detection is "
+                      "measured (default: Fashion-MNIST and the quickstart's target, no guard)");
+  attacks->add_option("--set", a->benchmark.overrides,
+                      "Override a scenario value: key.path=value (repeatable)");
+  attacks->add_option("--poison-dir", a->benchmark.poison_dir,
+                      "Also write every method's poison set (as `attack -o`) to this directory");
   attacks->add_option("--json", a->json_path, "Also write the figures to this JSON file");
   attacks->callback([a, &global] { run_bench_attacks(*a, global); });
 }
