@@ -25,7 +25,7 @@ sys.path.insert(0, TESTS)
 sys.path.insert(0, REPORT_DIR)
 
 from check_trace_layout import COLUMNS  # noqa: E402
-from psreport import attack_figures, inputs, scenario, sweep_figures  # noqa: E402
+from psreport import attack_figures, inputs, paper_tables, scenario, sweep_figures  # noqa: E402
 from psreport.errors import ReportError  # noqa: E402
 from psreport.main import main  # noqa: E402
 
@@ -149,7 +149,11 @@ def attack_figures_json(method="direct", group=1, rate=2.0, seconds=10.0, after=
     return figures
 
 
-def bench_json(path, with_iterations=True):
+GUARD = {"type": "loss-threshold", "threshold": 3.0, "poison_rejected": 0.9,
+         "clean_rejected": 0.02}
+
+
+def bench_json(path, with_iterations=True, guard=None):
     methods = []
     for group, rate in ((100, 250.0), (10, 30.0), (1, 2.0)):
         entry = attack_figures_json("direct", group, rate)
@@ -163,6 +167,9 @@ def bench_json(path, with_iterations=True):
     generative = attack_figures_json("generative", rate=200.0, after=0.47)
     generative["label"] = "generative unrolled"
     methods.append(generative)
+    if guard:
+        for entry in methods:
+            entry["guard"] = dict(guard)
     with open(path, "w") as f:
         json.dump({"benchmark": "attacks", "n": 20, "retrain_seeds": 3, "mixed_ratio": 5,
                    "methods": methods}, f)
@@ -332,6 +339,89 @@ class AttackReport(ReportTestCase):
         rows = [inputs.method_row(attack_figures_json("direct", g, r), "x")
                 for g, r in ((100, 250.0), (1, 2.0))]
         self.assertEqual(attack_figures.reference(rows).group_size, 1)
+
+
+def inspect_json(path, poison=0, poison_rejected=0, clean_rejected=0, accuracy=(0.84, 0.85, 0.80),
+                 deployed=9, refused=1):
+    """What `poisonsim inspect --json` prints of a run, the fields the paper tables read."""
+    first, last, lowest = accuracy
+    run = {"run": {"seed": 1, "duration": 600.0},
+           "guard": {"poison": poison, "poison_rejected": poison_rejected, "clean": 1000,
+                     "clean_rejected": clean_rejected},
+           "retrains": {"count": deployed + refused, "deployed": deployed, "refused": refused},
+           "evaluations": {"first": {"accuracy": first}, "last": {"accuracy": last},
+                           "min": {"accuracy": lowest}, "mean_accuracy": (first + last) / 2}}
+    with open(path, "w") as f:
+        json.dump(run, f)
+
+
+class PaperTables(ReportTestCase):
+    """tools/report/paper_table.py: the README's tables from one tools/paper.sh directory."""
+
+    def paper_dir(self):
+        os.makedirs(self.path("d/runs"))
+        bench_json(self.path("d/bench.json"), guard=GUARD)
+        for attacker, poison in (("none", 0), ("direct", 200), ("generative", 400)):
+            for defense, rejected in (("undefended", 0), ("defended", poison * 3 // 4)):
+                inspect_json(self.path(f"d/runs/{attacker}-{defense}.json"), poison, rejected,
+                             clean_rejected=30 if defense == "defended" else 0)
+        return self.path("d")
+
+    def test_tables_hold_rates_ratios_accuracy_and_detection(self):
+        text = paper_tables.tables(self.paper_dir(), "Toy")
+        self.assertTrue(text.startswith("### Toy\n"))
+        # The paper's table: ratio to direct g=1 (2 samples/s), accuracy before/after, drop,
+        # and the guard's offline detection with its clean-seed false positives.
+        self.assertIn("| generative unrolled | 20 | 10.00 | 200.0 | 100.0x | 0.8400 | "
+                      "0.4700 ± 0.020 | 37.0 | 90.0% |", text)
+        self.assertIn("rejected by loss-threshold 3", text)
+        self.assertIn("rejects 2.0% of the clean seeds", text)
+        # The deployment table: one row per attacker x defense, rates by ground truth.
+        self.assertIn("| direct gradient | loss guard + gate | 0.8450 | 0.8500 | 0.8000 | "
+                      "75.0% | 3.0% | 9 / 1 |", text)
+        self.assertIn("| none | none | 0.8450 | 0.8500 | 0.8000 | - | 0.0% | 9 / 1 |", text)
+        self.assertIn("600 simulated s", text)
+
+    def test_report_page_shows_the_guard_column(self):
+        bench_json(self.path("bench.json"), guard=GUARD)
+        page = self.report(self.path("bench.json"))
+        self.assertIn("rejected by loss-threshold 3", page)
+        self.assertIn("90.0%", page)
+
+    def test_without_a_guard_there_is_no_guard_column(self):
+        bench_json(self.path("bench.json"))
+        rows = inputs.read_figures_json(self.path("bench.json"))
+        columns, _ = attack_figures.paper_table(rows)
+        self.assertFalse(any(c.startswith("rejected by") for c in columns))
+        self.assertIsNone(attack_figures.guard_note(rows))
+
+    def test_missing_or_bad_run_is_named(self):
+        directory = self.paper_dir()
+        os.remove(self.path("d/runs/generative-defended.json"))
+        with self.assertRaises(ReportError) as e:
+            paper_tables.tables(directory, "Toy")
+        self.assertIn("generative-defended.json: no such file", str(e.exception))
+        with open(self.path("d/runs/generative-defended.json"), "w") as f:
+            json.dump({"run": {}}, f)
+        with self.assertRaises(ReportError) as e:
+            paper_tables.tables(directory, "Toy")
+        self.assertIn("not `poisonsim inspect --json` output", str(e.exception))
+
+    def test_script_exit_codes(self):
+        script = os.path.join(REPORT_DIR, "paper_table.py")
+        good = subprocess.run(["/usr/bin/python3", script, self.paper_dir()],
+                              capture_output=True, text=True)
+        self.assertEqual(good.returncode, 0, good.stderr)
+        self.assertTrue(good.stdout.startswith("### d\n"))
+        missing = subprocess.run(["/usr/bin/python3", script, self.path("nope")],
+                                 capture_output=True, text=True)
+        self.assertEqual(missing.returncode, 2)
+        self.assertEqual(missing.stderr.strip(), f"error: {self.path('nope')}: no such directory")
+        os.remove(self.path("d/bench.json"))
+        no_bench = subprocess.run(["/usr/bin/python3", script, self.path("d")],
+                                  capture_output=True, text=True)
+        self.assertEqual(no_bench.returncode, 2)
+        self.assertIn("bench.json: no such file", no_bench.stderr)
 
 
 class Errors(ReportTestCase):

@@ -68,12 +68,24 @@ def reference(rows):
     return min(direct, key=lambda r: (r.group_size or math.inf, -r.seconds)) if direct else None
 
 
+def guard_column(rows):
+    """Header of the guard-detection column, or None when no row measured a guard."""
+    guarded = [r for r in rows if r.guard]
+    if not guarded:
+        return None
+    g = guarded[0]
+    threshold = "" if math.isnan(g.guard_threshold) else f" {g.guard_threshold:g}"
+    return f"rejected by {g.guard}{threshold}"
+
+
 def paper_table(rows):
-    """(columns, rows) of the paper's table: rate, ratio vs direct, accuracy before/after."""
+    """(columns, rows) of the paper's table: rate, ratio vs direct, accuracy before/after and,
+    when measured, the share of each method's poison the scenario's guard rejects."""
     ref = reference(rows)
     ratio_name = f"rate / {ref.label}" if ref else "rate / direct"
+    guard = guard_column(rows)
     columns = ["method", "n", "seconds", "samples/s", ratio_name, "accuracy before",
-               "accuracy after", "drop (points)"]
+               "accuracy after", "drop (points)"] + ([guard] if guard else [])
     out = []
     for r in rows:
         ratio = r.samples_per_second / ref.samples_per_second if ref else float("nan")
@@ -84,7 +96,24 @@ def paper_table(rows):
                     "-" if math.isnan(ratio) else f"{ratio:.1f}x",
                     f"{r.accuracy_before:.4f}", after,
                     f"{100 * (r.accuracy_before - r.accuracy_after):.1f}"])
+        if guard:
+            out[-1].append(percent(r.guard_poison_rejected))
     return columns, out
+
+
+def guard_note(rows):
+    """What the guard column means, with the false-positive side (the clean seeds)."""
+    header = guard_column(rows)
+    if not header:
+        return None
+    clean = [r.guard_clean_rejected for r in rows if r.guard]
+    return (f"'{header}': the share of each method's poison that a fresh guard of the "
+            "scenario's kind rejects on the pretrained (deployed) model, before any retraining; "
+            f"it rejects {percent(clean[0])} of the clean seeds the poison was made from.")
+
+
+def percent(fraction):
+    return "-" if fraction is None or math.isnan(fraction) else f"{100 * fraction:.1f}%"
 
 
 def method_bars(rows, directory, name):

@@ -81,6 +81,11 @@ class MethodRow:
     group_size: int = None  # direct method only
     objective_by_iteration: list = None  # direct method only, when the JSON has them
     accuracy_by_iteration: list = None
+    # The scenario guard's offline detection (bench attacks / attack with a guarded scenario).
+    guard: str = None
+    guard_threshold: float = float("nan")
+    guard_poison_rejected: float = float("nan")
+    guard_clean_rejected: float = float("nan")
 
 
 def _text(value):
@@ -204,6 +209,11 @@ def _group_size(figures):
     return int(match.group(1)) if match else None
 
 
+def _number(value):
+    """JSON null (no threshold, no guard) -> NaN."""
+    return float("nan") if value is None else float(value)
+
+
 def method_row(figures, source):
     """A MethodRow from one method's figures (attack JSON, bench entry, poison set attribute)."""
     try:
@@ -211,6 +221,7 @@ def method_row(figures, source):
         group = _group_size(figures) if method == "direct" else None
         label = figures.get("label") or (f"direct g={group}" if group else method)
         direct = figures.get("direct") or {}
+        guard = figures.get("guard") or {}
         return MethodRow(
             source=source, label=str(label), method=method, n=int(figures["n"]),
             seconds=float(figures["seconds"]),
@@ -220,7 +231,11 @@ def method_row(figures, source):
             accuracy_after_std=float(figures.get("accuracy_after_std", float("nan"))),
             group_size=group,
             objective_by_iteration=direct.get("objective_by_iteration"),
-            accuracy_by_iteration=direct.get("accuracy_by_iteration"))
+            accuracy_by_iteration=direct.get("accuracy_by_iteration"),
+            guard=guard.get("type"),
+            guard_threshold=_number(guard.get("threshold")),
+            guard_poison_rejected=_number(guard.get("poison_rejected")),
+            guard_clean_rejected=_number(guard.get("clean_rejected")))
     except KeyError as e:
         raise ReportError(source, f"attack figures have no '{e.args[0]}' field") from None
     except (TypeError, ValueError) as e:

@@ -138,6 +138,9 @@ class Report:
         columns, table = attack_figures.paper_table(rows)
         section.tables.append(html_page.Table("Generation rate and accuracy drop (the paper's "
                                               "table)", columns, table))
+        guard_note = attack_figures.guard_note(rows)
+        if guard_note:
+            section.notes.append(guard_note)
         self.log("attack methods: table and figures")
         section.figures.append(attack_figures.method_bars(rows, self.directory, "methods.png"))
         curves = attack_figures.group_size_curves(rows, self.directory, "direct-group-sizes.png")

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Regenerates the paper-style tables and figures (README, "Reproducing the paper") from the
+# shipped scenarios in scenarios/paper/: on Fashion-MNIST always, on real MNIST and CIFAR-10
+# when their files are given. For each data set, in OUT/<data set>/:
+#   1. bench.json, poison/*.h5   `poisonsim bench attacks` on the direct scenario's data, target
+#                                and guard: generation rate, accuracy after poison-alone
+#                                retraining and the guard's offline detection for every method;
+#   2. runs/*.h5 (+ .json)       the continual deployment: no attacker, direct, generative, each
+#                                undefended and behind the loss guard + validation gate;
+#   3. thresholds.h5             a sweep of the guard's threshold under the generative attack;
+#   4. report/index.html         `poisonsim report` on all of the above;
+#   5. table.md                  the tables (tools/report/paper_table.py); OUT/table.md has all.
+# Every step is an ordinary poisonsim command, printed before it runs.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+usage() {
+  cat <<EOF
+usage: tools/paper.sh [-o OUT] [--mnist DIR] [--cifar10 DIR] [--quick] [--poisonsim BIN]
+
+  -o, --output OUT   output directory (default: runs/paper); existing results are replaced
+  --mnist DIR        also run on real MNIST: DIR holds the four IDX files (raw or .gz)
+  --cifar10 DIR      also run on CIFAR-10: DIR holds data_batch_1.bin .. 5 and test_batch.bin
+  --quick            small sizes (40 poisoned samples per method, 150 s runs, 3 thresholds):
+                     checks the chain in about two minutes; the numbers are not the paper's
+  --poisonsim BIN    the poisonsim binary (default: build/poisonsim)
+  -h, --help         this text
+
+The full run on Fashion-MNIST takes about 15 minutes on 2 cores (bench attacks: ~9).
+EOF
+}
+
+die_usage() {
+  echo "error: $*" >&2
+  echo "(tools/paper.sh --help for the options)" >&2
+  exit 2
+}
+
+out=runs/paper
+mnist=
+cifar10=
+quick=0
+poisonsim="$root/build/poisonsim"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -o | --output) [ $# -ge 2 ] || die_usage "$1 needs a directory"; out=$2; shift 2 ;;
+    --mnist) [ $# -ge 2 ] || die_usage "$1 needs a directory"; mnist=$2; shift 2 ;;
+    --cifar10) [ $# -ge 2 ] || die_usage "$1 needs a directory"; cifar10=$2; shift 2 ;;
+    --quick) quick=1; shift ;;
+    --poisonsim) [ $# -ge 2 ] || die_usage "$1 needs a path"; poisonsim=$2; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) die_usage "unknown argument '$1'" ;;
+  esac
+done
+
+[ -x "$poisonsim" ] || die_usage "$poisonsim: no poisonsim binary (build it: tools/build.sh)"
+for dir in "$mnist" "$cifar10"; do
+  [ -z "$dir" ] || [ -d "$dir" ] || die_usage "$dir: no such directory"
+done
+
+step() {
+  echo "+ $*" >&2
+  "$@"
+}
+
+# Sizes: the full set is what the README's tables were made with.
+if [ "$quick" = 1 ]; then
+  bench_sizes=(--n 40 --group-sizes 10,1 --retrain-seeds 1)
+  cifar_bench_sizes=("${bench_sizes[@]}")
+  run_sets=(--set duration=150)
+  thresholds=1:4:log3
+  sweep_sets=(--set duration=120)
+else
+  bench_sizes=(--n 1000 --group-sizes 100,10,1 --retrain-seeds 3)
+  # The CNN's second-order ascent is ~20x the MLP's per sample.
+  cifar_bench_sizes=(--n 200 --group-sizes 100,10,1 --retrain-seeds 3)
+  run_sets=()
+  thresholds=0.5:8:log8
+  sweep_sets=(--set duration=300)
+fi
+
+# paper_on NAME DIRECT_SCENARIO GENERATIVE_SCENARIO [--set data...]
+paper_on() {
+  local name=$1 direct=$2 generative=$3
+  shift 3
+  local data_sets=("$@")
+  local dir="$out/$name"
+  local sizes=("${bench_sizes[@]}")
+  [ "$name" = cifar10 ] && sizes=("${cifar_bench_sizes[@]}")
+  echo "== $name -> $dir" >&2
+  rm -rf "$dir"
+  mkdir -p "$dir/runs"
+
+  step "$poisonsim" bench attacks --scenario "$direct" "${data_sets[@]}" "${sizes[@]}" \
+    --poison-dir "$dir/poison" --json "$dir/bench.json" | tee "$dir/bench.txt"
+
+  local undefended=(--set 'guard={type: none}' --set 'gate={type: none}')
+  local attacker scenario defense
+  for attacker in none direct generative; do
+    scenario=$direct
+    [ "$attacker" = generative ] && scenario=$generative
+    local attacker_sets=()
+    [ "$attacker" = none ] && attacker_sets=(--set 'attackers=[]')
+    for defense in undefended defended; do
+      local defense_sets=()
+      [ "$defense" = undefended ] && defense_sets=("${undefended[@]}")
+      local run="$dir/runs/$attacker-$defense"
+      step "$poisonsim" run "$scenario" --quiet --force -o "$run.h5" "${data_sets[@]}" \
+        "${run_sets[@]}" "${attacker_sets[@]}" "${defense_sets[@]}" >"$run.txt"
+      "$poisonsim" inspect --json "$run.h5" >"$run.json"
+    done
+  done
+
+  step "$poisonsim" sweep "$generative" --quiet --force -o "$dir/thresholds.h5" \
+    --param "guard.threshold=$thresholds" "${data_sets[@]}" "${sweep_sets[@]}"
+
+  step "$poisonsim" report "$dir/runs/direct-defended.h5" "$dir/runs/generative-defended.h5" \
+    "$dir/runs/generative-undefended.h5" "$dir/thresholds.h5" \
+    "$dir"/poison/*.h5 \
+    --json "$dir/bench.json" --title "poisonsim: the paper's results on $name" -o "$dir/report"
+
+  step /usr/bin/python3 "$root/tools/report/paper_table.py" "$dir" --title "$name" \
+    >"$dir/table.md"
+}
+
+# One entry per data set, fields split by '|': name, direct scenario, generative scenario, then
+# the --set values that select its data.
+paper=$root/scenarios/paper
+data_sets=("fashion-mnist|$paper/mnist-direct.yaml|$paper/mnist-generative.yaml")
+[ -z "$mnist" ] ||
+  data_sets+=("mnist|$paper/mnist-direct.yaml|$paper/mnist-generative.yaml|data.kind=mnist|data.path=$mnist")
+[ -z "$cifar10" ] ||
+  data_sets+=("cifar10|$paper/cifar10-direct.yaml|$paper/cifar10-generative.yaml|data.path=$cifar10")
+
+# Sets name, direct, generative and sets (the --set arguments) from one entry.
+read_entry() {
+  local fields setting
+  IFS='|' read -r -a fields <<<"$1"
+  name=${fields[0]} direct=${fields[1]} generative=${fields[2]}
+  sets=()
+  for setting in "${fields[@]:3}"; do sets+=(--set "$setting"); done
+}
+
+# Every scenario is checked and every data set loaded first, so a missing or malformed file
+# fails in seconds (exit 2, the loader names the file), not after the Fashion-MNIST part.
+for entry in "${data_sets[@]}"; do
+  read_entry "$entry"
+  "$poisonsim" validate "$direct" --data "${sets[@]}" >/dev/null
+  "$poisonsim" validate "$generative" "${sets[@]}" >/dev/null
+done
+
+mkdir -p "$out"
+for entry in "${data_sets[@]}"; do
+  read_entry "$entry"
+  paper_on "$name" "$direct" "$generative" "${sets[@]}"
+done
+
+for entry in "${data_sets[@]}"; do
+  cat "$out/${entry%%|*}/table.md"
+  echo
+done >"$out/table.md"
+cat "$out/table.md"
+echo "tables: $out/table.md; figures: $out/<data set>/report/index.html" >&2
