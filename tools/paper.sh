@@ -21,7 +21,7 @@ usage: tools/paper.sh [-o OUT] [--mnist DIR] [--cifar10 DIR] [--quick] [--poison
   -o, --output OUT   output directory (default: runs/paper); existing results are replaced
   --mnist DIR        also run on real MNIST: DIR holds the four IDX files (raw or .gz)
   --cifar10 DIR      also run on CIFAR-10: DIR holds data_batch_1.bin .. 5 and test_batch.bin
-  --quick            small sizes (40 poisoned samples per method, 150 s runs, 3 thresholds):
+  --quick            small sizes (40 poisoned samples per method, 120 s runs, 3 thresholds):
                      checks the chain in about two minutes; the numbers are not the paper's
   --poisonsim BIN    the poisonsim binary (default: build/poisonsim)
   -h, --help         this text
@@ -67,7 +67,7 @@ step() {
 if [ "$quick" = 1 ]; then
   bench_sizes=(--n 40 --group-sizes 10,1 --retrain-seeds 1)
   cifar_bench_sizes=("${bench_sizes[@]}")
-  run_sets=(--set duration=150)
+  run_sets=(--set duration=120)
   thresholds=1:4:log3
   sweep_sets=(--set duration=120)
 else

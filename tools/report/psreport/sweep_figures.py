@@ -1,5 +1,7 @@
 """Figures of a sweep file: ROC and accuracy vs threshold, accuracy vs each swept parameter,
 and every run's accuracy curve overlaid."""
+import math
+
 import numpy as np
 from matplotlib import cm, colors, ticker
 
@@ -57,6 +59,11 @@ def _value_ticks(axis, values, most=12):
         axis.set_minor_locator(ticker.NullLocator())
 
 
+def _far_from(point, others, distance=0.06):
+    """True when `point` (rates in [0, 1]) is at least `distance` from every one of `others`."""
+    return all(math.hypot(point[0] - x, point[1] - y) >= distance for x, y in others)
+
+
 def roc(sweep, parameter, directory, name):
     frame = ok_runs(sweep).dropna(subset=["true_positive_rate", "false_positive_rate"])
     if not len(frame):
@@ -66,6 +73,7 @@ def roc(sweep, parameter, directory, name):
     fig, ax = plt.subplots(figsize=(6.8, 5.6))
     ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="chance (TPR = FPR)")
     groups = _groups(frame, others)
+    labelled = []  # points whose threshold is written next to them
     for i, (label, rows) in enumerate(groups):
         rows = rows.sort_values(parameter)
         ax.plot(rows["false_positive_rate"], rows["true_positive_rate"], "-", lw=1.2,
@@ -75,9 +83,13 @@ def roc(sweep, parameter, directory, name):
                             edgecolors="black", linewidths=0.5, zorder=3)
         if len(frame) <= ANNOTATE_MAX_POINTS:
             for _, row in rows.iterrows():
-                ax.annotate(_fmt(row[parameter]), (row["false_positive_rate"],
-                                                   row["true_positive_rate"]),
-                            textcoords="offset points", xytext=(5, -10), fontsize=7)
+                point = (row["false_positive_rate"], row["true_positive_rate"])
+                # Labels of crowded points would overprint each other; the colour bar
+                # still gives their thresholds.
+                if _far_from(point, labelled):
+                    labelled.append(point)
+                    ax.annotate(_fmt(row[parameter]), point, textcoords="offset points",
+                                xytext=(5, -10), fontsize=7)
     _value_ticks(fig.colorbar(points, ax=ax, label=parameter).ax.yaxis, frame[parameter])
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
