@@ -30,7 +30,7 @@ for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte 
   ln -s "$fashion/$f.gz" "$work/mnist/$f.gz"
 done
 
-# Usage errors and missing data: exit 2 with one line naming the problem, nothing written.
+# Usage errors, bad values and missing data: exit 2 with one line naming the problem, nothing written.
 expect_usage_error() {
   local expected=$1
   shift
@@ -43,6 +43,7 @@ expect_usage_error() {
   [ ! -e "$work/bad" ] || fail "tools/paper.sh $* wrote $work/bad"
 }
 expect_usage_error "unknown argument '--bogus'" --bogus
+expect_usage_error "--set seed: expected an integer, got 'x'" --set seed=x
 expect_usage_error "$work/none: no such directory" --cifar10 "$work/none"
 mkdir -p "$work/empty"
 expect_usage_error "$work/empty: missing data_batch_1.bin" --cifar10 "$work/empty"

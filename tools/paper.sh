@@ -16,13 +16,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
   cat <<EOF
-usage: tools/paper.sh [-o OUT] [--mnist DIR] [--cifar10 DIR] [--quick] [--poisonsim BIN]
+usage: tools/paper.sh [-o OUT] [--mnist DIR] [--cifar10 DIR] [--quick] [--set KEY=VALUE ...]
+                      [--poisonsim BIN]
 
   -o, --output OUT   output directory (default: runs/paper); existing results are replaced
   --mnist DIR        also run on real MNIST: DIR holds the four IDX files (raw or .gz)
   --cifar10 DIR      also run on CIFAR-10: DIR holds data_batch_1.bin .. 5 and test_batch.bin
   --quick            small sizes (40 poisoned samples per method, 120 s runs, 3 thresholds):
                      checks the chain in about two minutes; the numbers are not the paper's
+  --set KEY=VALUE    override a value in every scenario (repeatable), e.g. --set seed=2
   --poisonsim BIN    the poisonsim binary (default: build/poisonsim)
   -h, --help         this text
 
@@ -40,6 +42,7 @@ out=runs/paper
 mnist=
 cifar10=
 quick=0
+user_sets=()
 poisonsim="$root/build/poisonsim"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
     --mnist) [ $# -ge 2 ] || die_usage "$1 needs a directory"; mnist=$2; shift 2 ;;
     --cifar10) [ $# -ge 2 ] || die_usage "$1 needs a directory"; cifar10=$2; shift 2 ;;
     --quick) quick=1; shift ;;
+    --set) [ $# -ge 2 ] || die_usage "$1 needs KEY=VALUE"; user_sets+=(--set "$2"); shift 2 ;;
     --poisonsim) [ $# -ge 2 ] || die_usage "$1 needs a path"; poisonsim=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) die_usage "unknown argument '$1'" ;;
@@ -139,6 +143,7 @@ read_entry() {
   name=${fields[0]} direct=${fields[1]} generative=${fields[2]}
   sets=()
   for setting in "${fields[@]:3}"; do sets+=(--set "$setting"); done
+  sets+=("${user_sets[@]}")
 }
 
 # Every scenario is checked and every data set loaded first, so a missing or malformed file
