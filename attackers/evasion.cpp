@@ -8,6 +8,7 @@
 
 #include "attackers/evasion_torch.h"
 #include "pipeline/model/torch_model.h"
+#include "pipeline/simulation/guard_evidence.h"
 
 namespace poisonsim {
 namespace {

@@ -17,6 +17,7 @@
 #include "attackers/random_noise.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"
+#include "pipeline/simulation/guard_evidence.h"
 #include "sim/random_stream.h"
 #include "tests/attacker_block.h"
 #include "tests/test_support.h"

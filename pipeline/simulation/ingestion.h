@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pipeline/data/dataset.h"
+#include "pipeline/simulation/guard_evidence.h"
 #include "pipeline/simulation/plugins.h"
 
 namespace poisonsim {
