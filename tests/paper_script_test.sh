@@ -12,16 +12,9 @@ work=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
 fashion=/usr/share/datasets/fashion-mnist
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-
-if [ ! -e "$fashion/train-images-idx3-ubyte.gz" ]; then
-  [ -n "${POISONSIM_REQUIRE_REAL_DATA:-}" ] && fail "$fashion is missing (run tools/setup.sh)"
-  echo "SKIP: $fashion is missing"
-  exit 77
-fi
+. "$root/tests/script_test_support.sh"
+require "$fashion/train-images-idx3-ubyte.gz" POISONSIM_REQUIRE_REAL_DATA \
+  "tools/setup.sh installs Debian's dataset-fashion-mnist"
 
 rm -rf "$work"
 mkdir -p "$work/mnist"

@@ -13,16 +13,8 @@ scenario=$2
 work=$3
 chromium=/usr/bin/chromium
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-
-if [ ! -x "$chromium" ]; then
-  [ -n "${CI:-}" ] && fail "$chromium is missing (tools/setup.sh installs Debian's chromium)"
-  echo "SKIP: $chromium is missing (apt-get install chromium, or run tools/setup.sh)"
-  exit 77
-fi
+. "$(dirname "$0")/script_test_support.sh"
+require "$chromium" CI "tools/setup.sh installs Debian's chromium"
 
 rm -rf "$work"
 mkdir -p "$work"
