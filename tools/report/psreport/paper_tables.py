@@ -76,8 +76,8 @@ def deployment_table(directory):
     first = read_run(os.path.join(directory, "runs", "none-undefended.json"))
     before = first["evaluations"]["first"]["accuracy"]
     text = (f"Continual deployment (`poisonsim run scenarios/paper/...`, {duration:g} simulated "
-            f"s, retraining every 60 s on what the guard accepted): clean test accuracy over the "
-            f"run's evaluations (pretrained: {before:.4f}); rejection rates by ground truth.")
+            f"s, retrained periodically on what the guard accepted): clean test accuracy over "
+            f"the run's evaluations (pretrained: {before:.4f}); rejection rates by ground truth.")
     return text + "\n\n" + markdown(columns, rows)
 
 
