@@ -1,7 +1,5 @@
 #include "attackers/register_attackers.h"
 
-#include <cmath>
-#include <cstdlib>
 #include <optional>
 
 #include <fmt/format.h>
@@ -12,6 +10,7 @@
 #include "attackers/label_flip.h"
 #include "attackers/random_noise.h"
 #include "pipeline/scenario/config_node.h"
+#include "pipeline/scenario/sweep_axes.h"
 
 namespace poisonsim {
 namespace {
@@ -29,12 +28,12 @@ std::optional<EvasionOptions> read_evade(ConfigNode& node, double* penalty = nul
   } else if (threshold == "estimate") {
     o.source = ThresholdSource::estimate;
   } else {
-    char* end = nullptr;
-    o.source = ThresholdSource::assumed;
-    o.assumed = std::strtod(threshold.c_str(), &end);
-    if (end == threshold.c_str() || *end != '\0' || !std::isfinite(o.assumed) || !(o.assumed > 0))
+    const auto assumed = parse_finite_number(threshold);
+    if (!assumed || !(*assumed > 0))
       evade.fail("threshold",
                  fmt::format("expected known, estimate or a positive number, got '{}'", threshold));
+    o.source = ThresholdSource::assumed;
+    o.assumed = *assumed;
   }
   o.margin = evade.get<double>("margin", o.margin, in_range(-1000, 1000));
   o.initial = evade.get<double>("initial", o.initial, greater_than(0));
