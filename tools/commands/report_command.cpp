@@ -1,25 +1,20 @@
 // `poisonsim report`: figures and one HTML page from traces, sweeps, poison sets and attack JSON.
 // The work is done by tools/report/poisonsim_report.py (matplotlib); this verb finds it, runs it
 // with Debian's /usr/bin/python3 and passes its exit code through (docs/report.md).
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "sim/error.h"
 #include "tools/commands/commands.h"
-
-extern char** environ;
+#include "tools/sweep/child_processes.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -64,23 +59,16 @@ std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOp
 
 // Runs the script and returns its exit code (1 when it died of a signal).
 int run_script(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  std::fflush(stdout);
-  std::fflush(stderr);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, kPython, nullptr, nullptr, argv.data(), environ);
-  if (spawned != 0)
-    throw UserError(kPython, std::string("cannot run it (") + std::strerror(spawned) +
+  int code = 0;
+  try {
+    code = run_child(args);
+  } catch (const std::system_error& e) {
+    throw UserError(kPython, std::string("cannot run it (") + e.code().message() +
                                  "): run tools/setup.sh to install Python and the report's "
                                  "modules");
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error("waitpid failed for the report script");
   }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  spdlog::error("the report script was killed by signal {}", WTERMSIG(status));
+  if (code < 128) return code;
+  spdlog::error("the report script was killed by signal {}", code - 128);
   return 1;
 }
 

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -17,19 +19,26 @@ extern char** environ;
 namespace poisonsim {
 namespace {
 
-pid_t start(const ChildCommand& command) {
+// posix_spawn's error number (0: started).
+int spawn(const ChildCommand& command, pid_t& pid) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, command.log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  if (!command.log_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, command.log_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  }
   std::vector<char*> argv;
   for (const auto& arg : command.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int status = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  return status == 0 ? pid : -1;
+  return error;
+}
+
+pid_t start(const ChildCommand& command) {
+  pid_t pid = -1;
+  return spawn(command, pid) == 0 ? pid : -1;
 }
 
 int exit_code(int status) {
@@ -67,6 +76,19 @@ void run_children(const std::vector<ChildCommand>& commands, int jobs,
     running.erase(it);
     on_done(index, exit_code(status));
   }
+}
+
+int run_child(const std::vector<std::string>& argv) {
+  // Output buffered here must come before the child's on the shared stdout and stderr.
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t pid = -1;
+  if (const int error = spawn({argv, ""}, pid))
+    throw std::system_error(error, std::generic_category(), argv.at(0));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
+  return exit_code(status);
 }
 
 std::string own_executable() {
