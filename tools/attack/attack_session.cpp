@@ -20,6 +20,20 @@ constexpr const char* kDefaultScenario = "duration: 1\n";
 
 }  // namespace
 
+nlohmann::json attack_figures(const AttackRun& run, const PoisonEffect& effect) {
+  nlohmann::json figures = to_json(effect);
+  figures["method"] = run.method;
+  figures["n"] = run.poison.size();
+  figures["seconds"] = run.seconds;
+  figures["samples_per_second"] = run.samples_per_second();
+  figures["attacker"] = run.attacker_yaml;
+  if (run.direct) {
+    figures["group_size"] = run.group_size;
+    figures["direct"] = to_json(*run.direct, run.group_size);
+  }
+  return figures;
+}
+
 AttackSession::AttackSession(const std::string& scenario_path, std::vector<std::string> overrides)
     : text_(scenario_path.empty() ? kDefaultScenario : read_scenario_text(scenario_path)),
       file_(scenario_path.empty() ? "(default scenario)" : scenario_path),

@@ -33,6 +33,12 @@ struct AttackRun {
   double samples_per_second() const { return static_cast<double>(poison.size()) / seconds; }
 };
 
+// The figures of one generated poison set, as `attack --json`, the poison set file and each
+// method of `bench attacks --json` hold them: the measured effect, method, n, seconds,
+// samples_per_second, the attacker's resolved settings and, for the direct method, group_size
+// and its ascent per iteration.
+nlohmann::json attack_figures(const AttackRun& run, const PoisonEffect& effect);
+
 class AttackSession {
  public:
   // `scenario_path` empty: the defaults (Fashion-MNIST, MLP 784-256-10, pretrained and cached),

@@ -26,20 +26,6 @@ std::string file_stem(const std::string& label) {
 
 namespace {
 
-nlohmann::json row_json(const AttackBenchmarkRow& r) {
-  auto entry = to_json(r.effect);
-  entry["label"] = r.label;
-  entry["method"] = r.method;
-  entry["n"] = r.n;
-  entry["seconds"] = r.seconds;
-  entry["samples_per_second"] = r.samples_per_second;
-  if (r.direct) {
-    entry["group_size"] = r.group_size;
-    entry["direct"] = to_json(*r.direct, r.group_size);
-  }
-  return entry;
-}
-
 AttackBenchmarkRow measure(AttackSession& session, const std::string& label,
                            const AttackRequest& request, const AttackBenchmarkOptions& options) {
   spdlog::info("bench attacks: {} (n = {})", label, request.n);
@@ -50,15 +36,13 @@ AttackBenchmarkRow measure(AttackSession& session, const std::string& label,
   row.n = static_cast<int64_t>(run.poison.size());
   row.seconds = run.seconds;
   row.samples_per_second = run.samples_per_second();
-  row.direct = run.direct;
-  row.group_size = run.group_size;
   row.effect = session.measure(run, options.retrain_seeds, options.mixed_ratio);
+  row.figures = attack_figures(run, row.effect);
+  row.figures["label"] = label;
   if (!options.poison_dir.empty()) {
-    nlohmann::json figures = row_json(row);
-    figures["attacker"] = run.attacker_yaml;
-    row.poison_file =
-        (std::filesystem::path(options.poison_dir) / (file_stem(label) + ".h5")).string();
-    write_poison_set(row.poison_file, {request.method, run.poison, run.seeds, figures.dump()});
+    const auto path = std::filesystem::path(options.poison_dir) / (file_stem(label) + ".h5");
+    write_poison_set(path.string(), {request.method, run.poison, run.seeds, row.figures.dump()});
+    row.figures["poison_file"] = path.string();
   }
   spdlog::info("  {:.1f} samples/s, accuracy after poison-alone retraining {:.4f}",
                row.samples_per_second, row.effect.accuracy_after.mean);
@@ -161,11 +145,7 @@ std::string format_attack_table(const std::vector<AttackBenchmarkRow>& rows,
 nlohmann::json attack_benchmark_json(const std::vector<AttackBenchmarkRow>& rows,
                                      const AttackBenchmarkOptions& options) {
   nlohmann::json methods = nlohmann::json::array();
-  for (const auto& r : rows) {
-    auto entry = row_json(r);
-    if (!r.poison_file.empty()) entry["poison_file"] = r.poison_file;
-    methods.push_back(entry);
-  }
+  for (const auto& r : rows) methods.push_back(r.figures);
   return {{"benchmark", "attacks"},
           {"n", options.n},
           {"retrain_seeds", options.retrain_seeds},

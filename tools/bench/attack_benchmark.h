@@ -24,7 +24,7 @@ struct AttackBenchmarkOptions {
   std::string poison_dir;  // when set: every method's poison set, <dir>/<file_stem(label)>.h5
 };
 
-// "direct g=10" -> "direct-g10", "noise l2=3.07" -> "noise-l2-3.07": the poison set's file name.
+// "direct g=10" -> "direct-g-10", "noise l2=3.07" -> "noise-l2-3.07": the poison set's file name.
 std::string file_stem(const std::string& label);
 
 struct AttackBenchmarkRow {
@@ -34,9 +34,8 @@ struct AttackBenchmarkRow {
   double seconds = 0;
   double samples_per_second = 0;
   PoisonEffect effect;
-  std::optional<DirectReport> direct;  // the direct method's ascent per iteration
-  int64_t group_size = 0;              // direct only
-  std::string poison_file;             // where its poison set was written, if anywhere
+  // attack_figures() plus its label and, when written, poison_file: the method's JSON entry.
+  nlohmann::json figures;
 };
 
 std::vector<AttackBenchmarkRow> run_attack_benchmark(const AttackBenchmarkOptions& options);

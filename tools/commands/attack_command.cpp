@@ -51,14 +51,9 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
       o.method, run.poison.size(), run.seconds, run.samples_per_second(), o.retrain_seeds);
   const PoisonEffect effect = session.measure(run, o.retrain_seeds, o.mixed_ratio);
 
-  nlohmann::json figures = to_json(effect);
-  figures["method"] = o.method;
-  figures["n"] = run.poison.size();
-  figures["seconds"] = run.seconds;
-  figures["samples_per_second"] = run.samples_per_second();
-  figures["attacker"] = run.attacker_yaml;
+  nlohmann::json figures = attack_figures(run, effect);
+  figures["method"] = o.method;  // as the user spelled it (labelflip or label-flip)
   figures["model"] = session.model().spec().describe();
-  if (run.direct) figures["direct"] = to_json(*run.direct, run.group_size);
   write_poison_set(o.output, {o.method, run.poison, run.seeds, figures.dump()});
   if (!o.json.empty()) write_json(o.json, figures);
 
