@@ -242,17 +242,21 @@ def method_row(figures, source):
         raise ReportError(source, f"attack figures hold a bad value ({e})") from None
 
 
-def read_figures_json(path):
-    """MethodRows from `poisonsim attack --json` (one) or `poisonsim bench attacks --json`."""
+def load_json(path):
+    """The parsed JSON file; ReportError naming it when it cannot be read or parsed."""
     try:
         with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+            return json.load(f)
     except json.JSONDecodeError as e:
         raise ReportError(path, f"not valid JSON (line {e.lineno}: {e.msg})") from None
     except UnicodeDecodeError:
         raise ReportError(path, "not a text (JSON) file") from None
     except OSError as e:
         raise ReportError(path, f"cannot read ({e.strerror})") from None
+
+
+def figures_rows(data, path):
+    """MethodRows from parsed `poisonsim attack --json` (one) or `bench attacks --json`."""
     if isinstance(data, dict) and data.get("benchmark") == "attacks":
         if not isinstance(data.get("methods"), list):
             raise ReportError(path, "attack benchmark JSON has no 'methods' list")
@@ -261,6 +265,11 @@ def read_figures_json(path):
         return [method_row(data, path)]
     raise ReportError(path, "JSON that is neither `poisonsim attack --json` nor "
                             "`poisonsim bench attacks --json` output")
+
+
+def read_figures_json(path):
+    """MethodRows from `poisonsim attack --json` (one) or `poisonsim bench attacks --json`."""
+    return figures_rows(load_json(path), path)
 
 
 def check_file(path):

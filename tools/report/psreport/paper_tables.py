@@ -1,7 +1,6 @@
 """The README's paper tables (tools/paper.sh) as Markdown, from one data set's directory:
 `bench.json` (`poisonsim bench attacks --json`) and `runs/<attacker>-<defense>.json`
 (`poisonsim inspect --json` of each continual-deployment run)."""
-import json
 import os
 
 from psreport import attack_figures, inputs
@@ -20,12 +19,11 @@ def markdown(columns, rows):
 def methods_table(path):
     """The paper's table: generation rate, its ratio to the direct method, accuracy before and
     after poison-alone retraining, the guard's offline detection."""
-    rows = attack_figures.dedupe(inputs.read_figures_json(path))
+    bench = inputs.load_json(path)
+    rows = attack_figures.dedupe(inputs.figures_rows(bench, path))
     if not rows:
         raise ReportError(path, "the attack benchmark has no methods")
     columns, table = attack_figures.paper_table(rows)
-    with open(path, encoding="utf-8") as f:
-        bench = json.load(f)
     text = (f"Attack methods (`poisonsim bench attacks`): n = {bench.get('n', '?')} poisoned "
             "samples per method from the same clean seeds; accuracy is clean test accuracy "
             "before and after one retraining of the target on the poison alone (mean ± std over "
@@ -35,16 +33,13 @@ def methods_table(path):
 
 
 def read_run(path):
+    if not os.path.exists(path):
+        raise ReportError(path, "no such file (tools/paper.sh writes it with poisonsim "
+                                "inspect --json)")
+    run = inputs.load_json(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            run = json.load(f)
         return {"guard": run["guard"], "retrains": run["retrains"],
                 "evaluations": run["evaluations"], "duration": run["run"]["duration"]}
-    except FileNotFoundError:
-        raise ReportError(path, "no such file (tools/paper.sh writes it with poisonsim "
-                                "inspect --json)") from None
-    except json.JSONDecodeError as e:
-        raise ReportError(path, f"not valid JSON (line {e.lineno}: {e.msg})") from None
     except (KeyError, TypeError) as e:
         raise ReportError(path, f"not `poisonsim inspect --json` output (no {e})") from None
 
@@ -60,12 +55,13 @@ def deployment_table(directory):
     attacker undefended and defended."""
     columns = ["attacker", "defense", "accuracy mean", "final", "lowest", "poison rejected",
                "clean rejected", "retrains deployed / refused"]
+    runs = {(attacker, defense): read_run(os.path.join(directory, "runs",
+                                                       f"{attacker}-{defense}.json"))
+            for attacker, _ in ATTACKERS for defense, _ in DEFENSES}
     rows = []
-    duration = None
     for attacker, attacker_text in ATTACKERS:
         for defense, defense_text in DEFENSES:
-            run = read_run(os.path.join(directory, "runs", f"{attacker}-{defense}.json"))
-            duration = run["duration"]
+            run = runs[attacker, defense]
             evaluations, retrains = run["evaluations"], run["retrains"]
             rows.append([attacker_text, defense_text,
                          f"{evaluations['mean_accuracy']:.4f}",
@@ -73,8 +69,9 @@ def deployment_table(directory):
                          f"{evaluations['min']['accuracy']:.4f}",
                          _rate(run["guard"], "poison"), _rate(run["guard"], "clean"),
                          f"{retrains['deployed']} / {retrains['refused']}"])
-    first = read_run(os.path.join(directory, "runs", "none-undefended.json"))
-    before = first["evaluations"]["first"]["accuracy"]
+    baseline = runs["none", "undefended"]
+    before = baseline["evaluations"]["first"]["accuracy"]
+    duration = baseline["duration"]
     text = (f"Continual deployment (`poisonsim run scenarios/paper/...`, {duration:g} simulated "
             f"s, retrained periodically on what the guard accepted): clean test accuracy over "
             f"the run's evaluations (pretrained: {before:.4f}); rejection rates by ground truth.")
