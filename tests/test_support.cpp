@@ -99,7 +99,12 @@ TrainTestData small_synthetic(int64_t train, int64_t test, ImageShape shape) {
 }
 
 CommandResult run_poisonsim(const std::string& arguments) {
-  const std::string command = std::string(POISONSIM_BINARY_PATH) + " " + arguments + " 2>&1";
+  return run_poisonsim_with_env("", arguments);
+}
+
+CommandResult run_poisonsim_with_env(const std::string& environment, const std::string& arguments) {
+  const std::string command =
+      "env " + environment + " " + std::string(POISONSIM_BINARY_PATH) + " " + arguments + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed");

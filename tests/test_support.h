@@ -47,6 +47,8 @@ struct CommandResult {
 };
 // Runs the poisonsim binary with the given arguments (a shell-quoted string).
 CommandResult run_poisonsim(const std::string& arguments);
+// The same under `env ENVIRONMENT` (e.g. "-u OMP_WAIT_POLICY OPENBLAS_CORETYPE=Haswell").
+CommandResult run_poisonsim_with_env(const std::string& environment, const std::string& arguments);
 
 // Expects `fn` to throw a UserError whose message names `where` and contains `fragment`.
 template <class Fn>

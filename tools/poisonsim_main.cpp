@@ -3,11 +3,14 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/model/numeric_runtime.h"
 #include "poisonsim_version.h"
 #include "sim/error.h"
 #include "tools/commands/commands.h"
 
 int main(int argc, char** argv) {
+  // Before anything else: may re-execute with the BLAS kernel and OpenMP wait policy set.
+  poisonsim::prepare_numeric_environment(argv);
   namespace cli = poisonsim::cli;
   CLI::App app{"poisonsim " POISONSIM_VERSION
                ": a simulator of a continually retrained neural network under data-poisoning "

@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 #include <torch/torch.h>
+#include <torch/version.h>
+
+#include "pipeline/model/numeric_runtime.h"
 
 namespace poisonsim {
 namespace {
@@ -29,13 +32,15 @@ void configure_compute_threads(int threads) {
 void set_torch_threads(int threads) { torch::set_num_threads(std::max(threads, 1)); }
 
 std::string describe_blas() {
-  auto get_config = find_blas_function<char* (*)()>("openblas_get_config");
   auto get_threads = find_blas_function<int (*)()>("openblas_get_num_threads");
-  if (!get_config)
-    return "reference BLAS (about 10x slower training: run tools/setup.sh to install OpenBLAS)";
-  return fmt::format("{} ({} BLAS thread{}), LibTorch {} thread{}", get_config(),
-                     get_threads ? get_threads() : -1, get_threads && get_threads() == 1 ? "" : "s",
-                     torch::get_num_threads(), torch::get_num_threads() == 1 ? "" : "s");
+  const int blas_threads = get_threads ? get_threads() : 1;
+  return fmt::format("{} ({} BLAS thread{}), LibTorch {} thread{}", blas_info().describe(),
+                     blas_threads, blas_threads == 1 ? "" : "s", torch::get_num_threads(),
+                     torch::get_num_threads() == 1 ? "" : "s");
+}
+
+std::string libtorch_version() {
+  return fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH);
 }
 
 }  // namespace poisonsim

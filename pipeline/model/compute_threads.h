@@ -14,7 +14,10 @@ void configure_compute_threads(int threads);
 // can depend on the thread count, and a run must not).
 void set_torch_threads(int threads);
 
-// "OpenBLAS 0.3.21 ... (1 thread)" or a warning that the slow reference BLAS is in use.
+// The BLAS library, its kernel and wait policy (numeric_runtime.h), with the thread counts.
 std::string describe_blas();
+
+// "1.13.0": LibTorch's version, as its headers state it.
+std::string libtorch_version();
 
 }  // namespace poisonsim

@@ -9,6 +9,7 @@
 #include <tbb/info.h>
 
 #include "pipeline/model/compute_threads.h"
+#include "pipeline/model/numeric_runtime.h"
 #include "pipeline/model/training.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/processes.h"
@@ -75,7 +76,12 @@ struct Simulation::State : SimulationHost {
         buffer(data.pretrain.shape, data.pretrain.num_classes, s.retrain.buffer_capacity,
                s.retrain.eviction, RandomStream(s.seed, "retrain/buffer")) {
     set_torch_threads(static_cast<int>(s.train_threads));
-    TraceMetadata meta{s.resolved_yaml, s.seed, POISONSIM_VERSION};
+    const CpuInfo cpu = cpu_info();
+    const BlasInfo blas = blas_info();
+    TraceMetadata meta(s.resolved_yaml, s.seed, POISONSIM_VERSION);
+    meta.cpu = cpu.model + " (" + cpu.instruction_sets + ")";
+    meta.blas = blas.describe();
+    meta.blas_kernel = blas.kernel;
     TraceOptions trace_options;
     trace_options.samples = s.trace.samples;
     trace_options.compression = static_cast<int>(s.trace.compression);

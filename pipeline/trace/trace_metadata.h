@@ -2,6 +2,7 @@
 // What a trace records about its run besides the tables (HDF5 attributes, docs/trace-format.md).
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace poisonsim {
 
@@ -9,9 +10,18 @@ namespace poisonsim {
 constexpr int kTraceFormat = 1;
 
 struct TraceMetadata {
+  TraceMetadata() = default;
+  TraceMetadata(std::string yaml, uint64_t run_seed, std::string poisonsim_version)
+      : scenario_yaml(std::move(yaml)), seed(run_seed), version(std::move(poisonsim_version)) {}
+
   std::string scenario_yaml;  // the resolved scenario: every key with the value in force
   uint64_t seed = 0;
   std::string version;  // poisonsim version that wrote the trace
+  // The machine's part in the numbers: which models the gate deploys depends on floating point,
+  // so on the CPU and the BLAS kernel (pipeline/model/numeric_runtime.h). "" in older traces.
+  std::string cpu;          // model name and vector instruction sets
+  std::string blas;         // library, kernel (and who chose it), OpenMP wait policy
+  std::string blas_kernel;  // OpenBLAS's core name alone, e.g. "Cooperlake"
 };
 
 }  // namespace poisonsim

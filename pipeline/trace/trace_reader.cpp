@@ -160,6 +160,14 @@ TraceReader::TraceReader(const std::string& path, const std::string& group)
   impl_->metadata.scenario_yaml = hdf5::read_string_attribute(g, "scenario", where);
   impl_->metadata.seed = hdf5::read_uint64_attribute(g, "seed", where);
   impl_->metadata.version = hdf5::read_string_attribute(g, "poisonsim_version", where);
+  // Traces written before these attributes existed simply lack them.
+  const auto optional_string = [&](const char* name) {
+    return hdf5::has_attribute(g, name, where) ? hdf5::read_string_attribute(g, name, where)
+                                               : std::string();
+  };
+  impl_->metadata.cpu = optional_string("cpu");
+  impl_->metadata.blas = optional_string("blas");
+  impl_->metadata.blas_kernel = optional_string("blas_kernel");
   impl_->complete = hdf5::read_int64_attribute(g, "complete", where) != 0;
   const auto& all = trace_schema::all_tables();
   for (size_t i = 0; i < all.size(); ++i) impl_->tables[i] = open_table(g, *all[i], where);

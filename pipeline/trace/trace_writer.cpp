@@ -130,6 +130,9 @@ std::unique_ptr<TraceWriter> TraceWriter::create_group(const TraceFile& file,
   hdf5::write_string_attribute(group, "scenario", metadata.scenario_yaml, where);
   hdf5::write_integer_attribute(group, "seed", metadata.seed, H5T_STD_U64LE, where);
   hdf5::write_string_attribute(group, "poisonsim_version", metadata.version, where);
+  hdf5::write_string_attribute(group, "cpu", metadata.cpu, where);
+  hdf5::write_string_attribute(group, "blas", metadata.blas, where);
+  hdf5::write_string_attribute(group, "blas_kernel", metadata.blas_kernel, where);
   hdf5::write_integer_attribute(group, "trace_format", kTraceFormat, H5T_STD_I32LE, where);
   hdf5::write_integer_attribute(group, "complete", 0, H5T_STD_U8LE, where);
 

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/model/compute_threads.h"
+#include "pipeline/model/numeric_runtime.h"
 #include "tools/commands/commands.h"
 
 namespace poisonsim::cli {
@@ -12,6 +13,8 @@ void apply_global_options(const GlobalOptions& options) {
   spdlog::set_level(spdlog::level::from_str(options.log_level));
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   configure_compute_threads(options.threads);
+  const std::string warning = blas_warning(blas_info(), cpu_info());
+  if (!warning.empty()) spdlog::warn("{}", warning);
   spdlog::debug("BLAS: {}", describe_blas());
 }
 

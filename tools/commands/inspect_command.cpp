@@ -142,6 +142,9 @@ nlohmann::ordered_json to_json(const Summary& s) {
           {"run",
            {{"seed", s.metadata.seed},
             {"poisonsim_version", s.metadata.version},
+            {"cpu", s.metadata.cpu},
+            {"blas", s.metadata.blas},
+            {"blas_kernel", s.metadata.blas_kernel},
             {"trace_format", s.trace_format},
             {"complete", s.complete},
             {"duration", s.duration}}},
@@ -181,6 +184,9 @@ void print_text(const Summary& s) {
   fmt::print("run        seed {}, poisonsim {}, {:.1f} s simulated, {}\n", s.metadata.seed,
              s.metadata.version, s.duration,
              s.complete ? "complete" : "INCOMPLETE (still running, or the run died)");
+  // Models (and so gate decisions) differ in the last digits between CPUs and BLAS kernels.
+  if (!s.metadata.cpu.empty()) fmt::print("machine    {}\n", s.metadata.cpu);
+  if (!s.metadata.blas.empty()) fmt::print("BLAS       {}\n", s.metadata.blas);
 
   fmt::print("\n{:<20} {:<8} {:>9} {:>10} {:>10} {:>10} {:>10}\n", "source", "kind", "batches",
              "samples", "poisoned", "rejected", "% rejected");
