@@ -165,6 +165,44 @@ TEST_F(CachedRuns, PaperAttackersRunInsideTheSimulation) {
   EXPECT_GT(grad_loss / static_cast<float>(grad), 2 * clean_loss / static_cast<float>(clean));
 }
 
+// Arrival times are drawn from their own streams: the generator, which retrains at every
+// deployment, and so draws more or less depending on the gate's floating-point decisions, never
+// moves them. Gate "none" deploys every retrained model; the strict gate refuses most.
+TEST_F(CachedRuns, ArrivalsDoNotDependOnTheGatesDecisions) {
+  const std::string common =
+      "run " + synthetic() +
+      " --set streams.0.label_noise=0.1 --set 'attackers=[{type: generative, name: gen,"
+      " steps: 5, select_every: 0, batch_size: 8, arrival: {rate: 0.3}, refresh_every: 1}]'";
+  auto all = run_quietly(common + " --set 'gate={type: none}' -o " + dir.file("all.h5"));
+  ASSERT_EQ(all.exit_code, 0) << all.output;
+  auto strict = run_quietly(common +
+                            " --set 'gate={type: validation, max_loss_increase: 0,"
+                            " max_accuracy_drop: 0}' -o " +
+                            dir.file("strict.h5"));
+  ASSERT_EQ(strict.exit_code, 0) << strict.output;
+  const auto a = read_trace(dir.file("all.h5"));
+  const auto b = read_trace(dir.file("strict.h5"));
+  auto deployed = [](const TraceContents& t) {
+    int64_t n = 0;
+    for (const auto& r : t.retrains) n += r.deployed;
+    return n;
+  };
+  ASSERT_NE(deployed(a), deployed(b)) << "the two gates must decide differently for this test";
+  ASSERT_EQ(a.samples.size(), b.samples.size());
+  size_t poison = 0;
+  for (size_t i = 0; i < a.samples.size(); ++i) {
+    ASSERT_EQ(a.samples[i].time, b.samples[i].time) << "sample " << i;
+    ASSERT_EQ(trace_name(a.samples[i].source), trace_name(b.samples[i].source)) << i;
+    // The stream's samples and their label noise do not depend on the models either.
+    if (!a.samples[i].is_poison) {
+      ASSERT_EQ(a.samples[i].label, b.samples[i].label) << i;
+      ASSERT_EQ(a.samples[i].true_label, b.samples[i].true_label) << i;
+    }
+    poison += a.samples[i].is_poison;
+  }
+  EXPECT_GT(poison, 0u);
+}
+
 TEST_F(CachedRuns, RefusesToOverwriteWithoutForce) {
   test::write_text(dir.file("keep.h5"), "precious");
   auto result = run_quietly("run " + synthetic() + " -o " + dir.file("keep.h5"));

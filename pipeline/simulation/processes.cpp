@@ -14,7 +14,12 @@ double next_interarrival(const ArrivalSpec& arrival, RandomStream& rng) {
 
 StreamProcess::StreamProcess(StreamSpec spec, const Dataset& pool, uint64_t seed,
                              SimulationHost& host)
-    : spec_(std::move(spec)), pool_(pool), rng_(seed, "stream/" + spec_.name), host_(host) {
+    : spec_(std::move(spec)),
+      pool_(pool),
+      arrival_rng_(seed, "stream/" + spec_.name + "/arrivals"),
+      sample_rng_(seed, "stream/" + spec_.name + "/samples"),
+      label_noise_rng_(seed, "stream/" + spec_.name + "/label-noise"),
+      host_(host) {
   order_.resize(pool_.size());
   std::iota(order_.begin(), order_.end(), size_t{0});
   position_ = order_.size();  // shuffle on first use
@@ -23,14 +28,14 @@ StreamProcess::StreamProcess(StreamSpec spec, const Dataset& pool, uint64_t seed
 void StreamProcess::start(sim::Kernel& kernel) { schedule_next(kernel, spec_.start); }
 
 void StreamProcess::schedule_next(sim::Kernel& kernel, double from) {
-  const double at = from + next_interarrival(spec_.arrival, rng_);
+  const double at = from + next_interarrival(spec_.arrival, arrival_rng_);
   if (spec_.stop && at >= *spec_.stop) return;
   kernel.schedule_at(at, id(), 0, kArrivalPriority);
 }
 
 size_t StreamProcess::next_index() {
   if (position_ == order_.size()) {
-    rng_.shuffle(order_.begin(), order_.end());
+    sample_rng_.shuffle(order_.begin(), order_.end());
     position_ = 0;
   }
   return order_[position_++];
@@ -45,8 +50,8 @@ void StreamProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   batch.samples = pool_.subset(indices, spec_.name);
   batch.true_labels = batch.samples.labels;
   for (auto& label : batch.samples.labels)
-    if (spec_.label_noise > 0 && rng_.uniform() < spec_.label_noise)
-      label = random_other_class(label, pool_.num_classes, rng_);
+    if (spec_.label_noise > 0 && label_noise_rng_.uniform() < spec_.label_noise)
+      label = random_other_class(label, pool_.num_classes, label_noise_rng_);
   host_.arrive(std::move(batch));
   schedule_next(kernel, kernel.now());
 }
@@ -59,7 +64,8 @@ AttackerProcess::AttackerProcess(AttackerSpec spec, const Dataset& pool, const D
     : spec_(std::move(spec)),
       pool_(pool),
       validation_(validation),
-      rng_(seed, "attacker/" + spec_.name),
+      arrival_rng_(seed, "attacker/" + spec_.name + "/arrivals"),
+      poison_rng_(seed, "attacker/" + spec_.name + "/poison"),
       host_(host),
       generator_(spec_.make_generator()),
       surrogate_(std::move(surrogate)) {}
@@ -70,7 +76,7 @@ void AttackerProcess::start(sim::Kernel& kernel) { schedule_next(kernel, spec_.s
 
 void AttackerProcess::schedule_next(sim::Kernel& kernel, double from) {
   if (spec_.budget && poisoned_ >= *spec_.budget) return;
-  const double at = from + next_interarrival(spec_.arrival, rng_);
+  const double at = from + next_interarrival(spec_.arrival, arrival_rng_);
   if (spec_.stop && at >= *spec_.stop) return;
   kernel.schedule_at(at, id(), 0, kArrivalPriority);
 }
@@ -103,7 +109,8 @@ int64_t AttackerProcess::known_version() const {
 void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   int64_t count = spec_.batch_size;
   if (spec_.budget) count = std::min(count, *spec_.budget - poisoned_);
-  AttackContext context{known_model(), pool_, validation_, rng_, kernel.now(), known_version()};
+  AttackContext context{known_model(), pool_,        validation_,
+                        poison_rng_,   kernel.now(), known_version()};
   context.guard_threshold = host_.guard_threshold();
   context.guard_evidence = host_.guard_evidence(spec_.name);
   PoisonBatch poison = generator_->generate(context, count);

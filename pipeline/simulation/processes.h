@@ -53,7 +53,11 @@ class StreamProcess : public sim::Process {
 
   StreamSpec spec_;
   const Dataset& pool_;
-  RandomStream rng_;
+  // One stream per kind of decision (docs/architecture.md, Determinism): arrival times never
+  // depend on how many samples were drawn or relabelled, nor the reverse.
+  RandomStream arrival_rng_;
+  RandomStream sample_rng_;
+  RandomStream label_noise_rng_;
   SimulationHost& host_;
   std::vector<size_t> order_;  // a shuffled pass over the pool, walked in order
   size_t position_ = 0;
@@ -77,7 +81,10 @@ class AttackerProcess : public sim::Process {
   AttackerSpec spec_;
   const Dataset& pool_;
   const Dataset& validation_;
-  RandomStream rng_;
+  // Arrival times on their own stream: the generator's draws depend on how often it retrains,
+  // which depends on the gate's floating-point decisions, and must not move the arrivals.
+  RandomStream arrival_rng_;
+  RandomStream poison_rng_;
   SimulationHost& host_;
   std::unique_ptr<PoisonGenerator> generator_;
   std::optional<TargetModel> surrogate_;

@@ -10,7 +10,10 @@
 
 #include "pipeline/data/data_source.h"
 #include "pipeline/data/splits.h"
+#include "pipeline/model/compute_threads.h"
+#include "pipeline/model/numeric_runtime.h"
 #include "pipeline/model/training.h"
+#include "poisonsim_version.h"
 #include "sim/error.h"
 #include "sim/progress.h"
 #include "sim/random_stream.h"
@@ -20,18 +23,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Everything the pretrained weights depend on; its hash names the cache file.
+// Everything the pretrained weights depend on; its hash names the cache file. Floating point
+// makes the weights depend on the code and the machine too: poisonsim's and LibTorch's versions
+// and the BLAS library and kernel (a kernel chosen for another CPU gives other last digits).
 std::string pretrain_key(const Scenario& s) {
   const auto& syn = s.data.synthetic;
   std::string path = s.data.path;
   std::error_code ec;
   if (!path.empty()) path = fs::absolute(path, ec).string();
+  const BlasInfo blas = blas_info();
   return fmt::format(
-      "v1|{}|{}|syn {} {} {} {} {} {}|split {} {} {}|seed {}|{}|pre {} {} {} {} {}|threads {}",
-      to_string(s.data.kind), path, syn.train_size, syn.test_size, syn.shape.str(), syn.num_classes,
-      syn.noise, syn.seed, s.splits.pretrain, s.splits.validation, s.splits.attacker, s.seed,
-      s.model.to_yaml(), s.pretrain.epochs, s.pretrain.learning_rate, s.pretrain.batch_size,
-      s.pretrain.momentum, s.pretrain.weight_decay, s.train_threads);
+      "v2|poisonsim {}|libtorch {}|{}|kernel {}|"
+      "{}|{}|syn {} {} {} {} {} {}|split {} {} {}|seed {}|{}|pre {} {} {} {} {}|threads {}",
+      POISONSIM_VERSION, libtorch_version(), blas.library, blas.kernel, to_string(s.data.kind),
+      path, syn.train_size, syn.test_size, syn.shape.str(), syn.num_classes, syn.noise, syn.seed,
+      s.splits.pretrain, s.splits.validation, s.splits.attacker, s.seed, s.model.to_yaml(),
+      s.pretrain.epochs, s.pretrain.learning_rate, s.pretrain.batch_size, s.pretrain.momentum,
+      s.pretrain.weight_decay, s.train_threads);
 }
 
 }  // namespace

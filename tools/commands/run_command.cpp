@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pipeline/model/numeric_runtime.h"
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/simulation.h"
 #include "sim/error.h"
@@ -20,6 +21,7 @@ struct RunOptions {
   std::vector<std::string> overrides;
   bool force = false;
   bool quiet = false;
+  bool no_cache = false;
 };
 
 void print_summary(const RunSummary& s) {
@@ -46,7 +48,9 @@ void print_summary(const RunSummary& s) {
 
 void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
-  const auto scenario = load_scenario(o.scenario, o.overrides, builtin_plugins());
+  auto overrides = o.overrides;
+  if (o.no_cache) overrides.push_back("pretrain.cache=false");
+  const auto scenario = load_scenario(o.scenario, overrides, builtin_plugins());
   std::string output = o.output;
   if (output.empty()) output = std::filesystem::path(o.scenario).stem().string() + ".h5";
   std::error_code ec;
@@ -56,6 +60,7 @@ void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   spdlog::info("running {} (seed {}, {} s simulated) -> {}", o.scenario, scenario.seed,
                scenario.duration, output);
+  spdlog::info("on {}: {}", cpu_info().model, blas_info().describe());
   Simulation simulation(scenario, {output, global.threads, !o.quiet});
   print_summary(simulation.run());
 }
@@ -71,6 +76,9 @@ void add_run_command(CLI::App& app, const GlobalOptions& global) {
       ->allow_extra_args(false);
   cmd->add_flag("--force", o->force, "Overwrite the trace file if it exists");
   cmd->add_flag("--quiet", o->quiet, "No progress bar");
+  cmd->add_flag("--no-cache", o->no_cache,
+                "Pretrain afresh, neither reading nor writing the pretrained-model cache "
+                "(same as --set pretrain.cache=false)");
   cmd->callback([o, &global] { run_scenario(*o, global); });
 }
 
