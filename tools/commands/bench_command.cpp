@@ -1,11 +1,15 @@
 // `poisonsim bench`: speed measurements of parts of the deployed system, one sub-command each.
 #include <fstream>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "sim/error.h"
 #include "tools/bench/attack_benchmark.h"
+#include "tools/bench/environment_benchmark.h"
 #include "tools/bench/serving_benchmark.h"
 #include "tools/commands/commands.h"
 
@@ -17,22 +21,34 @@ struct BenchServingOptions {
   std::string json_path;  // empty: no JSON file
 };
 
+// A --json file is opened before the measuring, so a bad path fails in seconds, not after it.
+class JsonOutput {
+ public:
+  explicit JsonOutput(std::string path) : path_(std::move(path)) {
+    if (path_.empty()) return;
+    out_.open(path_);
+    if (!out_) throw UserError(path_, "cannot write the JSON file");
+  }
+  void write(const std::string& text) {
+    if (path_.empty()) return;
+    out_ << text;
+    out_.close();
+    if (!out_) throw UserError(path_, "cannot write the JSON file");
+    fmt::print("figures written to {}\n", path_);
+  }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+};
+
 void run_bench_serving(const BenchServingOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   o.benchmark.validate();
-  // Opened first, so a bad path fails before the measuring, not after it.
-  std::ofstream out;
-  if (!o.json_path.empty()) {
-    out.open(o.json_path);
-    if (!out) throw UserError(o.json_path, "cannot write the JSON file");
-  }
+  JsonOutput json(o.json_path);
   const auto figures = bench::run_serving_benchmark(o.benchmark);
   fmt::print("{}", bench::format_serving_table(figures, o.benchmark));
-  if (o.json_path.empty()) return;
-  out << bench::serving_json(figures, o.benchmark);
-  out.close();
-  if (!out) throw UserError(o.json_path, "cannot write the JSON file");
-  fmt::print("figures written to {}\n", o.json_path);
+  json.write(bench::serving_json(figures, o.benchmark));
 }
 
 struct BenchAttackOptions {
@@ -42,18 +58,45 @@ struct BenchAttackOptions {
 
 void run_bench_attacks(const BenchAttackOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
-  std::ofstream out;
-  if (!o.json_path.empty()) {
-    out.open(o.json_path);
-    if (!out) throw UserError(o.json_path, "cannot write the JSON file");
-  }
+  JsonOutput json(o.json_path);
   const auto rows = bench::run_attack_benchmark(o.benchmark);
   fmt::print("{}", bench::format_attack_table(rows, o.benchmark));
-  if (o.json_path.empty()) return;
-  out << bench::attack_benchmark_json(rows, o.benchmark).dump(2) << "\n";
-  out.close();
-  if (!out) throw UserError(o.json_path, "cannot write the JSON file");
-  fmt::print("figures written to {}\n", o.json_path);
+  json.write(bench::attack_benchmark_json(rows, o.benchmark).dump(2) + "\n");
+}
+
+struct BenchEnvironmentOptions {
+  BenchEnvironmentOptions() { benchmark.scenario = POISONSIM_QUICKSTART_PATH; }
+  bench::EnvironmentBenchmarkOptions benchmark;
+  std::vector<std::string> kernels = {"Prescott", "Haswell", "SkylakeX", "Cooperlake"};
+  std::vector<int> train_threads = {1, 2};
+  std::vector<std::string> wait_policies = {"passive", "active"};
+  std::string json_path;
+};
+
+void run_bench_environment(const BenchEnvironmentOptions& o,
+                           const std::vector<bench::EnvironmentVariant>& variants,
+                           const GlobalOptions& global) {
+  apply_global_options(global);
+  o.benchmark.validate();
+  JsonOutput json(o.json_path);
+  const auto figures = bench::run_environment_benchmark(variants, o.benchmark);
+  fmt::print("{}", bench::format_environment_table(figures));
+  json.write(bench::environment_json(figures, o.benchmark).dump(2) + "\n");
+}
+
+// The options `bench kernels` and `bench threads` share.
+void add_environment_options(CLI::App* cmd, BenchEnvironmentOptions& o) {
+  cmd->add_option("--scenario", o.benchmark.scenario, "Scenario to run (default: the quickstart)")
+      ->capture_default_str();
+  cmd->add_option("--set", o.benchmark.overrides,
+                  "Override a scenario value in every run: key.path=value (repeatable)");
+  cmd->add_option("--rounds", o.benchmark.rounds,
+                  "Turns the variants take; each figure is the median over them")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  cmd->add_option("--work-dir", o.benchmark.work_dir,
+                  "Keep the runs' traces and logs here (default: a temporary directory)");
+  cmd->add_option("--json", o.json_path, "Also write the figures to this JSON file");
 }
 
 }  // namespace
@@ -106,6 +149,43 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
                       "Also write every method's poison set (as `attack -o`) to this directory");
   attacks->add_option("--json", a->json_path, "Also write the figures to this JSON file");
   attacks->callback([a, &global] { run_bench_attacks(*a, global); });
+
+  auto k = std::make_shared<BenchEnvironmentOptions>();
+  auto* kernels = cmd->add_subcommand(
+      "kernels",
+      "Wall time of a scenario run with poisonsim's choice of OpenBLAS kernel against each "
+      "kernel forced with OPENBLAS_CORETYPE");
+  add_environment_options(kernels, *k);
+  kernels->add_option("--kernels", k->kernels, "OpenBLAS kernels to compare")
+      ->delimiter(',')
+      ->capture_default_str();
+  kernels->add_option("--load", k->benchmark.loads, "Busy processes beside the runs (list)")
+      ->delimiter(',')
+      ->capture_default_str();
+  kernels->callback(
+      [k, &global] { run_bench_environment(*k, bench::kernel_variants(k->kernels), global); });
+
+  auto t = std::make_shared<BenchEnvironmentOptions>();
+  t->benchmark.loads = {0, 2};
+  auto* threads = cmd->add_subcommand(
+      "threads",
+      "Wall time of a scenario run by training threads and OpenMP wait policy, on a quiet "
+      "machine and beside busy processes");
+  add_environment_options(threads, *t);
+  threads->add_option("--train-threads", t->train_threads, "compute.train_threads values")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  threads->add_option("--wait-policies", t->wait_policies, "OMP_WAIT_POLICY values")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"passive", "active"}))
+      ->capture_default_str();
+  threads->add_option("--load", t->benchmark.loads, "Busy processes beside the runs (list)")
+      ->delimiter(',')
+      ->capture_default_str();
+  threads->callback([t, &global] {
+    run_bench_environment(*t, bench::thread_variants(t->train_threads, t->wait_policies), global);
+  });
 }
 
 }  // namespace poisonsim::cli

@@ -1,0 +1,220 @@
+#include "tools/bench/environment_benchmark.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/model/numeric_runtime.h"
+#include "pipeline/trace/trace_reader.h"
+#include "sim/error.h"
+#include "tools/sweep/child_processes.h"
+
+namespace poisonsim::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Processes that keep one core each busy, as other users' jobs on a shared machine do.
+class BusyProcesses {
+ public:
+  explicit BusyProcesses(int count) {
+    for (int i = 0; i < count; ++i) {
+      const pid_t pid = fork();
+      if (pid == 0) {
+        volatile unsigned long spin = 0;
+        for (;;) spin = spin + 1;  // until killed
+      }
+      if (pid > 0) pids_.push_back(pid);
+    }
+    if (static_cast<int>(pids_.size()) < count)
+      spdlog::warn("bench: started {} of {} load processes", pids_.size(), count);
+  }
+  ~BusyProcesses() {
+    for (const pid_t pid : pids_) kill(pid, SIGKILL);
+    for (const pid_t pid : pids_) waitpid(pid, nullptr, 0);
+  }
+  BusyProcesses(const BusyProcesses&) = delete;
+  BusyProcesses& operator=(const BusyProcesses&) = delete;
+
+ private:
+  std::vector<pid_t> pids_;
+};
+
+// Environment entries poisonsim sets itself; cleared so every variant starts from the same place.
+const std::vector<std::string> kCleared = {"-u", "OPENBLAS_CORETYPE",
+                                           "-u", "POISONSIM_CHOSEN_BLAS_KERNEL",
+                                           "-u", "POISONSIM_NUMERIC_REEXEC"};
+
+struct Measured {
+  double seconds = 0;
+  std::string blas;
+};
+
+Measured run_once(const EnvironmentVariant& variant, const EnvironmentBenchmarkOptions& options,
+                  const std::string& label) {
+  const std::string trace = (fs::path(options.work_dir) / (label + ".h5")).string();
+  const std::string log = (fs::path(options.work_dir) / (label + ".log")).string();
+  ChildCommand command;
+  command.argv = {"/usr/bin/env"};
+  command.argv.insert(command.argv.end(), kCleared.begin(), kCleared.end());
+  command.argv.insert(command.argv.end(), variant.environment.begin(), variant.environment.end());
+  for (const auto& part :
+       {own_executable(), std::string("--log-level"), std::string("warn"), std::string("run"),
+        options.scenario, std::string("-o"), trace, std::string("--force"), std::string("--quiet")})
+    command.argv.push_back(part);
+  for (const auto* list : {&options.overrides, &variant.overrides})
+    for (const auto& value : *list) {
+      command.argv.push_back("--set");
+      command.argv.push_back(value);
+    }
+  command.log_path = log;
+  int code = -1;
+  const auto start = std::chrono::steady_clock::now();
+  run_children({command}, 1, [&](size_t, int exit_code) { code = exit_code; });
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (code != 0)
+    throw UserError(variant.name,
+                    fmt::format("the run failed (exit code {}); its output is in {}", code, log));
+  return {seconds, TraceReader(trace).metadata().blas};
+}
+
+}  // namespace
+
+void EnvironmentBenchmarkOptions::validate() const {
+  if (rounds < 1) throw UserError("--rounds", fmt::format("{}: expected >= 1", rounds));
+  for (const int load : loads)
+    if (load < 0 || load > 64) throw UserError("--load", fmt::format("{}: expected 0-64", load));
+  if (!fs::is_regular_file(scenario))
+    throw UserError(scenario, "scenario file not found (pass --scenario)");
+}
+
+double VariantFigures::median() const {
+  if (seconds.empty()) return 0;
+  auto sorted = seconds;
+  std::sort(sorted.begin(), sorted.end());
+  const size_t n = sorted.size();
+  return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+}
+
+std::vector<EnvironmentVariant> kernel_variants(const std::vector<std::string>& kernels) {
+  std::vector<EnvironmentVariant> variants = {{"auto (poisonsim's choice)", {}, {}}};
+  for (const auto& kernel : kernels)
+    variants.push_back({kernel, {"OPENBLAS_CORETYPE=" + kernel}, {}});
+  return variants;
+}
+
+std::vector<EnvironmentVariant> thread_variants(const std::vector<int>& threads,
+                                                const std::vector<std::string>& wait_policies) {
+  std::vector<EnvironmentVariant> variants;
+  for (const int count : threads)
+    for (const auto& policy : wait_policies)
+      variants.push_back({fmt::format("{} thread{}, {} wait", count, count == 1 ? "" : "s", policy),
+                          {"OMP_WAIT_POLICY=" + policy},
+                          {fmt::format("compute.train_threads={}", count)}});
+  return variants;
+}
+
+std::vector<VariantFigures> run_environment_benchmark(
+    const std::vector<EnvironmentVariant>& variants, const EnvironmentBenchmarkOptions& given) {
+  given.validate();
+  EnvironmentBenchmarkOptions options = given;
+  std::optional<fs::path> temporary;
+  if (options.work_dir.empty()) {
+    temporary = fs::temp_directory_path() / fmt::format("poisonsim-bench-{}", getpid());
+    options.work_dir = temporary->string();
+  }
+  std::error_code ec;
+  fs::create_directories(options.work_dir, ec);
+  if (ec) throw UserError(options.work_dir, "cannot create the directory: " + ec.message());
+
+  spdlog::info("bench: warm-up run (fills the pretraining cache; not counted)");
+  run_once(variants.front(), options, "warm-up");
+  std::vector<VariantFigures> figures;
+  for (const int load : options.loads)
+    for (const auto& variant : variants) figures.push_back({variant.name, load, {}, ""});
+  for (const int load : options.loads) {
+    BusyProcesses busy(load);
+    for (int round = 0; round < options.rounds; ++round) {
+      // Rotate the order each round so no variant always runs right after the same one.
+      for (size_t k = 0; k < variants.size(); ++k) {
+        const size_t v = (k + static_cast<size_t>(round)) % variants.size();
+        const auto label = fmt::format("load{}-round{}-variant{}", load, round, v);
+        const auto measured = run_once(variants[v], options, label);
+        auto& figure = *std::find_if(figures.begin(), figures.end(), [&](const auto& f) {
+          return f.load == load && f.name == variants[v].name;
+        });
+        figure.seconds.push_back(measured.seconds);
+        figure.blas = measured.blas;
+        spdlog::info("bench: load {} round {}/{}: {}: {:.1f} s", load, round + 1, options.rounds,
+                     variants[v].name, measured.seconds);
+      }
+    }
+  }
+  if (temporary) fs::remove_all(*temporary, ec);
+  return figures;
+}
+
+namespace {
+
+std::map<int, double> fastest_by_load(const std::vector<VariantFigures>& figures) {
+  std::map<int, double> fastest;
+  for (const auto& f : figures) {
+    auto [it, added] = fastest.emplace(f.load, f.median());
+    if (!added) it->second = std::min(it->second, f.median());
+  }
+  return fastest;
+}
+
+}  // namespace
+
+std::string format_environment_table(const std::vector<VariantFigures>& figures) {
+  const auto fastest = fastest_by_load(figures);
+  std::string out = fmt::format("{:<28} {:>5} {:>9} {:>11}  {}\n", "variant", "load", "median s",
+                                "vs fastest", "wall seconds per round");
+  for (const auto& f : figures) {
+    std::string rounds;
+    for (const double s : f.seconds) rounds += fmt::format("{:.1f} ", s);
+    out += fmt::format("{:<28} {:>5} {:>9.1f} {:>10.2f}x  {}\n", f.name, f.load, f.median(),
+                       f.median() / fastest.at(f.load), rounds);
+  }
+  const CpuInfo cpu = cpu_info();
+  out += fmt::format("load = busy processes beside the run; machine: {} ({})\n", cpu.model,
+                     cpu.instruction_sets);
+  for (const auto& f : figures)
+    if (f.load == figures.front().load) out += fmt::format("  {}: {}\n", f.name, f.blas);
+  return out;
+}
+
+nlohmann::ordered_json environment_json(const std::vector<VariantFigures>& figures,
+                                        const EnvironmentBenchmarkOptions& options) {
+  const auto fastest = fastest_by_load(figures);
+  const CpuInfo cpu = cpu_info();
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& f : figures)
+    rows.push_back({{"variant", f.name},
+                    {"load", f.load},
+                    {"median_seconds", f.median()},
+                    {"ratio_to_fastest", f.median() / fastest.at(f.load)},
+                    {"seconds", f.seconds},
+                    {"blas", f.blas}});
+  return {{"scenario", options.scenario},
+          {"overrides", options.overrides},
+          {"rounds", options.rounds},
+          {"cpu", cpu.model},
+          {"instruction_sets", cpu.instruction_sets},
+          {"unit", "wall seconds of one poisonsim run"},
+          {"variants", rows}};
+}
+
+}  // namespace poisonsim::bench
