@@ -16,6 +16,7 @@
 #include "sim/error.h"
 #include "sim/progress.h"
 #include "sim/random_stream.h"
+#include "sim/stage_times.h"
 
 namespace poisonsim {
 namespace {
@@ -443,6 +444,7 @@ PoisonBatch GenerativeAttacker::generate(AttackContext& context, int64_t count) 
   if (!attack_.trained() || stale) {
     AttackProblem problem{context.model, context.validation, retrain_lr_};
     problem.loss_cap = cap;
+    StageTimes::Scope stage(context.stages, "generator training");
     attack_.train(problem, context.clean_pool, options_, context.rng, &last_report_);
     trained_version_ = context.model_version;
     ++trainings_;

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "pipeline/trace/trace_reader.h"
 #include "tests/test_support.h"
@@ -161,6 +162,14 @@ TEST_F(CachedRuns, PaperAttackersRunInsideTheSimulation) {
   }
   ASSERT_GT(grad, 0);
   ASSERT_GT(gen, 0);
+  // The trace says where the wall time went, the generator's training as its own stage.
+  const auto stages = nlohmann::json::parse(trace.metadata.stage_seconds);
+  for (const char* stage :
+       {"data loading", "pretraining", "poison generation", "generator training",
+        "scoring and guard", "retraining", "evaluation", "trace writing"}) {
+    ASSERT_TRUE(stages.contains(stage)) << stage << " in " << stages.dump();
+    EXPECT_GE(stages[stage].get<double>(), 0.0) << stage;
+  }
   // Optimised poison looks implausible to the deployed model: what the loss guard relies on.
   EXPECT_GT(grad_loss / static_cast<float>(grad), 2 * clean_loss / static_cast<float>(clean));
 }

@@ -19,6 +19,7 @@ class ConfigNode;
 class GuardEvidence;
 class Progress;
 class RandomStream;
+class StageTimes;
 class TargetModel;
 
 // ---- Attackers ----
@@ -37,6 +38,9 @@ struct AttackContext {
   // this attacker's own samples judged so far (null: none yet, or no simulation).
   double guard_threshold = std::numeric_limits<double>::quiet_NaN();
   const GuardEvidence* guard_evidence = nullptr;
+  // The run's wall time by stage, for generators that time their own parts (e.g. "generator
+  // training"); null outside a simulation.
+  StageTimes* stages = nullptr;
 };
 
 struct PoisonBatch {

@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "pipeline/simulation/deployment.h"
+#include "sim/stage_times.h"
 
 namespace poisonsim {
 
@@ -113,7 +114,11 @@ void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
                         poison_rng_,   kernel.now(), known_version()};
   context.guard_threshold = host_.guard_threshold();
   context.guard_evidence = host_.guard_evidence(spec_.name);
-  PoisonBatch poison = generator_->generate(context, count);
+  context.stages = &host_.stages();
+  PoisonBatch poison = [&] {
+    StageTimes::Scope stage(context.stages, "poison generation");
+    return generator_->generate(context, count);
+  }();
   poisoned_ += static_cast<int64_t>(poison.samples.size());
   ArrivingBatch batch;
   batch.time = kernel.now();

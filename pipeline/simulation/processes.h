@@ -35,6 +35,8 @@ class SimulationHost {
   // the verdicts on one source's samples judged so far (null before the first).
   virtual double guard_threshold() const = 0;
   virtual const GuardEvidence* guard_evidence(const std::string& source) const = 0;
+  // The run's wall time by stage (sim/stage_times.h).
+  virtual StageTimes& stages() = 0;
 };
 
 // Time to the next arrival of a fixed-rate or Poisson process.

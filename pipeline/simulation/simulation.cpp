@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
+#include <nlohmann/json.hpp>
 
 #include "pipeline/model/compute_threads.h"
 #include "pipeline/model/numeric_runtime.h"
@@ -19,6 +20,7 @@
 #include "pipeline/trace/trace_writer.h"
 #include "poisonsim_version.h"
 #include "sim/progress.h"
+#include "sim/stage_times.h"
 
 namespace poisonsim {
 namespace {
@@ -42,9 +44,17 @@ EventRow system_event(double time, const char* kind) {
   return row;
 }
 
+// Runs `fn` as one stage of the run (member initialisers that must be timed).
+template <class Fn>
+auto timed(StageTimes& stages, const char* stage, Fn&& fn) {
+  StageTimes::Scope scope(&stages, stage);
+  return fn();
+}
+
 }  // namespace
 
 struct Simulation::State : SimulationHost {
+  StageTimes stages_;  // first: it times the loading and pretraining below
   const Scenario& scenario;
   SimulationOptions options;
   tbb::global_control threads;
@@ -69,8 +79,9 @@ struct Simulation::State : SimulationHost {
         threads(tbb::global_control::max_allowed_parallelism,
                 options.threads > 0 ? static_cast<size_t>(options.threads)
                                     : tbb::info::default_concurrency()),
-        data(load_run_data(s)),
-        deployment_(initial_model(s, data), history_needed(s)),
+        data(timed(stages_, "data loading", [&] { return load_run_data(s); })),
+        deployment_(timed(stages_, "pretraining", [&] { return initial_model(s, data); }),
+                    history_needed(s)),
         guard(s.guard.make_guard()),
         gate(s.gate.make_gate()),
         buffer(data.pretrain.shape, data.pretrain.num_classes, s.retrain.buffer_capacity,
@@ -92,6 +103,17 @@ struct Simulation::State : SimulationHost {
     build_processes();
   }
 
+  StageTimes& stages() override { return stages_; }
+  // Scores what arrived since the last flush and passes it through the guard into the buffer.
+  void flush_ingestion() {
+    StageTimes::Scope scope(&stages_, "scoring and guard");
+    ingestion->flush();
+  }
+  void flush_trace() {
+    StageTimes::Scope scope(&stages_, "trace writing");
+    trace->flush();
+  }
+
   const Deployment& deployment() const override { return deployment_; }
   double guard_threshold() const override { return guard->threshold(); }
   const GuardEvidence* guard_evidence(const std::string& source) const override {
@@ -104,7 +126,7 @@ struct Simulation::State : SimulationHost {
     for (const auto& attacker : scenario.attackers) {
       std::optional<TargetModel> surrogate;
       if (attacker.knowledge.kind == KnowledgeKind::surrogate)
-        surrogate = train_surrogate(attacker);
+        surrogate = timed(stages_, "surrogate training", [&] { return train_surrogate(attacker); });
       kernel.add(std::make_unique<AttackerProcess>(attacker, data.attacker_pool,
                                                    data.attacker_validation, scenario.seed, *this,
                                                    std::move(surrogate)));
@@ -139,7 +161,7 @@ struct Simulation::State : SimulationHost {
     const bool may_fill =
         r.trigger == RetrainTrigger::buffer && !retrain_requested &&
         buffer.size() + ingestion->pending_samples() >= static_cast<size_t>(r.min_samples);
-    if (may_fill || ingestion->pending_samples() > kMaxPendingSamples) ingestion->flush();
+    if (may_fill || ingestion->pending_samples() > kMaxPendingSamples) flush_ingestion();
     if (r.trigger == RetrainTrigger::buffer && !retrain_requested &&
         buffer.size() >= static_cast<size_t>(r.min_samples)) {
       retrain_requested = true;
@@ -160,7 +182,8 @@ struct Simulation::State : SimulationHost {
   }
 
   void retrain() {
-    ingestion->flush();
+    flush_ingestion();
+    StageTimes::Scope stage(&stages_, "retraining");
     retrain_requested = false;
     RetrainRow row;
     row.time = kernel.now();
@@ -204,11 +227,12 @@ struct Simulation::State : SimulationHost {
     auto event = system_event(kernel.now(), "retrain");
     event.size = row.buffer_size;
     trace->add_event(event);
-    trace->flush();  // a killed run keeps everything up to its last retrain
+    flush_trace();  // a killed run keeps everything up to its last retrain
   }
 
   void evaluate_tick() {
-    ingestion->flush();  // keeps the events table in time order
+    flush_ingestion();  // keeps the events table in time order
+    StageTimes::Scope stage(&stages_, "evaluation");
     const Evaluation result = summarize(deployment_.score_parallel(data.test), data.test.labels);
     EvaluationRow row;
     row.time = kernel.now();
@@ -244,11 +268,19 @@ RunSummary Simulation::run() {
                     fmt::format("model v{}, accuracy {:.3f}, buffer {}", st.deployment_.version(),
                                 st.summary.last_accuracy, st.buffer.size()));
   });
-  st.ingestion->flush();
+  st.flush_ingestion();
   st.trace->add_event(system_event(duration, "end"));
+  {
+    StageTimes::Scope stage(&st.stages_, "trace writing");
+    st.trace->flush();
+  }
+  auto& summary = st.summary;
+  summary.stage_seconds = st.stages_.seconds();
+  nlohmann::ordered_json stage_json = nlohmann::ordered_json::object();
+  for (const auto& [stage, seconds] : summary.stage_seconds) stage_json[stage] = seconds;
+  st.trace->set_attribute("stage_seconds", stage_json.dump());
   st.trace->close();
   progress.finish();
-  auto& summary = st.summary;
   summary.trace_path = st.options.trace_path;
   summary.duration = duration;
   summary.events = st.kernel.events_handled();

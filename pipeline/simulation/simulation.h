@@ -29,6 +29,8 @@ struct RunSummary {
   double last_accuracy = 0;
   double min_accuracy = 0;
   double wall_seconds = 0;
+  // Wall seconds by stage (sim/stage_times.h), in the order the stages first ran.
+  std::vector<std::pair<std::string, double>> stage_seconds;
 };
 
 class Simulation {

@@ -22,6 +22,8 @@ struct TraceMetadata {
   std::string cpu;          // model name and vector instruction sets
   std::string blas;         // library, kernel (and who chose it), OpenMP wait policy
   std::string blas_kernel;  // OpenBLAS's core name alone, e.g. "Cooperlake"
+  // Wall seconds by stage as a JSON object, written when the run ends ("" while it runs).
+  std::string stage_seconds;
 };
 
 }  // namespace poisonsim

@@ -184,6 +184,11 @@ void TraceWriter::flush() {
   impl_->flush();
 }
 
+void TraceWriter::set_attribute(const std::string& name, const std::string& value) {
+  impl_->check_open();
+  hdf5::write_string_attribute(impl_->group.get(), name.c_str(), value, impl_->where);
+}
+
 void TraceWriter::close() { impl_->finish(true); }
 
 int64_t TraceWriter::rows(const std::string& table) const {

@@ -51,6 +51,8 @@ class TraceWriter {
   // later. Each flush rewrites the tables' last partial chunks, so call it at coarse intervals
   // (e.g. per retrain), not per row.
   void flush();
+  // A string attribute of the trace's group (e.g. stage_seconds, written just before close()).
+  void set_attribute(const std::string& name, const std::string& value);
   // flush(), set complete = 1, close every handle. Idempotent; adding rows afterwards is a bug.
   void close();
 

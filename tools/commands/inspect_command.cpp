@@ -117,6 +117,13 @@ nlohmann::ordered_json json_point(const std::optional<EvaluationPoint>& point) {
           {"model_version", point->model_version}};
 }
 
+// The run's wall seconds by stage (null until the run ended, or in older traces).
+nlohmann::ordered_json stage_seconds(const TraceMetadata& metadata) {
+  if (metadata.stage_seconds.empty()) return nullptr;
+  auto parsed = nlohmann::ordered_json::parse(metadata.stage_seconds, nullptr, false);
+  return parsed.is_object() ? parsed : nlohmann::ordered_json(nullptr);
+}
+
 nlohmann::ordered_json to_json(const Summary& s) {
   nlohmann::ordered_json sources = nlohmann::ordered_json::array();
   for (const auto& source : s.sources) {
@@ -145,6 +152,7 @@ nlohmann::ordered_json to_json(const Summary& s) {
             {"cpu", s.metadata.cpu},
             {"blas", s.metadata.blas},
             {"blas_kernel", s.metadata.blas_kernel},
+            {"stage_seconds", stage_seconds(s.metadata)},
             {"trace_format", s.trace_format},
             {"complete", s.complete},
             {"duration", s.duration}}},
@@ -187,6 +195,14 @@ void print_text(const Summary& s) {
   // Models (and so gate decisions) differ in the last digits between CPUs and BLAS kernels.
   if (!s.metadata.cpu.empty()) fmt::print("machine    {}\n", s.metadata.cpu);
   if (!s.metadata.blas.empty()) fmt::print("BLAS       {}\n", s.metadata.blas);
+  const auto stages = stage_seconds(s.metadata);
+  if (stages.is_object() && !stages.empty()) {
+    std::string text;
+    for (const auto& [stage, seconds] : stages.items())
+      if (seconds.is_number())
+        text += fmt::format("{}{} {:.1f}", text.empty() ? "" : ", ", stage, seconds.get<double>());
+    fmt::print("wall s     {}\n", text);
+  }
 
   fmt::print("\n{:<20} {:<8} {:>9} {:>10} {:>10} {:>10} {:>10}\n", "source", "kind", "batches",
              "samples", "poisoned", "rejected", "% rejected");
