@@ -96,6 +96,11 @@ void add_environment_options(CLI::App* cmd, BenchEnvironmentOptions& o) {
       ->capture_default_str();
   cmd->add_option("--work-dir", o.benchmark.work_dir,
                   "Keep the runs' traces and logs here (default: a temporary directory)");
+  cmd->add_option("--load", o.benchmark.loads,
+                  "Busy processes beside the runs: one set of measurements per value")
+      ->delimiter(',')
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
   cmd->add_option("--json", o.json_path, "Also write the figures to this JSON file");
 }
 
@@ -159,9 +164,6 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   kernels->add_option("--kernels", k->kernels, "OpenBLAS kernels to compare")
       ->delimiter(',')
       ->capture_default_str();
-  kernels->add_option("--load", k->benchmark.loads, "Busy processes beside the runs (list)")
-      ->delimiter(',')
-      ->capture_default_str();
   kernels->callback(
       [k, &global] { run_bench_environment(*k, bench::kernel_variants(k->kernels), global); });
 
@@ -179,9 +181,6 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   threads->add_option("--wait-policies", t->wait_policies, "OMP_WAIT_POLICY values")
       ->delimiter(',')
       ->check(CLI::IsMember({"passive", "active"}))
-      ->capture_default_str();
-  threads->add_option("--load", t->benchmark.loads, "Busy processes beside the runs (list)")
-      ->delimiter(',')
       ->capture_default_str();
   threads->callback([t, &global] {
     run_bench_environment(*t, bench::thread_variants(t->train_threads, t->wait_policies), global);
