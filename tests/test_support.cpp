@@ -99,7 +99,13 @@ TrainTestData small_synthetic(int64_t train, int64_t test, ImageShape shape) {
 }
 
 CommandResult run_poisonsim(const std::string& arguments) {
-  const std::string command = std::string(POISONSIM_BINARY_PATH) + " " + arguments + " 2>&1";
+  return run_command(poisonsim_binary() + " " + arguments);
+}
+
+std::string poisonsim_binary() { return POISONSIM_BINARY_PATH; }
+
+CommandResult run_command(const std::string& command_line) {
+  const std::string command = command_line + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed");

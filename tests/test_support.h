@@ -47,6 +47,10 @@ struct CommandResult {
 };
 // Runs the poisonsim binary with the given arguments (a shell-quoted string).
 CommandResult run_poisonsim(const std::string& arguments);
+// Runs a shell command line (e.g. `mpirun ... <binary> ...`), stderr into the output.
+CommandResult run_command(const std::string& command_line);
+// The poisonsim binary under test.
+std::string poisonsim_binary();
 
 // Expects `fn` to throw a UserError whose message names `where` and contains `fragment`.
 template <class Fn>

@@ -30,7 +30,8 @@ void add_run_command(CLI::App& app, const GlobalOptions& global);
 void add_attack_command(CLI::App& app, const GlobalOptions& global);
 void add_validate_command(CLI::App& app, const GlobalOptions& global);
 void add_report_command(CLI::App& app, const GlobalOptions& global);
-void add_sweep_command(CLI::App& app, const GlobalOptions& global);
+void add_sweep_command(CLI::App& app, const GlobalOptions& global);  // adds `merge` too
+void add_merge_command(CLI::App& app, const GlobalOptions& global);
 void add_roc_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace poisonsim::cli
