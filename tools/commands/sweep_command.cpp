@@ -1,9 +1,11 @@
 // `poisonsim sweep`: run a scenario over a grid of parameter values into one sweep file; the
-// whole grid in this process, or one shard of it (--shard i/N). `poisonsim merge`
-// (merge_command.cpp) builds the file from shards.
+// whole grid in this process, one shard of it (--shard i/N), or spread over MPI ranks when
+// mpirun started it. `poisonsim merge` (merge_command.cpp) builds the file from shards.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -13,6 +15,7 @@
 #include "tools/commands/commands.h"
 #include "tools/commands/sweep_report.h"
 #include "tools/sweep/child_processes.h"
+#include "tools/sweep/mpi_sweep.h"
 #include "tools/sweep/sweep_runner.h"
 
 namespace poisonsim::cli {
@@ -83,12 +86,41 @@ void print_outcome(const std::string& output, const SweepOutcome& outcome) {
   print_sweep_file(output);
 }
 
+// mpirun started every rank with the same arguments: each plans (cheap, and the same on all),
+// rank 0 hands out the runs and writes the file.
+void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
+  MpiSweep mpi;
+  std::optional<SweepPlan> plan;
+  const std::string output = output_path(o);
+  std::exception_ptr error;
+  try {
+    plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins());
+    if (mpi.rank() == 0) check_output(output, o.force);
+  } catch (const UserError&) {
+    error = std::current_exception();
+  }
+  mpi.all_or_none(error);
+  if (mpi.rank() == 0) print_plan(*plan);
+  SweepRunnerOptions runner = runner_options(o, global, *plan, output);
+  runner.show_progress = runner.show_progress && mpi.rank() == 0;
+  const SweepOutcome outcome = mpi.run(*plan, runner);
+  if (!outcome.wrote_sweep_file) return;  // ranks other than 0
+  print_outcome(output, outcome);
+  throw_if_runs_failed(outcome.failures, outcome.runs, output, sweep_parts_dir(output));
+}
+
 void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   SweepShard shard;
   if (!o.shard.empty()) {
     shard = parse_sweep_shard(o.shard);
+    const char* ranks = std::getenv("OMPI_COMM_WORLD_SIZE");
+    if (ranks && std::atoi(ranks) > 1)
+      throw UserError("--shard " + o.shard,
+                      "mpirun started several ranks, and each would run this same shard: use "
+                      "either mpirun (which spreads the runs itself) or --shard, not both");
   }
+  if (!shard.active() && !o.dry_run && started_by_mpi()) return run_mpi_sweep(o, global);
 
   const SweepPlan plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins());
   if (o.dry_run) {
@@ -121,8 +153,9 @@ void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<SweepCommandOptions>();
   auto* cmd = app.add_subcommand(
       "sweep",
-      "Run a scenario for every combination of parameter values (in parallel, or one shard of "
-      "them) into one HDF5 file: a summary table plus each run's trace");
+      "Run a scenario for every combination of parameter values (in parallel; over MPI ranks "
+      "under mpirun; or one shard of them) into one HDF5 file: a summary table plus each run's "
+      "trace");
   cmd->add_option("scenario", o->scenario, "Scenario YAML file (may hold a `sweep:` block)")
       ->required();
   cmd->add_option("--param", o->params,
@@ -133,7 +166,7 @@ void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
       ->allow_extra_args(false);
   cmd->add_option("-o,--output", o->output, "Sweep file (default: <scenario name>-sweep.h5)");
   cmd->add_option("-j,--jobs", o->jobs,
-                  "Runs at once (default: cores / compute.train_threads, at least 1)")
+                  "Runs at once (per MPI rank; default: cores / compute.train_threads, at least 1)")
       ->check(CLI::Range(0, 1024));
   cmd->add_option("--shard", o->shard,
                   "i/N: run only the run ids with id % N == i into <output>.parts/ (a batch job "
