@@ -110,18 +110,27 @@ pid_t start_in_own_group(const std::vector<std::string>& arguments, const std::s
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   pid_t pid = -1;
-  const int error = posix_spawn(&pid, argv[0].c_str(), &actions, &attributes, pointers.data(),
-                                environ);
+  const int error =
+      posix_spawn(&pid, argv[0].c_str(), &actions, &attributes, pointers.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   return error == 0 ? pid : -1;
 }
 
 TEST_F(SweepShards, AKilledShardRunAgainRedoesOnlyItsUnfinishedRuns) {
-  const std::vector<std::string> shard{"--log-level", "warn", "sweep",     small_scenario(),
-                                       "--param",     "seed=1,2,3,4,5", "--quiet",
-                                       "--jobs",      "1",    "-o",        dir.file("s.h5"),
-                                       "--shard",     "0/2"};
+  const std::vector<std::string> shard{"--log-level",
+                                       "warn",
+                                       "sweep",
+                                       small_scenario(),
+                                       "--param",
+                                       "seed=1,2,3,4,5",
+                                       "--quiet",
+                                       "--jobs",
+                                       "1",
+                                       "-o",
+                                       dir.file("s.h5"),
+                                       "--shard",
+                                       "0/2"};
   const pid_t pid = start_in_own_group(shard, dir.file("killed.log"));
   ASSERT_GT(pid, 0);
   // Kill the shard and its run in progress once its first run (id 0) has finished.
@@ -132,7 +141,8 @@ TEST_F(SweepShards, AKilledShardRunAgainRedoesOnlyItsUnfinishedRuns) {
   kill(-pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
-  ASSERT_TRUE(fs::exists(dir.file("s.h5.parts/run-0.json"))) << test::read_text(dir.file("killed.log"));
+  ASSERT_TRUE(fs::exists(dir.file("s.h5.parts/run-0.json")))
+      << test::read_text(dir.file("killed.log"));
   ASSERT_TRUE(WIFSIGNALED(status));
   const auto finished_at = fs::last_write_time(dir.file("s.h5.parts/run-0.h5"));
   EXPECT_FALSE(fs::exists(dir.file("s.h5.parts/run-2.json")));  // it was killed during run 2
@@ -196,7 +206,8 @@ TEST_F(SweepShards, BadShardsAndMergesEndInOneErrorLine) {
                              dir.file("a.h5") + " --shard 0/2"),
                    "belongs to another sweep");
   expect_one_error(poisonsim("merge " + dir.file("a.h5")), "1 of 1 runs have no finished part");
-  auto dry = poisonsim("sweep " + small_scenario() + " --param seed=1,2,3,4,5 --dry-run --shard 1/2");
+  auto dry =
+      poisonsim("sweep " + small_scenario() + " --param seed=1,2,3,4,5 --dry-run --shard 1/2");
   EXPECT_EQ(dry.exit_code, 0) << dry.output;
   EXPECT_NE(dry.output.find("run    3: seed=4"), std::string::npos) << dry.output;
   EXPECT_EQ(dry.output.find("run    2: seed=3"), std::string::npos) << dry.output;

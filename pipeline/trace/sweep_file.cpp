@@ -122,7 +122,8 @@ std::vector<SummaryColumn> read_table(hid_t root, const std::string& name,
   H5Sget_simple_extent_dims(space.get(), &rows, nullptr);
   const int members = H5Tget_nmembers(type.get());
   for (int m = 0; m < members; ++m)
-    columns.push_back(read_column(dataset.get(), type.get(), static_cast<unsigned>(m), rows, where));
+    columns.push_back(
+        read_column(dataset.get(), type.get(), static_cast<unsigned>(m), rows, where));
   return columns;
 }
 
@@ -226,8 +227,8 @@ void SweepFileWriter::write_table(const std::string& table,
   Hid space = hdf5::owned(H5Screate_simple(1, &rows, nullptr), H5Sclose, where, "summary space");
   Hid dcpl(hdf5::must(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate"), H5Pclose);
   hdf5::must(H5Pset_obj_track_times(dcpl.get(), false), "H5Pset_obj_track_times");
-  Hid dataset = hdf5::owned(H5Dcreate2(impl_->file.get(), table.c_str(), stored.get(),
-                                       space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+  Hid dataset = hdf5::owned(H5Dcreate2(impl_->file.get(), table.c_str(), stored.get(), space.get(),
+                                       H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                             H5Dclose, where, "cannot create the " + table + " table");
   if (rows)
     hdf5::check(H5Dwrite(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()),

@@ -30,12 +30,14 @@ SweepManifest common_manifest(const std::vector<std::string>& dirs) {
   for (const auto& dir : dirs) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec))
-      throw UserError(dir, "no such directory (expected the parts directory a sweep shard wrote, "
-                           "<output>.parts)");
+      throw UserError(dir,
+                      "no such directory (expected the parts directory a sweep shard wrote, "
+                      "<output>.parts)");
     const auto manifest = read_manifest(dir);
     if (!manifest)
-      throw UserError(dir, "is not a sweep's parts directory (no sweep.json): give the "
-                           "<output>.parts directories that `poisonsim sweep --shard` wrote");
+      throw UserError(dir,
+                      "is not a sweep's parts directory (no sweep.json): give the "
+                      "<output>.parts directories that `poisonsim sweep --shard` wrote");
     if (first && !(*manifest == *first))
       throw UserError(dir, fmt::format("holds parts of another sweep than {} (the scenario, "
                                        "--param or --set differ): merge one sweep at a time",
@@ -47,7 +49,8 @@ SweepManifest common_manifest(const std::vector<std::string>& dirs) {
 
 std::string list_runs(const std::vector<int64_t>& ids) {
   constexpr size_t kShown = 12;
-  std::vector<int64_t> shown(ids.begin(), ids.begin() + static_cast<long>(std::min(ids.size(), kShown)));
+  std::vector<int64_t> shown(ids.begin(),
+                             ids.begin() + static_cast<long>(std::min(ids.size(), kShown)));
   return fmt::format("{}{}", fmt::join(shown, ", "), ids.size() > kShown ? ", ..." : "");
 }
 
@@ -59,8 +62,8 @@ void run_merge(const MergeOptions& o, const GlobalOptions& global) {
   const std::vector<std::string> dirs =
       o.parts.empty() ? std::vector<std::string>{sweep_parts_dir(o.output)} : o.parts;
   const SweepManifest manifest = common_manifest(dirs);
-  const SweepPlan plan = plan_sweep_text(manifest.scenario, manifest.scenario_file,
-                                         manifest.params, manifest.overrides, builtin_plugins());
+  const SweepPlan plan = plan_sweep_text(manifest.scenario, manifest.scenario_file, manifest.params,
+                                         manifest.overrides, builtin_plugins());
   if (static_cast<int64_t>(plan.runs.size()) != manifest.runs)
     throw UserError(manifest_path(dirs.front()),
                     fmt::format("plans {} runs here but {} when the sweep ran (another poisonsim "

@@ -78,9 +78,9 @@ SweepRunnerOptions runner_options(const SweepCommandOptions& o, const GlobalOpti
 }
 
 void print_outcome(const std::string& output, const SweepOutcome& outcome) {
-  const std::string at_once =
-      outcome.processes > 1 ? fmt::format("{} ranks x {} at a time", outcome.processes, outcome.jobs)
-                            : fmt::format("{} at a time", outcome.jobs);
+  const std::string at_once = outcome.processes > 1 ? fmt::format("{} ranks x {} at a time",
+                                                                  outcome.processes, outcome.jobs)
+                                                    : fmt::format("{} at a time", outcome.jobs);
   fmt::print("\nsweep written to {} ({} runs, {} reused, {}, {:.1f} s wall)\n\n", output,
              outcome.runs, outcome.reused, at_once, outcome.wall_seconds);
   print_sweep_file(output);
@@ -137,10 +137,11 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   const SweepOutcome outcome = run_sweep(plan, runner);
   const std::string parts = sweep_parts_dir(output);
   if (shard.active()) {
-    fmt::print("\n{}: {} runs ({} reused, {} failed, {} at a time, {:.1f} s wall) in {}/\n"
-               "when every shard has finished: poisonsim merge {}\n",
-               shard.label(), outcome.runs, outcome.reused, outcome.failures.size(), outcome.jobs,
-               outcome.wall_seconds, parts, output);
+    fmt::print(
+        "\n{}: {} runs ({} reused, {} failed, {} at a time, {:.1f} s wall) in {}/\n"
+        "when every shard has finished: poisonsim merge {}\n",
+        shard.label(), outcome.runs, outcome.reused, outcome.failures.size(), outcome.jobs,
+        outcome.wall_seconds, parts, output);
   } else {
     print_outcome(output, outcome);
   }

@@ -114,12 +114,13 @@ SweepOutcome MpiSweep::run(const SweepPlan& plan, const SweepRunnerOptions& base
   ChildPool pool;
   try {
     if (rank_ == 0) {
-      spdlog::info("{} runs to do over {} ranks, {} at a time on rank 0 ({} scoring threads "
-                   "each); runs write into {}",
-                   todo.size(), size_, launcher.jobs(), launcher.threads(), launcher.parts());
-      Progress progress("sweep", static_cast<double>(outcome.runs), "runs",
-                        options.show_progress ? Progress::Style::automatic
-                                              : Progress::Style::silent);
+      spdlog::info(
+          "{} runs to do over {} ranks, {} at a time on rank 0 ({} scoring threads "
+          "each); runs write into {}",
+          todo.size(), size_, launcher.jobs(), launcher.threads(), launcher.parts());
+      Progress progress(
+          "sweep", static_cast<double>(outcome.runs), "runs",
+          options.show_progress ? Progress::Style::automatic : Progress::Style::silent);
       size_t done = outcome.reused;
       progress.update(static_cast<double>(done));
       int idle = 0;  // ranks that have asked for work and been told there is none left

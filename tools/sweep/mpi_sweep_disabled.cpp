@@ -14,9 +14,10 @@ MpiSweep::MpiSweep() {
   // Rank 0 alone says it (one error line; mpirun passes on its exit code 2).
   for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})
     if (const char* rank = std::getenv(name); rank && std::string(rank) != "0") std::exit(0);
-  throw UserError("mpirun", "this poisonsim was built without MPI: install libopenmpi-dev "
-                            "(tools/setup.sh) and build again, or run the sweep in shards "
-                            "with --shard i/N and `poisonsim merge`");
+  throw UserError("mpirun",
+                  "this poisonsim was built without MPI: install libopenmpi-dev "
+                  "(tools/setup.sh) and build again, or run the sweep in shards "
+                  "with --shard i/N and `poisonsim merge`");
 }
 
 MpiSweep::~MpiSweep() = default;

@@ -21,10 +21,10 @@ struct SweepFailure {
 
 // Where each run of a plan ended up, found in one or more parts directories.
 struct CollectedRuns {
-  std::vector<std::string> traces;  // per run id: its finished trace, or empty
+  std::vector<std::string> traces;                       // per run id: its finished trace, or empty
   std::vector<std::optional<RunProvenance>> provenance;  // per run id
-  std::vector<SweepFailure> failures;  // runs that ran and failed
-  std::vector<int64_t> missing;        // runs with neither a finished trace nor a failure record
+  std::vector<SweepFailure> failures;                    // runs that ran and failed
+  std::vector<int64_t> missing;  // runs with neither a finished trace nor a failure record
 };
 
 // For each run, the first directory holding its finished trace; failing that, a record that it

@@ -20,9 +20,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Write then rename: a reader never sees half a file, and of two writers one wins whole.
+// Write then rename: a reader never sees half a file, and of two writers one wins whole. The
+// host is in the temporary name because shards on several hosts share the directory.
 void write_atomically(const std::string& path, const std::string& text) {
-  const std::string partial = fmt::format("{}.{}.partial", path, ::getpid());
+  const std::string partial = fmt::format("{}.{}-{}.partial", path, this_host(), ::getpid());
   {
     std::ofstream out(partial, std::ios::binary | std::ios::trunc);
     out << text;
@@ -31,7 +32,8 @@ void write_atomically(const std::string& path, const std::string& text) {
   }
   std::error_code ec;
   fs::rename(partial, path, ec);
-  if (ec) throw UserError(path, fmt::format("cannot move {} into place: {}", partial, ec.message()));
+  if (ec)
+    throw UserError(path, fmt::format("cannot move {} into place: {}", partial, ec.message()));
 }
 
 std::optional<json> read_json(const std::string& path) {
@@ -66,8 +68,10 @@ std::string manifest_path(const std::string& parts) {
 }
 
 void write_manifest(const std::string& parts, const SweepManifest& m) {
-  const json value = {{"scenario_file", m.scenario_file}, {"scenario", m.scenario},
-                      {"params", m.params},               {"overrides", m.overrides},
+  const json value = {{"scenario_file", m.scenario_file},
+                      {"scenario", m.scenario},
+                      {"params", m.params},
+                      {"overrides", m.overrides},
                       {"runs", m.runs}};
   write_atomically(manifest_path(parts), value.dump(1) + "\n");
 }
@@ -102,8 +106,11 @@ std::string this_host() {
 }
 
 void write_provenance(const std::string& parts, const RunProvenance& p) {
-  const json value = {{"run", p.run},   {"exit_code", p.exit_code}, {"worker", p.worker},
-                      {"host", p.host}, {"seconds", p.seconds},
+  const json value = {{"run", p.run},
+                      {"exit_code", p.exit_code},
+                      {"worker", p.worker},
+                      {"host", p.host},
+                      {"seconds", p.seconds},
                       {"scenario_fingerprint", fmt::format("{:016x}", p.scenario_fingerprint)}};
   write_atomically(run_part_path(parts, p.run, "json"), value.dump() + "\n");
 }
@@ -118,8 +125,8 @@ std::optional<RunProvenance> read_provenance(const std::string& parts, const Swe
     p.worker = value->at("worker").get<std::string>();
     p.host = value->at("host").get<std::string>();
     p.seconds = value->at("seconds").get<double>();
-    p.scenario_fingerprint = std::stoull(value->at("scenario_fingerprint").get<std::string>(),
-                                         nullptr, 16);
+    p.scenario_fingerprint =
+        std::stoull(value->at("scenario_fingerprint").get<std::string>(), nullptr, 16);
     if (p.run != run.id || p.scenario_fingerprint != scenario_fingerprint(run)) return std::nullopt;
     return p;
   } catch (const std::exception&) {

@@ -64,13 +64,15 @@ std::string SweepShard::label() const { return fmt::format("shard {}/{}", index,
 
 SweepShard parse_sweep_shard(const std::string& text) {
   const auto bad = [&](const std::string& problem) {
-    return UserError("--shard " + text, problem + " (expected i/N with 0 <= i < N, e.g. 0/4: "
-                                                  "shard i runs the run ids with id % N == i)");
+    return UserError("--shard " + text, problem +
+                                            " (expected i/N with 0 <= i < N, e.g. 0/4: "
+                                            "shard i runs the run ids with id % N == i)");
   };
   const auto slash = text.find('/');
   if (slash == std::string::npos) throw bad("no '/'");
   const auto integer = [&](const std::string& part) {
-    if (part.empty() || part.size() > 9 || part.find_first_not_of("0123456789") != std::string::npos)
+    if (part.empty() || part.size() > 9 ||
+        part.find_first_not_of("0123456789") != std::string::npos)
       throw bad("'" + part + "' is not a whole number");
     return static_cast<int64_t>(std::stoll(part));
   };

@@ -47,7 +47,6 @@ SweepPlan plan_sweep(const std::string& scenario_path, const std::vector<std::st
 // The same from the scenario's text (`poisonsim merge` plans again from the parts' manifest).
 SweepPlan plan_sweep_text(const std::string& scenario_text, const std::string& scenario_path,
                           const std::vector<std::string>& params,
-                          const std::vector<std::string>& overrides,
-                          const PluginRegistry& plugins);
+                          const std::vector<std::string>& overrides, const PluginRegistry& plugins);
 
 }  // namespace poisonsim

@@ -62,8 +62,8 @@ ChildCommand SweepRunLauncher::command(int64_t run) const {
 std::optional<SweepFailure> SweepRunLauncher::finished(int64_t run,
                                                        const FinishedChild& child) const {
   const auto& spec = plan_.runs.at(static_cast<size_t>(run));
-  write_provenance(parts_, {run, child.exit_code, worker_, host_, child.seconds,
-                            scenario_fingerprint(spec)});
+  write_provenance(
+      parts_, {run, child.exit_code, worker_, host_, child.seconds, scenario_fingerprint(spec)});
   if (child.exit_code == 0) return std::nullopt;
   const std::string log = run_part_path(parts_, run, "log");
   SweepFailure failure{run, child.exit_code, log, last_log_line(log)};
