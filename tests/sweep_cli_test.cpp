@@ -1,54 +1,22 @@
 // `poisonsim sweep`, `roc` and `inspect` on sweep files, end to end on small synthetic runs.
-#include <cmath>
 #include <filesystem>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "pipeline/trace/sweep_file.h"
+#include "tests/sweep_test_support.h"
 #include "tests/test_support.h"
 #include "tests/trace_row_fields.h"
 
 namespace poisonsim {
 namespace {
 
-std::string small_scenario() {
-  return std::string(POISONSIM_SOURCE_DIR) + "/tests/scenarios/synthetic-small.yaml";
-}
-
-test::CommandResult poisonsim(const std::string& arguments) {
-  return test::run_poisonsim("--log-level warn " + arguments);
-}
-
-struct SweepCli : ::testing::Test {
-  static void SetUpTestSuite() { setenv("POISONSIM_CACHE_DIR", cache().path().c_str(), 1); }
-  static test::ScratchDir& cache() {
-    static test::ScratchDir dir;
-    return dir;
-  }
-  test::ScratchDir dir;
-};
-
-const SummaryColumn& column(const SweepContents& sweep, const std::string& name) {
-  for (const auto& c : sweep.summary)
-    if (c.name == name) return c;
-  throw std::runtime_error("no summary column " + name);
-}
-
-void expect_same_summary(const SweepContents& a, const SweepContents& b) {
-  ASSERT_EQ(a.summary.size(), b.summary.size());
-  for (size_t c = 0; c < a.summary.size(); ++c) {
-    const auto &x = a.summary[c], &y = b.summary[c];
-    EXPECT_EQ(x.name, y.name);
-    EXPECT_EQ(x.integers, y.integers) << x.name;
-    EXPECT_EQ(x.texts, y.texts) << x.name;
-    ASSERT_EQ(x.reals.size(), y.reals.size()) << x.name;
-    for (size_t r = 0; r < x.reals.size(); ++r) {
-      if (std::isnan(x.reals[r]) && std::isnan(y.reals[r])) continue;
-      EXPECT_EQ(x.reals[r], y.reals[r]) << x.name << " row " << r;
-    }
-  }
-}
+using test::column;
+using test::expect_same_summary;
+using test::poisonsim;
+using test::small_scenario;
+using SweepCli = test::SweepCliTest;
 
 TEST_F(SweepCli, SameResultsWithOneOrTwoThreadsAndJobs) {
   const std::string sweep =

@@ -1,6 +1,7 @@
 // Sweeps: the value grammar, the sweep block, the grid plan, the sweep file and the offline ROC.
 #include <cmath>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "pipeline/scenario/scenario.h"
@@ -11,6 +12,7 @@
 #include "pipeline/trace/trace_writer.h"
 #include "tests/test_support.h"
 #include "tools/commands/builtin_plugins.h"
+#include "tools/sweep/sweep_parts.h"
 #include "tools/sweep/sweep_plan.h"
 
 namespace poisonsim {
@@ -116,6 +118,53 @@ TEST(SweepPlan, EveryRunIsValidatedBeforeAnythingRuns) {
         plan_sweep(dir.file("s.yaml"), {"seed=1", "seed=2"}, {}, builtin_plugins());
       },
       "--param seed=2", "twice");
+}
+
+TEST(SweepShard, EveryRunBelongsToExactlyOneShard) {
+  const auto shard = parse_sweep_shard("2/3");
+  EXPECT_EQ(shard.index, 2);
+  EXPECT_EQ(shard.count, 3);
+  EXPECT_EQ(shard.label(), "shard 2/3");
+  for (int64_t run = 0; run < 10; ++run) {
+    int owners = 0;
+    for (int64_t i = 0; i < 3; ++i) owners += parse_sweep_shard(fmt::format("{}/3", i)).owns(run);
+    EXPECT_EQ(owners, 1) << run;
+    EXPECT_EQ(shard.owns(run), run % 3 == 2);
+  }
+  EXPECT_TRUE(SweepShard{}.owns(7));  // no sharding: every run
+  test::expect_user_error([] { parse_sweep_shard("3/3"); }, "--shard 3/3", "i must be below N");
+  test::expect_user_error([] { parse_sweep_shard("0/0"); }, "--shard 0/0", "at least 1");
+  test::expect_user_error([] { parse_sweep_shard("a/2"); }, "--shard a/2", "whole number");
+  test::expect_user_error([] { parse_sweep_shard("2"); }, "--shard 2", "expected i/N");
+}
+
+TEST(SweepParts, ManifestAndProvenanceRoundTripAndRejectOtherScenarios) {
+  test::ScratchDir dir;
+  EXPECT_FALSE(read_manifest(dir.path()));
+  const SweepManifest manifest{"s.yaml", "duration: 1\n", {"seed=1,2"}, {"guard.type=none"}, 2};
+  write_manifest(dir.path(), manifest);
+  ASSERT_TRUE(read_manifest(dir.path()));
+  EXPECT_TRUE(*read_manifest(dir.path()) == manifest);
+  SweepManifest other = manifest;
+  other.params = {"seed=1,3"};
+  EXPECT_FALSE(other == manifest);
+
+  SweepRunSpec run;
+  run.id = 4;
+  run.resolved_yaml = "seed: 2\n";
+  write_provenance(dir.path(), {4, 2, "rank 1/3", "node7", 12.5, scenario_fingerprint(run)});
+  const auto read = read_provenance(dir.path(), run);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->exit_code, 2);
+  EXPECT_EQ(read->worker, "rank 1/3");
+  EXPECT_EQ(read->host, "node7");
+  EXPECT_EQ(read->seconds, 12.5);
+  run.resolved_yaml = "seed: 3\n";  // the record of another scenario's run 4 does not count
+  EXPECT_FALSE(read_provenance(dir.path(), run));
+  test::write_text(run_part_path(dir.path(), 4, "json"), "{\"run\": 4");  // cut short
+  EXPECT_FALSE(read_provenance(dir.path(), run));
+  test::write_text(manifest_path(dir.path()), "[1]");
+  test::expect_user_error([&] { read_manifest(dir.path()); }, "sweep.json", "not a sweep manifest");
 }
 
 TEST(SweepFile, SummaryAndRunsRoundTrip) {

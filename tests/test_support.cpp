@@ -99,12 +99,17 @@ TrainTestData small_synthetic(int64_t train, int64_t test, ImageShape shape) {
 }
 
 CommandResult run_poisonsim(const std::string& arguments) {
-  return run_poisonsim_with_env("", arguments);
+  return run_command(poisonsim_binary() + " " + arguments);
 }
 
 CommandResult run_poisonsim_with_env(const std::string& environment, const std::string& arguments) {
-  const std::string command =
-      "env " + environment + " " + std::string(POISONSIM_BINARY_PATH) + " " + arguments + " 2>&1";
+  return run_command("env " + environment + " " + poisonsim_binary() + " " + arguments);
+}
+
+std::string poisonsim_binary() { return POISONSIM_BINARY_PATH; }
+
+CommandResult run_command(const std::string& command_line) {
+  const std::string command = command_line + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed");

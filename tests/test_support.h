@@ -49,6 +49,10 @@ struct CommandResult {
 CommandResult run_poisonsim(const std::string& arguments);
 // The same under `env ENVIRONMENT` (e.g. "-u OMP_WAIT_POLICY OPENBLAS_CORETYPE=Haswell").
 CommandResult run_poisonsim_with_env(const std::string& environment, const std::string& arguments);
+// Runs a shell command line (e.g. `mpirun ... <binary> ...`), stderr into the output.
+CommandResult run_command(const std::string& command_line);
+// The poisonsim binary under test.
+std::string poisonsim_binary();
 
 // Expects `fn` to throw a UserError whose message names `where` and contains `fragment`.
 template <class Fn>

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   cli::add_bench_command(app, global);
   cli::add_report_command(app, global);
   cli::add_sweep_command(app, global);
+  cli::add_merge_command(app, global);
   cli::add_roc_command(app, global);
   try {
     app.parse(argc, argv);

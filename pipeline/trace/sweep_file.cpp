@@ -65,7 +65,7 @@ SummaryColumn read_column(hid_t dataset, hid_t file_type, unsigned member, hsize
                           const std::string& where) {
   SummaryColumn column;
   char* name = H5Tget_member_name(file_type, member);
-  if (!name) throw UserError(where, "summary: unreadable column name");
+  if (!name) throw UserError(where, "unreadable column name");
   column.name = name;
   H5free_memory(name);
   const H5T_class_t type_class = H5Tget_member_class(file_type, member);
@@ -75,7 +75,7 @@ SummaryColumn read_column(hid_t dataset, hid_t file_type, unsigned member, hsize
     Hid memory(hdf5::must(H5Tcreate(H5T_COMPOUND, size), "H5Tcreate"), H5Tclose);
     hdf5::must(H5Tinsert(memory.get(), column.name.c_str(), 0, native), "H5Tinsert");
     hdf5::check(H5Dread(dataset, memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out), where,
-                "cannot read summary column '" + column.name + "'");
+                "cannot read column '" + column.name + "'");
   };
   if (type_class == H5T_FLOAT) {
     column.kind = SummaryColumn::Kind::real;
@@ -95,11 +95,36 @@ SummaryColumn read_column(hid_t dataset, hid_t file_type, unsigned member, hsize
       column.texts.emplace_back(cell, strnlen(cell, width));
     }
   } else {
-    throw UserError(where, fmt::format("summary column '{}' has an unsupported type (expected a "
+    throw UserError(where, fmt::format("column '{}' has an unsupported type (expected a "
                                        "number or a fixed-length string)",
                                        column.name));
   }
   return column;
+}
+
+// A table written by write_table; empty when the file has none of that name.
+std::vector<SummaryColumn> read_table(hid_t root, const std::string& name,
+                                      const std::string& path) {
+  std::vector<SummaryColumn> columns;
+  if (hdf5::check(H5Lexists(root, name.c_str(), H5P_DEFAULT), path,
+                  "cannot look up '" + name + "'") <= 0)
+    return columns;
+  const std::string where = path + ":/" + name;
+  Hid dataset = hdf5::owned(H5Dopen2(root, name.c_str(), H5P_DEFAULT), H5Dclose, where,
+                            "cannot open the table");
+  Hid type = hdf5::owned(H5Dget_type(dataset.get()), H5Tclose, where, "cannot read its type");
+  if (H5Tget_class(type.get()) != H5T_COMPOUND)
+    throw UserError(where, "expected a compound (table) dataset");
+  Hid space = hdf5::owned(H5Dget_space(dataset.get()), H5Sclose, where, "cannot read its shape");
+  hsize_t rows = 0;
+  if (H5Sget_simple_extent_ndims(space.get()) != 1)
+    throw UserError(where, "expected a one-dimensional table");
+  H5Sget_simple_extent_dims(space.get(), &rows, nullptr);
+  const int members = H5Tget_nmembers(type.get());
+  for (int m = 0; m < members; ++m)
+    columns.push_back(
+        read_column(dataset.get(), type.get(), static_cast<unsigned>(m), rows, where));
+  return columns;
 }
 
 }  // namespace
@@ -152,6 +177,11 @@ void SweepFileWriter::add_run(int64_t id, const std::string& trace_path) {
 }
 
 void SweepFileWriter::write_summary(const std::vector<SummaryColumn>& columns) {
+  write_table("summary", columns);
+}
+
+void SweepFileWriter::write_table(const std::string& table,
+                                  const std::vector<SummaryColumn>& columns) {
   const std::string& where = impl_->path;
   const hsize_t rows = columns.empty() ? 0 : columns.front().size();
   size_t row_size = 0;
@@ -197,12 +227,12 @@ void SweepFileWriter::write_summary(const std::vector<SummaryColumn>& columns) {
   Hid space = hdf5::owned(H5Screate_simple(1, &rows, nullptr), H5Sclose, where, "summary space");
   Hid dcpl(hdf5::must(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate"), H5Pclose);
   hdf5::must(H5Pset_obj_track_times(dcpl.get(), false), "H5Pset_obj_track_times");
-  Hid dataset = hdf5::owned(H5Dcreate2(impl_->file.get(), "summary", stored.get(), space.get(),
+  Hid dataset = hdf5::owned(H5Dcreate2(impl_->file.get(), table.c_str(), stored.get(), space.get(),
                                        H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                            H5Dclose, where, "cannot create the summary table");
+                            H5Dclose, where, "cannot create the " + table + " table");
   if (rows)
     hdf5::check(H5Dwrite(dataset.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()),
-                where, "cannot write the summary table");
+                where, "cannot write the " + table + " table");
 }
 
 void SweepFileWriter::close() {
@@ -232,23 +262,9 @@ SweepContents read_sweep_file(const std::string& path) {
   h.parameters = parse_parameters(hdf5::read_string_attribute(root, "parameters", path), path);
   h.version = hdf5::read_string_attribute(root, "poisonsim_version", path);
   contents.complete = hdf5::read_int64_attribute(root, "complete", path) != 0;
-  if (hdf5::check(H5Lexists(root, "summary", H5P_DEFAULT), path, "cannot look up 'summary'") <= 0)
-    return contents;  // a sweep that died before its summary was written
-  const std::string where = path + ":/summary";
-  Hid dataset = hdf5::owned(H5Dopen2(root, "summary", H5P_DEFAULT), H5Dclose, where,
-                            "cannot open the summary table");
-  Hid type = hdf5::owned(H5Dget_type(dataset.get()), H5Tclose, where, "cannot read its type");
-  if (H5Tget_class(type.get()) != H5T_COMPOUND)
-    throw UserError(where, "expected a compound (table) dataset");
-  Hid space = hdf5::owned(H5Dget_space(dataset.get()), H5Sclose, where, "cannot read its shape");
-  hsize_t rows = 0;
-  if (H5Sget_simple_extent_ndims(space.get()) != 1)
-    throw UserError(where, "expected a one-dimensional table");
-  H5Sget_simple_extent_dims(space.get(), &rows, nullptr);
-  const int members = H5Tget_nmembers(type.get());
-  for (int m = 0; m < members; ++m)
-    contents.summary.push_back(
-        read_column(dataset.get(), type.get(), static_cast<unsigned>(m), rows, where));
+  // Without a summary: a sweep that died before it was written.
+  contents.summary = read_table(root, "summary", path);
+  contents.provenance = read_table(root, "provenance", path);
   return contents;
 }
 

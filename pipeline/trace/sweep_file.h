@@ -40,6 +40,8 @@ class SweepFileWriter {
   void add_run(int64_t id, const std::string& trace_path);
   // Writes the summary table; every column must have the same number of rows.
   void write_summary(const std::vector<SummaryColumn>& columns);
+  // Writes another table at the root (the same layout as the summary), e.g. `provenance`.
+  void write_table(const std::string& name, const std::vector<SummaryColumn>& columns);
   // Sets complete = 1 and closes the file.
   void close();
 
@@ -52,6 +54,7 @@ struct SweepContents {
   SweepHeader header;
   bool complete = false;
   std::vector<SummaryColumn> summary;
+  std::vector<SummaryColumn> provenance;  // empty in sweep files written before it existed
 };
 
 // True when `path` is an HDF5 file whose root says kind = "sweep". UserError when it cannot be

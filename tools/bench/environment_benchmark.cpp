@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -79,10 +78,11 @@ Measured run_once(const EnvironmentVariant& variant, const EnvironmentBenchmarkO
     }
   command.log_path = log;
   int code = -1;
-  const auto start = std::chrono::steady_clock::now();
-  run_children({command}, 1, [&](size_t, int exit_code) { code = exit_code; });
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = 0;
+  run_children({command}, 1, [&](size_t, const FinishedChild& child) {
+    code = child.exit_code;
+    seconds = child.seconds;
+  });
   if (code != 0)
     throw UserError(variant.name,
                     fmt::format("the run failed (exit code {}); its output is in {}", code, log));

@@ -1,19 +1,21 @@
-// `poisonsim sweep`: run a scenario over a grid of parameter values into one sweep file.
-#include <cmath>
+// `poisonsim sweep`: run a scenario over a grid of parameter values into one sweep file; the
+// whole grid in this process, one shard of it (--shard i/N), or spread over MPI ranks when
+// mpirun started it. `poisonsim merge` (merge_command.cpp) builds the file from shards.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <thread>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "pipeline/trace/sweep_file.h"
 #include "sim/error.h"
 #include "tools/commands/builtin_plugins.h"
 #include "tools/commands/commands.h"
-#include "tools/commands/summary_table.h"
+#include "tools/commands/sweep_report.h"
 #include "tools/sweep/child_processes.h"
+#include "tools/sweep/mpi_sweep.h"
 #include "tools/sweep/sweep_runner.h"
 
 namespace poisonsim::cli {
@@ -24,6 +26,7 @@ struct SweepCommandOptions {
   std::string output;
   std::vector<std::string> params;
   std::vector<std::string> overrides;
+  std::string shard;
   int jobs = 0;
   bool force = false;
   bool quiet = false;
@@ -39,26 +42,30 @@ void print_plan(const SweepPlan& plan) {
   std::fflush(stdout);  // before the runs' progress and logs on stderr
 }
 
-void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global) {
-  apply_global_options(global);
-  const SweepPlan plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins());
-  if (o.dry_run) {
-    print_plan(plan);
-    for (const auto& run : plan.runs)
+void print_runs(const SweepPlan& plan, const SweepShard& shard) {
+  for (const auto& run : plan.runs)
+    if (shard.owns(run.id))
       fmt::print("  run {:>4}: {}\n", run.id,
                  fmt::join(run.overrides.end() - static_cast<long>(plan.axes.size()),
                            run.overrides.end(), "  "));
-    return;
-  }
-  std::string output = o.output;
-  if (output.empty()) output = std::filesystem::path(o.scenario).stem().string() + "-sweep.h5";
+}
+
+std::string output_path(const SweepCommandOptions& o) {
+  if (!o.output.empty()) return o.output;
+  return std::filesystem::path(o.scenario).stem().string() + "-sweep.h5";
+}
+
+// The sweep file must not exist unless --force; its directory is created.
+void check_output(const std::string& output, bool force) {
   std::error_code ec;
-  if (std::filesystem::exists(output, ec) && !o.force)
+  if (std::filesystem::exists(output, ec) && !force)
     throw UserError(output, "exists already: choose another -o, or pass --force to overwrite it");
   const auto parent = std::filesystem::path(output).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  print_plan(plan);
+}
 
+SweepRunnerOptions runner_options(const SweepCommandOptions& o, const GlobalOptions& global,
+                                  const SweepPlan& plan, const std::string& output) {
   SweepRunnerOptions runner;
   runner.output = output;
   runner.executable = own_executable();
@@ -66,25 +73,79 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   runner.threads = global.threads;
   runner.show_progress = !o.quiet;
   runner.keep_parts = o.keep_parts;
-  const SweepOutcome outcome = run_sweep(plan, runner);
+  runner.manifest = manifest_of(plan, o.params, o.overrides);
+  return runner;
+}
 
-  fmt::print("\nsweep written to {} ({} runs, {} reused, {} at a time, {:.1f} s wall)\n\n", output,
-             outcome.runs, outcome.reused, outcome.jobs, outcome.wall_seconds);
-  print_summary_table(read_sweep_file(output));
-  fmt::print("\n  details: poisonsim inspect {} --group /runs/<run>\n", output);
-  if (outcome.failures.empty()) return;
-  bool all_user_errors = true;
-  for (const auto& f : outcome.failures) {
-    fmt::print(stderr, "run {} failed (exit code {}), log {}: {}\n", f.run, f.exit_code, f.log_path,
-               f.last_line);
-    all_user_errors = all_user_errors && f.exit_code == 2;
+void print_outcome(const std::string& output, const SweepOutcome& outcome) {
+  const std::string at_once = outcome.processes > 1 ? fmt::format("{} ranks x {} at a time",
+                                                                  outcome.processes, outcome.jobs)
+                                                    : fmt::format("{} at a time", outcome.jobs);
+  fmt::print("\nsweep written to {} ({} runs, {} reused, {}, {:.1f} s wall)\n\n", output,
+             outcome.runs, outcome.reused, at_once, outcome.wall_seconds);
+  print_sweep_file(output);
+}
+
+// mpirun started every rank with the same arguments: each plans (cheap, and the same on all),
+// rank 0 hands out the runs and writes the file.
+void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
+  MpiSweep mpi;
+  std::optional<SweepPlan> plan;
+  const std::string output = output_path(o);
+  std::exception_ptr error;
+  try {
+    plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins());
+    if (mpi.rank() == 0) check_output(output, o.force);
+  } catch (const UserError&) {
+    error = std::current_exception();
   }
-  const std::string message = fmt::format(
-      "{} of {} runs failed; their rows have status \"failed\"; their logs are kept in "
-      "{}.parts/, and rerunning the same command reuses the runs that finished",
-      outcome.failures.size(), outcome.runs, output);
-  if (all_user_errors) throw UserError(output, message);
-  throw CommandFailed(message);
+  mpi.all_or_none(error);
+  if (mpi.rank() == 0) print_plan(*plan);
+  SweepRunnerOptions runner = runner_options(o, global, *plan, output);
+  runner.show_progress = runner.show_progress && mpi.rank() == 0;
+  const SweepOutcome outcome = mpi.run(*plan, runner);
+  if (!outcome.wrote_sweep_file) return;  // ranks other than 0
+  print_outcome(output, outcome);
+  throw_if_runs_failed(outcome.failures, outcome.runs, output, sweep_parts_dir(output));
+}
+
+void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global) {
+  apply_global_options(global);
+  SweepShard shard;
+  if (!o.shard.empty()) {
+    shard = parse_sweep_shard(o.shard);
+    const char* ranks = std::getenv("OMPI_COMM_WORLD_SIZE");
+    if (ranks && std::atoi(ranks) > 1)
+      throw UserError("--shard " + o.shard,
+                      "mpirun started several ranks, and each would run this same shard: use "
+                      "either mpirun (which spreads the runs itself) or --shard, not both");
+  }
+  if (!shard.active() && !o.dry_run && started_by_mpi()) return run_mpi_sweep(o, global);
+
+  const SweepPlan plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins());
+  if (o.dry_run) {
+    print_plan(plan);
+    print_runs(plan, shard);
+    return;
+  }
+  const std::string output = output_path(o);
+  // A shard writes only parts; the sweep file is merge's, which checks it then.
+  if (!shard.active()) check_output(output, o.force);
+  print_plan(plan);
+  SweepRunnerOptions runner = runner_options(o, global, plan, output);
+  runner.shard = shard;
+  const SweepOutcome outcome = run_sweep(plan, runner);
+  const std::string parts = sweep_parts_dir(output);
+  if (shard.active()) {
+    fmt::print(
+        "\n{}: {} runs ({} reused, {} failed, {} at a time, {:.1f} s wall) in {}/\n"
+        "when every shard has finished: poisonsim merge {}\n",
+        shard.label(), outcome.runs, outcome.reused, outcome.failures.size(), outcome.jobs,
+        outcome.wall_seconds, parts, output);
+  } else {
+    print_outcome(output, outcome);
+  }
+  throw_if_runs_failed(outcome.failures, outcome.runs, output, parts);
 }
 
 }  // namespace
@@ -93,8 +154,9 @@ void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<SweepCommandOptions>();
   auto* cmd = app.add_subcommand(
       "sweep",
-      "Run a scenario for every combination of parameter values (in parallel) into one HDF5 "
-      "file: a summary table plus each run's trace");
+      "Run a scenario for every combination of parameter values (in parallel; over MPI ranks "
+      "under mpirun; or one shard of them) into one HDF5 file: a summary table plus each run's "
+      "trace");
   cmd->add_option("scenario", o->scenario, "Scenario YAML file (may hold a `sweep:` block)")
       ->required();
   cmd->add_option("--param", o->params,
@@ -105,13 +167,17 @@ void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
       ->allow_extra_args(false);
   cmd->add_option("-o,--output", o->output, "Sweep file (default: <scenario name>-sweep.h5)");
   cmd->add_option("-j,--jobs", o->jobs,
-                  "Runs at once (default: cores / compute.train_threads, at least 1)")
+                  "Runs at once (per MPI rank; default: cores / compute.train_threads, at least 1)")
       ->check(CLI::Range(0, 1024));
+  cmd->add_option("--shard", o->shard,
+                  "i/N: run only the run ids with id % N == i into <output>.parts/ (a batch job "
+                  "array's task); `poisonsim merge <output>` then writes the sweep file");
   cmd->add_flag("--force", o->force, "Overwrite the sweep file if it exists");
   cmd->add_flag("--quiet", o->quiet, "No progress bar");
   cmd->add_flag("--keep-parts", o->keep_parts,
                 "Keep each run's own trace file in <output>.parts/ after the sweep");
-  cmd->add_flag("--dry-run", o->dry_run, "Check every run's scenario and list the runs; run none");
+  cmd->add_flag("--dry-run", o->dry_run,
+                "Check every run's scenario and list the runs (of the shard); run none");
   cmd->callback([o, &global] { run_sweep_command(*o, global); });
 }
 

@@ -1,18 +1,18 @@
 #include "tools/sweep/child_processes.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <stdexcept>
 #include <system_error>
-
-#include <fmt/format.h>
+#include <thread>
 
 extern char** environ;
 
@@ -36,11 +36,6 @@ int spawn(const ChildCommand& command, pid_t& pid) {
   return error;
 }
 
-pid_t start(const ChildCommand& command) {
-  pid_t pid = -1;
-  return spawn(command, pid) == 0 ? pid : -1;
-}
-
 int exit_code(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -49,32 +44,54 @@ int exit_code(int status) {
 
 }  // namespace
 
+void ChildPool::start(const ChildCommand& command, size_t tag) {
+  pid_t pid = -1;
+  if (spawn(command, pid) != 0) {
+    not_started_.push_back(tag);
+    return;
+  }
+  running_[pid] = {tag, std::chrono::steady_clock::now()};
+}
+
+std::optional<FinishedChild> ChildPool::wait(std::chrono::milliseconds timeout) {
+  if (!not_started_.empty()) {
+    const size_t tag = not_started_.front();
+    not_started_.erase(not_started_.begin());
+    return FinishedChild{tag, 127, 0};
+  }
+  // Polling each pid costs microseconds; runs take seconds, so a 10 ms step loses nothing.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!running_.empty()) {
+    for (auto it = running_.begin(); it != running_.end(); ++it) {
+      int status = 0;
+      const pid_t pid = waitpid(it->first, &status, WNOHANG);
+      if (pid == 0) continue;
+      if (pid < 0 && errno == EINTR) continue;
+      const auto now = std::chrono::steady_clock::now();
+      FinishedChild done{it->second.tag, pid < 0 ? 1 : exit_code(status),
+                         std::chrono::duration<double>(now - it->second.started).count()};
+      running_.erase(it);
+      return done;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(10), deadline - now));
+  }
+  return std::nullopt;
+}
+
 void run_children(const std::vector<ChildCommand>& commands, int jobs,
-                  const std::function<void(size_t, int)>& on_done) {
+                  const std::function<void(size_t, const FinishedChild&)>& on_done) {
   if (jobs < 1) jobs = 1;
-  std::map<pid_t, size_t> running;
+  ChildPool pool;
   size_t next = 0;
-  while (next < commands.size() || !running.empty()) {
-    while (next < commands.size() && running.size() < static_cast<size_t>(jobs)) {
-      const pid_t pid = start(commands[next]);
-      if (pid < 0) {
-        on_done(next++, 127);
-        continue;
-      }
-      running[pid] = next++;
+  while (next < commands.size() || pool.running() > 0) {
+    while (next < commands.size() && pool.running() < static_cast<size_t>(jobs)) {
+      pool.start(commands[next], next);
+      ++next;
     }
-    if (running.empty()) continue;
-    int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(fmt::format("waitpid failed: errno {}", errno));
-    }
-    const auto it = running.find(pid);
-    if (it == running.end()) continue;  // not one of ours
-    const size_t index = it->second;
-    running.erase(it);
-    on_done(index, exit_code(status));
+    if (const auto done = pool.wait(std::chrono::hours(24))) on_done(done->tag, *done);
   }
 }
 
@@ -96,6 +113,14 @@ std::string own_executable() {
   const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) throw std::runtime_error("cannot find the running executable (/proc/self/exe)");
   return path.string();
+}
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0)
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, CPU_COUNT(&set));
 }
 
 }  // namespace poisonsim

@@ -3,8 +3,13 @@
 // as a separate `poisonsim run`: LibTorch, OpenMP and oneTBB thread settings are per process,
 // and one run that crashes cannot take the others with it. `poisonsim report` runs its Python
 // script with run_child().
+#include <sys/types.h>
+
+#include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,11 +20,36 @@ struct ChildCommand {
   std::string log_path;           // the child's stdout and stderr go here; empty: ours
 };
 
-// Starts the commands in order, at most `jobs` at once, and calls `on_done(index, exit_code)` in
-// the calling thread as each ends (exit_code 128 + N when killed by signal N; 127 when it
-// could not start). Returns when all have ended.
+struct FinishedChild {
+  size_t tag = 0;      // what the caller gave to ChildPool::start
+  int exit_code = 0;   // 128 + N when killed by signal N; 127 when it could not start
+  double seconds = 0;  // wall time from start to end
+};
+
+// Children started one by one, reaped by pid (never waitpid(-1): an MPI rank's runtime may own
+// other children). The MPI sweep loop polls it between messages; run_children blocks on it.
+class ChildPool {
+ public:
+  // Starts `command`; a child that cannot start is reported by the next wait() with code 127.
+  void start(const ChildCommand& command, size_t tag);
+  size_t running() const { return running_.size() + not_started_.size(); }
+  // The next child to end, waiting at most `timeout` (nullopt: none ended in that time, or none
+  // is running).
+  std::optional<FinishedChild> wait(std::chrono::milliseconds timeout);
+
+ private:
+  struct Running {
+    size_t tag;
+    std::chrono::steady_clock::time_point started;
+  };
+  std::map<pid_t, Running> running_;
+  std::vector<size_t> not_started_;
+};
+
+// Starts the commands in order, at most `jobs` at once, and calls `on_done(index, finished)` in
+// the calling thread as each ends. Returns when all have ended.
 void run_children(const std::vector<ChildCommand>& commands, int jobs,
-                  const std::function<void(size_t, int)>& on_done);
+                  const std::function<void(size_t, const FinishedChild&)>& on_done);
 
 // Runs one command with this process's stdout and stderr and waits for it; returns its exit
 // code (128 + N when killed by signal N). Throws std::system_error when it cannot be started.
@@ -27,5 +57,8 @@ int run_child(const std::vector<std::string>& argv);
 
 // The running executable's own path (/proc/self/exe), to start more of itself.
 std::string own_executable();
+
+// CPUs this process may run on (its affinity mask: what mpirun, srun or taskset gave it).
+int available_cores();
 
 }  // namespace poisonsim

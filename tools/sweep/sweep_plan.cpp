@@ -9,9 +9,17 @@ namespace poisonsim {
 
 SweepPlan plan_sweep(const std::string& scenario_path, const std::vector<std::string>& params,
                      const std::vector<std::string>& overrides, const PluginRegistry& plugins) {
+  return plan_sweep_text(read_scenario_text(scenario_path), scenario_path, params, overrides,
+                         plugins);
+}
+
+SweepPlan plan_sweep_text(const std::string& scenario_text, const std::string& scenario_path,
+                          const std::vector<std::string>& params,
+                          const std::vector<std::string>& overrides,
+                          const PluginRegistry& plugins) {
   SweepPlan plan;
   plan.scenario_path = scenario_path;
-  plan.scenario_text = read_scenario_text(scenario_path);
+  plan.scenario_text = scenario_text;
   const Scenario base = parse_scenario(plan.scenario_text, scenario_path, overrides, plugins);
   std::vector<SweepAxis> from_options;
   for (const auto& param : params) from_options.push_back(parse_sweep_param(param));
@@ -50,6 +58,30 @@ SweepPlan plan_sweep(const std::string& scenario_path, const std::vector<std::st
     plan.runs.push_back(std::move(run));
   }
   return plan;
+}
+
+std::string SweepShard::label() const { return fmt::format("shard {}/{}", index, count); }
+
+SweepShard parse_sweep_shard(const std::string& text) {
+  const auto bad = [&](const std::string& problem) {
+    return UserError("--shard " + text, problem +
+                                            " (expected i/N with 0 <= i < N, e.g. 0/4: "
+                                            "shard i runs the run ids with id % N == i)");
+  };
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) throw bad("no '/'");
+  const auto integer = [&](const std::string& part) {
+    if (part.empty() || part.size() > 9 ||
+        part.find_first_not_of("0123456789") != std::string::npos)
+      throw bad("'" + part + "' is not a whole number");
+    return static_cast<int64_t>(std::stoll(part));
+  };
+  SweepShard shard;
+  shard.index = integer(text.substr(0, slash));
+  shard.count = integer(text.substr(slash + 1));
+  if (shard.count < 1) throw bad("N must be at least 1");
+  if (shard.index >= shard.count) throw bad("i must be below N");
+  return shard;
 }
 
 }  // namespace poisonsim

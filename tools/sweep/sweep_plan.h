@@ -27,9 +27,26 @@ struct SweepPlan {
 
 constexpr size_t kMaxSweepRuns = 100000;
 
+// `--shard i/N`: shard i (0 <= i < N) runs the run ids with id % N == i. Round robin rather than
+// blocks, so each shard gets a similar mix of the grid (cost often grows along one axis).
+struct SweepShard {
+  int64_t index = 0;
+  int64_t count = 0;  // 0: no sharding, every run
+  bool active() const { return count > 0; }
+  bool owns(int64_t run) const { return !active() || run % count == index; }
+  std::string label() const;  // "shard i/N"
+};
+
+// Parses "i/N"; UserError naming --shard otherwise.
+SweepShard parse_sweep_shard(const std::string& text);
+
 // Reads the scenario, merges its sweep block with `params` ("path=values") and validates every
 // run. UserError naming the file, the parameter or the run's values when anything is wrong.
 SweepPlan plan_sweep(const std::string& scenario_path, const std::vector<std::string>& params,
                      const std::vector<std::string>& overrides, const PluginRegistry& plugins);
+// The same from the scenario's text (`poisonsim merge` plans again from the parts' manifest).
+SweepPlan plan_sweep_text(const std::string& scenario_text, const std::string& scenario_path,
+                          const std::vector<std::string>& params,
+                          const std::vector<std::string>& overrides, const PluginRegistry& plugins);
 
 }  // namespace poisonsim

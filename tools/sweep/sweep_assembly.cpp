@@ -1,0 +1,158 @@
+#include "tools/sweep/sweep_assembly.h"
+
+#include <filesystem>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "pipeline/scenario/sweep_axes.h"
+#include "pipeline/trace/run_metrics.h"
+#include "pipeline/trace/sweep_file.h"
+#include "pipeline/trace/trace_reader.h"
+#include "poisonsim_version.h"
+#include "sim/error.h"
+
+namespace poisonsim {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+bool all_numbers(const std::vector<std::string>& values) {
+  for (const auto& value : values)
+    if (!parse_finite_number(value)) return false;
+  return true;
+}
+
+// Column kinds come from the whole plan, never from which runs finished.
+std::vector<SummaryColumn> summary_columns(const SweepPlan& plan, const CollectedRuns& runs,
+                                           const std::vector<RunMetrics>& metrics) {
+  std::vector<SummaryColumn> columns;
+  SummaryColumn run{"run", SummaryColumn::Kind::integer, {}, {}, {}};
+  SummaryColumn status{"status", SummaryColumn::Kind::text, {}, {}, {}};
+  for (const auto& spec : plan.runs) {
+    run.integers.push_back(spec.id);
+    status.texts.push_back(runs.traces[static_cast<size_t>(spec.id)].empty() ? "failed" : "ok");
+  }
+  columns.push_back(run);
+  columns.push_back(status);
+  for (size_t a = 0; a < plan.axes.size(); ++a) {
+    SummaryColumn column{plan.axes[a].path, SummaryColumn::Kind::text, {}, {}, {}};
+    for (const auto& spec : plan.runs) column.texts.push_back(spec.values[a]);
+    if (all_numbers(column.texts)) {
+      column.kind = SummaryColumn::Kind::real;
+      for (const auto& text : column.texts) column.reals.push_back(*parse_finite_number(text));
+      column.texts.clear();
+    }
+    columns.push_back(std::move(column));
+  }
+  for (const auto& field : run_metric_fields()) {
+    SummaryColumn column{
+        field.name,
+        field.is_integer ? SummaryColumn::Kind::integer : SummaryColumn::Kind::real,
+        {},
+        {},
+        {}};
+    for (const auto& m : metrics) {
+      if (field.is_integer) {
+        column.integers.push_back(field.as_integer(m));
+      } else {
+        column.reals.push_back(field.as_double(m));
+      }
+    }
+    columns.push_back(std::move(column));
+  }
+  return columns;
+}
+
+std::vector<SummaryColumn> provenance_columns(const SweepPlan& plan, const CollectedRuns& runs) {
+  SummaryColumn run{"run", SummaryColumn::Kind::integer, {}, {}, {}};
+  SummaryColumn worker{"worker", SummaryColumn::Kind::text, {}, {}, {}};
+  SummaryColumn host{"host", SummaryColumn::Kind::text, {}, {}, {}};
+  SummaryColumn seconds{"seconds", SummaryColumn::Kind::real, {}, {}, {}};
+  SummaryColumn exit_code{"exit_code", SummaryColumn::Kind::integer, {}, {}, {}};
+  for (const auto& spec : plan.runs) {
+    const auto& p = runs.provenance[static_cast<size_t>(spec.id)];
+    run.integers.push_back(spec.id);
+    worker.texts.push_back(p ? p->worker : "");  // empty: a part from before provenance
+    host.texts.push_back(p ? p->host : "");
+    seconds.reals.push_back(p ? p->seconds : kNaN);
+    exit_code.integers.push_back(p ? p->exit_code : 0);
+  }
+  return {run, worker, host, seconds, exit_code};
+}
+
+RunMetrics failed_run_metrics() {
+  RunMetrics m;
+  m.accuracy_first = m.accuracy_last = m.accuracy_min = m.accuracy_mean = kNaN;
+  m.true_positive_rate = m.false_positive_rate = kNaN;
+  m.poison_accepted_fraction = m.buffer_poison_fraction_mean = kNaN;
+  return m;
+}
+
+}  // namespace
+
+CollectedRuns collect_runs(const SweepPlan& plan, const std::vector<std::string>& parts_dirs) {
+  CollectedRuns out;
+  out.traces.resize(plan.runs.size());
+  out.provenance.resize(plan.runs.size());
+  for (const auto& run : plan.runs) {
+    const auto id = static_cast<size_t>(run.id);
+    std::optional<RunProvenance> failed;
+    std::string failed_dir;
+    for (const auto& dir : parts_dirs) {
+      auto provenance = read_provenance(dir, run);
+      if (finished_part(dir, run)) {
+        out.traces[id] = run_part_path(dir, run.id, "h5");
+        out.provenance[id] = provenance;
+        break;
+      }
+      if (provenance && !failed) {
+        failed = provenance;
+        failed_dir = dir;
+      }
+    }
+    if (!out.traces[id].empty()) continue;
+    if (!failed) {
+      out.missing.push_back(run.id);
+      continue;
+    }
+    // A run that said it succeeded but left no finished trace failed all the same.
+    const int code = failed->exit_code != 0 ? failed->exit_code : 1;
+    const std::string log = run_part_path(failed_dir, run.id, "log");
+    out.failures.push_back({run.id, code, log, last_log_line(log)});
+    out.provenance[id] = failed;
+  }
+  return out;
+}
+
+void write_sweep_file(const SweepPlan& plan, const CollectedRuns& runs, const std::string& output) {
+  const std::string partial = output + ".partial";
+  {
+    SweepHeader header;
+    header.scenario_file = plan.scenario_path;
+    header.scenario = plan.scenario_text;
+    for (const auto& axis : plan.axes) header.parameters.push_back(axis.path);
+    header.version = POISONSIM_VERSION;
+    SweepFileWriter writer(partial, header);
+    std::vector<RunMetrics> metrics;
+    for (const auto& run : plan.runs) {
+      const std::string& trace = runs.traces[static_cast<size_t>(run.id)];
+      if (trace.empty()) {
+        metrics.push_back(failed_run_metrics());
+        continue;
+      }
+      metrics.push_back(compute_run_metrics(TraceReader(trace)));
+      writer.add_run(run.id, trace);
+    }
+    writer.write_summary(summary_columns(plan, runs, metrics));
+    writer.write_table("provenance", provenance_columns(plan, runs));
+    writer.close();
+  }
+  std::error_code ec;
+  fs::rename(partial, output, ec);
+  if (ec)
+    throw UserError(output, fmt::format("cannot move {} into place: {}", partial, ec.message()));
+}
+
+}  // namespace poisonsim
