@@ -80,9 +80,12 @@ TEST_F(EvasionRuns, EstimateConvergesToTheGuardThreshold) {
   const auto late = poison_from(trace, 60);
   ASSERT_GT(late.samples, 30);
   EXPECT_GT(early.rejected, 0);  // the too-high guess was found out
-  // Late poison sits at the cap: the largest loss the guard sees is the converged estimate.
-  EXPECT_NEAR(late.max_loss, kGuardThreshold, 0.3);
-  EXPECT_LT(late.rejection_rate(), 0.3);
+  // Late poison sits at the cap: the largest loss the guard sees is the converged estimate,
+  // 2x too high at first. Which side of the threshold it ends on (and so how much of the late
+  // poison is rejected at margin 0) depends on the draws: the verdicts reach the attacker only
+  // when the queued batches are scored, at the next retrain or evaluation, so the bracket
+  // halves once per 20 s window.
+  EXPECT_NEAR(late.max_loss, kGuardThreshold, 0.05);
 }
 
 TEST_F(EvasionRuns, SameTraceWithOneAndTwoThreads) {
