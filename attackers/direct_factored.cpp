@@ -1,9 +1,12 @@
 #include "attackers/direct_factored_torch.h"
 
 #include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
 
 #include <cmath>
 #include <utility>
+
+#include "attackers/direct_factored_kernel.h"
 
 // Notation (x_p the poison, g its rows; X the validation set, N rows; l = 1..L Linear layers):
 //   poison   a_0 = x_p, z_l = a_{l-1} W_l^T + b_l, a_l = relu(z_l), delta_L = (softmax(z_L) -
@@ -60,6 +63,14 @@ void softmax_adjoint_rows(const T* probs, T* d, int64_t rows, int64_t classes, T
   }
 }
 
+// Up to this many poison rows, a one-hidden-layer target takes the fused row kernel
+// (attackers/direct_factored_kernel.h); beyond it the BLAS path below, whose products are then
+// large enough to run near the machine's peak.
+constexpr int64_t kFusedMaxGroup = 3;
+// Validation rows per block of the fused kernel: fixed, so the blocks' sums (added in block
+// order) and hence the result do not depend on how many threads share the blocks.
+constexpr int64_t kRowsPerBlock = 128;
+
 // The first `width` columns of an augmented (value | 1) buffer, as an lvalue for *_out ops.
 torch::Tensor values_of(const torch::Tensor& augmented, int64_t width) {
   return augmented.narrow(1, 0, width);
@@ -90,7 +101,61 @@ FactoredMlpObjective::FactoredMlpObjective(const ModelSpec& spec,
   x_aug_ = torch::ones({n_, width_[0] + 1}, torch::TensorOptions().dtype(dtype));
   values_of(x_aug_, width_[0]).copy_(validation_images.reshape({n_, -1}));
   u1_base_ = torch::mm(x_aug_, waug_[0].t());
+  output_bias_ = params.back().detach().to(dtype).contiguous();
   labels_ = validation_labels.to(torch::kInt64).contiguous();
+}
+
+// The validation pass and its adjoint in one sweep over the rows (one hidden layer, small g):
+// the same quantities validation_pass() and validation_adjoint() leave for poison_adjoint().
+void FactoredMlpObjective::fused_validation(bool with_grad) {
+  AT_DISPATCH_FLOATING_TYPES(x_aug_.scalar_type(), "factored_fused_rows", [&] {
+    OneHiddenProblem<scalar_t> p;
+    p.d = width_[0];
+    p.h = width_[1];
+    p.c = width_[2];
+    p.g = g_;
+    p.lr = static_cast<scalar_t>(lr_);
+    p.inv_n = static_cast<scalar_t>(1.0 / static_cast<double>(n_));
+    p.x_val = x_aug_.data_ptr<scalar_t>();
+    p.ldx = x_aug_.stride(0);
+    p.u1_base = u1_base_.data_ptr<scalar_t>();
+    p.labels = labels_.data_ptr<int64_t>();
+    p.w2 = w_[1].data_ptr<scalar_t>();
+    p.b2 = output_bias_.data_ptr<scalar_t>();
+    p.poison = a_aug_[0].data_ptr<scalar_t>();
+    p.ldp = a_aug_[0].stride(0);
+    p.a1 = a_aug_[1].data_ptr<scalar_t>();
+    p.lda = a_aug_[1].stride(0);
+    p.delta1 = delta_[0].data_ptr<scalar_t>();
+    p.delta2 = delta_[1].data_ptr<scalar_t>();
+    p.with_grad = with_grad;
+    const int64_t blocks = (n_ + kRowsPerBlock - 1) / kRowsPerBlock;
+    std::vector<OneHiddenSums<scalar_t>> sums(static_cast<size_t>(blocks));
+    at::parallel_for(0, blocks, 1, [&](int64_t first, int64_t last) {
+      for (int64_t b = first; b < last; ++b)
+        one_hidden_rows(p, b * kRowsPerBlock, std::min(n_, (b + 1) * kRowsPerBlock),
+                        sums[static_cast<size_t>(b)]);
+    });
+    loss_ = 0;
+    correct_ = 0;
+    for (const auto& block : sums) {
+      loss_ += block.loss;
+      correct_ += block.correct;
+    }
+    if (!with_grad) return;
+    auto add_up = [&](torch::Tensor& out, std::vector<scalar_t> OneHiddenSums<scalar_t>::*part) {
+      scalar_t* data = out.data_ptr<scalar_t>();
+      std::fill(data, data + out.numel(), scalar_t(0));
+      for (const auto& block : sums) {
+        const auto& values = block.*part;
+        for (size_t i = 0; i < values.size(); ++i) data[i] += values[i];
+      }
+    };
+    add_up(adj_delta_[0], &OneHiddenSums<scalar_t>::adj_delta1);
+    add_up(adj_delta_[1], &OneHiddenSums<scalar_t>::adj_delta2);
+    add_up(adj_a_[1], &OneHiddenSums<scalar_t>::adj_a1);
+    add_up(adj_a_[0], &OneHiddenSums<scalar_t>::adj_x);
+  });
 }
 
 void FactoredMlpObjective::allocate(int64_t g) {
@@ -210,12 +275,16 @@ DirectObjective FactoredMlpObjective::evaluate(const torch::Tensor& poison,
   const int64_t g = poison.size(0);
   if (g != g_) allocate(g);
   poison_pass(poison.detach(), poison_labels);
-  validation_pass();
+  const bool fused = layers_ == 2 && g <= kFusedMaxGroup;
+  if (fused)
+    fused_validation(with_grad);
+  else
+    validation_pass();
   DirectObjective out;
   out.loss = loss_ / static_cast<double>(n_);
   out.accuracy = static_cast<double>(correct_) / static_cast<double>(n_);
   if (with_grad) {
-    validation_adjoint();
+    if (!fused) validation_adjoint();
     poison_adjoint();
     out.grad = adj_a_[0].reshape(poison.sizes()).to(poison.scalar_type(), false, /*copy=*/true);
   }

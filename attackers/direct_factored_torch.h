@@ -34,6 +34,7 @@ class FactoredMlpObjective {
  private:
   void allocate(int64_t g);
   void poison_pass(const torch::Tensor& poison, const torch::Tensor& poison_labels);
+  void fused_validation(bool with_grad);
   void validation_pass();
   void validation_adjoint();
   void poison_adjoint();
@@ -45,6 +46,7 @@ class FactoredMlpObjective {
   std::vector<torch::Tensor> waug_;  // [W_l | b_l] (w_l x (w_{l-1} + 1)), index l - 1
   torch::Tensor x_aug_;              // validation images flattened, with a column of ones
   torch::Tensor u1_base_;            // X W_1^T + b_1: the first layer at W, computed once
+  torch::Tensor output_bias_;        // b_L, contiguous
   torch::Tensor labels_;             // validation labels (int64)
   int64_t n_ = 0;                    // validation rows
 

@@ -77,8 +77,10 @@ TEST(DirectFactored, GradientEqualsAutogradInFloat64) {
   two_hidden.num_classes = 4;
   ModelSpec linear = one_hidden;  // no hidden layer: logistic regression
   linear.hidden = {};
-  ModelSpec colour = one_hidden;
-  colour.input = {3, 2, 2};
+  ModelSpec colour = one_hidden;  // widths past one vector register plus a remainder
+  colour.input = {3, 4, 4};
+  colour.hidden = {20};
+  // One hidden layer: groups up to 3 take the fused row kernel, 5 the BLAS products.
   for (const auto& spec : {one_hidden, two_hidden, linear, colour})
     for (int64_t group : {1, 3, 5}) compare_engines(spec, group);
 }
@@ -169,7 +171,8 @@ void expect_same_poison(const Task& task, const Dataset& seeds, DirectOptions op
 TEST(DirectFactored, BothEnginesMakeTheSamePoison) {
   const auto task = small_task(small_mlp());
   RandomStream seed_rng(5);
-  const auto seeds = draw_seed_samples(task.data.train, 12, seed_rng);  // groups 5, 5, 2
+  // Groups 5, 5, 2: BLAS products for the first two, the fused row kernel for the last.
+  const auto seeds = draw_seed_samples(task.data.train, 12, seed_rng);
   expect_same_poison(task, seeds, options_with(DirectEngine::auto_select));
 }
 
@@ -185,7 +188,7 @@ TEST(DirectFactored, BothEnginesMakeTheSamePoisonOnFashionMnist) {
   RandomStream seed_rng(6);
   const auto seeds = draw_seed_samples(parts[0], 20, seed_rng);
   auto options = options_with(DirectEngine::auto_select);
-  options.group_size = 10;
+  options.group_size = 3;  // groups 3, ..., 3, 2: the fused kernel (BLAS path: the test above)
   options.iterations = 10;
   options.step_size = 1.0;
   options.validation_samples = 500;

@@ -1,0 +1,47 @@
+#pragma once
+// The factored direct objective fused over validation rows, for an MLP with one hidden layer
+// (the paper's target and the default): per validation row it forms the rank-g-corrected
+// hidden layer, the logits, the loss and its share of every gradient term, so no N x width
+// intermediate is written and the validation images are read once. Plain loops (vectorised per
+// CPU at run time), no torch. Notation as in attackers/direct_factored.cpp.
+#include <cstdint>
+#include <vector>
+
+namespace poisonsim {
+
+template <typename T>
+struct OneHiddenProblem {
+  int64_t d = 0, h = 0, c = 0, g = 0;  // input, hidden, classes, poison rows
+  T lr = 0;
+  T inv_n = 0;                 // 1 / validation rows (the mean loss)
+  const T* x_val = nullptr;    // validation images, rows of `ldx`
+  int64_t ldx = 0;
+  const T* u1_base = nullptr;  // X W_1^T + b_1, N x h
+  const int64_t* labels = nullptr;
+  const T* w2 = nullptr;       // c x h
+  const T* b2 = nullptr;       // c
+  const T* poison = nullptr;   // g x d, rows of `ldp`
+  int64_t ldp = 0;
+  const T* a1 = nullptr;       // poison hidden activations, g x h, rows of `lda`
+  int64_t lda = 0;
+  const T* delta1 = nullptr;   // g x h
+  const T* delta2 = nullptr;   // g x c
+  bool with_grad = true;
+};
+
+// What a block of validation rows adds: loss, hits and (with_grad) the validation side of
+// dL/d delta_1 (g x h), dL/d delta_2 (g x c), dL/d a_1 (g x h), dL/d x_p through W_1 (g x d).
+template <typename T>
+struct OneHiddenSums {
+  double loss = 0;
+  int64_t correct = 0;
+  std::vector<T> adj_delta1, adj_delta2, adj_a1, adj_x;
+};
+
+// Rows [begin, end) of the validation set; `sums` is reset first.
+void one_hidden_rows(const OneHiddenProblem<float>& p, int64_t begin, int64_t end,
+                     OneHiddenSums<float>& sums);
+void one_hidden_rows(const OneHiddenProblem<double>& p, int64_t begin, int64_t end,
+                     OneHiddenSums<double>& sums);
+
+}  // namespace poisonsim
