@@ -31,22 +31,10 @@ std::pair<double, int64_t> softmax_rows(const T* logits, const int64_t* labels, 
   double loss = 0;
   int64_t correct = 0;
   for (int64_t i = 0; i < rows; ++i) {
-    const T* row = logits + i * classes;
-    int64_t best = 0;
-    for (int64_t j = 1; j < classes; ++j)
-      if (row[j] > row[best]) best = j;
-    const T top = row[best];
-    T sum = 0;
-    for (int64_t j = 0; j < classes; ++j) sum += std::exp(row[j] - top);
-    const int64_t label = labels[i];
-    loss += static_cast<double>(std::log(sum) + top - row[label]);
-    correct += best == label ? 1 : 0;
-    T* out = grad + i * classes;
-    for (int64_t j = 0; j < classes; ++j) {
-      const T p = std::exp(row[j] - top) / sum;
-      if (probs) probs[i * classes + j] = p;
-      out[j] = (p - (j == label ? T(1) : T(0))) * scale;
-    }
+    bool hit = false;
+    loss += softmax_cross_entropy<T>(logits + i * classes, classes, labels[i], scale,
+                                  probs ? probs + i * classes : nullptr, grad + i * classes, &hit);
+    correct += hit ? 1 : 0;
   }
   return {loss, correct};
 }

@@ -135,18 +135,11 @@ PS_INLINE void rows(const OneHiddenProblem<T>& p, int64_t begin, int64_t end,
       for (int64_t j = 0; j < g; ++j) z -= p.lr * s2[j] * p.delta2[j * c + k];
       logits[k] = z;
     }
-    int64_t best = 0;
-    for (int64_t k = 1; k < c; ++k)
-      if (logits[k] > logits[best]) best = k;
-    const T top = logits[best];
-    T total = 0;
-    for (int64_t k = 0; k < c; ++k) total += std::exp(logits[k] - top);
-    const int64_t label = p.labels[i];
-    sums.loss += static_cast<double>(std::log(total) + top - logits[label]);
-    sums.correct += best == label ? 1 : 0;
+    bool hit = false;
+    sums.loss += softmax_cross_entropy<T>(logits.data(), c, p.labels[i], p.inv_n, nullptr,
+                                       p.with_grad ? grad2.data() : nullptr, &hit);
+    sums.correct += hit ? 1 : 0;
     if (!p.with_grad) continue;
-    for (int64_t k = 0; k < c; ++k)
-      grad2[k] = (std::exp(logits[k] - top) / total - (k == label ? T(1) : T(0))) * p.inv_n;
     // Through the output layer's update: P2_j = delta2_j . G2.
     for (int64_t j = 0; j < g; ++j) {
       T product = 0;

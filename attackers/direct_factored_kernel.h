@@ -4,10 +4,34 @@
 // hidden layer, the logits, the loss and its share of every gradient term, so no N x width
 // intermediate is written and the validation images are read once. Plain loops (vectorised per
 // CPU at run time), no torch. Notation as in attackers/direct_factored.cpp.
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 namespace poisonsim {
+
+// Cross-entropy of one row of logits at `label` (returned); `*hit` tells whether the first
+// largest logit is the label. With `grad`, writes (softmax - onehot(label)) * scale there and,
+// with `probs`, the softmax.
+template <typename T>
+inline double softmax_cross_entropy(const T* logits, int64_t classes, int64_t label, T scale,
+                                    T* probs, T* grad, bool* hit) {
+  int64_t best = 0;
+  for (int64_t k = 1; k < classes; ++k)
+    if (logits[k] > logits[best]) best = k;
+  const T top = logits[best];
+  T total = 0;
+  for (int64_t k = 0; k < classes; ++k) total += std::exp(logits[k] - top);
+  *hit = best == label;
+  if (grad) {
+    for (int64_t k = 0; k < classes; ++k) {
+      const T p = std::exp(logits[k] - top) / total;
+      if (probs) probs[k] = p;
+      grad[k] = (p - (k == label ? T(1) : T(0))) * scale;
+    }
+  }
+  return static_cast<double>(std::log(total) + top - logits[label]);
+}
 
 template <typename T>
 struct OneHiddenProblem {
