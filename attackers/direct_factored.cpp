@@ -32,8 +32,9 @@ std::pair<double, int64_t> softmax_rows(const T* logits, const int64_t* labels, 
   int64_t correct = 0;
   for (int64_t i = 0; i < rows; ++i) {
     bool hit = false;
-    loss += softmax_cross_entropy<T>(logits + i * classes, classes, labels[i], scale,
-                                  probs ? probs + i * classes : nullptr, grad + i * classes, &hit);
+    loss +=
+        softmax_cross_entropy<T>(logits + i * classes, classes, labels[i], scale,
+                                 probs ? probs + i * classes : nullptr, grad + i * classes, &hit);
     correct += hit ? 1 : 0;
   }
   return {loss, correct};
@@ -257,8 +258,7 @@ void FactoredMlpObjective::poison_adjoint() {
 }
 
 DirectObjective FactoredMlpObjective::evaluate(const torch::Tensor& poison,
-                                               const torch::Tensor& poison_labels,
-                                               bool with_grad) {
+                                               const torch::Tensor& poison_labels, bool with_grad) {
   torch::NoGradGuard no_grad;
   const int64_t g = poison.size(0);
   if (g != g_) allocate(g);

@@ -64,11 +64,23 @@ PS_INLINE void dots(const T* rows, int64_t ld, const T* x, int64_t n, T* out) {
   }
 }
 
+// Four independent accumulators: a single one would wait on each add's latency.
 template <typename T>
 PS_INLINE T dot(const T* a, const T* b, int64_t n) {
-  T out;
-  dots<1>(a, 0, b, n, &out);
-  return out;
+  using V = typename Simd<T>::V;
+  constexpr int64_t L = kLanes<T>;
+  V acc0 = {}, acc1 = {}, acc2 = {}, acc3 = {};
+  int64_t i = 0;
+  for (; i + 4 * L <= n; i += 4 * L) {
+    acc0 += load(a + i) * load(b + i);
+    acc1 += load(a + i + L) * load(b + i + L);
+    acc2 += load(a + i + 2 * L) * load(b + i + 2 * L);
+    acc3 += load(a + i + 3 * L) * load(b + i + 3 * L);
+  }
+  for (; i + L <= n; i += L) acc0 += load(a + i) * load(b + i);
+  T sum = lane_sum<T>((acc0 + acc1) + (acc2 + acc3));
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
 }
 
 // y += alpha * x
@@ -86,9 +98,24 @@ PS_INLINE void combine_masked(const T* coef, const T* rows, int64_t count, int64
                               const T* coef2, const T* rows2, int64_t count2, int64_t ld2,
                               const T* mask, T* out, int64_t n) {
   using V = typename Simd<T>::V;
+  constexpr int64_t L = kLanes<T>;
   const V zero = {};
   int64_t i = 0;
-  for (; i + kLanes<T> <= n; i += kLanes<T>) {
+  // Two vectors per step: two independent chains of multiply-adds.
+  for (; i + 2 * L <= n; i += 2 * L) {
+    V acc0 = {}, acc1 = {};
+    for (int64_t k = 0; k < count; ++k) {
+      acc0 += coef[k] * load(rows + k * ld + i);
+      acc1 += coef[k] * load(rows + k * ld + i + L);
+    }
+    for (int64_t j = 0; j < count2; ++j) {
+      acc0 += coef2[j] * load(rows2 + j * ld2 + i);
+      acc1 += coef2[j] * load(rows2 + j * ld2 + i + L);
+    }
+    store(out + i, load(mask + i) > zero ? acc0 : zero);
+    store(out + i + L, load(mask + i + L) > zero ? acc1 : zero);
+  }
+  for (; i + L <= n; i += L) {
     V acc = {};
     for (int64_t k = 0; k < count; ++k) acc += coef[k] * load(rows + k * ld + i);
     for (int64_t j = 0; j < count2; ++j) acc += coef2[j] * load(rows2 + j * ld2 + i);
@@ -112,7 +139,8 @@ PS_INLINE void rows(const OneHiddenProblem<T>& p, int64_t begin, int64_t end,
   sums.adj_delta2.assign(static_cast<size_t>(g * c), T(0));
   sums.adj_a1.assign(static_cast<size_t>(g * h), T(0));
   sums.adj_x.assign(static_cast<size_t>(g * d), T(0));
-  std::vector<T> u(static_cast<size_t>(h)), v(static_cast<size_t>(h)), grad1(static_cast<size_t>(h));
+  std::vector<T> u(static_cast<size_t>(h)), v(static_cast<size_t>(h)),
+      grad1(static_cast<size_t>(h));
   std::vector<T> logits(static_cast<size_t>(c)), grad2(static_cast<size_t>(c));
   std::vector<T> s1(static_cast<size_t>(g)), s2(static_cast<size_t>(g));
   std::vector<T> p1(static_cast<size_t>(g)), p2(static_cast<size_t>(g));
@@ -137,7 +165,7 @@ PS_INLINE void rows(const OneHiddenProblem<T>& p, int64_t begin, int64_t end,
     }
     bool hit = false;
     sums.loss += softmax_cross_entropy<T>(logits.data(), c, p.labels[i], p.inv_n, nullptr,
-                                       p.with_grad ? grad2.data() : nullptr, &hit);
+                                          p.with_grad ? grad2.data() : nullptr, &hit);
     sums.correct += hit ? 1 : 0;
     if (!p.with_grad) continue;
     // Through the output layer's update: P2_j = delta2_j . G2.
@@ -150,8 +178,7 @@ PS_INLINE void rows(const OneHiddenProblem<T>& p, int64_t begin, int64_t end,
     }
     // Back to the hidden layer at W': G1 = (G2 W_2 - lr sum_j P2_j a1_j) * [u > 0].
     for (int64_t j = 0; j < g; ++j) p2[j] *= -p.lr;
-    combine_masked(grad2.data(), p.w2, c, h, p2.data(), p.a1, g, p.lda, u.data(), grad1.data(),
-                   h);
+    combine_masked(grad2.data(), p.w2, c, h, p2.data(), p.a1, g, p.lda, u.data(), grad1.data(), h);
     // Through the first layer's update: P1_j = delta1_j . G1, and X_i's share of dL/dx_j.
     for (int64_t j = 0; j < g; ++j) {
       p1[j] = dot(p.delta1 + j * h, grad1.data(), h);
@@ -162,19 +189,18 @@ PS_INLINE void rows(const OneHiddenProblem<T>& p, int64_t begin, int64_t end,
 }
 
 // The widest vector unit the CPU has: the same loops compiled three times.
-#define PS_DEFINE_ROWS(T)                                                                     \
-  __attribute__((target("avx512f,avx512vl,avx2,fma"))) void rows_avx512(                      \
-      const OneHiddenProblem<T>& p, int64_t begin, int64_t end, OneHiddenSums<T>& sums) {     \
-    rows(p, begin, end, sums);                                                                \
-  }                                                                                           \
-  __attribute__((target("avx2,fma"))) void rows_avx2(const OneHiddenProblem<T>& p,            \
-                                                     int64_t begin, int64_t end,              \
-                                                     OneHiddenSums<T>& sums) {                \
-    rows(p, begin, end, sums);                                                                \
-  }                                                                                           \
-  void rows_default(const OneHiddenProblem<T>& p, int64_t begin, int64_t end,                 \
-                    OneHiddenSums<T>& sums) {                                                 \
-    rows(p, begin, end, sums);                                                                \
+#define PS_DEFINE_ROWS(T)                                                                         \
+  __attribute__((target("avx512f,avx512vl,avx2,fma"))) void rows_avx512(                          \
+      const OneHiddenProblem<T>& p, int64_t begin, int64_t end, OneHiddenSums<T>& sums) {         \
+    rows(p, begin, end, sums);                                                                    \
+  }                                                                                               \
+  __attribute__((target("avx2,fma"))) void rows_avx2(const OneHiddenProblem<T>& p, int64_t begin, \
+                                                     int64_t end, OneHiddenSums<T>& sums) {       \
+    rows(p, begin, end, sums);                                                                    \
+  }                                                                                               \
+  void rows_default(const OneHiddenProblem<T>& p, int64_t begin, int64_t end,                     \
+                    OneHiddenSums<T>& sums) {                                                     \
+    rows(p, begin, end, sums);                                                                    \
   }
 
 PS_DEFINE_ROWS(float)

@@ -37,19 +37,19 @@ template <typename T>
 struct OneHiddenProblem {
   int64_t d = 0, h = 0, c = 0, g = 0;  // input, hidden, classes, poison rows
   T lr = 0;
-  T inv_n = 0;                 // 1 / validation rows (the mean loss)
-  const T* x_val = nullptr;    // validation images, rows of `ldx`
+  T inv_n = 0;               // 1 / validation rows (the mean loss)
+  const T* x_val = nullptr;  // validation images, rows of `ldx`
   int64_t ldx = 0;
   const T* u1_base = nullptr;  // X W_1^T + b_1, N x h
   const int64_t* labels = nullptr;
-  const T* w2 = nullptr;       // c x h
-  const T* b2 = nullptr;       // c
-  const T* poison = nullptr;   // g x d, rows of `ldp`
+  const T* w2 = nullptr;      // c x h
+  const T* b2 = nullptr;      // c
+  const T* poison = nullptr;  // g x d, rows of `ldp`
   int64_t ldp = 0;
-  const T* a1 = nullptr;       // poison hidden activations, g x h, rows of `lda`
+  const T* a1 = nullptr;  // poison hidden activations, g x h, rows of `lda`
   int64_t lda = 0;
-  const T* delta1 = nullptr;   // g x h
-  const T* delta2 = nullptr;   // g x c
+  const T* delta1 = nullptr;  // g x h
+  const T* delta2 = nullptr;  // g x c
   bool with_grad = true;
 };
 

@@ -54,15 +54,15 @@ class FactoredMlpObjective {
   int64_t g_ = -1;
   double loss_ = 0;
   int64_t correct_ = 0;
-  std::vector<torch::Tensor> a_aug_;  // l = 0..L-1: poison activations | 1 (g x (w_l + 1))
-  std::vector<torch::Tensor> z_;      // l = 1..L at l - 1: poison pre-activations (g x w_l)
-  std::vector<torch::Tensor> delta_;  // l = 1..L at l - 1: poison signals dL_p/dz_l (g x w_l)
-  torch::Tensor probs_;               // softmax of the poison logits (g x C)
-  std::vector<torch::Tensor> s_;      // l = 1..L at l - 1: a_aug_{l-1} v_aug_{l-1}^T (g x N)
-  std::vector<torch::Tensor> u_;      // l = 1..L at l - 1: validation pre-activations at W'
-  std::vector<torch::Tensor> v_aug_;  // l = 1..L-1 at l - 1: validation activations | 1
-  std::vector<torch::Tensor> grad_u_;  // l = 1..L at l - 1: dL_val/du_l (N x w_l)
-  std::vector<torch::Tensor> p_;       // l = 1..L at l - 1: delta_l (dL_val/du_l)^T (g x N)
+  std::vector<torch::Tensor> a_aug_;      // l = 0..L-1: poison activations | 1 (g x (w_l + 1))
+  std::vector<torch::Tensor> z_;          // l = 1..L at l - 1: poison pre-activations (g x w_l)
+  std::vector<torch::Tensor> delta_;      // l = 1..L at l - 1: poison signals dL_p/dz_l (g x w_l)
+  torch::Tensor probs_;                   // softmax of the poison logits (g x C)
+  std::vector<torch::Tensor> s_;          // l = 1..L at l - 1: a_aug_{l-1} v_aug_{l-1}^T (g x N)
+  std::vector<torch::Tensor> u_;          // l = 1..L at l - 1: validation pre-activations at W'
+  std::vector<torch::Tensor> v_aug_;      // l = 1..L-1 at l - 1: validation activations | 1
+  std::vector<torch::Tensor> grad_u_;     // l = 1..L at l - 1: dL_val/du_l (N x w_l)
+  std::vector<torch::Tensor> p_;          // l = 1..L at l - 1: delta_l (dL_val/du_l)^T (g x N)
   std::vector<torch::Tensor> adj_delta_;  // l = 1..L at l - 1: dL_val/d delta_l (g x w_l)
   std::vector<torch::Tensor> adj_a_;      // l = 0..L-1: dL_val/d a_l (g x w_l)
 };

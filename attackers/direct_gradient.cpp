@@ -69,8 +69,8 @@ class GroupObjective {
   DirectObjective operator()(const torch::Tensor& poison, const torch::Tensor& labels,
                              bool with_grad) {
     if (factored_) return factored_->evaluate(poison, labels, with_grad);
-    return direct_objective(spec_, params_, poison, labels, validation_images_,
-                            validation_labels_, lr_, unroll_steps_, with_grad);
+    return direct_objective(spec_, params_, poison, labels, validation_images_, validation_labels_,
+                            lr_, unroll_steps_, with_grad);
   }
 
  private:
@@ -89,8 +89,8 @@ DirectEngine parse_direct_engine(const std::string& text, const std::string& whe
   if (text == "auto") return DirectEngine::auto_select;
   if (text == "factored") return DirectEngine::factored;
   if (text == "autograd") return DirectEngine::autograd;
-  throw UserError(where, fmt::format("unknown engine '{}', expected auto, factored or autograd",
-                                     text));
+  throw UserError(where,
+                  fmt::format("unknown engine '{}', expected auto, factored or autograd", text));
 }
 
 std::string to_string(DirectEngine engine) {
@@ -226,7 +226,9 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
     if (engine == DirectEngine::autograd) poison.requires_grad_(true);
     const auto poison_labels = labels.narrow(0, first, count);
     CapMasks group_capped;  // which samples any projection of this group moved
-    auto objective_now = [&](bool with_grad) { return objective(poison, poison_labels, with_grad); };
+    auto objective_now = [&](bool with_grad) {
+      return objective(poison, poison_labels, with_grad);
+    };
     size_t done = 0;  // entries of `trace` measured for this group
     for (; done < entries; ++done) {
       const bool last = done + 1 == entries;

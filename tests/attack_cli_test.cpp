@@ -142,7 +142,8 @@ TEST_F(AttackCli, BadRequestsExitTwo) {
   EXPECT_NE(typo.output.find("did you mean 'l2'"), std::string::npos) << typo.output;
   auto engine = test::run_poisonsim("attack --scenario " + synthetic() +
                                     " --method direct --n 5 --param engine=factored "
-                                    "--param unroll_steps=2 -o " + dir.file("x.h5"));
+                                    "--param unroll_steps=2 -o " +
+                                    dir.file("x.h5"));
   EXPECT_EQ(engine.exit_code, 2);
   EXPECT_NE(engine.output.find("attackers.0.engine: factored simulates one SGD step"),
             std::string::npos)
@@ -152,12 +153,14 @@ TEST_F(AttackCli, BadRequestsExitTwo) {
 TEST_F(AttackCli, DirectEngineIsChosenAndReported) {
   const auto automatic = attack("direct", "--group-size 20 --param iterations=2");
   EXPECT_EQ(automatic["engine"], "factored");  // the scenario's target is an mlp
-  const auto autograd = attack("direct", "--group-size 20 --param iterations=2 --param "
-                                         "engine=autograd");
+  const auto autograd = attack("direct",
+                               "--group-size 20 --param iterations=2 --param "
+                               "engine=autograd");
   EXPECT_EQ(autograd["engine"], "autograd");
   EXPECT_EQ(autograd["direct"]["engine"], "autograd");
-  const auto unrolled = attack("direct", "--group-size 20 --param iterations=2 --param "
-                                         "unroll_steps=2");
+  const auto unrolled = attack("direct",
+                               "--group-size 20 --param iterations=2 --param "
+                               "unroll_steps=2");
   EXPECT_EQ(unrolled["engine"], "autograd");  // auto: only autograd is exact there
 }
 

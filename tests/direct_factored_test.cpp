@@ -57,9 +57,9 @@ void compare_engines(const ModelSpec& spec, int64_t group) {
   EXPECT_GT(reference.grad.norm().item<double>(), 1e-6) << what;  // not zero against zero
   const double error = relative_error(fast.grad, reference.grad);
   EXPECT_LT(error, 1e-6) << what;
-  ::testing::Test::RecordProperty("gradient_error_" + spec.describe() + "_g" +
-                                      std::to_string(group),
-                                  fmt::format("{:.2e}", error));
+  ::testing::Test::RecordProperty(
+      "gradient_error_" + spec.describe() + "_g" + std::to_string(group),
+      fmt::format("{:.2e}", error));
   // Without the gradient, and again with it: buffers reused for the same group size.
   const auto value_only = factored.evaluate(poison, poison_labels, false);
   EXPECT_FALSE(value_only.grad.defined());

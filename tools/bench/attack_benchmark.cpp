@@ -72,9 +72,10 @@ std::vector<std::string> engines_for(const AttackBenchmarkOptions& options, cons
     DirectOptions direct;
     direct.engine = parse_direct_engine(engine, "--engines");
     if (direct.engine == DirectEngine::factored && !factored_engine_applies(direct, spec)) {
-      *note = fmt::format("the factored engine does not apply to the {} target; its direct rows "
-                          "are autograd only",
-                          spec.describe());
+      *note = fmt::format(
+          "the factored engine does not apply to the {} target; its direct rows "
+          "are autograd only",
+          spec.describe());
       continue;
     }
     engines.push_back(engine);
@@ -101,10 +102,10 @@ std::vector<AttackBenchmarkRow> run_attack_benchmark(const AttackBenchmarkOption
   // Engines alternate within a group size, so a load on the shared machine hits both alike.
   for (int64_t group : options.group_sizes)
     for (const auto& engine : engines)
-      rows.push_back(measure(
-          session, direct_label(group, engine),
-          {"direct", options.n, {fmt::format("group_size={}", group), "engine=" + engine}},
-          options));
+      rows.push_back(
+          measure(session, direct_label(group, engine),
+                  {"direct", options.n, {fmt::format("group_size={}", group), "engine=" + engine}},
+                  options));
   rows.push_back(measure(session, "generative unrolled",
                          {"generative", options.n, {"rule=unrolled"}}, options));
   rows.push_back(measure(session, "generative first-order",

@@ -28,13 +28,14 @@ struct AttackBenchmarkOptions {
   std::string poison_dir;  // when set: every method's poison set, <dir>/<file_stem(label)>.h5
 };
 
-// "direct g=10 factored" -> "direct-g-10-factored", "noise l2=3.07" -> "noise-l2-3.07": the poison set's file name.
+// "direct g=10 factored" -> "direct-g-10-factored", "noise l2=3.07" -> "noise-l2-3.07": the poison
+// set's file name.
 std::string file_stem(const std::string& label);
 
 struct AttackBenchmarkRow {
-  std::string label;   // e.g. "direct g=10 factored"
-  std::string method;  // attacker type
-  std::string engine;  // direct: the engine that ran; empty for other methods
+  std::string label;       // e.g. "direct g=10 factored"
+  std::string method;      // attacker type
+  std::string engine;      // direct: the engine that ran; empty for other methods
   int64_t group_size = 0;  // direct only
   int64_t n = 0;
   double seconds = 0;

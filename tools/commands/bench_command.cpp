@@ -92,8 +92,9 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
       ->delimiter(',')
       ->check(CLI::Range(int64_t{1}, int64_t{100000}))
       ->capture_default_str();
-  attacks->add_option("--engines", a->benchmark.engines,
-                      "Direct-method engines, each at every group size (factored: mlp targets)")
+  attacks
+      ->add_option("--engines", a->benchmark.engines,
+                   "Direct-method engines, each at every group size (factored: mlp targets)")
       ->delimiter(',')
       ->check(CLI::IsMember({"factored", "autograd"}))
       ->capture_default_str();
