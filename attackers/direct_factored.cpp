@@ -260,6 +260,7 @@ void FactoredMlpObjective::poison_adjoint() {
 DirectObjective FactoredMlpObjective::evaluate(const torch::Tensor& poison,
                                                const torch::Tensor& poison_labels, bool with_grad) {
   torch::NoGradGuard no_grad;
+  const FlushSubnormals flush;  // here; the fused kernel's threads flush their own
   const int64_t g = poison.size(0);
   if (g != g_) allocate(g);
   poison_pass(poison.detach(), poison_labels);

@@ -208,6 +208,7 @@ PS_DEFINE_ROWS(double)
 
 template <typename T>
 void dispatch(const OneHiddenProblem<T>& p, int64_t begin, int64_t end, OneHiddenSums<T>& sums) {
+  const FlushSubnormals flush;
   static const int level = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
                                ? 2
                                : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
