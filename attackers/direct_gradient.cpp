@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "attackers/direct_factored_torch.h"
 #include "attackers/direct_gradient_torch.h"
 #include "attackers/evasion_torch.h"
 #include "attackers/label_flip.h"
@@ -49,7 +50,85 @@ void check_problem(const AttackProblem& problem, const Dataset& seeds) {
     throw UserError("attacker.retrain_lr", fmt::format("{}: expected > 0", problem.retrain_lr));
 }
 
+// One ascent problem's objective, by the engine chosen for the run.
+class GroupObjective {
+ public:
+  GroupObjective(DirectEngine engine, const ModelSpec& spec, std::vector<torch::Tensor> params,
+                 torch::Tensor validation_images, torch::Tensor validation_labels, double lr,
+                 int64_t unroll_steps)
+      : spec_(spec),
+        params_(std::move(params)),
+        validation_images_(std::move(validation_images)),
+        validation_labels_(std::move(validation_labels)),
+        lr_(lr),
+        unroll_steps_(unroll_steps) {
+    if (engine == DirectEngine::factored)
+      factored_.emplace(spec, params_, validation_images_, validation_labels_, lr);
+  }
+
+  DirectObjective operator()(const torch::Tensor& poison, const torch::Tensor& labels,
+                             bool with_grad) {
+    if (factored_) return factored_->evaluate(poison, labels, with_grad);
+    return direct_objective(spec_, params_, poison, labels, validation_images_, validation_labels_,
+                            lr_, unroll_steps_, with_grad);
+  }
+
+ private:
+  const ModelSpec& spec_;
+  std::vector<torch::Tensor> params_;
+  torch::Tensor validation_images_;
+  torch::Tensor validation_labels_;
+  double lr_;
+  int64_t unroll_steps_;
+  std::optional<FactoredMlpObjective> factored_;
+};
+
 }  // namespace
+
+DirectEngine parse_direct_engine(const std::string& text, const std::string& where) {
+  if (text == "auto") return DirectEngine::auto_select;
+  if (text == "factored") return DirectEngine::factored;
+  if (text == "autograd") return DirectEngine::autograd;
+  throw UserError(where,
+                  fmt::format("unknown engine '{}', expected auto, factored or autograd", text));
+}
+
+std::string to_string(DirectEngine engine) {
+  switch (engine) {
+    case DirectEngine::auto_select:
+      return "auto";
+    case DirectEngine::factored:
+      return "factored";
+    case DirectEngine::autograd:
+      return "autograd";
+  }
+  return "?";
+}
+
+std::string factored_settings_conflict(const DirectOptions& options) {
+  if (options.unroll_steps == 1 || options.group_size == 1) return "";
+  return "factored simulates one SGD step per group: it needs unroll_steps: 1 (or group_size: "
+         "1); use engine: auto or autograd";
+}
+
+bool factored_engine_applies(const DirectOptions& options, const ModelSpec& spec) {
+  return spec.kind == ModelKind::mlp && factored_settings_conflict(options).empty();
+}
+
+DirectEngine resolve_direct_engine(const DirectOptions& options, const ModelSpec& spec,
+                                   const std::string& where) {
+  const bool applies = factored_engine_applies(options, spec);
+  if (options.engine == DirectEngine::auto_select)
+    return applies ? DirectEngine::factored : DirectEngine::autograd;
+  if (options.engine == DirectEngine::factored && !applies)
+    throw UserError(where + ".engine",
+                    spec.kind != ModelKind::mlp
+                        ? fmt::format("factored needs an mlp target, this one is {}; use "
+                                      "engine: auto or autograd",
+                                      to_string(spec.kind))
+                        : factored_settings_conflict(options));
+  return options.engine;
+}
 
 void DirectOptions::validate(const std::string& where) const {
   if (group_size < 1)
@@ -65,6 +144,8 @@ void DirectOptions::validate(const std::string& where) const {
   if (validation_samples < 1)
     throw UserError(where + ".validation_samples",
                     fmt::format("{}: expected >= 1", validation_samples));
+  if (engine == DirectEngine::factored && !factored_settings_conflict(*this).empty())
+    throw UserError(where + ".engine", factored_settings_conflict(*this));
 }
 
 DirectObjective direct_objective(const ModelSpec& spec, const std::vector<torch::Tensor>& params,
@@ -107,6 +188,7 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
   options.validate("attacker");
   check_problem(problem, seeds);
   const ModelSpec& spec = problem.model.spec();
+  const DirectEngine engine = resolve_direct_engine(options, spec, "attacker");
 
   PoisonBatch batch;
   batch.seeds = seeds;
@@ -125,8 +207,8 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
   std::vector<torch::Tensor> params;
   for (const auto& p : problem.model.impl().params)
     params.push_back(p.detach().requires_grad_(true));  // shares storage; never written
-  const auto validation_images = images_tensor(*validation);
-  const auto validation_labels = labels_tensor(*validation);
+  GroupObjective objective(engine, spec, params, images_tensor(*validation),
+                           labels_tensor(*validation), problem.retrain_lr, options.unroll_steps);
   const auto images = images_tensor(batch.samples);  // the poison is written back in place
   const auto labels = labels_tensor(batch.samples);
 
@@ -140,13 +222,12 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
   for (int64_t first = 0; first < n; first += options.group_size, ++groups) {
     const int64_t count = std::min(options.group_size, n - first);
     const auto group_seeds = images.narrow(0, first, count).clone();
-    auto poison = group_seeds.clone().requires_grad_(true);
+    auto poison = group_seeds.clone();
+    if (engine == DirectEngine::autograd) poison.requires_grad_(true);
     const auto poison_labels = labels.narrow(0, first, count);
     CapMasks group_capped;  // which samples any projection of this group moved
     auto objective_now = [&](bool with_grad) {
-      return direct_objective(spec, params, poison, poison_labels, validation_images,
-                              validation_labels, problem.retrain_lr, options.unroll_steps,
-                              with_grad);
+      return objective(poison, poison_labels, with_grad);
     };
     size_t done = 0;  // entries of `trace` measured for this group
     for (; done < entries; ++done) {
@@ -187,6 +268,7 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
   }
 
   if (report) {
+    report->engine = engine;
     report->groups = groups;
     report->capped = capped;
     const double divisor = groups > 0 ? static_cast<double>(groups) : 1.0;

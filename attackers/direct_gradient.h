@@ -1,7 +1,9 @@
 #pragma once
 // The direct gradient method (Algorithm 1 of Yang et al. 2017): gradient ascent on the poison
 // pixels themselves, through the victim's simulated SGD update, to maximise the clean-validation
-// loss after that update. Exact second order (Hessian-vector products through the update).
+// loss after that update. Exact second order (Hessian-vector products through the update),
+// computed by one of two engines: autograd (a double backward through the model's update, any
+// native target) or factored (the update's rank-g structure written out by hand, MLP targets).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,6 +18,15 @@ namespace poisonsim {
 
 class Progress;
 class RandomStream;
+
+// How the objective's gradient is computed; both are exact (equal to float rounding).
+enum class DirectEngine {
+  auto_select,  // factored where the target and settings allow it, else autograd
+  factored,     // MLP target, one simulated SGD step per group: O(N_val * width * g) per step
+  autograd,     // any native target: a full forward and double backward per step
+};
+DirectEngine parse_direct_engine(const std::string& text, const std::string& where);
+std::string to_string(DirectEngine engine);  // "auto", "factored", "autograd"
 
 struct DirectOptions {
   int64_t group_size = 100;  // poison samples optimised together in one ascent problem
@@ -33,13 +44,28 @@ struct DirectOptions {
   int64_t validation_samples = 1000;  // clean-validation subset in the objective (all if fewer)
   bool project = true;                // clip pixels to [0, 1] after every step
   PoisonLabels labels = PoisonLabels::seed;
+  DirectEngine engine = DirectEngine::auto_select;
 
   // Throws UserError naming `where` (e.g. "attackers.0") when a value is out of range.
   void validate(const std::string& where) const;
 };
 
+// Why the factored engine cannot compute these settings exactly (it simulates one SGD step per
+// group), or empty when it can; the target is checked by factored_engine_applies().
+std::string factored_settings_conflict(const DirectOptions& options);
+
+// Whether the factored engine computes this problem exactly: an mlp target, and one simulated
+// SGD step per group (unroll_steps 1 or groups of one sample).
+bool factored_engine_applies(const DirectOptions& options, const ModelSpec& spec);
+
+// The engine that runs: options.engine, or for auto the factored engine where it applies.
+// Throws UserError naming `where`.engine when factored is asked for and does not apply.
+DirectEngine resolve_direct_engine(const DirectOptions& options, const ModelSpec& spec,
+                                   const std::string& where);
+
 struct DirectReport {
   double seconds = 0;
+  DirectEngine engine = DirectEngine::autograd;  // the engine that ran (never auto_select)
   int64_t groups = 0;
   // Mean over groups of the clean-validation loss / accuracy after the simulated update;
   // index 0 is before any ascent, index i after i steps (iterations + 1 entries). A group that

@@ -61,6 +61,11 @@ void register_attackers(PluginRegistry& registry) {
         o.labels = parse_poison_labels(
             node.get<std::string>("labels", "seed", one_of({"seed", "next-class", "random-other"})),
             node.key_path("labels"));
+        o.engine = parse_direct_engine(
+            node.get<std::string>("engine", "auto", one_of({"auto", "factored", "autograd"})),
+            node.key_path("engine"));
+        if (o.engine == DirectEngine::factored && !factored_settings_conflict(o).empty())
+          node.fail("engine", factored_settings_conflict(o));
         const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));
         const auto evade = read_evade(node);
         return PoisonGeneratorFactory([o, retrain_lr, evade] {

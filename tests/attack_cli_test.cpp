@@ -107,9 +107,17 @@ TEST_F(AttackCli, BenchWritesEveryMethodsPoisonSet) {
     EXPECT_EQ(set.poison.size(), 10u);
     EXPECT_EQ(nlohmann::json::parse(set.figures_json)["label"], method["label"]);
   }
-  ASSERT_EQ(files.size(), 5u);
-  EXPECT_EQ(files[0], dir.file("poison") + "/direct-g-5.h5");
-  EXPECT_EQ(files[1], dir.file("poison") + "/generative-unrolled.h5");
+  // The direct method once per engine, each row saying which engine ran.
+  ASSERT_EQ(files.size(), 6u);
+  EXPECT_EQ(files[0], dir.file("poison") + "/direct-g-5-factored.h5");
+  EXPECT_EQ(files[1], dir.file("poison") + "/direct-g-5-autograd.h5");
+  EXPECT_EQ(files[2], dir.file("poison") + "/generative-unrolled.h5");
+  EXPECT_EQ(bench["methods"][0]["engine"], "factored");
+  EXPECT_EQ(bench["methods"][1]["engine"], "autograd");
+  EXPECT_EQ(bench["methods"][1]["direct"]["engine"], "autograd");
+  EXPECT_NE(result.output.find("direct g=5 factored"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("factored engine / autograd engine"), std::string::npos)
+      << result.output;
 
   // A directory that cannot be made fails before any generation, naming it.
   test::write_text(dir.file("plain"), "x");
@@ -132,6 +140,28 @@ TEST_F(AttackCli, BadRequestsExitTwo) {
                                   " --method noise --n 5 --param l3=1 -o " + dir.file("x.h5"));
   EXPECT_EQ(typo.exit_code, 2);
   EXPECT_NE(typo.output.find("did you mean 'l2'"), std::string::npos) << typo.output;
+  auto engine = test::run_poisonsim("attack --scenario " + synthetic() +
+                                    " --method direct --n 5 --param engine=factored "
+                                    "--param unroll_steps=2 -o " +
+                                    dir.file("x.h5"));
+  EXPECT_EQ(engine.exit_code, 2);
+  EXPECT_NE(engine.output.find("attackers.0.engine: factored simulates one SGD step"),
+            std::string::npos)
+      << engine.output;
+}
+
+TEST_F(AttackCli, DirectEngineIsChosenAndReported) {
+  const auto automatic = attack("direct", "--group-size 20 --param iterations=2");
+  EXPECT_EQ(automatic["engine"], "factored");  // the scenario's target is an mlp
+  const auto autograd = attack("direct",
+                               "--group-size 20 --param iterations=2 --param "
+                               "engine=autograd");
+  EXPECT_EQ(autograd["engine"], "autograd");
+  EXPECT_EQ(autograd["direct"]["engine"], "autograd");
+  const auto unrolled = attack("direct",
+                               "--group-size 20 --param iterations=2 --param "
+                               "unroll_steps=2");
+  EXPECT_EQ(unrolled["engine"], "autograd");  // auto: only autograd is exact there
 }
 
 }  // namespace

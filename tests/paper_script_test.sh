@@ -48,8 +48,12 @@ table=$work/out/table.md
 for heading in "### fashion-mnist" "### mnist"; do
   grep -qx "$heading" "$table" || fail "no '$heading' in $table"
 done
-# Per data set: six methods with a ratio to direct g=1 and the guard column, six deployment runs.
-[ "$(grep -c '^| direct g=1 | 40 |.* | 1.0x | ' "$table")" = 2 ] || fail "direct g=1 rows in $table"
+# Per data set: eight methods (the direct one per engine) with a ratio to direct g=1 on the
+# autograd engine and the guard column, six deployment runs.
+[ "$(grep -c '^| direct g=1 autograd | 40 |.* | 1.0x | ' "$table")" = 2 ] ||
+  fail "direct g=1 autograd rows in $table"
+[ "$(grep -c '^| direct g=1 factored | 40 |.*x | ' "$table")" = 2 ] ||
+  fail "direct g=1 factored rows in $table"
 [ "$(grep -c '^| generative unrolled | 40 |.*x | 0\.[0-9]* | .*% |$' "$table")" = 2 ] ||
   fail "generative rows (ratio, accuracy, detection) in $table"
 [ "$(grep -c 'rejected by loss-threshold 3' "$table")" -ge 2 ] || fail "no guard column in $table"
@@ -58,12 +62,13 @@ grep -q "### fashion-mnist" "$work/stdout.txt" || fail "the tables were not prin
 
 for name in fashion-mnist mnist; do
   dir=$work/out/$name
-  [ "$(ls "$dir"/poison/*.h5 | wc -l)" = 6 ] || fail "$dir/poison: expected 6 poison sets"
+  [ "$(ls "$dir"/poison/*.h5 | wc -l)" = 8 ] || fail "$dir/poison: expected 8 poison sets"
   [ "$(ls "$dir"/runs/*.h5 | wc -l)" = 6 ] || fail "$dir/runs: expected 6 traces"
   page=$dir/report/index.html
   [ -s "$page" ] || fail "no $page"
   for figure in direct-group-sizes.png methods.png thresholds-roc.png \
-    generative-defended-loss.png generative-defended-accuracy.png direct-g-1-examples.png; do
+    generative-defended-loss.png generative-defended-accuracy.png \
+    direct-g-1-autograd-examples.png; do
     grep -q "id=\"$figure\"" "$page" || fail "$page has no $figure"
   done
 done

@@ -4,7 +4,9 @@
 # when their files are given. For each data set, in OUT/<data set>/:
 #   1. bench.json, poison/*.h5   `poisonsim bench attacks` on the direct scenario's data, target
 #                                and guard: generation rate, accuracy after poison-alone
-#                                retraining and the guard's offline detection for every method;
+#                                retraining and the guard's offline detection for every method
+#                                (the direct method with both engines: autograd, the paper's
+#                                cost, and factored where the target is an MLP);
 #   2. runs/*.h5 (+ .json)       the continual deployment: no attacker, direct, generative, each
 #                                undefended and behind the loss guard + validation gate;
 #   3. thresholds.h5             a sweep of the guard's threshold under the generative attack;

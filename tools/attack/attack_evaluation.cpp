@@ -134,6 +134,7 @@ nlohmann::json to_json(const PoisonEffect& e) {
 
 nlohmann::json to_json(const DirectReport& r, int64_t group_size) {
   return {{"group_size", group_size},
+          {"engine", to_string(r.engine)},
           {"groups", r.groups},
           {"objective_by_iteration", r.objective_by_iteration},
           {"accuracy_by_iteration", r.accuracy_by_iteration}};

@@ -29,6 +29,7 @@ nlohmann::json attack_figures(const AttackRun& run, const PoisonEffect& effect) 
   figures["attacker"] = run.attacker_yaml;
   if (run.direct) {
     figures["group_size"] = run.group_size;
+    figures["engine"] = to_string(run.direct->engine);
     figures["direct"] = to_json(*run.direct, run.group_size);
   }
   return figures;

@@ -35,8 +35,8 @@ struct AttackRun {
 
 // The figures of one generated poison set, as `attack --json`, the poison set file and each
 // method of `bench attacks --json` hold them: the measured effect, method, n, seconds,
-// samples_per_second, the attacker's resolved settings and, for the direct method, group_size
-// and its ascent per iteration.
+// samples_per_second, the attacker's resolved settings and, for the direct method, group_size,
+// the engine that ran and its ascent per iteration.
 nlohmann::json attack_figures(const AttackRun& run, const PoisonEffect& effect);
 
 class AttackSession {

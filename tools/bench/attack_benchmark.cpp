@@ -34,6 +34,10 @@ AttackBenchmarkRow measure(AttackSession& session, const std::string& label,
   row.label = label;
   row.method = request.method;
   row.n = static_cast<int64_t>(run.poison.size());
+  if (run.direct) {
+    row.engine = to_string(run.direct->engine);
+    row.group_size = run.group_size;
+  }
   row.seconds = run.seconds;
   row.samples_per_second = run.samples_per_second();
   row.effect = session.measure(run, options.retrain_seeds, options.mixed_ratio);
@@ -56,6 +60,29 @@ const AttackBenchmarkRow* find(const std::vector<AttackBenchmarkRow>& rows,
   return nullptr;
 }
 
+std::string direct_label(int64_t group, const std::string& engine) {
+  return fmt::format("direct g={} {}", group, engine);
+}
+
+// The engines that run on this target: factored only where it applies (an mlp target).
+std::vector<std::string> engines_for(const AttackBenchmarkOptions& options, const ModelSpec& spec,
+                                     std::string* note) {
+  std::vector<std::string> engines;
+  for (const auto& engine : options.engines) {
+    DirectOptions direct;
+    direct.engine = parse_direct_engine(engine, "--engines");
+    if (direct.engine == DirectEngine::factored && !factored_engine_applies(direct, spec)) {
+      *note = fmt::format(
+          "the factored engine does not apply to the {} target; its direct rows "
+          "are autograd only",
+          spec.describe());
+      continue;
+    }
+    engines.push_back(engine);
+  }
+  return engines;
+}
+
 }  // namespace
 
 std::vector<AttackBenchmarkRow> run_attack_benchmark(const AttackBenchmarkOptions& options) {
@@ -66,11 +93,19 @@ std::vector<AttackBenchmarkRow> run_attack_benchmark(const AttackBenchmarkOption
     if (error || !std::filesystem::is_directory(options.poison_dir))
       throw UserError(options.poison_dir, "cannot create the directory for the poison sets");
   }
+  if (options.engines.empty()) throw UserError("--engines", "expected at least one engine");
   AttackSession session(options.scenario, options.overrides);
+  std::string note;
+  const auto engines = engines_for(options, session.model().spec(), &note);
+  if (!note.empty()) spdlog::warn("bench attacks: {}", note);
   std::vector<AttackBenchmarkRow> rows;
+  // Engines alternate within a group size, so a load on the shared machine hits both alike.
   for (int64_t group : options.group_sizes)
-    rows.push_back(measure(session, fmt::format("direct g={}", group),
-                           {"direct", options.n, {fmt::format("group_size={}", group)}}, options));
+    for (const auto& engine : engines)
+      rows.push_back(
+          measure(session, direct_label(group, engine),
+                  {"direct", options.n, {fmt::format("group_size={}", group), "engine=" + engine}},
+                  options));
   rows.push_back(measure(session, "generative unrolled",
                          {"generative", options.n, {"rule=unrolled"}}, options));
   rows.push_back(measure(session, "generative first-order",
@@ -132,13 +167,24 @@ std::string format_attack_table(const std::vector<AttackBenchmarkRow>& rows,
   }
   out += "\ngeneration-rate ratios (generator training included):\n";
   for (const char* gen : {"generative unrolled", "generative first-order"})
-    for (int64_t group : options.group_sizes) {
-      const auto* g = find(rows, gen);
-      const auto* d = find(rows, fmt::format("direct g={}", group));
-      if (g && d)
-        out += fmt::format("  {} / direct g={}: {:.1f}x\n", gen, group,
-                           g->samples_per_second / d->samples_per_second);
-    }
+    for (const auto& engine : options.engines)
+      for (int64_t group : options.group_sizes) {
+        const auto* g = find(rows, gen);
+        const auto* d = find(rows, direct_label(group, engine));
+        if (g && d)
+          out += fmt::format("  {} / {}: {:.1f}x\n", gen, d->label,
+                             g->samples_per_second / d->samples_per_second);
+      }
+  bool header = false;
+  for (int64_t group : options.group_sizes) {
+    const auto* fast = find(rows, direct_label(group, "factored"));
+    const auto* slow = find(rows, direct_label(group, "autograd"));
+    if (!fast || !slow) continue;
+    if (!header) out += "direct method, factored engine / autograd engine (same poison):\n";
+    header = true;
+    out += fmt::format("  g={}: {:.1f}x\n", group,
+                       fast->samples_per_second / slow->samples_per_second);
+  }
   return out;
 }
 
@@ -148,6 +194,7 @@ nlohmann::json attack_benchmark_json(const std::vector<AttackBenchmarkRow>& rows
   for (const auto& r : rows) methods.push_back(r.figures);
   return {{"benchmark", "attacks"},
           {"n", options.n},
+          {"engines", options.engines},
           {"retrain_seeds", options.retrain_seeds},
           {"mixed_ratio", options.mixed_ratio},
           {"methods", methods}};

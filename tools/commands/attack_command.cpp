@@ -57,8 +57,9 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
   write_poison_set(o.output, {o.method, run.poison, run.seeds, figures.dump()});
   if (!o.json.empty()) write_json(o.json, figures);
 
-  fmt::print("{} poison, n = {}: {:.2f} s ({:.1f} samples/s, generator training included)\n",
-             o.method, run.poison.size(), run.seconds, run.samples_per_second());
+  const std::string engine = run.direct ? " (" + to_string(run.direct->engine) + " engine)" : "";
+  fmt::print("{} poison{}, n = {}: {:.2f} s ({:.1f} samples/s, generator training included)\n",
+             o.method, engine, run.poison.size(), run.seconds, run.samples_per_second());
   fmt::print("clean test accuracy: {:.4f} before; after one retraining on\n",
              effect.accuracy_before);
   fmt::print("  the poison alone           {:.4f} +- {:.4f}\n", effect.accuracy_after.mean,

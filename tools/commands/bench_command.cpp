@@ -130,14 +130,21 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   auto a = std::make_shared<BenchAttackOptions>();
   auto* attacks = cmd->add_subcommand(
       "attacks",
-      "Generation rate and potency of every attack (direct at several group sizes, generative "
-      "with both rules, noise, label flipping) from the same seeds, with their ratios");
+      "Generation rate and potency of every attack (direct at several group sizes with both "
+      "engines, generative with both rules, noise, label flipping) from the same seeds, with "
+      "their ratios");
   attacks->add_option("--n", a->benchmark.n, "Poisoned samples per method")
       ->check(CLI::Range(int64_t{2}, int64_t{100000}))
       ->capture_default_str();
   attacks->add_option("--group-sizes", a->benchmark.group_sizes, "Direct-method group sizes")
       ->delimiter(',')
       ->check(CLI::Range(int64_t{1}, int64_t{100000}))
+      ->capture_default_str();
+  attacks
+      ->add_option("--engines", a->benchmark.engines,
+                   "Direct-method engines, each at every group size (factored: mlp targets)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"factored", "autograd"}))
       ->capture_default_str();
   attacks->add_option("--retrain-seeds", a->benchmark.retrain_seeds, "Retraining shuffles")
       ->check(CLI::Range(int64_t{1}, int64_t{100}))

@@ -79,6 +79,7 @@ class MethodRow:
     accuracy_after: float
     accuracy_after_std: float = float("nan")
     group_size: int = None  # direct method only
+    engine: str = None  # direct method only: factored or autograd (absent in older JSON)
     objective_by_iteration: list = None  # direct method only, when the JSON has them
     accuracy_by_iteration: list = None
     # The scenario guard's offline detection (bench attacks / attack with a guarded scenario).
@@ -230,6 +231,7 @@ def method_row(figures, source):
             accuracy_after=float(figures["accuracy_after"]),
             accuracy_after_std=float(figures.get("accuracy_after_std", float("nan"))),
             group_size=group,
+            engine=figures.get("engine") or direct.get("engine"),
             objective_by_iteration=direct.get("objective_by_iteration"),
             accuracy_by_iteration=direct.get("accuracy_by_iteration"),
             guard=guard.get("type"),
