@@ -67,6 +67,8 @@ TEST(Scenario, OverridesApplyBeforeValidation) {
   expect_error([&] { parse(text, {"attackers.3.rate=1"}); }, "--set attackers.3.rate=1",
                "expected an index from 0 to 0");
   expect_error([&] { parse(text, {"duration"}); }, "--set duration", "key.path=value");
+  expect_error([&] { parse(text, {"duration="}); }, "--set duration=", "empty value");
+  expect_error([&] { parse(text, {"duration= "}); }, "--set duration=", "empty value");
   expect_error([&] { parse(text, {"retrian.epochs=2"}); }, "retrian", "did you mean 'retrain'");
 }
 

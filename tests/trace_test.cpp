@@ -327,7 +327,7 @@ TEST(TraceErrors, MissingFileAndFilesThatAreNotHdf5) {
   test::write_text(dir.file("empty.h5"), "");
   expect_user_error([&] { read_trace(dir.file("empty.h5")); }, dir.file("empty.h5"),
                     "not an HDF5 file");
-  expect_user_error([&] { read_trace(dir.path()); }, dir.path(), "not a file");
+  expect_user_error([&] { read_trace(dir.path()); }, dir.path(), "is a directory");
 }
 
 TEST(TraceErrors, Hdf5FileWithoutTraceTables) {

@@ -8,14 +8,12 @@
 #include <fmt/format.h>
 
 #include "sim/error.h"
+#include "sim/file_checks.h"
 
 namespace poisonsim {
 
 std::vector<uint8_t> read_file_bytes(const std::string& path, uint64_t max_bytes) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw UserError(path, "is a directory, expected a file");
-  if (!std::filesystem::exists(path, ec)) throw UserError(path, "no such file");
+  require_regular_file(path, "a data file");
   // gzopen reads plain files as they are, so one path serves raw and .gz data.
   std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.c_str(), "rb"), gzclose);
   if (!file) throw UserError(path, "cannot open for reading");

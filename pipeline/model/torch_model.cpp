@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "sim/error.h"
+#include "sim/file_checks.h"
 #include "sim/random_stream.h"
 
 namespace poisonsim {
@@ -49,8 +50,7 @@ std::vector<torch::Tensor> init_parameters(const ModelSpec& spec, uint64_t seed)
 }
 
 torch::jit::Module load_script(const std::string& path, torch::jit::ExtraFilesMap* extra) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw UserError(path, "no such file");
+  require_regular_file(path, "a poisonsim model or a TorchScript module");
   try {
     torch::jit::ExtraFilesMap unused;
     return torch::jit::load(path, torch::kCPU, extra ? *extra : unused);

@@ -33,6 +33,10 @@ void apply_overrides(YAML::Node& document, const std::vector<std::string>& overr
     const size_t equals = item.find('=');
     if (equals == std::string::npos || equals == 0)
       throw UserError(where, "expected key.path=value");
+    // YAML reads nothing as null, which most keys take as "the default": say so instead.
+    if (item.find_first_not_of(" \t", equals + 1) == std::string::npos)
+      throw UserError(where,
+                      "empty value: write key=null for null, key=\"''\" for an empty string");
     const std::string path = item.substr(0, equals);
     const auto parts = split_path(path);
     for (const auto& part : parts)

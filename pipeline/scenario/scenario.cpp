@@ -10,6 +10,7 @@
 #include "pipeline/scenario/config_node.h"
 #include "pipeline/scenario/overrides.h"
 #include "sim/error.h"
+#include "sim/file_checks.h"
 
 namespace poisonsim {
 namespace {
@@ -255,11 +256,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
 }
 
 std::string read_scenario_text(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw UserError(path,
-                    "is a directory, expected a "
-                    "YAML scenario file");
+  require_regular_file(path, "a YAML scenario file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError(path, "cannot open the scenario file");
   std::string text;

@@ -7,6 +7,7 @@
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
 #include "sim/error.h"
+#include "sim/file_checks.h"
 
 namespace poisonsim {
 namespace {
@@ -93,8 +94,7 @@ void write_poison_set(const std::string& path, const PoisonSetFile& set) {
 
 PoisonSetFile read_poison_set(const std::string& path) {
   hdf5::silence_errors();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw UserError(path, "no such file");
+  require_regular_file(path, "a poison set (HDF5)");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw UserError(path, "not an HDF5 poison set file");
   hdf5::Hid file = hdf5::owned(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, path,
                                "cannot open the poison set file");

@@ -12,6 +12,7 @@
 #include "pipeline/trace/hdf5_handles.h"
 #include "pipeline/trace/trace_metadata.h"
 #include "sim/error.h"
+#include "sim/file_checks.h"
 
 namespace poisonsim {
 
@@ -40,9 +41,7 @@ size_t cell_size(const SummaryColumn& column) {
 
 Hid open_file_for_reading(const std::string& path) {
   hdf5::silence_errors();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw UserError(path, "no such file (expected an HDF5 trace or sweep file)");
+  require_regular_file(path, "an HDF5 trace or sweep file");
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw UserError(path, "is not an HDF5 file (expected a trace or sweep file)");
   return hdf5::owned(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, path,

@@ -11,6 +11,7 @@
 #include "pipeline/trace/hdf5_handles.h"
 #include "pipeline/trace/trace_schema.h"
 #include "sim/error.h"
+#include "sim/file_checks.h"
 
 namespace poisonsim {
 
@@ -21,9 +22,7 @@ namespace {
 constexpr const char* kNotATrace = "not a poisonsim trace";
 
 Hid open_file(const std::string& path) {
-  std::error_code error;
-  if (!std::filesystem::exists(path, error)) throw UserError(path, "no such file");
-  if (!std::filesystem::is_regular_file(path, error)) throw UserError(path, "not a file");
+  require_regular_file(path, "a poisonsim trace (HDF5)");
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     hdf5::error_detail();  // clear the stack
     throw UserError(path, std::string("not an HDF5 file (expected a poisonsim trace, see "
