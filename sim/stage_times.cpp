@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace poisonsim {
 namespace {
 
@@ -40,6 +42,13 @@ std::vector<std::pair<std::string, double>> StageTimes::seconds() const {
   auto out = seconds_;
   add(out, current_, std::chrono::duration<double>(Clock::now() - since_).count());
   return out;
+}
+
+std::string format_stage_seconds(const std::vector<std::pair<std::string, double>>& seconds) {
+  std::string text;
+  for (const auto& [stage, value] : seconds)
+    text += fmt::format("{}{} {:.1f}", text.empty() ? "" : ", ", stage, value);
+  return text;
 }
 
 double StageTimes::total() const {

@@ -43,4 +43,7 @@ class StageTimes {
   std::vector<std::pair<std::string, double>> seconds_;
 };
 
+// "data loading 0.8, pretraining 3.1, ...": one line for the run summary and inspect.
+std::string format_stage_seconds(const std::vector<std::pair<std::string, double>>& seconds);
+
 }  // namespace poisonsim

@@ -15,9 +15,8 @@ namespace {
 
 // The variables poisonsim sets are inherited from this test process (its main re-executed
 // itself with them): clear them so the child decides afresh, as in a user's shell.
-const std::string kCleanEnvironment =
-    "-u OPENBLAS_CORETYPE -u OMP_WAIT_POLICY -u POISONSIM_CHOSEN_BLAS_KERNEL "
-    "-u POISONSIM_NUMERIC_REEXEC";
+const std::string kCleanEnvironment = std::string("-u OPENBLAS_CORETYPE -u OMP_WAIT_POLICY -u ") +
+                                      kChosenBlasKernelVariable + " -u " + kNumericReexecVariable;
 
 std::string small_run(const test::ScratchDir& dir) {
   return "run " + std::string(POISONSIM_SOURCE_DIR) +

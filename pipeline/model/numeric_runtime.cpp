@@ -14,12 +14,6 @@
 namespace poisonsim {
 namespace {
 
-// Set (to the kernel's name) by prepare_numeric_environment before it re-executes, so the new
-// process knows the kernel was poisonsim's choice and not the user's. Inherited by child
-// processes (sweep runs), which then keep the same kernel without another re-exec.
-constexpr const char* kChosenKernelVariable = "POISONSIM_CHOSEN_BLAS_KERNEL";
-// Guards against a second re-exec in the same process tree if the libraries ignore the variables.
-constexpr const char* kReexecVariable = "POISONSIM_NUMERIC_REEXEC";
 constexpr const char* kDefaultWaitPolicy = "passive";
 
 template <class Fn>
@@ -67,9 +61,7 @@ const char* environment(const char* name) {
   return value && *value ? value : nullptr;
 }
 
-}  // namespace
-
-CpuInfo cpu_info() {
+CpuInfo read_cpu_info() {
   CpuInfo cpu;
   const auto flags = cpu_flags(&cpu.model);
   if (cpu.model.empty()) cpu.model = "unknown CPU";
@@ -89,6 +81,22 @@ CpuInfo cpu_info() {
   return cpu;
 }
 
+}  // namespace
+
+// Set (to the kernel's name) by prepare_numeric_environment before it re-executes, so the new
+// process knows the kernel was poisonsim's choice and not the user's. Inherited by child
+// processes (sweep runs), which then keep the same kernel without another re-exec.
+const char* const kChosenBlasKernelVariable = "POISONSIM_CHOSEN_BLAS_KERNEL";
+// Guards against a second re-exec in the same process tree if the libraries ignore the variables.
+const char* const kNumericReexecVariable = "POISONSIM_NUMERIC_REEXEC";
+
+CpuInfo cpu_info() {
+  static const CpuInfo cpu = read_cpu_info();  // the CPU does not change while we run
+  return cpu;
+}
+
+std::string CpuInfo::describe() const { return model + " (" + instruction_sets + ")"; }
+
 std::string openblas_kernel_for(const CpuInfo& cpu) {
   // Cooperlake is SkylakeX plus bfloat16 kernels; its sgemm (what LibTorch uses) is the same.
   if (cpu.has_avx512_bf16) return "Cooperlake";
@@ -98,8 +106,8 @@ std::string openblas_kernel_for(const CpuInfo& cpu) {
 }
 
 void prepare_numeric_environment(char** argv) {
-  if (environment(kReexecVariable)) {
-    unsetenv(kReexecVariable);  // our children may need their own decision (another binary)
+  if (environment(kNumericReexecVariable)) {
+    unsetenv(kNumericReexecVariable);  // our children may need their own decision (another binary)
     return;
   }
   bool changed = false;
@@ -108,7 +116,7 @@ void prepare_numeric_environment(char** argv) {
     const std::string wanted = openblas_kernel_for(cpu_info());
     if (!wanted.empty()) {
       setenv("OPENBLAS_CORETYPE", wanted.c_str(), 1);
-      setenv(kChosenKernelVariable, wanted.c_str(), 1);
+      setenv(kChosenBlasKernelVariable, wanted.c_str(), 1);
       changed = true;
     }
   }
@@ -117,10 +125,10 @@ void prepare_numeric_environment(char** argv) {
     changed = true;
   }
   if (!changed) return;
-  setenv(kReexecVariable, "1", 1);
+  setenv(kNumericReexecVariable, "1", 1);
   execv("/proc/self/exe", argv);
   // Only reached when the exec failed: carry on with the libraries as they started.
-  unsetenv(kReexecVariable);
+  unsetenv(kNumericReexecVariable);
 }
 
 BlasInfo blas_info() {
@@ -130,7 +138,7 @@ BlasInfo blas_info() {
   blas.library = blas.openblas ? std::string(get_config()) : std::string("reference BLAS");
   blas.kernel = openblas_corename();
   const char* user_choice = environment("OPENBLAS_CORETYPE");
-  const char* our_choice = environment(kChosenKernelVariable);
+  const char* our_choice = environment(kChosenBlasKernelVariable);
   if (!blas.openblas)
     blas.kernel_source = "";
   else if (user_choice && our_choice && std::strcmp(user_choice, our_choice) == 0)
@@ -158,6 +166,16 @@ std::string BlasInfo::describe() const {
   }
   text += ", OpenMP wait policy " + (omp_wait_policy.empty() ? "libgomp default" : omp_wait_policy);
   return text;
+}
+
+void set_openblas_threads(int threads) {
+  if (auto set_threads = find_symbol<void (*)(int)>("openblas_set_num_threads"))
+    set_threads(threads);
+}
+
+int openblas_threads() {
+  auto get_threads = find_symbol<int (*)()>("openblas_get_num_threads");
+  return get_threads ? get_threads() : 1;
 }
 
 std::string blas_warning(const BlasInfo& blas, const CpuInfo& cpu) {

@@ -19,13 +19,23 @@ namespace poisonsim {
 // impossible (blas_info() then reports the generic kernel, and the CLI warns).
 void prepare_numeric_environment(char** argv);
 
+// The variables poisonsim itself sets besides OPENBLAS_CORETYPE and OMP_WAIT_POLICY: the kernel
+// it chose (so a re-executed process can tell its choice from the user's), and the guard
+// against a second re-execution. Whoever starts poisonsim afresh (a benchmark, a test) clears
+// them together with the libraries' variables.
+extern const char* const kChosenBlasKernelVariable;
+extern const char* const kNumericReexecVariable;
+
 struct CpuInfo {
   std::string model;             // /proc/cpuinfo's model name
   std::string instruction_sets;  // the vector extensions that matter here: "avx2 avx512f ..."
   bool has_avx2 = false;
   bool has_avx512 = false;  // F, BW, DQ and VL: what OpenBLAS's SkylakeX kernels use
   bool has_avx512_bf16 = false;
+
+  std::string describe() const;  // "<model> (<instruction sets>)"
 };
+// Read from /proc/cpuinfo once per process.
 CpuInfo cpu_info();
 
 // The OpenBLAS kernel for a CPU with these features ("" when no AVX2: leave OpenBLAS's choice).
@@ -44,6 +54,11 @@ struct BlasInfo {
   std::string describe() const;
 };
 BlasInfo blas_info();
+
+// OpenBLAS's own thread count: set_openblas_threads is a no-op and openblas_threads() 1 with
+// another BLAS (OpenBLAS is reached through libblas.so.3, so its functions are looked up).
+void set_openblas_threads(int threads);
+int openblas_threads();
 
 // A warning to print when the BLAS is the reference one or runs a generic kernel ("" if fine).
 std::string blas_warning(const BlasInfo& blas, const CpuInfo& cpu);

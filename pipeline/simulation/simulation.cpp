@@ -87,10 +87,9 @@ struct Simulation::State : SimulationHost {
         buffer(data.pretrain.shape, data.pretrain.num_classes, s.retrain.buffer_capacity,
                s.retrain.eviction, RandomStream(s.seed, "retrain/buffer")) {
     set_torch_threads(static_cast<int>(s.train_threads));
-    const CpuInfo cpu = cpu_info();
     const BlasInfo blas = blas_info();
     TraceMetadata meta(s.resolved_yaml, s.seed, POISONSIM_VERSION);
-    meta.cpu = cpu.model + " (" + cpu.instruction_sets + ")";
+    meta.cpu = cpu_info().describe();
     meta.blas = blas.describe();
     meta.blas_kernel = blas.kernel;
     TraceOptions trace_options;
@@ -270,10 +269,7 @@ RunSummary Simulation::run() {
   });
   st.flush_ingestion();
   st.trace->add_event(system_event(duration, "end"));
-  {
-    StageTimes::Scope stage(&st.stages_, "trace writing");
-    st.trace->flush();
-  }
+  st.flush_trace();
   auto& summary = st.summary;
   summary.stage_seconds = st.stages_.seconds();
   nlohmann::ordered_json stage_json = nlohmann::ordered_json::object();

@@ -50,9 +50,8 @@ class BusyProcesses {
 };
 
 // Environment entries poisonsim sets itself; cleared so every variant starts from the same place.
-const std::vector<std::string> kCleared = {"-u", "OPENBLAS_CORETYPE",
-                                           "-u", "POISONSIM_CHOSEN_BLAS_KERNEL",
-                                           "-u", "POISONSIM_NUMERIC_REEXEC"};
+const std::vector<std::string> kCleared = {
+    "-u", "OPENBLAS_CORETYPE", "-u", kChosenBlasKernelVariable, "-u", kNumericReexecVariable};
 
 struct Measured {
   double seconds = 0;
@@ -188,9 +187,7 @@ std::string format_environment_table(const std::vector<VariantFigures>& figures)
     out += fmt::format("{:<28} {:>5} {:>9.1f} {:>10.2f}x  {}\n", f.name, f.load, f.median(),
                        f.median() / fastest.at(f.load), rounds);
   }
-  const CpuInfo cpu = cpu_info();
-  out += fmt::format("load = busy processes beside the run; machine: {} ({})\n", cpu.model,
-                     cpu.instruction_sets);
+  out += fmt::format("load = busy processes beside the run; machine: {}\n", cpu_info().describe());
   for (const auto& f : figures)
     if (f.load == figures.front().load) out += fmt::format("  {}: {}\n", f.name, f.blas);
   return out;

@@ -12,6 +12,7 @@
 #include "pipeline/trace/run_metrics.h"
 #include "pipeline/trace/sweep_file.h"
 #include "pipeline/trace/trace_reader.h"
+#include "sim/stage_times.h"
 #include "tools/commands/commands.h"
 #include "tools/commands/summary_table.h"
 
@@ -197,11 +198,10 @@ void print_text(const Summary& s) {
   if (!s.metadata.blas.empty()) fmt::print("BLAS       {}\n", s.metadata.blas);
   const auto stages = stage_seconds(s.metadata);
   if (stages.is_object() && !stages.empty()) {
-    std::string text;
-    for (const auto& [stage, seconds] : stages.items())
-      if (seconds.is_number())
-        text += fmt::format("{}{} {:.1f}", text.empty() ? "" : ", ", stage, seconds.get<double>());
-    fmt::print("wall s     {}\n", text);
+    std::vector<std::pair<std::string, double>> seconds;
+    for (const auto& [stage, value] : stages.items())
+      if (value.is_number()) seconds.emplace_back(stage, value.get<double>());
+    fmt::print("wall s     {}\n", format_stage_seconds(seconds));
   }
 
   fmt::print("\n{:<20} {:<8} {:>9} {:>10} {:>10} {:>10} {:>10}\n", "source", "kind", "batches",

@@ -9,6 +9,7 @@
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/simulation.h"
 #include "sim/error.h"
+#include "sim/stage_times.h"
 #include "tools/commands/builtin_plugins.h"
 #include "tools/commands/commands.h"
 
@@ -39,10 +40,7 @@ void print_summary(const RunSummary& s) {
              s.refused);
   fmt::print("  clean test accuracy: {:.4f} after pretraining, {:.4f} at the end (lowest {:.4f})\n",
              s.first_accuracy, s.last_accuracy, s.min_accuracy);
-  std::string stages;
-  for (const auto& [stage, seconds] : s.stage_seconds)
-    stages += fmt::format("{}{} {:.1f}", stages.empty() ? "" : ", ", stage, seconds);
-  fmt::print("  wall seconds by stage: {}\n", stages);
+  fmt::print("  wall seconds by stage: {}\n", format_stage_seconds(s.stage_seconds));
   fmt::print("  summary: poisonsim inspect {}\n", s.trace_path);
   fmt::print(
       "  tables:  /usr/bin/python3 -c \"import h5py, pandas; "
