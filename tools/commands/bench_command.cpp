@@ -1,5 +1,4 @@
 // `poisonsim bench`: speed measurements of parts of the deployed system, one sub-command each.
-#include <fstream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -12,6 +11,7 @@
 #include "tools/bench/environment_benchmark.h"
 #include "tools/bench/serving_benchmark.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/json_output.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -19,27 +19,6 @@ namespace {
 struct BenchServingOptions {
   bench::ServingBenchmarkOptions benchmark;
   std::string json_path;  // empty: no JSON file
-};
-
-// A --json file is opened before the measuring, so a bad path fails in seconds, not after it.
-class JsonOutput {
- public:
-  explicit JsonOutput(std::string path) : path_(std::move(path)) {
-    if (path_.empty()) return;
-    out_.open(path_);
-    if (!out_) throw UserError(path_, "cannot write the JSON file");
-  }
-  void write(const std::string& text) {
-    if (path_.empty()) return;
-    out_ << text;
-    out_.close();
-    if (!out_) throw UserError(path_, "cannot write the JSON file");
-    fmt::print("figures written to {}\n", path_);
-  }
-
- private:
-  std::string path_;
-  std::ofstream out_;
 };
 
 void run_bench_serving(const BenchServingOptions& o, const GlobalOptions& global) {

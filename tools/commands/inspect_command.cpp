@@ -156,6 +156,8 @@ nlohmann::ordered_json to_json(const Summary& s) {
             {"stage_seconds", stage_seconds(s.metadata)},
             {"trace_format", s.trace_format},
             {"complete", s.complete},
+            {"stopped", s.metadata.stopped.empty() ? nlohmann::ordered_json()
+                                                   : nlohmann::ordered_json(s.metadata.stopped)},
             {"duration", s.duration}}},
           {"sources", sources},
           {"poisoned_counted_from", m.counted_from_samples ? "samples" : "poison-batch events"},
@@ -192,7 +194,9 @@ void print_text(const Summary& s) {
   fmt::print("trace      {}{}\n", s.path, s.group == "/" ? "" : " (" + s.group + ")");
   fmt::print("run        seed {}, poisonsim {}, {:.1f} s simulated, {}\n", s.metadata.seed,
              s.metadata.version, s.duration,
-             s.complete ? "complete" : "INCOMPLETE (still running, or the run died)");
+             s.complete                    ? "complete"
+             : !s.metadata.stopped.empty() ? "STOPPED by " + s.metadata.stopped
+                                           : "INCOMPLETE (still running, or the run died)");
   // Models (and so gate decisions) differ in the last digits between CPUs and BLAS kernels.
   if (!s.metadata.cpu.empty()) fmt::print("machine    {}\n", s.metadata.cpu);
   if (!s.metadata.blas.empty()) fmt::print("BLAS       {}\n", s.metadata.blas);

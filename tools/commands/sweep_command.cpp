@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sim/error.h"
+#include "sim/stop_signal.h"
 #include "tools/commands/builtin_plugins.h"
 #include "tools/commands/commands.h"
 #include "tools/commands/sweep_report.h"
@@ -109,8 +110,18 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
   throw_if_runs_failed(outcome.failures, outcome.runs, output, sweep_parts_dir(output));
 }
 
+// A stop signal ended the sweep: say what is kept and how to go on, then exit 128 + signal.
+void report_stop(const SweepOutcome& outcome, const std::string& parts) {
+  fmt::print(stderr,
+             "poisonsim: sweep stopped by {}: {} of {} runs finished; their traces are kept in "
+             "{}/, and the same command again runs only the rest\n",
+             signal_name(outcome.stopped_by), outcome.finished, outcome.runs, parts);
+  throw StoppedBySignal(outcome.stopped_by);
+}
+
 void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
+  install_stop_handlers();
   SweepShard shard;
   if (!o.shard.empty()) {
     shard = parse_sweep_shard(o.shard);
@@ -136,6 +147,7 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   runner.shard = shard;
   const SweepOutcome outcome = run_sweep(plan, runner);
   const std::string parts = sweep_parts_dir(output);
+  if (outcome.stopped_by) report_stop(outcome, parts);
   if (shard.active()) {
     fmt::print(
         "\n{}: {} runs ({} reused, {} failed, {} at a time, {:.1f} s wall) in {}/\n"

@@ -10,6 +10,7 @@
 #include "pipeline/trace/sweep_file.h"
 #include "pipeline/trace/trace_reader.h"
 #include "poisonsim_version.h"
+#include "sim/atomic_output.h"
 #include "sim/error.h"
 
 namespace poisonsim {
@@ -127,7 +128,9 @@ CollectedRuns collect_runs(const SweepPlan& plan, const std::vector<std::string>
 }
 
 void write_sweep_file(const SweepPlan& plan, const CollectedRuns& runs, const std::string& output) {
-  const std::string partial = output + ".partial";
+  // The command checked before any run that the file may be written (exists only with --force).
+  AtomicOutput file(output, AtomicOutput::Existing::replace);
+  const std::string& partial = file.temporary_path();
   {
     SweepHeader header;
     header.scenario_file = plan.scenario_path;
@@ -149,10 +152,7 @@ void write_sweep_file(const SweepPlan& plan, const CollectedRuns& runs, const st
     writer.write_table("provenance", provenance_columns(plan, runs));
     writer.close();
   }
-  std::error_code ec;
-  fs::rename(partial, output, ec);
-  if (ec)
-    throw UserError(output, fmt::format("cannot move {} into place: {}", partial, ec.message()));
+  file.commit();
 }
 
 }  // namespace poisonsim
