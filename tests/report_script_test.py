@@ -404,6 +404,43 @@ class SeededSweepReport(ReportTestCase):
         self.assertIn("sweep 'aggregate' has no column runs", str(e.exception))
 
 
+class SweepTableScript(ReportTestCase):
+    """tools/sweep_table.py, the Markdown table of means over seeds for the README."""
+    SCRIPT = os.path.join(os.path.dirname(TESTS), "tools", "sweep_table.py")
+
+    def table(self, path, *args):
+        result = subprocess.run(["/usr/bin/python3", self.SCRIPT, path, *args],
+                                capture_output=True, text=True)
+        return result.returncode, result.stdout, result.stderr
+
+    def test_means_with_intervals_from_the_aggregate_table(self):
+        write_seeded_sweep(self.path("sweep.h5"))
+        code, out, _ = self.table(self.path("sweep.h5"))
+        self.assertEqual(code, 0)
+        with h5py.File(self.path("sweep.h5"), "r") as f:
+            summary = inputs.read_sweep(f, "sweep.h5").summary
+        last = summary["accuracy_last"]
+        rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line]
+        self.assertEqual(len(rows), 4)  # header and three thresholds
+        self.assertIn(f"| 0.5 | 2 | 0.8500 ± 0.0000 | {(last[0] + last[1]) / 2:.4f} ± "
+                      f"{T_975_1 * abs(last[0] - last[1]) / 2:.4f} |", rows[1])
+        self.assertIn(f"| 8.0 | 1 (1 failed) | 0.8500 | {last[4]:.4f} |", rows[3])
+        self.assertIn("95% confidence interval", out)
+
+    def test_without_aggregate_table_plain_means_of_finished_runs(self):
+        write_seeded_sweep(self.path("old.h5"), aggregate=False)
+        code, out, err = self.table(self.path("old.h5"))
+        self.assertEqual(code, 0)
+        self.assertIn("no aggregate table", err)
+        self.assertNotIn("±", out)
+        with h5py.File(self.path("old.h5"), "r") as f:
+            summary = inputs.read_sweep(f, "old.h5").summary
+        self.assertIn(f"| 8.0 | 1 (1 failed) | 0.8500 | {summary['accuracy_last'][4]:.4f} |", out)
+        code, _, err = self.table(self.path("old.h5"), "--mean-over", "guard.missing")
+        self.assertEqual(code, 2)
+        self.assertIn("'guard.missing' is not a swept parameter", err)
+
+
 class AttackReport(ReportTestCase):
     def test_poison_set_and_bench_json_give_images_table_and_group_sizes(self):
         write_poison_set(self.path("poison.h5"), attack_figures_json("direct", 1, 2.0))
