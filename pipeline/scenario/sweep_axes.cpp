@@ -16,7 +16,6 @@ namespace poisonsim {
 namespace {
 
 constexpr size_t kMaxPoints = 100000;
-constexpr const char* kSeedPath = "seed";   // the scenario's root seed
 constexpr const char* kSeedsKey = "seeds";  // the block's seed count
 
 std::string trim(const std::string& text) {
@@ -150,7 +149,7 @@ SweepAxis seed_axis(uint64_t base, int64_t count, const std::string& where) {
                                        "largest seed, {}",
                                        count, base, kLargest));
   SweepAxis axis;
-  axis.path = kSeedPath;
+  axis.path = kSeedKeyPath;
   axis.where = where;
   for (int64_t i = 0; i < count; ++i)
     axis.values.push_back(std::to_string(base + static_cast<uint64_t>(i)));
@@ -197,7 +196,7 @@ std::vector<SweepAxis> read_sweep_block(ConfigNode& root, uint64_t base_seed) {
     }
     for (const auto& other : axes) {
       if (other.path != axis.path) continue;
-      if (axis.path == kSeedPath)
+      if (axis.path == kSeedKeyPath)
         throw UserError(axis.where,
                         "the seeds are given twice, by `seed` and by `seeds`: keep "
                         "one (seeds: N runs N seeds from the scenario's seed)");

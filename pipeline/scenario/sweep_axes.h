@@ -35,6 +35,9 @@ std::optional<double> parse_finite_number(const std::string& text);
 // "--param path=values". UserError naming the option when it has no '=' or an empty path.
 SweepAxis parse_sweep_param(const std::string& option);
 
+// The key path of the scenario's root seed: the seed axis of a sweep.
+constexpr const char* kSeedKeyPath = "seed";
+
 // Seeds per cell (`poisonsim sweep --seeds N`, the block's `seeds: N`): a whole number from 1 to
 // kMaxSeeds, else UserError naming `where`.
 constexpr int64_t kMaxSeeds = 10000;

@@ -9,7 +9,7 @@
 
 namespace poisonsim {
 
-constexpr const char* kSeedAxis = "seed";
+constexpr const char* kSeedAxis = "seed";  // a sweep's seed axis (the scenario key `seed`)
 constexpr double kAggregateConfidence = 0.95;
 
 // One row per (cell, metric), cells in the order their first run appears in the summary

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/trace/run_metrics.h"
+#include "pipeline/trace/sweep_aggregate.h"
 #include "pipeline/trace/sweep_file.h"
 #include "pipeline/trace/trace_reader.h"
 #include "sim/error.h"
@@ -284,7 +285,7 @@ void inspect_sweep(const InspectOptions& o) {
     fmt::print("parameters {}\n\n", fmt::join(sweep.header.parameters, ", "));
     print_summary_table(sweep);
     fmt::print("\none run:   poisonsim inspect {} --group /runs/<run>\n", o.path);
-    if (std::find(sweep.header.parameters.begin(), sweep.header.parameters.end(), "seed") !=
+    if (std::find(sweep.header.parameters.begin(), sweep.header.parameters.end(), kSeedAxis) !=
         sweep.header.parameters.end())
       fmt::print("over seeds: poisonsim inspect {} --mean-over seed\n", o.path);
     if (!o.json) return;
@@ -317,7 +318,7 @@ void run_inspect(InspectOptions o, const GlobalOptions& global) {
     o.json_file.clear();
   }
   if (o.path.empty()) throw UserError("inspect", "no trace given: poisonsim inspect TRACE.h5");
-  if (!o.mean_over.empty() && o.mean_over != "seed")
+  if (!o.mean_over.empty() && o.mean_over != kSeedAxis)
     throw UserError("--mean-over " + o.mean_over,
                     "only `seed` is supported: the mean over the runs that differ only in their "
                     "seed");

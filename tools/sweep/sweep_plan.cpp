@@ -15,7 +15,7 @@ void apply_seed_option(std::vector<SweepAxis>& axes, const std::vector<SweepAxis
                        uint64_t base_seed, int64_t seeds) {
   const std::string where = fmt::format("--seeds {}", seeds);
   for (const auto& option : from_options)
-    if (option.path == "seed")
+    if (option.path == kSeedKeyPath)
       throw UserError(
           where, fmt::format("the seeds are also given by {}: use one of the two", option.where));
   SweepAxis axis = seed_axis(base_seed, parse_seed_count(std::to_string(seeds), where), where);
