@@ -263,6 +263,7 @@ SweepContents read_sweep_file(const std::string& path) {
   // Without a summary: a sweep that died before it was written.
   contents.summary = read_table(root, "summary", path);
   contents.provenance = read_table(root, "provenance", path);
+  contents.aggregate = read_table(root, "aggregate", path);
   return contents;
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pipeline/scenario/sweep_axes.h"
 #include "sim/error.h"
 #include "sim/stop_signal.h"
 #include "tools/commands/builtin_plugins.h"
@@ -28,12 +29,18 @@ struct SweepCommandOptions {
   std::vector<std::string> params;
   std::vector<std::string> overrides;
   std::string shard;
+  std::string seeds;  // --seeds N
   int jobs = 0;
   bool force = false;
   bool quiet = false;
   bool keep_parts = false;
   bool dry_run = false;
 };
+
+// --seeds N as a count (0 when not given); UserError naming the option when it is no count.
+int64_t seed_count(const SweepCommandOptions& o) {
+  return o.seeds.empty() ? 0 : parse_seed_count(o.seeds, "--seeds " + o.seeds);
+}
 
 void print_plan(const SweepPlan& plan) {
   fmt::print("{} runs over {}:\n", plan.runs.size(), plan.scenario_path);
@@ -95,7 +102,7 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
   const std::string output = output_path(o);
   std::exception_ptr error;
   try {
-    plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins());
+    plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins(), seed_count(o));
     if (mpi.rank() == 0) check_output(output, o.force);
   } catch (const UserError&) {
     error = std::current_exception();
@@ -133,7 +140,8 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   }
   if (!shard.active() && !o.dry_run && started_by_mpi()) return run_mpi_sweep(o, global);
 
-  const SweepPlan plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins());
+  const SweepPlan plan =
+      plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins(), seed_count(o));
   if (o.dry_run) {
     print_plan(plan);
     print_runs(plan, shard);
@@ -177,6 +185,10 @@ void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
       ->allow_extra_args(false);
   cmd->add_option("--set", o->overrides, "Override a value in every run: key.path=value")
       ->allow_extra_args(false);
+  cmd->add_option("--seeds", o->seeds,
+                  "N: run every cell of the grid with N seeds, the scenario's seed S to S+N-1 (the "
+                  "`seed` axis; replaces the sweep block's seed or seeds entry). `poisonsim "
+                  "inspect <output> --mean-over seed` then gives means with 95% intervals");
   cmd->add_option("-o,--output", o->output, "Sweep file (default: <scenario name>-sweep.h5)");
   cmd->add_option("-j,--jobs", o->jobs,
                   "Runs at once (per MPI rank; default: cores / compute.train_threads, at least 1)")

@@ -1,5 +1,6 @@
 #include "tools/sweep/sweep_assembly.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 
@@ -7,6 +8,7 @@
 
 #include "pipeline/scenario/sweep_axes.h"
 #include "pipeline/trace/run_metrics.h"
+#include "pipeline/trace/sweep_aggregate.h"
 #include "pipeline/trace/sweep_file.h"
 #include "pipeline/trace/trace_reader.h"
 #include "poisonsim_version.h"
@@ -148,7 +150,12 @@ void write_sweep_file(const SweepPlan& plan, const CollectedRuns& runs, const st
       metrics.push_back(compute_run_metrics(TraceReader(trace)));
       writer.add_run(run.id, trace);
     }
-    writer.write_summary(summary_columns(plan, runs, metrics));
+    const std::vector<SummaryColumn> summary = summary_columns(plan, runs, metrics);
+    writer.write_summary(summary);
+    if (std::find(header.parameters.begin(), header.parameters.end(), kSeedAxis) !=
+        header.parameters.end())
+      writer.write_table("aggregate",
+                         aggregate_over(summary, header.parameters, kSeedAxis, output));
     writer.write_table("provenance", provenance_columns(plan, runs));
     writer.close();
   }
