@@ -10,13 +10,11 @@ namespace {
 
 std::atomic<int> requested{0};
 
+// Only the first signal is kept; more are harmless (a sweep's run may get a Ctrl-C from the
+// terminal and the same signal forwarded by its sweep).
 extern "C" void on_stop_signal(int signal) {
   int none = 0;
-  if (!requested.compare_exchange_strong(none, signal)) {
-    // Asked twice: the user means it. Default action, re-raised (async-signal-safe calls only).
-    ::signal(signal, SIG_DFL);
-    ::raise(signal);
-  }
+  requested.compare_exchange_strong(none, signal);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #pragma once
 // SIGINT, SIGTERM and SIGHUP ask a long job to stop at its next safe point (a simulation's next
 // event boundary, a sweep's next check of its children) instead of killing it mid-write: the
-// job then closes its outputs, says why it stopped, and exits 128 + the signal's number. A
-// second signal of the same kind while the first is being handled kills the process at once.
+// job then closes its outputs, says why it stopped, and exits 128 + the signal's number. More
+// signals change nothing; SIGKILL (kill -9) ends a process at once.
 // SIGXFSZ is ignored, so a file-size limit (ulimit -f) is a write error with a message, not a
 // silent death.
 #include <string>

@@ -82,7 +82,18 @@ YAML::Node resolved_scalar(const YAML::Node& from_file, const T& value) {
 
 std::string describe_yaml(const YAML::Node& node) {
   if (!node.IsScalar()) return kind_name(node);
-  std::string text = node.Scalar();
+  // Control characters are spelled out: an error message is one line.
+  std::string text;
+  for (const char c : node.Scalar()) {
+    if (c == '\n')
+      text += "\\n";
+    else if (c == '\t')
+      text += "\\t";
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      text += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else
+      text += c;
+  }
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return "'" + text + "'";
 }
@@ -231,7 +242,7 @@ std::vector<T> ConfigNode::get_list(const std::string& key, const std::vector<T>
   std::vector<T> out = fallback;
   if (value.IsDefined() && !value.IsNull()) {
     if (!value.IsSequence())
-      throw UserError(where(key, value), fmt::format("expected a list of {} values, got {}",
+      throw UserError(where(key, value), fmt::format("expected a list, each {}, got {}",
                                                      type_name<T>(), describe_yaml(value)));
     out.clear();
     for (const auto& item : value) {

@@ -1,5 +1,6 @@
 #include "pipeline/scenario/scenario.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -9,6 +10,7 @@
 
 #include "pipeline/scenario/config_node.h"
 #include "pipeline/scenario/overrides.h"
+#include "pipeline/trace/trace_rows.h"
 #include "sim/error.h"
 #include "sim/file_checks.h"
 
@@ -102,6 +104,32 @@ void read_model(ConfigNode node, Scenario& s) {
   node.finish();
 }
 
+// Stream and attacker names label every row of the trace: one line, stored whole.
+Check<std::string> trace_name() {
+  return [](const std::string& v) -> std::string {
+    const bool printable = std::all_of(v.begin(), v.end(), [](char c) {
+      return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+    });
+    if (!v.empty() && printable && v.size() < kTraceNameSize) return "";
+    return fmt::format("a non-empty name on one line, at most {} bytes (it labels trace rows)",
+                       kTraceNameSize - 1);
+  };
+}
+
+// Ticks at most this many times per run: a smaller interval would make a run that never ends
+// (and, below duration * 2^-53, one whose clock cannot advance at all).
+constexpr double kMaxTicks = 1e8;
+
+Check<double> tick_interval(double duration) {
+  return [duration](const double& v) -> std::string {
+    if (v > 0 && duration / v <= kMaxTicks) return "";
+    return fmt::format(
+        "a number of seconds >= duration / {:.0e} = {:g} (a smaller interval ticks "
+        "more than {:.0e} times in the run)",
+        kMaxTicks, duration / kMaxTicks, kMaxTicks);
+  };
+}
+
 void read_streams(ConfigNode& root, Scenario& s) {
   const bool given = root.has("streams");
   auto nodes = root.children("streams");
@@ -109,8 +137,8 @@ void read_streams(ConfigNode& root, Scenario& s) {
   for (size_t i = 0; i < nodes.size(); ++i) {
     auto& node = nodes[i];
     StreamSpec stream;
-    stream.name =
-        node.get<std::string>("name", nodes.size() == 1 ? "public" : fmt::format("stream{}", i));
+    stream.name = node.get<std::string>(
+        "name", nodes.size() == 1 ? "public" : fmt::format("stream{}", i), trace_name());
     if (!names.insert(stream.name).second) node.fail("name", "two streams share this name");
     stream.arrival = read_arrival(node.child("arrival"), stream.arrival);
     stream.batch_size = node.get<int64_t>("batch_size", stream.batch_size, int_in_range(1, 100000));
@@ -131,7 +159,7 @@ void read_attackers(ConfigNode& root, Scenario& s, const PluginRegistry& plugins
     auto& node = nodes[i];
     AttackerSpec a;
     a.type = node.required<std::string>("type", one_of(plugins.attackers.types()));
-    a.name = node.get<std::string>("name", fmt::format("{}{}", a.type, i));
+    a.name = node.get<std::string>("name", fmt::format("{}{}", a.type, i), trace_name());
     if (!names.insert(a.name).second) node.fail("name", "another stream or attacker has this name");
     a.arrival = read_arrival(node.child("arrival"), a.arrival);
     a.batch_size = node.get<int64_t>("batch_size", a.batch_size, int_in_range(1, 100000));
@@ -157,7 +185,7 @@ void read_retrain(ConfigNode node, Scenario& s) {
   auto& r = s.retrain;
   const auto trigger = node.get<std::string>("trigger", "interval", one_of({"interval", "buffer"}));
   r.trigger = trigger == "interval" ? RetrainTrigger::interval : RetrainTrigger::buffer;
-  r.interval = node.get<double>("interval", r.interval, greater_than(0));
+  r.interval = node.get<double>("interval", r.interval, tick_interval(s.duration));
   r.min_samples = node.get<int64_t>("min_samples", r.min_samples, int_at_least(1));
   r.train = read_train_options(node, r.train, s.seed);
   r.replay = node.get<int64_t>("replay", 0, int_at_least(0));
@@ -234,7 +262,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
   s.gate.type = read_plugin(root.child("gate"), plugins.gates, s.gate.make_gate);
   auto evaluation = root.child("evaluation");
   s.evaluation.interval =
-      evaluation.get<double>("interval", s.evaluation.interval, greater_than(0));
+      evaluation.get<double>("interval", s.evaluation.interval, tick_interval(s.duration));
   s.evaluation.test_samples =
       evaluation.optional<int64_t>("test_samples", int_at_least(1)).value_or(-1);
   evaluation.finish();

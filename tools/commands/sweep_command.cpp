@@ -128,7 +128,6 @@ void report_stop(const SweepOutcome& outcome, const std::string& parts) {
 
 void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
-  install_stop_handlers();
   SweepShard shard;
   if (!o.shard.empty()) {
     shard = parse_sweep_shard(o.shard);
@@ -139,6 +138,7 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
                       "either mpirun (which spreads the runs itself) or --shard, not both");
   }
   if (!shard.active() && !o.dry_run && started_by_mpi()) return run_mpi_sweep(o, global);
+  install_stop_handlers();  // under mpirun, mpirun itself passes signals on to the ranks
 
   const SweepPlan plan =
       plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins(), seed_count(o));

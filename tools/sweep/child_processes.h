@@ -18,9 +18,6 @@ namespace poisonsim {
 struct ChildCommand {
   std::vector<std::string> argv;  // argv[0] is the program's path
   std::string log_path;           // the child's stdout and stderr go here; empty: ours
-  // In a process group of its own, so that a terminal's Ctrl-C reaches only us and we forward
-  // it once (sim/stop_signal.h: a second signal would kill the child outright).
-  bool own_process_group = false;
 };
 
 struct FinishedChild {

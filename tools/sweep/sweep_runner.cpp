@@ -57,7 +57,6 @@ ChildCommand SweepRunLauncher::command(int64_t run) const {
     command.argv.push_back(override);
   }
   command.log_path = run_part_path(parts_, run, "log");
-  command.own_process_group = true;
   return command;
 }
 
