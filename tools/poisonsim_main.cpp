@@ -36,8 +36,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version exit 0; any other command-line mistake is a user error: exit 2.
-    return app.exit(e) == 0 ? 0 : 2;
+    // --help and --version exit 0; any other command-line mistake is a user error: one
+    // "error:" line naming the option, exit 2, like every other user error.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
   } catch (const poisonsim::UserError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 2;
