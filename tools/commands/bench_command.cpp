@@ -10,6 +10,7 @@
 #include "sim/error.h"
 #include "tools/bench/attack_benchmark.h"
 #include "tools/bench/environment_benchmark.h"
+#include "tools/bench/growth_benchmark.h"
 #include "tools/bench/serving_benchmark.h"
 #include "tools/bench/training_benchmark.h"
 #include "tools/commands/commands.h"
@@ -148,6 +149,53 @@ void add_bench_training(CLI::App* cmd, const GlobalOptions& global) {
   training->callback([o, &global] { run_bench_training(*o, global); });
 }
 
+// ---- bench growth ----
+
+struct BenchGrowthOptions {
+  BenchGrowthOptions() { benchmark.runs.scenario = POISONSIM_GROWTH_SCENARIO_PATH; }
+  bench::GrowthBenchmarkOptions benchmark;
+  std::string json_path;
+};
+
+void run_bench_growth(const BenchGrowthOptions& o, const GlobalOptions& global) {
+  apply_global_options(global);
+  o.benchmark.validate();
+  JsonOutput json(o.json_path);
+  const auto figures = bench::run_growth_benchmark(o.benchmark);
+  fmt::print("{}", bench::format_growth_table(figures));
+  json.write(bench::growth_json(figures).dump(2) + "\n");
+}
+
+void add_bench_growth(CLI::App* cmd, const GlobalOptions& global) {
+  auto o = std::make_shared<BenchGrowthOptions>();
+  auto& b = o->benchmark;
+  auto* growth = cmd->add_subcommand(
+      "growth",
+      "Wall time, peak memory and trace size of a scenario run at 1x, 4x, 16x stream volume "
+      "(retraining buffer scaled alike), with the fitted exponent of wall time");
+  growth
+      ->add_option("--scenario", b.runs.scenario,
+                   "Scenario to scale (default: scenarios/bench/growth.yaml)")
+      ->capture_default_str();
+  growth->add_option("--set", b.runs.overrides,
+                     "Override a scenario value in every run: key.path=value (repeatable)");
+  growth
+      ->add_option("--scales", b.scales,
+                   "Volume multipliers of arrival rates and buffer (at least two)")
+      ->delimiter(',')
+      ->check(CLI::Range(int64_t{1}, int64_t{4096}))
+      ->capture_default_str();
+  growth
+      ->add_option("--rounds", b.runs.rounds,
+                   "Turns the scales take; each figure is the median over them")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  growth->add_option("--work-dir", b.runs.work_dir,
+                     "Keep the runs' traces and logs here (default: a temporary directory)");
+  growth->add_option("--json", o->json_path, "Also write the figures to this JSON file");
+  growth->callback([o, &global] { run_bench_growth(*o, global); });
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, const GlobalOptions& global) {
@@ -238,6 +286,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   });
 
   add_bench_training(cmd, global);
+  add_bench_growth(cmd, global);
 }
 
 }  // namespace poisonsim::cli
