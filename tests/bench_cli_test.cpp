@@ -65,6 +65,7 @@ TEST_F(BenchCli, TrainingComparesBothSidesOnTheSameWork) {
       EXPECT_GT(figures[side]["samples_per_second"].get<double>(), 0) << side;
     }
     EXPECT_TRUE(std::isfinite(figures["overhead"].get<double>()));
+    EXPECT_TRUE(std::isfinite(figures["overhead_of_medians"].get<double>()));
     // Same data, order, weights and settings: the two loops do the same arithmetic.
     EXPECT_EQ(figures["max_weight_difference"], 0.0) << model;
   }

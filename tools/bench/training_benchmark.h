@@ -39,8 +39,11 @@ struct TrainingFigures {
 
   double pipeline_samples_per_second() const;  // from the median round
   double bare_samples_per_second() const;
-  // Median over rounds of pipeline / bare seconds, minus one (0.05: 5% slower than bare).
+  // Median over rounds of pipeline / bare seconds, minus one (0.05: 5% slower than bare): each
+  // round's two sides ran back to back, so the pairing cancels slow drifts of the machine.
   double overhead() const;
+  // Median pipeline seconds / median bare seconds, minus one (shown beside it).
+  double overhead_of_medians() const;
 };
 
 // Loads the scenario and its data, then measures: one uncounted warm-up per side, then `rounds`
