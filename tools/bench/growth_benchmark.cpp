@@ -57,8 +57,11 @@ GrowthRun read_run(const std::string& trace_path, double wall_seconds, int64_t m
     run.largest_retrain = std::max(run.largest_retrain, retrain.buffer_size);
   run.trace_sample_rows = trace.rows("samples");
   run.trace_bytes = static_cast<int64_t>(fs::file_size(trace_path));
+  const std::string& stage_seconds = trace.metadata().stage_seconds;
+  if (stage_seconds.empty())
+    throw UserError(trace_path, "the trace has no stage_seconds: the run did not end normally");
   double simulation = 0;
-  const auto stages = nlohmann::json::parse(trace.metadata().stage_seconds);
+  const auto stages = nlohmann::json::parse(stage_seconds);
   for (const auto& [stage, seconds] : stages.items())
     if (!kFixedStages.count(stage)) simulation += seconds.get<double>();
   run.fixed_seconds = std::max(0.0, wall_seconds - simulation);
