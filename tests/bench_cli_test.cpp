@@ -123,8 +123,9 @@ TEST_F(BenchCli, BadOptionsGiveOneErrorLineAndExitTwo) {
   expect_one_error_line(test::run_poisonsim("bench training --scenario " + dir.file("none.yaml")),
                         "none.yaml");
   expect_one_error_line(test::run_poisonsim(training + " --set model.kind=torchscript"), "model");
-  expect_one_error_line(test::run_poisonsim(training + " --json " + dir.file("no/such/x.json")),
-                        "no/such/x.json");
+  test::write_text(dir.file("plain"), "a file, not a directory");
+  expect_one_error_line(test::run_poisonsim(training + " --json " + dir.file("plain/x.json")),
+                        "plain/x.json");
 
   const std::string growth = "bench growth --scenario " + synthetic();
   expect_one_error_line(test::run_poisonsim(growth + " --scales 4"), "--scales");

@@ -1,9 +1,11 @@
 // `poisonsim inspect`, driven in-process on the example trace: the numbers it reports.
+#include <cmath>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/trace/sweep_file.h"
 #include "tests/example_trace.h"
 #include "tests/test_support.h"
 #include "tools/commands/commands.h"
@@ -94,6 +96,67 @@ TEST(Inspect, TextSummary) {
   EXPECT_NE(text.find("complete"), std::string::npos) << text;
   EXPECT_NE(text.find("true positive rate  0.8000"), std::string::npos) << text;
   EXPECT_NE(text.find("min 0.6000 at 70.0 s"), std::string::npos) << text;
+}
+
+// A sweep file written before the aggregate table existed: a summary with a seed axis only.
+void write_old_seed_sweep(const std::string& path) {
+  using Kind = SummaryColumn::Kind;
+  SweepFileWriter writer(path, {"s.yaml", "duration: 1\n", {"guard.threshold", "seed"}, "0.1"});
+  writer.write_summary({{"run", Kind::integer, {}, {0, 1, 2, 3}, {}},
+                        {"status", Kind::text, {}, {}, {"ok", "ok", "ok", "failed"}},
+                        {"guard.threshold", Kind::real, {1, 1, 2, 2}, {}, {}},
+                        {"seed", Kind::real, {1, 2, 1, 2}, {}, {}},
+                        {"accuracy_last", Kind::real, {0.80, 0.86, 0.75, NAN}, {}, {}},
+                        {"refused", Kind::integer, {}, {1, 4, 2, 0}, {}}});
+  writer.close();
+}
+
+TEST(Inspect, MeanOverSeedOfASweepWithoutAggregateTable) {
+  test::ScratchDir dir;
+  write_old_seed_sweep(dir.file("s.h5"));
+  const auto j = nlohmann::json::parse(inspect(dir.file("s.h5") + " --mean-over seed --json"));
+  EXPECT_EQ(j["mean_over"], "seed");
+  EXPECT_EQ(j["seeds"], nlohmann::json::parse("[1, 2]"));
+  ASSERT_EQ(j["cells"].size(), 2u);
+  const auto& first = j["cells"][0];
+  EXPECT_EQ(first["values"]["guard.threshold"], 1.0);
+  EXPECT_EQ(first["runs"], 2);
+  EXPECT_EQ(first["failed"], 0);
+  const auto& accuracy = first["metrics"]["accuracy_last"];
+  EXPECT_EQ(accuracy["n"], 2);
+  EXPECT_NEAR(accuracy["mean"].get<double>(), 0.83, 1e-12);
+  EXPECT_NEAR(accuracy["sd"].get<double>(), 0.06 / std::sqrt(2.0), 1e-12);
+  EXPECT_NEAR(accuracy["ci95_half_width"].get<double>(), 12.7062047 * 0.03, 1e-7);
+  EXPECT_NEAR(first["metrics"]["refused"]["mean"].get<double>(), 2.5, 1e-12);
+  const auto& second = j["cells"][1];  // one run failed: n = 1, no interval
+  EXPECT_EQ(second["failed"], 1);
+  EXPECT_EQ(second["metrics"]["accuracy_last"]["n"], 1);
+  EXPECT_TRUE(second["metrics"]["accuracy_last"]["ci95_half_width"].is_null());
+
+  const std::string text = inspect(dir.file("s.h5") + " --mean-over seed");
+  EXPECT_NE(text.find("2 seeds (1, 2)"), std::string::npos) << text;
+  EXPECT_NE(text.find("0.8300 ± 0.3812"), std::string::npos) << text;  // 12.706 * 0.03
+  EXPECT_NE(text.find("[0.4488, 1.2112]  sd 0.0424"), std::string::npos) << text;
+  EXPECT_NE(text.find("2.5 ± 19.1 "), std::string::npos) << text;  // counts: one decimal
+  EXPECT_NE(text.find("cell 1: guard.threshold=2 (2 runs, 1 failed and left out)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("0.7500   (n = 1: no interval)"), std::string::npos) << text;
+}
+
+TEST(Inspect, JsonGoesToAFileOrToStdout) {
+  test::ScratchDir dir;
+  test::write_example_trace(dir.file("t.h5"), true);
+  // --json before the trace keeps meaning "JSON on stdout".
+  EXPECT_EQ(nlohmann::json::parse(inspect("--json " + dir.file("t.h5")))["run"]["seed"], 7u);
+  EXPECT_EQ(nlohmann::json::parse(inspect(dir.file("t.h5") + " --json -"))["run"]["seed"], 7u);
+  const std::string text = inspect(dir.file("t.h5") + " --json " + dir.file("t.json"));
+  EXPECT_NE(text.find("seed 7"), std::string::npos) << text;  // the table still printed
+  EXPECT_EQ(nlohmann::json::parse(test::read_text(dir.file("t.json")))["run"]["seed"], 7u);
+  test::expect_user_error([&] { inspect(dir.file("t.h5") + " --mean-over seed"); },
+                          dir.file("t.h5"), "needs a sweep file");
+  test::expect_user_error([&] { inspect(dir.file("t.h5") + " --json /nonexistent/dir/x.json"); },
+                          "--json /nonexistent/dir/x.json", "cannot write");
 }
 
 TEST(Inspect, NotATraceIsAUserError) {

@@ -126,6 +126,50 @@ def write_sweep(path, parameters=("guard.threshold", "attackers.0.rate"), failed
         f["summary"] = np.array(rows, dtype=fields)
 
 
+T_975_1 = 12.706204736174707  # Student t quantile at 0.975 with 1 degree of freedom
+
+
+def write_seeded_sweep(path, aggregate=True):
+    """Three thresholds x seeds 1, 2 (run 5, threshold 8 seed 2, failed), and the aggregate table
+    poisonsim writes: mean, sd and the Student t interval per threshold and metric."""
+    write_sweep(path, parameters=("guard.threshold", "attackers.0.rate"))
+    with h5py.File(path, "a") as f:
+        f.attrs["parameters"] = json.dumps(["guard.threshold", "seed"])
+        old = f["summary"][:]
+        names = [n if n != "attackers.0.rate" else "seed" for n in old.dtype.names]
+        summary = old.copy()
+        summary.dtype.names = names
+        # Rows are (rate 0.1: thresholds .5 2 8), (rate 0.3: ...): make them seeds 1 and 2 of
+        # the threshold, in grid order (threshold slowest).
+        order = [0, 3, 1, 4, 2, 5]
+        summary = summary[order]
+        summary["run"] = np.arange(6)
+        summary["seed"] = [1, 2, 1, 2, 1, 2]
+        summary["status"] = [b"ok"] * 5 + [b"failed"]
+        del f["summary"]
+        f["summary"] = summary
+        if not aggregate:
+            return
+        rows = []
+        for cell, threshold in enumerate((0.5, 2.0, 8.0)):
+            members = summary[(summary["guard.threshold"] == threshold)]
+            ok = members[members["status"] == b"ok"]
+            for metric in inputs.SWEEP_METRICS:
+                values = np.array([v for v in ok[metric].astype(float) if not np.isnan(v)])
+                n = len(values)
+                mean = values.mean() if n else np.nan
+                sd = values.std(ddof=1) if n > 1 else np.nan
+                t = T_975_1 if n == 2 else np.nan
+                half = t * sd / np.sqrt(n) if n > 1 else np.nan
+                rows.append((cell, threshold, metric.encode(), len(members),
+                             len(members) - len(ok), n, mean, sd, t, half, mean - half,
+                             mean + half))
+        f["aggregate"] = np.array(rows, dtype=[
+            ("cell", "<i8"), ("guard.threshold", "<f8"), ("metric", "S27"), ("runs", "<i8"),
+            ("failed", "<i8"), ("n", "<i8"), ("mean", "<f8"), ("sd", "<f8"), ("t", "<f8"),
+            ("ci95_half_width", "<f8"), ("ci95_low", "<f8"), ("ci95_high", "<f8")])
+
+
 def write_poison_set(path, figures, n=20, channels=1):
     rng = np.random.default_rng(1)
     with h5py.File(path, "w") as f:
@@ -304,6 +348,97 @@ class SweepReport(ReportTestCase):
         with h5py.File(self.path("sweep.h5"), "r") as f, self.assertRaises(ReportError) as e:
             inputs.read_sweep(f, "sweep.h5")
         self.assertIn("no column guard.missing", str(e.exception))
+
+
+class SeededSweepReport(ReportTestCase):
+    def test_means_over_seeds_with_intervals_in_figures_and_table(self):
+        write_seeded_sweep(self.path("sweep.h5"))
+        page = self.report(self.path("sweep.h5"))
+        self.assert_figures(page, ["sweep-roc.png", "sweep-accuracy-vs-threshold.png",
+                                   "sweep-run-accuracy.png"])
+        self.assertIn("95% confidence intervals of the mean (Student t", page)
+        self.assertIn("Means over seeds", page)
+        self.assertIn("seeds per setting", page)
+        # accuracy_last at threshold 0.5: runs 0 and 1 of the forged sweep.
+        with h5py.File(self.path("sweep.h5"), "r") as f:
+            sweep = inputs.read_sweep(f, "sweep.h5")
+        a, b = sweep.summary["accuracy_last"][:2]
+        half = T_975_1 * abs(a - b) / 2
+        self.assertIn(f"<td>{(a + b) / 2:.4g} ± {half:.2g} (n = 2)</td>", page)
+        self.assertIn(f"<td>{sweep.summary['accuracy_last'][4]:.4g} (n = 1)</td>", page)
+        self.assertIn("<td>2 (1)</td>", page)  # threshold 8: two runs, one failed
+
+    def test_cells_are_the_aggregate_tables_means(self):
+        write_seeded_sweep(self.path("sweep.h5"))
+        with h5py.File(self.path("sweep.h5"), "r") as f:
+            sweep = inputs.read_sweep(f, "sweep.h5")
+        self.assertTrue(sweep_figures.seeded(sweep))
+        self.assertEqual(sweep_figures.cell_parameters(sweep), ["guard.threshold"])
+        cells = sweep_figures.cells(sweep)
+        self.assertEqual(list(cells["guard.threshold"]), [0.5, 2.0, 8.0])
+        runs = sweep.summary
+        for cell, threshold in enumerate((0.5, 2.0, 8.0)):
+            ok = runs[(runs["guard.threshold"] == threshold) & (runs["status"] == "ok")]
+            self.assertAlmostEqual(cells["accuracy_last"][cell], ok["accuracy_last"].mean())
+            self.assertEqual(cells["accuracy_last_n"][cell], len(ok))
+        self.assertAlmostEqual(cells["accuracy_last_ci"][0],
+                               T_975_1 * runs["accuracy_last"][:2].std(ddof=1) / np.sqrt(2))
+        self.assertTrue(np.isnan(cells["accuracy_last_ci"][2]))  # n = 1: no interval
+
+    def test_without_aggregate_table_the_runs_are_plotted_and_it_says_so(self):
+        write_seeded_sweep(self.path("old.h5"), aggregate=False)
+        page = self.report(self.path("old.h5"))
+        self.assert_figures(page, ["old-roc.png", "old-accuracy-vs-threshold.png",
+                                   "old-run-accuracy.png"])
+        self.assertIn("no aggregate table", page)
+        self.assertNotIn("Means over seeds", page)
+
+    def test_aggregate_without_its_columns_is_named(self):
+        write_seeded_sweep(self.path("sweep.h5"))
+        with h5py.File(self.path("sweep.h5"), "a") as f:
+            data = f["aggregate"][:]
+            del f["aggregate"]
+            f["aggregate"] = data[["cell", "metric", "mean"]]
+        with h5py.File(self.path("sweep.h5"), "r") as f, self.assertRaises(ReportError) as e:
+            inputs.read_sweep(f, "sweep.h5")
+        self.assertIn("sweep 'aggregate' has no column runs", str(e.exception))
+
+
+class SweepTableScript(ReportTestCase):
+    """tools/sweep_table.py, the Markdown table of means over seeds for the README."""
+    SCRIPT = os.path.join(os.path.dirname(TESTS), "tools", "sweep_table.py")
+
+    def table(self, path, *args):
+        result = subprocess.run(["/usr/bin/python3", self.SCRIPT, path, *args],
+                                capture_output=True, text=True)
+        return result.returncode, result.stdout, result.stderr
+
+    def test_means_with_intervals_from_the_aggregate_table(self):
+        write_seeded_sweep(self.path("sweep.h5"))
+        code, out, _ = self.table(self.path("sweep.h5"))
+        self.assertEqual(code, 0)
+        with h5py.File(self.path("sweep.h5"), "r") as f:
+            summary = inputs.read_sweep(f, "sweep.h5").summary
+        last = summary["accuracy_last"]
+        rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line]
+        self.assertEqual(len(rows), 4)  # header and three thresholds
+        self.assertIn(f"| 0.5 | 2 | 0.8500 ± 0.0000 | {(last[0] + last[1]) / 2:.4f} ± "
+                      f"{T_975_1 * abs(last[0] - last[1]) / 2:.4f} |", rows[1])
+        self.assertIn(f"| 8.0 | 1 (1 failed) | 0.8500 | {last[4]:.4f} |", rows[3])
+        self.assertIn("95% confidence interval", out)
+
+    def test_without_aggregate_table_plain_means_of_finished_runs(self):
+        write_seeded_sweep(self.path("old.h5"), aggregate=False)
+        code, out, err = self.table(self.path("old.h5"))
+        self.assertEqual(code, 0)
+        self.assertIn("no aggregate table", err)
+        self.assertNotIn("±", out)
+        with h5py.File(self.path("old.h5"), "r") as f:
+            summary = inputs.read_sweep(f, "old.h5").summary
+        self.assertIn(f"| 8.0 | 1 (1 failed) | 0.8500 | {summary['accuracy_last'][4]:.4f} |", out)
+        code, _, err = self.table(self.path("old.h5"), "--mean-over", "guard.missing")
+        self.assertEqual(code, 2)
+        self.assertIn("'guard.missing' is not a swept parameter", err)
 
 
 class AttackReport(ReportTestCase):

@@ -26,8 +26,9 @@ test::CommandResult mpirun_poisonsim(const std::string& arguments) {
 }
 
 TEST_F(MpiSweep, ThreeRanksGiveTheFileOfOneProcess) {
-  const std::string sweep =
-      "sweep " + small_scenario() + " --param guard.threshold=1,3,8,16 --param seed=1,2 --quiet ";
+  const std::string sweep = "sweep " + small_scenario() +
+                            " --param guard.threshold=1,3,8,16 --seeds 2 --set seed=1 "
+                            "--quiet ";
   auto one = poisonsim(sweep + "--jobs 2 -o " + dir.file("one.h5"));
   ASSERT_EQ(one.exit_code, 0) << one.output;
   // As if an earlier attempt had died after runs 0 and 4: the ranks run only the other six.
@@ -42,7 +43,9 @@ TEST_F(MpiSweep, ThreeRanksGiveTheFileOfOneProcess) {
   const auto a = read_sweep_file(dir.file("one.h5")), b = read_sweep_file(dir.file("mpi.h5"));
   EXPECT_TRUE(b.complete);
   ASSERT_EQ(column(a, "run").integers.size(), 8u);
+  EXPECT_EQ(column(a, "seed").reals, (std::vector<double>{1, 2, 1, 2, 1, 2, 1, 2}));
   test::expect_same_summary(a, b);
+  test::expect_same_table(a.aggregate, b.aggregate);
   for (int run = 0; run < 8; ++run) {
     const std::string group = "/runs/" + std::to_string(run);
     test::expect_same_trace(dir.file("one.h5"), dir.file("mpi.h5"), group, group);

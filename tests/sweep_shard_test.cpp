@@ -28,26 +28,11 @@ using test::poisonsim;
 using test::small_scenario;
 using SweepShards = test::SweepCliTest;
 
-// Six runs whose metrics differ (two thresholds x three seeds).
-const std::string kGrid = " --param guard.threshold=1,8 --param seed=1,2,3 --quiet ";
+using test::expect_one_error;
 
-size_t count_lines_starting(const std::string& text, const std::string& prefix) {
-  size_t count = 0, start = 0;
-  while (start < text.size()) {
-    const size_t end = text.find('\n', start);
-    if (text.compare(start, prefix.size(), prefix) == 0) ++count;
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return count;
-}
-
-// Exit code 2 and exactly one line `error: ...` that contains `fragment`.
-void expect_one_error(const test::CommandResult& result, const std::string& fragment) {
-  EXPECT_EQ(result.exit_code, 2) << result.output;
-  EXPECT_EQ(count_lines_starting(result.output, "error: "), 1u) << result.output;
-  EXPECT_NE(result.output.find(fragment), std::string::npos) << result.output;
-}
+// Six runs whose metrics differ (two thresholds x three seeds, 1 to 3: --seeds counts from the
+// scenario's seed). Every shard and the merge plan the seed axis again from --seeds.
+const std::string kGrid = " --param guard.threshold=1,8 --seeds 3 --set seed=1 --quiet ";
 
 TEST_F(SweepShards, ThreeShardsAndMergeGiveTheFileOfOneProcess) {
   const std::string sweep = "sweep " + small_scenario() + kGrid;
@@ -76,7 +61,10 @@ TEST_F(SweepShards, ThreeShardsAndMergeGiveTheFileOfOneProcess) {
   EXPECT_EQ(a.header.parameters, b.header.parameters);
   EXPECT_EQ(a.header.scenario, b.header.scenario);
   ASSERT_EQ(column(a, "run").integers.size(), 6u);
+  EXPECT_EQ(column(a, "seed").reals, (std::vector<double>{1, 2, 3, 1, 2, 3}));
   test::expect_same_summary(a, b);
+  ASSERT_FALSE(a.aggregate.empty());  // means over seeds, the same from the shards' parts
+  test::expect_same_table(a.aggregate, b.aggregate);
   for (int run = 0; run < 6; ++run) {
     const std::string group = "/runs/" + std::to_string(run);
     test::expect_same_trace(dir.file("one.h5"), dir.file("s.h5"), group, group);

@@ -1,5 +1,6 @@
 // Sweeps: the value grammar, the sweep block, the grid plan, the sweep file and the offline ROC.
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -120,6 +121,74 @@ TEST(SweepPlan, EveryRunIsValidatedBeforeAnythingRuns) {
       "--param seed=2", "twice");
 }
 
+TEST(SweepSeeds, SeedsCountFromTheScenariosSeedAndComeLast) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("s.yaml"), kScenario);  // seed 1 by default
+  const auto plan =
+      plan_sweep(dir.file("s.yaml"), {"guard.threshold=5,6"}, {}, builtin_plugins(), 3);
+  ASSERT_EQ(plan.axes.size(), 4u);
+  EXPECT_EQ(plan.axes[3].path, "seed");
+  EXPECT_EQ(plan.axes[3].values, (Values{"1", "2", "3"}));
+  EXPECT_EQ(plan.axes[3].where, "--seeds 3");
+  EXPECT_EQ(plan.seeds, 3);
+  ASSERT_EQ(plan.runs.size(), 2u * 2 * 2 * 3);
+  EXPECT_EQ(plan.runs[0].values.back(), "1");  // a cell's seeds are neighbours: seed is fastest
+  EXPECT_EQ(plan.runs[2].values.back(), "3");
+  EXPECT_EQ(plan.runs[3].values,
+            (Values{"5", "fifo", "{type: loss-threshold, threshold: 2}", "1"}));
+  EXPECT_EQ(plan.runs[2].overrides.back(), "seed=3");
+  EXPECT_NE(plan.runs[2].resolved_yaml.find("seed: 3"), std::string::npos);
+  // From the seed in force: --set seed=10 gives 10, 11.
+  const auto shifted = plan_sweep(dir.file("s.yaml"), {}, {"seed=10"}, builtin_plugins(), 2);
+  EXPECT_EQ(shifted.axes.back().values, (Values{"10", "11"}));
+  // The same grid twice: same ids, same values (merge and every MPI rank plan it again).
+  const auto again =
+      plan_sweep(dir.file("s.yaml"), {"guard.threshold=5,6"}, {}, builtin_plugins(), 3);
+  ASSERT_EQ(again.runs.size(), plan.runs.size());
+  for (size_t i = 0; i < plan.runs.size(); ++i)
+    EXPECT_EQ(again.runs[i].overrides, plan.runs[i].overrides) << i;
+}
+
+TEST(SweepSeeds, TheBlocksSeedsKeyAndTheOptionReplacingIt) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("s.yaml"),
+                   "seed: 7\nduration: 10\ndata: {kind: synthetic}\nguard: {type: loss-threshold}\n"
+                   "sweep:\n  seeds: 2\n"
+                   "  guard.threshold: [1, 2]\n");
+  const auto plan = plan_sweep(dir.file("s.yaml"), {}, {}, builtin_plugins());
+  ASSERT_EQ(plan.axes.size(), 2u);
+  EXPECT_EQ(plan.axes[0].path, "seed");  // where the block has it
+  EXPECT_EQ(plan.axes[0].values, (Values{"7", "8"}));
+  EXPECT_EQ(plan.runs[1].values, (Values{"7", "2"}));
+  const auto option = plan_sweep(dir.file("s.yaml"), {}, {}, builtin_plugins(), 3);
+  ASSERT_EQ(option.axes.size(), 2u);
+  EXPECT_EQ(option.axes[0].values, (Values{"7", "8", "9"}));  // in place of the block's
+  const auto param = plan_sweep(dir.file("s.yaml"), {"seed=1,5"}, {}, builtin_plugins());
+  EXPECT_EQ(param.axes[0].values, (Values{"1", "5"}));  // --param replaces it as any axis
+  test::expect_user_error(
+      [&] { plan_sweep(dir.file("s.yaml"), {"seed=1,5"}, {}, builtin_plugins(), 2); }, "--seeds 2",
+      "also given by --param seed=1,5");
+}
+
+TEST(SweepSeeds, BadCountsNameTheOptionOrTheKey) {
+  for (const std::string bad : {"0", "-1", "abc", "1.5", "", "10001", "99999999999"})
+    test::expect_user_error([&] { parse_seed_count(bad, "--seeds " + bad); }, "--seeds " + bad,
+                            "whole number of seeds from 1 to 10000");
+  EXPECT_EQ(parse_seed_count("10000", "w"), 10000);
+  EXPECT_EQ(parse_seed_count(" 2 ", "w"), 2);
+  test::expect_user_error([] { seed_axis(std::numeric_limits<int64_t>::max(), 2, "--seeds 2"); },
+                          "--seeds 2", "would pass the largest seed");
+  EXPECT_EQ(seed_axis(std::numeric_limits<int64_t>::max(), 1, "w").values.size(), 1u);
+  const auto parse = [](const std::string& block) {
+    parse_scenario("duration: 1\nsweep:\n" + block, "s.yaml", {}, builtin_plugins());
+  };
+  test::expect_user_error([&] { parse("  seeds: 0\n"); }, "s.yaml:3:10: sweep.seeds",
+                          "whole number of seeds");
+  test::expect_user_error([&] { parse("  seeds: [1, 2]\n"); }, "sweep.seeds", "e.g. seeds: 3");
+  test::expect_user_error([&] { parse("  seed: [1, 2]\n  seeds: 2\n"); }, "sweep.seeds",
+                          "given twice, by `seed` and by `seeds`");
+}
+
 TEST(SweepShard, EveryRunBelongsToExactlyOneShard) {
   const auto shard = parse_sweep_shard("2/3");
   EXPECT_EQ(shard.index, 2);
@@ -141,13 +210,19 @@ TEST(SweepShard, EveryRunBelongsToExactlyOneShard) {
 TEST(SweepParts, ManifestAndProvenanceRoundTripAndRejectOtherScenarios) {
   test::ScratchDir dir;
   EXPECT_FALSE(read_manifest(dir.path()));
-  const SweepManifest manifest{"s.yaml", "duration: 1\n", {"seed=1,2"}, {"guard.type=none"}, 2};
+  const SweepManifest manifest{"s.yaml", "duration: 1\n", {"seed=1,2"}, {"guard.type=none"}, 2, 0};
   write_manifest(dir.path(), manifest);
   ASSERT_TRUE(read_manifest(dir.path()));
   EXPECT_TRUE(*read_manifest(dir.path()) == manifest);
   SweepManifest other = manifest;
   other.params = {"seed=1,3"};
   EXPECT_FALSE(other == manifest);
+  SweepManifest seeds = manifest;  // --seeds is part of what defines the grid
+  seeds.seeds = 3;
+  EXPECT_FALSE(seeds == manifest);
+  write_manifest(dir.path(), seeds);
+  EXPECT_TRUE(*read_manifest(dir.path()) == seeds);
+  write_manifest(dir.path(), manifest);
 
   SweepRunSpec run;
   run.id = 4;

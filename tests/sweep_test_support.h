@@ -25,10 +25,11 @@ inline const SummaryColumn& column(const SweepContents& sweep, const std::string
 }
 
 // Same columns, same rows in the same order, same values (NaN equals NaN).
-inline void expect_same_summary(const SweepContents& a, const SweepContents& b) {
-  ASSERT_EQ(a.summary.size(), b.summary.size());
-  for (size_t c = 0; c < a.summary.size(); ++c) {
-    const auto &x = a.summary[c], &y = b.summary[c];
+inline void expect_same_table(const std::vector<SummaryColumn>& a,
+                              const std::vector<SummaryColumn>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t c = 0; c < a.size(); ++c) {
+    const auto &x = a[c], &y = b[c];
     EXPECT_EQ(x.name, y.name);
     EXPECT_EQ(x.integers, y.integers) << x.name;
     EXPECT_EQ(x.texts, y.texts) << x.name;
@@ -38,6 +39,28 @@ inline void expect_same_summary(const SweepContents& a, const SweepContents& b) 
       EXPECT_EQ(x.reals[r], y.reals[r]) << x.name << " row " << r;
     }
   }
+}
+
+inline void expect_same_summary(const SweepContents& a, const SweepContents& b) {
+  expect_same_table(a.summary, b.summary);
+}
+
+inline size_t count_lines_starting(const std::string& text, const std::string& prefix) {
+  size_t count = 0, start = 0;
+  while (start < text.size()) {
+    const size_t end = text.find('\n', start);
+    if (text.compare(start, prefix.size(), prefix) == 0) ++count;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return count;
+}
+
+// Exit code 2 and exactly one line `error: ...` that contains `fragment`.
+inline void expect_one_error(const CommandResult& result, const std::string& fragment) {
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_EQ(count_lines_starting(result.output, "error: "), 1u) << result.output;
+  EXPECT_NE(result.output.find(fragment), std::string::npos) << result.output;
 }
 
 // The scenario the sweep CLI suites run: small, synthetic data, a few seconds a run.

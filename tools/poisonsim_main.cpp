@@ -6,6 +6,7 @@
 #include "pipeline/model/numeric_runtime.h"
 #include "poisonsim_version.h"
 #include "sim/error.h"
+#include "sim/stop_signal.h"
 #include "tools/commands/commands.h"
 
 int main(int argc, char** argv) {
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
   } catch (const poisonsim::UserError& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 2;
+  } catch (const cli::StoppedBySignal& e) {
+    return poisonsim::exit_code_for_signal(e.signal());
   } catch (const cli::CommandFailed& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;

@@ -9,6 +9,8 @@ packages=(
   # libraries (see docs/dependencies.md for why each one)
   libtorch-dev libdnnl-dev libtbb-dev libyaml-cpp-dev libhdf5-dev zlib1g-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # Boost.Math (header-only): Student's t quantiles for the confidence intervals over seeds
+  libboost-math-dev
   # an optimized BLAS for LibTorch: ~10x faster training than the reference BLAS
   libopenblas0-pthread
   # the default real data set, installed at /usr/share/datasets/fashion-mnist

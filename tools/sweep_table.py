@@ -4,9 +4,13 @@
     /usr/bin/python3 tools/sweep_table.py runs/defense-comparison.h5 --mean-over seed
 
 Rows group the runs by every other swept parameter; columns are the means of the headline
-metrics over the group. Used for the README's defense table.
+metrics over the group's finished runs. Over `seed`, with the sweep file's aggregate table
+(docs/trace-format.md), each cell is "mean ± half-width of its 95% confidence interval"
+(Student t with n - 1 degrees of freedom; the mean alone where only one run finished). Used for
+the README's defense table.
 """
 import argparse
+import json
 import sys
 
 import h5py
@@ -23,6 +27,51 @@ def short(value, width=40):
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+def decoded(frame):
+    for column in frame.columns:
+        if frame[column].dtype.kind in "SO":
+            frame[column] = frame[column].map(short)
+    return frame
+
+
+def runs_cell(runs, failed):
+    return f"{runs - failed}" + (f" ({failed} failed)" if failed else "")
+
+
+def interval_rows(aggregate, keys):
+    """Rows from the aggregate table: mean ± 95% CI half-width per metric."""
+    rows = []
+    for _, cell in aggregate.groupby("cell", sort=True):
+        by_metric = cell.set_index("metric")
+        first = cell.iloc[0]
+        cells = [str(first[key]) for key in keys]
+        cells.append(runs_cell(int(first["runs"]), int(first["failed"])))
+        for column, _, form in METRICS:
+            if column not in by_metric.index or by_metric.loc[column, "n"] == 0:
+                cells.append("-")
+                continue
+            mean, half = by_metric.loc[column, "mean"], by_metric.loc[column, "ci95_half_width"]
+            cells.append(form.format(mean) + ("" if np.isnan(half) else " ± " + form.format(half)))
+        rows.append(cells)
+    return rows
+
+
+def mean_rows(table, keys):
+    """Rows from the summary: plain means of the finished runs."""
+    rows = []
+    groups = table.groupby(keys[0] if len(keys) == 1 else keys, sort=False) if keys else [
+        ((), table)]
+    for group, members in groups:
+        group = group if isinstance(group, tuple) else (group,)
+        ok = members[members["status"] == "ok"]
+        cells = [str(g) for g in group] + [runs_cell(len(members), len(members) - len(ok))]
+        for column, _, form in METRICS:
+            value = np.nanmean(ok[column]) if ok[column].notna().any() else float("nan")
+            cells.append("-" if np.isnan(value) else form.format(value))
+        rows.append(cells)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep")
@@ -32,9 +81,9 @@ def main():
         with h5py.File(args.sweep, "r") as f:
             if f.attrs.get("kind") != "sweep":
                 raise ValueError("not a sweep file (no root attribute kind = 'sweep')")
-            import json
             params = json.loads(f.attrs["parameters"])
-            table = pd.DataFrame(f["summary"][:])
+            table = decoded(pd.DataFrame(f["summary"][:]))
+            aggregate = decoded(pd.DataFrame(f["aggregate"][:])) if "aggregate" in f else None
     except (OSError, ValueError, KeyError) as error:
         print(f"error: {args.sweep}: {error}", file=sys.stderr)
         return 2
@@ -43,18 +92,19 @@ def main():
               file=sys.stderr)
         return 2
     keys = [p for p in params if p != args.mean_over]
-    for key in keys:
-        table[key] = table[key].map(short)
+    intervals = args.mean_over == "seed" and aggregate is not None
+    if args.mean_over == "seed" and not intervals:
+        print(f"{args.sweep}: no aggregate table (written before poisonsim had one): means "
+              "without confidence intervals", file=sys.stderr)
     header = keys + ["runs"] + [label for _, label, _ in METRICS]
     print("| " + " | ".join(header) + " |")
     print("|" + " --- |" * len(header))
-    for group, rows in table.groupby(keys, sort=False) if keys else [((), table)]:
-        group = group if isinstance(group, tuple) else (group,)
-        cells = [str(g) for g in group] + [str(len(rows))]
-        for column, _, form in METRICS:
-            value = np.nanmean(rows[column]) if rows[column].notna().any() else float("nan")
-            cells.append("-" if np.isnan(value) else form.format(value))
+    for cells in interval_rows(aggregate, keys) if intervals else mean_rows(table, keys):
         print("| " + " | ".join(cells) + " |")
+    if intervals:
+        print("\nmean ± half-width of the 95% confidence interval of the mean over the seeds "
+              "(Student t, n - 1 degrees of freedom); runs: finished runs (failed ones are left "
+              "out)")
     return 0
 
 

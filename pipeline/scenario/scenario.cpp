@@ -246,7 +246,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
   auto compute = root.child("compute");
   s.train_threads = compute.get<int64_t>("train_threads", 2, int_in_range(1, 256));
   compute.finish();
-  s.sweep = read_sweep_block(root);
+  s.sweep = read_sweep_block(root, s.seed);
   root.finish();
 
   YAML::Emitter out;

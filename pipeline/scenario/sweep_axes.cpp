@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@ namespace poisonsim {
 namespace {
 
 constexpr size_t kMaxPoints = 100000;
+constexpr const char* kSeedsKey = "seeds";  // the block's seed count
 
 std::string trim(const std::string& text) {
   const auto first = text.find_first_not_of(" \t");
@@ -127,7 +129,34 @@ SweepAxis parse_sweep_param(const std::string& option) {
   return axis;
 }
 
-std::vector<SweepAxis> read_sweep_block(ConfigNode& root) {
+int64_t parse_seed_count(const std::string& text, const std::string& where) {
+  const std::string count = trim(text);
+  const bool digits = !count.empty() && count.size() <= 9 &&
+                      count.find_first_not_of("0123456789") == std::string::npos;
+  const int64_t value = digits ? std::stoll(count) : 0;
+  if (value < 1 || value > kMaxSeeds)
+    throw UserError(where, fmt::format("expected a whole number of seeds from 1 to {}, got '{}' "
+                                       "(every cell runs with seeds S, S+1, ..., S+N-1 from the "
+                                       "scenario's seed S; for other seeds use seed=1,5,9)",
+                                       kMaxSeeds, text));
+  return value;
+}
+
+SweepAxis seed_axis(uint64_t base, int64_t count, const std::string& where) {
+  constexpr auto kLargest = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  if (count < 1 || base > kLargest - static_cast<uint64_t>(count - 1))
+    throw UserError(where, fmt::format("{} seeds from the scenario's seed {} would pass the "
+                                       "largest seed, {}",
+                                       count, base, kLargest));
+  SweepAxis axis;
+  axis.path = kSeedKeyPath;
+  axis.where = where;
+  for (int64_t i = 0; i < count; ++i)
+    axis.values.push_back(std::to_string(base + static_cast<uint64_t>(i)));
+  return axis;
+}
+
+std::vector<SweepAxis> read_sweep_block(ConfigNode& root, uint64_t base_seed) {
   const YAML::Node block = root.raw("sweep");
   std::vector<SweepAxis> axes;
   if (!block.IsDefined() || block.IsNull()) return axes;
@@ -142,7 +171,11 @@ std::vector<SweepAxis> read_sweep_block(ConfigNode& root) {
     axis.path = it->first.Scalar();
     axis.where = yaml_location(root.file(), it->second, "sweep." + axis.path);
     const YAML::Node values = it->second;  // a copy: it->second is a temporary
-    if (values.IsScalar()) {
+    if (axis.path == kSeedsKey) {
+      if (!values.IsScalar())
+        throw UserError(axis.where, "expected a whole number of seeds, e.g. seeds: 3");
+      axis = seed_axis(base_seed, parse_seed_count(values.Scalar(), axis.where), axis.where);
+    } else if (values.IsScalar()) {
       axis.values = parse_sweep_values(values.Scalar(), axis.where);
     } else if (values.IsSequence() && values.size() > 0) {
       for (size_t i = 0; i < values.size(); ++i) {
@@ -161,8 +194,14 @@ std::vector<SweepAxis> read_sweep_block(ConfigNode& root) {
                       "expected a non-empty list of values or a range such as "
                       "0.5:8:log16");
     }
-    for (const auto& other : axes)
-      if (other.path == axis.path) throw UserError(axis.where, "this key path is swept twice");
+    for (const auto& other : axes) {
+      if (other.path != axis.path) continue;
+      if (axis.path == kSeedKeyPath)
+        throw UserError(axis.where,
+                        "the seeds are given twice, by `seed` and by `seeds`: keep "
+                        "one (seeds: N runs N seeds from the scenario's seed)");
+      throw UserError(axis.where, "this key path is swept twice");
+    }
     axes.push_back(std::move(axis));
   }
   return axes;

@@ -21,6 +21,7 @@
 #include "poisonsim_version.h"
 #include "sim/progress.h"
 #include "sim/stage_times.h"
+#include "sim/stop_signal.h"
 
 namespace poisonsim {
 namespace {
@@ -265,23 +266,33 @@ RunSummary Simulation::run() {
   Progress progress(
       "simulate", duration, "s simulated",
       st.options.show_progress ? Progress::Style::automatic : Progress::Style::silent);
+  auto& summary = st.summary;
   st.kernel.run(duration, [&](const sim::Event& event) {
     progress.update(event.time,
                     fmt::format("model v{}, accuracy {:.3f}, buffer {}", st.deployment_.version(),
                                 st.summary.last_accuracy, st.buffer.size()));
+    // A stop signal takes effect between two events: everything before is in the trace.
+    if (stop_signal() != 0) st.kernel.stop();
   });
+  summary.stopped_by = stop_signal();
+  const double end = summary.stopped_by ? st.kernel.now() : duration;
   st.flush_ingestion();
-  st.trace->add_event(system_event(duration, "end"));
+  st.trace->add_event(system_event(end, summary.stopped_by ? "stopped" : "end"));
   st.flush_trace();
-  auto& summary = st.summary;
   summary.stage_seconds = st.stages_.seconds();
   nlohmann::ordered_json stage_json = nlohmann::ordered_json::object();
   for (const auto& [stage, seconds] : summary.stage_seconds) stage_json[stage] = seconds;
   st.trace->set_attribute("stage_seconds", stage_json.dump());
-  st.trace->close();
+  if (summary.stopped_by) {
+    st.trace->set_attribute("stopped", fmt::format("{} at simulated time {} s of {}",
+                                                   signal_name(summary.stopped_by), end, duration));
+    st.trace->close_incomplete();
+  } else {
+    st.trace->close();
+  }
   progress.finish();
   summary.trace_path = st.options.trace_path;
-  summary.duration = duration;
+  summary.duration = end;
   summary.events = st.kernel.events_handled();
   summary.sources = st.ingestion->stats();
   summary.wall_seconds =

@@ -19,7 +19,8 @@ struct SimulationOptions {
 
 struct RunSummary {
   std::string trace_path;
-  double duration = 0;
+  double duration = 0;  // simulated seconds run: the scenario's, or less when stopped
+  int stopped_by = 0;   // the signal that stopped the run early (sim/stop_signal.h), or 0
   uint64_t events = 0;
   std::map<std::string, SourceStats> sources;
   int64_t retrains = 0;
@@ -41,6 +42,8 @@ class Simulation {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
+  // Runs to the scenario's duration, or to the event boundary after a stop signal
+  // (sim/stop_signal.h): then the trace is closed with complete = 0 and a `stopped` attribute.
   RunSummary run();
 
  private:

@@ -6,6 +6,11 @@
 
 namespace poisonsim::hdf5 {
 
+// No library shutdown at exit: every handle is closed by its owner before then, and HDF5 1.10's
+// own shutdown crashes on a file whose close failed (a full disk, ulimit -f). It must be said
+// before the library initialises, hence at static initialisation.
+[[maybe_unused]] const bool no_shutdown_at_exit = H5dont_atexit() >= 0;
+
 void silence_errors() {
   thread_local bool silenced = false;
   if (silenced) return;
@@ -44,6 +49,15 @@ void throw_user_error(const std::string& where, const std::string& what) {
 
 void throw_logic_error(const char* what) {
   throw std::logic_error(std::string("HDF5 ") + what + " failed: " + error_detail());
+}
+
+Hid open_read_only(const std::string& path, const std::string& what_failed) {
+  Hid fapl(must(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
+  must(H5Pset_file_locking(fapl.get(), false, true), "H5Pset_file_locking");
+  Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+  if (file.valid()) return file;
+  error_detail();  // clear the stack
+  return owned(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, path, what_failed);
 }
 
 }  // namespace poisonsim::hdf5

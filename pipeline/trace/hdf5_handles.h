@@ -78,4 +78,10 @@ inline Hid owned(hid_t id, Hid::Closer close, const std::string& where, const st
   return Hid(check(id, where, what), close);
 }
 
+// Opens `path` read-only without HDF5's file locking, so a file can be read while another
+// process is still writing it (the view is as of the writer's last flush); reading cannot harm
+// it. HDF5 refuses that for a file this process already has open with locking (a writer
+// here): then it opens it as it is. UserError(path, what_failed + ...) when neither works.
+Hid open_read_only(const std::string& path, const std::string& what_failed);
+
 }  // namespace poisonsim::hdf5

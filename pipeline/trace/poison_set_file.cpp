@@ -96,8 +96,7 @@ PoisonSetFile read_poison_set(const std::string& path) {
   hdf5::silence_errors();
   require_regular_file(path, "a poison set (HDF5)");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw UserError(path, "not an HDF5 poison set file");
-  hdf5::Hid file = hdf5::owned(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, path,
-                               "cannot open the poison set file");
+  hdf5::Hid file = hdf5::open_read_only(path, "cannot open the poison set file");
   if (!hdf5::has_attribute(file.get(), "format", path) ||
       hdf5::read_string_attribute(file.get(), "format", path) != kFormat)
     throw UserError(path, fmt::format("not a poison set (expected format {})", kFormat));

@@ -44,8 +44,7 @@ Hid open_file_for_reading(const std::string& path) {
   require_regular_file(path, "an HDF5 trace or sweep file");
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw UserError(path, "is not an HDF5 file (expected a trace or sweep file)");
-  return hdf5::owned(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, path,
-                     "cannot open the file");
+  return hdf5::open_read_only(path, "cannot open the file");
 }
 
 std::vector<std::string> parse_parameters(const std::string& json, const std::string& where) {
@@ -264,6 +263,7 @@ SweepContents read_sweep_file(const std::string& path) {
   // Without a summary: a sweep that died before it was written.
   contents.summary = read_table(root, "summary", path);
   contents.provenance = read_table(root, "provenance", path);
+  contents.aggregate = read_table(root, "aggregate", path);
   return contents;
 }
 

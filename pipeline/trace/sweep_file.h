@@ -55,6 +55,9 @@ struct SweepContents {
   bool complete = false;
   std::vector<SummaryColumn> summary;
   std::vector<SummaryColumn> provenance;  // empty in sweep files written before it existed
+  // Means over seeds per cell (sweep_aggregate.h); empty without a seed axis, and in sweep files
+  // written before it existed.
+  std::vector<SummaryColumn> aggregate;
 };
 
 // True when `path` is an HDF5 file whose root says kind = "sweep". UserError when it cannot be

@@ -28,16 +28,7 @@ Hid open_file(const std::string& path) {
     throw UserError(path, std::string("not an HDF5 file (expected a poisonsim trace, see "
                                       "docs/trace-format.md)"));
   }
-  // Without file locking, so a trace can be inspected while another process is still writing it
-  // (the view is as of the writer's last flush); reading cannot harm the file. HDF5 refuses that
-  // for a file this process already has open with locking (a writer here): then open as it is.
-  Hid fapl(hdf5::must(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
-  hdf5::must(H5Pset_file_locking(fapl.get(), false, true), "H5Pset_file_locking");
-  Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
-  if (file.valid()) return file;
-  hdf5::error_detail();  // clear the stack
-  return hdf5::owned(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, path,
-                     "cannot open the trace file");
+  return hdf5::open_read_only(path, "cannot open the trace file");
 }
 
 // Opens `table` and checks it has every column of this trace format with the right kind.
@@ -168,6 +159,7 @@ TraceReader::TraceReader(const std::string& path, const std::string& group)
   impl_->metadata.blas = optional_string("blas");
   impl_->metadata.blas_kernel = optional_string("blas_kernel");
   impl_->metadata.stage_seconds = optional_string("stage_seconds");
+  impl_->metadata.stopped = optional_string("stopped");
   impl_->complete = hdf5::read_int64_attribute(g, "complete", where) != 0;
   const auto& all = trace_schema::all_tables();
   for (size_t i = 0; i < all.size(); ++i) impl_->tables[i] = open_table(g, *all[i], where);

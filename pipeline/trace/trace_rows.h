@@ -21,7 +21,7 @@ void set_trace_name(char (&field)[N], const std::string& text) {
 // Everything that happened, one row per handled simulation event.
 struct EventRow {
   double time = 0;
-  char kind[16] = {};                // stream-batch, poison-batch, retrain, evaluation, end
+  char kind[16] = {};  // stream-batch, poison-batch, retrain, evaluation, end (or stopped)
   char source[kTraceNameSize] = {};  // stream or attacker name; "system" for ticks
   int64_t batch_id = -1;             // arrival batches: a run-wide counter; -1 otherwise
   int64_t size = 0;                  // samples in the batch

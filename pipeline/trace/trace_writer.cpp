@@ -1,5 +1,6 @@
 #include "pipeline/trace/trace_writer.h"
 
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -155,7 +156,9 @@ TraceWriter::~TraceWriter() {
   try {
     impl_->finish(false);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "warning: the trace was not closed cleanly: {}\n", e.what());
+    // While an error unwinds the run, that error is the one message the user gets.
+    if (std::uncaught_exceptions() == 0)
+      fmt::print(stderr, "warning: the trace was not closed cleanly: {}\n", e.what());
   }
 }
 
@@ -190,6 +193,8 @@ void TraceWriter::set_attribute(const std::string& name, const std::string& valu
 }
 
 void TraceWriter::close() { impl_->finish(true); }
+
+void TraceWriter::close_incomplete() { impl_->finish(false); }
 
 int64_t TraceWriter::rows(const std::string& table) const {
   const trace_schema::Table* schema = trace_schema::find_table(table);

@@ -55,6 +55,8 @@ class TraceWriter {
   void set_attribute(const std::string& name, const std::string& value);
   // flush(), set complete = 1, close every handle. Idempotent; adding rows afterwards is a bug.
   void close();
+  // The same but leaves complete = 0 (a run stopped early); throws when the flush fails.
+  void close_incomplete();
 
   // Rows added to `table` so far (written or buffered); 0 for a samples table that is off.
   int64_t rows(const std::string& table) const;

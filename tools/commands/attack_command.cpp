@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/trace/poison_set_file.h"
+#include "sim/atomic_output.h"
 #include "sim/error.h"
 #include "tools/attack/attack_session.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/json_output.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -33,16 +35,13 @@ std::string attacker_type(const std::string& method) {
   return method == "labelflip" ? "label-flip" : method;
 }
 
-void write_json(const std::string& path, const nlohmann::json& figures) {
-  std::ofstream out(path);
-  out << figures.dump(2) << "\n";
-  if (!out) throw UserError(path, "cannot write the JSON figures");
-}
-
 void run_attack(const AttackOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   AttackRequest request{attacker_type(o.method), o.n, o.params};
   if (o.group_size > 0) request.params.push_back(fmt::format("group_size={}", o.group_size));
+  // Reserved before the work: a second writer of either file fails now, not after it.
+  AtomicOutput poison_file(o.output, AtomicOutput::Existing::replace);
+  JsonOutput json(o.json);
   AttackSession session(o.scenario, o.overrides);
   const AttackRun run = session.generate(request);
   spdlog::info(
@@ -54,8 +53,9 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
   nlohmann::json figures = attack_figures(run, effect);
   figures["method"] = o.method;  // as the user spelled it (labelflip or label-flip)
   figures["model"] = session.model().spec().describe();
-  write_poison_set(o.output, {o.method, run.poison, run.seeds, figures.dump()});
-  if (!o.json.empty()) write_json(o.json, figures);
+  write_poison_set(poison_file.temporary_path(), {o.method, run.poison, run.seeds, figures.dump()});
+  poison_file.commit();
+  json.write(figures.dump(2) + "\n");
 
   const std::string engine = run.direct ? " (" + to_string(run.direct->engine) + " engine)" : "";
   fmt::print("{} poison{}, n = {}: {:.2f} s ({:.1f} samples/s, generator training included)\n",

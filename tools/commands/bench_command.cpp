@@ -1,5 +1,4 @@
 // `poisonsim bench`: speed measurements of parts of the deployed system, one sub-command each.
-#include <fstream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,6 +13,7 @@
 #include "tools/bench/serving_benchmark.h"
 #include "tools/bench/training_benchmark.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/json_output.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -21,27 +21,6 @@ namespace {
 struct BenchServingOptions {
   bench::ServingBenchmarkOptions benchmark;
   std::string json_path;  // empty: no JSON file
-};
-
-// A --json file is opened before the measuring, so a bad path fails in seconds, not after it.
-class JsonOutput {
- public:
-  explicit JsonOutput(std::string path) : path_(std::move(path)) {
-    if (path_.empty()) return;
-    out_.open(path_);
-    if (!out_) throw UserError(path_, "cannot write the JSON file");
-  }
-  void write(const std::string& text) {
-    if (path_.empty()) return;
-    out_ << text;
-    out_.close();
-    if (!out_) throw UserError(path_, "cannot write the JSON file");
-    fmt::print("figures written to {}\n", path_);
-  }
-
- private:
-  std::string path_;
-  std::ofstream out_;
 };
 
 void run_bench_serving(const BenchServingOptions& o, const GlobalOptions& global) {
@@ -205,16 +184,22 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<BenchServingOptions>();
   auto* serving = cmd->add_subcommand(
       "serving",
-      "Samples/s of LibTorch vs the oneDNN serving engine (f32, bf16) on the MLP and "
-      "the CNN");
-  serving->add_option("--batch", o->benchmark.batch, "Samples per call")->capture_default_str();
+      "Samples/s of LibTorch vs the oneDNN serving engine (f32, bf16) on the MLP and the CNN, "
+      "at several batch sizes, each as a fraction of a oneDNN matmul peak measured in the run");
+  serving->add_option("--batch,--batches", o->benchmark.batches, "Samples per call (a list)")
+      ->delimiter(',')
+      ->capture_default_str();
+  serving
+      ->add_option("--peak-size", o->benchmark.peak_size,
+                   "Size n of the n x n x n matmul whose rate is the peak")
+      ->capture_default_str();
   serving
       ->add_option("--seconds", o->benchmark.seconds,
-                   "Measuring time per backend and model, spread over the rounds")
+                   "Measuring time of each figure (backend, model, batch), spread over the rounds")
       ->capture_default_str();
   serving
       ->add_option("--rounds", o->benchmark.rounds,
-                   "Turns the backends take; each figure is the median over them")
+                   "Turns the figures take; each is the median over them")
       ->capture_default_str();
   serving->add_option("--json", o->json_path, "Also write the figures to this JSON file");
   serving->callback([o, &global] { run_bench_serving(*o, global); });

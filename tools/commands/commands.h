@@ -20,6 +20,18 @@ class CommandFailed : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A command that a stop signal ended early after closing its outputs (sim/stop_signal.h); it
+// has said so on stderr. The CLI exits with 128 + the signal's number, as the shell expects.
+class StoppedBySignal : public std::runtime_error {
+ public:
+  explicit StoppedBySignal(int signal)
+      : std::runtime_error("stopped by signal " + std::to_string(signal)), signal_(signal) {}
+  int signal() const { return signal_; }
+
+ private:
+  int signal_;
+};
+
 // Applies GlobalOptions (logging, thread counts); every verb calls it first.
 void apply_global_options(const GlobalOptions& options);
 

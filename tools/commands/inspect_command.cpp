@@ -1,6 +1,7 @@
 // `poisonsim inspect`: what a trace says about its run, as a table or as JSON.
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,10 +11,13 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/trace/run_metrics.h"
+#include "pipeline/trace/sweep_aggregate.h"
 #include "pipeline/trace/sweep_file.h"
 #include "pipeline/trace/trace_reader.h"
+#include "sim/error.h"
 #include "sim/stage_times.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/seed_means.h"
 #include "tools/commands/summary_table.h"
 
 namespace poisonsim::cli {
@@ -22,7 +26,9 @@ namespace {
 struct InspectOptions {
   std::string path;
   std::string group = "/";
-  bool json = false;
+  bool json = false;      // --json given: JSON instead of text (on stdout), or also to a file
+  std::string json_file;  // --json FILE; empty or "-": stdout
+  std::string mean_over;  // --mean-over seed
 };
 
 struct SourceSummary {
@@ -156,6 +162,8 @@ nlohmann::ordered_json to_json(const Summary& s) {
             {"stage_seconds", stage_seconds(s.metadata)},
             {"trace_format", s.trace_format},
             {"complete", s.complete},
+            {"stopped", s.metadata.stopped.empty() ? nlohmann::ordered_json()
+                                                   : nlohmann::ordered_json(s.metadata.stopped)},
             {"duration", s.duration}}},
           {"sources", sources},
           {"poisoned_counted_from", m.counted_from_samples ? "samples" : "poison-batch events"},
@@ -192,7 +200,9 @@ void print_text(const Summary& s) {
   fmt::print("trace      {}{}\n", s.path, s.group == "/" ? "" : " (" + s.group + ")");
   fmt::print("run        seed {}, poisonsim {}, {:.1f} s simulated, {}\n", s.metadata.seed,
              s.metadata.version, s.duration,
-             s.complete ? "complete" : "INCOMPLETE (still running, or the run died)");
+             s.complete                    ? "complete"
+             : !s.metadata.stopped.empty() ? "STOPPED by " + s.metadata.stopped
+                                           : "INCOMPLETE (still running, or the run died)");
   // Models (and so gate decisions) differ in the last digits between CPUs and BLAS kernels.
   if (!s.metadata.cpu.empty()) fmt::print("machine    {}\n", s.metadata.cpu);
   if (!s.metadata.blas.empty()) fmt::print("BLAS       {}\n", s.metadata.blas);
@@ -248,16 +258,41 @@ void print_text(const Summary& s) {
   }
 }
 
+bool json_to_stdout(const InspectOptions& o) {
+  return o.json && (o.json_file.empty() || o.json_file == "-");
+}
+
+// --json FILE writes the JSON there and the text still goes to stdout; --json or --json - print
+// the JSON instead of the text.
+void emit_json(const InspectOptions& o, const nlohmann::ordered_json& value) {
+  if (json_to_stdout(o)) {
+    fmt::print("{}\n", value.dump(2));
+    return;
+  }
+  std::ofstream out(o.json_file, std::ios::binary | std::ios::trunc);
+  out << value.dump(2) << "\n";
+  out.close();
+  if (!out) throw UserError("--json " + o.json_file, "cannot write the JSON file");
+}
+
 // A sweep file's root holds no run: show its summary table (one row per run) instead.
 void inspect_sweep(const InspectOptions& o) {
   const SweepContents sweep = read_sweep_file(o.path);
-  if (!o.json) {
+  if (!o.mean_over.empty()) {
+    if (!json_to_stdout(o)) print_seed_means(o.path, sweep);
+    if (o.json) emit_json(o, seed_means_json(o.path, sweep));
+    return;
+  }
+  if (!json_to_stdout(o)) {
     fmt::print("sweep      {} over {} ({})\n", o.path, sweep.header.scenario_file,
                sweep.complete ? "complete" : "INCOMPLETE (still running, or it died)");
     fmt::print("parameters {}\n\n", fmt::join(sweep.header.parameters, ", "));
     print_summary_table(sweep);
     fmt::print("\none run:   poisonsim inspect {} --group /runs/<run>\n", o.path);
-    return;
+    if (std::find(sweep.header.parameters.begin(), sweep.header.parameters.end(), kSeedAxis) !=
+        sweep.header.parameters.end())
+      fmt::print("over seeds: poisonsim inspect {} --mean-over seed\n", o.path);
+    if (!o.json) return;
   }
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   const size_t count = sweep.summary.empty() ? 0 : sweep.summary.front().size();
@@ -275,21 +310,32 @@ void inspect_sweep(const InspectOptions& o) {
                                       {"complete", sweep.complete},
                                       {"parameters", sweep.header.parameters},
                                       {"runs", rows}};
-  fmt::print("{}\n", out.dump(2));
+  emit_json(o, out);
 }
 
-void run_inspect(const InspectOptions& o, const GlobalOptions& global) {
+void run_inspect(InspectOptions o, const GlobalOptions& global) {
   apply_global_options(global);
+  // `inspect --json TRACE.h5`: the optional value of --json took the trace, which is what the
+  // user meant as long as no other trace is given.
+  if (o.path.empty() && o.json && !o.json_file.empty() && o.json_file != "-") {
+    o.path = o.json_file;
+    o.json_file.clear();
+  }
+  if (o.path.empty()) throw UserError("inspect", "no trace given: poisonsim inspect TRACE.h5");
+  if (!o.mean_over.empty() && o.mean_over != kSeedAxis)
+    throw UserError("--mean-over " + o.mean_over,
+                    "only `seed` is supported: the mean over the runs that differ only in their "
+                    "seed");
   if (o.group == "/" && is_sweep_file(o.path)) {
     inspect_sweep(o);
     return;
   }
+  if (!o.mean_over.empty())
+    throw UserError(o.path,
+                    "--mean-over needs a sweep file (poisonsim sweep -o), not a run's trace");
   const Summary summary = summarise(o);
-  if (o.json) {
-    fmt::print("{}\n", to_json(summary).dump(2));
-  } else {
-    print_text(summary);
-  }
+  if (!json_to_stdout(o)) print_text(summary);
+  if (o.json) emit_json(o, to_json(summary));
 }
 
 }  // namespace
@@ -299,11 +345,23 @@ void add_inspect_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("inspect",
                                  "Summarise a trace (sources, guard detection rates, retrains, "
                                  "accuracy) or a sweep file (one row per run)");
-  cmd->add_option("trace", o->path, "Trace file (.h5) written by `poisonsim run`")->required();
+  cmd->add_option("trace", o->path,
+                  "Trace or sweep file (.h5) written by `poisonsim run` or "
+                  "`poisonsim sweep`");
   cmd->add_option("--group", o->group, "The run's group in a sweep file (e.g. /runs/3)")
       ->capture_default_str();
-  cmd->add_flag("--json", o->json, "Print the summary as JSON instead of a table");
-  cmd->callback([o, &global] { run_inspect(*o, global); });
+  auto* json = cmd->add_option("--json", o->json_file,
+                               "[FILE] Write the summary as JSON to FILE (the table still goes to "
+                               "stdout); without FILE or with -, print JSON instead of the table")
+                   ->expected(0, 1);
+  cmd->add_option("--mean-over", o->mean_over,
+                  "seed: on a sweep file, per cell of the grid and headline metric the mean over "
+                  "its seeds with a 95% Student t interval, sd and n");
+  cmd->callback([o, json, &global] {
+    InspectOptions options = *o;
+    options.json = json->count() > 0;
+    run_inspect(options, global);
+  });
 }
 
 }  // namespace poisonsim::cli

@@ -39,9 +39,10 @@ SweepManifest common_manifest(const std::vector<std::string>& dirs) {
                       "is not a sweep's parts directory (no sweep.json): give the "
                       "<output>.parts directories that `poisonsim sweep --shard` wrote");
     if (first && !(*manifest == *first))
-      throw UserError(dir, fmt::format("holds parts of another sweep than {} (the scenario, "
-                                       "--param or --set differ): merge one sweep at a time",
-                                       dirs.front()));
+      throw UserError(dir,
+                      fmt::format("holds parts of another sweep than {} (the scenario, "
+                                  "--param, --set or --seeds differ): merge one sweep at a time",
+                                  dirs.front()));
     if (!first) first = manifest;
   }
   return *first;
@@ -63,7 +64,7 @@ void run_merge(const MergeOptions& o, const GlobalOptions& global) {
       o.parts.empty() ? std::vector<std::string>{sweep_parts_dir(o.output)} : o.parts;
   const SweepManifest manifest = common_manifest(dirs);
   const SweepPlan plan = plan_sweep_text(manifest.scenario, manifest.scenario_file, manifest.params,
-                                         manifest.overrides, builtin_plugins());
+                                         manifest.overrides, builtin_plugins(), manifest.seeds);
   if (static_cast<int64_t>(plan.runs.size()) != manifest.runs)
     throw UserError(manifest_path(dirs.front()),
                     fmt::format("plans {} runs here but {} when the sweep ran (another poisonsim "

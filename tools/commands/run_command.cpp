@@ -8,8 +8,10 @@
 #include "pipeline/model/numeric_runtime.h"
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/simulation.h"
+#include "sim/atomic_output.h"
 #include "sim/error.h"
 #include "sim/stage_times.h"
+#include "sim/stop_signal.h"
 #include "tools/commands/builtin_plugins.h"
 #include "tools/commands/commands.h"
 
@@ -50,21 +52,38 @@ void print_summary(const RunSummary& s) {
 
 void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
+  install_stop_handlers();
   auto overrides = o.overrides;
   if (o.no_cache) overrides.push_back("pretrain.cache=false");
   const auto scenario = load_scenario(o.scenario, overrides, builtin_plugins());
   std::string output = o.output;
   if (output.empty()) output = std::filesystem::path(o.scenario).stem().string() + ".h5";
-  std::error_code ec;
-  if (std::filesystem::exists(output, ec) && !o.force)
-    throw UserError(output, "exists already: choose another -o, or pass --force to overwrite it");
-  const auto parent = std::filesystem::path(output).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  // Before any work: a trace that exists (without --force) or that another run is writing.
+  AtomicOutput trace(output,
+                     o.force ? AtomicOutput::Existing::replace : AtomicOutput::Existing::refuse);
   spdlog::info("running {} (seed {}, {} s simulated) -> {}", o.scenario, scenario.seed,
                scenario.duration, output);
   spdlog::info("on {}: {}", cpu_info().model, blas_info().describe());
-  Simulation simulation(scenario, {output, global.threads, !o.quiet});
-  print_summary(simulation.run());
+  Simulation simulation(scenario, {trace.temporary_path(), global.threads, !o.quiet});
+  RunSummary summary;
+  try {
+    summary = simulation.run();
+  } catch (const UserError& e) {
+    // Mid-run (a full disk, a file-size limit): keep what was written, say where.
+    trace.keep_temporary();
+    throw UserError(e.where(), fmt::format("{}; the trace so far is kept in {} (complete = 0)",
+                                           e.problem(), trace.temporary_path()));
+  }
+  trace.commit();
+  summary.trace_path = output;
+  if (summary.stopped_by) {
+    fmt::print(stderr,
+               "poisonsim: stopped by {} at simulated time {} s; the trace so far is in "
+               "{} (complete = 0)\n",
+               signal_name(summary.stopped_by), summary.duration, output);
+    throw StoppedBySignal(summary.stopped_by);
+  }
+  print_summary(summary);
 }
 
 }  // namespace
@@ -76,7 +95,8 @@ void add_run_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("-o,--output", o->output, "Trace file (default: <scenario name>.h5)");
   cmd->add_option("--set", o->overrides, "Override a value: key.path=value (repeatable)")
       ->allow_extra_args(false);
-  cmd->add_flag("--force", o->force, "Overwrite the trace file if it exists");
+  cmd->add_flag("--force", o->force,
+                "Replace the trace file if it exists (only once the run has written its own)");
   cmd->add_flag("--quiet", o->quiet, "No progress bar");
   cmd->add_flag("--no-cache", o->no_cache,
                 "Pretrain afresh, neither reading nor writing the pretrained-model cache "

@@ -10,7 +10,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pipeline/scenario/sweep_axes.h"
 #include "sim/error.h"
+#include "sim/stop_signal.h"
 #include "tools/commands/builtin_plugins.h"
 #include "tools/commands/commands.h"
 #include "tools/commands/sweep_report.h"
@@ -27,12 +29,18 @@ struct SweepCommandOptions {
   std::vector<std::string> params;
   std::vector<std::string> overrides;
   std::string shard;
+  std::string seeds;  // --seeds N
   int jobs = 0;
   bool force = false;
   bool quiet = false;
   bool keep_parts = false;
   bool dry_run = false;
 };
+
+// --seeds N as a count (0 when not given); UserError naming the option when it is no count.
+int64_t seed_count(const SweepCommandOptions& o) {
+  return o.seeds.empty() ? 0 : parse_seed_count(o.seeds, "--seeds " + o.seeds);
+}
 
 void print_plan(const SweepPlan& plan) {
   fmt::print("{} runs over {}:\n", plan.runs.size(), plan.scenario_path);
@@ -94,7 +102,7 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
   const std::string output = output_path(o);
   std::exception_ptr error;
   try {
-    plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins());
+    plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins(), seed_count(o));
     if (mpi.rank() == 0) check_output(output, o.force);
   } catch (const UserError&) {
     error = std::current_exception();
@@ -109,8 +117,18 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
   throw_if_runs_failed(outcome.failures, outcome.runs, output, sweep_parts_dir(output));
 }
 
+// A stop signal ended the sweep: say what is kept and how to go on, then exit 128 + signal.
+void report_stop(const SweepOutcome& outcome, const std::string& parts) {
+  fmt::print(stderr,
+             "poisonsim: sweep stopped by {}: {} of {} runs finished; their traces are kept in "
+             "{}/, and the same command again runs only the rest\n",
+             signal_name(outcome.stopped_by), outcome.finished, outcome.runs, parts);
+  throw StoppedBySignal(outcome.stopped_by);
+}
+
 void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
+  install_stop_handlers();
   SweepShard shard;
   if (!o.shard.empty()) {
     shard = parse_sweep_shard(o.shard);
@@ -122,7 +140,8 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   }
   if (!shard.active() && !o.dry_run && started_by_mpi()) return run_mpi_sweep(o, global);
 
-  const SweepPlan plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins());
+  const SweepPlan plan =
+      plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins(), seed_count(o));
   if (o.dry_run) {
     print_plan(plan);
     print_runs(plan, shard);
@@ -136,6 +155,7 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   runner.shard = shard;
   const SweepOutcome outcome = run_sweep(plan, runner);
   const std::string parts = sweep_parts_dir(output);
+  if (outcome.stopped_by) report_stop(outcome, parts);
   if (shard.active()) {
     fmt::print(
         "\n{}: {} runs ({} reused, {} failed, {} at a time, {:.1f} s wall) in {}/\n"
@@ -165,6 +185,10 @@ void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
       ->allow_extra_args(false);
   cmd->add_option("--set", o->overrides, "Override a value in every run: key.path=value")
       ->allow_extra_args(false);
+  cmd->add_option("--seeds", o->seeds,
+                  "N: run every cell of the grid with N seeds, the scenario's seed S to S+N-1 (the "
+                  "`seed` axis; replaces the sweep block's seed or seeds entry). `poisonsim "
+                  "inspect <output> --mean-over seed` then gives means with 95% intervals");
   cmd->add_option("-o,--output", o->output, "Sweep file (default: <scenario name>-sweep.h5)");
   cmd->add_option("-j,--jobs", o->jobs,
                   "Runs at once (per MPI rank; default: cores / compute.train_threads, at least 1)")

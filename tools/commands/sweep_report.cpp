@@ -12,8 +12,12 @@
 namespace poisonsim::cli {
 
 void print_sweep_file(const std::string& output) {
-  print_summary_table(read_sweep_file(output));
+  const SweepContents sweep = read_sweep_file(output);
+  print_summary_table(sweep);
   fmt::print("\n  details: poisonsim inspect {} --group /runs/<run>\n", output);
+  if (!sweep.aggregate.empty())
+    fmt::print("  means over seeds with 95% intervals: poisonsim inspect {} --mean-over seed\n",
+               output);
 }
 
 void throw_if_runs_failed(const std::vector<SweepFailure>& failures, size_t runs,

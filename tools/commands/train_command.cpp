@@ -7,6 +7,7 @@
 #include "pipeline/data/data_source.h"
 #include "pipeline/data/splits.h"
 #include "pipeline/model/training.h"
+#include "sim/atomic_output.h"
 #include "sim/progress.h"
 #include "tools/commands/commands.h"
 
@@ -27,6 +28,8 @@ struct TrainCommandOptions {
 
 void run_train(const TrainCommandOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
+  // Reserved before training: a second writer of the same file fails now, not after it.
+  AtomicOutput model_file(o.output, AtomicOutput::Existing::replace);
   o.train.validate("train");
   DataSpec data_spec;
   data_spec.kind = parse_data_kind(o.data_kind, "--data");
@@ -54,7 +57,8 @@ void run_train(const TrainCommandOptions& o, const GlobalOptions& global) {
 
   const auto on_validation = evaluate(model, validation);
   const auto on_test = evaluate(model, files.test);
-  model.save(o.output);
+  model.save(model_file.temporary_path());
+  model_file.commit();
   fmt::print("validation accuracy {:.4f} (loss {:.4f}) on {} samples\n", on_validation.accuracy,
              on_validation.mean_loss, on_validation.samples);
   fmt::print("test accuracy {:.4f} (loss {:.4f}) on {} samples\n", on_test.accuracy,

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -14,6 +15,8 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+
+#include "sim/stop_signal.h"
 
 extern char** environ;
 
@@ -29,10 +32,17 @@ int spawn(const ChildCommand& command, pid_t& pid) {
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   }
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (command.own_process_group) {
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+  }
   std::vector<char*> argv;
   for (const auto& arg : command.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
-  const int error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int error = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   return error;
 }
@@ -84,17 +94,28 @@ std::optional<FinishedChild> ChildPool::wait(std::chrono::milliseconds timeout) 
   return std::nullopt;
 }
 
+void ChildPool::signal_all(int signal) const {
+  for (const auto& [pid, running] : running_) ::kill(pid, signal);
+}
+
 void run_children(const std::vector<ChildCommand>& commands, int jobs,
                   const std::function<void(size_t, const FinishedChild&)>& on_done) {
   if (jobs < 1) jobs = 1;
   ChildPool pool;
   size_t next = 0;
+  bool forwarded = false;
   while (next < commands.size() || pool.running() > 0) {
+    if (!forwarded && stop_signal() != 0) {
+      pool.signal_all(stop_signal());
+      forwarded = true;
+      next = commands.size();  // start no more
+    }
     while (next < commands.size() && pool.running() < static_cast<size_t>(jobs)) {
       pool.start(commands[next], next);
       ++next;
     }
-    if (const auto done = pool.wait(std::chrono::hours(24))) on_done(done->tag, *done);
+    // A short wait, so that a stop signal is forwarded promptly.
+    if (const auto done = pool.wait(std::chrono::milliseconds(100))) on_done(done->tag, *done);
   }
 }
 

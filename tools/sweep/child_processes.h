@@ -19,6 +19,9 @@ namespace poisonsim {
 struct ChildCommand {
   std::vector<std::string> argv;  // argv[0] is the program's path
   std::string log_path;           // the child's stdout and stderr go here; empty: ours
+  // In a process group of its own, so that a terminal's Ctrl-C reaches only us and we forward
+  // it once (sim/stop_signal.h: a second signal would kill the child outright).
+  bool own_process_group = false;
 };
 
 struct FinishedChild {
@@ -38,6 +41,8 @@ class ChildPool {
   // The next child to end, waiting at most `timeout` (nullopt: none ended in that time, or none
   // is running).
   std::optional<FinishedChild> wait(std::chrono::milliseconds timeout);
+  // Sends `signal` to every running child.
+  void signal_all(int signal) const;
 
  private:
   struct Running {
@@ -49,7 +54,9 @@ class ChildPool {
 };
 
 // Starts the commands in order, at most `jobs` at once, and calls `on_done(index, finished)` in
-// the calling thread as each ends. Returns when all have ended.
+// the calling thread as each ends. Returns when all have ended. After a stop signal
+// (sim/stop_signal.h) it starts no more, forwards the signal to the running ones and waits for
+// them: the commands never started get no on_done call.
 void run_children(const std::vector<ChildCommand>& commands, int jobs,
                   const std::function<void(size_t, const FinishedChild&)>& on_done);
 

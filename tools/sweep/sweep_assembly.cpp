@@ -1,5 +1,6 @@
 #include "tools/sweep/sweep_assembly.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 
@@ -7,9 +8,11 @@
 
 #include "pipeline/scenario/sweep_axes.h"
 #include "pipeline/trace/run_metrics.h"
+#include "pipeline/trace/sweep_aggregate.h"
 #include "pipeline/trace/sweep_file.h"
 #include "pipeline/trace/trace_reader.h"
 #include "poisonsim_version.h"
+#include "sim/atomic_output.h"
 #include "sim/error.h"
 
 namespace poisonsim {
@@ -127,7 +130,9 @@ CollectedRuns collect_runs(const SweepPlan& plan, const std::vector<std::string>
 }
 
 void write_sweep_file(const SweepPlan& plan, const CollectedRuns& runs, const std::string& output) {
-  const std::string partial = output + ".partial";
+  // The command checked before any run that the file may be written (exists only with --force).
+  AtomicOutput file(output, AtomicOutput::Existing::replace);
+  const std::string& partial = file.temporary_path();
   {
     SweepHeader header;
     header.scenario_file = plan.scenario_path;
@@ -145,14 +150,16 @@ void write_sweep_file(const SweepPlan& plan, const CollectedRuns& runs, const st
       metrics.push_back(compute_run_metrics(TraceReader(trace)));
       writer.add_run(run.id, trace);
     }
-    writer.write_summary(summary_columns(plan, runs, metrics));
+    const std::vector<SummaryColumn> summary = summary_columns(plan, runs, metrics);
+    writer.write_summary(summary);
+    if (std::find(header.parameters.begin(), header.parameters.end(), kSeedAxis) !=
+        header.parameters.end())
+      writer.write_table("aggregate",
+                         aggregate_over(summary, header.parameters, kSeedAxis, output));
     writer.write_table("provenance", provenance_columns(plan, runs));
     writer.close();
   }
-  std::error_code ec;
-  fs::rename(partial, output, ec);
-  if (ec)
-    throw UserError(output, fmt::format("cannot move {} into place: {}", partial, ec.message()));
+  file.commit();
 }
 
 }  // namespace poisonsim

@@ -54,13 +54,17 @@ std::string run_part_path(const std::string& parts, int64_t id, const char* exte
 
 bool SweepManifest::operator==(const SweepManifest& o) const {
   return scenario_file == o.scenario_file && scenario == o.scenario && params == o.params &&
-         overrides == o.overrides && runs == o.runs;
+         overrides == o.overrides && runs == o.runs && seeds == o.seeds;
 }
 
 SweepManifest manifest_of(const SweepPlan& plan, const std::vector<std::string>& params,
                           const std::vector<std::string>& overrides) {
-  return {plan.scenario_path, plan.scenario_text, params, overrides,
-          static_cast<int64_t>(plan.runs.size())};
+  return {plan.scenario_path,
+          plan.scenario_text,
+          params,
+          overrides,
+          static_cast<int64_t>(plan.runs.size()),
+          plan.seeds};
 }
 
 std::string manifest_path(const std::string& parts) {
@@ -68,11 +72,9 @@ std::string manifest_path(const std::string& parts) {
 }
 
 void write_manifest(const std::string& parts, const SweepManifest& m) {
-  const json value = {{"scenario_file", m.scenario_file},
-                      {"scenario", m.scenario},
-                      {"params", m.params},
-                      {"overrides", m.overrides},
-                      {"runs", m.runs}};
+  const json value = {
+      {"scenario_file", m.scenario_file}, {"scenario", m.scenario}, {"params", m.params},
+      {"overrides", m.overrides},         {"runs", m.runs},         {"seeds", m.seeds}};
   write_atomically(manifest_path(parts), value.dump(1) + "\n");
 }
 
@@ -89,6 +91,7 @@ std::optional<SweepManifest> read_manifest(const std::string& parts) {
     m.params = value->at("params").get<std::vector<std::string>>();
     m.overrides = value->at("overrides").get<std::vector<std::string>>();
     m.runs = value->at("runs").get<int64_t>();
+    m.seeds = value->value("seeds", int64_t{0});
     return m;
   } catch (const std::exception&) {
     throw UserError(path,

@@ -6,7 +6,7 @@
 //   run-<id>.json  who ran it: exit code, worker (local, rank r/N, shard i/N), host, seconds,
 //                  and a fingerprint of the run's resolved scenario
 // and once per sweep, sweep.json: the scenario text, --param and --set values that define the
-// grid, so a merge can plan it again and tell parts of another sweep apart.
+// grid (and --seeds), so a merge can plan it again and tell parts of another sweep apart.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +25,7 @@ struct SweepManifest {
   std::vector<std::string> params;
   std::vector<std::string> overrides;
   int64_t runs = 0;
+  int64_t seeds = 0;  // --seeds N (0: not given; absent from manifests written before it)
 
   bool operator==(const SweepManifest& other) const;
 };

@@ -7,23 +7,49 @@
 
 namespace poisonsim {
 
+namespace {
+
+// `--seeds N`: the seed axis replaces the block's in place (so the grid keeps its order), or comes
+// last, so that the runs of one cell are neighbours.
+void apply_seed_option(std::vector<SweepAxis>& axes, const std::vector<SweepAxis>& from_options,
+                       uint64_t base_seed, int64_t seeds) {
+  const std::string where = fmt::format("--seeds {}", seeds);
+  for (const auto& option : from_options)
+    if (option.path == kSeedKeyPath)
+      throw UserError(
+          where, fmt::format("the seeds are also given by {}: use one of the two", option.where));
+  SweepAxis axis = seed_axis(base_seed, parse_seed_count(std::to_string(seeds), where), where);
+  for (auto& existing : axes) {
+    if (existing.path == axis.path) {
+      existing = std::move(axis);
+      return;
+    }
+  }
+  axes.push_back(std::move(axis));
+}
+
+}  // namespace
+
 SweepPlan plan_sweep(const std::string& scenario_path, const std::vector<std::string>& params,
-                     const std::vector<std::string>& overrides, const PluginRegistry& plugins) {
+                     const std::vector<std::string>& overrides, const PluginRegistry& plugins,
+                     int64_t seeds) {
   return plan_sweep_text(read_scenario_text(scenario_path), scenario_path, params, overrides,
-                         plugins);
+                         plugins, seeds);
 }
 
 SweepPlan plan_sweep_text(const std::string& scenario_text, const std::string& scenario_path,
                           const std::vector<std::string>& params,
-                          const std::vector<std::string>& overrides,
-                          const PluginRegistry& plugins) {
+                          const std::vector<std::string>& overrides, const PluginRegistry& plugins,
+                          int64_t seeds) {
   SweepPlan plan;
   plan.scenario_path = scenario_path;
   plan.scenario_text = scenario_text;
+  plan.seeds = seeds;
   const Scenario base = parse_scenario(plan.scenario_text, scenario_path, overrides, plugins);
   std::vector<SweepAxis> from_options;
   for (const auto& param : params) from_options.push_back(parse_sweep_param(param));
   plan.axes = merge_sweep_axes(base.sweep, from_options);
+  if (seeds != 0) apply_seed_option(plan.axes, from_options, base.seed, seeds);
   if (plan.axes.empty())
     throw UserError(scenario_path,
                     "nothing to sweep: give --param key.path=values or a `sweep:` "

@@ -23,6 +23,7 @@ struct SweepPlan {
   std::string scenario_text;
   std::vector<SweepAxis> axes;
   std::vector<SweepRunSpec> runs;
+  int64_t seeds = 0;  // `--seeds N` as given (0: not given), for the parts' manifest
 };
 
 constexpr size_t kMaxSweepRuns = 100000;
@@ -41,12 +42,17 @@ struct SweepShard {
 SweepShard parse_sweep_shard(const std::string& text);
 
 // Reads the scenario, merges its sweep block with `params` ("path=values") and validates every
-// run. UserError naming the file, the parameter or the run's values when anything is wrong.
+// run. `seeds` > 0 (`--seeds N`) makes the `seed` axis N seeds from the scenario's seed (after
+// `overrides`), replacing the block's `seed` or `seeds` axis in place, else appended last; a
+// `--param seed=...` as well is a UserError. UserError naming the file, the parameter or the
+// run's values when anything is wrong.
 SweepPlan plan_sweep(const std::string& scenario_path, const std::vector<std::string>& params,
-                     const std::vector<std::string>& overrides, const PluginRegistry& plugins);
+                     const std::vector<std::string>& overrides, const PluginRegistry& plugins,
+                     int64_t seeds = 0);
 // The same from the scenario's text (`poisonsim merge` plans again from the parts' manifest).
 SweepPlan plan_sweep_text(const std::string& scenario_text, const std::string& scenario_path,
                           const std::vector<std::string>& params,
-                          const std::vector<std::string>& overrides, const PluginRegistry& plugins);
+                          const std::vector<std::string>& overrides, const PluginRegistry& plugins,
+                          int64_t seeds = 0);
 
 }  // namespace poisonsim

@@ -9,6 +9,7 @@
 
 #include "sim/error.h"
 #include "sim/progress.h"
+#include "sim/stop_signal.h"
 
 namespace poisonsim {
 namespace {
@@ -56,6 +57,7 @@ ChildCommand SweepRunLauncher::command(int64_t run) const {
     command.argv.push_back(override);
   }
   command.log_path = run_part_path(parts_, run, "log");
+  command.own_process_group = true;
   return command;
 }
 
@@ -137,7 +139,13 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepRunnerOptions& options)
   });
   progress.finish(fmt::format("{} failed", outcome.failures.size()));
 
-  if (!options.shard.active()) finish_sweep(plan, options, outcome);
+  outcome.stopped_by = stop_signal();
+  if (outcome.stopped_by) {
+    // The finished runs' traces stay in the parts directory; the same command redoes the rest.
+    outcome.finished = done - outcome.failures.size();
+  } else if (!options.shard.active()) {
+    finish_sweep(plan, options, outcome);
+  }
   outcome.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return outcome;

@@ -39,6 +39,8 @@ struct SweepOutcome {
   double wall_seconds = 0;
   std::vector<SweepFailure> failures;
   bool wrote_sweep_file = false;  // false for a shard and for MPI ranks other than 0
+  int stopped_by = 0;             // the stop signal that ended the sweep early, or 0
+  size_t finished = 0;            // with stopped_by: runs (reused included) that finished
 };
 
 std::string sweep_parts_dir(const std::string& output);

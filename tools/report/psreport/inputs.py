@@ -27,6 +27,9 @@ SWEEP_METRICS = (
     "retrains", "deployed", "refused",
 )
 SWEEP_PLOTTED = ("accuracy_last", "accuracy_mean", "true_positive_rate", "false_positive_rate")
+SEED_AXIS = "seed"
+AGGREGATE_COLUMNS = ("cell", "metric", "runs", "failed", "n", "mean", "sd", "ci95_half_width",
+                     "ci95_low", "ci95_high")
 
 
 @dataclass
@@ -53,6 +56,8 @@ class Sweep:
     complete: bool
     summary: pd.DataFrame
     run_groups: dict = field(default_factory=dict)  # run id -> group path
+    # Means over seeds per cell and metric (docs/trace-format.md); None when the file has none.
+    aggregate: pd.DataFrame = None
 
 
 @dataclass
@@ -174,8 +179,15 @@ def read_sweep(f, path):
         name = f"runs/{int(run)}"
         if str(int(run)) in runs:
             groups[int(run)] = name
+    aggregate = None
+    if "aggregate" in f:
+        aggregate = _table(f, "aggregate", path)
+        required = [*AGGREGATE_COLUMNS, *[p for p in parameters if p != SEED_AXIS]]
+        missing = [c for c in required if c not in aggregate.columns]
+        if missing:
+            raise ReportError(path, f"sweep 'aggregate' has no column {', '.join(missing)}")
     return Sweep(path, attrs, scenario_text(attrs, path), parameters,
-                 bool(int(attrs.get("complete", 0))), summary, groups)
+                 bool(int(attrs.get("complete", 0))), summary, groups, aggregate)
 
 
 def read_poison_set(f, path):

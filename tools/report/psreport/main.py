@@ -74,7 +74,8 @@ class Report:
             figures.append(sweep_figures.accuracy_vs(sweep, parameter, self.directory,
                                                      f"{prefix}-accuracy-vs-threshold.png"))
         else:
-            for i, swept in enumerate(sweep.parameters):
+            # Accuracy against the seed says nothing when the figures average over it.
+            for i, swept in enumerate(sweep_figures.cell_parameters(sweep) or sweep.parameters):
                 self.log(f"{path}: accuracy over {swept}")
                 figures.append(sweep_figures.accuracy_vs(sweep, swept, self.directory,
                                                          f"{prefix}-accuracy-vs-{i}.png"))
@@ -94,6 +95,13 @@ class Report:
         if missing > 0:
             section.notes.append(f"{missing} successful runs have no runs/<id> group: "
                                  "left out of the accuracy curves.")
+        means = sweep_figures.means_table(sweep)
+        if means is not None:
+            section.tables.append(html_page.Table(
+                "Means over seeds (mean ± 95% confidence interval, Student t)", *means))
+        elif "seed" in sweep.parameters:
+            section.notes.append("This sweep file has no aggregate table (written before "
+                                 "poisonsim had one): figures show single runs, not means.")
         columns, rows = sweep_figures.summary_table(sweep)
         section.tables.append(html_page.Table("Runs", columns, rows))
         self.sections.append(section)

@@ -1,5 +1,7 @@
 """Figures of a sweep file: ROC and accuracy vs threshold, accuracy vs each swept parameter,
-and every run's accuracy curve overlaid."""
+and every run's accuracy curve overlaid. When the sweep has a seed axis and an aggregate table,
+the ROC and accuracy figures show each setting's mean over its seeds with 95% confidence
+intervals (Student t, from the file's aggregate table) instead of one curve per seed."""
 import math
 
 import numpy as np
@@ -9,6 +11,7 @@ from psreport import plotting
 from psreport.plotting import plt
 
 ANNOTATE_MAX_POINTS = 40  # threshold labels next to ROC points up to this many
+SEED = "seed"
 
 
 def threshold_parameter(sweep):
@@ -21,6 +24,42 @@ def threshold_parameter(sweep):
 
 def ok_runs(sweep):
     return sweep.summary[sweep.summary["status"] == "ok"]
+
+
+def seeded(sweep):
+    """True when the figures average over a seed axis (the file has the aggregate table)."""
+    return SEED in sweep.parameters and sweep.aggregate is not None
+
+
+def cell_parameters(sweep):
+    """The swept parameters that make a setting (cell): every one but the seed when seeded."""
+    return [p for p in sweep.parameters if not (seeded(sweep) and p == SEED)]
+
+
+def cells(sweep):
+    """One row per cell: its parameter values, then per metric of the aggregate table its mean
+    (column <metric>), 95% CI half-width (<metric>_ci; NaN with fewer than 2 values) and n
+    (<metric>_n), plus runs and failed. None unless seeded."""
+    if not seeded(sweep):
+        return None
+    aggregate = sweep.aggregate
+    out = aggregate.groupby("cell", sort=True).first()[[*cell_parameters(sweep), "runs", "failed"]]
+    for metric, rows in aggregate.groupby("metric", sort=False):
+        rows = rows.set_index("cell")
+        out[metric] = rows["mean"]
+        out[f"{metric}_ci"] = rows["ci95_half_width"]
+        out[f"{metric}_n"] = rows["n"]
+    return out.reset_index()
+
+
+def _seeds(sweep):
+    return sorted(ok_runs(sweep)[SEED].unique()) if SEED in sweep.summary else []
+
+
+def _interval_note(sweep):
+    return (f"Points are means over the seeds of each setting ({len(_seeds(sweep))} seeds); bars "
+            "are 95% confidence intervals of the mean (Student t with n - 1 degrees of freedom, "
+            "n the runs that finished; no bar where n = 1). ")
 
 
 def _numeric(frame, column):
@@ -65,10 +104,12 @@ def _far_from(point, others, distance=0.06):
 
 
 def roc(sweep, parameter, directory, name):
-    frame = ok_runs(sweep).dropna(subset=["true_positive_rate", "false_positive_rate"])
+    means = seeded(sweep) and parameter != SEED
+    frame = cells(sweep) if means else ok_runs(sweep)
+    frame = frame.dropna(subset=["true_positive_rate", "false_positive_rate"])
     if not len(frame):
         return None
-    others = [p for p in sweep.parameters if p != parameter]
+    others = [p for p in cell_parameters(sweep) if p != parameter]
     norm = _norm(frame[parameter])
     fig, ax = plt.subplots(figsize=(6.8, 5.6))
     ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="chance (TPR = FPR)")
@@ -76,8 +117,13 @@ def roc(sweep, parameter, directory, name):
     labelled = []  # points whose threshold is written next to them
     for i, (label, rows) in enumerate(groups):
         rows = rows.sort_values(parameter)
+        order = "means, in threshold order" if means else "runs, in threshold order"
         ax.plot(rows["false_positive_rate"], rows["true_positive_rate"], "-", lw=1.2,
-                color=f"C{i % 10}", label=label or "runs, in threshold order")
+                color=f"C{i % 10}", label=label or order)
+        if means:
+            ax.errorbar(rows["false_positive_rate"], rows["true_positive_rate"],
+                        xerr=rows["false_positive_rate_ci"], yerr=rows["true_positive_rate_ci"],
+                        fmt="none", ecolor=f"C{i % 10}", elinewidth=0.9, capsize=2, alpha=0.7)
         points = ax.scatter(rows["false_positive_rate"], rows["true_positive_rate"],
                             c=rows[parameter], cmap="viridis", norm=norm, s=36,
                             edgecolors="black", linewidths=0.5, zorder=3)
@@ -97,7 +143,9 @@ def roc(sweep, parameter, directory, name):
     ax.set_ylabel("true positive rate (fraction of poisoned samples rejected)")
     ax.set_title(f"Guard ROC over {parameter}")
     ax.legend(loc="lower right")
-    caption = (f"Each point is one run; its colour (and label) is {parameter}. "
+    caption = ((_interval_note(sweep) + f"Colour (and label): {parameter}. ") if means else
+               f"Each point is one run; its colour (and label) is {parameter}. ")
+    caption = (caption
                + ("One curve per combination of the other swept parameters. " if others else "")
                + "Runs with no poisoned or no clean samples have no rate and are left out.")
     return plotting.save(fig, name, "ROC of the guard", caption, directory)
@@ -105,21 +153,36 @@ def roc(sweep, parameter, directory, name):
 
 def accuracy_vs(sweep, parameter, directory, name):
     """accuracy_last and accuracy_mean against one swept parameter."""
-    frame = ok_runs(sweep)
-    if not len(frame):
+    runs = ok_runs(sweep)
+    if not len(runs):
         return None
-    others = [p for p in sweep.parameters if p != parameter]
+    means = seeded(sweep) and parameter != SEED
+    frame = cells(sweep) if means else runs
+    others = [p for p in cell_parameters(sweep) if p != parameter]
     numeric = _numeric(frame, parameter)
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
-    categories = sorted(frame[parameter].unique()) if not numeric else None
+    categories = sorted(runs[parameter].unique()) if not numeric else None
+
+    def position(values):
+        return values if numeric else [categories.index(v) for v in values]
+
     for i, (label, rows) in enumerate(_groups(frame, others)):
         rows = rows.sort_values(parameter)
-        x = rows[parameter] if numeric else [categories.index(v) for v in rows[parameter]]
+        x = position(rows[parameter])
         suffix = f" ({label})" if label else ""
-        ax.plot(x, rows["accuracy_last"], "o-", color=f"C{i % 10}", ms=4,
-                label=f"at the end of the run{suffix}")
-        ax.plot(x, rows["accuracy_mean"], "s--", color=f"C{i % 10}", ms=3, alpha=0.8,
-                label=f"mean over the run{suffix}")
+        for metric, style, what in (("accuracy_last", "o-", "at the end of the run"),
+                                    ("accuracy_mean", "s--", "mean over the run")):
+            if means:
+                ax.errorbar(x, rows[metric], yerr=rows[f"{metric}_ci"], fmt=style,
+                            color=f"C{i % 10}", ms=4, capsize=3, elinewidth=1,
+                            alpha=1 if metric == "accuracy_last" else 0.8,
+                            label=f"{what}, mean ± 95% CI{suffix}")
+            else:
+                ax.plot(x, rows[metric], style, color=f"C{i % 10}", ms=4 if style == "o-" else 3,
+                        alpha=1 if metric == "accuracy_last" else 0.8, label=f"{what}{suffix}")
+    if means:  # every run behind the means, so the spread is visible too
+        ax.scatter(position(runs[parameter]), runs["accuracy_last"], s=9, color="0.45",
+                   alpha=0.5, zorder=0, label="single runs (at the end)")
     if numeric and plotting.spans_decades(list(frame[parameter].astype(float))):
         ax.set_xscale("log")
         _value_ticks(ax.xaxis, frame[parameter])
@@ -129,8 +192,10 @@ def accuracy_vs(sweep, parameter, directory, name):
     ax.set_ylabel("clean test accuracy (fraction correct)")
     ax.set_title(f"Clean test accuracy vs {parameter}")
     ax.legend(loc="best")
-    caption = (f"One point per run: clean test accuracy of the deployed model at the end of the "
-               f"run (solid) and averaged over its evaluations (dashed), against {parameter}.")
+    caption = (f"Clean test accuracy of the deployed model at the end of the run (solid) and "
+               f"averaged over its evaluations (dashed), against {parameter}. "
+               + (_interval_note(sweep) + "Grey dots: each run's accuracy at the end."
+                  if means else "One point per run."))
     return plotting.save(fig, name, f"Accuracy vs {parameter}", caption, directory)
 
 
@@ -168,6 +233,12 @@ def headline(sweep):
     rows = [("runs", f"{len(summary)} ({len(ok)} ok, {len(summary) - len(ok)} failed)"
                      + ("" if sweep.complete else "; the sweep is INCOMPLETE")),
             ("swept parameters", ", ".join(sweep.parameters) or "none")]
+    if seeded(sweep):
+        seeds = _seeds(sweep)
+        rows.append(("seeds per setting",
+                     f"{len(seeds)} ({', '.join(_fmt(s) for s in seeds[:10])}"
+                     f"{', ...' if len(seeds) > 10 else ''}); figures and the means table show "
+                     "means with 95% confidence intervals (Student t)"))
     if len(ok) and "accuracy_last" in ok:
         best = ok.loc[ok["accuracy_last"].idxmax()]
         setting = ", ".join(f"{p} = {_fmt(best[p])}" for p in sweep.parameters)
@@ -185,6 +256,29 @@ def summary_table(sweep):
     columns = ["run", "status", *sweep.parameters,
                *[c for c in TABLE_COLUMNS if c in sweep.summary.columns]]
     rows = [[_cell(row[c]) for c in columns] for _, row in sweep.summary.iterrows()]
+    return columns, rows
+
+
+def means_table(sweep):
+    """(columns, rows) of the means over seeds per setting, "mean ± half-width (n)", or None."""
+    frame = cells(sweep)
+    if frame is None:
+        return None
+    metrics = [m for m in TABLE_COLUMNS if m in frame.columns]
+    columns = ["setting", *cell_parameters(sweep), "runs (failed)", *metrics]
+    rows = []
+    for _, row in frame.iterrows():
+        cells_of_row = [str(int(row["cell"])), *[_cell(row[p]) for p in cell_parameters(sweep)],
+                        f"{int(row['runs'])} ({int(row['failed'])})"]
+        for metric in metrics:
+            mean, half, n = row[metric], row[f"{metric}_ci"], int(row[f"{metric}_n"])
+            if n == 0:
+                cells_of_row.append("-")
+            elif np.isnan(half):
+                cells_of_row.append(f"{mean:.4g} (n = 1)")
+            else:
+                cells_of_row.append(f"{mean:.4g} ± {half:.2g} (n = {n})")
+        rows.append(cells_of_row)
     return columns, rows
 
 

@@ -1,0 +1,48 @@
+#include "sim/stop_signal.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <string>
+
+namespace poisonsim {
+namespace {
+
+std::atomic<int> requested{0};
+
+extern "C" void on_stop_signal(int signal) {
+  int none = 0;
+  if (!requested.compare_exchange_strong(none, signal)) {
+    // Asked twice: the user means it. Default action, re-raised (async-signal-safe calls only).
+    ::signal(signal, SIG_DFL);
+    ::raise(signal);
+  }
+}
+
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;  // blocking reads and writes continue; the job polls the flag
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal, &action, nullptr);
+  ::signal(SIGXFSZ, SIG_IGN);
+}
+
+int stop_signal() { return requested.load(); }
+
+std::string signal_name(int signal) {
+  switch (signal) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return "signal " + std::to_string(signal);
+  }
+}
+
+}  // namespace poisonsim

@@ -1,0 +1,21 @@
+#pragma once
+// SIGINT, SIGTERM and SIGHUP ask a long job to stop at its next safe point (a simulation's next
+// event boundary, a sweep's next check of its children) instead of killing it mid-write: the
+// job then closes its outputs, says why it stopped, and exits 128 + the signal's number. A
+// second signal of the same kind while the first is being handled kills the process at once.
+// SIGXFSZ is ignored, so a file-size limit (ulimit -f) is a write error with a message, not a
+// silent death.
+#include <string>
+
+namespace poisonsim {
+
+// Installs the handlers (idempotent). Commands that write results call it first.
+void install_stop_handlers();
+// The signal that asked to stop, or 0.
+int stop_signal();
+// "SIGINT", "SIGTERM", "SIGHUP", or "signal N".
+std::string signal_name(int signal);
+// Exit code of a process stopped by `signal`, as the shell reports one killed by it.
+inline int exit_code_for_signal(int signal) { return 128 + signal; }
+
+}  // namespace poisonsim

@@ -1,0 +1,178 @@
+// Outputs that survive: a second writer of a file in use fails before doing any work, a stop
+// signal closes the trace (complete = 0, `stopped`) and exits 128 + signal, a run that fails
+// leaves an existing output as it was, and a stopped sweep stops its runs and waits for them.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/trace/trace_reader.h"
+#include "tests/test_support.h"
+
+extern char** environ;
+
+namespace poisonsim {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string kScenario =
+    std::string(POISONSIM_SOURCE_DIR) + "/tests/scenarios/synthetic-small.yaml";
+
+// poisonsim started in the background (through sh, which execs it: the pid is poisonsim's).
+class BackgroundRun {
+ public:
+  BackgroundRun(const std::string& arguments, const std::string& log) {
+    const std::string line =
+        "exec " + test::poisonsim_binary() + " " + arguments + " >" + log + " 2>&1";
+    const char* argv[] = {"/bin/sh", "-c", line.c_str(), nullptr};
+    if (posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ) != 0)
+      pid_ = -1;
+  }
+  ~BackgroundRun() {
+    if (pid_ > 0 && !waited_) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+  }
+  pid_t pid() const { return pid_; }
+  void signal(int number) const { ::kill(pid_, number); }
+  // The exit code (128 + N when killed by signal N).
+  int wait() {
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    waited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool waited_ = false;
+};
+
+// Polls `condition` every 50 ms for at most `limit`.
+bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 120s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return condition();
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool single_error_line(const std::string& output) {
+  return output.rfind("error: ", 0) == 0 && output.find('\n') == output.size() - 1;
+}
+
+class OutputSafety : public ::testing::Test {
+ protected:
+  void SetUp() override { setenv("POISONSIM_CACHE_DIR", dir.file("cache").c_str(), 1); }
+  test::ScratchDir dir;
+};
+
+TEST_F(OutputSafety, SecondWriterFailsAtOnceAndAStopSignalClosesTheTrace) {
+  const auto trace = dir.file("run.h5");
+  BackgroundRun first(
+      "--log-level warn run " + kScenario + " -o " + trace + " --quiet --set duration=100000000",
+      dir.file("first.log"));
+  ASSERT_GT(first.pid(), 0);
+  ASSERT_TRUE(eventually([&] { return fs::exists(trace + ".partial"); }));
+
+  // Even with --force, the file in use is not touched, and the error comes before any work.
+  const auto second = test::run_poisonsim("run " + kScenario + " -o " + trace +
+                                          " --force --quiet --set duration=10");
+  EXPECT_EQ(second.exit_code, 2) << second.output;
+  EXPECT_TRUE(single_error_line(second.output)) << second.output;
+  EXPECT_NE(second.output.find("another process is writing it"), std::string::npos)
+      << second.output;
+  EXPECT_FALSE(fs::exists(trace));
+
+  std::this_thread::sleep_for(1s);  // into the simulation (a stop during loading works too)
+  first.signal(SIGTERM);
+  EXPECT_EQ(first.wait(), 128 + SIGTERM);
+  const auto log = test::read_text(dir.file("first.log"));
+  EXPECT_NE(log.find("stopped by SIGTERM"), std::string::npos) << log;
+  ASSERT_TRUE(fs::exists(trace)) << log;
+  EXPECT_FALSE(fs::exists(trace + ".partial"));
+  TraceReader reader(trace);
+  EXPECT_FALSE(reader.complete());
+  EXPECT_NE(reader.metadata().stopped.find("SIGTERM at simulated time"), std::string::npos)
+      << reader.metadata().stopped;
+  const auto events = read_trace(trace).events;
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(std::string(events.back().kind), "stopped");  // where "end" would be
+}
+
+TEST_F(OutputSafety, ARunThatFailsLeavesTheExistingTraceAsItWas) {
+  const auto trace = dir.file("run.h5");
+  const auto first = test::run_poisonsim("--log-level warn run " + kScenario + " -o " + trace +
+                                         " --quiet --set duration=40");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const auto before = file_bytes(trace);
+  // A file-size limit stops the replacement mid-run: one error line, no SIGXFSZ death.
+  const auto failed =
+      test::run_command("ulimit -f 200; " + test::poisonsim_binary() + " --log-level warn run " +
+                        kScenario + " -o " + trace + " --force --quiet --set duration=100000000");
+  EXPECT_EQ(failed.exit_code, 2) << failed.output;
+  EXPECT_TRUE(single_error_line(failed.output)) << failed.output;
+  EXPECT_NE(failed.output.find("File too large"), std::string::npos) << failed.output;
+  EXPECT_EQ(file_bytes(trace), before);
+}
+
+// Processes whose command line mentions `fragment`, other than this test.
+int processes_mentioning(const std::string& fragment) {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (std::stoi(name) == ::getpid()) continue;
+    auto command_line = file_bytes(entry.path().string() + "/cmdline");
+    if (command_line.find(fragment) != std::string::npos) ++count;
+  }
+  return count;
+}
+
+TEST_F(OutputSafety, AStoppedSweepStopsItsRunsAndWaitsForThem) {
+  const auto sweep = dir.file("sweep.h5");
+  const auto parts = sweep + ".parts";
+  BackgroundRun run("--log-level warn sweep " + kScenario + " -o " + sweep +
+                        " --jobs 2 --quiet --param guard.threshold=1,2,3,4 "
+                        "--set duration=100000000",
+                    dir.file("sweep.log"));
+  ASSERT_GT(run.pid(), 0);
+  ASSERT_TRUE(eventually([&] {
+    return fs::exists(parts + "/run-0.h5.partial") && fs::exists(parts + "/run-1.h5.partial");
+  }));
+  std::this_thread::sleep_for(1s);
+  run.signal(SIGINT);
+  EXPECT_EQ(run.wait(), 128 + SIGINT);
+  const auto log = test::read_text(dir.file("sweep.log"));
+  EXPECT_NE(log.find("sweep stopped by SIGINT: 0 of 4 runs finished"), std::string::npos) << log;
+  EXPECT_EQ(processes_mentioning(parts), 0) << "runs left running after the sweep ended";
+  EXPECT_FALSE(fs::exists(sweep));
+  // The stopped runs closed their traces, each saying why.
+  for (const char* id : {"0", "1"}) {
+    TraceReader reader(parts + "/run-" + id + ".h5");
+    EXPECT_NE(reader.metadata().stopped.find("SIGINT"), std::string::npos) << id;
+  }
+}
+
+}  // namespace
+}  // namespace poisonsim
