@@ -204,10 +204,9 @@ struct Simulation::State : SimulationHost {
       row.validation_loss_after = row.validation_loss_before;
       row.validation_accuracy_after = row.validation_accuracy_before;
     } else {
-      auto candidate = deployment_.model().clone();
       TrainOptions train = scenario.retrain.train;
       train.seed = derive_seed(scenario.seed, fmt::format("retrain/{}", row.index));
-      train_model(candidate, set, train);
+      auto candidate = train_copy(deployment_.model(), set, train);
       const Evaluation after = evaluate(candidate, data.validation);
       row.validation_loss_after = after.mean_loss;
       row.validation_accuracy_after = after.accuracy;

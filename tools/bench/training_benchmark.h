@@ -1,6 +1,6 @@
 #pragma once
-// `poisonsim bench training`: the simulation's retraining (clone the deployed model, then
-// train_model, exactly as Simulation::retrain does) against a minimal hand-written LibTorch loop
+// `poisonsim bench training`: the simulation's retraining (train_copy of the deployed model,
+// the call Simulation's retrain tick makes) against a minimal hand-written LibTorch loop
 // (bare_training_loop.h) on the same data, initial weights, batch size, learning rate,
 // momentum, epochs and thread count. The two sides take turns round after round; the overhead
 // is the median over rounds of (pipeline seconds / bare seconds) - 1.
