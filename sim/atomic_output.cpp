@@ -31,6 +31,14 @@ bool lock_whole_file(int fd) {
 
 std::string partial_path(const std::string& path) { return path + ".partial"; }
 
+std::string written_or_in_progress(const std::string& path) {
+  std::error_code ec;
+  if (fs::exists(path, ec) || !fs::exists(partial_path(path), ec)) return path;
+  fmt::print(stderr, "note: {} is still being written (or its run was killed); reading {}\n", path,
+             partial_path(path));
+  return partial_path(path);
+}
+
 AtomicOutput::AtomicOutput(std::string path, Existing existing)
     : path_(std::move(path)), temporary_(partial_path(path_)), existing_(existing) {
   std::error_code ec;

@@ -51,4 +51,8 @@ class AtomicOutput {
 // The temporary name AtomicOutput writes `path` under: readers of a run in progress use it.
 std::string partial_path(const std::string& path);
 
+// `path` if it exists; else its partial_path() if a writer has that (a run in progress), with a
+// note on stderr saying so; else `path` (whose absence the reader then reports).
+std::string written_or_in_progress(const std::string& path);
+
 }  // namespace poisonsim

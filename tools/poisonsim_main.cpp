@@ -37,10 +37,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version exit 0; any other command-line mistake is a user error: one
-    // "error:" line naming the option, exit 2, like every other user error.
+    // --help and --version exit 0; any other command-line mistake is a user error: one line,
+    // exit 2, like every other error.
     if (e.get_exit_code() == 0) return app.exit(e);
-    fmt::print(stderr, "error: {}\n", e.what());
+    fmt::print(stderr, "error: {}\n", cli::describe_parse_error(app, e, argc, argv));
     return 2;
   } catch (const poisonsim::UserError& e) {
     fmt::print(stderr, "error: {}\n", e.what());

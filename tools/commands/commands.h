@@ -32,6 +32,12 @@ class StoppedBySignal : public std::runtime_error {
   int signal_;
 };
 
+// A command-line mistake as one line: the verb it concerns (or the unknown verb), CLI11's
+// message and where to look, e.g. "poisonsim run: scenario is required (see poisonsim run
+// --help)".
+std::string describe_parse_error(const CLI::App& app, const CLI::ParseError& error, int argc,
+                                 const char* const* argv);
+
 // Applies GlobalOptions (logging, thread counts); every verb calls it first.
 void apply_global_options(const GlobalOptions& options);
 

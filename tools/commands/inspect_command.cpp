@@ -14,6 +14,7 @@
 #include "pipeline/trace/sweep_aggregate.h"
 #include "pipeline/trace/sweep_file.h"
 #include "pipeline/trace/trace_reader.h"
+#include "sim/atomic_output.h"
 #include "sim/error.h"
 #include "sim/stage_times.h"
 #include "tools/commands/commands.h"
@@ -322,6 +323,7 @@ void run_inspect(InspectOptions o, const GlobalOptions& global) {
     o.json_file.clear();
   }
   if (o.path.empty()) throw UserError("inspect", "no trace given: poisonsim inspect TRACE.h5");
+  o.path = written_or_in_progress(o.path);
   if (!o.mean_over.empty() && o.mean_over != kSeedAxis)
     throw UserError("--mean-over " + o.mean_over,
                     "only `seed` is supported: the mean over the runs that differ only in their "

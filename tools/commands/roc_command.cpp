@@ -9,6 +9,7 @@
 #include "pipeline/scenario/sweep_axes.h"
 #include "pipeline/trace/offline_roc.h"
 #include "pipeline/trace/trace_reader.h"
+#include "sim/atomic_output.h"
 #include "sim/error.h"
 #include "tools/commands/commands.h"
 
@@ -41,7 +42,7 @@ void run_roc(const RocOptions& o, const GlobalOptions& global) {
       throw UserError("--thresholds " + o.thresholds, fmt::format("'{}' is not a number", text));
     thresholds.push_back(*value);
   }
-  const TraceReader reader(o.path, o.group);
+  const TraceReader reader(written_or_in_progress(o.path), o.group);
   const OfflineRoc roc = offline_roc(reader, thresholds);
   if (o.json) {
     nlohmann::ordered_json points = nlohmann::ordered_json::array();

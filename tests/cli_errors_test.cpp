@@ -1,0 +1,50 @@
+// Every verb's command-line mistakes end like every other error: one `error:` line naming the
+// verb and what was wrong, exit code 2 (--help and --version still exit 0).
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/test_support.h"
+
+namespace poisonsim {
+namespace {
+
+void expect_one_error_line(const std::string& arguments, const std::string& fragment) {
+  const auto result = test::run_poisonsim(arguments);
+  SCOPED_TRACE("poisonsim " + arguments + "\n" + result.output);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.output.rfind("error: ", 0), 0u);
+  EXPECT_EQ(result.output.find('\n'), result.output.size() - 1);
+  EXPECT_NE(result.output.find(fragment), std::string::npos);
+}
+
+TEST(CliErrors, EveryVerbsUnknownOptionIsOneErrorLine) {
+  const std::vector<std::string> verbs = {
+      "run", "validate", "inspect",       "attack",        "train",         "sweep",        "merge",
+      "roc", "report",   "bench serving", "bench attacks", "bench kernels", "bench threads"};
+  for (const auto& verb : verbs)
+    expect_one_error_line(verb + " --no-such-option", "poisonsim " + verb + ": ");
+}
+
+TEST(CliErrors, MissingPositionalsUnknownVerbsAndBadValuesAreOneErrorLine) {
+  expect_one_error_line("run", "poisonsim run: scenario is required (see poisonsim run --help)");
+  expect_one_error_line("inspect", "inspect: no trace given");
+  expect_one_error_line("frobnicate", "frobnicate: not a poisonsim verb; expected one of: run");
+  expect_one_error_line("", "expected a verb");
+  expect_one_error_line("--threads 2", "expected a verb");
+  expect_one_error_line("--threads x run s.yaml", "--threads");
+  expect_one_error_line("bench", "poisonsim bench: ");
+  expect_one_error_line("bench attacks --n 1", "poisonsim bench attacks: --n");
+}
+
+TEST(CliErrors, HelpAndVersionStillExitZero) {
+  for (const std::string arguments :
+       {"--help", "--version", "run --help", "bench serving --help"}) {
+    const auto result = test::run_poisonsim(arguments);
+    EXPECT_EQ(result.exit_code, 0) << arguments << "\n" << result.output;
+  }
+}
+
+}  // namespace
+}  // namespace poisonsim
