@@ -113,6 +113,31 @@ TEST_F(CachedRuns, CleanStreamAloneRuns) {
   EXPECT_EQ(trace_name(trace.events.back().kind), "end");
 }
 
+// A retrain trains on what the guard accepted since the last one (the buffer, cleared after each
+// retrain), plus retrain.replay pretraining samples when set.
+TEST_F(CachedRuns, RetrainsTrainOnTheAcceptedSamplesPlusReplay) {
+  for (const int64_t replay : {0, 50}) {
+    const auto trace_path = dir.file("replay" + std::to_string(replay) + ".h5");
+    auto result =
+        run_quietly("run " + synthetic() + " --set retrain.replay=" + std::to_string(replay) +
+                    " -o " + trace_path);
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    const auto trace = read_trace(trace_path);
+    int64_t accepted = 0;
+    int64_t retrains = 0;
+    for (const auto& event : trace.events) {
+      const auto kind = trace_name(event.kind);
+      if (kind == "stream-batch" || kind == "poison-batch") accepted += event.accepted;
+      if (kind != "retrain") continue;
+      EXPECT_EQ(event.size, accepted + replay) << "replay " << replay << ", retrain " << retrains;
+      EXPECT_EQ(trace.retrains.at(static_cast<size_t>(retrains)).buffer_size, accepted + replay);
+      accepted = 0;
+      ++retrains;
+    }
+    EXPECT_EQ(retrains, 5);
+  }
+}
+
 TEST_F(CachedRuns, BudgetBufferTriggerAndKnowledgeSettings) {
   const std::string overrides =
       " --set retrain.trigger=buffer --set retrain.min_samples=500"

@@ -44,6 +44,22 @@ TEST(Training, SameSeedGivesSameWeightsOtherSeedDiffers) {
   EXPECT_NE(train_with(1), train_with(2));
 }
 
+TEST(Training, TrainCopyLeavesTheDeployedModelAndTrainsTheCopy) {
+  const auto data = test::small_synthetic(200, 50);
+  ModelSpec spec;
+  spec.hidden = {16};
+  const auto deployed = TargetModel::create(spec, 4);
+  const auto before = deployed.weights()[0].values;
+  TrainOptions options;
+  options.seed = 9;
+  const auto copy = train_copy(deployed, data.train, options);
+  EXPECT_EQ(deployed.weights()[0].values, before);
+  auto by_hand = deployed.clone();
+  train_model(by_hand, data.train, options);
+  EXPECT_EQ(copy.weights()[0].values, by_hand.weights()[0].values);
+  EXPECT_NE(copy.weights()[0].values, before);
+}
+
 TEST(Training, ScoresAgreeWithEvaluation) {
   const auto data = test::small_synthetic(100, 100);
   const auto model = TargetModel::create(ModelSpec{}, 2);

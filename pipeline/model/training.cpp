@@ -71,6 +71,13 @@ TrainReport train_model(TargetModel& model, const Dataset& data, const TrainOpti
   return report;
 }
 
+TargetModel train_copy(const TargetModel& deployed, const Dataset& data,
+                       const TrainOptions& options) {
+  auto candidate = deployed.clone();
+  train_model(candidate, data, options);
+  return candidate;
+}
+
 SampleScores score_samples(const TargetModel& model, const Dataset& data) {
   SampleScores scores;
   scores.loss.resize(data.size());

@@ -33,6 +33,11 @@ struct TrainReport {
 TrainReport train_model(TargetModel& model, const Dataset& data, const TrainOptions& options,
                         Progress* progress = nullptr);
 
+// What a retrain does with the deployed model: trains a copy of it on `data` and returns the
+// copy, leaving `deployed` unchanged (Simulation's retrain tick and `bench training` call this).
+TargetModel train_copy(const TargetModel& deployed, const Dataset& data,
+                       const TrainOptions& options);
+
 struct Evaluation {
   double accuracy = 0;
   double mean_loss = 0;  // mean cross-entropy

@@ -17,6 +17,12 @@ class RetrainBuffer {
   RetrainBuffer(ImageShape shape, int64_t num_classes, int64_t capacity, Eviction eviction,
                 RandomStream rng);
 
+  // Memory one retained sample takes: its pixels (float), its label and its poison flag.
+  static int64_t bytes_per_sample(const ImageShape& shape) {
+    return shape.numel() * static_cast<int64_t>(sizeof(float)) +
+           static_cast<int64_t>(sizeof(int64_t) + sizeof(uint8_t));
+  }
+
   void add(const float* image, int64_t label, bool is_poison);
   void clear();
 

@@ -169,16 +169,18 @@ struct Simulation::State : SimulationHost {
     }
   }
 
-  Dataset retraining_set() {
-    Dataset set = buffer.contents();
+  // What the next retrain trains on: the buffer itself, or, with replay, a copy of it with the
+  // replayed pretraining samples appended (kept in `with_replay`). Without replay the buffer is
+  // not copied: it may hold 100k samples, and a copy doubled the run's peak memory.
+  const Dataset& retraining_set(Dataset& with_replay) {
     const auto replay = scenario.retrain.replay;
-    if (replay > 0 && !set.empty()) {
-      RandomStream rng(scenario.seed, fmt::format("retrain/replay/{}", summary.retrains));
-      std::vector<size_t> indices(static_cast<size_t>(replay));
-      for (auto& i : indices) i = static_cast<size_t>(rng.below(data.pretrain.size()));
-      set.append(data.pretrain.subset(indices));
-    }
-    return set;
+    if (replay == 0 || buffer.size() == 0) return buffer.contents();
+    with_replay = buffer.contents();
+    RandomStream rng(scenario.seed, fmt::format("retrain/replay/{}", summary.retrains));
+    std::vector<size_t> indices(static_cast<size_t>(replay));
+    for (auto& i : indices) i = static_cast<size_t>(rng.below(data.pretrain.size()));
+    with_replay.append(data.pretrain.subset(indices));
+    return with_replay;
   }
 
   void retrain() {
@@ -188,7 +190,8 @@ struct Simulation::State : SimulationHost {
     RetrainRow row;
     row.time = kernel.now();
     row.index = summary.retrains++;
-    const Dataset set = retraining_set();
+    Dataset with_replay;
+    const Dataset& set = retraining_set(with_replay);
     row.buffer_size = static_cast<int64_t>(set.size());
     row.poison_in_buffer = buffer.poison_count();
     row.poison_fraction = buffer.size() ? static_cast<double>(row.poison_in_buffer) /
@@ -201,10 +204,9 @@ struct Simulation::State : SimulationHost {
       row.validation_loss_after = row.validation_loss_before;
       row.validation_accuracy_after = row.validation_accuracy_before;
     } else {
-      auto candidate = deployment_.model().clone();
       TrainOptions train = scenario.retrain.train;
       train.seed = derive_seed(scenario.seed, fmt::format("retrain/{}", row.index));
-      train_model(candidate, set, train);
+      auto candidate = train_copy(deployment_.model(), set, train);
       const Evaluation after = evaluate(candidate, data.validation);
       row.validation_loss_after = after.mean_loss;
       row.validation_accuracy_after = after.accuracy;

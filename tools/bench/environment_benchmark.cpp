@@ -55,6 +55,7 @@ const std::vector<std::string> kCleared = {
 
 struct Measured {
   double seconds = 0;
+  int64_t max_rss_kib = 0;
   std::string blas;
 };
 
@@ -77,15 +78,17 @@ Measured run_once(const EnvironmentVariant& variant, const EnvironmentBenchmarkO
     }
   command.log_path = log;
   int code = -1;
-  double seconds = 0;
+  Measured measured;
   run_children({command}, 1, [&](size_t, const FinishedChild& child) {
     code = child.exit_code;
-    seconds = child.seconds;
+    measured.seconds = child.seconds;
+    measured.max_rss_kib = child.max_rss_kib;
   });
   if (code != 0)
     throw UserError(variant.name,
                     fmt::format("the run failed (exit code {}); its output is in {}", code, log));
-  return {seconds, TraceReader(trace).metadata().blas};
+  measured.blas = TraceReader(trace).metadata().blas;
+  return measured;
 }
 
 }  // namespace
@@ -124,6 +127,10 @@ std::vector<EnvironmentVariant> thread_variants(const std::vector<int>& threads,
   return variants;
 }
 
+std::string run_label(int load, int round, size_t variant) {
+  return fmt::format("load{}-round{}-variant{}", load, round, variant);
+}
+
 std::vector<VariantFigures> run_environment_benchmark(
     const std::vector<EnvironmentVariant>& variants, const EnvironmentBenchmarkOptions& given) {
   given.validate();
@@ -141,19 +148,20 @@ std::vector<VariantFigures> run_environment_benchmark(
   run_once(variants.front(), options, "warm-up");
   std::vector<VariantFigures> figures;
   for (const int load : options.loads)
-    for (const auto& variant : variants) figures.push_back({variant.name, load, {}, ""});
+    for (const auto& variant : variants) figures.push_back({variant.name, load, {}, {}, ""});
   for (const int load : options.loads) {
     BusyProcesses busy(load);
     for (int round = 0; round < options.rounds; ++round) {
       // Rotate the order each round so no variant always runs right after the same one.
       for (size_t k = 0; k < variants.size(); ++k) {
         const size_t v = (k + static_cast<size_t>(round)) % variants.size();
-        const auto label = fmt::format("load{}-round{}-variant{}", load, round, v);
+        const auto label = run_label(load, round, v);
         const auto measured = run_once(variants[v], options, label);
         auto& figure = *std::find_if(figures.begin(), figures.end(), [&](const auto& f) {
           return f.load == load && f.name == variants[v].name;
         });
         figure.seconds.push_back(measured.seconds);
+        figure.max_rss_kib.push_back(measured.max_rss_kib);
         figure.blas = measured.blas;
         spdlog::info("bench: load {} round {}/{}: {}: {:.1f} s", load, round + 1, options.rounds,
                      variants[v].name, measured.seconds);
@@ -204,6 +212,7 @@ nlohmann::ordered_json environment_json(const std::vector<VariantFigures>& figur
                     {"median_seconds", f.median()},
                     {"ratio_to_fastest", f.median() / fastest.at(f.load)},
                     {"seconds", f.seconds},
+                    {"max_rss_kib", f.max_rss_kib},
                     {"blas", f.blas}});
   return {{"scenario", options.scenario},
           {"overrides", options.overrides},

@@ -31,8 +31,9 @@ struct EnvironmentBenchmarkOptions {
 struct VariantFigures {
   std::string name;
   int load = 0;
-  std::vector<double> seconds;  // one per round
-  std::string blas;             // what the run's trace recorded (kernel, who chose it)
+  std::vector<double> seconds;       // one per round
+  std::vector<int64_t> max_rss_kib;  // peak resident memory of each round's run, KiB
+  std::string blas;                  // what the run's trace recorded (kernel, who chose it)
   double median() const;
 };
 
@@ -43,7 +44,12 @@ std::vector<EnvironmentVariant> kernel_variants(const std::vector<std::string>& 
 std::vector<EnvironmentVariant> thread_variants(const std::vector<int>& threads,
                                                 const std::vector<std::string>& wait_policies);
 
+// The name of one measured run's trace and log in the work directory (`variant`: its index in
+// the list given to run_environment_benchmark).
+std::string run_label(int load, int round, size_t variant);
+
 // Runs the scenario once to fill the pretraining cache, then rounds x loads x variants times.
+// Each run writes <work_dir>/<run_label(...)>.h5 (kept when options.work_dir was given).
 // Throws UserError when a run fails (naming its log).
 std::vector<VariantFigures> run_environment_benchmark(
     const std::vector<EnvironmentVariant>& variants, const EnvironmentBenchmarkOptions& options);

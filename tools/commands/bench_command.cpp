@@ -9,7 +9,9 @@
 #include "sim/error.h"
 #include "tools/bench/attack_benchmark.h"
 #include "tools/bench/environment_benchmark.h"
+#include "tools/bench/growth_benchmark.h"
 #include "tools/bench/serving_benchmark.h"
+#include "tools/bench/training_benchmark.h"
 #include "tools/commands/commands.h"
 #include "tools/commands/json_output.h"
 
@@ -81,6 +83,96 @@ void add_environment_options(CLI::App* cmd, BenchEnvironmentOptions& o) {
       ->check(CLI::Range(0, 64))
       ->capture_default_str();
   cmd->add_option("--json", o.json_path, "Also write the figures to this JSON file");
+}
+
+// ---- bench training ----
+
+struct BenchTrainingOptions {
+  BenchTrainingOptions() { benchmark.scenario = POISONSIM_QUICKSTART_PATH; }
+  bench::TrainingBenchmarkOptions benchmark;
+  std::string json_path;
+};
+
+void run_bench_training(const BenchTrainingOptions& o, const GlobalOptions& global) {
+  apply_global_options(global);
+  o.benchmark.validate();
+  JsonOutput json(o.json_path);
+  const auto figures = bench::run_training_benchmark(o.benchmark);
+  fmt::print("{}", bench::format_training_table(figures));
+  json.write(bench::training_json(figures).dump(2) + "\n");
+}
+
+void add_bench_training(CLI::App* cmd, const GlobalOptions& global) {
+  auto o = std::make_shared<BenchTrainingOptions>();
+  auto* training = cmd->add_subcommand(
+      "training",
+      "Samples/s of the simulation's retraining against a bare LibTorch loop on the same data, "
+      "weights and settings, and the overhead between them");
+  training
+      ->add_option("--scenario", o->benchmark.scenario,
+                   "Data, target, retrain options and compute.train_threads (default: the "
+                   "quickstart)")
+      ->capture_default_str();
+  training->add_option("--set", o->benchmark.overrides,
+                       "Override a scenario value: key.path=value (repeatable)");
+  training
+      ->add_option("--samples", o->benchmark.samples,
+                   "Retraining set size (default: the scenario's retrain.buffer.capacity)")
+      ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
+  training
+      ->add_option("--rounds", o->benchmark.rounds,
+                   "Turns each side takes; the overhead is the median over them")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  training->add_option("--json", o->json_path, "Also write the figures to this JSON file");
+  training->callback([o, &global] { run_bench_training(*o, global); });
+}
+
+// ---- bench growth ----
+
+struct BenchGrowthOptions {
+  BenchGrowthOptions() { benchmark.runs.scenario = POISONSIM_GROWTH_SCENARIO_PATH; }
+  bench::GrowthBenchmarkOptions benchmark;
+  std::string json_path;
+};
+
+void run_bench_growth(const BenchGrowthOptions& o, const GlobalOptions& global) {
+  apply_global_options(global);
+  o.benchmark.validate();
+  JsonOutput json(o.json_path);
+  const auto figures = bench::run_growth_benchmark(o.benchmark);
+  fmt::print("{}", bench::format_growth_table(figures));
+  json.write(bench::growth_json(figures).dump(2) + "\n");
+}
+
+void add_bench_growth(CLI::App* cmd, const GlobalOptions& global) {
+  auto o = std::make_shared<BenchGrowthOptions>();
+  auto& b = o->benchmark;
+  auto* growth = cmd->add_subcommand(
+      "growth",
+      "Wall time, peak memory and trace size of a scenario run at 1x, 4x, 16x stream volume "
+      "(retraining buffer scaled alike), with the fitted exponent of wall time");
+  growth
+      ->add_option("--scenario", b.runs.scenario,
+                   "Scenario to scale (default: scenarios/bench/growth.yaml)")
+      ->capture_default_str();
+  growth->add_option("--set", b.runs.overrides,
+                     "Override a scenario value in every run: key.path=value (repeatable)");
+  growth
+      ->add_option("--scales", b.scales,
+                   "Volume multipliers of arrival rates and buffer (at least two)")
+      ->delimiter(',')
+      ->check(CLI::Range(int64_t{1}, int64_t{4096}))
+      ->capture_default_str();
+  growth
+      ->add_option("--rounds", b.runs.rounds,
+                   "Turns the scales take; each figure is the median over them")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  growth->add_option("--work-dir", b.runs.work_dir,
+                     "Keep the runs' traces and logs here (default: a temporary directory)");
+  growth->add_option("--json", o->json_path, "Also write the figures to this JSON file");
+  growth->callback([o, &global] { run_bench_growth(*o, global); });
 }
 
 }  // namespace
@@ -177,6 +269,9 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   threads->callback([t, &global] {
     run_bench_environment(*t, bench::thread_variants(t->train_threads, t->wait_policies), global);
   });
+
+  add_bench_training(cmd, global);
+  add_bench_growth(cmd, global);
 }
 
 }  // namespace poisonsim::cli

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,12 +68,14 @@ std::optional<FinishedChild> ChildPool::wait(std::chrono::milliseconds timeout) 
   while (!running_.empty()) {
     for (auto it = running_.begin(); it != running_.end(); ++it) {
       int status = 0;
-      const pid_t pid = waitpid(it->first, &status, WNOHANG);
+      struct rusage usage {};
+      const pid_t pid = wait4(it->first, &status, WNOHANG, &usage);
       if (pid == 0) continue;
       if (pid < 0 && errno == EINTR) continue;
       const auto now = std::chrono::steady_clock::now();
       FinishedChild done{it->second.tag, pid < 0 ? 1 : exit_code(status),
-                         std::chrono::duration<double>(now - it->second.started).count()};
+                         std::chrono::duration<double>(now - it->second.started).count(),
+                         pid < 0 ? 0 : static_cast<int64_t>(usage.ru_maxrss)};
       running_.erase(it);
       return done;
     }

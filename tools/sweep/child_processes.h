@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -21,9 +22,10 @@ struct ChildCommand {
 };
 
 struct FinishedChild {
-  size_t tag = 0;      // what the caller gave to ChildPool::start
-  int exit_code = 0;   // 128 + N when killed by signal N; 127 when it could not start
-  double seconds = 0;  // wall time from start to end
+  size_t tag = 0;           // what the caller gave to ChildPool::start
+  int exit_code = 0;        // 128 + N when killed by signal N; 127 when it could not start
+  double seconds = 0;       // wall time from start to end
+  int64_t max_rss_kib = 0;  // peak resident memory of the child (wait4's ru_maxrss), KiB
 };
 
 // Children started one by one, reaped by pid (never waitpid(-1): an MPI rank's runtime may own

@@ -1,0 +1,144 @@
+// `poisonsim bench training` and `poisonsim bench growth` at tiny sizes: the JSON they write
+// and how they refuse bad options. Speeds are measured, never asserted.
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include "tests/test_support.h"
+
+namespace poisonsim {
+namespace {
+
+std::string synthetic() {
+  return std::string(POISONSIM_SOURCE_DIR) + "/tests/scenarios/synthetic-small.yaml";
+}
+
+struct BenchCli : ::testing::Test {
+  static void SetUpTestSuite() { setenv("POISONSIM_CACHE_DIR", cache().path().c_str(), 1); }
+  static test::ScratchDir& cache() {
+    static test::ScratchDir dir;
+    return dir;
+  }
+  test::ScratchDir dir;
+
+  nlohmann::json bench(const std::string& arguments) {
+    const auto json = dir.file("bench.json");
+    const auto result =
+        test::run_poisonsim("--log-level warn bench " + arguments + " --json " + json);
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    return result.exit_code == 0 ? nlohmann::json::parse(test::read_text(json)) : nlohmann::json();
+  }
+};
+
+// One line starting "error:" that contains `fragment`, and exit code 2.
+void expect_one_error_line(const test::CommandResult& result, const std::string& fragment) {
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  size_t lines = 0;
+  for (size_t at = result.output.find("error:"); at != std::string::npos;
+       at = result.output.find("error:", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, 1u) << result.output;
+  EXPECT_NE(result.output.find(fragment), std::string::npos) << result.output;
+}
+
+TEST_F(BenchCli, TrainingComparesBothSidesOnTheSameWork) {
+  for (const std::string model : {"mlp", "cnn"}) {
+    const auto figures = bench("training --scenario " + synthetic() +
+                               " --samples 150 --rounds 2 --set retrain.momentum=0.5 --set "
+                               "model.kind=" +
+                               model);
+    ASSERT_FALSE(figures.is_null());
+    EXPECT_EQ(figures["benchmark"], "training");
+    EXPECT_EQ(figures["samples"], 150);
+    EXPECT_EQ(figures["rounds"], 2);
+    EXPECT_EQ(figures["momentum"], 0.5);
+    EXPECT_EQ(figures["batch_size"], 32);
+    EXPECT_EQ(figures["threads"], 2);  // the scenario's compute.train_threads
+    EXPECT_EQ(figures["model"].get<std::string>().rfind(model, 0), 0u) << figures["model"];
+    for (const char* side : {"pipeline", "bare"}) {
+      EXPECT_EQ(figures[side]["seconds"].size(), 2u) << side;
+      EXPECT_GT(figures[side]["samples_per_second"].get<double>(), 0) << side;
+    }
+    EXPECT_TRUE(std::isfinite(figures["overhead"].get<double>()));
+    EXPECT_TRUE(std::isfinite(figures["overhead_of_medians"].get<double>()));
+    // Same data, order, weights and settings: the two loops do the same arithmetic.
+    EXPECT_EQ(figures["max_weight_difference"], 0.0) << model;
+  }
+}
+
+TEST_F(BenchCli, TrainingDefaultsToOneFullBuffer) {
+  const auto figures = bench("training --scenario " + synthetic() +
+                             " --rounds 1 --set retrain.buffer.capacity=90 --set retrain.epochs=2");
+  ASSERT_FALSE(figures.is_null());
+  EXPECT_EQ(figures["samples"], 90);
+  EXPECT_EQ(figures["epochs"], 2);
+}
+
+TEST_F(BenchCli, GrowthScalesVolumeAndBufferAndFitsTheExponent) {
+  const auto figures =
+      bench("growth --scenario " + synthetic() +
+            " --scales 1,3 --rounds 1 --set duration=30 --work-dir " + dir.file("runs"));
+  ASSERT_FALSE(figures.is_null());
+  EXPECT_EQ(figures["benchmark"], "growth");
+  EXPECT_EQ(figures["guard"], "loss-threshold");
+  EXPECT_EQ(figures["buffer_bytes_per_sample"], 12 * 12 * 4 + 8 + 1);  // 12x12 float + label + flag
+  EXPECT_TRUE(std::isfinite(figures["exponent"].get<double>()));
+  EXPECT_TRUE(std::isfinite(figures["exponent_without_fixed_cost"].get<double>()));
+  const auto& scales = figures["scales"];
+  ASSERT_EQ(scales.size(), 2u);
+  EXPECT_EQ(scales[1]["scale"], 3);
+  const std::vector<std::string> three_times = {
+      "streams.0.arrival.rate=6", "attackers.0.arrival.rate=0.9", "retrain.buffer.capacity=30000"};
+  EXPECT_EQ(scales[1]["overrides"].get<std::vector<std::string>>(), three_times);
+  // Three times the arrival rate: about three times the stream's and the attacker's samples.
+  const auto stream_samples = [](const nlohmann::json& s) {
+    return static_cast<double>(s["samples"].get<int64_t>() - s["poison_samples"].get<int64_t>());
+  };
+  EXPECT_NEAR(stream_samples(scales[1]) / stream_samples(scales[0]), 3.0, 0.1);
+  EXPECT_GT(scales[1]["poison_samples"].get<int64_t>(), scales[0]["poison_samples"].get<int64_t>());
+  EXPECT_GT(scales[1]["largest_retraining_set"].get<int64_t>(),
+            scales[0]["largest_retraining_set"].get<int64_t>());
+  for (const auto& s : scales) {
+    EXPECT_GT(s["max_rss_bytes"].get<int64_t>(), 10 << 20);  // LibTorch alone is larger
+    EXPECT_EQ(s["trace_sample_rows"], s["samples"]);
+    EXPECT_GT(s["trace_bytes_per_sample"].get<double>(), 0);
+    EXPECT_GT(s["fixed_seconds"].get<double>(), 0);
+    EXPECT_NEAR(s["wall_seconds"].get<double>(),
+                s["fixed_seconds"].get<double>() + s["simulation_seconds"].get<double>(), 1e-9);
+  }
+  // --work-dir keeps every run's trace and log.
+  EXPECT_TRUE(std::filesystem::exists(dir.file("runs/load0-round0-variant1.h5")));
+}
+
+TEST_F(BenchCli, BadOptionsGiveOneErrorLineAndExitTwo) {
+  const std::string training = "bench training --scenario " + synthetic();
+  expect_one_error_line(test::run_poisonsim(training + " --rounds 0"), "--rounds");
+  expect_one_error_line(test::run_poisonsim(training + " --samples 0"), "--samples");
+  expect_one_error_line(test::run_poisonsim(training + " --samples many"), "--samples");
+  expect_one_error_line(test::run_poisonsim("bench training --scenario " + dir.file("none.yaml")),
+                        "none.yaml");
+  expect_one_error_line(test::run_poisonsim(training + " --set model.kind=torchscript"), "model");
+  test::write_text(dir.file("plain"), "a file, not a directory");
+  expect_one_error_line(test::run_poisonsim(training + " --json " + dir.file("plain/x.json")),
+                        "plain/x.json");
+
+  const std::string growth = "bench growth --scenario " + synthetic();
+  expect_one_error_line(test::run_poisonsim(growth + " --scales 4"), "--scales");
+  expect_one_error_line(test::run_poisonsim(growth + " --scales 1,1"), "--scales");
+  expect_one_error_line(test::run_poisonsim(growth + " --scales 0,2"), "--scales");
+  expect_one_error_line(test::run_poisonsim(growth + " --rounds 0"), "--rounds");
+  expect_one_error_line(test::run_poisonsim("bench growth --scenario " + dir.file("none.yaml")),
+                        "none.yaml");
+  // A scale that makes the scenario invalid is refused before anything runs.
+  expect_one_error_line(
+      test::run_poisonsim(growth + " --set retrain.buffer.capacity=100000 --scales 1,2000"),
+      "capacity");
+}
+
+}  // namespace
+}  // namespace poisonsim
