@@ -4,11 +4,13 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "attackers/evasion_torch.h"
+#include "attackers/generative_copy.h"
 #include "attackers/generator_net.h"
 #include "attackers/label_flip.h"
 #include "pipeline/model/torch_model.h"
@@ -31,10 +33,11 @@ torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& la
   return torch::nn::functional::cross_entropy(logits, labels);
 }
 
-// Detached copies that are leaves requiring grad: the start of a simulated update.
+// Leaves requiring grad with the same values: the start of a simulated update. No copy: the
+// updates make new tensors and nothing here writes in place.
 Params leaves(const Params& params) {
   Params out;
-  for (const auto& p : params) out.push_back(p.detach().clone().requires_grad_(true));
+  for (const auto& p : params) out.push_back(p.detach().requires_grad_(true));
   return out;
 }
 
@@ -117,6 +120,8 @@ class Trainer {
     select_seeds_ = draw_seed_samples(pool, options.select_samples, rng);
     select_labels_ = poison_labels(select_seeds_.labels, options.labels, spec_.num_classes, rng);
     select_shuffle_seed_ = rng.next_u64();
+    if (options.rule == GenerativeRule::first_order)
+      first_order_copy_.emplace(spec_, original_, validation_x_, validation_y_, problem.retrain_lr);
   }
 
   void run(GenerativeReport& report, Progress* progress) {
@@ -220,18 +225,13 @@ class Trainer {
     const auto poison = net_.forward(x);
     const auto frozen_poison = poison.detach();
     const int64_t n = poison.size(0);
+    auto& copy = *first_order_copy_;
     for (int64_t first = 0; first < n; first += options_.unroll_chunk) {
       const int64_t count = std::min(options_.unroll_chunk, n - first);
-      copy_ = leaves(functional_sgd_step(spec_, copy_, frozen_poison.narrow(0, first, count),
-                                         y.narrow(0, first, count), problem_.retrain_lr, false));
+      copy.step(frozen_poison.narrow(0, first, count), y.narrow(0, first, count));
     }
-    double reward = 0;
-    {
-      torch::NoGradGuard no_grad;
-      reward = cross_entropy(functional_forward(spec_, copy_, validation_x_), validation_y_)
-                   .item<double>();
-    }
-    const auto logits = functional_forward(spec_, detached(copy_), poison);
+    const double reward = copy.validation_loss();
+    const auto logits = functional_forward(spec_, copy.weights(), poison);
     const auto push = options_.first_order_objective == FirstOrderObjective::ascend_loss
                           ? -cross_entropy(logits, y)
                           : cross_entropy(logits, (y + 1).remainder(spec_.num_classes));
@@ -255,7 +255,10 @@ class Trainer {
   }
 
   void reset_copy() {
-    copy_ = leaves(original_);
+    if (first_order_copy_)
+      first_order_copy_->reset();
+    else
+      copy_ = leaves(original_);
     best_reward_ = -std::numeric_limits<double>::infinity();
     since_best_ = 0;
     ++resets_;
@@ -285,7 +288,8 @@ class Trainer {
   GeneratorNet& net_;
   RandomStream& rng_;
   Params original_;
-  Params copy_;
+  Params copy_;                                     // unrolled: the copy's weights
+  std::optional<GenerativeCopy> first_order_copy_;  // first-order: the copy and its reward
   Dataset validation_;
   torch::Tensor validation_x_;
   torch::Tensor validation_y_;

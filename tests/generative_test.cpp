@@ -6,11 +6,13 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include "attackers/generative_copy.h"
 #include "attackers/generator_net.h"
 #include "attackers/label_flip.h"
 #include "attackers/register_attackers.h"
 #include "pipeline/data/data_source.h"
 #include "pipeline/data/splits.h"
+#include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"
 #include "pipeline/scenario/config_node.h"
 #include "sim/random_stream.h"
@@ -103,6 +105,50 @@ TEST(GeneratorNet, ConvForColourImages) {
         (void)GeneratorNet(conv, {3, 30, 30}, 5, "attackers.0.generator");
       },
       "attackers.0.generator", "divisible by 4");
+}
+
+// The first-order rule's reward: for an MLP the copy updates the validation set's first-layer
+// pre-activations by each step's low-rank change instead of recomputing them. It must equal the
+// loss of the copy's weights computed directly, after steps and after a reset, for MLPs with zero,
+// one and two hidden layers, and for a CNN (computed directly).
+TEST(GenerativeCopy, RewardEqualsTheDirectComputation) {
+  const auto data = test::small_synthetic(300, 10);
+  const auto images = images_tensor(data.train);
+  const auto labels = labels_tensor(data.train);
+  const auto validation_x = images.narrow(0, 0, 200);
+  const auto validation_y = labels.narrow(0, 0, 200);
+  ModelSpec cnn;
+  cnn.kind = ModelKind::cnn;
+  cnn.input = data.train.shape;
+  cnn.conv_channels = {4};
+  for (const std::vector<int64_t>& hidden : {std::vector<int64_t>{}, {32}, {32, 16}}) {
+    for (bool use_cnn : {false, true}) {
+      if (use_cnn && hidden.size() != 1) continue;
+      ModelSpec spec = use_cnn ? cnn : small_mlp();
+      spec.input = data.train.shape;
+      spec.hidden = hidden;
+      SCOPED_TRACE(spec.describe());
+      const TargetModel model = TargetModel::create(spec, 5);
+      const auto before = model.weights();
+      GenerativeCopy copy(spec, model.impl().params, validation_x, validation_y, 0.5);
+      auto direct = [&] {
+        torch::NoGradGuard no_grad;
+        return torch::nn::functional::cross_entropy(
+                   functional_forward(spec, copy.weights(), validation_x), validation_y)
+            .item<double>();
+      };
+      const double start = copy.validation_loss();
+      EXPECT_NEAR(start, direct(), 1e-6);
+      for (int step = 0; step < 6; ++step) {
+        copy.step(images.narrow(0, 200 + 16 * step, 16), labels.narrow(0, 200 + 16 * step, 16));
+        EXPECT_NEAR(copy.validation_loss(), direct(), 2e-5 * std::max(1.0, direct()));
+      }
+      EXPECT_GT(std::abs(copy.validation_loss() - start), 1e-3);  // the steps moved the copy
+      copy.reset();
+      EXPECT_NEAR(copy.validation_loss(), start, 1e-6);
+      EXPECT_TRUE(same_weights(before, model.weights()));  // the target is only read
+    }
+  }
 }
 
 TEST(GenerativeOptions, NamesAndRangesAreChecked) {

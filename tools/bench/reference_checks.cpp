@@ -23,16 +23,21 @@ constexpr int64_t kCheckValidation = 200;
 // order 1 agree to ~1e-5; 1e-3 leaves room for summation order and still catches any change of
 // the algorithm (a step moves pixels by up to step_size, G's output by ~0.01-0.1 per step).
 constexpr double kTolerance = 1e-3;
+// The factored engine's gradient differs from autograd's by float rounding, and the per-sample
+// normalisation of the ascent step magnifies that for a sample whose gradient is small: one step
+// on Fashion-MNIST moved pixels up to 0.2 and the engines differed by up to 1.1e-3 (a step 10%
+// longer differs by 3e-2).
+constexpr double kFactoredTolerance = 1e-2;
 
 ReferenceCheck read_check(const std::string& what, const nlohmann::json& reply,
-                          const char* value_key) {
+                          const char* value_key, double tolerance = kTolerance) {
   ReferenceCheck check;
   check.what = what;
   check.max_abs_diff = reply.at("max_abs_diff").get<double>();
   check.max_value_diff = reply.at(value_key).get<double>();
   check.max_abs_change = reply.at("max_abs_change").get<double>();
-  check.tolerance = kTolerance;
-  check.agree = std::isfinite(check.max_abs_diff) && check.max_abs_diff <= kTolerance &&
+  check.tolerance = tolerance;
+  check.agree = std::isfinite(check.max_abs_diff) && check.max_abs_diff <= tolerance &&
                 std::isfinite(check.max_value_diff) && check.max_value_diff <= kTolerance;
   spdlog::info(
       "bench attacks --reference: check {}: max |diff| {:.3g} (moved {:.3g}), "
@@ -73,9 +78,10 @@ ReferenceCheck direct_check(const ReferenceSetup& setup, ReferenceProcess& refer
                                         {"file", path},
                                         {"options", reference_options(o)},
                                         {"retrain_lr", setup.direct_lr}});
-  return read_check(fmt::format("direct g={} {} vs reference autograd, {} ascent step(s)", kDirectGroup,
-                                engine, kDirectIterations),
-                    reply, "max_objective_diff");
+  return read_check(fmt::format("direct g={} {} vs reference autograd, {} ascent step(s)",
+                                kDirectGroup, engine, kDirectIterations),
+                    reply, "max_objective_diff",
+                    o.engine == DirectEngine::factored ? kFactoredTolerance : kTolerance);
 }
 
 ReferenceCheck generative_check(const ReferenceSetup& setup, ReferenceProcess& reference,
