@@ -146,7 +146,9 @@ class Trainer {
                                 ? unrolled_loss(x, y, loss)
                                 : first_order_loss(x, y, loss);
       adam.zero_grad();
-      loss.backward();
+      // Gradients for G only: the unrolled window starts from leaves (the copy's weights) whose
+      // own gradients nobody uses; naming G's parameters lets autograd skip that part.
+      loss.backward({}, c10::nullopt, false, net_.parameters());
       adam.step();
       report.reward_by_step.push_back(reward);
       if (options_.rule == GenerativeRule::unrolled) {
