@@ -1,5 +1,7 @@
 #include "attackers/generative_copy.h"
 
+#include <ATen/Parallel.h>
+
 #include "pipeline/model/torch_model.h"
 
 namespace poisonsim {
@@ -33,6 +35,8 @@ void GenerativeCopy::reset() {
   // Steps make new tensors and never write in place, so the copy may share the original's.
   copy_ = original_;
   if (factored_) h_ = original_h_.clone();
+  pending_x_.clear();
+  pending_delta_.clear();
 }
 
 void GenerativeCopy::step(const torch::Tensor& images, const torch::Tensor& labels) {
@@ -55,16 +59,43 @@ void GenerativeCopy::step(const torch::Tensor& images, const torch::Tensor& labe
   const auto grads = torch::autograd::grad({cross_entropy(a, labels)}, inputs);
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < copy_.size(); ++i) copy_[i] = w[i].detach() - lr_ * grads[i];
-  // H' = X W1'^T + b1' = H - lr * ((X x^T) delta + 1 db1^T), W1' = W1 - lr delta^T x.
-  h_.addmm_(validation_x_.mm(x.t()), grads.back(), 1.0, -lr_);
-  h_.sub_(grads[1], lr_);
+  pending_x_.push_back(x.detach());
+  pending_delta_.push_back(grads.back());
 }
 
-double GenerativeCopy::validation_loss() const {
+void GenerativeCopy::update_h() {
+  if (pending_x_.empty()) return;
+  const auto x = pending_x_.size() == 1 ? pending_x_[0] : torch::cat(pending_x_);
+  const auto delta = pending_delta_.size() == 1 ? pending_delta_[0] : torch::cat(pending_delta_);
+  pending_x_.clear();
+  pending_delta_.clear();
+  const int64_t rows = x.size(0);
+  const int64_t inputs = validation_x_.size(1);
+  const int64_t width = h_.size(1);
+  const bool afresh = rows * (inputs + width) >= inputs * width;
+  const auto xt = x.t().contiguous();
+  const auto bias_change = delta.sum(0);
+  // Row blocks of H on the training threads (OpenBLAS runs one thread inside each); a block's
+  // values do not depend on how the rows are split.
+  at::parallel_for(0, h_.size(0), 128, [&](int64_t begin, int64_t end) {
+    auto h = h_.narrow(0, begin, end - begin);
+    const auto v = validation_x_.narrow(0, begin, end - begin);
+    if (afresh) {
+      h.copy_(torch::linear(v, copy_[0], copy_[1]));
+    } else {
+      // H' = X W1'^T + b1' = H - lr * ((X x^T) delta + 1 db1^T), for W1' = W1 - lr delta^T x.
+      h.addmm_(v.mm(xt), delta, 1.0, -lr_);
+      h.sub_(bias_change, lr_);
+    }
+  });
+}
+
+double GenerativeCopy::validation_loss() {
   torch::NoGradGuard no_grad;
   if (!factored_)
     return cross_entropy(functional_forward(spec_, copy_, validation_x_), validation_y_)
         .item<double>();
+  update_h();
   torch::Tensor a = h_;
   const size_t layers = spec_.hidden.size() + 1;
   for (size_t i = 1; i < layers; ++i)

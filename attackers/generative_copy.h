@@ -8,8 +8,11 @@
 // pre-activations instead, H = X W1^T + b1, computed once from the original weights. An SGD step
 // on a chunk x (c rows) changes W1 by the rank-c matrix lr * delta^T x (delta: the chunk's
 // gradient at the first layer's output), so H moves by lr * (X x^T) delta, O(N_val * 784 * c)
-// instead of O(N_val * 784 * width); the layers after the first run as before. The reward is the
-// same number up to float rounding (the tests compare it with the direct computation).
+// instead of O(N_val * 784 * width); the layers after the first run as before. The steps' changes
+// are applied together when the reward is asked for, as one product over all their rows, or, when
+// more rows were stepped than make that cheaper (r > 784 * width / (784 + width)), H is computed
+// afresh; either way in row blocks on the training threads. The reward is the same number up to
+// float rounding (the tests compare it with the direct computation).
 #include <cstdint>
 #include <vector>
 
@@ -30,7 +33,7 @@ class GenerativeCopy {
   // One SGD step of the copy on (images, labels), which do not need gradients.
   void step(const torch::Tensor& images, const torch::Tensor& labels);
   // The copy's mean cross-entropy on the validation subset.
-  double validation_loss() const;
+  double validation_loss();
   // The copy's weights; they do not require grad (G's gradient goes through them to x_p only).
   const std::vector<torch::Tensor>& weights() const { return copy_; }
 
@@ -43,7 +46,11 @@ class GenerativeCopy {
   double lr_;
   bool factored_;
   torch::Tensor original_h_;  // X W1^T + b1 at the original weights (factored only)
-  torch::Tensor h_;           // the same at the copy's weights
+  torch::Tensor h_;           // the same at the copy's weights, but for the pending steps
+  std::vector<torch::Tensor> pending_x_;      // chunks stepped on since h_ was brought up to date
+  std::vector<torch::Tensor> pending_delta_;  // their gradients at the first layer's output
+
+  void update_h();
 };
 
 }  // namespace poisonsim
