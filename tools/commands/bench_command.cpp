@@ -171,19 +171,23 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
       ->delimiter(',')
       ->check(CLI::IsMember({"factored", "autograd"}))
       ->capture_default_str();
-  attacks->add_option("--retrain-seeds", a->benchmark.retrain_seeds, "Retraining shuffles")
-      ->check(CLI::Range(int64_t{1}, int64_t{100}))
-      ->capture_default_str();
-  attacks->add_option("--mixed-ratio", a->benchmark.mixed_ratio, "Clean per poisoned, mixed case")
-      ->check(CLI::Range(int64_t{0}, int64_t{100}))
-      ->capture_default_str();
+  auto* retrain_seeds =
+      attacks->add_option("--retrain-seeds", a->benchmark.retrain_seeds, "Retraining shuffles")
+          ->check(CLI::Range(int64_t{1}, int64_t{100}))
+          ->capture_default_str();
+  auto* mixed_ratio =
+      attacks
+          ->add_option("--mixed-ratio", a->benchmark.mixed_ratio, "Clean per poisoned, mixed case")
+          ->check(CLI::Range(int64_t{0}, int64_t{100}))
+          ->capture_default_str();
   attacks->add_option("--scenario", a->benchmark.scenario,
                       "Scenario for data, target, retraining and the guard whose detection is "
                       "measured (default: Fashion-MNIST and the quickstart's target, no guard)");
   attacks->add_option("--set", a->benchmark.overrides,
                       "Override a scenario value: key.path=value (repeatable)");
-  attacks->add_option("--poison-dir", a->benchmark.poison_dir,
-                      "Also write every method's poison set (as `attack -o`) to this directory");
+  auto* poison_dir = attacks->add_option(
+      "--poison-dir", a->benchmark.poison_dir,
+      "Also write every method's poison set (as `attack -o`) to this directory");
   attacks->add_option("--direct-param", a->benchmark.direct_params,
                       "A setting of the direct attacker, key=value as in `attack --param` "
                       "(repeatable)");
@@ -196,6 +200,8 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
       "and generation against a PyTorch reference of the same algorithms "
       "(tools/bench/reference_attacks.py under /usr/bin/python3), same data, settings and "
       "threads, taking turns; prints and writes the ratios");
+  // Potency is not measured with --reference: its options would be silently ignored.
+  reference->excludes(retrain_seeds)->excludes(mixed_ratio)->excludes(poison_dir);
   attacks->add_option("--rounds", a->comparison.rounds, "--reference: turns each side takes")
       ->check(CLI::Range(int64_t{1}, int64_t{100}))
       ->needs(reference)
