@@ -13,6 +13,7 @@
 #include "attackers/generative_copy.h"
 #include "attackers/generator_net.h"
 #include "attackers/label_flip.h"
+#include "attackers/unrolled_copy.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"
 #include "sim/error.h"
@@ -31,14 +32,6 @@ constexpr int64_t kSpreadSamples = 500;  // pairwise distances over at most this
 
 torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels) {
   return torch::nn::functional::cross_entropy(logits, labels);
-}
-
-// Leaves requiring grad with the same values: the start of a simulated update. No copy: the
-// updates make new tensors and nothing here writes in place.
-Params leaves(const Params& params) {
-  Params out;
-  for (const auto& p : params) out.push_back(p.detach().requires_grad_(true));
-  return out;
 }
 
 Params detached(const Params& params) {
@@ -105,7 +98,6 @@ class Trainer {
         net_(net),
         rng_(rng),
         original_(detached(problem.model.impl().params)),
-        copy_(leaves(original_)),
         validation_(
             draw_seed_samples(problem.validation,
                               std::min<int64_t>(options.validation_samples,
@@ -122,6 +114,8 @@ class Trainer {
     select_shuffle_seed_ = rng.next_u64();
     if (options.rule == GenerativeRule::first_order)
       first_order_copy_.emplace(spec_, original_, validation_x_, validation_y_, problem.retrain_lr);
+    else
+      unrolled_copy_.emplace(spec_, original_, validation_x_, validation_y_, problem.retrain_lr);
   }
 
   void run(GenerativeReport& report, Progress* progress) {
@@ -201,20 +195,16 @@ class Trainer {
     int64_t windows = 0;
     int64_t chunk = 0;
     double reward = 0;
-    Params w = leaves(copy_);
+    auto& copy = *unrolled_copy_;
     for (int64_t first = 0; first < n; first += options_.unroll_chunk) {
       const int64_t count = std::min(options_.unroll_chunk, n - first);
-      w = functional_sgd_step(spec_, w, poison.narrow(0, first, count), y.narrow(0, first, count),
-                              problem_.retrain_lr, /*create_graph=*/true);
+      copy.step(poison.narrow(0, first, count), y.narrow(0, first, count));
       if (++chunk % options_.unroll_steps != 0 && first + count < n) continue;
-      const auto validation_loss =
-          cross_entropy(functional_forward(spec_, w, validation_x_), validation_y_);
+      const auto validation_loss = copy.end_window();
       objective = objective + validation_loss;
       reward = validation_loss.item<double>();
       ++windows;
-      w = leaves(w);
     }
-    copy_ = w;
     loss = -objective / static_cast<double>(windows) + identity_term(x, poison);
     add_cap_term(loss, poison, y);
     return reward;
@@ -257,10 +247,8 @@ class Trainer {
   }
 
   void reset_copy() {
-    if (first_order_copy_)
-      first_order_copy_->reset();
-    else
-      copy_ = leaves(original_);
+    if (first_order_copy_) first_order_copy_->reset();
+    if (unrolled_copy_) unrolled_copy_->reset();
     best_reward_ = -std::numeric_limits<double>::infinity();
     since_best_ = 0;
     ++resets_;
@@ -290,8 +278,8 @@ class Trainer {
   GeneratorNet& net_;
   RandomStream& rng_;
   Params original_;
-  Params copy_;                                     // unrolled: the copy's weights
   std::optional<GenerativeCopy> first_order_copy_;  // first-order: the copy and its reward
+  std::optional<UnrolledCopy> unrolled_copy_;       // unrolled: the copy and its windows
   Dataset validation_;
   torch::Tensor validation_x_;
   torch::Tensor validation_y_;
