@@ -1,5 +1,7 @@
 #include "attackers/generative_copy.h"
 
+#include <algorithm>
+
 #include <ATen/Parallel.h>
 
 #include "pipeline/model/torch_model.h"
@@ -75,17 +77,23 @@ void GenerativeCopy::update_h() {
   const bool afresh = rows * (inputs + width) >= inputs * width;
   const auto xt = x.t().contiguous();
   const auto bias_change = delta.sum(0);
-  // Row blocks of H on the training threads (OpenBLAS runs one thread inside each); a block's
-  // values do not depend on how the rows are split.
-  at::parallel_for(0, h_.size(0), 128, [&](int64_t begin, int64_t end) {
-    auto h = h_.narrow(0, begin, end - begin);
-    const auto v = validation_x_.narrow(0, begin, end - begin);
-    if (afresh) {
-      h.copy_(torch::linear(v, copy_[0], copy_[1]));
-    } else {
-      // H' = X W1'^T + b1' = H - lr * ((X x^T) delta + 1 db1^T), for W1' = W1 - lr delta^T x.
-      h.addmm_(v.mm(xt), delta, 1.0, -lr_);
-      h.sub_(bias_change, lr_);
+  // Fixed blocks of H's rows, shared out among the training threads (OpenBLAS runs one thread
+  // inside each): every block is the same computation whatever the thread count.
+  constexpr int64_t kBlock = 256;
+  const int64_t n = h_.size(0);
+  at::parallel_for(0, (n + kBlock - 1) / kBlock, 1, [&](int64_t first_block, int64_t end_block) {
+    for (int64_t block = first_block; block < end_block; ++block) {
+      const int64_t begin = block * kBlock;
+      const int64_t rows_here = std::min(kBlock, n - begin);
+      auto h = h_.narrow(0, begin, rows_here);
+      const auto v = validation_x_.narrow(0, begin, rows_here);
+      if (afresh) {
+        h.copy_(torch::linear(v, copy_[0], copy_[1]));
+      } else {
+        // H' = X W1'^T + b1' = H - lr * ((X x^T) delta + 1 db1^T), for W1' = W1 - lr delta^T x.
+        h.addmm_(v.mm(xt), delta, 1.0, -lr_);
+        h.sub_(bias_change, lr_);
+      }
     }
   });
 }

@@ -11,8 +11,8 @@
 // instead of O(N_val * 784 * width); the layers after the first run as before. The steps' changes
 // are applied together when the reward is asked for, as one product over all their rows, or, when
 // more rows were stepped than make that cheaper (r > 784 * width / (784 + width)), H is computed
-// afresh; either way in row blocks on the training threads. The reward is the same number up to
-// float rounding (the tests compare it with the direct computation).
+// afresh; either way in fixed blocks of rows shared out among the training threads. The reward
+// is the same number up to float rounding (the tests compare it with the direct computation).
 #include <cstdint>
 #include <vector>
 
