@@ -95,6 +95,9 @@ class DirectGradientAttacker : public PoisonGenerator {
     if (evade) evasion_.emplace(*evade);
   }
   PoisonBatch generate(AttackContext& context, int64_t count) override;
+  const DirectOptions& options() const { return options_; }
+  double retrain_lr() const { return retrain_lr_; }
+  bool evades() const { return evasion_.has_value(); }
   const DirectReport& last_report() const { return last_report_; }
   const std::optional<GuardEvasion>& evasion() const { return evasion_; }
 

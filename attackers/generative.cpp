@@ -4,13 +4,16 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "attackers/evasion_torch.h"
+#include "attackers/generative_copy.h"
 #include "attackers/generator_net.h"
 #include "attackers/label_flip.h"
+#include "attackers/unrolled_copy.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"
 #include "sim/error.h"
@@ -29,13 +32,6 @@ constexpr int64_t kSpreadSamples = 500;  // pairwise distances over at most this
 
 torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels) {
   return torch::nn::functional::cross_entropy(logits, labels);
-}
-
-// Detached copies that are leaves requiring grad: the start of a simulated update.
-Params leaves(const Params& params) {
-  Params out;
-  for (const auto& p : params) out.push_back(p.detach().clone().requires_grad_(true));
-  return out;
 }
 
 Params detached(const Params& params) {
@@ -102,7 +98,6 @@ class Trainer {
         net_(net),
         rng_(rng),
         original_(detached(problem.model.impl().params)),
-        copy_(leaves(original_)),
         validation_(
             draw_seed_samples(problem.validation,
                               std::min<int64_t>(options.validation_samples,
@@ -117,6 +112,10 @@ class Trainer {
     select_seeds_ = draw_seed_samples(pool, options.select_samples, rng);
     select_labels_ = poison_labels(select_seeds_.labels, options.labels, spec_.num_classes, rng);
     select_shuffle_seed_ = rng.next_u64();
+    if (options.rule == GenerativeRule::first_order)
+      first_order_copy_.emplace(spec_, original_, validation_x_, validation_y_, problem.retrain_lr);
+    else
+      unrolled_copy_.emplace(spec_, original_, validation_x_, validation_y_, problem.retrain_lr);
   }
 
   void run(GenerativeReport& report, Progress* progress) {
@@ -141,7 +140,9 @@ class Trainer {
                                 ? unrolled_loss(x, y, loss)
                                 : first_order_loss(x, y, loss);
       adam.zero_grad();
-      loss.backward();
+      // Gradients for G only: the unrolled window starts from leaves (the copy's weights) whose
+      // own gradients nobody uses; naming G's parameters lets autograd skip that part.
+      loss.backward({}, c10::nullopt, false, net_.parameters());
       adam.step();
       report.reward_by_step.push_back(reward);
       if (options_.rule == GenerativeRule::unrolled) {
@@ -194,20 +195,16 @@ class Trainer {
     int64_t windows = 0;
     int64_t chunk = 0;
     double reward = 0;
-    Params w = leaves(copy_);
+    auto& copy = *unrolled_copy_;
     for (int64_t first = 0; first < n; first += options_.unroll_chunk) {
       const int64_t count = std::min(options_.unroll_chunk, n - first);
-      w = functional_sgd_step(spec_, w, poison.narrow(0, first, count), y.narrow(0, first, count),
-                              problem_.retrain_lr, /*create_graph=*/true);
+      copy.step(poison.narrow(0, first, count), y.narrow(0, first, count));
       if (++chunk % options_.unroll_steps != 0 && first + count < n) continue;
-      const auto validation_loss =
-          cross_entropy(functional_forward(spec_, w, validation_x_), validation_y_);
+      const auto validation_loss = copy.end_window();
       objective = objective + validation_loss;
       reward = validation_loss.item<double>();
       ++windows;
-      w = leaves(w);
     }
-    copy_ = w;
     loss = -objective / static_cast<double>(windows) + identity_term(x, poison);
     add_cap_term(loss, poison, y);
     return reward;
@@ -220,18 +217,13 @@ class Trainer {
     const auto poison = net_.forward(x);
     const auto frozen_poison = poison.detach();
     const int64_t n = poison.size(0);
+    auto& copy = *first_order_copy_;
     for (int64_t first = 0; first < n; first += options_.unroll_chunk) {
       const int64_t count = std::min(options_.unroll_chunk, n - first);
-      copy_ = leaves(functional_sgd_step(spec_, copy_, frozen_poison.narrow(0, first, count),
-                                         y.narrow(0, first, count), problem_.retrain_lr, false));
+      copy.step(frozen_poison.narrow(0, first, count), y.narrow(0, first, count));
     }
-    double reward = 0;
-    {
-      torch::NoGradGuard no_grad;
-      reward = cross_entropy(functional_forward(spec_, copy_, validation_x_), validation_y_)
-                   .item<double>();
-    }
-    const auto logits = functional_forward(spec_, detached(copy_), poison);
+    const double reward = copy.validation_loss();
+    const auto logits = functional_forward(spec_, copy.weights(), poison);
     const auto push = options_.first_order_objective == FirstOrderObjective::ascend_loss
                           ? -cross_entropy(logits, y)
                           : cross_entropy(logits, (y + 1).remainder(spec_.num_classes));
@@ -255,7 +247,8 @@ class Trainer {
   }
 
   void reset_copy() {
-    copy_ = leaves(original_);
+    if (first_order_copy_) first_order_copy_->reset();
+    if (unrolled_copy_) unrolled_copy_->reset();
     best_reward_ = -std::numeric_limits<double>::infinity();
     since_best_ = 0;
     ++resets_;
@@ -285,7 +278,8 @@ class Trainer {
   GeneratorNet& net_;
   RandomStream& rng_;
   Params original_;
-  Params copy_;
+  std::optional<GenerativeCopy> first_order_copy_;  // first-order: the copy and its reward
+  std::optional<UnrolledCopy> unrolled_copy_;       // unrolled: the copy and its windows
   Dataset validation_;
   torch::Tensor validation_x_;
   torch::Tensor validation_y_;

@@ -108,6 +108,16 @@ struct GenerativeReport {
   PoisonStats spread;            // G's output vs its seeds on the select set (collapse check)
 };
 
+// G's weights as a fresh GenerativeAttack::train builds them from `seed` (its stream's first
+// draw), in layer order (weight, bias), with the kind `automatic` resolves to for `input`: what
+// the PyTorch reference of `bench attacks --reference` starts from.
+struct GeneratorWeights {
+  GeneratorKind kind = GeneratorKind::mlp;
+  ModelWeights weights;
+};
+GeneratorWeights initial_generator_weights(const GeneratorSpec& spec, const ImageShape& input,
+                                           uint64_t seed);
+
 // The trained generator. Training reads the model only; it is never modified.
 class GenerativeAttack {
  public:
@@ -150,6 +160,9 @@ class GenerativeAttacker : public PoisonGenerator {
   }
   PoisonBatch generate(AttackContext& context, int64_t count) override;
 
+  const GenerativeOptions& options() const { return options_; }
+  double retrain_lr() const { return retrain_lr_; }
+  bool evades() const { return evasion_.has_value(); }
   int64_t trainings() const { return trainings_; }
   const GenerativeReport& last_report() const { return last_report_; }
   const std::optional<GuardEvasion>& evasion() const { return evasion_; }

@@ -124,4 +124,20 @@ void GeneratorNet::restore(const std::vector<torch::Tensor>& weights) {
   for (size_t i = 0; i < params_.size(); ++i) params_[i].copy_(weights[i]);
 }
 
+GeneratorWeights initial_generator_weights(const GeneratorSpec& spec, const ImageShape& input,
+                                           uint64_t seed) {
+  const GeneratorNet net(spec, input, seed);
+  GeneratorWeights out;
+  out.kind = net.kind();
+  for (const auto& p : net.parameters()) {
+    const auto values = p.detach().contiguous();
+    ParameterTensor tensor;
+    tensor.name = fmt::format("p{}", out.weights.size());
+    tensor.shape = values.sizes().vec();
+    tensor.values.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+    out.weights.push_back(std::move(tensor));
+  }
+  return out;
+}
+
 }  // namespace poisonsim

@@ -17,6 +17,9 @@ packages=(
   dataset-fashion-mnist
   # analysis scripts run by /usr/bin/python3 (poisonsim report: tools/report)
   python3 python3-numpy python3-h5py python3-pandas python3-matplotlib python3-yaml
+  # the PyTorch reference of `poisonsim bench attacks --reference` (tools/bench/
+  # reference_attacks.py): the same attacks in Python, so poisonsim's speed is a measured ratio
+  python3-torch
   # MPI sweeps: `mpirun -np N poisonsim sweep` (optional at build time; CMake finds it)
   openmpi-bin libopenmpi-dev
   # headless browser: the report test opens the HTML page and checks every figure loads

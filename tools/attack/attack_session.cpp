@@ -53,6 +53,15 @@ Dataset AttackSession::seeds_for(int64_t n) const {
   return draw_seed_samples(data_.attacker_pool, n, rng);
 }
 
+std::unique_ptr<PoisonGenerator> AttackSession::make_attacker(const AttackRequest& request) const {
+  std::vector<std::string> overrides = overrides_;
+  overrides.push_back(fmt::format("attackers=[{{type: {}}}]", request.method));
+  for (const auto& param : request.params) overrides.push_back("attackers.0." + param);
+  return parse_scenario(text_, file_, overrides, cli::builtin_plugins())
+      .attackers.at(0)
+      .make_generator();
+}
+
 AttackRun AttackSession::generate(const AttackRequest& request) {
   // The attacker block is read by the same validation as a scenario's: --param key=value.
   std::vector<std::string> overrides = overrides_;

@@ -52,6 +52,12 @@ class AttackSession {
 
   const Scenario& scenario() const { return scenario_; }
   const TargetModel& model() const;
+  const RunData& data() const { return data_; }
+  // The first n clean seeds every method starts from (the attacker's pool, one fixed stream).
+  Dataset seeds(int64_t n) const { return seeds_for(n); }
+  // The attacker request.method with request.params, validated and built as generate() builds
+  // it (UserError naming the key for a bad value).
+  std::unique_ptr<PoisonGenerator> make_attacker(const AttackRequest& request) const;
 
  private:
   Dataset seeds_for(int64_t n) const;

@@ -100,16 +100,22 @@ std::vector<AttackBenchmarkRow> run_attack_benchmark(const AttackBenchmarkOption
   if (!note.empty()) spdlog::warn("bench attacks: {}", note);
   std::vector<AttackBenchmarkRow> rows;
   // Engines alternate within a group size, so a load on the shared machine hits both alike.
+  const auto with = [](std::vector<std::string> params, const std::vector<std::string>& more) {
+    params.insert(params.end(), more.begin(), more.end());
+    return params;
+  };
   for (int64_t group : options.group_sizes)
     for (const auto& engine : engines)
-      rows.push_back(
-          measure(session, direct_label(group, engine),
-                  {"direct", options.n, {fmt::format("group_size={}", group), "engine=" + engine}},
-                  options));
-  rows.push_back(measure(session, "generative unrolled",
-                         {"generative", options.n, {"rule=unrolled"}}, options));
-  rows.push_back(measure(session, "generative first-order",
-                         {"generative", options.n, {"rule=first-order"}}, options));
+      rows.push_back(measure(
+          session, direct_label(group, engine),
+          {"direct", options.n,
+           with({fmt::format("group_size={}", group), "engine=" + engine}, options.direct_params)},
+          options));
+  for (const char* rule : {"unrolled", "first-order"})
+    rows.push_back(measure(
+        session, fmt::format("generative {}", rule),
+        {"generative", options.n, with({fmt::format("rule={}", rule)}, options.generative_params)},
+        options));
   // Noise at the perturbation size of the (first) direct run, so potency compares at equal L2.
   const double l2 = rows.front().effect.mean_l2_from_seed;
   rows.push_back(measure(session, fmt::format("noise l2={:.2f}", l2),

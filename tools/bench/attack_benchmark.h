@@ -23,8 +23,10 @@ struct AttackBenchmarkOptions {
   // Direct-method engines, each run at every group size (factored: MLP targets only; on others
   // its rows are left out with a note).
   std::vector<std::string> engines{"factored", "autograd"};
-  std::string scenario;                // empty: the quickstart's data and target
-  std::vector<std::string> overrides;  // key.path=value on the scenario
+  std::string scenario;                        // empty: the quickstart's data and target
+  std::vector<std::string> overrides;          // key.path=value on the scenario
+  std::vector<std::string> direct_params;      // key=value of every direct run's attacker block
+  std::vector<std::string> generative_params;  // key=value of every generative run's
   std::string poison_dir;  // when set: every method's poison set, <dir>/<file_stem(label)>.h5
 };
 

@@ -10,6 +10,7 @@
 #include "tools/bench/attack_benchmark.h"
 #include "tools/bench/environment_benchmark.h"
 #include "tools/bench/growth_benchmark.h"
+#include "tools/bench/reference_benchmark.h"
 #include "tools/bench/serving_benchmark.h"
 #include "tools/bench/training_benchmark.h"
 #include "tools/commands/commands.h"
@@ -34,11 +35,32 @@ void run_bench_serving(const BenchServingOptions& o, const GlobalOptions& global
 
 struct BenchAttackOptions {
   bench::AttackBenchmarkOptions benchmark;
+  bool reference = false;
+  bench::ReferenceBenchmarkOptions comparison;  // --reference's own settings
+  bool group_sizes_given = false;
   std::string json_path;
 };
 
+// --reference: speed against the PyTorch reference instead of generation rate and potency.
+void run_bench_reference(const BenchAttackOptions& o) {
+  bench::ReferenceBenchmarkOptions c = o.comparison;
+  c.n = o.benchmark.n;
+  c.engines = o.benchmark.engines;
+  if (o.group_sizes_given) c.group_sizes = o.benchmark.group_sizes;
+  c.scenario = o.benchmark.scenario;
+  c.overrides = o.benchmark.overrides;
+  c.direct_params = o.benchmark.direct_params;
+  c.generative_params = o.benchmark.generative_params;
+  c.validate();
+  JsonOutput json(o.json_path);
+  const auto result = bench::run_reference_benchmark(c);
+  fmt::print("{}", bench::format_reference_table(result, c));
+  json.write(bench::reference_json(result, c).dump(2) + "\n");
+}
+
 void run_bench_attacks(const BenchAttackOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
+  if (o.reference) return run_bench_reference(o);
   JsonOutput json(o.json_path);
   const auto rows = bench::run_attack_benchmark(o.benchmark);
   fmt::print("{}", bench::format_attack_table(rows, o.benchmark));
@@ -213,9 +235,12 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   attacks->add_option("--n", a->benchmark.n, "Poisoned samples per method")
       ->check(CLI::Range(int64_t{2}, int64_t{100000}))
       ->capture_default_str();
-  attacks->add_option("--group-sizes", a->benchmark.group_sizes, "Direct-method group sizes")
+  attacks
+      ->add_option("--group-sizes", a->benchmark.group_sizes,
+                   "Direct-method group sizes (with --reference, default 1,10,100)")
       ->delimiter(',')
       ->check(CLI::Range(int64_t{1}, int64_t{100000}))
+      ->each([a](const std::string&) { a->group_sizes_given = true; })
       ->capture_default_str();
   attacks
       ->add_option("--engines", a->benchmark.engines,
@@ -223,20 +248,62 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
       ->delimiter(',')
       ->check(CLI::IsMember({"factored", "autograd"}))
       ->capture_default_str();
-  attacks->add_option("--retrain-seeds", a->benchmark.retrain_seeds, "Retraining shuffles")
-      ->check(CLI::Range(int64_t{1}, int64_t{100}))
-      ->capture_default_str();
-  attacks->add_option("--mixed-ratio", a->benchmark.mixed_ratio, "Clean per poisoned, mixed case")
-      ->check(CLI::Range(int64_t{0}, int64_t{100}))
-      ->capture_default_str();
+  auto* retrain_seeds =
+      attacks->add_option("--retrain-seeds", a->benchmark.retrain_seeds, "Retraining shuffles")
+          ->check(CLI::Range(int64_t{1}, int64_t{100}))
+          ->capture_default_str();
+  auto* mixed_ratio =
+      attacks
+          ->add_option("--mixed-ratio", a->benchmark.mixed_ratio, "Clean per poisoned, mixed case")
+          ->check(CLI::Range(int64_t{0}, int64_t{100}))
+          ->capture_default_str();
   attacks->add_option("--scenario", a->benchmark.scenario,
                       "Scenario for data, target, retraining and the guard whose detection is "
                       "measured (default: Fashion-MNIST and the quickstart's target, no guard)");
   attacks->add_option("--set", a->benchmark.overrides,
                       "Override a scenario value: key.path=value (repeatable)");
-  attacks->add_option("--poison-dir", a->benchmark.poison_dir,
-                      "Also write every method's poison set (as `attack -o`) to this directory");
+  auto* poison_dir = attacks->add_option(
+      "--poison-dir", a->benchmark.poison_dir,
+      "Also write every method's poison set (as `attack -o`) to this directory");
+  attacks->add_option("--direct-param", a->benchmark.direct_params,
+                      "A setting of the direct attacker, key=value as in `attack --param` "
+                      "(repeatable)");
+  attacks->add_option("--generative-param", a->benchmark.generative_params,
+                      "A setting of the generative attacker, key=value (repeatable)");
   attacks->add_option("--json", a->json_path, "Also write the figures to this JSON file");
+  auto* reference = attacks->add_flag(
+      "--reference", a->reference,
+      "Instead: speed of the direct method (per engine and group size), generative training "
+      "and generation against a PyTorch reference of the same algorithms "
+      "(tools/bench/reference_attacks.py under /usr/bin/python3), same data, settings and "
+      "threads, taking turns; prints and writes the ratios");
+  // Potency is not measured with --reference: its options would be silently ignored.
+  reference->excludes(retrain_seeds)->excludes(mixed_ratio)->excludes(poison_dir);
+  attacks->add_option("--rounds", a->comparison.rounds, "--reference: turns each side takes")
+      ->check(CLI::Range(int64_t{1}, int64_t{100}))
+      ->needs(reference)
+      ->capture_default_str();
+  attacks
+      ->add_option("--groups", a->comparison.groups,
+                   "--reference: direct-method groups per measurement (n = groups x group size)")
+      ->check(CLI::Range(int64_t{1}, int64_t{10000}))
+      ->needs(reference)
+      ->capture_default_str();
+  attacks->add_option("--rules", a->comparison.rules, "--reference: generative update rules")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"first-order", "unrolled"}))
+      ->needs(reference)
+      ->capture_default_str();
+  attacks
+      ->add_flag(
+          "--no-checks", [a](int64_t) { a->comparison.checks = false; },
+          "--reference: skip the agreement checks before the timing")
+      ->needs(reference);
+  attacks
+      ->add_option("--work-dir", a->comparison.work_dir,
+                   "--reference: keep the data files handed to the reference here (default: a "
+                   "temporary directory)")
+      ->needs(reference);
   attacks->callback([a, &global] { run_bench_attacks(*a, global); });
 
   auto k = std::make_shared<BenchEnvironmentOptions>();
