@@ -7,29 +7,12 @@
 #include "pipeline/model/torch_model.h"
 
 namespace poisonsim {
-namespace {
-
-torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels) {
-  return torch::nn::functional::cross_entropy(logits, labels);
-}
-
-}  // namespace
 
 GenerativeCopy::GenerativeCopy(const ModelSpec& spec, std::vector<torch::Tensor> original,
                                torch::Tensor validation_images, torch::Tensor validation_labels,
                                double lr)
-    : spec_(spec),
-      original_(std::move(original)),
-      validation_x_(std::move(validation_images)),
-      validation_y_(std::move(validation_labels)),
-      lr_(lr),
-      factored_(spec.kind == ModelKind::mlp) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : original_) p = p.detach();
-  if (factored_) {
-    validation_x_ = validation_x_.flatten(1).contiguous();
-    original_h_ = torch::linear(validation_x_, original_[0], original_[1]);
-  }
+    : CopyStart(spec, std::move(original), std::move(validation_images),
+                std::move(validation_labels), lr) {
   reset();
 }
 
@@ -58,7 +41,7 @@ void GenerativeCopy::step(const torch::Tensor& images, const torch::Tensor& labe
   for (size_t i = 1; i < layers; ++i) a = torch::linear(torch::relu(a), w[2 * i], w[2 * i + 1]);
   auto inputs = w;
   inputs.push_back(first);
-  const auto grads = torch::autograd::grad({cross_entropy(a, labels)}, inputs);
+  const auto grads = torch::autograd::grad({copy_cross_entropy(a, labels)}, inputs);
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < copy_.size(); ++i) copy_[i] = w[i].detach() - lr_ * grads[i];
   pending_x_.push_back(x.detach());
@@ -101,14 +84,14 @@ void GenerativeCopy::update_h() {
 double GenerativeCopy::validation_loss() {
   torch::NoGradGuard no_grad;
   if (!factored_)
-    return cross_entropy(functional_forward(spec_, copy_, validation_x_), validation_y_)
+    return copy_cross_entropy(functional_forward(spec_, copy_, validation_x_), validation_y_)
         .item<double>();
   update_h();
   torch::Tensor a = h_;
   const size_t layers = spec_.hidden.size() + 1;
   for (size_t i = 1; i < layers; ++i)
     a = torch::linear(torch::relu(a), copy_[2 * i], copy_[2 * i + 1]);
-  return cross_entropy(a, validation_y_).item<double>();
+  return copy_cross_entropy(a, validation_y_).item<double>();
 }
 
 }  // namespace poisonsim

@@ -18,11 +18,12 @@
 
 #include <torch/torch.h>
 
+#include "attackers/copy_start.h"
 #include "pipeline/model/model_spec.h"
 
 namespace poisonsim {
 
-class GenerativeCopy {
+class GenerativeCopy : private CopyStart {
  public:
   // `original`: the target's weights (not modified, shared). Validation images and labels are
   // the reward's clean subset.
@@ -38,15 +39,8 @@ class GenerativeCopy {
   const std::vector<torch::Tensor>& weights() const { return copy_; }
 
  private:
-  const ModelSpec& spec_;
-  std::vector<torch::Tensor> original_;
   std::vector<torch::Tensor> copy_;
-  torch::Tensor validation_x_;  // flattened, N_val x inputs (factored) or as given
-  torch::Tensor validation_y_;
-  double lr_;
-  bool factored_;
-  torch::Tensor original_h_;  // X W1^T + b1 at the original weights (factored only)
-  torch::Tensor h_;           // the same at the copy's weights, but for the pending steps
+  torch::Tensor h_;                           // H at the copy's weights, but for the pending steps
   std::vector<torch::Tensor> pending_x_;      // chunks stepped on since h_ was brought up to date
   std::vector<torch::Tensor> pending_delta_;  // their gradients at the first layer's output
 

@@ -5,10 +5,6 @@
 namespace poisonsim {
 namespace {
 
-torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels) {
-  return torch::nn::functional::cross_entropy(logits, labels);
-}
-
 std::vector<torch::Tensor> leaves(const std::vector<torch::Tensor>& params) {
   std::vector<torch::Tensor> out;
   for (const auto& p : params) out.push_back(p.detach().requires_grad_(true));
@@ -20,18 +16,8 @@ std::vector<torch::Tensor> leaves(const std::vector<torch::Tensor>& params) {
 UnrolledCopy::UnrolledCopy(const ModelSpec& spec, std::vector<torch::Tensor> original,
                            torch::Tensor validation_images, torch::Tensor validation_labels,
                            double lr)
-    : spec_(spec),
-      original_(std::move(original)),
-      validation_x_(std::move(validation_images)),
-      validation_y_(std::move(validation_labels)),
-      lr_(lr),
-      factored_(spec.kind == ModelKind::mlp) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : original_) p = p.detach();
-  if (factored_) {
-    validation_x_ = validation_x_.flatten(1).contiguous();
-    original_h_ = torch::linear(validation_x_, original_[0], original_[1]);
-  }
+    : CopyStart(spec, std::move(original), std::move(validation_images),
+                std::move(validation_labels), lr) {
   reset();
 }
 
@@ -60,7 +46,7 @@ void UnrolledCopy::step(const torch::Tensor& images, const torch::Tensor& labels
   auto inputs = window_;
   inputs.push_back(first);
   // retain_graph with create_graph: the second derivative runs back through this forward.
-  const auto grads = torch::autograd::grad({cross_entropy(a, labels)}, inputs, {},
+  const auto grads = torch::autograd::grad({copy_cross_entropy(a, labels)}, inputs, {},
                                            /*retain_graph=*/true, /*create_graph=*/true);
   for (size_t i = 0; i < window_.size(); ++i) window_[i] = window_[i] - lr_ * grads[i];
   xs_.push_back(x);
@@ -71,7 +57,7 @@ torch::Tensor UnrolledCopy::end_window() {
   if (window_.empty()) window_ = leaves(copy_);
   torch::Tensor loss;
   if (!factored_) {
-    loss = cross_entropy(functional_forward(spec_, window_, validation_x_), validation_y_);
+    loss = copy_cross_entropy(functional_forward(spec_, window_, validation_x_), validation_y_);
   } else {
     int64_t rows = 0;
     for (const auto& x : xs_) rows += x.size(0);
@@ -92,7 +78,7 @@ torch::Tensor UnrolledCopy::end_window() {
     const size_t layers = spec_.hidden.size() + 1;
     for (size_t i = 1; i < layers; ++i)
       a = torch::linear(torch::relu(a), window_[2 * i], window_[2 * i + 1]);
-    loss = cross_entropy(a, validation_y_);
+    loss = copy_cross_entropy(a, validation_y_);
     h_ = h.detach();
   }
   for (auto& w : window_) w = w.detach();

@@ -15,11 +15,12 @@
 
 #include <torch/torch.h>
 
+#include "attackers/copy_start.h"
 #include "pipeline/model/model_spec.h"
 
 namespace poisonsim {
 
-class UnrolledCopy {
+class UnrolledCopy : private CopyStart {
  public:
   UnrolledCopy(const ModelSpec& spec, std::vector<torch::Tensor> original,
                torch::Tensor validation_images, torch::Tensor validation_labels, double lr);
@@ -33,15 +34,8 @@ class UnrolledCopy {
   torch::Tensor end_window();
 
  private:
-  const ModelSpec& spec_;
-  std::vector<torch::Tensor> original_;
   std::vector<torch::Tensor> copy_;
-  torch::Tensor validation_x_;
-  torch::Tensor validation_y_;
-  double lr_;
-  bool factored_;
-  torch::Tensor original_h_;           // X W1^T + b1 at the original weights (factored only)
-  torch::Tensor h_;                    // the same at the copy's weights
+  torch::Tensor h_;                    // H at the copy's weights
   std::vector<torch::Tensor> window_;  // the window's weights (empty: no window open)
   std::vector<torch::Tensor> xs_;      // the window's chunks, flattened
   std::vector<torch::Tensor> deltas_;  // their gradients at the first layer's output
