@@ -1,5 +1,7 @@
 // Whole runs through the CLI, on real Fashion-MNIST and on small synthetic data.
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -251,6 +253,38 @@ TEST_F(CachedRuns, MissingDataFilesAreAUserError) {
   auto result = run_quietly("run " + dir.file("s.yaml") + " -o " + dir.file("x.h5"));
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.output.find("cifar-10-batches-bin"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace poisonsim
+
+namespace poisonsim {
+namespace {
+
+// Every trace says where it came from: program and commit, command, machine, libraries,
+// threads, host and start time (issue 14's provenance).
+TEST_F(CachedRuns, TraceRecordsItsProvenance) {
+  const std::string scenario =
+      std::string(POISONSIM_SOURCE_DIR) + "/tests/scenarios/synthetic-small.yaml";
+  const auto trace = dir.file("p.h5");
+  const auto run = run_quietly("--threads 1 run " + scenario + " -o " + trace +
+                               " --set duration=20 --set compute.train_threads=1");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto p = nlohmann::json::parse(TraceReader(trace).metadata().provenance);
+  for (const char* key : {"poisonsim_version", "git_commit", "cpu", "instruction_sets", "blas",
+                          "blas_kernel", "libtorch", "onednn", "onetbb", "hdf5", "host",
+                          "start_time_utc"}) {
+    ASSERT_TRUE(p.contains(key)) << key << " in " << p.dump();
+    EXPECT_FALSE(p[key].get<std::string>().empty()) << key;
+  }
+  const auto words = p["command_line"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(words.begin(), words.end(), "compute.train_threads=1"), words.end());
+  EXPECT_EQ(p["threads"]["libtorch"], 1);
+  EXPECT_EQ(p["threads"]["scoring"], 1);
+  EXPECT_EQ(p["threads"]["blas"], 1);
+  EXPECT_EQ(p["start_time_utc"].get<std::string>().size(), 20u);  // 2026-12-01T08:00:00Z
+  const auto shown = test::run_poisonsim("inspect " + trace);
+  EXPECT_NE(shown.output.find("provenance poisonsim "), std::string::npos) << shown.output;
 }
 
 }  // namespace

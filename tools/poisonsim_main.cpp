@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/model/numeric_runtime.h"
+#include "pipeline/provenance/provenance.h"
 #include "poisonsim_version.h"
 #include "sim/error.h"
 #include "sim/stop_signal.h"
@@ -12,6 +13,7 @@
 int main(int argc, char** argv) {
   // Before anything else: may re-execute with the BLAS kernel and OpenMP wait policy set.
   poisonsim::prepare_numeric_environment(argv);
+  poisonsim::set_command_line(argc, argv);  // for the provenance of what this process writes
   namespace cli = poisonsim::cli;
   CLI::App app{"poisonsim " POISONSIM_VERSION
                ": a simulator of a continually retrained neural network under data-poisoning "

@@ -18,6 +18,8 @@ void configure_compute_threads(int threads) {
 
 void set_torch_threads(int threads) { torch::set_num_threads(std::max(threads, 1)); }
 
+int torch_threads() { return torch::get_num_threads(); }
+
 std::string describe_blas() {
   const int blas_threads = openblas_threads();
   return fmt::format("{} ({} BLAS thread{}), LibTorch {} thread{}", blas_info().describe(),

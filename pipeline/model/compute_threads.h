@@ -13,6 +13,8 @@ void configure_compute_threads(int threads);
 // LibTorch's intra-op threads only (the simulation fixes them per scenario: results of training
 // can depend on the thread count, and a run must not).
 void set_torch_threads(int threads);
+// LibTorch's intra-op threads now.
+int torch_threads();
 
 // The BLAS library, its kernel and wait policy (numeric_runtime.h), with the thread counts.
 std::string describe_blas();

@@ -12,6 +12,7 @@
 #include "pipeline/model/compute_threads.h"
 #include "pipeline/model/numeric_runtime.h"
 #include "pipeline/model/training.h"
+#include "pipeline/provenance/provenance.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/processes.h"
 #include "pipeline/simulation/retrain_buffer.h"
@@ -93,6 +94,7 @@ struct Simulation::State : SimulationHost {
     meta.cpu = cpu_info().describe();
     meta.blas = blas.describe();
     meta.blas_kernel = blas.kernel;
+    meta.provenance = provenance_json(options.threads);
     TraceOptions trace_options;
     trace_options.samples = s.trace.samples;
     trace_options.compression = static_cast<int>(s.trace.compression);

@@ -24,6 +24,9 @@ struct TraceMetadata {
   std::string blas_kernel;  // OpenBLAS's core name alone, e.g. "Cooperlake"
   // Wall seconds by stage as a JSON object, written when the run ends ("" while it runs).
   std::string stage_seconds;
+  // A JSON object: version and git commit, command line, machine, libraries, threads, host,
+  // start time (pipeline/provenance/provenance.h). "" in older traces.
+  std::string provenance;
   // Read back only: why a run ended early, e.g. "SIGINT at simulated time 120 s of 600"
   // (empty for a run that ran to its end or is still running).
   std::string stopped;

@@ -160,6 +160,7 @@ TraceReader::TraceReader(const std::string& path, const std::string& group)
   impl_->metadata.blas_kernel = optional_string("blas_kernel");
   impl_->metadata.stage_seconds = optional_string("stage_seconds");
   impl_->metadata.stopped = optional_string("stopped");
+  impl_->metadata.provenance = optional_string("provenance");
   impl_->complete = hdf5::read_int64_attribute(g, "complete", where) != 0;
   const auto& all = trace_schema::all_tables();
   for (size_t i = 0; i < all.size(); ++i) impl_->tables[i] = open_table(g, *all[i], where);

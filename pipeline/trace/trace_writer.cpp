@@ -134,6 +134,8 @@ std::unique_ptr<TraceWriter> TraceWriter::create_group(const TraceFile& file,
   hdf5::write_string_attribute(group, "cpu", metadata.cpu, where);
   hdf5::write_string_attribute(group, "blas", metadata.blas, where);
   hdf5::write_string_attribute(group, "blas_kernel", metadata.blas_kernel, where);
+  if (!metadata.provenance.empty())
+    hdf5::write_string_attribute(group, "provenance", metadata.provenance, where);
   hdf5::write_integer_attribute(group, "trace_format", kTraceFormat, H5T_STD_I32LE, where);
   hdf5::write_integer_attribute(group, "complete", 0, H5T_STD_U8LE, where);
 

@@ -132,6 +132,31 @@ nlohmann::ordered_json stage_seconds(const TraceMetadata& metadata) {
   return parsed.is_object() ? parsed : nlohmann::ordered_json(nullptr);
 }
 
+// The trace's provenance object, or null (older traces).
+nlohmann::ordered_json provenance(const TraceMetadata& metadata) {
+  if (metadata.provenance.empty()) return nullptr;
+  auto parsed = nlohmann::ordered_json::parse(metadata.provenance, nullptr, false);
+  return parsed.is_object() ? parsed : nlohmann::ordered_json(nullptr);
+}
+
+void print_provenance(const nlohmann::ordered_json& p) {
+  if (!p.is_object()) return;
+  const auto text = [&](const char* key) { return p.value(key, std::string("?")); };
+  const auto& threads = p.value("threads", nlohmann::ordered_json::object());
+  std::string command;
+  for (const auto& word : p.value("command_line", nlohmann::ordered_json::array()))
+    command += (command.empty() ? "" : " ") + word.get<std::string>();
+  fmt::print("provenance poisonsim {} (commit {}) on {}, started {}\n", text("poisonsim_version"),
+             text("git_commit"), text("host"), text("start_time_utc"));
+  fmt::print("           command: {}\n", command);
+  fmt::print(
+      "           LibTorch {}, oneDNN {}, oneTBB {}, HDF5 {}; threads: LibTorch {}, "
+      "scoring {}, BLAS {}, OpenMP wait {}\n",
+      text("libtorch"), text("onednn"), text("onetbb"), text("hdf5"), threads.value("libtorch", 0),
+      threads.value("scoring", 0), threads.value("blas", 0),
+      threads.value("omp_wait_policy", std::string("?")));
+}
+
 nlohmann::ordered_json to_json(const Summary& s) {
   nlohmann::ordered_json sources = nlohmann::ordered_json::array();
   for (const auto& source : s.sources) {
@@ -161,6 +186,7 @@ nlohmann::ordered_json to_json(const Summary& s) {
             {"blas", s.metadata.blas},
             {"blas_kernel", s.metadata.blas_kernel},
             {"stage_seconds", stage_seconds(s.metadata)},
+            {"provenance", provenance(s.metadata)},
             {"trace_format", s.trace_format},
             {"complete", s.complete},
             {"stopped", s.metadata.stopped.empty() ? nlohmann::ordered_json()
@@ -207,6 +233,7 @@ void print_text(const Summary& s) {
   // Models (and so gate decisions) differ in the last digits between CPUs and BLAS kernels.
   if (!s.metadata.cpu.empty()) fmt::print("machine    {}\n", s.metadata.cpu);
   if (!s.metadata.blas.empty()) fmt::print("BLAS       {}\n", s.metadata.blas);
+  print_provenance(provenance(s.metadata));
   const auto stages = stage_seconds(s.metadata);
   if (stages.is_object() && !stages.empty()) {
     std::vector<std::pair<std::string, double>> seconds;

@@ -1,0 +1,18 @@
+#pragma once
+// Where a result came from, stored with it (trace attribute `provenance`, a JSON object) so a
+// published number can be traced to the exact program, command, machine and libraries that
+// made it: which models the gate deploys depends on floating point, so on all of these.
+#include <string>
+
+namespace poisonsim {
+
+// Remembers this process's command line (main calls it first thing).
+void set_command_line(int argc, const char* const* argv);
+
+// The provenance of a run starting now, as a JSON object: poisonsim version and git commit,
+// command line, CPU model and instruction sets, BLAS library and kernel, LibTorch, oneDNN,
+// oneTBB and HDF5 versions, thread settings (LibTorch, scoring, BLAS, OpenMP wait policy),
+// host name and start time (UTC). `scoring_threads`: the run's oneTBB threads (0: per core).
+std::string provenance_json(int scoring_threads);
+
+}  // namespace poisonsim
