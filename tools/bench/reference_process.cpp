@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "sim/error.h"
+#include "tools/sweep/child_processes.h"
 
 extern char** environ;
 
@@ -29,14 +30,8 @@ std::string env_or(const char* name, const std::string& fallback) {
 std::string reference_python() { return env_or("POISONSIM_REFERENCE_PYTHON", "/usr/bin/python3"); }
 
 std::string reference_script() {
-  const std::string script = env_or("POISONSIM_REFERENCE_SCRIPT", POISONSIM_REFERENCE_SCRIPT_PATH);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(script, ec))
-    throw UserError(script,
-                    "reference script not found (it is tools/bench/reference_attacks.py in the "
-                    "source tree this poisonsim was built from; POISONSIM_REFERENCE_SCRIPT can "
-                    "point at it)");
-  return script;
+  return script_path("reference", "POISONSIM_REFERENCE_SCRIPT", POISONSIM_REFERENCE_SCRIPT_PATH,
+                     "tools/bench/reference_attacks.py");
 }
 
 void check_reference_interpreter() {

@@ -33,16 +33,8 @@ struct ReportOptions {
 // POISONSIM_REPORT_SCRIPT (tests) overrides the source tree's script, whose path is fixed at
 // build time.
 std::string report_script() {
-  const char* from_env = std::getenv("POISONSIM_REPORT_SCRIPT");
-  const std::string script =
-      from_env && *from_env ? std::string(from_env) : std::string(POISONSIM_REPORT_SCRIPT_PATH);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(script, ec))
-    throw UserError(script,
-                    "report script not found (it is tools/report/poisonsim_report.py in the "
-                    "source tree this poisonsim was built from; POISONSIM_REPORT_SCRIPT can point "
-                    "at it)");
-  return script;
+  return script_path("report", "POISONSIM_REPORT_SCRIPT", POISONSIM_REPORT_SCRIPT_PATH,
+                     "tools/report/poisonsim_report.py");
 }
 
 std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOptions& global) {

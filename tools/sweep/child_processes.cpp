@@ -11,11 +11,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
 
+#include <fmt/format.h>
+
+#include "sim/error.h"
 #include "sim/stop_signal.h"
 
 extern char** environ;
@@ -123,6 +127,18 @@ int run_child(const std::vector<std::string>& argv) {
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
   return exit_code(status);
+}
+
+std::string script_path(const char* what, const char* override, const std::string& built_in,
+                        const std::string& source_path) {
+  const char* from_env = std::getenv(override);
+  const std::string script = from_env && *from_env ? std::string(from_env) : built_in;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(script, ec))
+    throw UserError(script, fmt::format("{} script not found (it is {} in the source tree this "
+                                        "poisonsim was built from; {} can point at it)",
+                                        what, source_path, override));
+  return script;
 }
 
 std::string own_executable() {
