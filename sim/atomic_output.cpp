@@ -112,15 +112,14 @@ void AtomicOutput::commit() {
   committed_ = true;
 }
 
-void AtomicOutput::write_text(const std::string& path, const std::string& text, Existing existing) {
-  AtomicOutput output(path, existing);
+void AtomicOutput::commit_text(const std::string& text) {
   {
-    std::ofstream out(output.temporary_path(), std::ios::binary | std::ios::trunc);
+    std::ofstream out(temporary_, std::ios::binary | std::ios::trunc);
     out << text;
     out.close();
-    if (!out) throw UserError(path, "cannot write the file (disk full?)");
+    if (!out) throw UserError(path_, "cannot write the file (disk full?)");
   }
-  output.commit();
+  commit();
 }
 
 }  // namespace poisonsim

@@ -31,13 +31,12 @@ class AtomicOutput {
   // Moves the temporary file to path(). With Existing::refuse, a path() that appeared in the
   // meantime is not replaced: UserError, and the result stays at temporary_path().
   void commit();
-  bool committed() const { return committed_; }
   // Leaves the temporary file where it is when this object dies (a failed run's partial
   // result, which the error message points to).
   void keep_temporary() { keep_ = true; }
 
-  // Writes `text` to `path` through an AtomicOutput (JSON and other small outputs).
-  static void write_text(const std::string& path, const std::string& text, Existing existing);
+  // Writes `text` as the whole file, then commit() (JSON and other small outputs).
+  void commit_text(const std::string& text);
 
  private:
   std::string path_;

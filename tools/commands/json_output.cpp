@@ -1,10 +1,6 @@
 #include "tools/commands/json_output.h"
 
-#include <fstream>
-
 #include <fmt/format.h>
-
-#include "sim/error.h"
 
 namespace poisonsim::cli {
 
@@ -14,13 +10,7 @@ JsonOutput::JsonOutput(const std::string& path) {
 
 void JsonOutput::write(const std::string& text) {
   if (!output_) return;
-  {
-    std::ofstream out(output_->temporary_path(), std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw UserError(output_->path(), "cannot write the JSON file (disk full?)");
-  }
-  output_->commit();
+  output_->commit_text(text);
   fmt::print("figures written to {}\n", output_->path());
 }
 
