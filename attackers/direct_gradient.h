@@ -100,6 +100,8 @@ class DirectGradientAttacker : public PoisonGenerator {
   bool evades() const { return evasion_.has_value(); }
   const DirectReport& last_report() const { return last_report_; }
   const std::optional<GuardEvasion>& evasion() const { return evasion_; }
+  void save_state(StateOut& out) const override { save_evasion(out, evasion_); }
+  void load_state(StateIn& in) override { load_evasion(in, evasion_); }
 
  private:
   DirectOptions options_;

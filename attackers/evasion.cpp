@@ -9,6 +9,8 @@
 #include "attackers/evasion_torch.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/simulation/guard_evidence.h"
+#include "sim/error.h"
+#include "sim/state_archive.h"
 
 namespace poisonsim {
 namespace {
@@ -136,6 +138,31 @@ void GuardEvasion::record(int64_t samples, const ProjectionCounts& counts, doubl
       "samples pulled back, {} sent as their seed",
       now, source_name(options_.source), stats_.threshold, stats_.cap, counts.projected, samples,
       counts.seeds);
+}
+
+void save_evasion(StateOut& out, const std::optional<GuardEvasion>& evasion) {
+  out(evasion.has_value());
+  if (evasion) evasion->save_state(out);
+}
+
+void load_evasion(StateIn& in, std::optional<GuardEvasion>& evasion) {
+  bool evades = false;
+  in(evades);
+  if (evades != evasion.has_value())
+    throw UserError(in.where(), "the attacker's evade option differs from the scenario's");
+  if (evasion) evasion->load_state(in);
+}
+
+void GuardEvasion::save_state(StateOut& out) const {
+  out.section("evasion");
+  out(stats_.batches, stats_.unconstrained, stats_.samples, stats_.projected, stats_.seeds,
+      stats_.threshold, stats_.cap, warned_);
+}
+
+void GuardEvasion::load_state(StateIn& in) {
+  in.section("evasion");
+  in(stats_.batches, stats_.unconstrained, stats_.samples, stats_.projected, stats_.seeds,
+     stats_.threshold, stats_.cap, warned_);
 }
 
 }  // namespace poisonsim

@@ -71,11 +71,19 @@ class GuardEvasion {
 
   const EvasionOptions& options() const { return options_; }
   const EvasionStats& stats() const { return stats_; }
+  // Checkpoints: the counts and whether the no-threshold note was logged.
+  void save_state(StateOut& out) const;
+  void load_state(StateIn& in);
 
  private:
   EvasionOptions options_;
   EvasionStats stats_;
   bool warned_ = false;
 };
+
+// Checkpoints of an attacker's optional evasion state; load fails when the scenario's `evade`
+// option differs from the one saved.
+void save_evasion(StateOut& out, const std::optional<GuardEvasion>& evasion);
+void load_evasion(StateIn& in, std::optional<GuardEvasion>& evasion);
 
 }  // namespace poisonsim

@@ -11,6 +11,7 @@
 
 #include "attackers/evasion_torch.h"
 #include "attackers/generative_copy.h"
+#include "attackers/generative_impl.h"
 #include "attackers/generator_net.h"
 #include "attackers/label_flip.h"
 #include "attackers/unrolled_copy.h"
@@ -370,12 +371,6 @@ void GenerativeOptions::validate(const std::string& where) const {
 }
 
 // ---- GenerativeAttack ----
-
-struct GenerativeAttack::Impl {
-  std::unique_ptr<GeneratorNet> net;
-  GeneratorSpec generator;
-  PoisonLabels labels = PoisonLabels::seed;
-};
 
 GenerativeAttack::GenerativeAttack() : impl_(std::make_unique<Impl>()) {}
 GenerativeAttack::GenerativeAttack(GenerativeAttack&&) noexcept = default;

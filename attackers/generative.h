@@ -140,6 +140,11 @@ class GenerativeAttack {
 
   bool trained() const;
 
+  // Checkpoints: G's input shape and weights (nothing before the first train()). load_state()
+  // rebuilds G with `generator`, the spec it was trained with.
+  void save_state(StateOut& out) const;
+  void load_state(StateIn& in, const GeneratorSpec& generator, PoisonLabels labels);
+
   struct Impl;
 
  private:
@@ -166,6 +171,8 @@ class GenerativeAttacker : public PoisonGenerator {
   int64_t trainings() const { return trainings_; }
   const GenerativeReport& last_report() const { return last_report_; }
   const std::optional<GuardEvasion>& evasion() const { return evasion_; }
+  void save_state(StateOut& out) const override;
+  void load_state(StateIn& in) override;
 
  private:
   GenerativeOptions options_;

@@ -26,6 +26,8 @@ class RandomNoiseAttacker : public PoisonGenerator {
   }
   PoisonBatch generate(AttackContext& context, int64_t count) override;
   const std::optional<GuardEvasion>& evasion() const { return evasion_; }
+  void save_state(StateOut& out) const override { save_evasion(out, evasion_); }
+  void load_state(StateIn& in) override { load_evasion(in, evasion_); }
 
  private:
   double l2_;

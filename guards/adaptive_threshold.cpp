@@ -4,10 +4,22 @@
 #include <cmath>
 #include <vector>
 
+#include "sim/state_archive.h"
+
 namespace poisonsim {
 
 AdaptiveThresholdGuard::AdaptiveThresholdGuard(AdaptiveThresholdOptions options)
     : options_(options), threshold_(options.initial_threshold) {}
+
+void AdaptiveThresholdGuard::save_state(StateOut& out) const {
+  out.section("guard/adaptive-threshold");
+  out(window_, threshold_, since_update_);
+}
+
+void AdaptiveThresholdGuard::load_state(StateIn& in) {
+  in.section("guard/adaptive-threshold");
+  in(window_, threshold_, since_update_);
+}
 
 Verdict AdaptiveThresholdGuard::judge(const ScoredSample& sample) {
   if (!std::isfinite(sample.loss) || sample.loss > threshold_) return Verdict::reject;

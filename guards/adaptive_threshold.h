@@ -29,6 +29,8 @@ class AdaptiveThresholdGuard : public SampleGuard {
   Verdict judge(const ScoredSample& sample) override;
   void on_deploy() override;
   double threshold() const override { return threshold_; }
+  void save_state(StateOut& out) const override;
+  void load_state(StateIn& in) override;
 
  private:
   void update_threshold();

@@ -1,5 +1,9 @@
 #include "sim/kernel.h"
 
+#include "sim/error.h"
+#include "sim/state_archive.h"
+
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -48,6 +52,43 @@ void Kernel::run(SimTime until, const std::function<void(const Event&)>& on_even
     processes_[event.target]->handle(*this, event);
     ++events_handled_;
   }
+}
+
+template <class Archive>
+void serialize(Archive& archive, Event& event) {
+  archive(event.time, event.priority, event.sequence, event.target, event.kind, event.payload);
+}
+
+void Kernel::save_state(StateOut& out) const {
+  out.section("kernel");
+  out(now_, events_handled_, queue_.pending(), queue_.next_sequence(),
+      static_cast<uint64_t>(processes_.size()));
+  for (const auto& process : processes_) {
+    out.section("process/" + process->name());
+    process->save_state(out);
+  }
+}
+
+void Kernel::restore_state(StateIn& in) {
+  if (started_) throw std::logic_error("Kernel::restore_state: the run has started");
+  in.section("kernel");
+  std::vector<Event> pending;
+  uint64_t next_sequence = 0;
+  uint64_t process_count = 0;
+  in(now_, events_handled_, pending, next_sequence, process_count);
+  if (process_count != processes_.size())
+    throw UserError(in.where(), "does not match this scenario: it has " +
+                                    std::to_string(process_count) + " processes, the scenario " +
+                                    std::to_string(processes_.size()));
+  for (const auto& event : pending)
+    if (event.target >= processes_.size() || !std::isfinite(event.time) || event.time < now_)
+      throw UserError(in.where(), "the saved event queue is corrupt");
+  queue_.restore(pending, next_sequence);
+  for (auto& process : processes_) {
+    in.section("process/" + process->name());
+    process->load_state(in);
+  }
+  started_ = true;
 }
 
 }  // namespace poisonsim::sim

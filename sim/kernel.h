@@ -10,6 +10,11 @@
 
 #include "sim/event_queue.h"
 
+namespace poisonsim {
+class StateIn;
+class StateOut;
+}  // namespace poisonsim
+
 namespace poisonsim::sim {
 
 class Kernel;
@@ -22,6 +27,10 @@ class Process {
   // Called once when the run starts: schedule the first events here.
   virtual void start(Kernel& kernel) = 0;
   virtual void handle(Kernel& kernel, const Event& event) = 0;
+  // Checkpoints: everything the process changes while it runs (random streams, positions,
+  // counters). The default is for processes whose state lives only in the event queue.
+  virtual void save_state(StateOut& /*out*/) const {}
+  virtual void load_state(StateIn& /*in*/) {}
 
   // Assigned by Kernel::add; the target to use when scheduling events for this process.
   uint32_t id() const { return id_; }
@@ -57,6 +66,11 @@ class Kernel {
   bool stopped() const { return stopped_; }
 
   uint64_t events_handled() const { return events_handled_; }
+
+  // Checkpoints: the clock, the queue and every process's state. restore_state() takes the
+  // place of the first run()'s start: the processes must be added, in the same order, first.
+  void save_state(StateOut& out) const;
+  void restore_state(StateIn& in);
   const EventQueue& queue() const { return queue_; }
 
  private:

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   cli::add_run_command(app, global);
+  cli::add_resume_command(app, global);
   cli::add_validate_command(app, global);
   cli::add_inspect_command(app, global);
   cli::add_attack_command(app, global);

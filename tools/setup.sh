@@ -11,6 +11,8 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   # Boost.Math (header-only): Student's t quantiles for the confidence intervals over seeds
   libboost-math-dev
+  # cereal (header-only): the binary archives of checkpoints (poisonsim run --checkpoint-every)
+  libcereal-dev
   # an optimized BLAS for LibTorch: ~10x faster training than the reference BLAS
   libopenblas0-pthread
   # the default real data set, installed at /usr/share/datasets/fashion-mnist

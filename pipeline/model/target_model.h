@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pipeline/model/model_spec.h"
 
@@ -31,6 +32,13 @@ class TargetModel {
   // Native models only (std::logic_error otherwise): the parameters as plain floats.
   ModelWeights weights() const;
   void set_weights(const ModelWeights& weights);
+
+  // Checkpoints, native and TorchScript models alike: the values of every tensor training
+  // changes (parameters, and a TorchScript module's buffers such as batch-norm statistics), in
+  // a fixed order. set_state() takes them back into a model of the same spec; UserError naming
+  // `where` when counts or sizes differ.
+  std::vector<std::vector<float>> state() const;
+  void set_state(const std::vector<std::vector<float>>& values, const std::string& where);
 
   struct Impl;
   Impl& impl() { return *impl_; }

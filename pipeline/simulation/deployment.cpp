@@ -6,6 +6,8 @@
 
 #include "pipeline/serving/omp_threads.h"
 #include "pipeline/serving/serving_engine.h"
+#include "sim/error.h"
+#include "sim/state_archive.h"
 
 namespace poisonsim {
 
@@ -31,6 +33,28 @@ void Deployment::deploy(TargetModel model) {
   }
   model_ = std::move(model);
   ++version_;
+  if (engine_) engine_->load_weights(model_.weights());
+}
+
+void Deployment::save_state(StateOut& out) const {
+  out.section("deployment");
+  out(version_, model_.state(), static_cast<uint64_t>(history_.size()));
+  for (const auto& past_model : history_) out(past_model.state());
+}
+
+void Deployment::load_state(StateIn& in) {
+  in.section("deployment");
+  std::vector<std::vector<float>> values;
+  uint64_t kept = 0;
+  in(version_, values, kept);
+  if (kept > history_size_) throw UserError(in.where(), "keeps more past models than the scenario");
+  model_.set_state(values, in.where());
+  history_.clear();
+  for (uint64_t i = 0; i < kept; ++i) {
+    in(values);
+    history_.push_back(model_.clone());
+    history_.back().set_state(values, in.where());
+  }
   if (engine_) engine_->load_weights(model_.weights());
 }
 

@@ -14,6 +14,8 @@
 namespace poisonsim {
 
 class ServingEngine;
+class StateIn;
+class StateOut;
 
 class Deployment {
  public:
@@ -29,6 +31,10 @@ class Deployment {
 
   // Replaces the deployed model and re-exports it to the serving engine.
   void deploy(TargetModel model);
+
+  // Checkpoints: the version and the weights of the deployed and the kept past models.
+  void save_state(StateOut& out) const;
+  void load_state(StateIn& in);
 
   // Per-sample loss and prediction of the deployed model. Thread-safe; single-threaded inside
   // (callers parallelise across batches), so results never depend on the thread count.

@@ -36,6 +36,10 @@ class GuardEvidence {
   int64_t accepted() const { return accepted_; }
   int64_t rejected() const { return rejected_; }
   double max_accepted() const { return max_accepted_; }  // -inf before any acceptance
+  template <class Archive>
+  void serialize(Archive& archive) {  // checkpoints (cereal)
+    archive(accepted_, rejected_, max_accepted_, rejected_above_);
+  }
   std::optional<double> min_rejected_above() const {
     if (rejected_above_.empty()) return std::nullopt;
     return *rejected_above_.begin();

@@ -1,11 +1,14 @@
 #include "pipeline/simulation/ingestion.h"
 
+#include <stdexcept>
+
 #include <tbb/flow_graph.h>
 
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/retrain_buffer.h"
 #include "pipeline/trace/trace_rows.h"
 #include "pipeline/trace/trace_writer.h"
+#include "sim/state_archive.h"
 
 namespace poisonsim {
 
@@ -16,6 +19,22 @@ Ingestion::Ingestion(Deployment& deployment, SampleGuard& guard, RetrainBuffer& 
       buffer_(buffer),
       trace_(trace),
       trace_samples_(trace_samples) {}
+
+template <class Archive>
+void serialize(Archive& archive, SourceStats& stats) {
+  archive(stats.is_poison, stats.batches, stats.samples, stats.rejected);
+}
+
+void Ingestion::save_state(StateOut& out) const {
+  if (!pending_.empty()) throw std::logic_error("Ingestion::save_state: batches are pending");
+  out.section("ingestion");
+  out(stats_, evidence_);
+}
+
+void Ingestion::load_state(StateIn& in) {
+  in.section("ingestion");
+  in(stats_, evidence_);
+}
 
 void Ingestion::submit(ArrivingBatch batch) {
   pending_samples_ += batch.samples.size();

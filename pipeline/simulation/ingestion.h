@@ -16,6 +16,8 @@
 namespace poisonsim {
 
 class Deployment;
+class StateIn;
+class StateOut;
 class RetrainBuffer;
 class TraceWriter;
 struct SampleRow;
@@ -46,6 +48,10 @@ class Ingestion {
   size_t pending_samples() const { return pending_samples_; }
   // Scores every pending batch and hands the samples to the guard and the buffer.
   void flush();
+
+  // Checkpoints: the counts and the guard evidence; nothing may be pending (flush() first).
+  void save_state(StateOut& out) const;
+  void load_state(StateIn& in);
 
   const std::map<std::string, SourceStats>& stats() const { return stats_; }
   // The guard's verdicts on one attacker's samples judged so far; null before the first.

@@ -20,6 +20,8 @@ class GuardEvidence;
 class Progress;
 class RandomStream;
 class StageTimes;
+class StateIn;
+class StateOut;
 class TargetModel;
 
 // ---- Attackers ----
@@ -52,6 +54,10 @@ class PoisonGenerator {
  public:
   virtual ~PoisonGenerator() = default;
   virtual PoisonBatch generate(AttackContext& context, int64_t count) = 0;
+  // Checkpoints: whatever generate() changes and later calls read (a trained generator, the
+  // model version it was trained for, counters). Generators without such state keep these.
+  virtual void save_state(StateOut& /*out*/) const {}
+  virtual void load_state(StateIn& /*in*/) {}
 };
 
 // Reads the type's own keys from its scenario node (validation happens here, before any data is
@@ -80,6 +86,9 @@ class SampleGuard {
   virtual void on_deploy() {}
   // The threshold in force, for the trace (NaN when the guard has none).
   virtual double threshold() const;
+  // Checkpoints: what judge() and on_deploy() change (a window of losses, a moving threshold).
+  virtual void save_state(StateOut& /*out*/) const {}
+  virtual void load_state(StateIn& /*in*/) {}
 };
 
 using SampleGuardFactory = std::function<std::unique_ptr<SampleGuard>()>;
@@ -98,6 +107,9 @@ class RetrainGate {
  public:
   virtual ~RetrainGate() = default;
   virtual bool allow_deploy(const GateInput& input) = 0;
+  // Checkpoints: what allow_deploy() changes, for gates with memory.
+  virtual void save_state(StateOut& /*out*/) const {}
+  virtual void load_state(StateIn& /*in*/) {}
 };
 
 using RetrainGateFactory = std::function<std::unique_ptr<RetrainGate>()>;

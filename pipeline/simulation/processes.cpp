@@ -3,7 +3,9 @@
 #include <numeric>
 
 #include "pipeline/simulation/deployment.h"
+#include "sim/error.h"
 #include "sim/stage_times.h"
+#include "sim/state_archive.h"
 
 namespace poisonsim {
 
@@ -42,6 +44,26 @@ size_t StreamProcess::next_index() {
   return order_[position_++];
 }
 
+void StreamProcess::save_state(StateOut& out) const {
+  out.put(arrival_rng_);
+  out.put(sample_rng_);
+  out.put(label_noise_rng_);
+  out(order_, static_cast<uint64_t>(position_));
+}
+
+void StreamProcess::load_state(StateIn& in) {
+  in.get(arrival_rng_);
+  in.get(sample_rng_);
+  in.get(label_noise_rng_);
+  uint64_t position = 0;
+  in(order_, position);
+  position_ = static_cast<size_t>(position);
+  bool in_pool = order_.size() == pool_.size() && position_ <= order_.size();
+  for (size_t i : order_) in_pool = in_pool && i < pool_.size();
+  if (!in_pool)
+    throw UserError(in.where(), "the saved order of stream " + spec_.name + " does not fit its pool");
+}
+
 void StreamProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   std::vector<size_t> indices(static_cast<size_t>(spec_.batch_size));
   for (auto& i : indices) i = next_index();
@@ -74,6 +96,29 @@ AttackerProcess::AttackerProcess(AttackerSpec spec, const Dataset& pool, const D
 AttackerProcess::~AttackerProcess() = default;
 
 void AttackerProcess::start(sim::Kernel& kernel) { schedule_next(kernel, spec_.start); }
+
+void AttackerProcess::save_state(StateOut& out) const {
+  out.put(arrival_rng_);
+  out.put(poison_rng_);
+  out(poisoned_, surrogate_.has_value());
+  if (surrogate_) out(surrogate_->state());
+  generator_->save_state(out);
+}
+
+void AttackerProcess::load_state(StateIn& in) {
+  in.get(arrival_rng_);
+  in.get(poison_rng_);
+  bool has_surrogate = false;
+  in(poisoned_, has_surrogate);
+  if (has_surrogate != surrogate_.has_value())
+    throw UserError(in.where(), "attacker " + spec_.name + "'s knowledge differs from the scenario's");
+  if (surrogate_) {
+    std::vector<std::vector<float>> values;
+    in(values);
+    surrogate_->set_state(values, in.where());
+  }
+  generator_->load_state(in);
+}
 
 void AttackerProcess::schedule_next(sim::Kernel& kernel, double from) {
   if (spec_.budget && poisoned_ >= *spec_.budget) return;

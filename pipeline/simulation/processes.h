@@ -48,6 +48,8 @@ class StreamProcess : public sim::Process {
   const std::string& name() const override { return spec_.name; }
   void start(sim::Kernel& kernel) override;
   void handle(sim::Kernel& kernel, const sim::Event& event) override;
+  void save_state(StateOut& out) const override;
+  void load_state(StateIn& in) override;
 
  private:
   void schedule_next(sim::Kernel& kernel, double from);
@@ -74,6 +76,9 @@ class AttackerProcess : public sim::Process {
   void start(sim::Kernel& kernel) override;
   void handle(sim::Kernel& kernel, const sim::Event& event) override;
   int64_t poisoned() const { return poisoned_; }
+  // With the generator's state and the surrogate's weights.
+  void save_state(StateOut& out) const override;
+  void load_state(StateIn& in) override;
 
  private:
   void schedule_next(sim::Kernel& kernel, double from);

@@ -4,6 +4,8 @@
 #include <numeric>
 
 #include "pipeline/scenario/scenario.h"
+#include "sim/error.h"
+#include "sim/state_archive.h"
 
 namespace poisonsim {
 
@@ -13,6 +15,24 @@ RetrainBuffer::RetrainBuffer(ImageShape shape, int64_t num_classes, int64_t capa
   data_.name = "retrain-buffer";
   data_.shape = shape;
   data_.num_classes = num_classes;
+}
+
+void RetrainBuffer::save_state(StateOut& out) const {
+  out.section("retrain buffer");
+  out(data_.pixels, data_.labels, is_poison_, static_cast<uint64_t>(next_slot_), seen_);
+  out.put(rng_);
+}
+
+void RetrainBuffer::load_state(StateIn& in) {
+  in.section("retrain buffer");
+  uint64_t next_slot = 0;
+  in(data_.pixels, data_.labels, is_poison_, next_slot, seen_);
+  in.get(rng_);
+  next_slot_ = static_cast<size_t>(next_slot);
+  const auto n = data_.labels.size();
+  if (data_.pixels.size() != n * static_cast<size_t>(data_.shape.numel()) ||
+      is_poison_.size() != n || n > static_cast<size_t>(capacity_) || next_slot_ > n)
+    throw UserError(in.where(), "the saved retraining buffer does not fit the scenario's");
 }
 
 void RetrainBuffer::add(const float* image, int64_t label, bool is_poison) {

@@ -11,6 +11,8 @@
 namespace poisonsim {
 
 enum class Eviction;
+class StateIn;
+class StateOut;
 
 class RetrainBuffer {
  public:
@@ -30,6 +32,10 @@ class RetrainBuffer {
   int64_t capacity() const { return capacity_; }
   int64_t poison_count() const;
   const Dataset& contents() const { return data_; }
+
+  // Checkpoints: the samples, their poison flags and the eviction rule's position.
+  void save_state(StateOut& out) const;
+  void load_state(StateIn& in);
 
  private:
   Dataset data_;

@@ -22,6 +22,7 @@
 #include "poisonsim_version.h"
 #include "sim/progress.h"
 #include "sim/stage_times.h"
+#include "sim/state_archive.h"
 #include "sim/stop_signal.h"
 
 namespace poisonsim {
@@ -75,14 +76,18 @@ struct Simulation::State : SimulationHost {
   RunSummary summary;
   bool have_accuracy = false;
 
-  State(const Scenario& s, SimulationOptions o)
+  // `resume`: the run continues from this checkpoint (named `where` in errors).
+  State(const Scenario& s, SimulationOptions o, const CheckpointFile* resume = nullptr,
+        const std::string& where = "")
       : scenario(s),
         options(std::move(o)),
         threads(tbb::global_control::max_allowed_parallelism,
                 options.threads > 0 ? static_cast<size_t>(options.threads)
                                     : tbb::info::default_concurrency()),
         data(timed(stages_, "data loading", [&] { return load_run_data(s); })),
-        deployment_(timed(stages_, "pretraining", [&] { return initial_model(s, data); }),
+        // A resumed run's weights come from the checkpoint: no pretraining.
+        deployment_(resume ? TargetModel::create(s.model, s.seed)
+                           : timed(stages_, "pretraining", [&] { return initial_model(s, data); }),
                     history_needed(s)),
         guard(s.guard.make_guard()),
         gate(s.gate.make_gate()),
@@ -101,8 +106,57 @@ struct Simulation::State : SimulationHost {
     trace_options.chunk_rows = s.trace.chunk_rows;
     trace = TraceWriter::create_file(options.trace_path, meta, trace_options);
     ingestion = std::make_unique<Ingestion>(deployment_, *guard, buffer, *trace, s.trace.samples);
-    deployed_on_validation = evaluate(deployment_.model(), data.validation);
-    build_processes();
+    build_processes(resume != nullptr);
+    if (resume) {
+      restore_trace_rows(*resume, where, options.trace_path + ".rows", *trace);
+      StateIn in(resume->state, where);
+      load_state(in);
+      in.expect_end();
+    } else {
+      deployed_on_validation = evaluate(deployment_.model(), data.validation);
+    }
+  }
+
+  // Everything the run changes, in a fixed order (docs/architecture.md, Checkpoints). Pending
+  // arrivals must have been scored first (flush_ingestion()).
+  void save_state(StateOut& out) const {
+    out.section("simulation");
+    out(next_batch_id, retrain_requested, have_accuracy, summary.retrains, summary.deployed,
+        summary.refused, summary.first_accuracy, summary.last_accuracy, summary.min_accuracy,
+        deployed_on_validation.accuracy, deployed_on_validation.mean_loss,
+        deployed_on_validation.samples);
+    deployment_.save_state(out);
+    out.section("guard");
+    guard->save_state(out);
+    out.section("gate");
+    gate->save_state(out);
+    buffer.save_state(out);
+    ingestion->save_state(out);
+    kernel.save_state(out);
+  }
+  void load_state(StateIn& in) {
+    in.section("simulation");
+    in(next_batch_id, retrain_requested, have_accuracy, summary.retrains, summary.deployed,
+       summary.refused, summary.first_accuracy, summary.last_accuracy, summary.min_accuracy,
+       deployed_on_validation.accuracy, deployed_on_validation.mean_loss,
+       deployed_on_validation.samples);
+    deployment_.load_state(in);
+    in.section("guard");
+    guard->load_state(in);
+    in.section("gate");
+    gate->load_state(in);
+    buffer.load_state(in);
+    ingestion->load_state(in);
+    kernel.restore_state(in);
+  }
+  void checkpoint() {
+    flush_ingestion();
+    flush_trace();
+    StageTimes::Scope scope(&stages_, "checkpoints");
+    StateOut out;
+    save_state(out);
+    write_checkpoint(options.checkpoints, scenario.resolved_yaml, kernel.now(), out.bytes(),
+                     options.trace_path);
   }
 
   StageTimes& stages() override { return stages_; }
@@ -122,13 +176,16 @@ struct Simulation::State : SimulationHost {
     return ingestion->evidence(source);
   }
 
-  void build_processes() {
+  // `resuming`: surrogates are not trained, their weights come from the checkpoint.
+  void build_processes(bool resuming) {
     for (const auto& stream : scenario.streams)
       kernel.add(std::make_unique<StreamProcess>(stream, data.stream_pool, scenario.seed, *this));
     for (const auto& attacker : scenario.attackers) {
       std::optional<TargetModel> surrogate;
       if (attacker.knowledge.kind == KnowledgeKind::surrogate)
-        surrogate = timed(stages_, "surrogate training", [&] { return train_surrogate(attacker); });
+        surrogate = resuming ? TargetModel::create(scenario.model, scenario.seed)
+                             : timed(stages_, "surrogate training",
+                                     [&] { return train_surrogate(attacker); });
       kernel.add(std::make_unique<AttackerProcess>(attacker, data.attacker_pool,
                                                    data.attacker_validation, scenario.seed, *this,
                                                    std::move(surrogate)));
@@ -258,6 +315,10 @@ struct Simulation::State : SimulationHost {
 Simulation::Simulation(const Scenario& scenario, SimulationOptions options)
     : state_(std::make_unique<State>(scenario, std::move(options))) {}
 
+Simulation::Simulation(const Scenario& scenario, SimulationOptions options,
+                       const CheckpointFile& checkpoint, const std::string& where)
+    : state_(std::make_unique<State>(scenario, std::move(options), &checkpoint, where)) {}
+
 Simulation::~Simulation() = default;
 
 RunSummary Simulation::run() {
@@ -268,15 +329,27 @@ RunSummary Simulation::run() {
       "simulate", duration, "s simulated",
       st.options.show_progress ? Progress::Style::automatic : Progress::Style::silent);
   auto& summary = st.summary;
-  st.kernel.run(duration, [&](const sim::Event& event) {
+  const auto on_event = [&](const sim::Event& event) {
     progress.update(event.time,
                     fmt::format("model v{}, accuracy {:.3f}, buffer {}", st.deployment_.version(),
                                 st.summary.last_accuracy, st.buffer.size()));
     // A stop signal takes effect between two events: everything before is in the trace.
     if (stop_signal() != 0) st.kernel.stop();
-  });
+  };
+  // Checkpoints fall between events: the run stops the kernel at each checkpoint time (the
+  // events at that time included) and goes on, which orders events exactly as one long run.
+  const auto& plan = st.options.checkpoints;
+  const double every = plan.path.empty() ? 0.0 : plan.every;
+  double next_checkpoint = every > 0 ? st.kernel.now() + every : duration;
+  while (true) {
+    st.kernel.run(std::min(duration, next_checkpoint), on_event);
+    if (stop_signal() != 0 || next_checkpoint >= duration) break;
+    st.checkpoint();
+    next_checkpoint += every;
+  }
   summary.stopped_by = stop_signal();
   const double end = summary.stopped_by ? st.kernel.now() : duration;
+  if (summary.stopped_by && !plan.path.empty()) st.checkpoint();  // resume from here
   st.flush_ingestion();
   st.trace->add_event(system_event(end, summary.stopped_by ? "stopped" : "end"));
   st.flush_trace();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pipeline/scenario/scenario.h"
+#include "pipeline/simulation/checkpoints.h"
 #include "pipeline/simulation/ingestion.h"
 
 namespace poisonsim {
@@ -15,6 +16,7 @@ struct SimulationOptions {
   std::string trace_path;
   int threads = 0;  // oneTBB threads for scoring (0: one per core)
   bool show_progress = true;
+  CheckpointPlan checkpoints;  // none unless checkpoints.path is set
 };
 
 struct RunSummary {
@@ -38,12 +40,18 @@ class Simulation {
  public:
   // Loads data and the initial model and creates the trace file. Throws UserError on bad input.
   Simulation(const Scenario& scenario, SimulationOptions options);
+  // Resumes from a checkpoint of `scenario` (parsed from checkpoint.scenario_yaml): the trace
+  // starts with the rows saved in it and every state is as it was, so the run continues as if
+  // never interrupted. No pretraining. `where` names the checkpoint in errors.
+  Simulation(const Scenario& scenario, SimulationOptions options, const CheckpointFile& checkpoint,
+             const std::string& where);
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
   // Runs to the scenario's duration, or to the event boundary after a stop signal
-  // (sim/stop_signal.h): then the trace is closed with complete = 0 and a `stopped` attribute.
+  // (sim/stop_signal.h): then the trace is closed with complete = 0 and a `stopped` attribute
+  // (and, with a checkpoint path, a checkpoint is written there first).
   RunSummary run();
 
  private:

@@ -14,6 +14,7 @@
 #include "sim/stop_signal.h"
 #include "tools/commands/builtin_plugins.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/run_output.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -25,29 +26,23 @@ struct RunOptions {
   bool force = false;
   bool quiet = false;
   bool no_cache = false;
+  double checkpoint_every = 0;
+  std::string checkpoint;
 };
 
-void print_summary(const RunSummary& s) {
-  fmt::print("\ntrace written to {} ({} events over {} simulated seconds, {:.1f} s wall)\n",
-             s.trace_path, s.events, s.duration, s.wall_seconds);
-  fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>8}\n", "source", "kind", "batches", "samples",
-             "rejected", "rate");
-  for (const auto& [name, st] : s.sources)
-    fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>7.1f}%\n", name,
-               st.is_poison ? "poison" : "clean", st.batches, st.samples, st.rejected,
-               st.samples
-                   ? 100.0 * static_cast<double>(st.rejected) / static_cast<double>(st.samples)
-                   : 0.0);
-  fmt::print("  retrains: {} ({} deployed, {} refused by the gate)\n", s.retrains, s.deployed,
-             s.refused);
-  fmt::print("  clean test accuracy: {:.4f} after pretraining, {:.4f} at the end (lowest {:.4f})\n",
-             s.first_accuracy, s.last_accuracy, s.min_accuracy);
-  fmt::print("  wall seconds by stage: {}\n", format_stage_seconds(s.stage_seconds));
-  fmt::print("  summary: poisonsim inspect {}\n", s.trace_path);
-  fmt::print(
-      "  tables:  /usr/bin/python3 -c \"import h5py, pandas; "
-      "print(pandas.DataFrame(h5py.File('{}')['evaluations'][:]))\"\n",
-      s.trace_path);
+CheckpointPlan checkpoint_plan(const RunOptions& o, const Scenario& scenario,
+                               const std::string& output) {
+  CheckpointPlan plan;
+  if (o.checkpoint_every <= 0 && o.checkpoint.empty()) return plan;
+  plan.path = o.checkpoint.empty() ? output + ".checkpoint" : o.checkpoint;
+  plan.every = o.checkpoint_every;
+  if (plan.every >= scenario.duration)
+    throw UserError("--checkpoint-every", fmt::format("{} s: expected less than the scenario's "
+                                                      "duration ({} s)",
+                                                      plan.every, scenario.duration));
+  plan.scenario_path = o.scenario;
+  plan.trace_output = output;
+  return plan;
 }
 
 void run_scenario(const RunOptions& o, const GlobalOptions& global) {
@@ -58,32 +53,17 @@ void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   const auto scenario = load_scenario(o.scenario, overrides, builtin_plugins());
   std::string output = o.output;
   if (output.empty()) output = std::filesystem::path(o.scenario).stem().string() + ".h5";
+  check_checkpoint_path(checkpoint_plan(o, scenario, output), o.force);
   // Before any work: a trace that exists (without --force) or that another run is writing.
   AtomicOutput trace(output,
                      o.force ? AtomicOutput::Existing::replace : AtomicOutput::Existing::refuse);
   spdlog::info("running {} (seed {}, {} s simulated) -> {}", o.scenario, scenario.seed,
                scenario.duration, output);
   spdlog::info("on {}: {}", cpu_info().model, blas_info().describe());
-  Simulation simulation(scenario, {trace.temporary_path(), global.threads, !o.quiet});
-  RunSummary summary;
-  try {
-    summary = simulation.run();
-  } catch (const UserError& e) {
-    // Mid-run (a full disk, a file-size limit): keep what was written, say where.
-    trace.keep_temporary();
-    throw UserError(e.where(), fmt::format("{}; the trace so far is kept in {} (complete = 0)",
-                                           e.problem(), trace.temporary_path()));
-  }
-  trace.commit();
-  summary.trace_path = output;
-  if (summary.stopped_by) {
-    fmt::print(stderr,
-               "poisonsim: stopped by {} at simulated time {} s; the trace so far is in "
-               "{} (complete = 0)\n",
-               signal_name(summary.stopped_by), summary.duration, output);
-    throw StoppedBySignal(summary.stopped_by);
-  }
-  print_summary(summary);
+  SimulationOptions options{trace.temporary_path(), global.threads, !o.quiet, {}};
+  options.checkpoints = checkpoint_plan(o, scenario, output);
+  Simulation simulation(scenario, options);
+  run_to_trace(simulation, trace, output, options.checkpoints);
 }
 
 }  // namespace
@@ -101,6 +81,13 @@ void add_run_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--no-cache", o->no_cache,
                 "Pretrain afresh, neither reading nor writing the pretrained-model cache "
                 "(same as --set pretrain.cache=false)");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every,
+                  "Save the whole run state every T simulated seconds (and when a signal stops "
+                  "the run), so `poisonsim resume` can continue it")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--checkpoint", o->checkpoint,
+                  "Checkpoint file (default: <trace>.checkpoint); alone, a checkpoint is only "
+                  "written when a signal stops the run");
   cmd->callback([o, &global] { run_scenario(*o, global); });
 }
 

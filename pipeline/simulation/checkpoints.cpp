@@ -1,0 +1,62 @@
+#include "pipeline/simulation/checkpoints.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <spdlog/spdlog.h>
+
+#include "pipeline/model/numeric_runtime.h"
+#include "pipeline/trace/trace_copy.h"
+#include "poisonsim_version.h"
+#include "sim/atomic_output.h"
+#include "sim/error.h"
+
+namespace poisonsim {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw UserError(path, "cannot read the trace for the checkpoint");
+  return bytes;
+}
+
+}  // namespace
+
+void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_yaml, double time,
+                      const std::string& state, const std::string& trace_file) {
+  CheckpointFile c;
+  c.poisonsim_version = POISONSIM_VERSION;
+  c.scenario_path = plan.scenario_path;
+  c.scenario_yaml = scenario_yaml;
+  c.trace_output = plan.trace_output;
+  c.time = time;
+  c.every = plan.every;
+  c.machine = cpu_info().model + "; " + blas_info().describe();
+  c.state = state;
+  c.trace = read_file(trace_file);
+  AtomicOutput output(plan.path, AtomicOutput::Existing::replace);
+  write_checkpoint_file(output.temporary_path(), c);
+  output.commit();
+  spdlog::info("checkpoint at simulated time {} s -> {} ({:.1f} MB)", time, plan.path,
+               static_cast<double>(c.state.size() + c.trace.size()) / 1e6);
+}
+
+void restore_trace_rows(const CheckpointFile& checkpoint, const std::string& where,
+                        const std::string& scratch_path, TraceWriter& writer) {
+  {
+    std::ofstream out(scratch_path, std::ios::binary | std::ios::trunc);
+    out.write(checkpoint.trace.data(), static_cast<std::streamsize>(checkpoint.trace.size()));
+    if (!out) throw UserError(scratch_path, "cannot write the checkpoint's trace here");
+  }
+  try {
+    copy_trace_rows(scratch_path, writer);
+  } catch (const UserError& e) {
+    std::filesystem::remove(scratch_path);
+    throw UserError(where, "its saved trace is unreadable: " + e.problem());
+  }
+  std::filesystem::remove(scratch_path);
+}
+
+}  // namespace poisonsim

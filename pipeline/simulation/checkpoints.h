@@ -1,0 +1,30 @@
+#pragma once
+// Writing a checkpoint from a running simulation and starting a resumed one's trace from it
+// (pipeline/trace/checkpoint_file.h holds the format).
+#include <string>
+
+#include "pipeline/trace/checkpoint_file.h"
+
+namespace poisonsim {
+
+class TraceWriter;
+
+// Where and what a run checkpoints.
+struct CheckpointPlan {
+  std::string path;           // empty: no checkpoints
+  double every = 0;           // simulated seconds between checkpoints; 0: only when stopped
+  std::string scenario_path;  // recorded, for relative paths in the scenario
+  std::string trace_output;   // the trace's final path, recorded as resume's default output
+};
+
+// Writes `state` and the flushed trace at `trace_file` to plan.path, atomically (sim/
+// atomic_output.h), replacing the previous checkpoint. UserError naming the file on failure.
+void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_yaml, double time,
+                      const std::string& state, const std::string& trace_file);
+
+// Appends the rows the checkpointed run had written to `writer`, through a scratch copy of
+// the saved trace at `scratch_path` (removed afterwards).
+void restore_trace_rows(const CheckpointFile& checkpoint, const std::string& where,
+                        const std::string& scratch_path, TraceWriter& writer);
+
+}  // namespace poisonsim

@@ -1,0 +1,29 @@
+#pragma once
+// A checkpoint on disk (`poisonsim run --checkpoint-every`, `poisonsim resume`): the simulation's
+// whole state as one binary archive (sim/state_archive.h), the trace as flushed at that moment,
+// and what resume needs to rebuild the run around them. HDF5, so `h5dump -A` shows what it is:
+//   format, poisonsim_version, scenario_path, scenario (resolved YAML), trace_output, time,
+//   every, machine; datasets `state` and `trace` (bytes).
+#include <cstdint>
+#include <string>
+
+namespace poisonsim {
+
+struct CheckpointFile {
+  std::string poisonsim_version;
+  std::string scenario_path;  // the file the run was started from: relative data paths in it
+  std::string scenario_yaml;  // every key with its value in force (--set applied)
+  std::string trace_output;   // the trace the run was writing (its final path)
+  double time = 0;            // simulated seconds when the checkpoint was taken
+  double every = 0;           // the run's checkpoint interval (0: only when stopped)
+  std::string machine;        // CPU and BLAS: model values may differ when resumed elsewhere
+  std::string state;          // the simulation state
+  std::string trace;          // the bytes of the trace file as flushed at `time`
+};
+
+// Writes (truncating) `path`; UserError naming it when that fails (e.g. a full disk).
+void write_checkpoint_file(const std::string& path, const CheckpointFile& checkpoint);
+// UserError naming the file when it is not a checkpoint of this format.
+CheckpointFile read_checkpoint_file(const std::string& path);
+
+}  // namespace poisonsim

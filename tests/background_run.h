@@ -1,0 +1,77 @@
+#pragma once
+// For tests that start poisonsim in the background and act while it runs (signals, kills,
+// readers of a trace in progress).
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <string>
+#include <thread>
+
+#include "tests/test_support.h"
+
+extern char** environ;
+
+namespace poisonsim::test {
+
+// poisonsim started in the background (through sh, which execs it: the pid is poisonsim's).
+class BackgroundRun {
+ public:
+  BackgroundRun(const std::string& arguments, const std::string& log) {
+    const std::string line = "exec " + poisonsim_binary() + " " + arguments + " >" + log + " 2>&1";
+    const char* argv[] = {"/bin/sh", "-c", line.c_str(), nullptr};
+    if (posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ) != 0)
+      pid_ = -1;
+  }
+  ~BackgroundRun() {
+    if (pid_ > 0 && !waited_) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+  }
+  BackgroundRun(const BackgroundRun&) = delete;
+  BackgroundRun& operator=(const BackgroundRun&) = delete;
+  pid_t pid() const { return pid_; }
+  void signal(int number) const { ::kill(pid_, number); }
+  // The exit code (128 + N when killed by signal N).
+  int wait() {
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    waited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool waited_ = false;
+};
+
+// Polls `condition` every 20 ms for at most `limit`.
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::seconds limit = std::chrono::seconds(120)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+inline std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The documented failure format: exactly one line, starting "error: ".
+inline bool single_error_line(const std::string& output) {
+  return output.rfind("error: ", 0) == 0 && output.find('\n') == output.size() - 1;
+}
+
+}  // namespace poisonsim::test

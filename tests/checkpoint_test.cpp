@@ -1,0 +1,166 @@
+// Checkpoint and resume (`run --checkpoint-every`, `poisonsim resume`): a run killed with
+// SIGKILL between two checkpoints, or stopped by a signal, and resumed, writes the same trace,
+// table by table, as a run that was never interrupted; checkpointing itself changes nothing.
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/trace/checkpoint_file.h"
+#include "pipeline/trace/trace_reader.h"
+#include "tests/background_run.h"
+#include "tests/test_support.h"
+
+namespace poisonsim {
+namespace {
+
+namespace fs = std::filesystem;
+using test::BackgroundRun;
+using test::eventually;
+using test::single_error_line;
+
+const std::string kScenario =
+    std::string(POISONSIM_SOURCE_DIR) + "/tests/scenarios/checkpoint-stateful.yaml";
+// Long enough (~4 s here) that a kill lands between checkpoints, not after the end.
+const std::string kDuration = " --set duration=1500";
+
+// Every table byte for byte (rows are packed structs of numbers and fixed-length names).
+template <class Row>
+bool same_rows(const std::vector<Row>& a, const std::vector<Row>& b) {
+  return a.size() == b.size() &&
+         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(Row)) == 0);
+}
+
+void expect_same_tables(const std::string& expected_path, const std::string& actual_path) {
+  const TraceContents expected = read_trace(expected_path);
+  const TraceContents actual = read_trace(actual_path);
+  EXPECT_TRUE(actual.complete);
+  EXPECT_TRUE(same_rows(expected.events, actual.events))
+      << expected.events.size() << " vs " << actual.events.size() << " events";
+  EXPECT_TRUE(same_rows(expected.samples, actual.samples))
+      << expected.samples.size() << " vs " << actual.samples.size() << " samples";
+  EXPECT_TRUE(same_rows(expected.retrains, actual.retrains)) << "retrains";
+  EXPECT_TRUE(same_rows(expected.evaluations, actual.evaluations)) << "evaluations";
+}
+
+// Simulated time of the checkpoint at `path`, or -1 while there is none.
+double checkpoint_time(const std::string& path) {
+  if (!fs::exists(path)) return -1;
+  return read_checkpoint_file(path).time;
+}
+
+class Checkpoints : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::ScratchDir;
+    setenv("POISONSIM_CACHE_DIR", dir_->file("cache").c_str(), 1);
+    const auto run = test::run_poisonsim("--log-level warn run " + kScenario + " -o " +
+                                         reference() + " --quiet" + kDuration);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::string reference() { return dir_->file("uninterrupted.h5"); }
+  test::ScratchDir dir;
+
+ private:
+  static test::ScratchDir* dir_;
+};
+test::ScratchDir* Checkpoints::dir_ = nullptr;
+
+TEST_F(Checkpoints, ARunKilledBetweenCheckpointsResumesToTheUninterruptedTrace) {
+  const auto trace = dir.file("killed.h5");
+  const auto checkpoint = dir.file("killed.checkpoint");
+  BackgroundRun run("--log-level warn run " + kScenario + " -o " + trace + " --quiet" + kDuration +
+                        " --checkpoint-every 100 --checkpoint " + checkpoint,
+                    dir.file("run.log"));
+  ASSERT_GT(run.pid(), 0);
+  // Past the second checkpoint, so the kill lands after a checkpoint replaced another.
+  ASSERT_TRUE(eventually([&] { return checkpoint_time(checkpoint) >= 200; }))
+      << test::read_text(dir.file("run.log"));
+  run.signal(SIGKILL);
+  ASSERT_EQ(run.wait(), 128 + SIGKILL) << "the run ended before the kill";
+  const double saved_at = checkpoint_time(checkpoint);
+  EXPECT_LT(saved_at, 1500);
+  EXPECT_FALSE(fs::exists(trace));  // killed: only its partial trace exists
+
+  const auto resumed = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  expect_same_tables(reference(), trace);
+  // The resumed run went on checkpointing on the same schedule.
+  EXPECT_GT(checkpoint_time(checkpoint), saved_at);
+}
+
+TEST_F(Checkpoints, CheckpointingDoesNotChangeTheRun) {
+  const auto trace = dir.file("checkpointed.h5");
+  const auto run = test::run_poisonsim("--log-level warn run " + kScenario + " -o " + trace +
+                                       " --quiet" + kDuration + " --checkpoint-every 70");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_GE(checkpoint_time(trace + ".checkpoint"), 1400);
+  expect_same_tables(reference(), trace);
+}
+
+TEST_F(Checkpoints, AStoppedRunLeavesACheckpointThatResumesIntoItsOwnTrace) {
+  const auto trace = dir.file("stopped.h5");
+  const auto checkpoint = dir.file("stopped.checkpoint");
+  BackgroundRun run("--log-level warn run " + kScenario + " -o " + trace + " --quiet" + kDuration +
+                        " --checkpoint " + checkpoint,
+                    dir.file("run.log"));
+  ASSERT_GT(run.pid(), 0);
+  ASSERT_TRUE(eventually([&] { return fs::exists(trace + ".partial"); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  run.signal(SIGINT);
+  ASSERT_EQ(run.wait(), 128 + SIGINT) << test::read_text(dir.file("run.log"));
+  const auto log = test::read_text(dir.file("run.log"));
+  EXPECT_NE(log.find("continue with: poisonsim resume " + checkpoint), std::string::npos) << log;
+  ASSERT_FALSE(TraceReader(trace).complete());
+  const double stopped_at = checkpoint_time(checkpoint);
+  EXPECT_GT(stopped_at, 0);
+  EXPECT_LT(stopped_at, 1500);
+
+  // The stopped run's own trace (complete = 0) is replaced without --force.
+  const auto resumed = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  expect_same_tables(reference(), trace);
+
+  // A finished trace is not: that needs --force or another -o.
+  const auto again = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
+  EXPECT_EQ(again.exit_code, 2) << again.output;
+  EXPECT_TRUE(single_error_line(again.output)) << again.output;
+  EXPECT_NE(again.output.find("not the interrupted run's trace"), std::string::npos)
+      << again.output;
+}
+
+TEST_F(Checkpoints, ResumeRefusesWhatIsNotAGoodCheckpoint) {
+  // A trace is not a checkpoint.
+  auto result = test::run_poisonsim("resume " + reference());
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_TRUE(single_error_line(result.output)) << result.output;
+  EXPECT_NE(result.output.find("not a checkpoint"), std::string::npos) << result.output;
+
+  // A checkpoint whose state is cut short.
+  const auto trace = dir.file("short.h5");
+  const auto run = test::run_poisonsim("--log-level warn run " + kScenario + " -o " + trace +
+                                       " --quiet --checkpoint-every 50");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  CheckpointFile checkpoint = read_checkpoint_file(trace + ".checkpoint");
+  checkpoint.state.resize(checkpoint.state.size() / 2);
+  const auto cut = dir.file("cut.checkpoint");
+  write_checkpoint_file(cut, checkpoint);
+  result = test::run_poisonsim("--log-level warn resume " + cut + " -o " + dir.file("cut.h5"));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_TRUE(single_error_line(result.output)) << result.output;
+  EXPECT_NE(result.output.find(cut), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("truncated or corrupt"), std::string::npos) << result.output;
+
+  // An existing checkpoint is not replaced by a new run without --force.
+  result = test::run_poisonsim("run " + kScenario + " -o " + dir.file("other.h5") +
+                               " --checkpoint " + trace + ".checkpoint");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("the checkpoint file exists"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace poisonsim

@@ -1,0 +1,89 @@
+// `poisonsim resume`: continue a run from its checkpoint (`run --checkpoint-every`).
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/model/numeric_runtime.h"
+#include "pipeline/scenario/scenario.h"
+#include "pipeline/simulation/simulation.h"
+#include "pipeline/trace/checkpoint_file.h"
+#include "pipeline/trace/trace_reader.h"
+#include "poisonsim_version.h"
+#include "sim/atomic_output.h"
+#include "sim/error.h"
+#include "sim/stop_signal.h"
+#include "tools/commands/builtin_plugins.h"
+#include "tools/commands/commands.h"
+#include "tools/commands/run_output.h"
+
+namespace poisonsim::cli {
+namespace {
+
+struct ResumeOptions {
+  std::string checkpoint;
+  std::string output;
+  bool force = false;
+  bool quiet = false;
+};
+
+// The interrupted run's own trace (complete = 0) is what resume replaces; a finished trace at
+// that path is someone's result and needs --force.
+AtomicOutput::Existing existing_policy(const std::string& output, bool force) {
+  if (force || !std::filesystem::exists(output)) return AtomicOutput::Existing::replace;
+  bool complete = true;
+  try {
+    complete = TraceReader(output).complete();
+  } catch (const UserError&) {
+    // Not a trace: leave it alone unless forced.
+  }
+  if (complete)
+    throw UserError(output, "exists and is not the interrupted run's trace (complete = 0): "
+                            "use -o for another file, or --force to replace it");
+  return AtomicOutput::Existing::replace;
+}
+
+void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
+  apply_global_options(global);
+  install_stop_handlers();
+  const CheckpointFile checkpoint = read_checkpoint_file(o.checkpoint);
+  if (checkpoint.poisonsim_version != POISONSIM_VERSION)
+    throw UserError(o.checkpoint,
+                    fmt::format("was written by poisonsim {}, this is {}: resume it with that "
+                                "version",
+                                checkpoint.poisonsim_version, POISONSIM_VERSION));
+  const Scenario scenario = parse_scenario(checkpoint.scenario_yaml, checkpoint.scenario_path, {},
+                                           builtin_plugins());
+  const std::string machine = cpu_info().model + "; " + blas_info().describe();
+  if (machine != checkpoint.machine)
+    spdlog::warn("the checkpoint was written on {}, this is {}: losses may differ in the last "
+                 "digits, and the gate's decisions with them",
+                 checkpoint.machine, machine);
+  const std::string output = o.output.empty() ? checkpoint.trace_output : o.output;
+  AtomicOutput trace(output, existing_policy(output, o.force));
+  spdlog::info("resuming {} at simulated time {} s of {} -> {}", checkpoint.scenario_path,
+               checkpoint.time, scenario.duration, output);
+  SimulationOptions options{trace.temporary_path(), global.threads, !o.quiet, {}};
+  options.checkpoints = {o.checkpoint, checkpoint.every, checkpoint.scenario_path, output};
+  Simulation simulation(scenario, options, checkpoint, o.checkpoint);
+  run_to_trace(simulation, trace, output, options.checkpoints);
+}
+
+}  // namespace
+
+void add_resume_command(CLI::App& app, const GlobalOptions& global) {
+  auto o = std::make_shared<ResumeOptions>();
+  auto* cmd = app.add_subcommand(
+      "resume",
+      "Continue a run from its checkpoint (run --checkpoint-every): the trace equals an "
+      "uninterrupted run's");
+  cmd->add_option("checkpoint", o->checkpoint, "Checkpoint file")->required();
+  cmd->add_option("-o,--output", o->output,
+                  "Trace file (default: the one the interrupted run was writing)");
+  cmd->add_flag("--force", o->force, "Replace the trace file even if it is a finished trace");
+  cmd->add_flag("--quiet", o->quiet, "No progress bar");
+  cmd->callback([o, &global] { resume_run(*o, global); });
+}
+
+}  // namespace poisonsim::cli

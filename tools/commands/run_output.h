@@ -1,0 +1,23 @@
+#pragma once
+// What `run` and `resume` share: running a simulation into its atomically written trace, and
+// the summary printed at the end.
+#include <string>
+
+#include "pipeline/simulation/simulation.h"
+
+namespace poisonsim {
+class AtomicOutput;
+}
+
+namespace poisonsim::cli {
+
+// Runs `simulation`, whose trace is being written to trace.temporary_path(), and commits the
+// trace to `output`. A run that fails mid-way keeps its partial trace and says where; one
+// stopped by a signal says so and throws StoppedBySignal; a finished one prints its summary.
+void run_to_trace(Simulation& simulation, AtomicOutput& trace, const std::string& output,
+                  const CheckpointPlan& checkpoints);
+
+// Refuses a checkpoint path that exists (without --force) before any work is done.
+void check_checkpoint_path(const CheckpointPlan& checkpoints, bool force);
+
+}  // namespace poisonsim::cli
