@@ -17,10 +17,15 @@ std::string format_duration(double seconds) {
   return fmt::format("{:02}:{:02}", s / 60, s % 60);
 }
 
+bool all_silent = false;  // set once by the CLI before any work
+
 }  // namespace
+
+void Progress::silence_all(bool silent) { all_silent = silent; }
 
 Progress::Progress(std::string label, double total, std::string unit, Style style, std::FILE* out)
     : label_(std::move(label)), total_(total), unit_(std::move(unit)), style_(style), out_(out) {
+  if (style_ == Style::automatic && all_silent) style_ = Style::silent;
   if (style_ == Style::automatic) style_ = isatty(fileno(out_)) ? Style::bar : Style::lines;
   start_ = last_draw_ = std::chrono::steady_clock::now();
 }

@@ -25,6 +25,9 @@ class Progress {
   // Draws the final state and ends the line.
   void finish(const std::string& status = "");
 
+  // Process-wide: every Progress made afterwards with Style::automatic is silent (`-q`).
+  static void silence_all(bool silent);
+
  private:
   void draw(bool final);
 

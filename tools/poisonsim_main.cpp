@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1024));
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  auto* quiet = app.add_flag("-q,--quiet", global.quiet,
+                             "No progress bars; only warnings and errors (every verb)");
+  app.add_flag("-v,--verbose", global.verbose, "Debug logging (every verb)")->excludes(quiet);
   cli::add_run_command(app, global);
   cli::add_resume_command(app, global);
   cli::add_validate_command(app, global);

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/trace/poison_set_file.h"
+#include "sim/atomic_output.h"
 #include "sim/error.h"
 
 namespace poisonsim::bench {
@@ -45,7 +46,11 @@ AttackBenchmarkRow measure(AttackSession& session, const std::string& label,
   row.figures["label"] = label;
   if (!options.poison_dir.empty()) {
     const auto path = std::filesystem::path(options.poison_dir) / (file_stem(label) + ".h5");
-    write_poison_set(path.string(), {request.method, run.poison, run.seeds, row.figures.dump()});
+    // Replaced only once written in full (a benchmark's directory is its own to refresh).
+    AtomicOutput poison_file(path.string(), AtomicOutput::Existing::replace);
+    write_poison_set(poison_file.temporary_path(),
+                     {request.method, run.poison, run.seeds, row.figures.dump()});
+    poison_file.commit();
     row.figures["poison_file"] = path.string();
   }
   spdlog::info("  {:.1f} samples/s, accuracy after poison-alone retraining {:.4f}",

@@ -11,6 +11,8 @@ namespace poisonsim::cli {
 struct GlobalOptions {
   int threads = 0;  // compute threads for LibTorch; 0 = one per core
   std::string log_level = "info";
+  bool quiet = false;    // -q: no progress bars, only warnings and errors
+  bool verbose = false;  // -v: debug logging
 };
 
 // A command that ran but did not fully succeed (e.g. some runs of a sweep failed): the CLI prints

@@ -1,7 +1,7 @@
 #pragma once
 // A --json FILE of a verb: reserved (created and locked, sim/atomic_output.h) before the verb's
 // work, so a bad path or a second writer fails in seconds, not after a long measurement; written
-// and renamed into place at the end. An empty path means no file.
+// and renamed into place at the end. An empty path means no file; "-" means stdout.
 #include <optional>
 #include <string>
 
@@ -14,9 +14,12 @@ class JsonOutput {
   explicit JsonOutput(const std::string& path);
   // Writes `text`, moves the file into place and says so on stdout; nothing for an empty path.
   void write(const std::string& text);
+  // "-": the verb's stdout carries only the JSON, so it prints no tables of its own.
+  bool to_stdout() const { return to_stdout_; }
 
  private:
   std::optional<AtomicOutput> output_;
+  bool to_stdout_ = false;
 };
 
 }  // namespace poisonsim::cli

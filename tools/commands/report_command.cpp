@@ -44,7 +44,8 @@ std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOp
   for (const auto& file : o.json) args.insert(args.end(), {"--json", file});
   if (!o.title.empty()) args.insert(args.end(), {"--title", o.title});
   // Progress lines are info-level output.
-  if (global.log_level == "warn" || global.log_level == "error" || global.log_level == "off")
+  if (global.quiet || global.log_level == "warn" || global.log_level == "error" ||
+      global.log_level == "off")
     args.emplace_back("--quiet");
   return args;
 }

@@ -16,6 +16,7 @@
 #include "sim/stop_signal.h"
 #include "tools/commands/builtin_plugins.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/json_output.h"
 #include "tools/commands/run_output.h"
 
 namespace poisonsim::cli {
@@ -25,7 +26,7 @@ struct ResumeOptions {
   std::string checkpoint;
   std::string output;
   bool force = false;
-  bool quiet = false;
+  std::string json;
 };
 
 // The interrupted run's own trace (complete = 0) is what resume replaces; a finished trace at
@@ -64,10 +65,11 @@ void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
   AtomicOutput trace(output, existing_policy(output, o.force));
   spdlog::info("resuming {} at simulated time {} s of {} -> {}", checkpoint.scenario_path,
                checkpoint.time, scenario.duration, output);
-  SimulationOptions options{trace.temporary_path(), global.threads, !o.quiet, {}};
+  JsonOutput json(o.json);
+  SimulationOptions options{trace.temporary_path(), global.threads, !global.quiet, {}};
   options.checkpoints = {o.checkpoint, checkpoint.every, checkpoint.scenario_path, output};
   Simulation simulation(scenario, options, checkpoint, o.checkpoint);
-  run_to_trace(simulation, trace, output, options.checkpoints);
+  run_to_trace(simulation, trace, output, options.checkpoints, json);
 }
 
 }  // namespace
@@ -82,7 +84,7 @@ void add_resume_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("-o,--output", o->output,
                   "Trace file (default: the one the interrupted run was writing)");
   cmd->add_flag("--force", o->force, "Replace the trace file even if it is a finished trace");
-  cmd->add_flag("--quiet", o->quiet, "No progress bar");
+  cmd->add_option("--json", o->json, "Also write the run's summary as JSON (- for stdout)");
   cmd->callback([o, &global] { resume_run(*o, global); });
 }
 

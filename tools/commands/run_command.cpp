@@ -1,6 +1,7 @@
 // `poisonsim run`: run a scenario and write its trace.
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +15,7 @@
 #include "sim/stop_signal.h"
 #include "tools/commands/builtin_plugins.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/json_output.h"
 #include "tools/commands/run_output.h"
 
 namespace poisonsim::cli {
@@ -24,8 +26,9 @@ struct RunOptions {
   std::string output;
   std::vector<std::string> overrides;
   bool force = false;
-  bool quiet = false;
   bool no_cache = false;
+  std::optional<uint64_t> seed;
+  std::string json;
   double checkpoint_every = 0;
   std::string checkpoint;
 };
@@ -50,6 +53,7 @@ void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   install_stop_handlers();
   auto overrides = o.overrides;
   if (o.no_cache) overrides.push_back("pretrain.cache=false");
+  if (o.seed) overrides.push_back("seed=" + std::to_string(*o.seed));
   const auto scenario = load_scenario(o.scenario, overrides, builtin_plugins());
   std::string output = o.output;
   if (output.empty()) output = std::filesystem::path(o.scenario).stem().string() + ".h5";
@@ -60,10 +64,11 @@ void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   spdlog::info("running {} (seed {}, {} s simulated) -> {}", o.scenario, scenario.seed,
                scenario.duration, output);
   spdlog::info("on {}: {}", cpu_info().model, blas_info().describe());
-  SimulationOptions options{trace.temporary_path(), global.threads, !o.quiet, {}};
+  JsonOutput json(o.json);
+  SimulationOptions options{trace.temporary_path(), global.threads, !global.quiet, {}};
   options.checkpoints = checkpoint_plan(o, scenario, output);
   Simulation simulation(scenario, options);
-  run_to_trace(simulation, trace, output, options.checkpoints);
+  run_to_trace(simulation, trace, output, options.checkpoints, json);
 }
 
 }  // namespace
@@ -77,7 +82,8 @@ void add_run_command(CLI::App& app, const GlobalOptions& global) {
       ->allow_extra_args(false);
   cmd->add_flag("--force", o->force,
                 "Replace the trace file if it exists (only once the run has written its own)");
-  cmd->add_flag("--quiet", o->quiet, "No progress bar");
+  cmd->add_option("--seed", o->seed, "The scenario's seed (same as --set seed=N)");
+  cmd->add_option("--json", o->json, "Also write the run's summary as JSON (- for stdout)");
   cmd->add_flag("--no-cache", o->no_cache,
                 "Pretrain afresh, neither reading nor writing the pretrained-model cache "
                 "(same as --set pretrain.cache=false)");

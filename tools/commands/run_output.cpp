@@ -3,12 +3,14 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "sim/atomic_output.h"
 #include "sim/error.h"
 #include "sim/stage_times.h"
 #include "sim/stop_signal.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/json_output.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -46,8 +48,29 @@ void check_checkpoint_path(const CheckpointPlan& checkpoints, bool force) {
                     "poisonsim resume " + checkpoints.path + ")");
 }
 
+std::string summary_json(const RunSummary& s) {
+  nlohmann::ordered_json j;
+  j["trace"] = s.trace_path;
+  j["simulated_seconds"] = s.duration;
+  j["events"] = s.events;
+  j["wall_seconds"] = s.wall_seconds;
+  nlohmann::ordered_json sources = nlohmann::ordered_json::object();
+  for (const auto& [name, st] : s.sources)
+    sources[name] = {{"kind", st.is_poison ? "poison" : "clean"},
+                     {"batches", st.batches},
+                     {"samples", st.samples},
+                     {"rejected", st.rejected}};
+  j["sources"] = sources;
+  j["retrains"] = {{"total", s.retrains}, {"deployed", s.deployed}, {"refused", s.refused}};
+  j["accuracy"] = {{"first", s.first_accuracy}, {"last", s.last_accuracy}, {"min", s.min_accuracy}};
+  nlohmann::ordered_json stages = nlohmann::ordered_json::object();
+  for (const auto& [stage, seconds] : s.stage_seconds) stages[stage] = seconds;
+  j["stage_seconds"] = stages;
+  return j.dump(2) + "\n";
+}
+
 void run_to_trace(Simulation& simulation, AtomicOutput& trace, const std::string& output,
-                  const CheckpointPlan& checkpoints) {
+                  const CheckpointPlan& checkpoints, JsonOutput& json) {
   RunSummary summary;
   try {
     summary = simulation.run();
@@ -69,7 +92,8 @@ void run_to_trace(Simulation& simulation, AtomicOutput& trace, const std::string
                    : "; continue with: poisonsim resume " + checkpoints.path);
     throw StoppedBySignal(summary.stopped_by);
   }
-  print_summary(summary);
+  if (!json.to_stdout()) print_summary(summary);
+  json.write(summary_json(summary));
 }
 
 }  // namespace poisonsim::cli

@@ -11,11 +11,17 @@ class AtomicOutput;
 
 namespace poisonsim::cli {
 
+class JsonOutput;
+
 // Runs `simulation`, whose trace is being written to trace.temporary_path(), and commits the
 // trace to `output`. A run that fails mid-way keeps its partial trace and says where; one
 // stopped by a signal says so and throws StoppedBySignal; a finished one prints its summary.
+// With a --json output, the summary also goes there (JSON: summary_json()).
 void run_to_trace(Simulation& simulation, AtomicOutput& trace, const std::string& output,
-                  const CheckpointPlan& checkpoints);
+                  const CheckpointPlan& checkpoints, JsonOutput& json);
+
+// The run summary as JSON text: what `run --json` writes.
+std::string summary_json(const RunSummary& summary);
 
 // Refuses a checkpoint path that exists (without --force) before any work is done.
 void check_checkpoint_path(const CheckpointPlan& checkpoints, bool force);

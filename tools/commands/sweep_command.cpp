@@ -8,6 +8,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "pipeline/scenario/sweep_axes.h"
@@ -15,6 +16,7 @@
 #include "sim/stop_signal.h"
 #include "tools/commands/builtin_plugins.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/json_output.h"
 #include "tools/commands/sweep_report.h"
 #include "tools/sweep/child_processes.h"
 #include "tools/sweep/mpi_sweep.h"
@@ -32,8 +34,9 @@ struct SweepCommandOptions {
   std::string seeds;  // --seeds N
   int jobs = 0;
   bool force = false;
-  bool quiet = false;
   bool keep_parts = false;
+  std::optional<uint64_t> seed;  // --seed S: the base seed (--set seed=S)
+  std::string json;
   bool dry_run = false;
 };
 
@@ -79,10 +82,23 @@ SweepRunnerOptions runner_options(const SweepCommandOptions& o, const GlobalOpti
   runner.executable = own_executable();
   runner.jobs = o.jobs;
   runner.threads = global.threads;
-  runner.show_progress = !o.quiet;
+  runner.show_progress = !global.quiet;
   runner.keep_parts = o.keep_parts;
   runner.manifest = manifest_of(plan, o.params, o.overrides);
   return runner;
+}
+
+// `--json`: the outcome in numbers (the sweep file has the results).
+std::string outcome_json(const std::string& output, const SweepOutcome& outcome) {
+  nlohmann::ordered_json j;
+  j["sweep"] = output;
+  j["runs"] = outcome.runs;
+  j["reused"] = outcome.reused;
+  j["failed"] = outcome.failures.size();
+  j["jobs"] = outcome.jobs;
+  j["processes"] = outcome.processes;
+  j["wall_seconds"] = outcome.wall_seconds;
+  return j.dump(2) + "\n";
 }
 
 void print_outcome(const std::string& output, const SweepOutcome& outcome) {
@@ -114,6 +130,7 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
   const SweepOutcome outcome = mpi.run(*plan, runner);
   if (!outcome.wrote_sweep_file) return;  // ranks other than 0
   print_outcome(output, outcome);
+  JsonOutput(o.json).write(outcome_json(output, outcome));
   throw_if_runs_failed(outcome.failures, outcome.runs, output, sweep_parts_dir(output));
 }
 
@@ -150,7 +167,8 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   const std::string output = output_path(o);
   // A shard writes only parts; the sweep file is merge's, which checks it then.
   if (!shard.active()) check_output(output, o.force);
-  print_plan(plan);
+  JsonOutput json(o.json);
+  if (!json.to_stdout()) print_plan(plan);
   SweepRunnerOptions runner = runner_options(o, global, plan, output);
   runner.shard = shard;
   const SweepOutcome outcome = run_sweep(plan, runner);
@@ -162,9 +180,10 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
         "when every shard has finished: poisonsim merge {}\n",
         shard.label(), outcome.runs, outcome.reused, outcome.failures.size(), outcome.jobs,
         outcome.wall_seconds, parts, output);
-  } else {
+  } else if (!json.to_stdout()) {
     print_outcome(output, outcome);
   }
+  json.write(outcome_json(output, outcome));
   throw_if_runs_failed(outcome.failures, outcome.runs, output, parts);
 }
 
@@ -197,12 +216,18 @@ void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
                   "i/N: run only the run ids with id % N == i into <output>.parts/ (a batch job "
                   "array's task); `poisonsim merge <output>` then writes the sweep file");
   cmd->add_flag("--force", o->force, "Overwrite the sweep file if it exists");
-  cmd->add_flag("--quiet", o->quiet, "No progress bar");
+  cmd->add_option("--seed", o->seed,
+                  "The base scenario's seed (same as --set seed=S; with --seeds N: S to S+N-1)");
+  cmd->add_option("--json", o->json, "Also write the sweep's outcome (runs, failures, wall "
+                                     "time) as JSON (- for stdout)");
   cmd->add_flag("--keep-parts", o->keep_parts,
                 "Keep each run's own trace file in <output>.parts/ after the sweep");
   cmd->add_flag("--dry-run", o->dry_run,
                 "Check every run's scenario and list the runs (of the shard); run none");
-  cmd->callback([o, &global] { run_sweep_command(*o, global); });
+  cmd->callback([o, &global] {
+    if (o->seed) o->overrides.push_back("seed=" + std::to_string(*o->seed));
+    run_sweep_command(*o, global);
+  });
 }
 
 }  // namespace poisonsim::cli

@@ -1,0 +1,70 @@
+// The options every verb shares: -q / -v, --seed on run and sweep, --json for the summaries of
+// run and sweep (- for stdout, which then carries only the JSON).
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/trace/trace_reader.h"
+#include "tests/test_support.h"
+
+namespace poisonsim {
+namespace {
+
+const std::string kScenario =
+    std::string(POISONSIM_SOURCE_DIR) + "/tests/scenarios/synthetic-small.yaml";
+
+class CliOptions : public ::testing::Test {
+ protected:
+  void SetUp() override { setenv("POISONSIM_CACHE_DIR", dir.file("cache").c_str(), 1); }
+  test::ScratchDir dir;
+};
+
+TEST_F(CliOptions, RunTakesASeedAndWritesItsSummaryAsJsonToStdout) {
+  const auto trace = dir.file("seeded.h5");
+  // -q after the verb: global options may follow it.
+  const auto run = test::run_command(test::poisonsim_binary() + " run " + kScenario + " -o " +
+                                     trace + " --seed 11 --json - -q 2>/dev/null");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto summary = nlohmann::json::parse(run.output);  // nothing else on stdout
+  EXPECT_EQ(summary["trace"], trace);
+  EXPECT_EQ(summary["simulated_seconds"], 100);
+  EXPECT_GT(summary["sources"]["public"]["samples"].get<int64_t>(), 0);
+  EXPECT_EQ(summary["sources"]["flipper"]["kind"], "poison");
+  EXPECT_GT(summary["retrains"]["total"].get<int64_t>(), 0);
+  EXPECT_GT(summary["accuracy"]["last"].get<double>(), 0);
+  EXPECT_EQ(TraceReader(trace).metadata().seed, 11u);
+}
+
+TEST_F(CliOptions, QuietLeavesOnlyWarningsAndVerboseAddsDebugLines) {
+  const auto base = "run " + kScenario + " --set duration=20 --force -o ";
+  const auto quiet = test::run_poisonsim("-q " + base + dir.file("q.h5"));
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.output;
+  EXPECT_EQ(quiet.output.find("] info "), std::string::npos) << quiet.output;
+  EXPECT_EQ(quiet.output.find("simulate:"), std::string::npos) << "a progress line";
+  EXPECT_EQ(quiet.output.find("pretrain:"), std::string::npos) << "a progress line";
+  const auto verbose = test::run_poisonsim("-v " + base + dir.file("v.h5"));
+  ASSERT_EQ(verbose.exit_code, 0) << verbose.output;
+  EXPECT_NE(verbose.output.find("] debug "), std::string::npos) << verbose.output;
+  const auto both = test::run_poisonsim("-q -v " + base + dir.file("qv.h5"));
+  EXPECT_EQ(both.exit_code, 2) << both.output;
+}
+
+TEST_F(CliOptions, SweepTakesABaseSeedAndWritesItsOutcomeAsJson) {
+  const auto sweep = dir.file("sweep.h5");
+  const auto json = dir.file("sweep.json");
+  const auto run = test::run_poisonsim("-q sweep " + kScenario + " -o " + sweep +
+                                       " --seed 21 --seeds 2 --set duration=20 --json " + json);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto outcome = nlohmann::json::parse(test::read_text(json));
+  EXPECT_EQ(outcome["sweep"], sweep);
+  EXPECT_EQ(outcome["runs"], 2);
+  EXPECT_EQ(outcome["failed"], 0);
+  const auto listing = test::run_poisonsim("-q sweep " + kScenario + " --seed 21 --seeds 2 "
+                                           "--dry-run");
+  EXPECT_NE(listing.output.find("seed=21"), std::string::npos) << listing.output;
+  EXPECT_NE(listing.output.find("seed=22"), std::string::npos) << listing.output;
+}
+
+}  // namespace
+}  // namespace poisonsim
