@@ -134,9 +134,9 @@ paper_on() {
 # One entry per data set, fields split by '|': name, direct scenario, generative scenario, then
 # the --set values that select its data.
 paper=$root/scenarios/paper
-data_sets=("fashion-mnist|$paper/mnist-direct.yaml|$paper/mnist-generative.yaml")
+data_sets=("fashion-mnist|$paper/fashion-mnist-direct.yaml|$paper/fashion-mnist-generative.yaml")
 [ -z "$mnist" ] ||
-  data_sets+=("mnist|$paper/mnist-direct.yaml|$paper/mnist-generative.yaml|data.kind=mnist|data.path=$mnist")
+  data_sets+=("mnist|$paper/fashion-mnist-direct.yaml|$paper/fashion-mnist-generative.yaml|data.kind=mnist|data.path=$mnist")
 [ -z "$cifar10" ] ||
   data_sets+=("cifar10|$paper/cifar10-direct.yaml|$paper/cifar10-generative.yaml|data.path=$cifar10")
 

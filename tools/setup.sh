@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config git
-  # libraries (see docs/dependencies.md for why each one)
+  # libraries (docs/architecture.md, "Libraries and their direction", says which part uses each)
   libtorch-dev libdnnl-dev libtbb-dev libyaml-cpp-dev libhdf5-dev zlib1g-dev
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   # Boost.Math (header-only): Student's t quantiles for the confidence intervals over seeds

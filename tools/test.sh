@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
+# Its own build directory: a user's build/ keeps its options and its objects.
+export POISONSIM_BUILD_DIR=build-test
 tools/build.sh -DPOISONSIM_WERROR=ON
 # Real data is installed by setup.sh: a missing Fashion-MNIST must fail the suite, not skip it.
 export POISONSIM_REQUIRE_REAL_DATA=1
-ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 900
+ctest --test-dir build-test --output-on-failure -j "$(nproc)" --timeout 900
