@@ -34,6 +34,33 @@ TEST_F(CliOptions, RunTakesASeedAndWritesItsSummaryAsJsonToStdout) {
   EXPECT_GT(summary["retrains"]["total"].get<int64_t>(), 0);
   EXPECT_GT(summary["accuracy"]["last"].get<double>(), 0);
   EXPECT_EQ(TraceReader(trace).metadata().seed, 11u);
+  // Every JSON output says where it came from.
+  EXPECT_FALSE(summary["provenance"]["poisonsim_version"].get<std::string>().empty());
+  EXPECT_FALSE(summary["provenance"]["blas_kernel"].is_null());
+}
+
+TEST_F(CliOptions, PoisonSetsModelsAndSweepFilesRecordTheirProvenance) {
+  const auto model = dir.file("model.pt");
+  const auto poison = dir.file("poison.h5");
+  const auto sweep = dir.file("sweep.h5");
+  ASSERT_EQ(test::run_poisonsim("-q train --data synthetic --epochs 1 --validation 200 -o " + model).exit_code, 0);
+  ASSERT_EQ(test::run_poisonsim("-q attack --scenario " + kScenario +
+                                " --method label-flip --n 8 -o " + poison)
+                .exit_code,
+            0);
+  ASSERT_EQ(test::run_poisonsim("-q sweep " + kScenario + " -o " + sweep +
+                                " --param guard.threshold=2 --set duration=10")
+                .exit_code,
+            0);
+  const auto read = test::run_command(
+      "/usr/bin/python3 -c \"import h5py, json, sys\n"
+      "for p in sys.argv[1:3]: print(json.loads(h5py.File(p).attrs['provenance'])"
+      "['poisonsim_version'])\n"
+      "print('model', b'poisonsim_provenance' in open(sys.argv[3], 'rb').read())\" " +
+      poison + " " + sweep + " " + model);
+  EXPECT_EQ(read.exit_code, 0) << read.output;
+  EXPECT_NE(read.output.find("0.3"), std::string::npos) << read.output;
+  EXPECT_NE(read.output.find("model True"), std::string::npos) << read.output;
 }
 
 TEST_F(CliOptions, QuietLeavesOnlyWarningsAndVerboseAddsDebugLines) {

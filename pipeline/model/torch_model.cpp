@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/provenance/provenance.h"
 #include "sim/error.h"
 #include "sim/file_checks.h"
 #include "sim/random_stream.h"
@@ -16,6 +17,9 @@ constexpr const char* kFormatKey = "poisonsim_format";
 constexpr const char* kFormat = "poisonsim-model-1";
 constexpr const char* kSpecKey = "poisonsim_spec";
 constexpr const char* kScriptSpecFile = "poisonsim_spec.yaml";
+// Who made the file (pipeline/provenance); loading does not need it.
+constexpr const char* kProvenanceKey = "poisonsim_provenance";
+constexpr const char* kProvenanceFile = "poisonsim_provenance.json";
 
 // Archive keys cannot contain dots.
 std::string archive_key(const std::string& name) {
@@ -209,13 +213,15 @@ void TargetModel::save(const std::string& path) const {
   try {
     if (impl_->script) {
       ModelSpec spec = impl_->spec;
-      torch::jit::ExtraFilesMap extra{{kScriptSpecFile, spec.to_yaml()}};
+      torch::jit::ExtraFilesMap extra{{kScriptSpecFile, spec.to_yaml()},
+                                      {kProvenanceFile, provenance_json(0)}};
       impl_->script->save(path, extra);
       return;
     }
     torch::serialize::OutputArchive archive;
     archive.write(kFormatKey, c10::IValue(std::string(kFormat)));
     archive.write(kSpecKey, c10::IValue(impl_->spec.to_yaml()));
+    archive.write(kProvenanceKey, c10::IValue(provenance_json(0)));
     const auto shapes = parameter_shapes(impl_->spec);
     for (size_t i = 0; i < shapes.size(); ++i)
       archive.write(archive_key(shapes[i].first), impl_->params[i].detach(), /*is_buffer=*/true);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/provenance/provenance.h"
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
 #include "sim/error.h"
@@ -78,6 +79,7 @@ void write_checkpoint_file(const std::string& path, const CheckpointFile& c) {
   hdf5::write_string_attribute(root, "time", fmt::format("{}", c.time), path);
   hdf5::write_string_attribute(root, "every", fmt::format("{}", c.every), path);
   hdf5::write_string_attribute(root, "machine", c.machine, path);
+  hdf5::write_string_attribute(root, "provenance", provenance_json(0), path);
   write_bytes(root, "state", c.state, path);
   write_bytes(root, "trace", c.trace, path);
   hdf5::check(H5Fflush(root, H5F_SCOPE_GLOBAL), path, "cannot write the checkpoint file");

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/provenance/provenance.h"
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
 #include "sim/error.h"
@@ -88,6 +89,7 @@ void write_poison_set(const std::string& path, const PoisonSetFile& set) {
   hdf5::write_string_attribute(file.get(), "format", kFormat, path);
   hdf5::write_string_attribute(file.get(), "method", set.method, path);
   hdf5::write_string_attribute(file.get(), "figures", set.figures_json, path);
+  hdf5::write_string_attribute(file.get(), "provenance", provenance_json(0), path);
   write_dataset(file.get(), "", set.poison, path);
   write_dataset(file.get(), "seed_", set.seeds, path);
 }

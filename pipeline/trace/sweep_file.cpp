@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/provenance/provenance.h"
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
 #include "pipeline/trace/trace_metadata.h"
@@ -157,6 +158,8 @@ SweepFileWriter::SweepFileWriter(const std::string& path, const SweepHeader& hea
   hdf5::write_string_attribute(root, "scenario", header.scenario, path);
   hdf5::write_string_attribute(root, "parameters", nlohmann::json(header.parameters).dump(), path);
   hdf5::write_string_attribute(root, "poisonsim_version", header.version, path);
+  // Of the process that assembles the file; each run's own is in its group and in the table.
+  hdf5::write_string_attribute(root, "provenance", provenance_json(0), path);
   hdf5::write_integer_attribute(root, "trace_format", kTraceFormat, H5T_STD_I32LE, path);
   hdf5::write_integer_attribute(root, "complete", 0, H5T_STD_U8LE, path);
   Hid gcpl(hdf5::must(H5Pcreate(H5P_GROUP_CREATE), "H5Pcreate"), H5Pclose);

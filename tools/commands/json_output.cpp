@@ -3,6 +3,9 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/provenance/provenance.h"
 
 namespace poisonsim::cli {
 
@@ -11,7 +14,20 @@ JsonOutput::JsonOutput(const std::string& path) {
   if (!path.empty() && !to_stdout_) output_.emplace(path, AtomicOutput::Existing::replace);
 }
 
-void JsonOutput::write(const std::string& text) {
+namespace {
+
+// Every JSON object poisonsim writes says where it came from (pipeline/provenance).
+std::string with_provenance(const std::string& text) {
+  auto json = nlohmann::ordered_json::parse(text, nullptr, false);
+  if (!json.is_object() || json.contains("provenance")) return text;
+  json["provenance"] = nlohmann::ordered_json::parse(provenance_json(0));
+  return json.dump(2) + "\n";
+}
+
+}  // namespace
+
+void JsonOutput::write(const std::string& raw) {
+  const std::string text = with_provenance(raw);
   if (to_stdout_) {
     fmt::print("{}", text);
     std::fflush(stdout);
