@@ -99,6 +99,7 @@ struct Simulation::State : SimulationHost {
     trace_options.samples = s.trace.samples;
     trace_options.compression = static_cast<int>(s.trace.compression);
     trace_options.chunk_rows = s.trace.chunk_rows;
+    trace_options.flush_seconds = s.trace.flush_seconds;
     trace = TraceWriter::create_file(options.trace_path, meta, trace_options);
     ingestion = std::make_unique<Ingestion>(deployment_, *guard, buffer, *trace, s.trace.samples);
     deployed_on_validation = evaluate(deployment_.model(), data.validation);
@@ -252,6 +253,7 @@ struct Simulation::State : SimulationHost {
     have_accuracy = true;
     summary.last_accuracy = row.accuracy;
     summary.min_accuracy = std::min(summary.min_accuracy, row.accuracy);
+    flush_trace();  // live readers see each evaluation
   }
 };
 
@@ -274,6 +276,9 @@ RunSummary Simulation::run() {
                                 st.summary.last_accuracy, st.buffer.size()));
     // A stop signal takes effect between two events: everything before is in the trace.
     if (stop_signal() != 0) st.kernel.stop();
+    // Rows recorded since the last tick reach live readers too. (Not scoring early: attackers
+    // that estimate the guard see verdicts only as they are scored.)
+    if (st.trace->flush_due()) st.flush_trace();
   });
   summary.stopped_by = stop_signal();
   const double end = summary.stopped_by ? st.kernel.now() : duration;
