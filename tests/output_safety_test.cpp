@@ -2,14 +2,11 @@
 // signal closes the trace (complete = 0, `stopped`) and exits 128 + signal, a run that fails
 // leaves an existing output as it was, and a stopped sweep stops its runs and waits for them.
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,60 +14,19 @@
 #include <gtest/gtest.h>
 
 #include "pipeline/trace/trace_reader.h"
+#include "tests/background_run.h"
 #include "tests/test_support.h"
-
-extern char** environ;
 
 namespace poisonsim {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using test::BackgroundRun;
+using test::eventually;
 
 const std::string kScenario =
     std::string(POISONSIM_SOURCE_DIR) + "/tests/scenarios/synthetic-small.yaml";
-
-// poisonsim started in the background (through sh, which execs it: the pid is poisonsim's).
-class BackgroundRun {
- public:
-  BackgroundRun(const std::string& arguments, const std::string& log) {
-    const std::string line =
-        "exec " + test::poisonsim_binary() + " " + arguments + " >" + log + " 2>&1";
-    const char* argv[] = {"/bin/sh", "-c", line.c_str(), nullptr};
-    if (posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ) != 0)
-      pid_ = -1;
-  }
-  ~BackgroundRun() {
-    if (pid_ > 0 && !waited_) {
-      ::kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-  pid_t pid() const { return pid_; }
-  void signal(int number) const { ::kill(pid_, number); }
-  // The exit code (128 + N when killed by signal N).
-  int wait() {
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    waited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool waited_ = false;
-};
-
-// Polls `condition` every 50 ms for at most `limit`.
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 120s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
-}
 
 std::string file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
