@@ -1,12 +1,11 @@
 #pragma once
-// For tests that start poisonsim in the background and act while it runs (signals, kills,
-// readers of a trace in progress).
-#include <errno.h>
+// poisonsim started in the background, and polling for a condition: tests of runs in progress.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -20,7 +19,7 @@ extern char** environ;
 
 namespace poisonsim::test {
 
-// poisonsim started in the background (through sh, which execs it: the pid is poisonsim's).
+// poisonsim started through sh, which execs it: the pid is poisonsim's.
 class BackgroundRun {
  public:
   BackgroundRun(const std::string& arguments, const std::string& log) {
@@ -37,29 +36,43 @@ class BackgroundRun {
   }
   BackgroundRun(const BackgroundRun&) = delete;
   BackgroundRun& operator=(const BackgroundRun&) = delete;
+
   pid_t pid() const { return pid_; }
   void signal(int number) const { ::kill(pid_, number); }
+  // Whether it is still running (false once it exited, even before wait()).
+  bool running() {
+    if (waited_) return false;
+    int status = 0;
+    const pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done != pid_) return true;
+    waited_ = true;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return false;
+  }
   // The exit code (128 + N when killed by signal N).
   int wait() {
+    if (waited_) return exit_code_;
     int status = 0;
     while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }
     waited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return exit_code_;
   }
 
  private:
   pid_t pid_ = -1;
   bool waited_ = false;
+  int exit_code_ = -1;
 };
 
-// Polls `condition` every 20 ms for at most `limit`.
+// Polls `condition` every 50 ms for at most `limit`.
 inline bool eventually(const std::function<bool()>& condition,
                        std::chrono::seconds limit = std::chrono::seconds(120)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return condition();
 }

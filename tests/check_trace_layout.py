@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Checks that a poisonsim trace reads with h5py and pandas as docs/trace-format.md documents.
 
-Usage: check_trace_layout.py TRACE.h5 [GROUP]   (GROUP: a run in a sweep file, e.g. /runs/3)
+Usage: check_trace_layout.py [--swmr] TRACE.h5 [GROUP]   (GROUP: a run in a sweep file, e.g.
+/runs/3). --swmr opens it the way a trace in progress (or left by a run that failed or was
+killed) must be opened: h5py.File(path, "r", swmr=True, libver="latest").
 Prints one OK line, or fails with an AssertionError saying what differs.
 """
 import sys
@@ -47,6 +49,8 @@ def check_attributes(where, attrs):
     assert np.issubdtype(type(attrs["seed"]), np.unsignedinteger), "seed is not unsigned"
     assert int(attrs["trace_format"]) == TRACE_FORMAT, f"trace_format {attrs['trace_format']}"
     assert int(attrs["complete"]) in (0, 1), f"complete is {attrs['complete']}"
+    for name in ("stage_seconds", "stopped"):  # empty until the run ends (absent in older traces)
+        assert isinstance(attrs.get(name, ""), str), f"{name} is not str"
 
 
 def check_table(where, group, name):
@@ -73,11 +77,15 @@ def check_table(where, group, name):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
+    args = sys.argv[1:]
+    swmr = bool(args) and args[0] == "--swmr"
+    args = args[1:] if swmr else args
+    if len(args) not in (1, 2):
         sys.exit(__doc__)
-    path = sys.argv[1]
-    group_path = sys.argv[2] if len(sys.argv) == 3 else "/"
-    with h5py.File(path, "r") as f:
+    path = args[0]
+    group_path = args[1] if len(args) == 2 else "/"
+    options = {"swmr": True, "libver": "latest"} if swmr else {}
+    with h5py.File(path, "r", **options) as f:
         group = f[group_path]
         where = path if group_path == "/" else f"{path}:{group_path}"
         check_attributes(where, group.attrs)

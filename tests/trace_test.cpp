@@ -246,6 +246,37 @@ TEST(Trace, CompleteIsZeroUntilCloseAndFlushedRowsAreVisibleMeanwhile) {
   EXPECT_TRUE(TraceReader(path).complete());
 }
 
+TEST(Trace, FlushIsDueOnceItsIntervalOfWallTimeHasPassed) {
+  ScratchDir dir;
+  auto o = options(7);
+  o.flush_seconds = 0.2;
+  auto writer = TraceWriter::create_file(dir.file("t.h5"), metadata(), o);
+  EXPECT_FALSE(writer->flush_due());  // creating the trace flushed it
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_TRUE(writer->flush_due());
+  writer->flush();
+  EXPECT_FALSE(writer->flush_due());
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  writer->close();
+  EXPECT_FALSE(writer->flush_due());
+}
+
+// A SWMR writer may not create attributes: those written at the end exist from the start.
+TEST(Trace, AttributesWrittenAtTheEndExistFromTheStart) {
+  ScratchDir dir;
+  const std::string path = dir.file("t.h5");
+  auto writer = TraceWriter::create_file(path, metadata(), options(7));
+  EXPECT_THROW(writer->set_attribute("other", "x"), std::invalid_argument);
+  EXPECT_EQ(TraceReader(path).metadata().stopped, "");
+  writer->set_attribute("stage_seconds", "{}");
+  writer->set_attribute("stopped", "SIGINT at simulated time 1 s of 2");
+  writer->close_incomplete();
+  const TraceReader reader(path);
+  EXPECT_FALSE(reader.in_progress());  // closed: a plain open reads it
+  EXPECT_EQ(reader.metadata().stage_seconds, "{}");
+  EXPECT_EQ(reader.metadata().stopped, "SIGINT at simulated time 1 s of 2");
+}
+
 TEST(Trace, DestroyingWithoutCloseKeepsRowsButLeavesIncomplete) {
   ScratchDir dir;
   const std::string path = dir.file("t.h5");
@@ -316,6 +347,10 @@ TEST(TraceErrors, BadOptions) {
       "trace.compression", "0 to 9");
   expect_user_error([&] { TraceWriter::create_file(dir.file("t.h5"), metadata(), options(0)); },
                     "trace.chunk_rows", "1 to 1048576");
+  auto never = options(7);
+  never.flush_seconds = 0;
+  expect_user_error([&] { TraceWriter::create_file(dir.file("t.h5"), metadata(), never); },
+                    "trace.flush_seconds", "must be > 0");
 }
 
 TEST(TraceErrors, MissingFileAndFilesThatAreNotHdf5) {

@@ -270,6 +270,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
   s.trace.samples = trace.get<bool>("samples", true);
   s.trace.compression = trace.get<int64_t>("compression", 4, int_in_range(0, 9));
   s.trace.chunk_rows = trace.get<int64_t>("chunk_rows", 4096, int_in_range(16, 1 << 20));
+  s.trace.flush_seconds = trace.get<double>("flush_seconds", 30.0, greater_than(0.0));
   trace.finish();
   auto compute = root.child("compute");
   s.train_threads = compute.get<int64_t>("train_threads", 2, int_in_range(1, 256));

@@ -91,6 +91,7 @@ struct TraceSpec {
   bool samples = true;      // write the per-sample table
   int64_t compression = 4;  // gzip level 0-9
   int64_t chunk_rows = 4096;
+  double flush_seconds = 30;  // wall seconds between flushes besides retrains and evaluations
 };
 
 struct Scenario {

@@ -1,13 +1,12 @@
 #include "pipeline/simulation/ingestion.h"
 
-#include <stdexcept>
-
 #include <tbb/flow_graph.h>
 
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/retrain_buffer.h"
 #include "pipeline/trace/trace_rows.h"
 #include "pipeline/trace/trace_writer.h"
+#include "sim/error.h"
 #include "sim/state_archive.h"
 
 namespace poisonsim {
@@ -25,15 +24,30 @@ void serialize(Archive& archive, SourceStats& stats) {
   archive(stats.is_poison, stats.batches, stats.samples, stats.rejected);
 }
 
+template <class Archive>
+void serialize(Archive& archive, ArrivingBatch& batch) {
+  Dataset& d = batch.samples;
+  archive(batch.time, batch.batch_id, batch.source, batch.is_poison, d.name, d.shape.channels,
+          d.shape.height, d.shape.width, d.num_classes, d.pixels, d.labels, batch.true_labels);
+}
+
 void Ingestion::save_state(StateOut& out) const {
-  if (!pending_.empty()) throw std::logic_error("Ingestion::save_state: batches are pending");
   out.section("ingestion");
-  out(stats_, evidence_);
+  out(stats_, evidence_, pending_);
 }
 
 void Ingestion::load_state(StateIn& in) {
   in.section("ingestion");
-  in(stats_, evidence_);
+  in(stats_, evidence_, pending_);
+  pending_samples_ = 0;
+  for (const auto& batch : pending_) {
+    const Dataset& d = batch.samples;
+    if (d.shape.numel() <= 0 ||
+        d.pixels.size() != d.labels.size() * static_cast<size_t>(d.shape.numel()) ||
+        batch.true_labels.size() != d.labels.size())
+      throw UserError(in.where(), "a saved arriving batch is corrupt");
+    pending_samples_ += d.size();
+  }
 }
 
 void Ingestion::submit(ArrivingBatch batch) {

@@ -49,7 +49,7 @@ class Ingestion {
   // Scores every pending batch and hands the samples to the guard and the buffer.
   void flush();
 
-  // Checkpoints: the counts and the guard evidence; nothing may be pending (flush() first).
+  // Checkpoints: the counts, the guard evidence and the batches not yet scored.
   void save_state(StateOut& out) const;
   void load_state(StateIn& in);
 

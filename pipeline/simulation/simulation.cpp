@@ -104,6 +104,7 @@ struct Simulation::State : SimulationHost {
     trace_options.samples = s.trace.samples;
     trace_options.compression = static_cast<int>(s.trace.compression);
     trace_options.chunk_rows = s.trace.chunk_rows;
+    trace_options.flush_seconds = s.trace.flush_seconds;
     trace = TraceWriter::create_file(options.trace_path, meta, trace_options);
     ingestion = std::make_unique<Ingestion>(deployment_, *guard, buffer, *trace, s.trace.samples);
     build_processes(resume != nullptr);
@@ -117,8 +118,7 @@ struct Simulation::State : SimulationHost {
     }
   }
 
-  // Everything the run changes, in a fixed order (docs/architecture.md, Checkpoints). Pending
-  // arrivals must have been scored first (flush_ingestion()).
+  // Everything the run changes, in a fixed order (docs/architecture.md, Checkpoints).
   void save_state(StateOut& out) const {
     out.section("simulation");
     out(next_batch_id, retrain_requested, have_accuracy, summary.retrains, summary.deployed,
@@ -149,8 +149,9 @@ struct Simulation::State : SimulationHost {
     ingestion->load_state(in);
     kernel.restore_state(in);
   }
+  // Pending arrivals are saved unscored: scoring them now would show guard-aware attackers
+  // verdicts earlier than an uninterrupted run does.
   void checkpoint() {
-    flush_ingestion();
     flush_trace();
     StageTimes::Scope scope(&stages_, "checkpoints");
     StateOut out;
@@ -309,6 +310,7 @@ struct Simulation::State : SimulationHost {
     have_accuracy = true;
     summary.last_accuracy = row.accuracy;
     summary.min_accuracy = std::min(summary.min_accuracy, row.accuracy);
+    flush_trace();  // live readers see each evaluation
   }
 };
 
@@ -335,6 +337,9 @@ RunSummary Simulation::run() {
                                 st.summary.last_accuracy, st.buffer.size()));
     // A stop signal takes effect between two events: everything before is in the trace.
     if (stop_signal() != 0) st.kernel.stop();
+    // Rows recorded since the last tick reach live readers too. (Not scoring early: attackers
+    // that estimate the guard see verdicts only as they are scored.)
+    if (st.trace->flush_due()) st.flush_trace();
   };
   // Checkpoints fall between events: the run stops the kernel at each checkpoint time (the
   // events at that time included) and goes on, which orders events exactly as one long run.

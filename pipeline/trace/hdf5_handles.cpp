@@ -54,10 +54,17 @@ void throw_logic_error(const char* what) {
 Hid open_read_only(const std::string& path, const std::string& what_failed) {
   Hid fapl(must(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
   must(H5Pset_file_locking(fapl.get(), false, true), "H5Pset_file_locking");
-  Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
-  if (file.valid()) return file;
-  error_detail();  // clear the stack
+  for (const unsigned flags : {H5F_ACC_RDONLY, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ}) {
+    Hid file(H5Fopen(path.c_str(), flags, fapl.get()), H5Fclose);
+    if (file.valid()) return file;
+    error_detail();  // clear the stack
+  }
   return owned(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, path, what_failed);
+}
+
+bool is_swmr_read(hid_t file) {
+  unsigned intent = 0;
+  return H5Fget_intent(file, &intent) >= 0 && (intent & H5F_ACC_SWMR_READ) != 0;
 }
 
 }  // namespace poisonsim::hdf5

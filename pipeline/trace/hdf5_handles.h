@@ -35,6 +35,10 @@ class Hid {
     if (id_ >= 0 && close_) close_(id_);
     id_ = H5I_INVALID_HID;
   }
+  // Forgets the identifier without closing it. After a failed write, closing would flush HDF5's
+  // caches into a file that can no longer hold them and break what is on disk (see
+  // TraceWriter); an abandoned handle is never flushed (no library shutdown at exit, below).
+  void abandon() { id_ = H5I_INVALID_HID; }
 
  private:
   hid_t id_ = H5I_INVALID_HID;
@@ -78,10 +82,14 @@ inline Hid owned(hid_t id, Hid::Closer close, const std::string& where, const st
   return Hid(check(id, where, what), close);
 }
 
-// Opens `path` read-only without HDF5's file locking, so a file can be read while another
-// process is still writing it (the view is as of the writer's last flush); reading cannot harm
-// it. HDF5 refuses that for a file this process already has open with locking (a writer
-// here): then it opens it as it is. UserError(path, what_failed + ...) when neither works.
+// Opens `path` read-only without HDF5's file locking; reading cannot harm it. A trace that a run
+// is still writing in SWMR mode (or whose run died) is marked as open for writing, which a plain
+// open refuses: it is then opened for SWMR reading, which sees everything up to the writer's
+// last flush (is_swmr_read() says which). HDF5 refuses an unlocked open of a file this process
+// already has open with locking (a writer here): then it opens it as it is. UserError(path,
+// what_failed + ...) when nothing works.
 Hid open_read_only(const std::string& path, const std::string& what_failed);
+// Whether `file` was opened for SWMR reading (its datasets then need H5Drefresh to grow).
+bool is_swmr_read(hid_t file);
 
 }  // namespace poisonsim::hdf5

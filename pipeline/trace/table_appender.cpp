@@ -59,6 +59,16 @@ void TableAppender::write_buffered() {
   buffer_.clear();
 }
 
+void TableAppender::flush() {
+  write_buffered();
+  check(H5Dflush(dataset_.get()), where_, std::string("cannot flush table '") + table_->name + "'");
+}
+
+void TableAppender::abandon() {
+  dataset_.abandon();
+  memory_type_.reset();
+}
+
 void TableAppender::release() {
   dataset_.reset();
   memory_type_.reset();

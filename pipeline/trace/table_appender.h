@@ -20,10 +20,14 @@ class TableAppender {
   void append(const void* rows, size_t count);
   // Writes the buffered rows (a partial chunk too).
   void write_buffered();
+  // write_buffered(), then the dataset's chunks and extent to the file (what SWMR readers see).
+  void flush();
   // Rows handed over so far, written or still buffered.
   int64_t rows() const { return written_ + buffered(); }
   // Closes the dataset; rows() keeps answering.
   void release();
+  // Forgets the dataset without closing it (Hid::abandon); rows() keeps answering.
+  void abandon();
 
  private:
   int64_t buffered() const { return static_cast<int64_t>(buffer_.size() / table_->row_size); }

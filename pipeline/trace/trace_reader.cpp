@@ -75,6 +75,14 @@ struct TraceReader::Impl {
   bool complete = false;
   // events, samples, retrains, evaluations (the order of trace_schema::all_tables()).
   std::array<std::optional<Hid>, 4> tables;
+  bool swmr = false;  // opened for SWMR reading: the writer may still be appending
+
+  void refresh() {
+    if (!swmr) return;
+    for (const auto& dataset : tables)
+      if (dataset)
+        hdf5::check(H5Drefresh(dataset->get()), where, "cannot refresh a table of the trace");
+  }
 
   const std::optional<Hid>& table(const trace_schema::Table& schema) const {
     const auto& all = trace_schema::all_tables();
@@ -164,6 +172,8 @@ TraceReader::TraceReader(const std::string& path, const std::string& group)
   impl_->complete = hdf5::read_int64_attribute(g, "complete", where) != 0;
   const auto& all = trace_schema::all_tables();
   for (size_t i = 0; i < all.size(); ++i) impl_->tables[i] = open_table(g, *all[i], where);
+  impl_->swmr = hdf5::is_swmr_read(impl_->file.get());
+  impl_->refresh();
 }
 
 TraceReader::~TraceReader() = default;
@@ -175,6 +185,8 @@ int TraceReader::trace_format() const { return impl_->trace_format; }
 bool TraceReader::complete() const { return impl_->complete; }
 bool TraceReader::has_samples() const { return impl_->table(trace_schema::samples()).has_value(); }
 const std::string& TraceReader::where() const { return impl_->where; }
+bool TraceReader::in_progress() const { return impl_->swmr; }
+void TraceReader::refresh() { impl_->refresh(); }
 
 int64_t TraceReader::rows(const std::string& table) const {
   const trace_schema::Table* schema = trace_schema::find_table(table);

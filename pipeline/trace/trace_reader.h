@@ -23,7 +23,8 @@ std::string trace_name(const char (&field)[N]) {
 class TraceReader {
  public:
   // Opens the trace at the root of `path`, or in `group` (e.g. "/runs/3") of a sweep file.
-  // The file may still be open in a writer: what was flushed is visible.
+  // The file may still be open in a writer: what was flushed is visible (HDF5's SWMR reading
+  // for a run's trace, hdf5::open_read_only).
   explicit TraceReader(const std::string& path, const std::string& group = "/");
   ~TraceReader();
   TraceReader(TraceReader&&) noexcept;
@@ -33,6 +34,11 @@ class TraceReader {
   int trace_format() const;
   // 1 once the writer closed the trace; 0 while running or after a crash.
   bool complete() const;
+  // Whether the file is still marked as being written (a run in progress, or one that was
+  // killed or failed to write): it was opened for SWMR reading.
+  bool in_progress() const;
+  // Makes rows flushed since opening (or the last refresh) visible to rows() and the reads.
+  void refresh();
   bool has_samples() const;
   // Rows in `table` (0 for an absent samples table).
   int64_t rows(const std::string& table) const;

@@ -1,5 +1,7 @@
 #include "pipeline/trace/trace_writer.h"
 
+#include <array>
+#include <chrono>
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -60,6 +62,9 @@ void TraceOptions::validate() const {
   if (chunk_rows < 1 || chunk_rows > (int64_t{1} << 20)) {
     throw UserError("trace.chunk_rows", fmt::format("must be 1 to 1048576, got {}", chunk_rows));
   }
+  if (!(flush_seconds > 0)) {
+    throw UserError("trace.flush_seconds", fmt::format("must be > 0, got {}", flush_seconds));
+  }
 }
 
 struct TraceWriter::Impl {
@@ -67,34 +72,52 @@ struct TraceWriter::Impl {
   std::string where;
   Hid group;
   std::optional<hdf5::TableAppender> events, samples, retrains, evaluations;
+  std::chrono::duration<double> flush_interval{30.0};
+  std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
   bool closed = false;
 
-  void write_buffered() {
-    for (auto* table : {&events, &samples, &retrains, &evaluations}) {
-      if (*table) (*table)->write_buffered();
+  auto tables() { return std::array{&events, &samples, &retrains, &evaluations}; }
+
+  // Runs a step that writes to the file. When it fails (a full disk, a file-size limit), what
+  // is on disk is the last flush plus writes HDF5 could not finish and does not point to yet;
+  // closing would now write metadata pointing at them (and an end-of-file address beyond the
+  // file's end), so every handle is abandoned instead and the file is never touched again.
+  template <class Step>
+  void write(Step&& step) {
+    try {
+      step();
+    } catch (...) {
+      abandon();
+      throw;
     }
   }
-  void flush() {
-    write_buffered();
-    hdf5::check(H5Fflush(group.get(), H5F_SCOPE_LOCAL), where, "cannot flush the trace file");
+  void abandon() {
+    closed = true;
+    for (auto* table : tables())
+      if (*table) (*table)->abandon();
+    group.abandon();
+    if (file) file->id.abandon();
+    file.reset();
   }
-  // Flushes, optionally marks the run complete, then releases every handle even on failure.
+  void flush() {
+    write([&] {
+      for (auto* table : tables())
+        if (*table) (*table)->flush();
+      hdf5::check(H5Fflush(group.get(), H5F_SCOPE_LOCAL), where, "cannot flush the trace file");
+    });
+    last_flush = std::chrono::steady_clock::now();
+  }
+  // Flushes, optionally marks the run complete, then releases every handle.
   void finish(bool complete) {
     if (closed) return;
+    if (complete)
+      write([&] { hdf5::write_integer_attribute(group.get(), "complete", 1, H5T_STD_U8LE, where); });
+    flush();
     closed = true;
-    struct Release {
-      Impl* impl;
-      ~Release() {
-        for (auto* table : {&impl->events, &impl->samples, &impl->retrains, &impl->evaluations}) {
-          if (*table) (*table)->release();
-        }
-        impl->group.reset();
-        impl->file.reset();
-      }
-    } release{this};
-    write_buffered();
-    if (complete) hdf5::write_integer_attribute(group.get(), "complete", 1, H5T_STD_U8LE, where);
-    hdf5::check(H5Fflush(group.get(), H5F_SCOPE_LOCAL), where, "cannot flush the trace file");
+    for (auto* table : tables())
+      if (*table) (*table)->release();
+    group.reset();
+    file.reset();
   }
   void check_open() const {
     if (closed) throw std::logic_error(where + ": trace written after close()");
@@ -105,7 +128,10 @@ std::unique_ptr<TraceWriter> TraceWriter::create_file(const std::string& path,
                                                       const TraceMetadata& metadata,
                                                       const TraceOptions& options) {
   options.validate();
-  return create_group(TraceFile::create(path), "/", metadata, options);
+  TraceFile file = TraceFile::create(path, /*swmr=*/true);
+  auto writer = create_group(file, "/", metadata, options);
+  writer->impl_->write([&] { file.start_swmr_write(); });
+  return writer;
 }
 
 std::unique_ptr<TraceWriter> TraceWriter::create_group(const TraceFile& file,
@@ -138,6 +164,10 @@ std::unique_ptr<TraceWriter> TraceWriter::create_group(const TraceFile& file,
     hdf5::write_string_attribute(group, "provenance", metadata.provenance, where);
   hdf5::write_integer_attribute(group, "trace_format", kTraceFormat, H5T_STD_I32LE, where);
   hdf5::write_integer_attribute(group, "complete", 0, H5T_STD_U8LE, where);
+  // Written when the run ends, but created now: a SWMR writer must not add objects later, and
+  // overwriting an attribute's value keeps the file readable at every flush.
+  hdf5::write_string_attribute(group, "stage_seconds", "", where);
+  hdf5::write_string_attribute(group, "stopped", "", where);
 
   // Every table exists from the start, empty if need be, so readers always find them.
   const auto make = [&](std::optional<hdf5::TableAppender>& table,
@@ -148,6 +178,7 @@ std::unique_ptr<TraceWriter> TraceWriter::create_group(const TraceFile& file,
   if (options.samples) make(impl->samples, trace_schema::samples());
   make(impl->retrains, trace_schema::retrains());
   make(impl->evaluations, trace_schema::evaluations());
+  impl->flush_interval = std::chrono::duration<double>(options.flush_seconds);
   impl->flush();
   return std::unique_ptr<TraceWriter>(new TraceWriter(std::move(impl)));
 }
@@ -164,24 +195,25 @@ TraceWriter::~TraceWriter() {
   }
 }
 
+// Appending writes a chunk once enough rows are buffered, hence Impl::write.
 void TraceWriter::add_event(const EventRow& row) {
   impl_->check_open();
-  impl_->events->append(&row, 1);
+  impl_->write([&] { impl_->events->append(&row, 1); });
 }
 
 void TraceWriter::add_samples(const SampleRow* rows, size_t count) {
   impl_->check_open();
-  if (impl_->samples) impl_->samples->append(rows, count);
+  if (impl_->samples) impl_->write([&] { impl_->samples->append(rows, count); });
 }
 
 void TraceWriter::add_retrain(const RetrainRow& row) {
   impl_->check_open();
-  impl_->retrains->append(&row, 1);
+  impl_->write([&] { impl_->retrains->append(&row, 1); });
 }
 
 void TraceWriter::add_evaluation(const EvaluationRow& row) {
   impl_->check_open();
-  impl_->evaluations->append(&row, 1);
+  impl_->write([&] { impl_->evaluations->append(&row, 1); });
 }
 
 void TraceWriter::flush() {
@@ -189,9 +221,17 @@ void TraceWriter::flush() {
   impl_->flush();
 }
 
+bool TraceWriter::flush_due() const {
+  return !impl_->closed &&
+         std::chrono::steady_clock::now() - impl_->last_flush >= impl_->flush_interval;
+}
+
 void TraceWriter::set_attribute(const std::string& name, const std::string& value) {
   impl_->check_open();
-  hdf5::write_string_attribute(impl_->group.get(), name.c_str(), value, impl_->where);
+  if (name != "stage_seconds" && name != "stopped")
+    throw std::invalid_argument("trace attribute '" + name + "' is not written at the end");
+  impl_->write(
+      [&] { hdf5::write_string_attribute(impl_->group.get(), name.c_str(), value, impl_->where); });
 }
 
 void TraceWriter::close() { impl_->finish(true); }

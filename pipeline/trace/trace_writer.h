@@ -16,15 +16,23 @@ struct TraceOptions {
   bool samples = true;        // write the per-sample table
   int compression = 4;        // deflate level 0-9; 0 = no filter
   int64_t chunk_rows = 4096;  // rows per HDF5 chunk, and per buffered write
+  double flush_seconds = 30;  // wall seconds after a flush when flush_due() says so
 
-  // UserError naming trace.compression / trace.chunk_rows when out of range.
+  // UserError naming trace.compression / trace.chunk_rows / trace.flush_seconds when out of
+  // range.
   void validate() const;
 };
 
 // Used by one thread at a time (as is the TraceFile it writes into).
+//
+// A write that fails (a full disk, a file-size limit) throws UserError and abandons the file:
+// no handle is closed, so nothing more is written and the file keeps its last flush, readable
+// (as a trace in progress is) with every table intact. The writer is then closed.
 class TraceWriter {
  public:
-  // A trace at the root of a new file at `path` (an existing file is truncated).
+  // A trace at the root of a new file at `path` (an existing file is truncated), written in
+  // HDF5's SWMR mode: readers in other processes (TraceReader, h5py with swmr=True) see
+  // everything up to the last flush while the run goes on.
   static std::unique_ptr<TraceWriter> create_file(const std::string& path,
                                                   const TraceMetadata& metadata,
                                                   const TraceOptions& options);
@@ -35,8 +43,9 @@ class TraceWriter {
                                                    const TraceMetadata& metadata,
                                                    const TraceOptions& options);
 
-  // Flushes and closes, but leaves complete = 0: only close() says the run finished, so a run
-  // that dies by an exception is not mistaken for a finished one. Never throws.
+  // Flushes and closes (unless a write failed), but leaves complete = 0: only close() says the
+  // run finished, so a run that dies by an exception is not mistaken for a finished one. Never
+  // throws.
   ~TraceWriter();
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
@@ -51,7 +60,11 @@ class TraceWriter {
   // later. Each flush rewrites the tables' last partial chunks, so call it at coarse intervals
   // (e.g. per retrain), not per row.
   void flush();
-  // A string attribute of the trace's group (e.g. stage_seconds, written just before close()).
+  // Whether options.flush_seconds of wall time have passed since the last flush (false once
+  // closed): the simulation asks between events, so live readers see progress.
+  bool flush_due() const;
+  // Overwrites one of the string attributes a trace has from the start, stage_seconds or
+  // stopped (written just before close()); a SWMR writer may not create new ones.
   void set_attribute(const std::string& name, const std::string& value);
   // flush(), set complete = 1, close every handle. Idempotent; adding rows afterwards is a bug.
   void close();

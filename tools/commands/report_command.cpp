@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sim/atomic_output.h"
 #include "sim/error.h"
 #include "tools/commands/commands.h"
 #include "tools/sweep/child_processes.h"
@@ -39,7 +40,8 @@ std::string report_script() {
 
 std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOptions& global) {
   std::vector<std::string> args{kPython, report_script()};
-  args.insert(args.end(), o.inputs.begin(), o.inputs.end());
+  // A run in progress is read from its .partial file, as of its last flush.
+  for (const auto& input : o.inputs) args.push_back(written_or_in_progress(input));
   args.insert(args.end(), {"-o", o.output});
   for (const auto& file : o.json) args.insert(args.end(), {"--json", file});
   if (!o.title.empty()) args.insert(args.end(), {"--title", o.title});

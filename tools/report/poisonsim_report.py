@@ -7,8 +7,8 @@ Needs Debian's python3-h5py, python3-matplotlib, python3-pandas and python3-yaml
 import os
 import sys
 
-# Before h5py loads HDF5: a trace still being written holds HDF5's file lock
-# (docs/trace-format.md), and the report only reads.
+# Before h5py loads HDF5: a file still being written without SWMR (a sweep file being assembled,
+# a trace of poisonsim 0.3.0) holds HDF5's file lock, and the report only reads.
 os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 

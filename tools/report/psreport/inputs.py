@@ -316,7 +316,13 @@ def detect_kind(path):
 
 
 def open_hdf5(path):
+    """The file read-only. A trace still being written (or left by a run that was killed or
+    failed to write) is marked as open for writing, which a plain open refuses: it is then
+    read in SWMR mode, as of the writer's last flush (docs/trace-format.md)."""
     try:
         return h5py.File(path, "r")
-    except OSError as e:
-        raise ReportError(path, f"cannot open as HDF5 ({e})") from None
+    except OSError as plain:
+        try:
+            return h5py.File(path, "r", swmr=True, libver="latest")
+        except OSError:
+            raise ReportError(path, f"cannot open as HDF5 ({plain})") from None
