@@ -119,12 +119,18 @@ struct Simulation::State : SimulationHost {
   }
 
   // Everything the run changes, in a fixed order (docs/architecture.md, Checkpoints).
+  // The run's own counters, one list for saving (const State) and loading.
+  template <class Self, class Archive>
+  static void own_fields(Self& self, Archive& archive) {
+    archive.section("simulation");
+    archive(self.next_batch_id, self.retrain_requested, self.have_accuracy, self.summary.retrains,
+            self.summary.deployed, self.summary.refused, self.summary.first_accuracy,
+            self.summary.last_accuracy, self.summary.min_accuracy,
+            self.deployed_on_validation.accuracy, self.deployed_on_validation.mean_loss,
+            self.deployed_on_validation.samples);
+  }
   void save_state(StateOut& out) const {
-    out.section("simulation");
-    out(next_batch_id, retrain_requested, have_accuracy, summary.retrains, summary.deployed,
-        summary.refused, summary.first_accuracy, summary.last_accuracy, summary.min_accuracy,
-        deployed_on_validation.accuracy, deployed_on_validation.mean_loss,
-        deployed_on_validation.samples);
+    own_fields(*this, out);
     deployment_.save_state(out);
     out.section("guard");
     guard->save_state(out);
@@ -135,11 +141,7 @@ struct Simulation::State : SimulationHost {
     kernel.save_state(out);
   }
   void load_state(StateIn& in) {
-    in.section("simulation");
-    in(next_batch_id, retrain_requested, have_accuracy, summary.retrains, summary.deployed,
-       summary.refused, summary.first_accuracy, summary.last_accuracy, summary.min_accuracy,
-       deployed_on_validation.accuracy, deployed_on_validation.mean_loss,
-       deployed_on_validation.samples);
+    own_fields(*this, in);
     deployment_.load_state(in);
     in.section("guard");
     guard->load_state(in);
