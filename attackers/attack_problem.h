@@ -17,6 +17,9 @@ struct AttackProblem {
   // Guard-aware option (attackers/evasion.h): keep every poison sample's loss on `model`, at the
   // label it is sent with, at or below this cap. None: unconstrained.
   std::optional<double> loss_cap = std::nullopt;
+  // The attacker's own clean samples: the victim-aware objective mixes them into its
+  // simulated retraining (attackers/victim_retraining.h). Null: none.
+  const Dataset* clean_pool = nullptr;
 };
 
 // Per-sample statistics of a poison set, for reports and the attack JSON.

@@ -8,7 +8,7 @@
 #include "attackers/direct_factored_torch.h"
 #include "attackers/direct_gradient_torch.h"
 #include "attackers/evasion_torch.h"
-#include "attackers/label_flip.h"
+#include "attackers/seed_samples.h"
 #include "pipeline/model/torch_model.h"
 #include "sim/error.h"
 #include "sim/progress.h"
@@ -67,10 +67,10 @@ class GroupObjective {
   }
 
   DirectObjective operator()(const torch::Tensor& poison, const torch::Tensor& labels,
-                             bool with_grad) {
+                             const CleanChunks& clean, bool with_grad) {
     if (factored_) return factored_->evaluate(poison, labels, with_grad);
     return direct_objective(spec_, params_, poison, labels, validation_images_, validation_labels_,
-                            lr_, unroll_steps_, with_grad);
+                            lr_, unroll_steps_, with_grad, &clean);
   }
 
  private:
@@ -106,6 +106,9 @@ std::string to_string(DirectEngine engine) {
 }
 
 std::string factored_settings_conflict(const DirectOptions& options) {
+  if (options.victim.objective == AttackObjective::victim_aware)
+    return "factored simulates training on the poison alone: the victim-aware objective needs "
+           "engine: auto or autograd";
   if (options.unroll_steps == 1 || options.group_size == 1) return "";
   return "factored simulates one SGD step per group: it needs unroll_steps: 1 (or group_size: "
          "1); use engine: auto or autograd";
@@ -141,6 +144,9 @@ void DirectOptions::validate(const std::string& where) const {
     throw UserError(where + ".tolerance", fmt::format("{}: expected >= 0", tolerance));
   if (unroll_steps < 1)
     throw UserError(where + ".unroll_steps", fmt::format("{}: expected >= 1", unroll_steps));
+  if (!(victim.poison_share > 0 && victim.poison_share <= 1))
+    throw UserError(where + ".poison_share",
+                    fmt::format("{}: expected a share in (0, 1]", victim.poison_share));
   if (validation_samples < 1)
     throw UserError(where + ".validation_samples",
                     fmt::format("{}: expected >= 1", validation_samples));
@@ -152,17 +158,11 @@ DirectObjective direct_objective(const ModelSpec& spec, const std::vector<torch:
                                  const torch::Tensor& poison, const torch::Tensor& poison_labels,
                                  const torch::Tensor& validation_images,
                                  const torch::Tensor& validation_labels, double lr,
-                                 int64_t unroll_steps, bool with_grad) {
-  const int64_t n = poison.size(0);
-  const int64_t steps = std::clamp<int64_t>(unroll_steps, 1, std::max<int64_t>(n, 1));
-  std::vector<torch::Tensor> weights = params;
-  for (int64_t k = 0; k < steps; ++k) {
-    const int64_t begin = n * k / steps;
-    const int64_t end = n * (k + 1) / steps;
-    // With the gradient, the update stays differentiable in x_p (the Hessian-vector product).
-    weights = functional_sgd_step(spec, weights, poison.slice(0, begin, end),
-                                  poison_labels.slice(0, begin, end), lr, with_grad);
-  }
+                                 int64_t unroll_steps, bool with_grad,
+                                 const CleanChunks* clean) {
+  // With the gradient, the update stays differentiable in x_p (the Hessian-vector product).
+  const auto weights =
+      simulate_retraining(spec, params, poison, poison_labels, clean, lr, unroll_steps, with_grad);
   DirectObjective out;
   torch::Tensor logits;
   torch::Tensor loss;
@@ -225,9 +225,18 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
     auto poison = group_seeds.clone();
     if (engine == DirectEngine::autograd) poison.requires_grad_(true);
     const auto poison_labels = labels.narrow(0, first, count);
+    // The victim-aware objective's clean samples: drawn once per group, so every ascent step
+    // climbs the same objective.
+    const int64_t steps = std::clamp<int64_t>(options.unroll_steps, 1, count);
+    const CleanChunks clean = problem.clean_pool
+                                  ? draw_clean_chunks(options.victim, *problem.clean_pool, steps,
+                                                      std::max<int64_t>(1, count / steps), rng)
+                                  : CleanChunks{};
+    if (options.victim.objective == AttackObjective::victim_aware && !problem.clean_pool)
+      throw UserError("attacker", "the victim-aware objective needs the attacker's clean pool");
     CapMasks group_capped;  // which samples any projection of this group moved
     auto objective_now = [&](bool with_grad) {
-      return objective(poison, poison_labels, with_grad);
+      return objective(poison, poison_labels, clean, with_grad);
     };
     size_t done = 0;  // entries of `trace` measured for this group
     for (; done < entries; ++done) {
@@ -289,6 +298,7 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
 PoisonBatch DirectGradientAttacker::generate(AttackContext& context, int64_t count) {
   const Dataset seeds = draw_seed_samples(context.clean_pool, count, context.rng);
   AttackProblem problem{context.model, context.validation, retrain_lr_};
+  problem.clean_pool = &context.clean_pool;
   if (evasion_) problem.loss_cap = evasion_->cap(context);
   PoisonBatch batch = direct_gradient_attack(problem, seeds, options_, context.rng, &last_report_,
                                              context.progress);

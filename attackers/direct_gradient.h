@@ -12,6 +12,7 @@
 #include "attackers/attack_problem.h"
 #include "attackers/evasion.h"
 #include "attackers/poison_labels.h"
+#include "attackers/victim_retraining.h"
 #include "pipeline/simulation/plugins.h"
 
 namespace poisonsim {
@@ -45,6 +46,10 @@ struct DirectOptions {
   bool project = true;                // clip pixels to [0, 1] after every step
   PoisonLabels labels = PoisonLabels::seed;
   DirectEngine engine = DirectEngine::auto_select;
+  // paper (default): the steps train on the poison alone. victim-aware: each of the
+  // unroll_steps steps also trains on clean samples of the attacker's pool, in the share
+  // victim.poison_share (attackers/victim_retraining.h).
+  VictimRetraining victim;
 
   // Throws UserError naming `where` (e.g. "attackers.0") when a value is out of range.
   void validate(const std::string& where) const;

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "attackers/victim_retraining_torch.h"
 #include "pipeline/model/model_spec.h"
 
 namespace poisonsim {
@@ -20,10 +21,12 @@ struct DirectObjective {
 // consecutive chunks of the poison (at most one chunk per sample), evaluates the validation
 // loss at W' and, with `with_grad`, differentiates it with respect to `poison` (which must then
 // require grad). `params` must require grad; they are not modified. Works in any float dtype.
+// With `clean` (the victim-aware objective), each step also trains on its clean chunk.
 DirectObjective direct_objective(const ModelSpec& spec, const std::vector<torch::Tensor>& params,
                                  const torch::Tensor& poison, const torch::Tensor& poison_labels,
                                  const torch::Tensor& validation_images,
                                  const torch::Tensor& validation_labels, double lr,
-                                 int64_t unroll_steps, bool with_grad);
+                                 int64_t unroll_steps, bool with_grad,
+                                 const CleanChunks* clean = nullptr);
 
 }  // namespace poisonsim

@@ -13,7 +13,7 @@
 #include "attackers/generative_copy.h"
 #include "attackers/generative_impl.h"
 #include "attackers/generator_net.h"
-#include "attackers/label_flip.h"
+#include "attackers/seed_samples.h"
 #include "attackers/unrolled_copy.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"

@@ -19,8 +19,4 @@ class LabelFlipAttacker : public PoisonGenerator {
   PoisonLabels rule_;
 };
 
-// Draws `count` samples from `pool`: without replacement while the pool lasts, so a poison set
-// of up to pool-size samples has distinct seeds.
-Dataset draw_seed_samples(const Dataset& pool, int64_t count, RandomStream& rng);
-
 }  // namespace poisonsim

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "attackers/label_flip.h"
+#include "attackers/seed_samples.h"
 #include "sim/random_stream.h"
 
 namespace poisonsim {

@@ -64,6 +64,11 @@ void register_attackers(PluginRegistry& registry) {
         o.engine = parse_direct_engine(
             node.get<std::string>("engine", "auto", one_of({"auto", "factored", "autograd"})),
             node.key_path("engine"));
+        o.victim.objective = parse_attack_objective(
+            node.get<std::string>("objective", "paper", one_of({"paper", "victim-aware"})),
+            node.key_path("objective"));
+        o.victim.poison_share =
+            node.get<double>("poison_share", o.victim.poison_share, in_range(1e-6, 1));
         if (o.engine == DirectEngine::factored && !factored_settings_conflict(o).empty())
           node.fail("engine", factored_settings_conflict(o));
         const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));

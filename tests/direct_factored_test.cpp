@@ -11,7 +11,7 @@
 #include "attackers/direct_factored_torch.h"
 #include "attackers/direct_gradient.h"
 #include "attackers/direct_gradient_torch.h"
-#include "attackers/label_flip.h"
+#include "attackers/seed_samples.h"
 #include "pipeline/data/data_source.h"
 #include "pipeline/data/splits.h"
 #include "pipeline/model/compute_threads.h"

@@ -10,9 +10,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "attackers/direct_gradient_torch.h"
-#include "attackers/label_flip.h"
 #include "attackers/poison_stats.h"
 #include "attackers/register_attackers.h"
+#include "attackers/seed_samples.h"
 #include "pipeline/data/data_source.h"
 #include "pipeline/data/splits.h"
 #include "pipeline/model/compute_threads.h"
@@ -28,7 +28,8 @@ namespace poisonsim {
 namespace {
 
 // dL_val(W'(x_p))/dx_p against central differences, in float64 on a tiny model.
-void check_gradient(const ModelSpec& spec, int64_t unroll_steps) {
+// `clean_per_step` > 0: the victim-aware objective, each step mixing in that many clean samples.
+void check_gradient(const ModelSpec& spec, int64_t unroll_steps, int64_t clean_per_step = 0) {
   torch::manual_seed(3);
   const auto model = TargetModel::create(spec, 5);
   // Larger weights than the initial ones, so the curvature the gradient runs through matters.
@@ -41,11 +42,18 @@ void check_gradient(const ModelSpec& spec, int64_t unroll_steps) {
   const auto val = torch::rand({6, in.channels, in.height, in.width}, torch::kFloat64);
   const auto val_labels = torch::tensor({2, 0, 1, 1, 0, 2}, torch::kInt64);
   const double lr = 0.5;
+  CleanChunks clean;
+  clean.per_step = clean_per_step;
+  if (clean_per_step > 0) {
+    clean.images = torch::rand({clean_per_step * unroll_steps, in.channels, in.height, in.width},
+                               torch::kFloat64);
+    clean.labels = torch::randint(0, spec.num_classes, {clean_per_step * unroll_steps}, torch::kInt64);
+  }
 
   const auto x = poison.clone().requires_grad_(true);
-  const auto analytic =
-      direct_objective(spec, params, x, poison_labels, val, val_labels, lr, unroll_steps, true)
-          .grad;
+  const auto analytic = direct_objective(spec, params, x, poison_labels, val, val_labels, lr,
+                                         unroll_steps, true, &clean)
+                            .grad;
   ASSERT_TRUE(analytic.defined());
   ASSERT_EQ(analytic.sizes(), poison.sizes());
   auto numeric = torch::zeros_like(poison);
@@ -56,13 +64,14 @@ void check_gradient(const ModelSpec& spec, int64_t unroll_steps) {
       auto shifted = poison.clone();
       shifted.view({-1})[i] += delta;
       return direct_objective(spec, params, shifted, poison_labels, val, val_labels, lr,
-                              unroll_steps, false)
+                              unroll_steps, false, &clean)
           .loss;
     };
     flat[i] = (loss_at(eps) - loss_at(-eps)) / (2 * eps);
   }
   const double error = (analytic - numeric).norm().item<double>() / numeric.norm().item<double>();
-  EXPECT_LT(error, 1e-3) << spec.describe() << " unroll " << unroll_steps;
+  EXPECT_LT(error, 1e-3) << spec.describe() << " unroll " << unroll_steps << " clean "
+                         << clean_per_step;
   EXPECT_GT(numeric.norm().item<double>(), 1e-6);  // a real check, not zero against zero
 }
 
@@ -79,6 +88,33 @@ TEST(DirectGradient, SecondOrderGradientMatchesFiniteDifferences) {
   cnn.num_classes = 3;
   for (const auto& spec : {mlp, cnn})
     for (int64_t unroll : {1, 2}) check_gradient(spec, unroll);
+}
+
+// The victim-aware objective: the steps also train on clean samples, which move the weights
+// but carry no gradient of their own; the gradient through them is still exact.
+TEST(DirectGradient, VictimAwareGradientMatchesFiniteDifferences) {
+  ModelSpec mlp;
+  mlp.input = {1, 2, 4};
+  mlp.hidden = {6};
+  mlp.num_classes = 3;
+  ModelSpec cnn = mlp;
+  cnn.kind = ModelKind::cnn;
+  cnn.input = {1, 4, 4};
+  cnn.conv_channels = {2};
+  for (const auto& spec : {mlp, cnn})
+    for (int64_t unroll : {1, 2, 4}) check_gradient(spec, unroll, /*clean_per_step=*/3);
+}
+
+TEST(DirectGradient, VictimAwareMixesCleanSamplesAtTheExpectedShare) {
+  VictimRetraining victim;
+  EXPECT_EQ(victim.clean_per_step(3), 0);  // the paper's objective: poison alone
+  victim.objective = AttackObjective::victim_aware;
+  victim.poison_share = 0.1;
+  EXPECT_EQ(victim.clean_per_step(3), 27);
+  victim.poison_share = 0.25;
+  EXPECT_EQ(victim.clean_per_step(4), 12);
+  victim.poison_share = 1;
+  EXPECT_EQ(victim.clean_per_step(4), 0);
 }
 
 struct SmallTask {

@@ -13,8 +13,8 @@
 
 #include "attackers/direct_gradient.h"
 #include "attackers/generative.h"
-#include "attackers/label_flip.h"
 #include "attackers/random_noise.h"
+#include "attackers/seed_samples.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"
 #include "pipeline/simulation/guard_evidence.h"

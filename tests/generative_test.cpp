@@ -8,8 +8,8 @@
 
 #include "attackers/generative_copy.h"
 #include "attackers/generator_net.h"
-#include "attackers/label_flip.h"
 #include "attackers/register_attackers.h"
+#include "attackers/seed_samples.h"
 #include "attackers/unrolled_copy.h"
 #include "pipeline/data/data_source.h"
 #include "pipeline/data/splits.h"

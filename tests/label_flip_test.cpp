@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "attackers/seed_samples.h"
 #include "pipeline/model/target_model.h"
 #include "sim/random_stream.h"
 #include "tests/test_support.h"

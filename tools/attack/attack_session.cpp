@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "attackers/label_flip.h"
+#include "attackers/seed_samples.h"
 #include "sim/error.h"
 #include "sim/progress.h"
 #include "sim/random_stream.h"

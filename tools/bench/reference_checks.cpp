@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "attackers/label_flip.h"
+#include "attackers/seed_samples.h"
 #include "sim/random_stream.h"
 #include "tools/bench/reference_exchange.h"
 

@@ -1,0 +1,41 @@
+#pragma once
+// The simulated retraining on the LibTorch side (attackers/victim_retraining.h). Include only
+// from .cpp files that use torch.
+#include <cstdint>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "attackers/victim_retraining.h"
+#include "pipeline/data/dataset.h"
+#include "pipeline/model/model_spec.h"
+
+namespace poisonsim {
+
+class RandomStream;
+
+// The clean part of every simulated step: `per_step` samples for each of `steps` steps, in
+// order (step k uses rows [k * per_step, (k + 1) * per_step)). Empty for the paper's objective.
+struct CleanChunks {
+  torch::Tensor images;
+  torch::Tensor labels;
+  int64_t per_step = 0;
+};
+
+// Draws the clean chunks for `steps` steps of `poison_per_step` poison each from `pool` (the
+// attacker's own clean data), as float32 tensors that own their data.
+CleanChunks draw_clean_chunks(const VictimRetraining& victim, const Dataset& pool, int64_t steps,
+                              int64_t poison_per_step, RandomStream& rng);
+
+// The weights after `steps` SGD steps from `params` with learning rate `lr`: step k trains on
+// poison chunk k (consecutive chunks, at most one per sample) together with clean chunk k, the
+// mean cross-entropy of the mixed mini-batch, as the victim computes it. With `create_graph`
+// the result stays differentiable in `poison` (second order). `params` are not modified.
+std::vector<torch::Tensor> simulate_retraining(const ModelSpec& spec,
+                                               const std::vector<torch::Tensor>& params,
+                                               const torch::Tensor& poison,
+                                               const torch::Tensor& poison_labels,
+                                               const CleanChunks* clean, double lr, int64_t steps,
+                                               bool create_graph);
+
+}  // namespace poisonsim
