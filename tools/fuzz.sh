@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan, coverage) into build-fuzz/ and runs one of
+# them for a given time on its committed seed corpus (docs/testing.md).
+#   tools/fuzz.sh TARGET [SECONDS] [extra libFuzzer flags...]   e.g. tools/fuzz.sh fuzz_idx 600
+#   tools/fuzz.sh --build                                        builds every target, runs none
+# New interesting inputs go to build-fuzz/corpus/TARGET (the committed seeds stay as they are);
+# a crash, leak or hang is written to build-fuzz/artifacts/TARGET/ and the script exits non-zero.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:?usage: tools/fuzz.sh TARGET [SECONDS] [libFuzzer flags] | tools/fuzz.sh --build}
+seconds=${2:-60}
+build=${POISONSIM_FUZZ_BUILD_DIR:-build-fuzz}
+
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  # RelWithDebInfo: optimised like a release, with line numbers in sanitizer reports.
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DPOISONSIM_FUZZ=ON \
+    -DPOISONSIM_BUILD_TESTS=OFF -DPOISONSIM_WERROR=ON "${launcher[@]}"
+fi
+if [ "$target" = "--build" ]; then
+  cmake --build "$build" --target fuzzers
+  exit 0
+fi
+cmake --build "$build" --target "$target"
+shift $(( $# >= 2 ? 2 : 1 ))
+
+seeds=tests/fuzz/corpus/$target
+[ -d "$seeds" ] || { echo "fuzz.sh: no seed corpus $seeds" >&2; exit 2; }
+corpus=$build/corpus/$target
+artifacts=$build/artifacts/$target
+mkdir -p "$corpus" "$artifacts"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+# The first directory receives new inputs; the seeds are read only. -timeout: an input that
+# takes longer than 10 s is reported as a hang. -rss_limit_mb: a reader that allocates what a
+# header claims instead of what the file holds is reported as out-of-memory.
+exec "$build/tests/fuzz/$target" "$corpus" "$seeds" -max_total_time="$seconds" -timeout=10 \
+  -rss_limit_mb=2048 -artifact_prefix="$artifacts/" -print_final_stats=1 "$@"
