@@ -29,9 +29,12 @@ MemoryEstimate estimate_memory(const Scenario& s);
 double memory_limit(std::string& source);
 
 // Throws UserError(file: key, ...) when the estimate exceeds memory_limit(), naming the largest
-// terms' keys, the estimate and the limit; or when the arrivals cannot advance simulated time
-// or exceed kMaxArrivals.
+// terms' keys, the estimate and the limit; or when the streams and attackers would deliver more
+// than kMaxArrivals batches.
 void check_run_limits(const Scenario& s);
+
+// "620.3 MB", "1.2 TB": decimal units, as the messages print sizes.
+std::string format_bytes(double bytes);
 
 // Batches all streams and attackers may deliver in one run, at most.
 constexpr double kMaxArrivals = 1e9;
