@@ -46,8 +46,8 @@ TEST(RunLimits, BufferAndReplayScaleWithTheSampleSize) {
   const auto e = estimate_memory(parse(grey));
   EXPECT_DOUBLE_EQ(term(e, "retrain.buffer.capacity"), 1000 * (784 * 4 + 8));
   EXPECT_DOUBLE_EQ(term(e, "retrain.replay"), 1500 * (784 * 4 + 8));
-  const auto colour = estimate_memory(parse(grey, {"data.synthetic.channels=3", "data.synthetic.height=32",
-                                                   "data.synthetic.width=32"}));
+  const auto colour = estimate_memory(parse(
+      grey, {"data.synthetic.channels=3", "data.synthetic.height=32", "data.synthetic.width=32"}));
   EXPECT_DOUBLE_EQ(term(colour, "retrain.buffer.capacity"), 1000 * (3072 * 4 + 8));
   double sum = 0;
   for (const auto& t : e.terms) sum += t.bytes;
@@ -61,8 +61,8 @@ TEST(RunLimits, ModelCopiesCountStaleHistoryAndMomentum) {
   EXPECT_DOUBLE_EQ(term(plain, "model"), 4 * params * 4);
   const auto momentum = estimate_memory(parse(base + "retrain: {momentum: 0.9}\n"));
   EXPECT_DOUBLE_EQ(term(momentum, "model"), 5 * params * 4);
-  const auto stale = estimate_memory(
-      parse(base + "attackers:\n  - type: noise\n    knowledge: {model: stale, stale_retrains: 7}\n"));
+  const auto stale = estimate_memory(parse(
+      base + "attackers:\n  - type: noise\n    knowledge: {model: stale, stale_retrains: 7}\n"));
   EXPECT_DOUBLE_EQ(term(stale, "attackers.knowledge.stale_retrains"), 7 * params * 4);
 }
 

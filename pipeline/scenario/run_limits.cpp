@@ -90,14 +90,15 @@ std::vector<MemoryTerm> simulation_terms(const Scenario& s, double sample, doubl
   for (const auto& a : s.attackers)
     if (a.knowledge.kind == KnowledgeKind::stale)
       history = std::max(history, static_cast<size_t>(a.knowledge.stale_retrains));
-  t.push_back({"model", "model copies (deployed, serving, candidate and its gradients)",
-               copies * model});
+  t.push_back(
+      {"model", "model copies (deployed, serving, candidate and its gradients)", copies * model});
   if (history > 0)
     t.push_back({"attackers.knowledge.stale_retrains", "past models kept for stale knowledge",
                  static_cast<double>(history) * model});
+  const bool pretrain_larger = s.pretrain.batch_size > r.train.batch_size;
   const double batch = static_cast<double>(std::max(r.train.batch_size, s.pretrain.batch_size));
-  t.push_back({"retrain.batch_size", "training activations and gradients of one batch",
-               2 * batch * (act + sample)});
+  t.push_back({pretrain_larger ? "pretrain.batch_size" : "retrain.batch_size",
+               "training activations and gradients of one batch", 2 * batch * (act + sample)});
   // Arrivals are queued between scoring points (ticks), each sample with its scores.
   double window = std::min(s.evaluation.interval, s.duration);
   if (r.trigger == RetrainTrigger::interval) window = std::min(window, r.interval);
@@ -116,7 +117,7 @@ std::vector<MemoryTerm> simulation_terms(const Scenario& s, double sample, doubl
       attack += 4 * kFloat * 2 * 256 * static_cast<double>(s.model.input.numel());
     if (a.knowledge.kind == KnowledgeKind::surrogate) attack += 3 * model;
   }
-  t.push_back({"streams.batch_size", "arrivals queued between ticks", queued * (sample + 16)});
+  t.push_back({"streams", "arrivals queued between ticks", queued * (sample + 16)});
   if (attack > 0) t.push_back({"attackers", "the attackers' models and batches", attack});
   return t;
 }
@@ -167,8 +168,8 @@ double memory_limit(std::string& source) {
     source = "POISONSIM_MEMORY_LIMIT";
     return value;
   }
-  double limit = static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
-                 static_cast<double>(sysconf(_SC_PAGESIZE));
+  double limit =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
   source = "physical memory";
   std::ifstream cgroup("/sys/fs/cgroup/memory.max");
   double cgroup_max = 0;
@@ -200,8 +201,7 @@ void check_run_limits(const Scenario& s) {
   };
   for (size_t i = 0; i < s.streams.size(); ++i) {
     const auto& st = s.streams[i];
-    count(fmt::format("streams.{}", i), st.arrival, st.start, st.stop, std::nullopt,
-          st.batch_size);
+    count(fmt::format("streams.{}", i), st.arrival, st.start, st.stop, std::nullopt, st.batch_size);
   }
   for (size_t i = 0; i < s.attackers.size(); ++i) {
     const auto& a = s.attackers[i];
