@@ -26,6 +26,9 @@ packages=(
   openmpi-bin libopenmpi-dev
   # headless browser: the report test opens the HTML page and checks every figure loads
   chromium
+  # tools/test_sanitizers.sh: libFuzzer and its sanitizer runtimes come with clang (gcc's ASan
+  # and UBSan, for the `asan` preset, come with build-essential)
+  clang libclang-rt-14-dev
 )
 
 missing=()

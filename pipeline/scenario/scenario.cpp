@@ -10,6 +10,7 @@
 
 #include "pipeline/scenario/config_node.h"
 #include "pipeline/scenario/overrides.h"
+#include "pipeline/scenario/run_limits.h"
 #include "pipeline/trace/trace_rows.h"
 #include "sim/error.h"
 #include "sim/file_checks.h"
@@ -277,6 +278,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
   compute.finish();
   s.sweep = read_sweep_block(root, s.seed);
   root.finish();
+  check_run_limits(s);
 
   YAML::Emitter out;
   out << resolved;

@@ -15,6 +15,11 @@ RetrainBuffer::RetrainBuffer(ImageShape shape, int64_t num_classes, int64_t capa
   data_.name = "retrain-buffer";
   data_.shape = shape;
   data_.num_classes = num_classes;
+  // Reserved, not grown: doubling would hold up to three times the samples while it copies.
+  // Pages of a large reservation are resident only once written, so an empty buffer costs none.
+  data_.pixels.reserve(static_cast<size_t>(capacity) * static_cast<size_t>(shape.numel()));
+  data_.labels.reserve(static_cast<size_t>(capacity));
+  is_poison_.reserve(static_cast<size_t>(capacity));
 }
 
 void RetrainBuffer::save_state(StateOut& out) const {

@@ -237,11 +237,22 @@ struct Simulation::State : SimulationHost {
   const Dataset& retraining_set(Dataset& with_replay) {
     const auto replay = scenario.retrain.replay;
     if (replay == 0 || buffer.size() == 0) return buffer.contents();
-    with_replay = buffer.contents();
+    // Sized once and filled in place: appending a subset would hold the buffer three times
+    // over while the vector grows (the memory estimate counts one copy, run_limits.cpp).
+    const Dataset& kept = buffer.contents();
+    const auto per = static_cast<size_t>(kept.shape.numel());
+    const size_t total = kept.size() + static_cast<size_t>(replay);
+    with_replay = Dataset{kept.name, kept.shape, kept.num_classes, {}, {}};
+    with_replay.pixels.reserve(total * per);
+    with_replay.labels.reserve(total);
+    with_replay.append(kept);
     RandomStream rng(scenario.seed, fmt::format("retrain/replay/{}", summary.retrains));
-    std::vector<size_t> indices(static_cast<size_t>(replay));
-    for (auto& i : indices) i = static_cast<size_t>(rng.below(data.pretrain.size()));
-    with_replay.append(data.pretrain.subset(indices));
+    for (int64_t k = 0; k < replay; ++k) {
+      const auto i = static_cast<size_t>(rng.below(data.pretrain.size()));
+      with_replay.pixels.insert(with_replay.pixels.end(), data.pretrain.image(i),
+                                data.pretrain.image(i) + per);
+      with_replay.labels.push_back(data.pretrain.labels[i]);
+    }
     return with_replay;
   }
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/trace/global_heap_check.h"
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
 #include "pipeline/trace/trace_schema.h"
@@ -28,6 +29,7 @@ Hid open_file(const std::string& path) {
     throw UserError(path, std::string("not an HDF5 file (expected a poisonsim trace, see "
                                       "docs/trace-format.md)"));
   }
+  check_global_heaps(path);  // HDF5 itself can loop forever on a damaged one
   return hdf5::open_read_only(path, "cannot open the trace file");
 }
 

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/scenario/run_limits.h"
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/run_data.h"
 #include "tools/commands/builtin_plugins.h"
@@ -42,6 +43,11 @@ void run_validate(const ValidateOptions& o, const GlobalOptions& global) {
   fmt::print("{}: valid ({} s simulated, {} stream{}, {} attacker{}, guard {}, gate {})\n",
              o.scenario, s.duration, s.streams.size(), s.streams.size() == 1 ? "" : "s",
              s.attackers.size(), s.attackers.size() == 1 ? "" : "s", s.guard.type, s.gate.type);
+  const auto memory = estimate_memory(s);
+  std::string source;
+  const double limit = memory_limit(source);
+  fmt::print("memory: about {} at the peak (estimate; the limit is {}, {})\n",
+             format_bytes(memory.total), format_bytes(limit), source);
   fmt::print("{}", data);
 }
 
