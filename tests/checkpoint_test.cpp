@@ -43,6 +43,11 @@ void expect_same_tables(const std::string& expected_path, const std::string& act
   EXPECT_TRUE(same_rows(expected.evaluations, actual.evaluations)) << "evaluations";
 }
 
+// `poisonsim run` of the test scenario into `trace`, quiet, with `extra` options.
+std::string run_arguments(const std::string& trace, const std::string& extra) {
+  return "--log-level warn run " + kScenario + " -o " + trace + " --quiet" + kDuration + " " + extra;
+}
+
 // Simulated time of the checkpoint at `path`, or -1 while there is none.
 double checkpoint_time(const std::string& path) {
   if (!fs::exists(path)) return -1;
@@ -54,8 +59,7 @@ class Checkpoints : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new test::ScratchDir;
     setenv("POISONSIM_CACHE_DIR", dir_->file("cache").c_str(), 1);
-    const auto run = test::run_poisonsim("--log-level warn run " + kScenario + " -o " +
-                                         reference() + " --quiet" + kDuration);
+    const auto run = test::run_poisonsim(run_arguments(reference(), ""));
     ASSERT_EQ(run.exit_code, 0) << run.output;
   }
   static void TearDownTestSuite() {
@@ -73,8 +77,7 @@ test::ScratchDir* Checkpoints::dir_ = nullptr;
 TEST_F(Checkpoints, ARunKilledBetweenCheckpointsResumesToTheUninterruptedTrace) {
   const auto trace = dir.file("killed.h5");
   const auto checkpoint = dir.file("killed.checkpoint");
-  BackgroundRun run("--log-level warn run " + kScenario + " -o " + trace + " --quiet" + kDuration +
-                        " --checkpoint-every 100 --checkpoint " + checkpoint,
+  BackgroundRun run(run_arguments(trace, "--checkpoint-every 100 --checkpoint " + checkpoint),
                     dir.file("run.log"));
   ASSERT_GT(run.pid(), 0);
   // Past the second checkpoint, so the kill lands after a checkpoint replaced another.
@@ -95,8 +98,7 @@ TEST_F(Checkpoints, ARunKilledBetweenCheckpointsResumesToTheUninterruptedTrace) 
 
 TEST_F(Checkpoints, CheckpointingDoesNotChangeTheRun) {
   const auto trace = dir.file("checkpointed.h5");
-  const auto run = test::run_poisonsim("--log-level warn run " + kScenario + " -o " + trace +
-                                       " --quiet" + kDuration + " --checkpoint-every 70");
+  const auto run = test::run_poisonsim(run_arguments(trace, "--checkpoint-every 70"));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_GE(checkpoint_time(trace + ".checkpoint"), 1400);
   expect_same_tables(reference(), trace);
@@ -105,9 +107,7 @@ TEST_F(Checkpoints, CheckpointingDoesNotChangeTheRun) {
 TEST_F(Checkpoints, AStoppedRunLeavesACheckpointThatResumesIntoItsOwnTrace) {
   const auto trace = dir.file("stopped.h5");
   const auto checkpoint = dir.file("stopped.checkpoint");
-  BackgroundRun run("--log-level warn run " + kScenario + " -o " + trace + " --quiet" + kDuration +
-                        " --checkpoint " + checkpoint,
-                    dir.file("run.log"));
+  BackgroundRun run(run_arguments(trace, "--checkpoint " + checkpoint), dir.file("run.log"));
   ASSERT_GT(run.pid(), 0);
   ASSERT_TRUE(eventually([&] { return fs::exists(trace + ".partial"); }));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));

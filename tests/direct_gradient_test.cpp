@@ -75,7 +75,8 @@ void check_gradient(const ModelSpec& spec, int64_t unroll_steps, int64_t clean_p
   EXPECT_GT(numeric.norm().item<double>(), 1e-6);  // a real check, not zero against zero
 }
 
-TEST(DirectGradient, SecondOrderGradientMatchesFiniteDifferences) {
+// A tiny MLP and a tiny CNN, small enough for finite differences over every pixel.
+std::vector<ModelSpec> tiny_specs() {
   ModelSpec mlp;
   mlp.input = {1, 2, 4};
   mlp.hidden = {6};
@@ -86,22 +87,18 @@ TEST(DirectGradient, SecondOrderGradientMatchesFiniteDifferences) {
   cnn.conv_channels = {2};
   cnn.hidden = {5};
   cnn.num_classes = 3;
-  for (const auto& spec : {mlp, cnn})
+  return {mlp, cnn};
+}
+
+TEST(DirectGradient, SecondOrderGradientMatchesFiniteDifferences) {
+  for (const auto& spec : tiny_specs())
     for (int64_t unroll : {1, 2}) check_gradient(spec, unroll);
 }
 
 // The victim-aware objective: the steps also train on clean samples, which move the weights
 // but carry no gradient of their own; the gradient through them is still exact.
 TEST(DirectGradient, VictimAwareGradientMatchesFiniteDifferences) {
-  ModelSpec mlp;
-  mlp.input = {1, 2, 4};
-  mlp.hidden = {6};
-  mlp.num_classes = 3;
-  ModelSpec cnn = mlp;
-  cnn.kind = ModelKind::cnn;
-  cnn.input = {1, 4, 4};
-  cnn.conv_channels = {2};
-  for (const auto& spec : {mlp, cnn})
+  for (const auto& spec : tiny_specs())
     for (int64_t unroll : {1, 2, 4}) check_gradient(spec, unroll, /*clean_per_step=*/3);
 }
 
