@@ -315,6 +315,33 @@ class TraceReport(ReportTestCase):
                                    "run-2-loss.png"])
 
 
+class ReportOutput(ReportTestCase):
+    """The page directory is replaced only by a complete report, and no work files remain."""
+
+    def leftovers(self):
+        return [n for n in os.listdir(self.tmp) if ".partial-" in n or ".old-" in n]
+
+    def test_a_new_report_replaces_the_old_one_whole(self):
+        self.report(self.trace())
+        with open(os.path.join(self.out, "stale.png"), "w") as f:
+            f.write("from an older report")
+        self.report(self.trace())
+        self.assertFalse(os.path.exists(os.path.join(self.out, "stale.png")))
+        self.assertEqual(self.leftovers(), [])
+
+    def test_a_report_that_fails_midway_leaves_the_old_one_as_it_was(self):
+        self.report(self.trace())
+        before = sorted(os.listdir(self.out))
+        broken = self.trace("broken.h5")
+        with h5py.File(broken, "a") as f:
+            del f["evaluations"]  # found only when its figure is drawn
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = main([self.trace("good.h5"), broken, "-o", self.out, "--quiet"])
+        self.assertEqual(code, 2)
+        self.assertEqual(sorted(os.listdir(self.out)), before)
+        self.assertEqual(self.leftovers(), [])
+
+
 class SweepReport(ReportTestCase):
     def test_threshold_sweep_gives_roc_accuracy_and_run_curves(self):
         write_sweep(self.path("sweep.h5"))

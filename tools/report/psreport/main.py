@@ -2,7 +2,9 @@
 import argparse
 import os
 import re
+import shutil
 import sys
+import tempfile
 
 from psreport import attack_figures, html_page, inputs, scenario, sweep_figures, trace_figures
 from psreport.errors import ReportError, progress
@@ -193,24 +195,49 @@ def run(args):
         if inputs.detect_kind(path) != "json":
             raise ReportError(path, "--json expects a .json file")
     method_rows = [(path, inputs.read_figures_json(path)) for path, kind in kinds if kind == "json"]
+    # Written into a directory of its own beside DIR and moved into place when complete: a
+    # report that fails leaves an existing DIR as it was, and two reports never mix files.
+    output = os.path.abspath(args.output)
     try:
-        os.makedirs(args.output, exist_ok=True)
+        os.makedirs(os.path.dirname(output), exist_ok=True)
+        work = tempfile.mkdtemp(prefix=os.path.basename(output) + ".partial-",
+                                dir=os.path.dirname(output))
     except OSError as e:
         raise ReportError(args.output, f"cannot create the output directory ({e.strerror})")
-    report = Report(args.output, args.quiet)
-    for path, kind in kinds:
-        if kind != "json":
-            add_input(report, path, kind)
-    for path, rows in method_rows:
-        report.add_method_rows(rows, path)
-    report.add_methods_section()
-    page = html_page.render(args.title, report.sections, "poisonsim report")
+    try:
+        report = Report(work, args.quiet)
+        for path, kind in kinds:
+            if kind != "json":
+                add_input(report, path, kind)
+        for path, rows in method_rows:
+            report.add_method_rows(rows, path)
+        report.add_methods_section()
+        page = html_page.render(args.title, report.sections, "poisonsim report")
+        with open(os.path.join(work, "index.html"), "w", encoding="utf-8") as f:
+            f.write(page)
+        os.chmod(work, 0o755)  # mkdtemp's 0700 would hide the page from other users
+        replace_directory(work, output)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     index = os.path.join(args.output, "index.html")
-    with open(index, "w", encoding="utf-8") as f:
-        f.write(page)
     figures = sum(len(s.figures) for s in report.sections)
     print(f"report written to {index} ({figures} figures)")
     return index
+
+
+def replace_directory(complete, target):
+    """Moves the finished report to `target`; an earlier report there goes only now."""
+    if not os.path.lexists(target):
+        os.rename(complete, target)
+        return
+    if not os.path.isdir(target) or os.path.islink(target):
+        raise ReportError(target, "exists and is not a report directory")
+    old = tempfile.mkdtemp(prefix=os.path.basename(target) + ".old-", dir=os.path.dirname(target))
+    os.rmdir(old)
+    os.rename(target, old)
+    os.rename(complete, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def main(argv=None):
