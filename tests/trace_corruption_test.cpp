@@ -78,6 +78,16 @@ TEST(TraceCorruption, AnObjectPastItsCollectionsEndIsRefused) {
                           "claims 1048576 bytes, past the collection's end");
 }
 
+// fuzz_trace's find: a variable-length string whose heap reference names an object its
+// collection lacks makes HDF5 1.10.8 read out of bounds. The child that reads first crashes
+// instead of this process (pipeline/trace/hdf5_preflight.h).
+TEST(TraceCorruption, AFileThatCrashesHdf5IsRefusedWithoutCrashingUs) {
+  const std::string path =
+      std::string(POISONSIM_SOURCE_DIR) + "/tests/fuzz/hdf5-known/dangling-heap-index-segv";
+  test::expect_user_error([&] { read_trace(path); }, path,
+                          "corrupt HDF5 file: reading its attributes crashes the HDF5 library");
+}
+
 TEST(TraceCorruption, AnIntactTraceReadsBack) {
   test::ScratchDir dir;
   small_trace(dir.file("t.h5"));

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/trace/global_heap_check.h"
+#include "pipeline/trace/hdf5_preflight.h"
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
 #include "pipeline/trace/trace_schema.h"
@@ -30,6 +31,7 @@ Hid open_file(const std::string& path) {
                                       "docs/trace-format.md)"));
   }
   check_global_heaps(path);  // HDF5 itself can loop forever on a damaged one
+  preflight_hdf5_file(path);  // and crash on a dangling string reference
   return hdf5::open_read_only(path, "cannot open the trace file");
 }
 

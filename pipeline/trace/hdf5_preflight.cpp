@@ -1,0 +1,104 @@
+#include "pipeline/trace/hdf5_preflight.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "pipeline/trace/hdf5_handles.h"
+#include "sim/error.h"
+
+namespace poisonsim {
+namespace {
+
+// The child's exit code when it cannot open the file at all; any other failure (a signal, or a
+// sanitizer's own exit code after it caught the crash) means reading it is unsafe.
+constexpr int kCannotOpen = 77;
+
+// One attribute, read as the library would for a reader: variable-length strings included.
+herr_t read_attribute(hid_t object, const char* name, const H5A_info_t*, void*) {
+  const hid_t attribute = H5Aopen(object, name, H5P_DEFAULT);
+  if (attribute < 0) return 0;
+  const hid_t file_type = H5Aget_type(attribute);
+  const hid_t space = H5Aget_space(attribute);
+  const hid_t memory_type = H5Tget_native_type(file_type, H5T_DIR_ASCEND);
+  const hssize_t points = H5Sget_simple_extent_npoints(space);
+  const size_t size = memory_type >= 0 ? H5Tget_size(memory_type) : 0;
+  // Attributes are small; a corrupt one claiming more is left to the caller's own checks.
+  if (points > 0 && size > 0 && static_cast<double>(points) * static_cast<double>(size) < 64e6) {
+    std::vector<unsigned char> buffer(static_cast<size_t>(points) * size);
+    if (H5Aread(attribute, memory_type, buffer.data()) >= 0 &&
+        H5Tdetect_class(memory_type, H5T_VLEN) + H5Tis_variable_str(memory_type) > 0)
+      H5Dvlen_reclaim(memory_type, space, H5P_DEFAULT, buffer.data());
+  }
+  if (memory_type >= 0) H5Tclose(memory_type);
+  H5Sclose(space);
+  H5Tclose(file_type);
+  H5Aclose(attribute);
+  return 0;
+}
+
+herr_t read_attributes_of(hid_t root, const char* name, const H5O_info_t*, void*) {
+  const hid_t object = H5Oopen(root, name, H5P_DEFAULT);
+  if (object < 0) return 0;
+  H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_NATIVE, nullptr, read_attribute, nullptr);
+  H5Oclose(object);
+  return 0;
+}
+
+// The child's whole life: no destructors, no atexit handlers, no stdio flushes.
+[[noreturn]] void read_everything(const std::string& path) {
+  hdf5::silence_errors();
+  hdf5::Hid file = hdf5::open_read_only(path, "");
+  H5Ovisit2(file.get(), H5_INDEX_NAME, H5_ITER_NATIVE, read_attributes_of, nullptr,
+            H5O_INFO_BASIC);
+  _exit(0);
+}
+
+}  // namespace
+
+void preflight_hdf5_file(const std::string& path, int limit_seconds) {
+  // A child sharing an open file's metadata cache with this process could write it back: only
+  // a process with no HDF5 file open forks (inspect, roc, resume; not a sweep assembling runs).
+  if (H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE) != 0) return;
+  const pid_t child = fork();
+  if (child < 0) return;  // no process to spare: read it as before
+  if (child == 0) {
+    try {
+      read_everything(path);
+    } catch (...) {
+      _exit(kCannotOpen);  // the caller's own open says why
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limit_seconds);
+  int status = 0;
+  for (;;) {
+    const pid_t done = waitpid(child, &status, WNOHANG);
+    if (done == child) break;
+    if (done < 0 && errno != EINTR) return;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(child, SIGKILL);
+      waitpid(child, &status, 0);
+      throw UserError(path, fmt::format("reading its attributes does not finish within {} s: "
+                                        "the file is corrupt",
+                                        limit_seconds));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == kCannotOpen))
+    return;
+  const std::string how = WIFSIGNALED(status) ? strsignal(WTERMSIG(status))
+                                              : fmt::format("exit code {}", WEXITSTATUS(status));
+  throw UserError(path, fmt::format("corrupt HDF5 file: reading its attributes crashes the "
+                                    "HDF5 library ({})",
+                                    how));
+}
+
+}  // namespace poisonsim

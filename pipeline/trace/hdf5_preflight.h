@@ -1,0 +1,17 @@
+#pragma once
+// Reading an untrusted HDF5 file's attributes in a child process before this process does.
+// HDF5 1.10.8 follows a corrupt file's variable-length string references into its global heap
+// without checking them and crashes (fuzz_trace found a segfault in H5HG_read), and no check on
+// the bytes can rule that out without refusing valid files. A crash or hang of the child then
+// becomes one error line naming the file; this process never reads it.
+#include <string>
+
+namespace poisonsim {
+
+// Opens `path` read-only in a forked child, reads every attribute of every object, and throws
+// UserError(path, ...) when the child dies of a signal or does not finish in `limit_seconds`.
+// A file the child cannot open passes: the caller's own open reports why. Nothing happens while
+// this process has any HDF5 file open (the child would share its metadata cache).
+void preflight_hdf5_file(const std::string& path, int limit_seconds = 120);
+
+}  // namespace poisonsim
