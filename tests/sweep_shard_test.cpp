@@ -135,7 +135,8 @@ TEST_F(SweepShards, AKilledShardRunAgainRedoesOnlyItsUnfinishedRuns) {
   const auto finished_at = fs::last_write_time(dir.file("s.h5.parts/run-0.h5"));
   EXPECT_FALSE(fs::exists(dir.file("s.h5.parts/run-2.json")));  // it was killed during run 2
 
-  std::string again = "sweep " + small_scenario() + " --param seed=1,2,3,4,5 --quiet --jobs 1 -o " +
+  // Not --quiet, which keeps the log to warnings: at info level it says what it reuses.
+  std::string again = "sweep " + small_scenario() + " --param seed=1,2,3,4,5 --jobs 1 -o " +
                       dir.file("s.h5") + " --shard 0/2";
   auto rerun = test::run_poisonsim(again);  // info level: it says what it reuses
   ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
