@@ -24,6 +24,8 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
+std::string checkpoint_machine() { return cpu_info().model + "; " + blas_info().describe(); }
+
 void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_yaml, double time,
                       const std::string& state, const std::string& trace_file) {
   CheckpointFile c;
@@ -33,7 +35,7 @@ void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_ya
   c.trace_output = plan.trace_output;
   c.time = time;
   c.every = plan.every;
-  c.machine = cpu_info().model + "; " + blas_info().describe();
+  c.machine = checkpoint_machine();
   c.state = state;
   c.trace = read_file(trace_file);
   AtomicOutput output(plan.path, AtomicOutput::Existing::replace);

@@ -17,6 +17,9 @@ struct CheckpointPlan {
   std::string trace_output;   // the trace's final path, recorded as resume's default output
 };
 
+// This machine as a checkpoint records it (CPU model and BLAS): resume compares the two.
+std::string checkpoint_machine();
+
 // Writes `state` and the flushed trace at `trace_file` to plan.path, atomically (sim/
 // atomic_output.h), replacing the previous checkpoint. UserError naming the file on failure.
 void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_yaml, double time,

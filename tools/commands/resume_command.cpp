@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "pipeline/model/numeric_runtime.h"
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/simulation.h"
 #include "pipeline/trace/checkpoint_file.h"
@@ -56,7 +55,7 @@ void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
                                 checkpoint.poisonsim_version, POISONSIM_VERSION));
   const Scenario scenario = parse_scenario(checkpoint.scenario_yaml, checkpoint.scenario_path, {},
                                            builtin_plugins());
-  const std::string machine = cpu_info().model + "; " + blas_info().describe();
+  const std::string machine = checkpoint_machine();
   if (machine != checkpoint.machine)
     spdlog::warn("the checkpoint was written on {}, this is {}: losses may differ in the last "
                  "digits, and the gate's decisions with them",

@@ -57,7 +57,8 @@ void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   const auto scenario = load_scenario(o.scenario, overrides, builtin_plugins());
   std::string output = o.output;
   if (output.empty()) output = std::filesystem::path(o.scenario).stem().string() + ".h5";
-  check_checkpoint_path(checkpoint_plan(o, scenario, output), o.force);
+  const CheckpointPlan checkpoints = checkpoint_plan(o, scenario, output);
+  check_checkpoint_path(checkpoints, o.force);
   // Before any work: a trace that exists (without --force) or that another run is writing.
   AtomicOutput trace(output,
                      o.force ? AtomicOutput::Existing::replace : AtomicOutput::Existing::refuse);
@@ -66,7 +67,7 @@ void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   spdlog::info("on {}: {}", cpu_info().model, blas_info().describe());
   JsonOutput json(o.json);
   SimulationOptions options{trace.temporary_path(), global.threads, !global.quiet, {}};
-  options.checkpoints = checkpoint_plan(o, scenario, output);
+  options.checkpoints = checkpoints;
   Simulation simulation(scenario, options);
   run_to_trace(simulation, trace, output, options.checkpoints, json);
 }
