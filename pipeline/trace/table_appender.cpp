@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "pipeline/trace/hdf5_attributes.h"
+
 namespace poisonsim::hdf5 {
 
 TableAppender::TableAppender(hid_t parent, const trace_schema::Table& table, int compression,
@@ -29,6 +31,13 @@ TableAppender::TableAppender(hid_t parent, const trace_schema::Table& table, int
   dataset_ = owned(H5Dcreate2(parent, table.name, file_type.get(), space.get(), H5P_DEFAULT,
                               dcpl.get(), H5P_DEFAULT),
                    H5Dclose, where, context);
+  // Created now, before SWMR writing starts (which allows no new attributes).
+  for (const auto& column : table.columns) {
+    const std::string name = column.name;
+    write_string_attribute(dataset_.get(), (name + ".units").c_str(), column.units, where);
+    write_string_attribute(dataset_.get(), (name + ".description").c_str(), column.description,
+                           where);
+  }
   buffer_.reserve(static_cast<size_t>(chunk_rows) * table.row_size);
 }
 
