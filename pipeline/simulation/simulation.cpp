@@ -71,6 +71,9 @@ struct Simulation::State : SimulationHost {
   sim::Kernel kernel;
   TickProcess* retrainer = nullptr;
   Evaluation deployed_on_validation;
+  // The deployed model's clean test accuracy (LibTorch, as the candidate's is measured), for
+  // the retrains table's test_accuracy_before.
+  Evaluation deployed_on_test;
   int64_t next_batch_id = 0;
   bool retrain_requested = false;
   RunSummary summary;
@@ -115,6 +118,7 @@ struct Simulation::State : SimulationHost {
       in.expect_end();
     } else {
       deployed_on_validation = evaluate(deployment_.model(), data.validation);
+      deployed_on_test = evaluate(deployment_.model(), data.test);
     }
   }
 
@@ -127,7 +131,8 @@ struct Simulation::State : SimulationHost {
             self.summary.deployed, self.summary.refused, self.summary.first_accuracy,
             self.summary.last_accuracy, self.summary.min_accuracy,
             self.deployed_on_validation.accuracy, self.deployed_on_validation.mean_loss,
-            self.deployed_on_validation.samples);
+            self.deployed_on_validation.samples, self.deployed_on_test.accuracy,
+            self.deployed_on_test.mean_loss, self.deployed_on_test.samples);
   }
   void save_state(StateOut& out) const {
     own_fields(*this, out);
@@ -261,10 +266,12 @@ struct Simulation::State : SimulationHost {
                                         : 0.0;
     row.validation_loss_before = deployed_on_validation.mean_loss;
     row.validation_accuracy_before = deployed_on_validation.accuracy;
+    row.test_accuracy_before = deployed_on_test.accuracy;
     if (set.empty()) {
       set_trace_name(row.gate, "empty");
       row.validation_loss_after = row.validation_loss_before;
       row.validation_accuracy_after = row.validation_accuracy_before;
+      row.test_accuracy_after = row.test_accuracy_before;
     } else {
       TrainOptions train = scenario.retrain.train;
       train.seed = derive_seed(scenario.seed, fmt::format("retrain/{}", row.index));
@@ -272,12 +279,16 @@ struct Simulation::State : SimulationHost {
       const Evaluation after = evaluate(candidate, data.validation);
       row.validation_loss_after = after.mean_loss;
       row.validation_accuracy_after = after.accuracy;
+      // One forward pass over the test set per retrain: what the gate cannot see, recorded.
+      const Evaluation after_on_test = evaluate(candidate, data.test);
+      row.test_accuracy_after = after_on_test.accuracy;
       const bool allow = gate->allow_deploy({row.validation_loss_before, after.mean_loss,
                                              row.validation_accuracy_before, after.accuracy});
       set_trace_name(row.gate, allow ? "allow" : "refuse");
       if (allow) {
         deployment_.deploy(std::move(candidate));
         deployed_on_validation = after;
+        deployed_on_test = after_on_test;
         guard->on_deploy();
         row.deployed = 1;
         ++summary.deployed;
