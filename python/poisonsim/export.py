@@ -7,6 +7,7 @@ Names are decoded, samples get their window column, and metadata.json holds the 
 and renamed into place, so DIR is complete or absent. Exit codes: 0 written, 2 a bad input.
 """
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -42,12 +43,9 @@ def _tables(path, group):
 def _writer(format_):
     if format_ == "csv":
         return lambda frame, path: frame.to_csv(path, index=False)
-    try:
-        import pyarrow  # noqa: F401  (pandas writes Parquet through it)
-    except ImportError:
+    if importlib.util.find_spec("pyarrow") is None:  # pandas writes Parquet through it
         raise InputError(sys.executable, "--format parquet needs pyarrow, which Debian 12 does "
-                                         "not package (no python3-pyarrow); use --format csv") \
-            from None
+                                         "not package (no python3-pyarrow); use --format csv")
     return lambda frame, path: frame.to_parquet(path, index=False)
 
 
