@@ -10,16 +10,17 @@ namespace {
 using hdf5::Hid;
 using hdf5::must;
 
-// One column per member: name, HOFFSET, type and size come from the struct itself.
-#define POISONSIM_COLUMN(Row, member, type, units, description)                          \
-  Column {                                                                                \
-    #member, HOFFSET(Row, member), ColumnType::type, sizeof(Row::member), units, description, 1 \
+// One column per member: name, HOFFSET, type and size come from the struct itself; `since` is
+// the trace_format that added it.
+#define POISONSIM_COLUMN_SINCE(Row, member, type, units, description, since)                \
+  Column {                                                                                  \
+    #member, HOFFSET(Row, member), ColumnType::type, sizeof(Row::member), units, description, \
+        since                                                                               \
   }
-// A column added in trace_format 2.
-#define POISONSIM_COLUMN_2(Row, member, type, units, description)                        \
-  Column {                                                                                \
-    #member, HOFFSET(Row, member), ColumnType::type, sizeof(Row::member), units, description, 2 \
-  }
+#define POISONSIM_COLUMN(Row, member, type, units, description) \
+  POISONSIM_COLUMN_SINCE(Row, member, type, units, description, 1)
+#define POISONSIM_COLUMN_2(Row, member, type, units, description) \
+  POISONSIM_COLUMN_SINCE(Row, member, type, units, description, 2)
 
 Hid string_type(size_t size) {
   Hid type(must(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
@@ -145,6 +146,7 @@ const Table& evaluations() {
 
 #undef POISONSIM_COLUMN
 #undef POISONSIM_COLUMN_2
+#undef POISONSIM_COLUMN_SINCE
 
 const std::vector<const Table*>& all_tables() {
   static const std::vector<const Table*> tables{&events(), &samples(), &retrains(), &evaluations()};
