@@ -16,6 +16,13 @@ def text(value):
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
+def plain(value):
+    """An attribute as a plain Python value: str for strings, int/float for NumPy scalars."""
+    if isinstance(value, (bytes, str)):
+        return text(value)
+    return value.item() if hasattr(value, "item") else value
+
+
 def resolve(path):
     """`path`, or `path.partial` (a run still writing its trace) when only that exists."""
     if not os.path.exists(path) and os.path.exists(path + ".partial"):

@@ -20,7 +20,7 @@ class Sweep:
     run_groups: dict = field(default_factory=dict)  # run id -> group path, finished runs only
     aggregate: pd.DataFrame = None  # means over seeds; None without a seed axis (or older)
     provenance: pd.DataFrame = None  # who ran each run; None in older sweep files
-    metadata: dict = field(default_factory=dict)  # attributes as str, provenance parsed
+    metadata: dict = field(default_factory=dict)  # attributes, provenance and parameters parsed
 
     def run(self, run_id, sample_columns=None):
         """Run `run_id`'s Trace, read from its runs/<id> group."""
@@ -49,7 +49,7 @@ def read_sweep(f, path):
     groups = {int(r): f"runs/{int(r)}" for r in summary["run"] if str(int(r)) in runs}
     optional = {name: hdf5_io.table(f, name, path) if name in f else None
                 for name in ("aggregate", "provenance")}
-    metadata = {k: hdf5_io.text(v) if isinstance(v, (bytes, str)) else v for k, v in attrs.items()}
+    metadata = {name: hdf5_io.plain(value) for name, value in attrs.items()}
     metadata["provenance"] = parse_provenance(attrs, path)
     metadata["parameters"] = parameters
     return Sweep(path, attrs, hdf5_io.text(attrs.get("scenario", "")), parameters,

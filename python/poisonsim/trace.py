@@ -60,8 +60,7 @@ def parse_provenance(attrs, where):
 
 def parse_metadata(attrs, where):
     """Attributes with str values, and scenario (dict), provenance, stage_seconds parsed."""
-    meta = {name: hdf5_io.text(v) if isinstance(v, (bytes, str)) else v.item()
-            if hasattr(v, "item") else v for name, v in attrs.items()}
+    meta = {name: hdf5_io.plain(value) for name, value in attrs.items()}
     text = meta.get("scenario")
     if text is None:
         raise InputError(where, "no 'scenario' attribute (the resolved scenario YAML)")

@@ -27,6 +27,19 @@ def test_csv_has_a_file_per_table_with_text_names(example_trace, tmp_path):
     assert meta["scenario"]["duration"] == 100 and meta["trace_format"] == 2
 
 
+def test_a_sweep_exports_its_own_tables(sweep_file, tmp_path):
+    out = str(tmp_path / "sweep-csv")
+    names = export(sweep_file, "csv", out)
+    assert set(names) == {"summary.csv", "provenance.csv", "metadata.json"}
+    assert pd.read_csv(os.path.join(out, "summary.csv"))["status"].tolist() == ["ok", "failed"]
+    with open(os.path.join(out, "metadata.json"), encoding="utf-8") as f:
+        meta = json.load(f)
+    assert meta["parameters"] == ["guard.threshold"] and meta["trace_format"] == 2
+    run = str(tmp_path / "run-csv")
+    export(sweep_file, "csv", run, group="/runs/0")
+    assert pd.read_csv(os.path.join(run, "samples.csv"))["window"].max() == 3
+
+
 def test_existing_output_is_kept_unless_forced(example_trace, tmp_path):
     out = tmp_path / "csv"
     out.mkdir()
