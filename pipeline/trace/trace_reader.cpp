@@ -172,7 +172,8 @@ TraceReader::TraceReader(const std::string& path, const std::string& group)
   impl_->metadata.provenance = optional_string("provenance");
   impl_->complete = hdf5::read_int64_attribute(g, "complete", where) != 0;
   const auto& all = trace_schema::all_tables();
-  for (size_t i = 0; i < all.size(); ++i) impl_->tables[i] = open_table(g, *all[i], impl_->trace_format, where);
+  for (size_t i = 0; i < all.size(); ++i)
+    impl_->tables[i] = open_table(g, *all[i], impl_->trace_format, where);
   impl_->swmr = hdf5::is_swmr_read(impl_->file.get());
   impl_->refresh();
 }

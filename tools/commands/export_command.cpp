@@ -34,11 +34,11 @@ void run_export(const ExportOptions& o, const GlobalOptions& global) {
       script_path("export", "POISONSIM_EXPORT_SCRIPT", POISONSIM_EXPORT_SCRIPT_PATH,
                   "python/poisonsim/export.py");
   // A run in progress is read from its .partial file, as of its last flush.
-  std::vector<std::string> args{script,   written_or_in_progress(o.input),
-                                "--format", o.format,
-                                "-o",       o.output.empty() ? default_output(o.input, o.format)
-                                                             : o.output,
-                                "--group",  o.group};
+  std::vector<std::string> args{
+      script,     written_or_in_progress(o.input),
+      "--format", o.format,
+      "-o",       o.output.empty() ? default_output(o.input, o.format) : o.output,
+      "--group",  o.group};
   if (o.force) args.emplace_back("--force");
   if (global.quiet) args.emplace_back("--quiet");
   run_python_script(args, "export", "python3-h5py, python3-pandas and python3-yaml");
@@ -49,8 +49,9 @@ void run_export(const ExportOptions& o, const GlobalOptions& global) {
 void add_export_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<ExportOptions>();
   auto* cmd = app.add_subcommand(
-      "export", "Write a trace's (or sweep file's) tables as CSV or Parquet files, one per table, "
-                "with names as text, the samples' window column and metadata.json");
+      "export",
+      "Write a trace's (or sweep file's) tables as CSV or Parquet files, one per table, "
+      "with names as text, the samples' window column and metadata.json");
   cmd->add_option("trace", o->input, "Run trace or sweep file (NAME.h5.partial while it runs)")
       ->required();
   cmd->add_option("--format", o->format,
