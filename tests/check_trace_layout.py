@@ -65,9 +65,9 @@ def check_table(where, group, name):
         actual = dataset.dtype.fields[column][0]
         assert actual == np.dtype(dtype), f"{where}/{name}.{column}: {actual}, expected {dtype}"
         units = dataset.attrs[f"{column}.units"]
-        assert isinstance(units, str) and units in UNITS, f"{where}/{name}.{column}: units {units!r}"
+        assert isinstance(units, str) and units in UNITS, f"{where}/{name}.{column}: {units!r}"
         description = dataset.attrs[f"{column}.description"]
-        assert isinstance(description, str) and description, f"{where}/{name}.{column}: description"
+        assert isinstance(description, str) and description, f"{where}/{name}.{column}: no text"
 
     df = pd.DataFrame(dataset[:])
     assert list(df.columns) == names, f"{where}/{name}: DataFrame columns {list(df.columns)}"

@@ -75,7 +75,8 @@ class MethodRow:
 def read_trace(group, where):
     """A run's trace from the file root or from a sweep's runs/<id> group."""
     # An adaptive guard's per-sample threshold, when recorded, is drawn too.
-    return poisonsim.read_trace(group, where, SAMPLE_COLUMNS, optional_sample_columns=("threshold",))
+    return poisonsim.read_trace(group, where, SAMPLE_COLUMNS,
+                                optional_sample_columns=("threshold",))
 
 
 def read_evaluations(group, where):
