@@ -19,6 +19,9 @@ TableAppender::TableAppender(hid_t parent, const trace_schema::Table& table, int
   // Deterministic bytes: no modification times, and the unwritten tail of a chunk is zeros.
   must(H5Pset_obj_track_times(dcpl.get(), false), "H5Pset_obj_track_times");
   must(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_ALLOC), "H5Pset_fill_time");
+  // The column attributes (two per column) stay in the object header: HDF5 1.10's H5Ocopy,
+  // which assembles sweep files, crashes on variable-length attributes in dense storage.
+  must(H5Pset_attr_phase_change(dcpl.get(), 64, 48), "H5Pset_attr_phase_change");
   if (compression > 0) {
     // Shuffle groups equal bytes of consecutive rows, which deflate then compresses far better.
     must(H5Pset_shuffle(dcpl.get()), "H5Pset_shuffle");
