@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-TRACE_FORMAT = 1
+TRACE_FORMAT = 2
 
 # table -> [(column, numpy dtype)], in file order (docs/trace-format.md).
 COLUMNS = {
@@ -29,7 +29,8 @@ COLUMNS = {
         ("time", "<f8"), ("index", "<i8"), ("buffer_size", "<i8"), ("poison_in_buffer", "<i8"),
         ("poison_fraction", "<f8"), ("validation_loss_before", "<f8"),
         ("validation_loss_after", "<f8"), ("validation_accuracy_before", "<f8"),
-        ("validation_accuracy_after", "<f8"), ("gate", "S16"), ("deployed", "u1"),
+        ("validation_accuracy_after", "<f8"), ("test_accuracy_before", "<f8"),
+        ("test_accuracy_after", "<f8"), ("gate", "S16"), ("deployed", "u1"),
         ("model_version", "<i8"),
     ],
     "evaluations": [
@@ -39,6 +40,7 @@ COLUMNS = {
 }
 OPTIONAL = {"samples"}
 STRING_COLUMNS = {"kind", "source", "gate"}
+UNITS = {"", "s", "samples", "nats", "fraction"}
 
 
 def check_attributes(where, attrs):
@@ -62,6 +64,10 @@ def check_table(where, group, name):
     for column, dtype in expected:
         actual = dataset.dtype.fields[column][0]
         assert actual == np.dtype(dtype), f"{where}/{name}.{column}: {actual}, expected {dtype}"
+        units = dataset.attrs[f"{column}.units"]
+        assert isinstance(units, str) and units in UNITS, f"{where}/{name}.{column}: {units!r}"
+        description = dataset.attrs[f"{column}.description"]
+        assert isinstance(description, str) and description, f"{where}/{name}.{column}: no text"
 
     df = pd.DataFrame(dataset[:])
     assert list(df.columns) == names, f"{where}/{name}: DataFrame columns {list(df.columns)}"

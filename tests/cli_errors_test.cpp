@@ -21,8 +21,9 @@ void expect_one_error_line(const std::string& arguments, const std::string& frag
 
 TEST(CliErrors, EveryVerbsUnknownOptionIsOneErrorLine) {
   const std::vector<std::string> verbs = {
-      "run", "validate", "inspect",       "attack",        "train",         "sweep",        "merge",
-      "roc", "report",   "bench serving", "bench attacks", "bench kernels", "bench threads"};
+      "run",           "validate",      "inspect",       "attack",       "train",
+      "sweep",         "merge",         "roc",           "report",       "export",
+      "bench serving", "bench attacks", "bench kernels", "bench threads"};
   for (const auto& verb : verbs)
     expect_one_error_line(verb + " --no-such-option", "poisonsim " + verb + ": ");
 }
@@ -30,6 +31,7 @@ TEST(CliErrors, EveryVerbsUnknownOptionIsOneErrorLine) {
 TEST(CliErrors, MissingPositionalsUnknownVerbsAndBadValuesAreOneErrorLine) {
   expect_one_error_line("run", "poisonsim run: scenario is required (see poisonsim run --help)");
   expect_one_error_line("inspect", "inspect: no trace given");
+  expect_one_error_line("export", "poisonsim export: trace is required");
   expect_one_error_line("frobnicate", "frobnicate: not a poisonsim verb; expected one of: run");
   expect_one_error_line("", "expected a verb");
   expect_one_error_line("--threads 2", "expected a verb");

@@ -73,6 +73,8 @@ void write_example_trace(const std::string& path, bool samples, int64_t chunk_ro
       retrain.validation_loss_after = 0.5 + 0.1 * static_cast<double>(retrain.index);
       retrain.validation_accuracy_before = 0.85;
       retrain.validation_accuracy_after = 0.85 - 0.05 * static_cast<double>(retrain.index);
+      retrain.test_accuracy_before = 0.84;
+      retrain.test_accuracy_after = 0.84 - 0.05 * static_cast<double>(retrain.index);
       const bool refuse = retrain.index == 2;
       set_trace_name(retrain.gate, refuse ? "refuse" : "allow");
       retrain.deployed = refuse ? 0 : 1;

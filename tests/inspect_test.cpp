@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/trace/sweep_file.h"
+#include "pipeline/trace/trace_metadata.h"
 #include "tests/example_trace.h"
 #include "tests/test_support.h"
 #include "tools/commands/commands.h"
@@ -38,7 +39,7 @@ TEST(Inspect, JsonReportsSourcesGuardRetrainsAndAccuracy) {
   EXPECT_EQ(j["run"]["seed"], 7u);
   EXPECT_EQ(j["run"]["complete"], true);
   EXPECT_EQ(j["run"]["duration"], 100.0);
-  EXPECT_EQ(j["run"]["trace_format"], 1);
+  EXPECT_EQ(j["run"]["trace_format"], kTraceFormat);
 
   ASSERT_EQ(j["sources"].size(), 2u);
   const auto& clean = j["sources"][0];

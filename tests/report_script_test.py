@@ -50,7 +50,7 @@ def table(rows, name):
 
 
 def write_trace(group, guard="loss-threshold", samples=True, threshold_column=False,
-                attack="direct", trace_format=1):
+                attack="direct", trace_format=2):
     """A 100 s run: clean batches every 10 s, poison batches at 30, 40 and 60 s, retrains at
     25 s (deployed), 50 s (refused) and 75 s (empty), evaluations every 25 s."""
     group.attrs["scenario"] = SCENARIO.format(guard=guard, attack=attack)
@@ -75,9 +75,9 @@ def write_trace(group, guard="loss-threshold", samples=True, threshold_column=Fa
     events.append((100, b"end", b"system", -1, 0, 0, 0))
     group["events"] = table(events, "events")
     group["retrains"] = table([
-        (25, 0, 40, 0, 0.0, 0.5, 0.4, 0.9, 0.91, b"allow", 1, 1),
-        (50, 1, 40, 2, 0.05, 0.4, 0.9, 0.91, 0.7, b"refuse", 0, 1),
-        (75, 2, 0, 0, 0.0, 0.4, 0.4, 0.91, 0.91, b"empty", 0, 1)], "retrains")
+        (25, 0, 40, 0, 0.0, 0.5, 0.4, 0.9, 0.91, 0.88, 0.9, b"allow", 1, 1),
+        (50, 1, 40, 2, 0.05, 0.4, 0.9, 0.91, 0.7, 0.9, 0.68, b"refuse", 0, 1),
+        (75, 2, 0, 0, 0.0, 0.4, 0.4, 0.91, 0.91, 0.9, 0.9, b"empty", 0, 1)], "retrains")
     group["evaluations"] = table(
         [(t, 1, 0.9 - 0.001 * t, 0.4, 100) for t in (0, 25, 50, 75, 100)], "evaluations")
     if samples:
@@ -632,7 +632,7 @@ class Errors(ReportTestCase):
         self.assert_error([self.path("other.h5")], "other.h5: an HDF5 file of no known kind")
 
     def test_unsupported_trace_format(self):
-        self.assert_error([self.trace(trace_format=2)], "trace_format 2 is not supported")
+        self.assert_error([self.trace(trace_format=3)], "trace_format 3 is not supported")
 
     def test_bad_json(self):
         with open(self.path("bad.json"), "w") as f:

@@ -1,6 +1,7 @@
 // Whole runs through the CLI, on real Fashion-MNIST and on small synthetic data.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -66,6 +67,30 @@ TEST_F(CachedRuns, LossGuardRejectsGenerativePoisonOnRealData) {
   ASSERT_GT(poison, 0);
   EXPECT_GT(static_cast<double>(poison_rejected) / static_cast<double>(poison), 0.7);
   EXPECT_LT(static_cast<double>(clean_rejected) / static_cast<double>(clean), 0.05);
+}
+
+// The retrains' test accuracies are the evaluations' figures of the same versions: before, the
+// deployed model's; after, the candidate's, which evaluations see once it is deployed.
+TEST_F(CachedRuns, RetrainTestAccuracyMatchesTheEvaluationsOfEachVersion) {
+  if (test::fashion_mnist_dir().empty()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  auto result = run_quietly("run " + quickstart() + " --set duration=240 -o " + dir.file("q.h5"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto trace = read_trace(dir.file("q.h5"));
+  std::map<int64_t, double> accuracy;  // model version -> its evaluations' accuracy
+  for (const auto& e : trace.evaluations) accuracy[e.model_version] = e.accuracy;
+  int before = 0, after = 0;
+  for (const auto& r : trace.retrains) {
+    const int64_t previous = r.deployed ? r.model_version - 1 : r.model_version;
+    ASSERT_TRUE(accuracy.count(previous)) << "retrain " << r.index;
+    EXPECT_EQ(r.test_accuracy_before, accuracy[previous]) << "retrain " << r.index;
+    ++before;
+    if (r.deployed && accuracy.count(r.model_version)) {
+      EXPECT_EQ(r.test_accuracy_after, accuracy[r.model_version]) << "retrain " << r.index;
+      ++after;
+    }
+  }
+  EXPECT_EQ(before, 4);
+  EXPECT_GT(after, 0);
 }
 
 TEST_F(CachedRuns, LossGuardRejectsLabelFlipsOnRealData) {

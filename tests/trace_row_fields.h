@@ -22,7 +22,8 @@ inline auto row_fields(const RetrainRow& r) {
   return std::make_tuple(r.time, r.index, r.buffer_size, r.poison_in_buffer, r.poison_fraction,
                          r.validation_loss_before, r.validation_loss_after,
                          r.validation_accuracy_before, r.validation_accuracy_after,
-                         trace_name(r.gate), r.deployed, r.model_version);
+                         r.test_accuracy_before, r.test_accuracy_after, trace_name(r.gate),
+                         r.deployed, r.model_version);
 }
 inline auto row_fields(const EvaluationRow& r) {
   return std::make_tuple(r.time, r.model_version, r.accuracy, r.loss, r.samples);

@@ -1,13 +1,16 @@
 // HDF5 traces: what the writer writes, the reader reads back, field by field; the attributes,
 // the complete flag, determinism, and the errors a user can meet.
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
 #include "pipeline/trace/trace_reader.h"
 #include "pipeline/trace/trace_schema.h"
@@ -60,6 +63,8 @@ RetrainRow make_retrain(int64_t i) {
   row.validation_loss_after = 0.4 + static_cast<double>(i);
   row.validation_accuracy_before = 0.9 - 0.01 * static_cast<double>(i);
   row.validation_accuracy_after = 0.8 - 0.01 * static_cast<double>(i);
+  row.test_accuracy_before = 0.7 - 0.01 * static_cast<double>(i);
+  row.test_accuracy_after = 0.6 - 0.01 * static_cast<double>(i);
   set_trace_name(row.gate, i % 2 ? "refuse" : "allow");
   row.deployed = i % 2 ? 0 : 1;
   row.model_version = i;
@@ -386,13 +391,74 @@ class ForgedTrace : public ::testing::Test {
   hdf5::Hid file_;
 };
 
-TEST_F(ForgedTrace, OtherTraceFormat) {
-  hdf5::Hid attribute(H5Aopen(file_.get(), "trace_format", H5P_DEFAULT), H5Aclose);
-  const int format = 2;
+void set_format(hid_t file, int format) {
+  hdf5::Hid attribute(H5Aopen(file, "trace_format", H5P_DEFAULT), H5Aclose);
   ASSERT_GE(H5Awrite(attribute.get(), H5T_NATIVE_INT, &format), 0);
-  attribute.reset();
+}
+
+TEST_F(ForgedTrace, OtherTraceFormat) {
+  set_format(file_.get(), kTraceFormat + 1);
   file_.reset();
-  expect_user_error([&] { read_trace(path_); }, path_, "trace_format 2 is not supported");
+  expect_user_error([&] { read_trace(path_); }, path_,
+                    fmt::format("trace_format {} is not supported", kTraceFormat + 1));
+}
+
+// A trace_format 1 retrains table (no test accuracy columns) reads, with NaN in their place;
+// claiming format 2 for it is an error naming the missing column.
+TEST_F(ForgedTrace, FormatOneRetrainsReadWithoutTestAccuracy) {
+  ASSERT_GE(H5Ldelete(file_.get(), "retrains", H5P_DEFAULT), 0);
+  hdf5::Hid type(H5Tcopy(trace_schema::memory_type(trace_schema::retrains()).get()), H5Tclose);
+  // Rebuild the compound without the format-2 members, at the same offsets.
+  hdf5::Hid old(H5Tcreate(H5T_COMPOUND, sizeof(RetrainRow)), H5Tclose);
+  for (const auto& column : trace_schema::retrains().columns) {
+    if (column.since_format > 1) continue;
+    const int index = H5Tget_member_index(type.get(), column.name);
+    hdf5::Hid member(H5Tget_member_type(type.get(), static_cast<unsigned>(index)), H5Tclose);
+    ASSERT_GE(H5Tinsert(old.get(), column.name, column.offset, member.get()), 0);
+  }
+  const hsize_t size = 1;
+  hdf5::Hid space(H5Screate_simple(1, &size, nullptr), H5Sclose);
+  hdf5::Hid dataset(H5Dcreate2(file_.get(), "retrains", old.get(), space.get(), H5P_DEFAULT,
+                               H5P_DEFAULT, H5P_DEFAULT),
+                    H5Dclose);
+  const RetrainRow row = make_retrain(3);
+  ASSERT_GE(H5Dwrite(dataset.get(), old.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &row), 0);
+  dataset.reset();
+  set_format(file_.get(), 1);
+  file_.reset();
+  const TraceContents trace = read_trace(path_);
+  ASSERT_EQ(trace.retrains.size(), 1u);
+  EXPECT_EQ(trace.retrains[0].validation_accuracy_after, row.validation_accuracy_after);
+  EXPECT_EQ(trace_name(trace.retrains[0].gate), "refuse");
+  EXPECT_TRUE(std::isnan(trace.retrains[0].test_accuracy_before));
+  EXPECT_TRUE(std::isnan(trace.retrains[0].test_accuracy_after));
+
+  file_ = hdf5::Hid(H5Fopen(path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+  set_format(file_.get(), 2);
+  file_.reset();
+  expect_user_error([&] { read_trace(path_); }, path_,
+                    "table 'retrains' has no column 'test_accuracy_before'");
+}
+
+// Every column carries its units and a description, for readers that meet the file alone.
+TEST(TraceSchema, EveryColumnHasUnitsAndDescriptionAttributes) {
+  ScratchDir dir;
+  const std::string path = dir.file("t.h5");
+  TraceWriter::create_file(path, metadata(), options(7))->close();
+  hdf5::Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  for (const auto* table : trace_schema::all_tables()) {
+    hdf5::Hid dataset(H5Dopen2(file.get(), table->name, H5P_DEFAULT), H5Dclose);
+    for (const auto& column : table->columns) {
+      const std::string name = column.name;
+      SCOPED_TRACE(std::string(table->name) + "." + name);
+      EXPECT_EQ(hdf5::read_string_attribute(dataset.get(), (name + ".units").c_str(), path),
+                column.units);
+      const std::string description =
+          hdf5::read_string_attribute(dataset.get(), (name + ".description").c_str(), path);
+      EXPECT_EQ(description, column.description);
+      EXPECT_FALSE(description.empty());
+    }
+  }
 }
 
 TEST_F(ForgedTrace, MissingTable) {

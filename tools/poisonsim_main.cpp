@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   cli::add_train_command(app, global);
   cli::add_bench_command(app, global);
   cli::add_report_command(app, global);
+  cli::add_export_command(app, global);
   cli::add_sweep_command(app, global);
   cli::add_merge_command(app, global);
   cli::add_roc_command(app, global);

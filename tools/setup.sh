@@ -19,6 +19,8 @@ packages=(
   dataset-fashion-mnist
   # analysis scripts run by /usr/bin/python3 (poisonsim report: tools/report)
   python3 python3-numpy python3-h5py python3-pandas python3-matplotlib python3-yaml
+  # the Python package's tests (python/tests, run by ctest)
+  python3-pytest
   # the PyTorch reference of `poisonsim bench attacks --reference` (tools/bench/
   # reference_attacks.py): the same attacks in Python, so poisonsim's speed is a measured ratio
   python3-torch

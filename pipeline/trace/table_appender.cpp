@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "pipeline/trace/hdf5_attributes.h"
+
 namespace poisonsim::hdf5 {
 
 TableAppender::TableAppender(hid_t parent, const trace_schema::Table& table, int compression,
@@ -17,6 +19,9 @@ TableAppender::TableAppender(hid_t parent, const trace_schema::Table& table, int
   // Deterministic bytes: no modification times, and the unwritten tail of a chunk is zeros.
   must(H5Pset_obj_track_times(dcpl.get(), false), "H5Pset_obj_track_times");
   must(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_ALLOC), "H5Pset_fill_time");
+  // The column attributes (two per column) stay in the object header: HDF5 1.10's H5Ocopy,
+  // which assembles sweep files, crashes on variable-length attributes in dense storage.
+  must(H5Pset_attr_phase_change(dcpl.get(), 64, 48), "H5Pset_attr_phase_change");
   if (compression > 0) {
     // Shuffle groups equal bytes of consecutive rows, which deflate then compresses far better.
     must(H5Pset_shuffle(dcpl.get()), "H5Pset_shuffle");
@@ -29,6 +34,13 @@ TableAppender::TableAppender(hid_t parent, const trace_schema::Table& table, int
   dataset_ = owned(H5Dcreate2(parent, table.name, file_type.get(), space.get(), H5P_DEFAULT,
                               dcpl.get(), H5P_DEFAULT),
                    H5Dclose, where, context);
+  // Created now, before SWMR writing starts (which allows no new attributes).
+  for (const auto& column : table.columns) {
+    const std::string name = column.name;
+    write_string_attribute(dataset_.get(), (name + ".units").c_str(), column.units, where);
+    write_string_attribute(dataset_.get(), (name + ".description").c_str(), column.description,
+                           where);
+  }
   buffer_.reserve(static_cast<size_t>(chunk_rows) * table.row_size);
 }
 

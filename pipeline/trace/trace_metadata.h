@@ -7,7 +7,10 @@
 namespace poisonsim {
 
 // Bumped whenever a table or attribute changes meaning, name or type; readers check it.
-constexpr int kTraceFormat = 1;
+// 2 added retrains.test_accuracy_before/after and per-column units and description attributes.
+constexpr int kTraceFormat = 2;
+// The oldest format readers still accept: a column added since reads as its default (NaN).
+constexpr int kOldestTraceFormat = 1;
 
 struct TraceMetadata {
   TraceMetadata() = default;

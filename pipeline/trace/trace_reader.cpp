@@ -35,8 +35,8 @@ Hid open_file(const std::string& path) {
   return hdf5::open_read_only(path, "cannot open the trace file");
 }
 
-// Opens `table` and checks it has every column of this trace format with the right kind.
-std::optional<Hid> open_table(hid_t group, const trace_schema::Table& table,
+// Opens `table` and checks it has every column of trace format `format` with the right kind.
+std::optional<Hid> open_table(hid_t group, const trace_schema::Table& table, int format,
                               const std::string& where) {
   const std::string context = std::string("cannot read table '") + table.name + "'";
   if (hdf5::check(H5Lexists(group, table.name, H5P_DEFAULT), where, context) <= 0) {
@@ -56,13 +56,14 @@ std::optional<Hid> open_table(hid_t group, const trace_schema::Table& table,
     throw UserError(where, fmt::format("table '{}' is not a 1-D table of rows", table.name));
   }
   for (const auto& column : table.columns) {
+    if (column.since_format > format) continue;  // HDF5 leaves the row's default in place
     const int index = H5Tget_member_index(type.get(), column.name);
     if (index < 0 || H5Tget_member_class(type.get(), static_cast<unsigned>(index)) !=
                          trace_schema::column_class(column.type)) {
       hdf5::error_detail();  // clear the stack
       const char* problem = index < 0 ? "has no column" : "has the wrong type for column";
       throw UserError(where, fmt::format("table '{}' {} '{}' (expected trace_format {})",
-                                         table.name, problem, column.name, kTraceFormat));
+                                         table.name, problem, column.name, format));
     }
   }
   return dataset;
@@ -153,10 +154,10 @@ TraceReader::TraceReader(const std::string& path, const std::string& group)
         where, fmt::format("{}: no trace_format attribute (see docs/trace-format.md)", kNotATrace));
   }
   const int64_t format = hdf5::read_int64_attribute(g, "trace_format", where);
-  if (format != kTraceFormat) {
+  if (format < kOldestTraceFormat || format > kTraceFormat) {
     throw UserError(where, fmt::format("trace_format {} is not supported; this poisonsim reads "
-                                       "trace_format {}",
-                                       format, kTraceFormat));
+                                       "trace_format {} to {}",
+                                       format, kOldestTraceFormat, kTraceFormat));
   }
   impl_->trace_format = static_cast<int>(format);
   impl_->metadata.scenario_yaml = hdf5::read_string_attribute(g, "scenario", where);
@@ -175,7 +176,8 @@ TraceReader::TraceReader(const std::string& path, const std::string& group)
   impl_->metadata.provenance = optional_string("provenance");
   impl_->complete = hdf5::read_int64_attribute(g, "complete", where) != 0;
   const auto& all = trace_schema::all_tables();
-  for (size_t i = 0; i < all.size(); ++i) impl_->tables[i] = open_table(g, *all[i], where);
+  for (size_t i = 0; i < all.size(); ++i)
+    impl_->tables[i] = open_table(g, *all[i], impl_->trace_format, where);
   impl_->swmr = hdf5::is_swmr_read(impl_->file.get());
   impl_->refresh();
 }

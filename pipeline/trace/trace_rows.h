@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 
 namespace poisonsim {
@@ -53,6 +54,10 @@ struct RetrainRow {
   double validation_loss_after = 0;
   double validation_accuracy_before = 0;
   double validation_accuracy_after = 0;
+  // Clean test accuracy of the deployed model and of the candidate (trace_format 2; NaN when
+  // read from a trace_format 1 file, which has no such columns).
+  double test_accuracy_before = std::numeric_limits<double>::quiet_NaN();
+  double test_accuracy_after = std::numeric_limits<double>::quiet_NaN();
   char gate[16] = {};  // "allow" or "refuse" (type "none" always allows)
   uint8_t deployed = 0;
   int64_t model_version = 0;  // version serving after this retrain

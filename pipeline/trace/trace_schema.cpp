@@ -10,9 +10,17 @@ namespace {
 using hdf5::Hid;
 using hdf5::must;
 
-// One column per member: name, HOFFSET, type and size come from the struct itself.
-#define POISONSIM_COLUMN(Row, member, type) \
-  Column { #member, HOFFSET(Row, member), ColumnType::type, sizeof(Row::member) }
+// One column per member: name, HOFFSET, type and size come from the struct itself; `since` is
+// the trace_format that added it.
+#define POISONSIM_COLUMN_SINCE(Row, member, type, units, description, since)                \
+  Column {                                                                                  \
+    #member, HOFFSET(Row, member), ColumnType::type, sizeof(Row::member), units, description, \
+        since                                                                               \
+  }
+#define POISONSIM_COLUMN(Row, member, type, units, description) \
+  POISONSIM_COLUMN_SINCE(Row, member, type, units, description, 1)
+#define POISONSIM_COLUMN_2(Row, member, type, units, description) \
+  POISONSIM_COLUMN_SINCE(Row, member, type, units, description, 2)
 
 Hid string_type(size_t size) {
   Hid type(must(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
@@ -58,61 +66,87 @@ Hid compound_type(const Table& table, bool in_file) {
 }  // namespace
 
 const Table& events() {
+  using R = EventRow;
   static const Table table{
       "events",
-      sizeof(EventRow),
-      {POISONSIM_COLUMN(EventRow, time, f64), POISONSIM_COLUMN(EventRow, kind, name),
-       POISONSIM_COLUMN(EventRow, source, name), POISONSIM_COLUMN(EventRow, batch_id, i64),
-       POISONSIM_COLUMN(EventRow, size, i64), POISONSIM_COLUMN(EventRow, accepted, i64),
-       POISONSIM_COLUMN(EventRow, rejected, i64)},
+      sizeof(R),
+      {POISONSIM_COLUMN(R, time, f64, "s", "when the event happened"),
+       POISONSIM_COLUMN(R, kind, name, "",
+                        "stream-batch, poison-batch, retrain, evaluation, end or stopped"),
+       POISONSIM_COLUMN(R, source, name, "", "stream or attacker name; system for ticks"),
+       POISONSIM_COLUMN(R, batch_id, i64, "", "arrival batch id (as in samples); -1 otherwise"),
+       POISONSIM_COLUMN(R, size, i64, "samples", "samples in the batch (retrain: trained on)"),
+       POISONSIM_COLUMN(R, accepted, i64, "samples", "of the batch, accepted by the guard"),
+       POISONSIM_COLUMN(R, rejected, i64, "samples", "of the batch, rejected by the guard")},
       false};
   return table;
 }
 
 const Table& samples() {
+  using R = SampleRow;
   static const Table table{
       "samples",
-      sizeof(SampleRow),
-      {POISONSIM_COLUMN(SampleRow, time, f64), POISONSIM_COLUMN(SampleRow, batch_id, i64),
-       POISONSIM_COLUMN(SampleRow, source, name), POISONSIM_COLUMN(SampleRow, is_poison, u8),
-       POISONSIM_COLUMN(SampleRow, label, i64), POISONSIM_COLUMN(SampleRow, true_label, i64),
-       POISONSIM_COLUMN(SampleRow, loss, f32), POISONSIM_COLUMN(SampleRow, prediction, i64),
-       POISONSIM_COLUMN(SampleRow, rejected, u8), POISONSIM_COLUMN(SampleRow, model_version, i64)},
+      sizeof(R),
+      {POISONSIM_COLUMN(R, time, f64, "s", "arrival time"),
+       POISONSIM_COLUMN(R, batch_id, i64, "", "the batch it arrived in (events.batch_id)"),
+       POISONSIM_COLUMN(R, source, name, "", "stream or attacker name"),
+       POISONSIM_COLUMN(R, is_poison, u8, "", "1 if an attacker made it, 0 if clean"),
+       POISONSIM_COLUMN(R, label, i64, "", "class it arrived with (poison: the attacker's)"),
+       POISONSIM_COLUMN(R, true_label, i64, "", "clean class of the image it was made from"),
+       POISONSIM_COLUMN(R, loss, f32, "nats", "cross-entropy of the deployed model on it"),
+       POISONSIM_COLUMN(R, prediction, i64, "", "the deployed model's predicted class"),
+       POISONSIM_COLUMN(R, rejected, u8, "", "guard verdict: 1 rejected, 0 accepted"),
+       POISONSIM_COLUMN(R, model_version, i64, "", "version of the model that scored it")},
       true};
   return table;
 }
 
 const Table& retrains() {
+  using R = RetrainRow;
   static const Table table{
       "retrains",
-      sizeof(RetrainRow),
-      {POISONSIM_COLUMN(RetrainRow, time, f64), POISONSIM_COLUMN(RetrainRow, index, i64),
-       POISONSIM_COLUMN(RetrainRow, buffer_size, i64),
-       POISONSIM_COLUMN(RetrainRow, poison_in_buffer, i64),
-       POISONSIM_COLUMN(RetrainRow, poison_fraction, f64),
-       POISONSIM_COLUMN(RetrainRow, validation_loss_before, f64),
-       POISONSIM_COLUMN(RetrainRow, validation_loss_after, f64),
-       POISONSIM_COLUMN(RetrainRow, validation_accuracy_before, f64),
-       POISONSIM_COLUMN(RetrainRow, validation_accuracy_after, f64),
-       POISONSIM_COLUMN(RetrainRow, gate, name), POISONSIM_COLUMN(RetrainRow, deployed, u8),
-       POISONSIM_COLUMN(RetrainRow, model_version, i64)},
+      sizeof(R),
+      {POISONSIM_COLUMN(R, time, f64, "s", "when the retrain ran"),
+       POISONSIM_COLUMN(R, index, i64, "", "0, 1, 2, ... in order"),
+       POISONSIM_COLUMN(R, buffer_size, i64, "samples", "samples trained on (buffer and replay)"),
+       POISONSIM_COLUMN(R, poison_in_buffer, i64, "samples", "poison samples in the buffer"),
+       POISONSIM_COLUMN(R, poison_fraction, f64, "fraction", "poison share of the buffer"),
+       POISONSIM_COLUMN(R, validation_loss_before, f64, "nats",
+                        "mean validation loss of the deployed model"),
+       POISONSIM_COLUMN(R, validation_loss_after, f64, "nats",
+                        "mean validation loss of the candidate"),
+       POISONSIM_COLUMN(R, validation_accuracy_before, f64, "fraction",
+                        "validation accuracy of the deployed model"),
+       POISONSIM_COLUMN(R, validation_accuracy_after, f64, "fraction",
+                        "validation accuracy of the candidate"),
+       POISONSIM_COLUMN_2(R, test_accuracy_before, f64, "fraction",
+                          "clean test accuracy of the deployed model"),
+       POISONSIM_COLUMN_2(R, test_accuracy_after, f64, "fraction",
+                          "clean test accuracy of the candidate"),
+       POISONSIM_COLUMN(R, gate, name, "", "gate decision: allow, refuse or empty"),
+       POISONSIM_COLUMN(R, deployed, u8, "", "1 if the candidate replaced the deployed model"),
+       POISONSIM_COLUMN(R, model_version, i64, "", "version serving after this retrain")},
       false};
   return table;
 }
 
 const Table& evaluations() {
+  using R = EvaluationRow;
   static const Table table{
       "evaluations",
-      sizeof(EvaluationRow),
-      {POISONSIM_COLUMN(EvaluationRow, time, f64),
-       POISONSIM_COLUMN(EvaluationRow, model_version, i64),
-       POISONSIM_COLUMN(EvaluationRow, accuracy, f64), POISONSIM_COLUMN(EvaluationRow, loss, f64),
-       POISONSIM_COLUMN(EvaluationRow, samples, i64)},
+      sizeof(R),
+      {POISONSIM_COLUMN(R, time, f64, "s", "when it ran"),
+       POISONSIM_COLUMN(R, model_version, i64, "", "version of the deployed model evaluated"),
+       POISONSIM_COLUMN(R, accuracy, f64, "fraction", "its accuracy on the clean test set"),
+       POISONSIM_COLUMN(R, loss, f64, "nats", "its mean cross-entropy on the clean test set"),
+       POISONSIM_COLUMN(R, samples, i64, "samples", "test samples used")},
       false};
   return table;
 }
 
 #undef POISONSIM_COLUMN
+#undef POISONSIM_COLUMN_2
+#undef POISONSIM_COLUMN_SINCE
 
 const std::vector<const Table*>& all_tables() {
   static const std::vector<const Table*> tables{&events(), &samples(), &retrains(), &evaluations()};

@@ -16,6 +16,12 @@ struct Column {
   size_t offset;  // HOFFSET in the row struct
   ColumnType type;
   size_t size;  // bytes in the row struct (the string length for names)
+  // Stored as the table's attributes `<name>.units` and `<name>.description`. Units: "s"
+  // (simulated seconds), "samples", "nats" (natural-log cross-entropy), "fraction" (0-1), ""
+  // for identifiers, counters of versions, classes and flags.
+  const char* units;
+  const char* description;
+  int since_format;  // the trace_format that added it: older files lack it
 };
 
 struct Table {

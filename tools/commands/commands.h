@@ -51,6 +51,7 @@ void add_resume_command(CLI::App& app, const GlobalOptions& global);
 void add_attack_command(CLI::App& app, const GlobalOptions& global);
 void add_validate_command(CLI::App& app, const GlobalOptions& global);
 void add_report_command(CLI::App& app, const GlobalOptions& global);
+void add_export_command(CLI::App& app, const GlobalOptions& global);
 void add_sweep_command(CLI::App& app, const GlobalOptions& global);
 void add_merge_command(CLI::App& app, const GlobalOptions& global);
 void add_roc_command(CLI::App& app, const GlobalOptions& global);

@@ -1,28 +1,18 @@
 // `poisonsim report`: figures and one HTML page from traces, sweeps, poison sets and attack JSON.
 // The work is done by tools/report/poisonsim_report.py (matplotlib); this verb finds it, runs it
 // with Debian's /usr/bin/python3 and passes its exit code through (docs/report.md).
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <system_error>
 #include <vector>
 
-#include <spdlog/spdlog.h>
-
 #include "sim/atomic_output.h"
-#include "sim/error.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/python_script.h"
 #include "tools/sweep/child_processes.h"
 
 namespace poisonsim::cli {
 namespace {
-
-// Debian's interpreter, where tools/setup.sh installs python3-h5py and friends; a python3 found
-// first on PATH (pyenv, a virtualenv) would lack them.
-constexpr const char* kPython = "/usr/bin/python3";
 
 struct ReportOptions {
   std::vector<std::string> inputs;
@@ -39,7 +29,7 @@ std::string report_script() {
 }
 
 std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOptions& global) {
-  std::vector<std::string> args{kPython, report_script()};
+  std::vector<std::string> args{report_script()};
   // A run in progress is read from its .partial file, as of its last flush.
   for (const auto& input : o.inputs) args.push_back(written_or_in_progress(input));
   args.insert(args.end(), {"-o", o.output});
@@ -52,30 +42,11 @@ std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOp
   return args;
 }
 
-// Runs the script and returns its exit code (1 when it died of a signal).
-int run_script(const std::vector<std::string>& args) {
-  int code = 0;
-  try {
-    code = run_child(args);
-  } catch (const std::system_error& e) {
-    throw UserError(kPython, std::string("cannot run it (") + e.code().message() +
-                                 "): run tools/setup.sh to install Python and the report's "
-                                 "modules");
-  }
-  if (code < 128) return code;
-  spdlog::error("the report script was killed by signal {}", code - 128);
-  return 1;
-}
-
 void run_report(const ReportOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
-  if (access(kPython, X_OK) != 0)
-    throw UserError(kPython,
-                    "not found: the report needs Debian's python3 with python3-h5py, "
-                    "python3-matplotlib, python3-pandas and python3-yaml; run tools/setup.sh");
-  const int code = run_script(script_arguments(o, global));
-  // The script printed its own error line (exit 2) or where the page is (exit 0).
-  if (code != 0) std::exit(code);
+  // The script prints its own error line (exit 2) or where the page is (exit 0).
+  run_python_script(script_arguments(o, global), "the report",
+                    "python3-h5py, python3-matplotlib, python3-pandas and python3-yaml");
 }
 
 }  // namespace

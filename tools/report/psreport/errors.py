@@ -1,12 +1,10 @@
 """Failures the user can fix: reported as one line `error: FILE: problem`, exit code 2."""
 import sys
 
+from poisonsim.errors import InputError
 
-class ReportError(Exception):
-    def __init__(self, where, message):
-        super().__init__(f"{where}: {message}")
-        self.where = where
-        self.message = message
+# One error type: a bad input found by the Python package is the report's bad input.
+ReportError = InputError
 
 
 def progress(message):

@@ -7,17 +7,17 @@ figures of `poisonsim attack --json` / `poisonsim bench attacks --json`.
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import h5py
 import numpy as np
-import pandas as pd
+import poisonsim
+from poisonsim import hdf5_io
+from poisonsim.hdf5_io import check_trace_format, open_file as open_hdf5, text as _text
 
 from psreport.errors import ReportError
 
-TRACE_FORMAT = 1
 POISON_SET_FORMAT = "poisonsim-poison-set-1"
-TRACE_TABLES = ("events", "retrains", "evaluations")
 # The columns the report reads from the samples table (it can hold millions of rows).
 SAMPLE_COLUMNS = ("time", "source", "is_poison", "loss", "rejected")
 SWEEP_METRICS = (
@@ -32,32 +32,10 @@ AGGREGATE_COLUMNS = ("cell", "metric", "runs", "failed", "n", "mean", "sd", "ci9
                      "ci95_low", "ci95_high")
 
 
-@dataclass
-class Trace:
-    where: str  # file, or file:/runs/3 for a run of a sweep
-    attrs: dict
-    scenario_text: str
-    events: pd.DataFrame
-    retrains: pd.DataFrame
-    evaluations: pd.DataFrame
-    samples: pd.DataFrame = None  # None when the run had trace.samples off
-
-    @property
-    def duration(self):
-        return float(self.events["time"].max()) if len(self.events) else 0.0
-
-
-@dataclass
-class Sweep:
-    path: str
-    attrs: dict
-    scenario_text: str
-    parameters: list
-    complete: bool
-    summary: pd.DataFrame
-    run_groups: dict = field(default_factory=dict)  # run id -> group path
-    # Means over seeds per cell and metric (docs/trace-format.md); None when the file has none.
-    aggregate: pd.DataFrame = None
+# Runs and sweeps are read by the Python package (python/poisonsim): the same DataFrames users
+# get from open_trace and open_sweep.
+Trace = poisonsim.Trace
+Sweep = poisonsim.Sweep
 
 
 @dataclass
@@ -94,100 +72,31 @@ class MethodRow:
     guard_clean_rejected: float = float("nan")
 
 
-def _text(value):
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _frame(data):
-    """A DataFrame of a compound array; fixed-length byte strings (NUL padded) become str."""
-    frame = pd.DataFrame(data)
-    for column in data.dtype.names:
-        if data.dtype[column].kind == "S":
-            frame[column] = frame[column].str.decode("utf-8", errors="replace")
-    return frame
-
-
-def _table(group, name, where, columns=None):
-    if name not in group or not isinstance(group[name], h5py.Dataset):
-        raise ReportError(where, f"no '{name}' table (is this a poisonsim trace?)")
-    dataset = group[name]
-    if dataset.dtype.names is None:
-        raise ReportError(where, f"'{name}' is not a table (no columns)")
-    if columns is not None:
-        missing = [c for c in columns if c not in dataset.dtype.names]
-        if missing:
-            raise ReportError(where, f"'{name}' has no column {', '.join(missing)}")
-        columns = list(columns)
-        if "threshold" in dataset.dtype.names:  # an adaptive guard's per-sample threshold
-            columns.append("threshold")
-        data = dataset.fields(columns)[:] if len(dataset) else np.zeros(0, dataset.dtype[columns])
-    else:
-        data = dataset[:]
-    return _frame(data)
-
-
-def check_trace_format(attrs, where):
-    if "trace_format" not in attrs:
-        raise ReportError(where, "no 'trace_format' attribute: not a poisonsim trace")
-    if int(attrs["trace_format"]) != TRACE_FORMAT:
-        raise ReportError(where, f"trace_format {int(attrs['trace_format'])} is not supported "
-                                 f"(this report reads {TRACE_FORMAT})")
-
-
-def scenario_text(attrs, where):
-    for name in ("scenario", "scenario_yaml"):  # runs say scenario; sweeps scenario_yaml
-        if name in attrs:
-            return _text(attrs[name])
-    raise ReportError(where, "no 'scenario' attribute (the resolved scenario YAML)")
-
-
 def read_trace(group, where):
     """A run's trace from the file root or from a sweep's runs/<id> group."""
-    attrs = dict(group.attrs)
-    check_trace_format(attrs, where)
-    tables = {name: _table(group, name, where) for name in TRACE_TABLES}
-    samples = None
-    if "samples" in group:
-        samples = _table(group, "samples", where, SAMPLE_COLUMNS)
-    return Trace(where, attrs, scenario_text(attrs, where), tables["events"], tables["retrains"],
-                 tables["evaluations"], samples)
+    # An adaptive guard's per-sample threshold, when recorded, is drawn too.
+    return poisonsim.read_trace(group, where, SAMPLE_COLUMNS,
+                                optional_sample_columns=("threshold",))
 
 
 def read_evaluations(group, where):
     """Only a run's accuracy curve (sweeps overlay every run's)."""
-    return _table(group, "evaluations", where)
+    return hdf5_io.table(group, "evaluations", where)
 
 
 def read_sweep(f, path):
-    attrs = dict(f.attrs)
-    try:
-        parameters = json.loads(_text(attrs.get("parameters", "")))
-    except json.JSONDecodeError as e:
-        raise ReportError(path, f"sweep attribute 'parameters' is not JSON ({e.msg})") from None
-    if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
-        raise ReportError(path, "sweep attribute 'parameters' must be a JSON list of key paths")
-    if "summary" not in f:
-        raise ReportError(path, "sweep file has no 'summary' table")
-    summary = _table(f, "summary", path)
-    required = ["run", "status", *parameters, *SWEEP_PLOTTED]
-    missing = [c for c in required if c not in summary.columns]
+    """The sweep, checked for the columns the report draws."""
+    sweep = poisonsim.read_sweep(f, path)
+    required = ["run", "status", *sweep.parameters, *SWEEP_PLOTTED]
+    missing = [c for c in required if c not in sweep.summary.columns]
     if missing:
         raise ReportError(path, f"sweep 'summary' has no column {', '.join(missing)}")
-    runs = f["runs"] if "runs" in f else {}
-    groups = {}
-    for run in summary["run"]:
-        name = f"runs/{int(run)}"
-        if str(int(run)) in runs:
-            groups[int(run)] = name
-    aggregate = None
-    if "aggregate" in f:
-        aggregate = _table(f, "aggregate", path)
-        required = [*AGGREGATE_COLUMNS, *[p for p in parameters if p != SEED_AXIS]]
-        missing = [c for c in required if c not in aggregate.columns]
+    if sweep.aggregate is not None:
+        required = [*AGGREGATE_COLUMNS, *[p for p in sweep.parameters if p != SEED_AXIS]]
+        missing = [c for c in required if c not in sweep.aggregate.columns]
         if missing:
             raise ReportError(path, f"sweep 'aggregate' has no column {', '.join(missing)}")
-    return Sweep(path, attrs, scenario_text(attrs, path), parameters,
-                 bool(int(attrs.get("complete", 0))), summary, groups, aggregate)
+    return sweep
 
 
 def read_poison_set(f, path):
@@ -313,16 +222,3 @@ def detect_kind(path):
             return "trace"
     raise ReportError(path, "an HDF5 file of no known kind (not a poisonsim trace, sweep or "
                             "poison set: no trace_format, kind or format attribute)")
-
-
-def open_hdf5(path):
-    """The file read-only. A trace still being written (or left by a run that was killed or
-    failed to write) is marked as open for writing, which a plain open refuses: it is then
-    read in SWMR mode, as of the writer's last flush (docs/trace-format.md)."""
-    try:
-        return h5py.File(path, "r")
-    except OSError as plain:
-        try:
-            return h5py.File(path, "r", swmr=True, libver="latest")
-        except OSError:
-            raise ReportError(path, f"cannot open as HDF5 ({plain})") from None
