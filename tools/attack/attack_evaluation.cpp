@@ -2,9 +2,11 @@
 
 #include <cmath>
 #include <limits>
-#include <numeric>
+
+#include <fmt/format.h>
 
 #include "attackers/poison_stats.h"
+#include "pipeline/trace/confidence_interval.h"
 #include "sim/random_stream.h"
 
 namespace poisonsim {
@@ -13,14 +15,18 @@ MeanStd mean_std(std::vector<double> values) {
   MeanStd m;
   m.values = std::move(values);
   if (m.values.empty()) return m;
-  m.mean =
-      std::accumulate(m.values.begin(), m.values.end(), 0.0) / static_cast<double>(m.values.size());
+  const MeanInterval interval = mean_interval(m.values);
+  m.mean = interval.mean;
   if (m.values.size() > 1) {
-    double sq = 0;
-    for (double v : m.values) sq += (v - m.mean) * (v - m.mean);
-    m.std = std::sqrt(sq / static_cast<double>(m.values.size() - 1));
+    m.std = interval.sd;
+    m.ci95 = interval.half_width;
   }
   return m;
+}
+
+std::string format_mean_ci(const MeanStd& m) {
+  return std::isnan(m.ci95) ? fmt::format("{:.4f}", m.mean)
+                            : fmt::format("{:.4f} ± {:.4f}", m.mean, m.ci95);
 }
 
 MeanStd retrained_accuracy(const TargetModel& model, const Dataset& train_set, const Dataset& test,
@@ -104,7 +110,10 @@ PoisonEffect measure_poison(const TargetModel& model, const Dataset& poison, con
 }
 
 nlohmann::json to_json(const MeanStd& m) {
-  return {{"mean", m.mean}, {"std", m.std}, {"runs", m.values}};
+  return {{"mean", m.mean},
+          {"std", m.std},
+          {"ci95_half_width", std::isnan(m.ci95) ? nlohmann::json() : nlohmann::json(m.ci95)},
+          {"runs", m.values}};
 }
 
 nlohmann::json to_json(const GuardDetection& d) {
@@ -119,6 +128,9 @@ nlohmann::json to_json(const PoisonEffect& e) {
   nlohmann::json j = {{"accuracy_before", e.accuracy_before},
                       {"accuracy_after", e.accuracy_after.mean},
                       {"accuracy_after_std", e.accuracy_after.std},
+                      {"accuracy_after_ci95", std::isnan(e.accuracy_after.ci95)
+                                                  ? nlohmann::json()
+                                                  : nlohmann::json(e.accuracy_after.ci95)},
                       {"accuracy_after_runs", e.accuracy_after.values},
                       {"accuracy_clean_only", to_json(e.accuracy_clean_only)},
                       {"accuracy_mixed", to_json(e.accuracy_mixed)},

@@ -20,7 +20,7 @@ namespace poisonsim {
 
 struct RetrainProtocol {
   TrainOptions train{1, 0.1, 32, 0.0, 0.0, 0};  // one pass, as the paper's retraining
-  int64_t seeds = 3;        // retraining shuffles; figures are mean and std over them
+  int64_t seeds = 3;        // retraining shuffles; figures are mean, std and 95% CI over them
   int64_t mixed_ratio = 5;  // clean samples per poisoned sample in the mixed case
 };
 
@@ -28,9 +28,15 @@ struct MeanStd {
   std::vector<double> values;
   double mean = 0;
   double std = 0;  // sample standard deviation (n - 1)
+  // Half-width of the 95% confidence interval of the mean (Student t, n - 1 degrees of
+  // freedom); NaN with fewer than two values.
+  double ci95 = std::numeric_limits<double>::quiet_NaN();
 };
 
 MeanStd mean_std(std::vector<double> values);
+
+// "0.8123 ± 0.0210" (the 95% interval's half-width), or "0.8123" when there is no interval.
+std::string format_mean_ci(const MeanStd& m);
 
 // Test accuracy of copies of `model` retrained on `train_set` with protocol.seeds shuffles.
 MeanStd retrained_accuracy(const TargetModel& model, const Dataset& train_set, const Dataset& test,

@@ -35,6 +35,31 @@ std::string attacker_type(const std::string& method) {
   return method == "labelflip" ? "label-flip" : method;
 }
 
+// The human-readable figures of one attack, on stdout.
+void print_attack_text(const AttackOptions& o, const AttackRun& run, const PoisonEffect& effect) {
+  const std::string engine = run.direct ? " (" + to_string(run.direct->engine) + " engine)" : "";
+  fmt::print("{} poison{}, n = {}: {:.2f} s ({:.1f} samples/s, generator training included)\n",
+             o.method, engine, run.poison.size(), run.seconds, run.samples_per_second());
+  fmt::print("clean test accuracy: {:.4f} before; after one retraining on\n",
+             effect.accuracy_before);
+  fmt::print("(mean ± half-width of the 95% confidence interval over {} shuffles)\n",
+             o.retrain_seeds);
+  fmt::print("  the poison alone           {}\n", format_mean_ci(effect.accuracy_after));
+  fmt::print("  its clean seeds alone      {}\n", format_mean_ci(effect.accuracy_clean_only));
+  fmt::print("  poison + {}x clean          {}\n", o.mixed_ratio,
+             format_mean_ci(effect.accuracy_mixed));
+  fmt::print("  the same clean data alone  {}\n", format_mean_ci(effect.accuracy_clean_mixed));
+  fmt::print("mean loss on the deployed model: poison {:.3f}, clean seeds {:.3f}\n",
+             effect.mean_loss_poison, effect.mean_loss_clean);
+  if (const auto& d = effect.detection)
+    fmt::print(
+        "the scenario's {} guard (threshold {:.3g}) rejects {:.1f}% of the poison, {:.1f}% "
+        "of the clean seeds\n",
+        d->guard, d->threshold, 100 * d->poison_rejected, 100 * d->clean_rejected);
+  fmt::print("mean L2 from seed {:.3f}; spread (mean pairwise L2) poison {:.3f}, seeds {:.3f}\n",
+             effect.mean_l2_from_seed, effect.mean_pairwise_l2, effect.seed_pairwise_l2);
+}
+
 void run_attack(const AttackOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   AttackRequest request{attacker_type(o.method), o.n, o.params};
@@ -57,28 +82,11 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
   poison_file.commit();
   json.write(figures.dump(2) + "\n");
 
-  const std::string engine = run.direct ? " (" + to_string(run.direct->engine) + " engine)" : "";
-  fmt::print("{} poison{}, n = {}: {:.2f} s ({:.1f} samples/s, generator training included)\n",
-             o.method, engine, run.poison.size(), run.seconds, run.samples_per_second());
-  fmt::print("clean test accuracy: {:.4f} before; after one retraining on\n",
-             effect.accuracy_before);
-  fmt::print("  the poison alone           {:.4f} +- {:.4f}\n", effect.accuracy_after.mean,
-             effect.accuracy_after.std);
-  fmt::print("  its clean seeds alone      {:.4f} +- {:.4f}\n", effect.accuracy_clean_only.mean,
-             effect.accuracy_clean_only.std);
-  fmt::print("  poison + {}x clean          {:.4f} +- {:.4f}\n", o.mixed_ratio,
-             effect.accuracy_mixed.mean, effect.accuracy_mixed.std);
-  fmt::print("  the same clean data alone  {:.4f} +- {:.4f}\n", effect.accuracy_clean_mixed.mean,
-             effect.accuracy_clean_mixed.std);
-  fmt::print("mean loss on the deployed model: poison {:.3f}, clean seeds {:.3f}\n",
-             effect.mean_loss_poison, effect.mean_loss_clean);
-  if (const auto& d = effect.detection)
-    fmt::print(
-        "the scenario's {} guard (threshold {:.3g}) rejects {:.1f}% of the poison, {:.1f}% "
-        "of the clean seeds\n",
-        d->guard, d->threshold, 100 * d->poison_rejected, 100 * d->clean_rejected);
-  fmt::print("mean L2 from seed {:.3f}; spread (mean pairwise L2) poison {:.3f}, seeds {:.3f}\n",
-             effect.mean_l2_from_seed, effect.mean_pairwise_l2, effect.seed_pairwise_l2);
+  if (json.to_stdout()) {  // stdout carries only the JSON
+    spdlog::info("poison set written to {}", o.output);
+    return;
+  }
+  print_attack_text(o, run, effect);
   fmt::print("poison set written to {}{}\n", o.output,
              o.json.empty() ? "" : ", figures to " + o.json);
 }

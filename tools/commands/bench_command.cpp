@@ -29,7 +29,7 @@ void run_bench_serving(const BenchServingOptions& o, const GlobalOptions& global
   o.benchmark.validate();
   JsonOutput json(o.json_path);
   const auto figures = bench::run_serving_benchmark(o.benchmark);
-  fmt::print("{}", bench::format_serving_table(figures, o.benchmark));
+  json.print_table(bench::format_serving_table(figures, o.benchmark));
   json.write(bench::serving_json(figures, o.benchmark));
 }
 
@@ -54,7 +54,7 @@ void run_bench_reference(const BenchAttackOptions& o) {
   c.validate();
   JsonOutput json(o.json_path);
   const auto result = bench::run_reference_benchmark(c);
-  fmt::print("{}", bench::format_reference_table(result, c));
+  json.print_table(bench::format_reference_table(result, c));
   json.write(bench::reference_json(result, c).dump(2) + "\n");
 }
 
@@ -63,7 +63,7 @@ void run_bench_attacks(const BenchAttackOptions& o, const GlobalOptions& global)
   if (o.reference) return run_bench_reference(o);
   JsonOutput json(o.json_path);
   const auto rows = bench::run_attack_benchmark(o.benchmark);
-  fmt::print("{}", bench::format_attack_table(rows, o.benchmark));
+  json.print_table(bench::format_attack_table(rows, o.benchmark));
   json.write(bench::attack_benchmark_json(rows, o.benchmark).dump(2) + "\n");
 }
 
@@ -83,7 +83,7 @@ void run_bench_environment(const BenchEnvironmentOptions& o,
   o.benchmark.validate();
   JsonOutput json(o.json_path);
   const auto figures = bench::run_environment_benchmark(variants, o.benchmark);
-  fmt::print("{}", bench::format_environment_table(figures));
+  json.print_table(bench::format_environment_table(figures));
   json.write(bench::environment_json(figures, o.benchmark).dump(2) + "\n");
 }
 
@@ -120,7 +120,7 @@ void run_bench_training(const BenchTrainingOptions& o, const GlobalOptions& glob
   o.benchmark.validate();
   JsonOutput json(o.json_path);
   const auto figures = bench::run_training_benchmark(o.benchmark);
-  fmt::print("{}", bench::format_training_table(figures));
+  json.print_table(bench::format_training_table(figures));
   json.write(bench::training_json(figures).dump(2) + "\n");
 }
 
@@ -163,7 +163,7 @@ void run_bench_growth(const BenchGrowthOptions& o, const GlobalOptions& global) 
   o.benchmark.validate();
   JsonOutput json(o.json_path);
   const auto figures = bench::run_growth_benchmark(o.benchmark);
-  fmt::print("{}", bench::format_growth_table(figures));
+  json.print_table(bench::format_growth_table(figures));
   json.write(bench::growth_json(figures).dump(2) + "\n");
 }
 

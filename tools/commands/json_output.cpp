@@ -26,6 +26,10 @@ std::string with_provenance(const std::string& text) {
 
 }  // namespace
 
+void JsonOutput::print_table(const std::string& text) const {
+  if (!to_stdout_) fmt::print("{}", text);
+}
+
 void JsonOutput::write(const std::string& raw) {
   const std::string text = with_provenance(raw);
   if (to_stdout_) {

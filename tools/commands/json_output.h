@@ -16,6 +16,8 @@ class JsonOutput {
   void write(const std::string& text);
   // "-": the verb's stdout carries only the JSON, so it prints no tables of its own.
   bool to_stdout() const { return to_stdout_; }
+  // The verb's human-readable table: on stdout unless the JSON goes there.
+  void print_table(const std::string& text) const;
 
  private:
   std::optional<AtomicOutput> output_;

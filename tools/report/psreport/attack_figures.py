@@ -92,8 +92,8 @@ def paper_table(rows):
     for r in rows:
         ratio = r.samples_per_second / ref.samples_per_second if ref else float("nan")
         after = f"{r.accuracy_after:.4f}"
-        if not math.isnan(r.accuracy_after_std):
-            after += f" ± {r.accuracy_after_std:.3f}"
+        if not math.isnan(r.accuracy_after_ci95):
+            after += f" ± {r.accuracy_after_ci95:.4f}"
         out.append([r.label, f"{r.n:,}", f"{r.seconds:.2f}", f"{r.samples_per_second:,.1f}",
                     "-" if math.isnan(ratio) else f"{ratio:.1f}x",
                     f"{r.accuracy_before:.4f}", after,
@@ -132,23 +132,24 @@ def method_bars(rows, directory, name):
     for i, r in enumerate(rows):
         rate.annotate(f"{r.samples_per_second:,.1f}", (r.samples_per_second, i),
                       textcoords="offset points", xytext=(3, -3), fontsize=7)
-    stds = [0 if math.isnan(r.accuracy_after_std) else r.accuracy_after_std for r in rows]
-    accuracy.barh(y, [r.accuracy_after for r in rows], xerr=stds, color="tab:red", alpha=0.75,
+    cis = [0 if math.isnan(r.accuracy_after_ci95) else r.accuracy_after_ci95 for r in rows]
+    accuracy.barh(y, [r.accuracy_after for r in rows], xerr=cis, color="tab:red", alpha=0.75,
                   capsize=3, label="after one retraining on the poison")
     befores = sorted({round(r.accuracy_before, 4) for r in rows})
     for i, before in enumerate(befores):
         accuracy.axvline(before, color="black", ls="--", lw=1.2,
                          label="before (pretrained target)" if i == 0 else None)
     for i, r in enumerate(rows):
-        accuracy.annotate(f"{r.accuracy_after:.3f}", (r.accuracy_after + stds[i], i),
+        accuracy.annotate(f"{r.accuracy_after:.3f}", (r.accuracy_after + cis[i], i),
                           textcoords="offset points", xytext=(4, -3), fontsize=7)
     accuracy.set_xlim(0, 1)
     accuracy.set_xlabel("clean test accuracy (fraction correct)")
     accuracy.set_title("Potency: accuracy after retraining")
     accuracy.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     caption = ("Left: poisoned samples generated per second of wall time. Right: clean test "
-               "accuracy of the target after one retraining on the poison alone (mean ± std "
-               "over retraining shuffles); the dashed line is its accuracy before.")
+               "accuracy of the target after one retraining on the poison alone (mean over "
+               "retraining shuffles; bars: 95% confidence intervals, Student t, where there "
+               "were at least two); the dashed line is its accuracy before.")
     return plotting.save(fig, name, "Generation rate and accuracy drop per method", caption,
                          directory)
 

@@ -61,6 +61,7 @@ class MethodRow:
     accuracy_before: float
     accuracy_after: float
     accuracy_after_std: float = float("nan")
+    accuracy_after_ci95: float = float("nan")  # 95% CI half-width over the shuffles
     group_size: int = None  # direct method only
     engine: str = None  # direct method only: factored or autograd (absent in older JSON)
     objective_by_iteration: list = None  # direct method only, when the JSON has them
@@ -151,6 +152,7 @@ def method_row(figures, source):
             accuracy_before=float(figures["accuracy_before"]),
             accuracy_after=float(figures["accuracy_after"]),
             accuracy_after_std=float(figures.get("accuracy_after_std", float("nan"))),
+            accuracy_after_ci95=_number(figures.get("accuracy_after_ci95")),
             group_size=group,
             engine=figures.get("engine") or direct.get("engine"),
             objective_by_iteration=direct.get("objective_by_iteration"),
