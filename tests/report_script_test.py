@@ -186,6 +186,7 @@ def write_poison_set(path, figures, n=20, channels=1):
 def attack_figures_json(method="direct", group=1, rate=2.0, seconds=10.0, after=0.45):
     figures = {"method": method, "n": 20, "seconds": seconds, "samples_per_second": rate,
                "accuracy_before": 0.84, "accuracy_after": after, "accuracy_after_std": 0.02,
+               "accuracy_after_ci95": 0.025,
                "mean_loss_poison": 9.0, "mean_loss_clean": 0.4,
                "attacker": f"type: {method}\nname: attacker\n"}
     if method == "direct":
@@ -480,7 +481,7 @@ class AttackReport(ReportTestCase):
         self.assertIn("rate / direct g=1", page)
         self.assertIn('<td class="num">100.0x</td>', page)  # generative: 200 / 2
         self.assertIn('<td class="num">125.0x</td>', page)  # direct g=100: 250 / 2
-        self.assertIn("0.4500 ± 0.020", page)
+        self.assertIn("0.4500 ± 0.0250", page)
         self.assertIn('<td class="num">39.0</td>', page)  # drop in points: 0.84 - 0.45
 
     def test_without_iterations_the_group_size_figure_is_explained(self):
@@ -525,18 +526,25 @@ class AttackReport(ReportTestCase):
         self.assertIn("dotted: autograd", page)
 
 
-def inspect_json(path, poison=0, poison_rejected=0, clean_rejected=0, accuracy=(0.84, 0.85, 0.80),
-                 deployed=9, refused=1):
-    """What `poisonsim inspect --json` prints of a run, the fields the paper tables read."""
+def seed_means_json(path, poison_rate=0.0, clean_rate=0.0, accuracy=(0.84, 0.85, 0.80),
+                    deployed=9, refused=1, half_width=0.01):
+    """What `poisonsim inspect SWEEP.h5 --mean-over seed --json` prints of a seeds-only sweep
+    (one cell, 5 seeds), the fields the paper tables read; rates without poison are null."""
     first, last, lowest = accuracy
-    run = {"run": {"seed": 1, "duration": 600.0},
-           "guard": {"poison": poison, "poison_rejected": poison_rejected, "clean": 1000,
-                     "clean_rejected": clean_rejected},
-           "retrains": {"count": deployed + refused, "deployed": deployed, "refused": refused},
-           "evaluations": {"first": {"accuracy": first}, "last": {"accuracy": last},
-                           "min": {"accuracy": lowest}, "mean_accuracy": (first + last) / 2}}
+
+    def metric(mean, half=half_width):
+        return {"n": 5, "mean": mean, "sd": None if mean is None else half,
+                "ci95_half_width": None if mean is None else half}
+
+    metrics = {"accuracy_first": metric(first), "accuracy_last": metric(last),
+               "accuracy_min": metric(lowest), "accuracy_mean": metric((first + last) / 2),
+               "true_positive_rate": metric(poison_rate if poison_rate else None),
+               "false_positive_rate": metric(clean_rate, 0.002),
+               "deployed": metric(float(deployed), 0.5), "refused": metric(float(refused), 0.5)}
+    means = {"sweep": "s.h5", "mean_over": "seed", "seeds": [1, 2, 3, 4, 5], "parameters": [],
+             "cells": [{"cell": 0, "values": {}, "runs": 5, "failed": 0, "metrics": metrics}]}
     with open(path, "w") as f:
-        json.dump(run, f)
+        json.dump(means, f)
 
 
 class PaperTables(ReportTestCase):
@@ -545,10 +553,12 @@ class PaperTables(ReportTestCase):
     def paper_dir(self):
         os.makedirs(self.path("d/runs"))
         bench_json(self.path("d/bench.json"), guard=GUARD)
-        for attacker, poison in (("none", 0), ("direct", 200), ("generative", 400)):
-            for defense, rejected in (("undefended", 0), ("defended", poison * 3 // 4)):
-                inspect_json(self.path(f"d/runs/{attacker}-{defense}.json"), poison, rejected,
-                             clean_rejected=30 if defense == "defended" else 0)
+        for attacker, poison in (("none", False), ("direct", True), ("generative", True)):
+            for defense in ("undefended", "defended"):
+                defended = defense == "defended"
+                seed_means_json(self.path(f"d/runs/{attacker}-{defense}.json"),
+                                poison_rate=0.75 if poison and defended else 0.0,
+                                clean_rate=0.03 if defended else 0.0)
         return self.path("d")
 
     def test_tables_hold_rates_ratios_accuracy_and_detection(self):
@@ -557,14 +567,18 @@ class PaperTables(ReportTestCase):
         # The paper's table: ratio to direct g=1 (2 samples/s), accuracy before/after, drop,
         # and the guard's offline detection with its clean-seed false positives.
         self.assertIn("| generative unrolled | 20 | 10.00 | 200.0 | 100.0x | 0.8400 | "
-                      "0.4700 ± 0.020 | 37.0 | 90.0% |", text)
+                      "0.4700 ± 0.0250 | 37.0 | 90.0% |", text)
         self.assertIn("rejected by loss-threshold 3", text)
         self.assertIn("rejects 2.0% of the clean seeds", text)
-        # The deployment table: one row per attacker x defense, rates by ground truth.
-        self.assertIn("| direct gradient | loss guard + gate | 0.8450 | 0.8500 | 0.8000 | "
-                      "75.0% | 3.0% | 9 / 1 |", text)
-        self.assertIn("| none | none | 0.8450 | 0.8500 | 0.8000 | - | 0.0% | 9 / 1 |", text)
-        self.assertIn("600 simulated s", text)
+        # The deployment table: one row per attacker x defense, means over seeds ± the 95%
+        # intervals' half-widths, rates by ground truth ('-' where no poison came).
+        self.assertIn("| direct gradient | loss guard + gate | 0.8450 ± 0.0100 | 0.8500 ± 0.0100 "
+                      "| 0.8000 ± 0.0100 | 75.0% ± 1.0% | 3.0% ± 0.2% | 9.0 ± 0.5 | 1.0 ± 0.5 |",
+                      text)
+        self.assertIn("| none | none | 0.8450 ± 0.0100 | 0.8500 ± 0.0100 | 0.8000 ± 0.0100 | - "
+                      "| 0.0% ± 0.2% | 9.0 ± 0.5 | 1.0 ± 0.5 |", text)
+        self.assertIn("--seeds 5`, seeds 1, 2, 3, 4, 5", text)
+        self.assertIn("Pretrained accuracy: 0.8400 ± 0.0100", text)
 
     def test_report_page_shows_the_guard_column(self):
         bench_json(self.path("bench.json"), guard=GUARD)
@@ -589,7 +603,8 @@ class PaperTables(ReportTestCase):
             json.dump({"run": {}}, f)
         with self.assertRaises(ReportError) as e:
             paper_tables.tables(directory, "Toy")
-        self.assertIn("not `poisonsim inspect --json` output", str(e.exception))
+        self.assertIn("not `poisonsim inspect --mean-over seed --json` output",
+                      str(e.exception))
 
     def test_script_exit_codes(self):
         script = os.path.join(REPORT_DIR, "paper_table.py")

@@ -8,8 +8,12 @@
 #                                (the direct method with both engines: autograd, the paper's
 #                                cost, and factored where the target is an MLP);
 #   2. runs/*.h5 (+ .json)       the continual deployment: no attacker, direct, generative, each
-#                                undefended and behind the loss guard + validation gate;
-#   3. thresholds.h5             a sweep of the guard's threshold under the generative attack;
+#                                undefended and behind the loss guard + validation gate, as
+#                                sweeps over --seeds seeds (.json: their means with 95%
+#                                confidence intervals, `poisonsim inspect --mean-over seed`);
+#                                traces/*.h5 holds each one's first-seed trace for the figures;
+#   3. thresholds.h5             a sweep of the guard's threshold under the generative attack,
+#                                over the same seeds;
 #   4. report/index.html         `poisonsim report` on all of the above;
 #   5. table.md                  the tables (tools/report/paper_table.py); OUT/table.md has all.
 # Every step is an ordinary poisonsim command, printed before it runs.
@@ -18,19 +22,22 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
   cat <<EOF
-usage: tools/paper.sh [-o OUT] [--mnist DIR] [--cifar10 DIR] [--quick] [--set KEY=VALUE ...]
-                      [--poisonsim BIN]
+usage: tools/paper.sh [-o OUT] [--mnist DIR] [--cifar10 DIR] [--quick] [--seeds N]
+                      [--set KEY=VALUE ...] [--poisonsim BIN]
 
   -o, --output OUT   output directory (default: runs/paper); existing results are replaced
   --mnist DIR        also run on real MNIST: DIR holds the four IDX files (raw or .gz)
   --cifar10 DIR      also run on CIFAR-10: DIR holds data_batch_1.bin .. 5 and test_batch.bin
-  --quick            small sizes (40 poisoned samples per method, 120 s runs, 3 thresholds):
-                     checks the chain in about two minutes; the numbers are not the paper's
+  --quick            small sizes (40 poisoned samples per method, 120 s runs, 3 thresholds,
+                     2 seeds): checks the chain in a few minutes; the numbers are not the paper's
+  --seeds N          seeds per continual deployment and threshold, and retraining shuffles
+                     per attack (default 5; 2 with --quick); tables give means with 95%
+                     confidence intervals over them
   --set KEY=VALUE    override a value in every scenario (repeatable), e.g. --set seed=2
   --poisonsim BIN    the poisonsim binary (default: build/poisonsim)
   -h, --help         this text
 
-The full run on Fashion-MNIST takes about 15 minutes on 2 cores (bench attacks: ~9).
+The full run on Fashion-MNIST takes about 40 minutes on 2 cores (bench attacks: ~10).
 EOF
 }
 
@@ -44,6 +51,7 @@ out=runs/paper
 mnist=
 cifar10=
 quick=0
+seeds=
 user_sets=()
 poisonsim="$root/build/poisonsim"
 while [ $# -gt 0 ]; do
@@ -52,6 +60,10 @@ while [ $# -gt 0 ]; do
     --mnist) [ $# -ge 2 ] || die_usage "$1 needs a directory"; mnist=$2; shift 2 ;;
     --cifar10) [ $# -ge 2 ] || die_usage "$1 needs a directory"; cifar10=$2; shift 2 ;;
     --quick) quick=1; shift ;;
+    --seeds)
+      [ $# -ge 2 ] || die_usage "$1 needs a number"
+      [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "--seeds: expected a positive integer, got '$2'"
+      seeds=$2; shift 2 ;;
     --set) [ $# -ge 2 ] || die_usage "$1 needs KEY=VALUE"; user_sets+=(--set "$2"); shift 2 ;;
     --poisonsim) [ $# -ge 2 ] || die_usage "$1 needs a path"; poisonsim=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
@@ -69,19 +81,21 @@ step() {
   "$@"
 }
 
-# Sizes: the full set is what the README's tables were made with.
+# Sizes: the full set is what docs/results.md's tables were made with.
 if [ "$quick" = 1 ]; then
-  bench_sizes=(--n 40 --group-sizes 10,1 --retrain-seeds 1)
-  cifar_bench_sizes=(--n 10 --group-sizes 10,1 --retrain-seeds 1)
+  seeds=${seeds:-2}
+  bench_sizes=(--n 40 --group-sizes 10,1 --retrain-seeds "$seeds")
+  cifar_bench_sizes=(--n 10 --group-sizes 10,1 --retrain-seeds "$seeds")
   run_sets=(--set duration=120)
   thresholds=1:4:log3
   sweep_sets=(--set duration=120)
 else
-  bench_sizes=(--n 1000 --group-sizes 100,10,1 --retrain-seeds 3)
+  seeds=${seeds:-5}
+  bench_sizes=(--n 1000 --group-sizes 100,10,1 --retrain-seeds "$seeds")
   # On the CNN one direct ascent problem (a group) takes ~30 s on 2 cores whatever its size
   # (the second-order pass over the clean-validation set dominates): 50 samples at group
   # sizes 50, 10, 1 are 56 problems, about 30 minutes.
-  cifar_bench_sizes=(--n 50 --group-sizes 50,10,1 --retrain-seeds 3)
+  cifar_bench_sizes=(--n 50 --group-sizes 50,10,1 --retrain-seeds "$seeds")
   run_sets=()
   thresholds=0.5:8:log8
   sweep_sets=(--set duration=300)
@@ -97,7 +111,7 @@ paper_on() {
   [ "$name" = cifar10 ] && sizes=("${cifar_bench_sizes[@]}")
   echo "== $name -> $dir" >&2
   rm -rf "$dir"
-  mkdir -p "$dir/runs"
+  mkdir -p "$dir/runs" "$dir/traces"
 
   step "$poisonsim" bench attacks --scenario "$direct" "${data_sets[@]}" "${sizes[@]}" \
     --poison-dir "$dir/poison" --json "$dir/bench.json" | tee "$dir/bench.txt"
@@ -113,17 +127,22 @@ paper_on() {
       local defense_sets=()
       [ "$defense" = undefended ] && defense_sets=("${undefended[@]}")
       local run="$dir/runs/$attacker-$defense"
-      step "$poisonsim" run "$scenario" --quiet --force -o "$run.h5" "${data_sets[@]}" \
-        "${run_sets[@]}" "${attacker_sets[@]}" "${defense_sets[@]}" >"$run.txt"
-      "$poisonsim" inspect --json "$run.h5" >"$run.json"
+      step "$poisonsim" sweep "$scenario" --quiet --force --seeds "$seeds" --keep-parts \
+        -o "$run.h5" "${data_sets[@]}" "${run_sets[@]}" "${attacker_sets[@]}" \
+        "${defense_sets[@]}" >"$run.txt"
+      "$poisonsim" inspect "$run.h5" --mean-over seed --json "$run.json" >/dev/null
+      # The seed axis is the only one: run 0 is the first seed's complete trace.
+      mv "$run.h5.parts/run-0.h5" "$dir/traces/$attacker-$defense.h5"
+      rm -rf "$run.h5.parts"
     done
   done
 
   step "$poisonsim" sweep "$generative" --quiet --force -o "$dir/thresholds.h5" \
-    --param "guard.threshold=$thresholds" "${data_sets[@]}" "${sweep_sets[@]}"
+    --param "guard.threshold=$thresholds" --seeds "$seeds" "${data_sets[@]}" "${sweep_sets[@]}"
 
-  step "$poisonsim" report "$dir/runs/direct-defended.h5" "$dir/runs/generative-defended.h5" \
-    "$dir/runs/generative-undefended.h5" "$dir/thresholds.h5" \
+  step "$poisonsim" report "$dir/traces/direct-defended.h5" \
+    "$dir/traces/generative-defended.h5" "$dir/traces/generative-undefended.h5" \
+    "$dir/thresholds.h5" \
     "$dir"/poison/*.h5 \
     --json "$dir/bench.json" --title "poisonsim: the paper's results on $name" -o "$dir/report"
 

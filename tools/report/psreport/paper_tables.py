@@ -26,55 +26,67 @@ def methods_table(path):
     columns, table = attack_figures.paper_table(rows)
     text = (f"Attack methods (`poisonsim bench attacks`): n = {bench.get('n', '?')} poisoned "
             "samples per method from the same clean seeds; accuracy is clean test accuracy "
-            "before and after one retraining of the target on the poison alone (mean ± std over "
-            f"{bench.get('retrain_seeds', '?')} shuffles).")
+            "before and after one retraining of the target on the poison alone (mean ± half-width "
+            f"of the 95% confidence interval over {bench.get('retrain_seeds', '?')} shuffles, "
+            "Student t).")
     note = attack_figures.guard_note(rows)
     return text + "\n\n" + markdown(columns, table) + ("\n\n" + note if note else "")
 
 
 def read_run(path):
+    """The one cell of a seeds-only sweep's `poisonsim inspect --mean-over seed --json`: its
+    metrics (mean, ci95_half_width, n per name) and the seeds."""
     if not os.path.exists(path):
         raise ReportError(path, "no such file (tools/paper.sh writes it with poisonsim "
-                                "inspect --json)")
-    run = inputs.load_json(path)
+                                "inspect --mean-over seed --json)")
+    means = inputs.load_json(path)
     try:
-        return {"guard": run["guard"], "retrains": run["retrains"],
-                "evaluations": run["evaluations"], "duration": run["run"]["duration"]}
-    except (KeyError, TypeError) as e:
-        raise ReportError(path, f"not `poisonsim inspect --json` output (no {e})") from None
+        cells = means["cells"]
+        if len(cells) != 1:
+            raise ReportError(path, f"expected the one cell of a seeds-only sweep, found "
+                                    f"{len(cells)}")
+        return {"metrics": cells[0]["metrics"], "seeds": means["seeds"]}
+    except (KeyError, TypeError, IndexError) as e:
+        raise ReportError(path, f"not `poisonsim inspect --mean-over seed --json` output "
+                                f"(no {e})") from None
 
 
-def _rate(guard, kind):
-    """Share of `kind` ('poison' or 'clean') samples rejected, '-' when there were none."""
-    total = guard.get(kind) or 0
-    return attack_figures.percent(guard.get(f"{kind}_rejected", 0) / total if total else None)
+def mean_ci(metrics, name, scale=1.0, digits=4, suffix=""):
+    """'mean ± half-width' of one metric (scaled, e.g. 100 for percent), '-' without a mean."""
+    m = metrics.get(name) or {}
+    mean, half = m.get("mean"), m.get("ci95_half_width")
+    if mean is None:
+        return "-"
+    text = f"{scale * mean:.{digits}f}{suffix}"
+    return text if half is None else f"{text} ± {scale * half:.{digits}f}{suffix}"
 
 
 def deployment_table(directory):
     """Continual deployment: clean test accuracy over the run and the guard's rates, for each
-    attacker undefended and defended."""
+    attacker undefended and defended, as means over seeds with 95% confidence intervals."""
     columns = ["attacker", "defense", "accuracy mean", "final", "lowest", "poison rejected",
-               "clean rejected", "retrains deployed / refused"]
+               "clean rejected", "retrains deployed", "refused"]
     runs = {(attacker, defense): read_run(os.path.join(directory, "runs",
                                                        f"{attacker}-{defense}.json"))
             for attacker, _ in ATTACKERS for defense, _ in DEFENSES}
     rows = []
     for attacker, attacker_text in ATTACKERS:
         for defense, defense_text in DEFENSES:
-            run = runs[attacker, defense]
-            evaluations, retrains = run["evaluations"], run["retrains"]
-            rows.append([attacker_text, defense_text,
-                         f"{evaluations['mean_accuracy']:.4f}",
-                         f"{evaluations['last']['accuracy']:.4f}",
-                         f"{evaluations['min']['accuracy']:.4f}",
-                         _rate(run["guard"], "poison"), _rate(run["guard"], "clean"),
-                         f"{retrains['deployed']} / {retrains['refused']}"])
+            m = runs[attacker, defense]["metrics"]
+            rows.append([attacker_text, defense_text, mean_ci(m, "accuracy_mean"),
+                         mean_ci(m, "accuracy_last"), mean_ci(m, "accuracy_min"),
+                         mean_ci(m, "true_positive_rate", 100, 1, "%"),
+                         mean_ci(m, "false_positive_rate", 100, 1, "%"),
+                         mean_ci(m, "deployed", digits=1), mean_ci(m, "refused", digits=1)])
     baseline = runs["none", "undefended"]
-    before = baseline["evaluations"]["first"]["accuracy"]
-    duration = baseline["duration"]
-    text = (f"Continual deployment (`poisonsim run scenarios/paper/...`, {duration:g} simulated "
-            f"s, retrained periodically on what the guard accepted): clean test accuracy over "
-            f"the run's evaluations (pretrained: {before:.4f}); rejection rates by ground truth.")
+    seeds = baseline["seeds"]
+    text = (f"Continual deployment (`poisonsim sweep scenarios/paper/... --seeds {len(seeds)}`, "
+            f"seeds {', '.join(str(s) for s in seeds)}; retrained periodically on what the guard "
+            f"accepted): clean test accuracy over the run's evaluations, rejection rates by "
+            f"ground truth; each cell is the mean over the seeds ± the half-width of its 95% "
+            f"confidence interval (Student t). Pretrained accuracy: "
+            f"{mean_ci(baseline['metrics'], 'accuracy_first')}. Call a difference real only "
+            f"where the intervals do not overlap.")
     return text + "\n\n" + markdown(columns, rows)
 
 
