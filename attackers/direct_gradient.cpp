@@ -158,8 +158,7 @@ DirectObjective direct_objective(const ModelSpec& spec, const std::vector<torch:
                                  const torch::Tensor& poison, const torch::Tensor& poison_labels,
                                  const torch::Tensor& validation_images,
                                  const torch::Tensor& validation_labels, double lr,
-                                 int64_t unroll_steps, bool with_grad,
-                                 const CleanChunks* clean) {
+                                 int64_t unroll_steps, bool with_grad, const CleanChunks* clean) {
   // With the gradient, the update stays differentiable in x_p (the Hessian-vector product).
   const auto weights =
       simulate_retraining(spec, params, poison, poison_labels, clean, lr, unroll_steps, with_grad);

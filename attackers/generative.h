@@ -11,6 +11,7 @@
 #include "attackers/attack_problem.h"
 #include "attackers/evasion.h"
 #include "attackers/poison_labels.h"
+#include "attackers/victim_retraining.h"
 #include "pipeline/simulation/plugins.h"
 
 namespace poisonsim {
@@ -57,6 +58,10 @@ struct GeneratorSpec {
   int64_t code = 64;                           // mlp code width
   std::vector<int64_t> decoder{256};           // mlp hidden widths after the code
   std::vector<int64_t> conv_channels{32, 64};  // conv: channels after each stride-2 level
+  // 0 (the paper's auto-encoder): G outputs the poisoned image. r > 0: G outputs a bounded
+  // change to its seed, x_p = clip(x + r * tanh(.), 0, 1), at most r per pixel, so its output
+  // keeps the seeds' variety and cannot collapse onto a few images.
+  double residual = 0;
 };
 
 struct GenerativeOptions {
@@ -81,7 +86,17 @@ struct GenerativeOptions {
   // Weight of the per-pixel mean (G(x) - x)^2 in G's loss. It keeps G's output tied to its input:
   // without it G collapses to nearly one image and does far less damage (docs/attacks.md).
   double identity_weight = 3;
+  // Weight of the diversity hinge relu(diversity_target - spread(G(x)) / spread(x)) in G's loss
+  // (spread: mean pairwise L2 over the batch; 0: off). It keeps G from collapsing onto a few
+  // images without tying each output to its seed (docs/attacks.md, "Generator diversity").
+  double diversity_weight = 0;
+  double diversity_target = 0.6;
   PoisonLabels labels = PoisonLabels::seed;
+  // paper (default): the copy's simulated steps train on G's output alone. victim-aware: each
+  // step's mini-batch mixes G's output with fresh clean samples from the attacker's pool at
+  // victim.poison_share, as the continually retrained victim's batches do, and checkpoints are
+  // chosen by the damage of such a mixed retraining (attackers/victim_retraining.h).
+  VictimRetraining victim;
   // With problem.loss_cap (the guard-aware option): weight of mean(relu(CE(model; G(x), y_p) -
   // cap)) in G's loss, so G learns to stay under the cap; checkpoint selection then measures the
   // damage of G's output projected under the cap, as it will be sent.

@@ -79,7 +79,10 @@ GeneratorNet::GeneratorNet(const GeneratorSpec& spec, const ImageShape& input, u
 }
 
 torch::Tensor GeneratorNet::forward(const torch::Tensor& images) const {
-  return kind_ == GeneratorKind::mlp ? forward_mlp(images) : forward_conv(images);
+  const auto out = kind_ == GeneratorKind::mlp ? forward_mlp(images) : forward_conv(images);
+  if (spec_.residual == 0) return out;
+  // 2 sigmoid(z) - 1 = tanh(z / 2): the same last layer, read as a bounded change.
+  return torch::clamp(images + spec_.residual * (2 * out - 1), 0, 1);
 }
 
 torch::Tensor GeneratorNet::forward_mlp(const torch::Tensor& images) const {

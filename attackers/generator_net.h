@@ -20,7 +20,8 @@ class GeneratorNet {
   GeneratorNet(const GeneratorSpec& spec, const ImageShape& input, uint64_t seed,
                const std::string& where = "generator");
 
-  // N x C x H x W images in [0, 1] to the same shape, in (0, 1) (sigmoid output).
+  // N x C x H x W images in [0, 1] to the same shape: in (0, 1) (sigmoid output), or with
+  // spec.residual > 0 the input moved by at most that much per pixel, in [0, 1].
   torch::Tensor forward(const torch::Tensor& images) const;
 
   GeneratorKind kind() const { return kind_; }  // never automatic

@@ -42,6 +42,18 @@ std::optional<EvasionOptions> read_evade(ConfigNode& node, double* penalty = nul
   return o;
 }
 
+// The objective both optimising methods share (attackers/victim_retraining.h): `objective`
+// (paper or victim-aware) and `poison_share`, the share of poison in the victim's mini-batches
+// the attacker expects.
+VictimRetraining read_victim(ConfigNode& node) {
+  VictimRetraining victim;
+  victim.objective = parse_attack_objective(
+      node.get<std::string>("objective", "paper", one_of({"paper", "victim-aware"})),
+      node.key_path("objective"));
+  victim.poison_share = node.get<double>("poison_share", victim.poison_share, in_range(1e-6, 1));
+  return victim;
+}
+
 }  // namespace
 
 void register_attackers(PluginRegistry& registry) {
@@ -64,11 +76,7 @@ void register_attackers(PluginRegistry& registry) {
         o.engine = parse_direct_engine(
             node.get<std::string>("engine", "auto", one_of({"auto", "factored", "autograd"})),
             node.key_path("engine"));
-        o.victim.objective = parse_attack_objective(
-            node.get<std::string>("objective", "paper", one_of({"paper", "victim-aware"})),
-            node.key_path("objective"));
-        o.victim.poison_share =
-            node.get<double>("poison_share", o.victim.poison_share, in_range(1e-6, 1));
+        o.victim = read_victim(node);
         if (o.engine == DirectEngine::factored && !factored_settings_conflict(o).empty())
           node.fail("engine", factored_settings_conflict(o));
         const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));
@@ -119,6 +127,12 @@ void register_attackers(PluginRegistry& registry) {
         o.labels = parse_poison_labels(
             node.get<std::string>("labels", "seed", one_of({"seed", "next-class", "random-other"})),
             node.key_path("labels"));
+        g.residual = node.get<double>("residual", g.residual, in_range(0, 1));
+        o.diversity_weight =
+            node.get<double>("diversity_weight", o.diversity_weight, in_range(0, 1e6));
+        o.diversity_target =
+            node.get<double>("diversity_target", o.diversity_target, in_range(1e-6, 2));
+        o.victim = read_victim(node);
         const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));
         const int64_t refresh_every = node.get<int64_t>("refresh_every", 1, int_at_least(0));
         const auto evade = read_evade(node, &o.cap_penalty);

@@ -15,8 +15,8 @@ namespace poisonsim {
 AttackObjective parse_attack_objective(const std::string& text, const std::string& where) {
   if (text == "paper") return AttackObjective::paper;
   if (text == "victim-aware") return AttackObjective::victim_aware;
-  throw UserError(where, fmt::format("unknown objective '{}', expected paper or victim-aware",
-                                     text));
+  throw UserError(where,
+                  fmt::format("unknown objective '{}', expected paper or victim-aware", text));
 }
 
 std::string to_string(AttackObjective objective) {
@@ -42,6 +42,15 @@ CleanChunks draw_clean_chunks(const VictimRetraining& victim, const Dataset& poo
   return chunks;
 }
 
+std::pair<torch::Tensor, torch::Tensor> mixed_batch(const CleanChunks& clean, int64_t step,
+                                                    const torch::Tensor& images,
+                                                    const torch::Tensor& labels) {
+  if (clean.per_step == 0) return {images, labels};
+  const auto rows = clean.images.narrow(0, step * clean.per_step, clean.per_step);
+  return {torch::cat({images, rows.to(images.dtype())}),
+          torch::cat({labels, clean.labels.narrow(0, step * clean.per_step, clean.per_step)})};
+}
+
 std::vector<torch::Tensor> simulate_retraining(const ModelSpec& spec,
                                                const std::vector<torch::Tensor>& params,
                                                const torch::Tensor& poison,
@@ -50,18 +59,14 @@ std::vector<torch::Tensor> simulate_retraining(const ModelSpec& spec,
                                                bool create_graph) {
   const int64_t n = poison.size(0);
   steps = std::clamp<int64_t>(steps, 1, std::max<int64_t>(n, 1));
-  const bool mixed = clean && clean->per_step > 0;
+  const CleanChunks none;
+  const CleanChunks& mix = clean ? *clean : none;
   std::vector<torch::Tensor> weights = params;
   for (int64_t k = 0; k < steps; ++k) {
     const int64_t begin = n * k / steps;
     const int64_t end = n * (k + 1) / steps;
-    auto images = poison.slice(0, begin, end);
-    auto labels = poison_labels.slice(0, begin, end);
-    if (mixed) {
-      const auto rows = clean->images.narrow(0, k * clean->per_step, clean->per_step);
-      images = torch::cat({images, rows.to(poison.dtype())});
-      labels = torch::cat({labels, clean->labels.narrow(0, k * clean->per_step, clean->per_step)});
-    }
+    const auto [images, labels] =
+        mixed_batch(mix, k, poison.slice(0, begin, end), poison_labels.slice(0, begin, end));
     weights = functional_sgd_step(spec, weights, images, labels, lr, create_graph);
   }
   return weights;

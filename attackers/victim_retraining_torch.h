@@ -2,6 +2,7 @@
 // The simulated retraining on the LibTorch side (attackers/victim_retraining.h). Include only
 // from .cpp files that use torch.
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include <torch/torch.h>
@@ -26,6 +27,12 @@ struct CleanChunks {
 // attacker's own clean data), as float32 tensors that own their data.
 CleanChunks draw_clean_chunks(const VictimRetraining& victim, const Dataset& pool, int64_t steps,
                               int64_t poison_per_step, RandomStream& rng);
+
+// A simulated step's mini-batch: `images` and `labels` (the step's poison), followed by clean
+// chunk `step` when there are clean chunks (victim-aware), as the victim's batch mixes them.
+std::pair<torch::Tensor, torch::Tensor> mixed_batch(const CleanChunks& clean, int64_t step,
+                                                    const torch::Tensor& images,
+                                                    const torch::Tensor& labels);
 
 // The weights after `steps` SGD steps from `params` with learning rate `lr`: step k trains on
 // poison chunk k (consecutive chunks, at most one per sample) together with clean chunk k, the

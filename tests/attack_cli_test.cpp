@@ -1,4 +1,5 @@
 // `poisonsim attack` as a user runs it: a poison set file, the JSON figures, exit codes.
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ TEST_F(AttackCli, EveryMethodWritesItsPoisonSetAndFigures) {
       EXPECT_TRUE(figures.contains(key)) << key;
     EXPECT_EQ(figures["n"], 60);
     EXPECT_EQ(figures["accuracy_after_runs"].size(), 2u);
+    // Two shuffles: the 95% interval is t(1) = 12.706 times the standard error.
+    EXPECT_NEAR(figures["accuracy_after_ci95"].get<double>(),
+                12.706 * figures["accuracy_after_std"].get<double>() / std::sqrt(2.0), 1e-3);
     const auto set = read_poison_set(dir.file(method + ".h5"));
     ASSERT_EQ(set.poison.size(), 60u);
     ASSERT_EQ(set.seeds.size(), 60u);
@@ -89,6 +93,23 @@ TEST_F(AttackCli, GuardDetectionIsTheScenarioGuardsVerdicts) {
   EXPECT_FALSE(attack("labelflip", "--set 'guard={type: none}'").contains("guard"));
 }
 
+TEST_F(AttackCli, JsonToStdoutIsTheOnlyThingOnStdout) {
+  // stderr is not captured apart: sent to /dev/null so that stdout alone is parsed.
+  const auto attack =
+      test::run_command(test::poisonsim_binary() + " attack --scenario " + synthetic() +
+                        " --method labelflip --n 20 --retrain-seeds 3 -o " + dir.file("flip.h5") +
+                        " --json - 2>/dev/null");
+  ASSERT_EQ(attack.exit_code, 0) << attack.output;
+  const auto figures = nlohmann::json::parse(attack.output);
+  EXPECT_EQ(figures["method"], "labelflip");
+  EXPECT_TRUE(figures["accuracy_clean_only"]["ci95_half_width"].is_number());
+  const auto bench = test::run_command(
+      test::poisonsim_binary() + " bench attacks --scenario " + synthetic() +
+      " --n 10 --group-sizes 5 --engines factored --retrain-seeds 2 --json - 2>/dev/null");
+  ASSERT_EQ(bench.exit_code, 0) << bench.output;
+  EXPECT_EQ(nlohmann::json::parse(bench.output)["retrain_seeds"], 2);
+}
+
 TEST_F(AttackCli, BenchWritesEveryMethodsPoisonSet) {
   const auto result = test::run_poisonsim(
       "--log-level warn bench attacks --scenario " + synthetic() +
@@ -108,10 +129,11 @@ TEST_F(AttackCli, BenchWritesEveryMethodsPoisonSet) {
     EXPECT_EQ(nlohmann::json::parse(set.figures_json)["label"], method["label"]);
   }
   // The direct method once per engine, each row saying which engine ran.
-  ASSERT_EQ(files.size(), 6u);
+  ASSERT_EQ(files.size(), 7u);
   EXPECT_EQ(files[0], dir.file("poison") + "/direct-g-5-factored.h5");
   EXPECT_EQ(files[1], dir.file("poison") + "/direct-g-5-autograd.h5");
   EXPECT_EQ(files[2], dir.file("poison") + "/generative-unrolled.h5");
+  EXPECT_EQ(files[4], dir.file("poison") + "/generative-diverse.h5");
   EXPECT_EQ(bench["methods"][0]["engine"], "factored");
   EXPECT_EQ(bench["methods"][1]["engine"], "autograd");
   EXPECT_EQ(bench["methods"][1]["direct"]["engine"], "autograd");

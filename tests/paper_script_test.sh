@@ -37,6 +37,7 @@ expect_usage_error() {
 }
 expect_usage_error "unknown argument '--bogus'" --bogus
 expect_usage_error "--set seed: expected an integer, got 'x'" --set seed=x
+expect_usage_error "--seeds: expected a positive integer, got '0'" --seeds 0
 expect_usage_error "$work/none: no such directory" --cifar10 "$work/none"
 mkdir -p "$work/empty"
 expect_usage_error "$work/empty: missing data_batch_1.bin" --cifar10 "$work/empty"
@@ -48,7 +49,7 @@ table=$work/out/table.md
 for heading in "### fashion-mnist" "### mnist"; do
   grep -qx "$heading" "$table" || fail "no '$heading' in $table"
 done
-# Per data set: eight methods (the direct one per engine) with a ratio to direct g=1 on the
+# Per data set: nine methods (the direct one per engine) with a ratio to direct g=1 on the
 # autograd engine and the guard column, six deployment runs.
 [ "$(grep -c '^| direct g=1 autograd | 40 |.* | 1.0x | ' "$table")" = 2 ] ||
   fail "direct g=1 autograd rows in $table"
@@ -57,13 +58,17 @@ done
 [ "$(grep -c '^| generative unrolled | 40 |.*x | 0\.[0-9]* | .*% |$' "$table")" = 2 ] ||
   fail "generative rows (ratio, accuracy, detection) in $table"
 [ "$(grep -c 'rejected by loss-threshold 3' "$table")" -ge 2 ] || fail "no guard column in $table"
-[ "$(grep -c '^| generative | loss guard + gate | ' "$table")" = 2 ] || fail "deployment rows in $table"
+[ "$(grep -c '^| generative | loss guard + gate | 0\.[0-9]* ± 0\.[0-9]* | ' "$table")" = 2 ] ||
+  fail "deployment rows (means ± 95% CI over 2 seeds) in $table"
+grep -q -- '--seeds 2`, seeds 1, 2' "$table" || fail "$table does not name its seeds"
 grep -q "### fashion-mnist" "$work/stdout.txt" || fail "the tables were not printed"
 
 for name in fashion-mnist mnist; do
   dir=$work/out/$name
-  [ "$(ls "$dir"/poison/*.h5 | wc -l)" = 8 ] || fail "$dir/poison: expected 8 poison sets"
-  [ "$(ls "$dir"/runs/*.h5 | wc -l)" = 6 ] || fail "$dir/runs: expected 6 traces"
+  [ "$(ls "$dir"/poison/*.h5 | wc -l)" = 9 ] || fail "$dir/poison: expected 9 poison sets"
+  [ "$(ls "$dir"/runs/*.h5 | wc -l)" = 6 ] || fail "$dir/runs: expected 6 seed sweeps"
+  [ "$(ls "$dir"/traces/*.h5 | wc -l)" = 6 ] || fail "$dir/traces: expected 6 traces"
+  [ ! -e "$dir/runs/generative-defended.h5.parts" ] || fail "$dir/runs: a parts directory is left"
   page=$dir/report/index.html
   [ -s "$page" ] || fail "no $page"
   for figure in direct-group-sizes.png methods.png thresholds-roc.png \
