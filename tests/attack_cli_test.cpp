@@ -94,18 +94,18 @@ TEST_F(AttackCli, GuardDetectionIsTheScenarioGuardsVerdicts) {
 }
 
 TEST_F(AttackCli, JsonToStdoutIsTheOnlyThingOnStdout) {
-  // stderr is not captured apart: sent to /dev/null so that stdout alone is parsed.
-  const auto attack =
-      test::run_command(test::poisonsim_binary() + " attack --scenario " + synthetic() +
-                        " --method labelflip --n 20 --retrain-seeds 3 -o " + dir.file("flip.h5") +
-                        " --json - 2>/dev/null");
+  // run_command merges stderr into the output: -q (no progress bars, warnings only) keeps it
+  // empty, so the output is stdout alone.
+  const auto attack = test::run_command(
+      test::poisonsim_binary() + " -q attack --scenario " + synthetic() +
+      " --method labelflip --n 20 " + "--retrain-seeds 3 -o " + dir.file("flip.h5") + " --json -");
   ASSERT_EQ(attack.exit_code, 0) << attack.output;
   const auto figures = nlohmann::json::parse(attack.output);
   EXPECT_EQ(figures["method"], "labelflip");
   EXPECT_TRUE(figures["accuracy_clean_only"]["ci95_half_width"].is_number());
-  const auto bench = test::run_command(
-      test::poisonsim_binary() + " bench attacks --scenario " + synthetic() +
-      " --n 10 --group-sizes 5 --engines factored --retrain-seeds 2 --json - 2>/dev/null");
+  const auto bench = test::run_command(test::poisonsim_binary() + " -q bench attacks --scenario " +
+                                       synthetic() + " --n 10 --group-sizes 5 --engines factored " +
+                                       "--retrain-seeds 2 --json -");
   ASSERT_EQ(bench.exit_code, 0) << bench.output;
   EXPECT_EQ(nlohmann::json::parse(bench.output)["retrain_seeds"], 2);
 }
