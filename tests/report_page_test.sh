@@ -48,7 +48,7 @@ for png in run-accuracy.png run-loss.png sweep-roc.png sweep-accuracy-vs-thresho
 done
 
 # The check must see a broken image: the first figure's data made undecodable.
-sed '0,/src="data:image\/png;base64,/s//src="data:image\/png;base64,broken/' \
+sed '0,/src="data:image\/svg+xml;base64,/s//src="data:image\/svg+xml;base64,broken/' \
   "$work/report/index.html" >"$work/broken.html"
 counts=$(image_check "$work/broken.html") || exit 1
 set -- $counts

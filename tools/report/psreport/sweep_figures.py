@@ -7,7 +7,7 @@ import math
 import numpy as np
 from matplotlib import cm, colors, ticker
 
-from psreport import plotting
+from psreport import plotting, roc_curves
 from psreport.plotting import plt
 
 ANNOTATE_MAX_POINTS = 40  # threshold labels next to ROC points up to this many
@@ -103,7 +103,9 @@ def _far_from(point, others, distance=0.06):
     return all(math.hypot(point[0] - x, point[1] - y) >= distance for x, y in others)
 
 
-def roc(sweep, parameter, directory, name):
+def roc(sweep, parameter, directory, name, offline=None):
+    """The closed-loop ROC (one point per threshold setting), with `offline` (fpr, tpr), the
+    ROC of the runs' recorded losses as a score, overlaid when given."""
     means = seeded(sweep) and parameter != SEED
     frame = cells(sweep) if means else ok_runs(sweep)
     frame = frame.dropna(subset=["true_positive_rate", "false_positive_rate"])
@@ -112,18 +114,26 @@ def roc(sweep, parameter, directory, name):
     others = [p for p in cell_parameters(sweep) if p != parameter]
     norm = _norm(frame[parameter])
     fig, ax = plt.subplots(figsize=(6.8, 5.6))
-    ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="chance (TPR = FPR)")
+    ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="chance (TPR = FPR, AUC 0.5)")
+    if offline is not None:
+        ax.plot(offline[0], offline[1], color="0.35", lw=1.2, ls="--",
+                label=f"offline: recorded losses as a score (AUC "
+                      f"{roc_curves.auc(*offline):.3f})")
     groups = _groups(frame, others)
     labelled = []  # points whose threshold is written next to them
     for i, (label, rows) in enumerate(groups):
         rows = rows.sort_values(parameter)
-        order = "means, in threshold order" if means else "runs, in threshold order"
+        order = "closed loop: means, in threshold order" if means else \
+            "closed loop: runs, in threshold order"
+        area = roc_curves.auc(rows["false_positive_rate"], rows["true_positive_rate"])
         ax.plot(rows["false_positive_rate"], rows["true_positive_rate"], "-", lw=1.2,
-                color=f"C{i % 10}", label=label or order)
+                color=f"C{i % 10}", label=f"{label or order} (AUC {area:.3f})")
         if means:
-            ax.errorbar(rows["false_positive_rate"], rows["true_positive_rate"],
-                        xerr=rows["false_positive_rate_ci"], yerr=rows["true_positive_rate_ci"],
-                        fmt="none", ecolor=f"C{i % 10}", elinewidth=0.9, capsize=2, alpha=0.7)
+            bars = ax.errorbar(rows["false_positive_rate"], rows["true_positive_rate"],
+                               xerr=rows["false_positive_rate_ci"],
+                               yerr=rows["true_positive_rate_ci"], fmt="none",
+                               ecolor=f"C{i % 10}", elinewidth=0.9, capsize=2, alpha=0.7)
+            plotting.ci_bars(bars, f"roc-{i}")
         points = ax.scatter(rows["false_positive_rate"], rows["true_positive_rate"],
                             c=rows[parameter], cmap="viridis", norm=norm, s=36,
                             edgecolors="black", linewidths=0.5, zorder=3)
@@ -147,8 +157,14 @@ def roc(sweep, parameter, directory, name):
                f"Each point is one run; its colour (and label) is {parameter}. ")
     caption = (caption
                + ("One curve per combination of the other swept parameters. " if others else "")
+               + "AUC: trapezoid area under the points, closed with (0, 0) and (1, 1). "
+               + ("Dashed grey: the offline ROC of every finished run's recorded per-sample "
+                  "losses pooled (reject when the loss exceeds t, for every t), which ignores "
+                  "that in the closed loop the threshold changes what is trained on and so the "
+                  "losses. " if offline is not None else "")
                + "Runs with no poisoned or no clean samples have no rate and are left out.")
-    return plotting.save(fig, name, "ROC of the guard", caption, directory)
+    return plotting.save(fig, name, "ROC of the guard", caption, directory,
+                         compares_settings=means)
 
 
 def accuracy_vs(sweep, parameter, directory, name):
@@ -166,17 +182,34 @@ def accuracy_vs(sweep, parameter, directory, name):
     def position(values):
         return values if numeric else [categories.index(v) for v in values]
 
+    spans = list(runs["accuracy_last"]) + list(runs["accuracy_mean"])
     for i, (label, rows) in enumerate(_groups(frame, others)):
         rows = rows.sort_values(parameter)
         x = position(rows[parameter])
         suffix = f" ({label})" if label else ""
         for metric, style, what in (("accuracy_last", "o-", "at the end of the run"),
                                     ("accuracy_mean", "s--", "mean over the run")):
-            if means:
-                ax.errorbar(x, rows[metric], yerr=rows[f"{metric}_ci"], fmt=style,
-                            color=f"C{i % 10}", ms=4, capsize=3, elinewidth=1,
-                            alpha=1 if metric == "accuracy_last" else 0.8,
-                            label=f"{what}, mean ± 95% CI{suffix}")
+            if means and numeric:
+                ax.plot(x, rows[metric], style, color=f"C{i % 10}", ms=4,
+                        alpha=1 if metric == "accuracy_last" else 0.8,
+                        label=f"{what}, mean{suffix}")
+                half = rows[f"{metric}_ci"]
+                if metric == "accuracy_last":  # a band; the dashed mean's CI as thin bars
+                    plotting.ci_band(ax, x, rows[metric] - half, rows[metric] + half,
+                                     f"C{i % 10}", label=f"95% CI of the mean{suffix}")
+                else:
+                    plotting.ci_bars(ax.errorbar(x, rows[metric], yerr=half, fmt="none",
+                                                 ecolor=f"C{i % 10}", elinewidth=0.8, capsize=2,
+                                                 alpha=0.6), f"{metric}-{i}")
+                spans += list(rows[metric] - half) + list(rows[metric] + half)
+            elif means:
+                bars = ax.errorbar(x, rows[metric], yerr=rows[f"{metric}_ci"], fmt=style,
+                                   color=f"C{i % 10}", ms=4, capsize=3, elinewidth=1,
+                                   alpha=1 if metric == "accuracy_last" else 0.8,
+                                   label=f"{what}, mean ± 95% CI{suffix}")
+                plotting.ci_bars(bars, f"{metric}-{i}")
+                spans += list(rows[metric] - rows[f"{metric}_ci"])
+                spans += list(rows[metric] + rows[f"{metric}_ci"])
             else:
                 ax.plot(x, rows[metric], style, color=f"C{i % 10}", ms=4 if style == "o-" else 3,
                         alpha=1 if metric == "accuracy_last" else 0.8, label=f"{what}{suffix}")
@@ -190,40 +223,79 @@ def accuracy_vs(sweep, parameter, directory, name):
         ax.set_xticks(range(len(categories)), categories)
     ax.set_xlabel(parameter + (" (log scale)" if ax.get_xscale() == "log" else ""))
     ax.set_ylabel("clean test accuracy (fraction correct)")
+    low, high = honest_limits(spans)
+    ax.set_ylim(low, high)
     ax.set_title(f"Clean test accuracy vs {parameter}")
-    ax.legend(loc="best")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     caption = (f"Clean test accuracy of the deployed model at the end of the run (solid) and "
                f"averaged over its evaluations (dashed), against {parameter}. "
-               + (_interval_note(sweep) + "Grey dots: each run's accuracy at the end."
-                  if means else "One point per run."))
-    return plotting.save(fig, name, f"Accuracy vs {parameter}", caption, directory)
+               + (_interval_note(sweep).replace("bars are", "the band around the solid line "
+                                                "and the bars on the dashed one are")
+                  + "Grey dots: each run's accuracy at the end. "
+                  if means else "One point per run. ")
+               + f"The y axis spans at least {MIN_ACCURACY_SPAN:g}, so that differences "
+               "smaller than the seeds' noise do not fill the plot.")
+    return plotting.save(fig, name, f"Accuracy vs {parameter}", caption, directory,
+                         compares_settings=means)
+
+
+MIN_ACCURACY_SPAN = 0.1  # accuracy axes span at least this much (fraction correct)
+
+
+def honest_limits(values, span=MIN_ACCURACY_SPAN):
+    """y limits covering `values` (NaN ignored), at least `span` wide and inside [0, 1.02]."""
+    values = [float(v) for v in values if np.isfinite(v)]
+    if not values:
+        return 0.0, 1.0
+    low, high = min(values), max(values)
+    pad = max(0.0, span - (high - low)) / 2 + 0.01
+    low, high = low - pad, high + pad
+    if high > 1.02:
+        low, high = low - (high - 1.02), 1.02
+    if low < 0:
+        low, high = 0.0, min(1.02, high - low)
+    return low, high
 
 
 def run_curves(sweep, curves, directory, name):
-    """Every run's accuracy over time; `curves` maps run id -> evaluations DataFrame."""
+    """Every run's accuracy over time as steps; `curves` maps run id -> evaluations."""
     if not curves:
         return None
     summary = sweep.summary.set_index("run")
     parameter = threshold_parameter(sweep) or next(
-        (p for p in sweep.parameters if _numeric(sweep.summary, p)), None)
+        (p for p in cell_parameters(sweep) if _numeric(sweep.summary, p)), None)
     fig, ax = plt.subplots(figsize=(9, 4.6))
-    if parameter is not None:
-        norm = _norm(summary.loc[list(curves), parameter])
-        mapper = cm.ScalarMappable(norm=norm, cmap="viridis")
+    values = summary.loc[list(curves), parameter] if parameter else None
+    palette = plotting.categorical(sorted(values)) if parameter else None
+    if parameter is not None and palette is None:
+        mapper = cm.ScalarMappable(norm=_norm(values), cmap="viridis")
+    # Every run's last step is held to the latest evaluation of any run.
+    end = max((float(e["time"].max()) for e in curves.values() if len(e)), default=0.0)
+    labelled = set()
     for i, (run, evaluations) in enumerate(sorted(curves.items())):
-        color = mapper.to_rgba(summary.loc[run, parameter]) if parameter else f"C{i % 10}"
-        label = f"run {run}" if parameter is None and len(curves) <= 12 else None
-        ax.plot(evaluations["time"], evaluations["accuracy"], "-", color=color, lw=1.1,
-                alpha=0.85, label=label)
-    if parameter is not None:
-        _value_ticks(fig.colorbar(mapper, ax=ax, label=parameter).ax.yaxis,
-                     summary.loc[list(curves), parameter])
-    elif len(curves) <= 12:
-        ax.legend(loc="lower left")
+        if parameter is None:
+            color, label = f"C{i % 10}", f"run {run}" if len(curves) <= 12 else None
+        elif palette is not None:
+            value = summary.loc[run, parameter]
+            color = palette[value]
+            label = None if value in labelled else f"{parameter} = {_fmt(value)}"
+            labelled.add(value)
+        else:
+            color, label = mapper.to_rgba(summary.loc[run, parameter]), None
+        times, accuracy = list(evaluations["time"]), list(evaluations["accuracy"])
+        if times and end > times[-1]:
+            times.append(end)
+            accuracy.append(accuracy[-1])
+        ax.step(times, accuracy, where="post", color=color, lw=1.1, alpha=0.8, label=label)
+    if parameter is not None and palette is None:
+        _value_ticks(fig.colorbar(mapper, ax=ax, label=parameter).ax.yaxis, values)
+    elif palette is not None or len(curves) <= 12:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("clean test accuracy (fraction correct)")
     ax.set_title(f"Clean test accuracy over time, {len(curves)} runs")
-    caption = ("Each line is one successful run's clean test accuracy over simulated time"
+    caption = ("Each line is one successful run's clean test accuracy over simulated time, as "
+               "steps (the deployed model changes only at deploys)"
                + (f", coloured by {parameter}." if parameter else "."))
     return plotting.save(fig, name, "Accuracy over time, every run", caption, directory)
 
