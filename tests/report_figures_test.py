@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 
 from report_script_test import ReportTestCase, T_975_1, write_trace
-from psreport import inputs, roc_curves, sweep_maps, trace_figures
+from psreport import inputs, roc_curves, sweep_curves, sweep_maps, trace_figures
 from psreport.plotting import plt
 
 PROVENANCE = {"poisonsim_version": "0.3.0", "git_commit": "abc1234-dirty",
@@ -203,8 +203,8 @@ class SweepMaps(ReportTestCase):
         self.assertEqual(svg.count(b'id="ci-band-'), 6)
         self.assertIn(b"gate.type = validation", svg)
         self.assertIn('<img src="data:image/svg+xml;base64,', page)
-        # Dose-response, accuracy vs rate and vs gate type compare settings.
-        self.assertEqual(page.count('data-compares="1"'), 3)
+        # Dose-response, accuracy vs rate and vs gate type, curves per setting.
+        self.assertEqual(page.count('data-compares="1"'), 4)
 
     def test_without_seeds_there_are_no_maps(self):
         write_grid_sweep(self.path("one.h5"), {"attackers.0.rate": [0.1, 0.3]}, seeds=(1,))
@@ -224,6 +224,29 @@ class SweepMaps(ReportTestCase):
             del f.attrs["common_sets"]
         page = self.report(self.path("dose.h5"))
         self.assertIn("predates common_sets", page)
+
+
+class CellCurves(ReportTestCase):
+    def test_mean_step_curve_over_seeds_with_its_interval(self):
+        import pandas as pd
+        a = pd.DataFrame({"time": [0.0, 20.0], "accuracy": [0.9, 0.7]})
+        b = pd.DataFrame({"time": [0.0, 30.0], "accuracy": [0.8, 0.6]})
+        times = np.array([0.0, 10.0, 20.0, 30.0])
+        self.assertEqual(list(sweep_curves.held(a, times)), [0.9, 0.9, 0.7, 0.7])
+        mean, half = sweep_curves.mean_curve([a, b], times)
+        np.testing.assert_allclose(mean, [0.85, 0.85, 0.75, 0.65])
+        np.testing.assert_allclose(half, [T_975_1 * 0.1 / 2] * 4, rtol=1e-4)
+        self.assertEqual(sweep_curves.t_975(4), 2.776)
+        self.assertAlmostEqual(sweep_curves.t_975(60), 2.000, places=2)
+
+    def test_settings_with_no_poison_are_the_references(self):
+        write_grid_sweep(self.path("dose.h5"), {"attackers.0.rate": [0.0, 0.1, 0.3]},
+                         clean_rate=0.0)
+        page = self.report(self.path("dose.h5"))
+        svg = dict(self.embedded(page))["dose-cell-accuracy.png"]
+        self.assertIn(b"reference (no poison): attackers.0.rate = 0", svg)
+        self.assertEqual(svg.count(b'id="ci-band-'), 3)
+        self.assertIn("the references", page)
 
 
 class Roc(unittest.TestCase):

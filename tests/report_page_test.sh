@@ -54,7 +54,8 @@ POISONSIM_CACHE_DIR="$work/cache" "$poisonsim" --log-level warn sweep "$scenario
 grep -q "report written to $work/report/index.html" "$work/report.out" ||
   fail "poisonsim report did not say where the page is: $(cat "$work/report.out")"
 figures="run-accuracy run-loss sweep-roc sweep-accuracy-vs-threshold sweep-run-accuracy
-  sweep-stress-map-0 dose-accuracy-vs-0 dose-run-accuracy dose-dose"
+  sweep-cell-accuracy sweep-stress-map-0 dose-accuracy-vs-0 dose-run-accuracy dose-cell-accuracy
+  dose-dose"
 for figure in $figures; do
   for format in png svg pdf; do
     [ -s "$work/report/$figure.$format" ] || fail "$work/report/$figure.$format was not written"
@@ -75,13 +76,14 @@ set -- $counts
 
 counts=$(image_check "$work/report/index.html") || exit 1
 set -- $counts
-[ "$1" -eq 9 ] || fail "the page has $1 images, expected 9 (run: accuracy, loss; sweep: ROC, \
-accuracy vs threshold, run curves, stress-test map; dose: accuracy vs rate, run curves, \
-dose-response)"
+[ "$1" -eq 11 ] || fail "the page has $1 images, expected 11 (run: accuracy, loss; sweep: \
+ROC, accuracy vs threshold, run curves, curves per setting, stress-test map; dose: accuracy vs \
+rate, run curves, curves per setting, dose-response)"
 [ "$2" -eq "$1" ] && [ "$3" -eq 0 ] || fail "$3 of $1 images did not load in Chromium"
 # Of the figures that compare settings of a seeded sweep, each must hold a 95% CI element.
-[ "$5" -eq 5 ] || fail "$5 figures compare settings, expected 5 (ROC, accuracy vs threshold, \
-stress-test map, accuracy vs rate, dose-response)"
+[ "$5" -eq 7 ] || fail "$5 figures compare settings, expected 7 (sweep: ROC, accuracy vs \
+threshold, curves per setting, stress-test map; dose: accuracy vs rate, curves per setting, \
+dose-response)"
 [ "$6" -eq "$5" ] && [ "$4" -gt 0 ] ||
   fail "only $6 of the $5 figures that compare settings have CI bands ($4 CI elements)"
 echo "OK: all $1 figures of $work/report/index.html load in Chromium; $6 of $5 comparisons \

@@ -386,7 +386,7 @@ class SeededSweepReport(ReportTestCase):
         write_seeded_sweep(self.path("sweep.h5"))
         page = self.report(self.path("sweep.h5"))
         self.assert_figures(page, ["sweep-roc.png", "sweep-accuracy-vs-threshold.png",
-                                   "sweep-run-accuracy.png"])
+                                   "sweep-run-accuracy.png", "sweep-cell-accuracy.png"])
         self.assertIn("95% confidence intervals of the mean (Student t", page)
         self.assertIn("Means over seeds", page)
         self.assertIn("seeds per setting", page)

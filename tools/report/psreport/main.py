@@ -7,7 +7,7 @@ import sys
 import tempfile
 
 from psreport import (attack_figures, html_page, inputs, plotting, provenance, scenario,
-                      sweep_figures, sweep_maps, trace_figures)
+                      sweep_curves, sweep_figures, sweep_maps, trace_figures)
 from psreport.errors import ReportError, progress
 
 USAGE = """poisonsim report INPUT... -o DIR [--json FILE ...] [--baseline RUN.h5 ...]
@@ -95,6 +95,8 @@ class Report:
                 curves[int(run)] = inputs.read_evaluations(f[group], f"{path}:/{group}")
         figures.append(sweep_figures.run_curves(sweep, curves, self.directory,
                                                 f"{prefix}-run-accuracy.png"))
+        figures.append(sweep_curves.cell_curves(sweep, curves, self.directory,
+                                                f"{prefix}-cell-accuracy.png"))
         self.log(f"{path}: dose-response and stress-test maps")
         figures += sweep_maps.figures(sweep, self.directory, prefix)
         section.figures = [x for x in figures if x is not None]

@@ -73,10 +73,14 @@ def save(fig, name, title, caption, directory, compares_settings=False):
     return Figure(files[0], title, caption, svg, files, compares_settings)
 
 
-def ci_band(ax, x, low, high, color, label=None, alpha=0.18):
+def ci_band(ax, x, low, high, color, label=None, alpha=0.12, step=None):
     """A 95% CI band between low and high; its SVG element id is CI_BAND_GID-<k>, k counting
     the axes' bands (ids unique within a figure, the same from run to run)."""
-    band = ax.fill_between(x, low, high, color=color, alpha=alpha, lw=0, label=label)
+    band = ax.fill_between(x, low, high, color=color, alpha=alpha, lw=0, label=label, step=step)
+    # Thin edges keep overlapping bands of several settings apart.
+    for edge in (low, high):
+        ax.plot(x, edge, color=color, lw=0.6, alpha=0.5,
+                drawstyle=f"steps-{step}" if step else "default")
     k = sum(1 for c in ax.collections if str(c.get_gid() or "").startswith(CI_BAND_GID))
     band.set_gid(f"{CI_BAND_GID}-{ax.figure.axes.index(ax)}-{k}")
     return band
