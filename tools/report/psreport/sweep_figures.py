@@ -11,6 +11,7 @@ from psreport import plotting, roc_curves
 from psreport.plotting import plt
 
 ANNOTATE_MAX_POINTS = 40  # threshold labels next to ROC points up to this many
+ROC_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")  # one per threshold, when this few
 SEED = "seed"
 
 
@@ -113,6 +114,8 @@ def roc(sweep, parameter, directory, name, offline=None):
         return None
     others = [p for p in cell_parameters(sweep) if p != parameter]
     norm = _norm(frame[parameter])
+    values = sorted(frame[parameter].unique())
+    markers = (dict(zip(values, ROC_MARKERS)) if len(values) <= len(ROC_MARKERS) else None)
     fig, ax = plt.subplots(figsize=(6.8, 5.6))
     ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="chance (TPR = FPR, AUC 0.5)")
     if offline is not None:
@@ -134,9 +137,15 @@ def roc(sweep, parameter, directory, name, offline=None):
                                yerr=rows["true_positive_rate_ci"], fmt="none",
                                ecolor=f"C{i % 10}", elinewidth=0.9, capsize=2, alpha=0.7)
             plotting.ci_bars(bars, f"roc-{i}")
-        points = ax.scatter(rows["false_positive_rate"], rows["true_positive_rate"],
-                            c=rows[parameter], cmap="viridis", norm=norm, s=36,
-                            edgecolors="black", linewidths=0.5, zorder=3)
+        if markers is None:
+            points = ax.scatter(rows["false_positive_rate"], rows["true_positive_rate"],
+                                c=rows[parameter], cmap="viridis", norm=norm, s=36,
+                                edgecolors="black", linewidths=0.5, zorder=3)
+        else:  # few thresholds: a marker shape each, the colour stays the curve's
+            for value, row_group in rows.groupby(parameter):
+                ax.scatter(row_group["false_positive_rate"], row_group["true_positive_rate"],
+                           marker=markers[value], color=f"C{i % 10}", s=40,
+                           edgecolors="black", linewidths=0.5, zorder=3)
         if len(frame) <= ANNOTATE_MAX_POINTS:
             for _, row in rows.iterrows():
                 point = (row["false_positive_rate"], row["true_positive_rate"])
@@ -146,15 +155,21 @@ def roc(sweep, parameter, directory, name, offline=None):
                     labelled.append(point)
                     ax.annotate(_fmt(row[parameter]), point, textcoords="offset points",
                                 xytext=(5, -10), fontsize=7)
-    _value_ticks(fig.colorbar(points, ax=ax, label=parameter).ax.yaxis, frame[parameter])
+    if markers is None:
+        _value_ticks(fig.colorbar(points, ax=ax, label=parameter).ax.yaxis, frame[parameter])
+    else:
+        for value, marker in markers.items():
+            ax.scatter([], [], marker=marker, color="white", edgecolors="black", s=40,
+                       label=f"{parameter} = {_fmt(value)}")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("false positive rate (fraction of clean samples rejected)")
     ax.set_ylabel("true positive rate (fraction of poisoned samples rejected)")
     ax.set_title(f"Guard ROC over {parameter}")
     ax.legend(loc="lower right")
-    caption = ((_interval_note(sweep) + f"Colour (and label): {parameter}. ") if means else
-               f"Each point is one run; its colour (and label) is {parameter}. ")
+    key = "marker shape" if markers else "colour"
+    caption = ((_interval_note(sweep) + f"Point {key} (and label): {parameter}. ") if means else
+               f"Each point is one run; its {key} (and label) is {parameter}. ")
     caption = (caption
                + ("One curve per combination of the other swept parameters. " if others else "")
                + "AUC: trapezoid area under the points, closed with (0, 0) and (1, 1). "
@@ -249,11 +264,9 @@ def honest_limits(values, span=MIN_ACCURACY_SPAN):
         return 0.0, 1.0
     low, high = min(values), max(values)
     pad = max(0.0, span - (high - low)) / 2 + 0.01
-    low, high = low - pad, high + pad
-    if high > 1.02:
-        low, high = low - (high - 1.02), 1.02
-    if low < 0:
-        low, high = 0.0, min(1.02, high - low)
+    low, high = max(0.0, low - pad), min(1.02, high + pad)
+    if high - low < span:  # clipped at one end: widen at the other
+        low, high = (0.0, span) if low == 0.0 else (high - span, high)
     return low, high
 
 
