@@ -44,13 +44,14 @@ h1 { font-size: 1.5em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2e
 figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: .9em; color: #444; max-width: 60em; }
 table { border-collapse: collapse; margin: .6em 0; font-size: .9em; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: #f6f6f6; padding: .8em; overflow: auto; max-height: 30em; font-size: .85em; }
 .note { color: #8a4b00; } #image-check { display: none; }
 figcaption a { margin-right: .5em; }
-table.provenance { font-size: .8em; } table.provenance td { max-width: 50em;
-                                                            overflow-wrap: anywhere; }
+table.provenance { font-size: .8em; }
+table.provenance td { max-width: 50em; overflow-wrap: anywhere; white-space: normal; }
 """
 
 
@@ -85,13 +86,15 @@ def _is_number(text):
 
 def _table(table):
     attrs = f' class="{_e(table.css_class)}"' if table.css_class else ""
-    out = [f"<h3>{_e(table.title)}</h3>" if table.title else "", f"<table{attrs}>",
+    out = [f"<h3>{_e(table.title)}</h3>" if table.title else "",
+           f'<div class="table-wrap"><table{attrs}>',
            "<tr>" + "".join(f"<th>{_e(c)}</th>" for c in table.columns) + "</tr>"]
     for row in table.rows:
-        cells = "".join(f'<td class="num">{_e(v)}</td>' if _is_number(str(v)) else
-                        f"<td>{_e(v)}</td>" for v in row)
+        # Provenance values are names (versions, hosts), not quantities to line up.
+        cells = "".join(f'<td class="num">{_e(v)}</td>' if _is_number(str(v)) and
+                        table.css_class != "provenance" else f"<td>{_e(v)}</td>" for v in row)
         out.append(f"<tr>{cells}</tr>")
-    out.append("</table>")
+    out.append("</table></div>")
     return "\n".join(out)
 
 

@@ -215,5 +215,6 @@ def run_scenarios_html(sweep):
         rows.append(f"<tr><td class=\"num\">{int(run['run'])}</td><td><code>"
                     + html.escape(" ".join(f"--set {s}" for s in sets)) + "</code></td></tr>")
     return ("<details><summary>The scenario of each run</summary>"
-            f"<p>{head}</p><table class=\"run-scenarios\"><tr><th>run</th><th>overrides of "
-            "the base scenario, in order</th></tr>" + "".join(rows) + "</table></details>")
+            f"<p>{head}</p><div class=\"table-wrap\"><table class=\"run-scenarios\"><tr><th>"
+            "run</th><th>overrides of the base scenario, in order</th></tr>" + "".join(rows)
+            + "</table></div></details>")
