@@ -273,6 +273,15 @@ class Provenance(ReportTestCase):
         self.assertIn("<td>threads</td><td>libtorch 2, blas 1</td>", page)
         self.assertIn("pretraining 1.5, retraining 2.0; total 3.5", page)
 
+    def test_poison_set_section_shows_its_provenance(self):
+        from report_script_test import attack_figures_json, write_poison_set
+        write_poison_set(self.path("poison.h5"), attack_figures_json())
+        with h5py.File(self.path("poison.h5"), "a") as f:
+            f.attrs["provenance"] = json.dumps(PROVENANCE)
+        page = self.report(self.path("poison.h5"))
+        self.assertEqual(page.count('<table class="provenance">'), 1)
+        self.assertIn("<td>host</td><td>testhost</td>", page)
+
     def test_no_provenance_no_table(self):
         page = self.report(self.trace())
         self.assertNotIn('class="provenance"', page)

@@ -6,6 +6,7 @@ import shutil
 import sys
 import tempfile
 
+import poisonsim.trace
 from psreport import (attack_figures, html_page, inputs, plotting, provenance, scenario,
                       sweep_curves, sweep_figures, sweep_maps, trace_figures)
 from psreport.errors import ReportError, progress
@@ -121,6 +122,8 @@ class Report:
     def add_poison_set(self, f, path, prefix):
         poison_set = inputs.read_poison_set(f, path)
         section = html_page.Section(f"Poison set: {os.path.basename(path)}", path)
+        section.provenance = provenance.rows(
+            {"provenance": poisonsim.trace.parse_provenance(dict(f.attrs), path)})
         headline = [("method", poison_set.method),
                     ("poisoned samples", f"{len(poison_set.images):,}, images "
                                          + " x ".join(map(str, poison_set.images.shape[1:])))]
