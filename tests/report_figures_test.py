@@ -57,6 +57,9 @@ def write_grid_sweep(path, axes, seeds=(1, 2), common_sets=("duration=40",), cle
         f.attrs["common_sets"] = json.dumps(list(common_sets))
         f.attrs["provenance"] = json.dumps(PROVENANCE)
         f.attrs["complete"] = np.uint8(1)
+        f["provenance"] = np.array([(r, b"local", b"testhost", 1.0 + r, 0) for r, _, _, _ in rows],
+                                   dtype=[("run", "<i8"), ("worker", "S16"), ("host", "S16"),
+                                          ("seconds", "<f8"), ("exit_code", "<i8")])
 
         def kind(values):
             return "<f8" if all(isinstance(v, (int, float)) for v in values) else "S16"
@@ -272,6 +275,10 @@ class Provenance(ReportTestCase):
         self.assertIn("<td>command line</td><td>poisonsim run s.yaml</td>", page)
         self.assertIn("<td>threads</td><td>libtorch 2, blas 1</td>", page)
         self.assertIn("pretraining 1.5, retraining 2.0; total 3.5", page)
+        # The sweep's runs: 2 rates x 2 seeds taking 1, 2, 3 and 4 s.
+        self.assertIn("<td>run wall time (s)</td><td>total 10.0, median 2.5, longest 4.0</td>",
+                      page)
+        self.assertIn("<td>runs ran on</td><td>testhost</td>", page)
 
     def test_poison_set_section_shows_its_provenance(self):
         from report_script_test import attack_figures_json, write_poison_set

@@ -72,7 +72,8 @@ class Report:
         section = html_page.Section(f"Sweep: {os.path.basename(path)}", path,
                                     sweep_figures.headline(sweep),
                                     scenario_text=sweep.scenario_text,
-                                    provenance=provenance.rows(sweep.metadata))
+                                    provenance=provenance.rows(sweep.metadata)
+                                    + provenance.sweep_run_rows(sweep.provenance))
         parameter = sweep_figures.threshold_parameter(sweep)
         figures = []
         if parameter:

@@ -45,3 +45,20 @@ def rows(metadata):
                     ", ".join(f"{k} {float(v):.1f}" for k, v in stages.items())
                     + f"; total {total:.1f}"))
     return out
+
+
+def sweep_run_rows(table):
+    """Rows summarising a sweep's `provenance` table (who ran each run, how long); [] without."""
+    if table is None or not len(table):
+        return []
+    out = []
+    if "host" in table:
+        out.append(("runs ran on", ", ".join(sorted(map(str, table["host"].unique())))))
+    if "worker" in table:
+        workers = sorted(map(str, table["worker"].unique()))
+        out.append(("workers", ", ".join(workers[:8]) + (", ..." if len(workers) > 8 else "")))
+    if "seconds" in table:
+        seconds = table["seconds"].astype(float)
+        out.append(("run wall time (s)", f"total {seconds.sum():.1f}, median "
+                                         f"{seconds.median():.1f}, longest {seconds.max():.1f}"))
+    return out
