@@ -198,12 +198,20 @@ def accuracy_vs(sweep, parameter, directory, name):
         return values if numeric else [categories.index(v) for v in values]
 
     spans = list(runs["accuracy_last"]) + list(runs["accuracy_mean"])
-    for i, (label, rows) in enumerate(_groups(frame, others)):
+    groups = _groups(frame, others)
+    for i, (label, rows) in enumerate(groups):
         rows = rows.sort_values(parameter)
         x = position(rows[parameter])
         suffix = f" ({label})" if label else ""
-        for metric, style, what in (("accuracy_last", "o-", "at the end of the run"),
-                                    ("accuracy_mean", "s--", "mean over the run")):
+        # Text values have no order: no lines between them, and each group's points side by
+        # side (the last metric a little further) so their bars do not overprint.
+        styles = (("o-", "s--") if numeric else ("o", "s"))
+        for k, (metric, style, what) in enumerate(
+                (("accuracy_last", styles[0], "at the end of the run"),
+                 ("accuracy_mean", styles[1], "mean over the run"))):
+            if not numeric:
+                x = [v + 0.3 * ((2 * i + k + 0.5) / (2 * len(groups)) - 0.5) for v in
+                     position(rows[parameter])]
             if means and numeric:
                 ax.plot(x, rows[metric], style, color=f"C{i % 10}", ms=4,
                         alpha=1 if metric == "accuracy_last" else 0.8,
@@ -242,11 +250,17 @@ def accuracy_vs(sweep, parameter, directory, name):
     ax.set_ylim(low, high)
     ax.set_title(f"Clean test accuracy vs {parameter}")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    caption = (f"Clean test accuracy of the deployed model at the end of the run (solid) and "
-               f"averaged over its evaluations (dashed), against {parameter}. "
-               + (_interval_note(sweep).replace("bars are", "the band around the solid line "
-                                                "and the bars on the dashed one are")
-                  + "Grey dots: each run's accuracy at the end. "
+    if numeric:
+        intervals = _interval_note(sweep).replace(
+            "bars are", "the band around the solid line and the bars on the dashed one are")
+        kinds = "(circles, solid) and averaged over its evaluations (squares, dashed)"
+    else:
+        intervals = _interval_note(sweep)
+        kinds = ("(circles) and averaged over its evaluations (squares), side by side per "
+                 "combination of the other parameters")
+    caption = (f"Clean test accuracy of the deployed model at the end of the run {kinds}, "
+               f"against {parameter}. "
+               + (intervals + "Grey dots: each run's accuracy at the end. "
                   if means else "One point per run. ")
                + f"The y axis spans at least {MIN_ACCURACY_SPAN:g}, so that differences "
                "smaller than the seeds' noise do not fill the plot.")
