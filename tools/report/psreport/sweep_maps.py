@@ -127,7 +127,11 @@ def stress_map(cells, rows, columns, facet, directory, name):
     row_values = sorted(cells[rows].unique())
     column_values = sorted(cells[columns].unique())
     reference = clean_reference(cells)
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+    # Wider grids get wider figures and smaller cell text, so "mean ± half" stays in its cell.
+    crowd = max(len(column_values) - 5, 0)
+    fontsize = max(5.5, 8.5 - 0.6 * crowd)
+    fig, axes = plt.subplots(2, 2, figsize=(12 + 1.2 * crowd, 8.5 + 0.4 * max(
+        len(row_values) - 5, 0)))
     best = None
     for ax, (metric, title, cmap, fmt) in zip(axes.flat, MAP_METRICS):
         mean, half = _grid(cells, rows, columns, metric, row_values, column_values)
@@ -149,7 +153,7 @@ def stress_map(cells, rows, columns, facet, directory, name):
                                                  f"\n± {half[i, j]:{fmt}}")
                 r, g, b, _ = image.cmap(image.norm(mean[i, j]))
                 dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5  # white text on dark cells
-                label = ax.text(j, i, text, ha="center", va="center", fontsize=8.5,
+                label = ax.text(j, i, text, ha="center", va="center", fontsize=fontsize,
                                 color="white" if dark else "black")
                 label.set_gid(f"{plotting.CI_BAND_GID}-text-{metric}-{i}-{j}")
         ax.set_xticks(range(len(column_values)), [sweep_figures._fmt(v) for v in column_values])
