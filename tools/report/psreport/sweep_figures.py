@@ -11,6 +11,7 @@ from psreport import plotting, roc_curves
 from psreport.plotting import plt
 
 ANNOTATE_MAX_POINTS = 40  # threshold labels next to ROC points up to this many
+RASTERIZE_CURVES = 50  # run curves drawn as pixels inside the SVG beyond this many
 ROC_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")  # one per threshold, when this few
 SEED = "seed"
 
@@ -313,7 +314,9 @@ def run_curves(sweep, curves, directory, name):
         if times and end > times[-1]:
             times.append(end)
             accuracy.append(accuracy[-1])
-        ax.step(times, accuracy, where="post", color=color, lw=1.1, alpha=0.8, label=label)
+        # Hundreds of vector curves would make the page's SVG heavy; pixels look the same.
+        ax.step(times, accuracy, where="post", color=color, lw=1.1, alpha=0.8, label=label,
+                rasterized=len(curves) > RASTERIZE_CURVES)
     if parameter is not None and palette is None:
         _value_ticks(fig.colorbar(mapper, ax=ax, label=parameter).ax.yaxis, values)
     elif palette is not None or len(curves) <= 12:
