@@ -251,16 +251,20 @@ class ReportTestCase(unittest.TestCase):
         with open(os.path.join(self.out, "index.html"), encoding="utf-8") as f:
             return f.read()
 
+    def embedded(self, page):
+        """(figure id, SVG bytes) of every figure the page embeds."""
+        return [(name, base64.b64decode(data)) for name, data in re.findall(
+            r'<figure id="([^"]+)"><img src="data:image/svg\+xml;base64,([^"]+)"', page)]
+
     def assert_figures(self, page, names):
-        """Every named PNG is in DIR and embedded in the page, and nothing else is embedded."""
-        embedded = re.findall(r'<figure id="([^"]+)"><img src="data:image/png;base64,([^"]+)"',
-                              page)
+        """Every named PNG is in DIR, the page embeds each figure as SVG, and nothing else."""
+        embedded = self.embedded(page)
         self.assertEqual(sorted(n for n, _ in embedded), sorted(names))
-        for name, data in embedded:
+        for name, svg in embedded:
             with open(os.path.join(self.out, name), "rb") as f:
                 png = f.read()
             self.assertTrue(png.startswith(PNG_MAGIC), name)
-            self.assertEqual(base64.b64decode(data), png, name)
+            self.assertIn(b"<svg", svg[:1000], name)
 
     def run_script(self, *args):
         """The entry script as poisonsim runs it: exit code and stderr."""
@@ -383,7 +387,7 @@ class SeededSweepReport(ReportTestCase):
         write_seeded_sweep(self.path("sweep.h5"))
         page = self.report(self.path("sweep.h5"))
         self.assert_figures(page, ["sweep-roc.png", "sweep-accuracy-vs-threshold.png",
-                                   "sweep-run-accuracy.png"])
+                                   "sweep-run-accuracy.png", "sweep-cell-accuracy.png"])
         self.assertIn("95% confidence intervals of the mean (Student t", page)
         self.assertIn("Means over seeds", page)
         self.assertIn("seeds per setting", page)

@@ -48,13 +48,14 @@ Hid open_file_for_reading(const std::string& path) {
   return hdf5::open_read_only(path, "cannot open the file");
 }
 
-std::vector<std::string> parse_parameters(const std::string& json, const std::string& where) {
+// A root attribute holding a JSON list of strings (`parameters`, `common_sets`).
+std::vector<std::string> parse_parameters(const std::string& json, const std::string& where,
+                                          const std::string& name = "parameters") {
   const auto value = nlohmann::json::parse(json, nullptr, false);
   std::vector<std::string> out;
-  if (!value.is_array()) throw UserError(where, "attribute 'parameters' is not a JSON list");
+  if (!value.is_array()) throw UserError(where, "attribute '" + name + "' is not a JSON list");
   for (const auto& item : value) {
-    if (!item.is_string())
-      throw UserError(where, "attribute 'parameters' must list key paths (strings)");
+    if (!item.is_string()) throw UserError(where, "attribute '" + name + "' must list strings");
     out.push_back(item.get<std::string>());
   }
   return out;
@@ -157,6 +158,8 @@ SweepFileWriter::SweepFileWriter(const std::string& path, const SweepHeader& hea
   hdf5::write_string_attribute(root, "scenario_file", header.scenario_file, path);
   hdf5::write_string_attribute(root, "scenario", header.scenario, path);
   hdf5::write_string_attribute(root, "parameters", nlohmann::json(header.parameters).dump(), path);
+  hdf5::write_string_attribute(root, "common_sets", nlohmann::json(header.common_sets).dump(),
+                               path);
   hdf5::write_string_attribute(root, "poisonsim_version", header.version, path);
   // Of the process that assembles the file; each run's own is in its group and in the table.
   hdf5::write_string_attribute(root, "provenance", provenance_json(0), path);
@@ -262,6 +265,9 @@ SweepContents read_sweep_file(const std::string& path) {
   h.scenario = hdf5::read_string_attribute(root, "scenario", path);
   h.parameters = parse_parameters(hdf5::read_string_attribute(root, "parameters", path), path);
   h.version = hdf5::read_string_attribute(root, "poisonsim_version", path);
+  if (hdf5::has_attribute(root, "common_sets", path))
+    h.common_sets = parse_parameters(hdf5::read_string_attribute(root, "common_sets", path), path,
+                                     "common_sets");
   contents.complete = hdf5::read_int64_attribute(root, "complete", path) != 0;
   // Without a summary: a sweep that died before it was written.
   contents.summary = read_table(root, "summary", path);

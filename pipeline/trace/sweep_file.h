@@ -26,6 +26,9 @@ struct SweepHeader {
   std::string scenario;                 // its text as written (each run has its resolved one)
   std::vector<std::string> parameters;  // swept key paths, in grid order
   std::string version;                  // poisonsim version that wrote the file
+  // The --set overrides every run got before its axis values ("path=value"), so a reader can
+  // rebuild each run's scenario from the base; empty in files written before it existed.
+  std::vector<std::string> common_sets;
 };
 
 class SweepFileWriter {

@@ -18,6 +18,8 @@ struct ReportOptions {
   std::vector<std::string> inputs;
   std::string output;
   std::vector<std::string> json;
+  std::vector<std::string> baselines;
+  std::string format;
   std::string title;
 };
 
@@ -34,6 +36,9 @@ std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOp
   for (const auto& input : o.inputs) args.push_back(written_or_in_progress(input));
   args.insert(args.end(), {"-o", o.output});
   for (const auto& file : o.json) args.insert(args.end(), {"--json", file});
+  for (const auto& file : o.baselines)
+    args.insert(args.end(), {"--baseline", written_or_in_progress(file)});
+  if (!o.format.empty()) args.insert(args.end(), {"--format", o.format});
   if (!o.title.empty()) args.insert(args.end(), {"--title", o.title});
   // Progress lines are info-level output.
   if (global.quiet || global.log_level == "warn" || global.log_level == "error" ||
@@ -53,10 +58,10 @@ void run_report(const ReportOptions& o, const GlobalOptions& global) {
 
 void add_report_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<ReportOptions>();
-  auto* cmd = app.add_subcommand(
-      "report",
-      "Write PNG figures and one self-contained HTML page (DIR/index.html) from traces, sweep "
-      "files, poison sets and attack JSON");
+  auto* cmd = app.add_subcommand("report",
+                                 "Write figures (PNG, SVG, PDF) and one self-contained HTML page "
+                                 "(DIR/index.html) from traces, sweep "
+                                 "files, poison sets and attack JSON");
   cmd->add_option("inputs", o->inputs,
                   "Run traces, sweep files, poison sets (poisonsim attack -o) or JSON figures "
                   "(poisonsim attack --json, poisonsim bench attacks --json)")
@@ -67,6 +72,12 @@ void add_report_command(CLI::App& app, const GlobalOptions& global) {
                   "JSON figures of poisonsim attack or bench attacks (repeatable): the paper's "
                   "table, the method bars and the direct method's group-size figure")
       ->allow_extra_args(false);  // one file per --json: later inputs stay inputs
+  cmd->add_option("--baseline", o->baselines,
+                  "A reference run trace (e.g. clean, undefended) drawn on every run's accuracy "
+                  "figure (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--format", o->format,
+                  "Figure files to write: a comma-separated list of png, svg, pdf (default png)");
   cmd->add_option("--title", o->title, "Title of the page (default: poisonsim report)");
   cmd->callback([o, &global] { run_report(*o, global); });
 }

@@ -139,6 +139,7 @@ void write_sweep_file(const SweepPlan& plan, const CollectedRuns& runs, const st
     header.scenario = plan.scenario_text;
     for (const auto& axis : plan.axes) header.parameters.push_back(axis.path);
     header.version = POISONSIM_VERSION;
+    header.common_sets = plan.overrides;
     SweepFileWriter writer(partial, header);
     std::vector<RunMetrics> metrics;
     for (const auto& run : plan.runs) {

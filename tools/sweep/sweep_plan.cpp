@@ -45,6 +45,7 @@ SweepPlan plan_sweep_text(const std::string& scenario_text, const std::string& s
   plan.scenario_path = scenario_path;
   plan.scenario_text = scenario_text;
   plan.seeds = seeds;
+  plan.overrides = overrides;
   const Scenario base = parse_scenario(plan.scenario_text, scenario_path, overrides, plugins);
   std::vector<SweepAxis> from_options;
   for (const auto& param : params) from_options.push_back(parse_sweep_param(param));

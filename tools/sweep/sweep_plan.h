@@ -22,6 +22,7 @@ struct SweepPlan {
   std::string scenario_path;
   std::string scenario_text;
   std::vector<SweepAxis> axes;
+  std::vector<std::string> overrides;  // the --set overrides common to every run
   std::vector<SweepRunSpec> runs;
   int64_t seeds = 0;  // `--seeds N` as given (0: not given), for the parts' manifest
 };

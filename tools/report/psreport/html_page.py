@@ -4,17 +4,36 @@ import base64
 import html
 from dataclasses import dataclass, field
 
-# Counts loaded and broken images once the page has loaded, into #image-check: a headless
-# browser's dumped DOM then says whether every figure displays (tests/report_page_test.sh).
+# Counts loaded and broken images once the page has loaded, into #image-check's data
+# attributes (nothing visible): a headless browser's dumped DOM then says whether every figure
+# displays (tests/report_page_test.sh). It also parses each embedded SVG and counts the 95% CI
+# bands in it (elements whose id starts with "ci-band"), and how many of the figures that
+# compare settings of a seeded sweep (data-compares) have at least one.
 IMAGE_CHECK_SCRIPT = """
 window.addEventListener("load", function () {
   var images = Array.prototype.slice.call(document.images);
-  var loaded = images.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  var loaded = 0, bands = 0, compares = 0, comparesWithBands = 0;
+  images.forEach(function (image) {
+    if (image.complete && image.naturalWidth > 0) loaded += 1;
+    var inFigure = 0;
+    try {
+      var svg = atob(image.src.split(",")[1]);
+      var doc = new DOMParser().parseFromString(svg, "image/svg+xml");
+      inFigure = doc.querySelectorAll('[id^="ci-band"]').length;
+    } catch (e) { inFigure = 0; }
+    bands += inFigure;
+    if (image.dataset.compares === "1") {
+      compares += 1;
+      if (inFigure > 0) comparesWithBands += 1;
+    }
+  });
   var check = document.getElementById("image-check");
   check.dataset.total = images.length;
   check.dataset.loaded = loaded;
   check.dataset.failed = images.length - loaded;
-  check.textContent = loaded + " of " + images.length + " figures loaded";
+  check.dataset.ciBands = bands;
+  check.dataset.compares = compares;
+  check.dataset.comparesWithBands = comparesWithBands;
 });
 """
 
@@ -25,10 +44,14 @@ h1 { font-size: 1.5em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2e
 figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: .9em; color: #444; max-width: 60em; }
 table { border-collapse: collapse; margin: .6em 0; font-size: .9em; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: #f6f6f6; padding: .8em; overflow: auto; max-height: 30em; font-size: .85em; }
-.note { color: #8a4b00; } #image-check { color: #888; font-size: .8em; }
+.note { color: #8a4b00; } #image-check { display: none; }
+figcaption a { margin-right: .5em; }
+table.provenance { font-size: .8em; }
+table.provenance td { max-width: 50em; overflow-wrap: anywhere; white-space: normal; }
 """
 
 
@@ -37,6 +60,7 @@ class Table:
     title: str
     columns: list
     rows: list
+    css_class: str = ""
 
 
 @dataclass
@@ -48,6 +72,8 @@ class Section:
     tables: list = field(default_factory=list)    # Table
     notes: list = field(default_factory=list)     # short remarks, e.g. why a figure is missing
     scenario_text: str = None
+    provenance: list = field(default_factory=list)  # (name, value) rows
+    extra_html: list = field(default_factory=list)  # e.g. per-run scenarios, after the tables
 
 
 def _e(text):
@@ -59,22 +85,26 @@ def _is_number(text):
 
 
 def _table(table):
-    out = [f"<h3>{_e(table.title)}</h3>" if table.title else "", "<table>",
+    attrs = f' class="{_e(table.css_class)}"' if table.css_class else ""
+    out = [f"<h3>{_e(table.title)}</h3>" if table.title else "",
+           f'<div class="table-wrap"><table{attrs}>',
            "<tr>" + "".join(f"<th>{_e(c)}</th>" for c in table.columns) + "</tr>"]
     for row in table.rows:
-        cells = "".join(f'<td class="num">{_e(v)}</td>' if _is_number(str(v)) else
-                        f"<td>{_e(v)}</td>" for v in row)
+        # Provenance values are names (versions, hosts), not quantities to line up.
+        cells = "".join(f'<td class="num">{_e(v)}</td>' if _is_number(str(v)) and
+                        table.css_class != "provenance" else f"<td>{_e(v)}</td>" for v in row)
         out.append(f"<tr>{cells}</tr>")
-    out.append("</table>")
+    out.append("</table></div>")
     return "\n".join(out)
 
 
 def _figure(figure):
-    data = base64.b64encode(figure.png).decode("ascii")
-    return (f'<figure id="{_e(figure.name)}"><img src="data:image/png;base64,{data}" '
-            f'alt="{_e(figure.title)}"><figcaption><b>{_e(figure.title)}.</b> '
-            f'{_e(figure.caption)} <a href="{_e(figure.name)}">{_e(figure.name)}</a>'
-            "</figcaption></figure>")
+    data = base64.b64encode(figure.svg).decode("ascii")
+    links = " ".join(f'<a href="{_e(f)}">{_e(f)}</a>' for f in figure.files)
+    compares = ' data-compares="1"' if figure.compares_settings else ""
+    return (f'<figure id="{_e(figure.name)}"><img src="data:image/svg+xml;base64,{data}" '
+            f'alt="{_e(figure.title)}"{compares}><figcaption><b>{_e(figure.title)}.</b> '
+            f"{_e(figure.caption)} {links}</figcaption></figure>")
 
 
 def _section(section):
@@ -85,6 +115,9 @@ def _section(section):
     out += [f'<p class="note">{_e(note)}</p>' for note in section.notes]
     out += [_figure(f) for f in section.figures]
     out += [_table(t) for t in section.tables]
+    out += section.extra_html
+    if section.provenance:
+        out.append(_table(Table("Provenance", ["", "value"], section.provenance, "provenance")))
     if section.scenario_text:
         out.append("<details open><summary>Resolved scenario</summary>"
                    f'<pre class="scenario">{_e(section.scenario_text)}</pre></details>')
@@ -103,7 +136,8 @@ def render(title, sections, generated_by):
 </head>
 <body>
 <h1>{_e(title)}</h1>
-<p>Written by {_e(generated_by)}. Every figure is also a PNG file next to this page.</p>
+<p>Written by {_e(generated_by)}. Every figure is also a file next to this page (linked under
+it).</p>
 {body}
 <div id="image-check" data-total="" data-loaded="" data-failed=""></div>
 <script>{IMAGE_CHECK_SCRIPT}</script>

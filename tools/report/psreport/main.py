@@ -6,22 +6,26 @@ import shutil
 import sys
 import tempfile
 
-from psreport import attack_figures, html_page, inputs, scenario, sweep_figures, trace_figures
+import poisonsim.trace
+from psreport import (attack_figures, html_page, inputs, plotting, provenance, scenario,
+                      sweep_curves, sweep_figures, sweep_maps, trace_figures)
 from psreport.errors import ReportError, progress
 
-USAGE = """poisonsim report INPUT... -o DIR [--json FILE ...]
+USAGE = """poisonsim report INPUT... -o DIR [--json FILE ...] [--baseline RUN.h5 ...]
+                        [--format png,svg,pdf] [--title TEXT]
 
 INPUT: a run trace (poisonsim run), a sweep file, a poison set (poisonsim attack -o) or the JSON
 figures of poisonsim attack --json / poisonsim bench attacks --json. Writes DIR/index.html (one
-self-contained page) and every figure as DIR/*.png. See docs/report.md."""
+self-contained page) and every figure as DIR/*.png (or the --format list). See docs/report.md."""
 
 
 class Report:
     """Collects sections; figure files get a per-input prefix so several inputs never clash."""
 
-    def __init__(self, directory, quiet):
+    def __init__(self, directory, quiet, baselines=()):
         self.directory = directory
         self.quiet = quiet
+        self.baselines = list(baselines)  # (label, Trace) drawn on every run's accuracy figure
         self.sections = []
         self.method_rows = []
         self.method_sources = []
@@ -46,11 +50,12 @@ class Report:
         parsed = scenario.parse(trace.scenario_text, trace.where)
         guard = scenario.guard(parsed)
         section = html_page.Section(title, trace.where, trace_figures.headline(trace, guard),
-                                    scenario_text=trace.scenario_text)
+                                    scenario_text=trace.scenario_text,
+                                    provenance=provenance.rows(trace.metadata))
         self.log(f"{trace.where}: accuracy over time")
         windows = scenario.attack_windows(parsed, trace.events, trace.duration)
         section.figures.append(trace_figures.accuracy_timeline(
-            trace, windows, self.directory, f"{prefix}-accuracy.png"))
+            trace, windows, self.directory, f"{prefix}-accuracy.png", self.baselines))
         if trace.samples is None:
             section.notes.append("No samples table (the scenario set trace.samples: false): "
                                  "no per-sample loss figure.")
@@ -66,13 +71,15 @@ class Report:
         sweep = inputs.read_sweep(f, path)
         section = html_page.Section(f"Sweep: {os.path.basename(path)}", path,
                                     sweep_figures.headline(sweep),
-                                    scenario_text=sweep.scenario_text)
+                                    scenario_text=sweep.scenario_text,
+                                    provenance=provenance.rows(sweep.metadata)
+                                    + provenance.sweep_run_rows(sweep.provenance))
         parameter = sweep_figures.threshold_parameter(sweep)
         figures = []
         if parameter:
             self.log(f"{path}: ROC and accuracy over {parameter}")
             figures.append(sweep_figures.roc(sweep, parameter, self.directory,
-                                             f"{prefix}-roc.png"))
+                                             f"{prefix}-roc.png", sweep_maps.offline_roc(f, sweep)))
             figures.append(sweep_figures.accuracy_vs(sweep, parameter, self.directory,
                                                      f"{prefix}-accuracy-vs-threshold.png"))
         else:
@@ -90,6 +97,10 @@ class Report:
                 curves[int(run)] = inputs.read_evaluations(f[group], f"{path}:/{group}")
         figures.append(sweep_figures.run_curves(sweep, curves, self.directory,
                                                 f"{prefix}-run-accuracy.png"))
+        figures.append(sweep_curves.cell_curves(sweep, curves, self.directory,
+                                                f"{prefix}-cell-accuracy.png"))
+        self.log(f"{path}: dose-response and stress-test maps")
+        figures += sweep_maps.figures(sweep, self.directory, prefix)
         section.figures = [x for x in figures if x is not None]
         if not len(ok):
             section.notes.append("No run finished (status ok): no figures.")
@@ -106,11 +117,14 @@ class Report:
                                  "poisonsim had one): figures show single runs, not means.")
         columns, rows = sweep_figures.summary_table(sweep)
         section.tables.append(html_page.Table("Runs", columns, rows))
+        section.extra_html.append(sweep_maps.run_scenarios_html(sweep))
         self.sections.append(section)
 
     def add_poison_set(self, f, path, prefix):
         poison_set = inputs.read_poison_set(f, path)
         section = html_page.Section(f"Poison set: {os.path.basename(path)}", path)
+        section.provenance = provenance.rows(
+            {"provenance": poisonsim.trace.parse_provenance(dict(f.attrs), path)})
         headline = [("method", poison_set.method),
                     ("poisoned samples", f"{len(poison_set.images):,}, images "
                                          + " x ".join(map(str, poison_set.images.shape[1:])))]
@@ -176,6 +190,15 @@ def add_input(report, path, kind):
             report.add_poison_set(f, path, prefix)
 
 
+def read_baseline(path):
+    """(label, Trace) of a --baseline run trace; ReportError naming it otherwise."""
+    if inputs.detect_kind(path) != "trace":
+        raise ReportError(path, "--baseline expects a run trace (poisonsim run -o)")
+    with inputs.open_hdf5(path) as f:
+        trace = inputs.read_trace(f, path)
+    return os.path.splitext(os.path.basename(path))[0], trace
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="poisonsim report", usage=USAGE)
     parser.add_argument("inputs", nargs="+", metavar="INPUT")
@@ -183,6 +206,11 @@ def parse_args(argv):
                         help="directory for index.html and the PNG figures (created)")
     parser.add_argument("--json", action="append", default=[], metavar="FILE",
                         help="JSON figures of poisonsim attack/bench attacks (repeatable)")
+    parser.add_argument("--baseline", action="append", default=[], metavar="RUN",
+                        help="a reference run trace drawn on every run's accuracy figure "
+                             "(repeatable)")
+    parser.add_argument("--format", default="png", metavar="LIST",
+                        help="figure files: comma-separated png, svg, pdf (default png)")
     parser.add_argument("--title", default="poisonsim report", help="page title")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser.parse_args(argv)
@@ -195,6 +223,11 @@ def run(args):
         if inputs.detect_kind(path) != "json":
             raise ReportError(path, "--json expects a .json file")
     method_rows = [(path, inputs.read_figures_json(path)) for path, kind in kinds if kind == "json"]
+    try:
+        plotting.formats = plotting.parse_formats(args.format)
+    except ValueError as e:
+        raise ReportError("--format", str(e)) from None
+    baselines = [read_baseline(path) for path in args.baseline]
     # Written into a directory of its own beside DIR and moved into place when complete: a
     # report that fails leaves an existing DIR as it was, and two reports never mix files.
     output = os.path.abspath(args.output)
@@ -205,7 +238,7 @@ def run(args):
     except OSError as e:
         raise ReportError(args.output, f"cannot create the output directory ({e.strerror})")
     try:
-        report = Report(work, args.quiet)
+        report = Report(work, args.quiet, baselines)
         for path, kind in kinds:
             if kind != "json":
                 add_input(report, path, kind)

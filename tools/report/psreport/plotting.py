@@ -1,7 +1,8 @@
-"""matplotlib set-up (Agg: no display needed) and the Figure record the page embeds."""
+"""matplotlib set-up (Agg: no display needed), the figure file formats, and the Figure record
+the page embeds (as SVG: vector, and its element ids, e.g. CI bands, stay visible to a browser)."""
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import matplotlib
 
@@ -17,27 +18,86 @@ plt.rcParams.update({
     "grid.alpha": 0.3,
     "legend.fontsize": 8,
     "legend.framealpha": 0.85,
+    "svg.hashsalt": "poisonsim",  # fixed element ids: the same SVG bytes from run to run
 })
+
+FORMATS = ("png", "svg", "pdf")
+# The files written per figure (--format); main sets it for each report.
+formats = ["png"]
+# Categorical colours (tab10) for a handful of values; more values get a colour map.
+CATEGORICAL_MAX = 8
+CI_BAND_GID = "ci-band"  # prefix of every CI band's SVG element id (the page test counts them)
+# Fixed metadata keeps each file's bytes the same from run to run.
+_METADATA = {"png": {"Software": None}, "svg": {"Date": None},
+             "pdf": {"CreationDate": None, "Producer": None}}
+
+
+def parse_formats(text):
+    """`--format png,svg`: the listed formats in order; ValueError naming a bad one."""
+    out = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in out if f not in FORMATS]
+    if bad or not out:
+        raise ValueError(f"unknown figure format '{bad[0] if bad else text}' (expected a "
+                         f"comma-separated list of {', '.join(FORMATS)})")
+    return list(dict.fromkeys(out))
 
 
 @dataclass
 class Figure:
-    name: str  # file name in the output directory, e.g. run-accuracy.png
+    name: str  # the first file's name in the output directory, e.g. run-accuracy.png
     title: str
     caption: str
-    png: bytes
+    svg: bytes  # what the page embeds
+    files: list = field(default_factory=list)  # every file written, first format first
+    compares_settings: bool = False  # a figure of several settings: must have CI bands if seeded
 
 
-def save(fig, name, title, caption, directory):
-    """Writes fig to directory/name and returns it as a Figure (the PNG bytes for embedding)."""
+def _render(fig, fmt):
     buffer = io.BytesIO()
-    # Fixed metadata keeps the PNG bytes the same from run to run.
-    fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buffer, format=fmt, bbox_inches="tight", metadata=_METADATA[fmt])
+    return buffer.getvalue()
+
+
+def save(fig, name, title, caption, directory, compares_settings=False):
+    """Writes fig as directory/<stem>.<format> for each chosen format and returns it as a Figure
+    with its SVG for the page. `name` is the file name with any of the formats' suffixes."""
+    stem = os.path.splitext(name)[0]
+    svg = _render(fig, "svg")
+    files = []
+    for fmt in formats:
+        data = svg if fmt == "svg" else _render(fig, fmt)
+        files.append(f"{stem}.{fmt}")
+        with open(os.path.join(directory, files[-1]), "wb") as f:
+            f.write(data)
     plt.close(fig)
-    png = buffer.getvalue()
-    with open(os.path.join(directory, name), "wb") as f:
-        f.write(png)
-    return Figure(name, title, caption, png)
+    return Figure(files[0], title, caption, svg, files, compares_settings)
+
+
+def ci_band(ax, x, low, high, color, label=None, alpha=0.12, step=None):
+    """A 95% CI band between low and high; its SVG element id is CI_BAND_GID-<k>, k counting
+    the axes' bands (ids unique within a figure, the same from run to run)."""
+    band = ax.fill_between(x, low, high, color=color, alpha=alpha, lw=0, label=label, step=step)
+    # Thin edges keep overlapping bands of several settings apart.
+    for edge in (low, high):
+        ax.plot(x, edge, color=color, lw=0.6, alpha=0.5,
+                drawstyle=f"steps-{step}" if step else "default")
+    k = sum(1 for c in ax.collections if str(c.get_gid() or "").startswith(CI_BAND_GID))
+    band.set_gid(f"{CI_BAND_GID}-{ax.figure.axes.index(ax)}-{k}")
+    return band
+
+
+def ci_bars(container, gid):
+    """Marks an errorbar container's bars as CI elements (ids start with CI_BAND_GID)."""
+    for i, bars in enumerate(container.lines[2]):
+        bars.set_gid(f"{CI_BAND_GID}-{gid}-{i}")
+
+
+def categorical(values):
+    """value -> colour: tab10 for up to CATEGORICAL_MAX values, else None (use a colour map)."""
+    values = list(dict.fromkeys(values))
+    if len(values) > CATEGORICAL_MAX:
+        return None
+    return {v: f"C{i}" for i, v in enumerate(values)}
 
 
 def spans_decades(values):

@@ -7,10 +7,12 @@ import math
 import numpy as np
 from matplotlib import cm, colors, ticker
 
-from psreport import plotting
+from psreport import plotting, roc_curves
 from psreport.plotting import plt
 
 ANNOTATE_MAX_POINTS = 40  # threshold labels next to ROC points up to this many
+RASTERIZE_CURVES = 50  # run curves drawn as pixels inside the SVG beyond this many
+ROC_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")  # one per threshold, when this few
 SEED = "seed"
 
 
@@ -103,7 +105,9 @@ def _far_from(point, others, distance=0.06):
     return all(math.hypot(point[0] - x, point[1] - y) >= distance for x, y in others)
 
 
-def roc(sweep, parameter, directory, name):
+def roc(sweep, parameter, directory, name, offline=None):
+    """The closed-loop ROC (one point per threshold setting), with `offline` (fpr, tpr), the
+    ROC of the runs' recorded losses as a score, overlaid when given."""
     means = seeded(sweep) and parameter != SEED
     frame = cells(sweep) if means else ok_runs(sweep)
     frame = frame.dropna(subset=["true_positive_rate", "false_positive_rate"])
@@ -111,22 +115,38 @@ def roc(sweep, parameter, directory, name):
         return None
     others = [p for p in cell_parameters(sweep) if p != parameter]
     norm = _norm(frame[parameter])
+    values = sorted(frame[parameter].unique())
+    markers = (dict(zip(values, ROC_MARKERS)) if len(values) <= len(ROC_MARKERS) else None)
     fig, ax = plt.subplots(figsize=(6.8, 5.6))
-    ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="chance (TPR = FPR)")
+    ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="chance (TPR = FPR, AUC 0.5)")
+    if offline is not None:
+        ax.plot(offline[0], offline[1], color="0.35", lw=1.2, ls="--",
+                label=f"offline: recorded losses as a score (AUC "
+                      f"{roc_curves.auc(*offline):.3f})")
     groups = _groups(frame, others)
     labelled = []  # points whose threshold is written next to them
     for i, (label, rows) in enumerate(groups):
         rows = rows.sort_values(parameter)
-        order = "means, in threshold order" if means else "runs, in threshold order"
+        order = "closed loop: means, in threshold order" if means else \
+            "closed loop: runs, in threshold order"
+        area = roc_curves.auc(rows["false_positive_rate"], rows["true_positive_rate"])
         ax.plot(rows["false_positive_rate"], rows["true_positive_rate"], "-", lw=1.2,
-                color=f"C{i % 10}", label=label or order)
+                color=f"C{i % 10}", label=f"{label or order} (AUC {area:.3f})")
         if means:
-            ax.errorbar(rows["false_positive_rate"], rows["true_positive_rate"],
-                        xerr=rows["false_positive_rate_ci"], yerr=rows["true_positive_rate_ci"],
-                        fmt="none", ecolor=f"C{i % 10}", elinewidth=0.9, capsize=2, alpha=0.7)
-        points = ax.scatter(rows["false_positive_rate"], rows["true_positive_rate"],
-                            c=rows[parameter], cmap="viridis", norm=norm, s=36,
-                            edgecolors="black", linewidths=0.5, zorder=3)
+            bars = ax.errorbar(rows["false_positive_rate"], rows["true_positive_rate"],
+                               xerr=rows["false_positive_rate_ci"],
+                               yerr=rows["true_positive_rate_ci"], fmt="none",
+                               ecolor=f"C{i % 10}", elinewidth=0.9, capsize=2, alpha=0.7)
+            plotting.ci_bars(bars, f"roc-{i}")
+        if markers is None:
+            points = ax.scatter(rows["false_positive_rate"], rows["true_positive_rate"],
+                                c=rows[parameter], cmap="viridis", norm=norm, s=36,
+                                edgecolors="black", linewidths=0.5, zorder=3)
+        else:  # few thresholds: a marker shape each, the colour stays the curve's
+            for value, row_group in rows.groupby(parameter):
+                ax.scatter(row_group["false_positive_rate"], row_group["true_positive_rate"],
+                           marker=markers[value], color=f"C{i % 10}", s=40,
+                           edgecolors="black", linewidths=0.5, zorder=3)
         if len(frame) <= ANNOTATE_MAX_POINTS:
             for _, row in rows.iterrows():
                 point = (row["false_positive_rate"], row["true_positive_rate"])
@@ -136,19 +156,31 @@ def roc(sweep, parameter, directory, name):
                     labelled.append(point)
                     ax.annotate(_fmt(row[parameter]), point, textcoords="offset points",
                                 xytext=(5, -10), fontsize=7)
-    _value_ticks(fig.colorbar(points, ax=ax, label=parameter).ax.yaxis, frame[parameter])
+    if markers is None:
+        _value_ticks(fig.colorbar(points, ax=ax, label=parameter).ax.yaxis, frame[parameter])
+    else:
+        for value, marker in markers.items():
+            ax.scatter([], [], marker=marker, color="white", edgecolors="black", s=40,
+                       label=f"{parameter} = {_fmt(value)}")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("false positive rate (fraction of clean samples rejected)")
     ax.set_ylabel("true positive rate (fraction of poisoned samples rejected)")
     ax.set_title(f"Guard ROC over {parameter}")
     ax.legend(loc="lower right")
-    caption = ((_interval_note(sweep) + f"Colour (and label): {parameter}. ") if means else
-               f"Each point is one run; its colour (and label) is {parameter}. ")
+    key = "marker shape" if markers else "colour"
+    caption = ((_interval_note(sweep) + f"Point {key} (and label): {parameter}. ") if means else
+               f"Each point is one run; its {key} (and label) is {parameter}. ")
     caption = (caption
                + ("One curve per combination of the other swept parameters. " if others else "")
+               + "AUC: trapezoid area under the points, closed with (0, 0) and (1, 1). "
+               + ("Dashed grey: the offline ROC of every finished run's recorded per-sample "
+                  "losses pooled (reject when the loss exceeds t, for every t), which ignores "
+                  "that in the closed loop the threshold changes what is trained on and so the "
+                  "losses. " if offline is not None else "")
                + "Runs with no poisoned or no clean samples have no rate and are left out.")
-    return plotting.save(fig, name, "ROC of the guard", caption, directory)
+    return plotting.save(fig, name, "ROC of the guard", caption, directory,
+                         compares_settings=means)
 
 
 def accuracy_vs(sweep, parameter, directory, name):
@@ -166,17 +198,42 @@ def accuracy_vs(sweep, parameter, directory, name):
     def position(values):
         return values if numeric else [categories.index(v) for v in values]
 
-    for i, (label, rows) in enumerate(_groups(frame, others)):
+    spans = list(runs["accuracy_last"]) + list(runs["accuracy_mean"])
+    groups = _groups(frame, others)
+    for i, (label, rows) in enumerate(groups):
         rows = rows.sort_values(parameter)
         x = position(rows[parameter])
         suffix = f" ({label})" if label else ""
-        for metric, style, what in (("accuracy_last", "o-", "at the end of the run"),
-                                    ("accuracy_mean", "s--", "mean over the run")):
-            if means:
-                ax.errorbar(x, rows[metric], yerr=rows[f"{metric}_ci"], fmt=style,
-                            color=f"C{i % 10}", ms=4, capsize=3, elinewidth=1,
-                            alpha=1 if metric == "accuracy_last" else 0.8,
-                            label=f"{what}, mean ± 95% CI{suffix}")
+        # Text values have no order: no lines between them, and each group's points side by
+        # side (the last metric a little further) so their bars do not overprint.
+        styles = (("o-", "s--") if numeric else ("o", "s"))
+        for k, (metric, style, what) in enumerate(
+                (("accuracy_last", styles[0], "at the end of the run"),
+                 ("accuracy_mean", styles[1], "mean over the run"))):
+            if not numeric:
+                x = [v + 0.3 * ((2 * i + k + 0.5) / (2 * len(groups)) - 0.5) for v in
+                     position(rows[parameter])]
+            if means and numeric:
+                ax.plot(x, rows[metric], style, color=f"C{i % 10}", ms=4,
+                        alpha=1 if metric == "accuracy_last" else 0.8,
+                        label=f"{what}, mean{suffix}")
+                half = rows[f"{metric}_ci"]
+                if metric == "accuracy_last":  # a band; the dashed mean's CI as thin bars
+                    plotting.ci_band(ax, x, rows[metric] - half, rows[metric] + half,
+                                     f"C{i % 10}", label=f"95% CI of the mean{suffix}")
+                else:
+                    plotting.ci_bars(ax.errorbar(x, rows[metric], yerr=half, fmt="none",
+                                                 ecolor=f"C{i % 10}", elinewidth=0.8, capsize=2,
+                                                 alpha=0.6), f"{metric}-{i}")
+                spans += list(rows[metric] - half) + list(rows[metric] + half)
+            elif means:
+                bars = ax.errorbar(x, rows[metric], yerr=rows[f"{metric}_ci"], fmt=style,
+                                   color=f"C{i % 10}", ms=4, capsize=3, elinewidth=1,
+                                   alpha=1 if metric == "accuracy_last" else 0.8,
+                                   label=f"{what}, mean ± 95% CI{suffix}")
+                plotting.ci_bars(bars, f"{metric}-{i}")
+                spans += list(rows[metric] - rows[f"{metric}_ci"])
+                spans += list(rows[metric] + rows[f"{metric}_ci"])
             else:
                 ax.plot(x, rows[metric], style, color=f"C{i % 10}", ms=4 if style == "o-" else 3,
                         alpha=1 if metric == "accuracy_last" else 0.8, label=f"{what}{suffix}")
@@ -190,40 +247,85 @@ def accuracy_vs(sweep, parameter, directory, name):
         ax.set_xticks(range(len(categories)), categories)
     ax.set_xlabel(parameter + (" (log scale)" if ax.get_xscale() == "log" else ""))
     ax.set_ylabel("clean test accuracy (fraction correct)")
+    low, high = honest_limits(spans)
+    ax.set_ylim(low, high)
     ax.set_title(f"Clean test accuracy vs {parameter}")
-    ax.legend(loc="best")
-    caption = (f"Clean test accuracy of the deployed model at the end of the run (solid) and "
-               f"averaged over its evaluations (dashed), against {parameter}. "
-               + (_interval_note(sweep) + "Grey dots: each run's accuracy at the end."
-                  if means else "One point per run."))
-    return plotting.save(fig, name, f"Accuracy vs {parameter}", caption, directory)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    if numeric:
+        intervals = _interval_note(sweep).replace(
+            "bars are", "the band around the solid line and the bars on the dashed one are")
+        kinds = "(circles, solid) and averaged over its evaluations (squares, dashed)"
+    else:
+        intervals = _interval_note(sweep)
+        kinds = ("(circles) and averaged over its evaluations (squares), side by side per "
+                 "combination of the other parameters")
+    caption = (f"Clean test accuracy of the deployed model at the end of the run {kinds}, "
+               f"against {parameter}. "
+               + (intervals + "Grey dots: each run's accuracy at the end. "
+                  if means else "One point per run. ")
+               + f"The y axis spans at least {MIN_ACCURACY_SPAN:g}, so that differences "
+               "smaller than the seeds' noise do not fill the plot.")
+    return plotting.save(fig, name, f"Accuracy vs {parameter}", caption, directory,
+                         compares_settings=means)
+
+
+MIN_ACCURACY_SPAN = 0.1  # accuracy axes span at least this much (fraction correct)
+
+
+def honest_limits(values, span=MIN_ACCURACY_SPAN):
+    """y limits covering `values` (NaN ignored), at least `span` wide and inside [0, 1.02]."""
+    values = [float(v) for v in values if np.isfinite(v)]
+    if not values:
+        return 0.0, 1.0
+    low, high = min(values), max(values)
+    pad = max(0.0, span - (high - low)) / 2 + 0.01
+    low, high = max(0.0, low - pad), min(1.02, high + pad)
+    if high - low < span:  # clipped at one end: widen at the other
+        low, high = (0.0, span) if low == 0.0 else (high - span, high)
+    return low, high
 
 
 def run_curves(sweep, curves, directory, name):
-    """Every run's accuracy over time; `curves` maps run id -> evaluations DataFrame."""
+    """Every run's accuracy over time as steps; `curves` maps run id -> evaluations."""
     if not curves:
         return None
     summary = sweep.summary.set_index("run")
     parameter = threshold_parameter(sweep) or next(
-        (p for p in sweep.parameters if _numeric(sweep.summary, p)), None)
+        (p for p in cell_parameters(sweep) if _numeric(sweep.summary, p)), None)
     fig, ax = plt.subplots(figsize=(9, 4.6))
-    if parameter is not None:
-        norm = _norm(summary.loc[list(curves), parameter])
-        mapper = cm.ScalarMappable(norm=norm, cmap="viridis")
+    values = summary.loc[list(curves), parameter] if parameter else None
+    palette = plotting.categorical(sorted(values)) if parameter else None
+    if parameter is not None and palette is None:
+        mapper = cm.ScalarMappable(norm=_norm(values), cmap="viridis")
+    # Every run's last step is held to the latest evaluation of any run.
+    end = max((float(e["time"].max()) for e in curves.values() if len(e)), default=0.0)
+    labelled = set()
     for i, (run, evaluations) in enumerate(sorted(curves.items())):
-        color = mapper.to_rgba(summary.loc[run, parameter]) if parameter else f"C{i % 10}"
-        label = f"run {run}" if parameter is None and len(curves) <= 12 else None
-        ax.plot(evaluations["time"], evaluations["accuracy"], "-", color=color, lw=1.1,
-                alpha=0.85, label=label)
-    if parameter is not None:
-        _value_ticks(fig.colorbar(mapper, ax=ax, label=parameter).ax.yaxis,
-                     summary.loc[list(curves), parameter])
-    elif len(curves) <= 12:
-        ax.legend(loc="lower left")
+        if parameter is None:
+            color, label = f"C{i % 10}", f"run {run}" if len(curves) <= 12 else None
+        elif palette is not None:
+            value = summary.loc[run, parameter]
+            color = palette[value]
+            label = None if value in labelled else f"{parameter} = {_fmt(value)}"
+            labelled.add(value)
+        else:
+            color, label = mapper.to_rgba(summary.loc[run, parameter]), None
+        times, accuracy = list(evaluations["time"]), list(evaluations["accuracy"])
+        if times and end > times[-1]:
+            times.append(end)
+            accuracy.append(accuracy[-1])
+        # Hundreds of vector curves would make the page's SVG heavy; pixels look the same.
+        ax.step(times, accuracy, where="post", color=color, lw=1.1, alpha=0.8, label=label,
+                rasterized=len(curves) > RASTERIZE_CURVES)
+    if parameter is not None and palette is None:
+        _value_ticks(fig.colorbar(mapper, ax=ax, label=parameter).ax.yaxis, values)
+    elif palette is not None or len(curves) <= 12:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("clean test accuracy (fraction correct)")
     ax.set_title(f"Clean test accuracy over time, {len(curves)} runs")
-    caption = ("Each line is one successful run's clean test accuracy over simulated time"
+    caption = ("Each line is one successful run's clean test accuracy over simulated time, as "
+               "steps (the deployed model changes only at deploys)"
                + (f", coloured by {parameter}." if parameter else "."))
     return plotting.save(fig, name, "Accuracy over time, every run", caption, directory)
 

@@ -13,40 +13,84 @@ GATE_STYLES = {  # retrain decision -> (color, line style, legend label)
 MAX_SCATTER_POINTS = 20000  # per kind, so large traces stay quick and readable
 
 
-def accuracy_timeline(trace, windows, directory, name):
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+def step_accuracy(ax, evaluations, duration, **style):
+    """Accuracy as a step function: the deployed model changes only at deploys, so between two
+    evaluations the accuracy holds; the last value is held to the run's end."""
+    times = list(evaluations["time"])
+    values = list(evaluations["accuracy"])
+    if times and duration > times[-1]:
+        times.append(duration)
+        values.append(values[-1])
+    return ax.step(times, values, where="post", **style)
+
+
+def accuracy_timeline(trace, windows, directory, name, baselines=()):
+    """Top: accuracy over time as steps, with reference runs (label, Trace) on the same axes.
+    Bottom: poison accepted into the buffer of each retrain window."""
+    fig, (ax, poison_ax) = plt.subplots(2, 1, figsize=(9, 5.8), sharex=True,
+                                        gridspec_kw={"height_ratios": [2.6, 1]})
     evaluations = trace.evaluations
     if len(evaluations):
-        ax.plot(evaluations["time"], evaluations["accuracy"], "o-", color="black", ms=3.5,
-                lw=1.4, label="clean test accuracy", zorder=3)
+        step_accuracy(ax, evaluations, trace.duration, color="black", lw=1.6,
+                      label="clean test accuracy (this run)", zorder=4)
+        ax.plot(evaluations["time"], evaluations["accuracy"], "o", color="black", ms=3, zorder=4)
+    lows, highs = list(evaluations["accuracy"]), list(evaluations["accuracy"])
+    for i, (label, reference) in enumerate(baselines):
+        if len(reference.evaluations):
+            step_accuracy(ax, reference.evaluations, reference.duration, color=f"C{i % 10}",
+                          lw=1.3, ls="--", alpha=0.9, label=f"reference: {label}", zorder=3)
+            lows += list(reference.evaluations["accuracy"])
+            highs += list(reference.evaluations["accuracy"])
     for i, window in enumerate(windows):
-        ax.axvspan(window.start, window.stop, color=POISON_COLOR, alpha=0.08,
-                   label="attack window (scenario)" if i == 0 else None)
+        for axis in (ax, poison_ax):
+            axis.axvspan(window.start, window.stop, color=POISON_COLOR, alpha=0.08,
+                         label="attack window (scenario)" if i == 0 and axis is ax else None)
         if window.first_batch is not None:
             ax.axvspan(window.first_batch, window.last_batch, ymin=0.975, ymax=1.0,
                        color=POISON_COLOR, alpha=0.7,
                        label="poison batches arriving (first to last)" if i == 0 else None)
     seen = set()
     for _, row in trace.retrains.iterrows():
-        gate = row["gate"] if row["gate"] in GATE_STYLES else "allow"
-        if gate == "allow" and not row["deployed"]:
-            gate = "refuse"
+        gate = _decision(row)
         color, style, label = GATE_STYLES[gate]
-        ax.axvline(row["time"], color=color, ls=style, lw=1, alpha=0.8,
+        ax.axvline(row["time"], color=color, ls=style, lw=1, alpha=0.7,
                    label=None if gate in seen else label)
         seen.add(gate)
-    ax.set_xlabel("simulated time (s)")
-    ax.set_ylabel("clean test accuracy (fraction correct)")
+    _poison_per_window(poison_ax, trace.retrains)
+    poison_ax.set_xlabel("simulated time (s)")
+    ax.set_ylabel("clean test accuracy\n(fraction correct)")
     ax.set_xlim(0, max(trace.duration, 1e-9))
-    if len(evaluations):
-        low = float(evaluations["accuracy"].min())
-        ax.set_ylim(max(0.0, low - 0.05), min(1.01, float(evaluations["accuracy"].max()) + 0.03))
+    if lows:
+        ax.set_ylim(max(0.0, min(lows) - 0.05), min(1.01, max(highs) + 0.03))
     ax.set_title("Clean test accuracy of the deployed model over the run")
-    ax.legend(loc="lower left")
-    caption = ("Accuracy of the deployed model on the clean test set at every evaluation. "
-               "Shaded: each attacker's window from the scenario; the bar at the top spans its "
-               "first to last poison batch. Vertical lines: retrains, by the gate's decision.")
+    # Outside the axes: a legend never hides a step or a retrain line.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    caption = ("Top: accuracy of the deployed model on the clean test set, drawn as steps (the "
+               "model changes only when a retrain is deployed; dots: evaluations)"
+               + (", with the reference runs dashed" if baselines else "")
+               + ". Shaded: each attacker's window from the scenario; the bar at the top spans "
+               "its first to last poison batch. Vertical lines: retrains, by the gate's "
+               "decision. Bottom: poison samples the guard accepted into the buffer of each "
+               "retrain window (the bar spans the window, coloured by that retrain's decision).")
     return plotting.save(fig, name, "Accuracy over time", caption, directory)
+
+
+def _decision(row):
+    gate = row["gate"] if row["gate"] in GATE_STYLES else "allow"
+    return "refuse" if gate == "allow" and not row["deployed"] else gate
+
+
+def _poison_per_window(ax, retrains):
+    starts = 0.0
+    for _, row in retrains.iterrows():
+        color = GATE_STYLES[_decision(row)][0]
+        width = max(float(row["time"]) - starts, 1e-9)
+        ax.bar(starts, int(row["poison_in_buffer"]), width=width, align="edge", color=color,
+               alpha=0.55, edgecolor=color, lw=0.8)
+        starts = float(row["time"])
+    ax.set_ylabel("poison accepted\nper retrain window")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylim(bottom=0)
 
 
 def _rate(part, whole):
@@ -57,47 +101,87 @@ def _subsample(frame, limit):
     return frame if len(frame) <= limit else frame.sample(limit, random_state=0).sort_index()
 
 
+LOSS_FLOOR = 1e-4  # the histogram's axis starts at the smallest loss above this
+
+
+def loss_floor(losses):
+    """The histogram's lowest bin edge: the smallest loss of at least LOSS_FLOOR."""
+    above = losses[losses >= LOSS_FLOOR]
+    return float(above.min()) if len(above) else LOSS_FLOOR
+
+
+def underflow_counts(values, floor):
+    """Losses below the floor (zero included) are counted apart, not in the first bin."""
+    return int((values < floor).sum())
+
+
 def loss_distributions(trace, guard, directory, name):
     """The paper's loss-difference figure: per-sample loss of clean vs poisoned inputs."""
     samples = trace.samples
     clean, poison = samples[samples["is_poison"] == 0], samples[samples["is_poison"] == 1]
     losses = samples["loss"].to_numpy(dtype=float)
     losses = losses[np.isfinite(losses)]
-    low = max(float(losses[losses > 0].min()) if (losses > 0).any() else 1e-4, 1e-4)
+    low = loss_floor(losses)
     high = max(float(losses.max()) if len(losses) else 1.0, low * 10)
     bins = np.geomspace(low, high * 1.01, 60)
+    # The underflow bin sits left of the floor, a gap apart, as wide as a tenth of a decade.
+    under_edges = (low / 10 ** 0.35, low / 10 ** 0.15)
 
-    fig, (hist, scatter) = plt.subplots(1, 2, figsize=(11, 4.2),
+    fig, (hist, scatter) = plt.subplots(1, 2, figsize=(11, 4.6),
                                         gridspec_kw={"width_ratios": [1.2, 1]})
+    rates = []
+    any_under = False
     for frame, color, kind in ((clean, CLEAN_COLOR, "clean"), (poison, POISON_COLOR, "poisoned")):
         if not len(frame):
             continue
-        values = np.clip(frame["loss"].to_numpy(dtype=float), low, None)
+        values = frame["loss"].to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
         rejected = _rate(int(frame["rejected"].sum()), len(frame))
         label = f"{kind} (n = {len(frame):,}, {100 * rejected:.1f}% rejected)"
-        hist.hist(values, bins=bins, weights=np.full(len(values), 1 / len(values)),
-                  histtype="stepfilled", alpha=0.35, color=color, label=label)
-        hist.hist(values, bins=bins, weights=np.full(len(values), 1 / len(values)),
-                  histtype="step", color=color, lw=1.2)
+        weight = 1 / max(len(values), 1)
+        shown_values = values[values >= low]
+        for style in ({"histtype": "stepfilled", "alpha": 0.35, "label": label},
+                      {"histtype": "step", "lw": 1.2}):
+            hist.hist(shown_values, bins=bins, weights=np.full(len(shown_values), weight),
+                      color=color, **style)
+        under = underflow_counts(values, low)
+        if under:
+            any_under = True
+            hist.bar(under_edges[0], under * weight, width=under_edges[1] - under_edges[0],
+                     align="edge", color=color, alpha=0.35, edgecolor=color, hatch="//")
         shown = _subsample(frame, MAX_SCATTER_POINTS)
+        rates.append((kind, len(shown), len(frame)))
+        scatter_label = kind if len(shown) == len(frame) else \
+            f"{kind}: {len(shown):,} of {len(frame):,} shown ({100 * len(shown) / len(frame):.1f}%)"
         scatter.scatter(shown["time"], np.clip(shown["loss"], low, None), s=4, alpha=0.35,
-                        color=color, label=kind, rasterized=True)
+                        color=color, label=scatter_label, rasterized=True)
+    if any_under:
+        hist.axvline(low / 10 ** 0.075, color="0.3", lw=0.8, ls=(0, (2, 2)))
+        hist.text(np.sqrt(under_edges[0] * under_edges[1]), 1.0, f"< {low:.2g}\n(underflow)",
+                  transform=hist.get_xaxis_transform(), ha="center", va="top", fontsize=7)
     _draw_threshold(hist, scatter, samples, guard)
     hist.set_xscale("log")
     hist.set_xlabel("per-sample cross-entropy loss on the deployed model (nats, log scale)")
     hist.set_ylabel("fraction of that kind's samples per bin")
     hist.set_title("Loss of arriving samples: clean vs poisoned")
-    hist.legend(loc="upper left")
     scatter.set_yscale("log")
     scatter.set_xlabel("simulated arrival time (s)")
     scatter.set_ylabel("per-sample loss (nats, log scale)")
     scatter.set_title("Loss at arrival over time")
-    scatter.legend(loc="upper left", markerscale=3)
-    caption = (f"Guard: {guard.describe()}{_threshold_note(samples, guard)}. Left: distribution of the loss each arriving sample "
-               "had on the model deployed at its arrival (what the guard compares with its "
-               "threshold); each kind's histogram sums to 1. Right: the same losses over time"
-               + (f" (a random {MAX_SCATTER_POINTS:,} per kind)."
-                  if len(samples) > MAX_SCATTER_POINTS else "."))
+    # Below the axes, so no legend ever covers the threshold line or the data.
+    for axis in (hist, scatter):
+        axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, markerscale=3)
+    sampled = [f"{shown:,} of {total:,} {kind} ({100 * shown / total:.1f}%)"
+               for kind, shown, total in rates if shown < total]
+    caption = (f"Guard: {guard.describe()}{_threshold_note(samples, guard)}. Left: distribution "
+               "of the loss each arriving sample had on the model deployed at its arrival (what "
+               "the guard compares with its threshold); each kind's histogram sums to 1"
+               + (f"; losses below {low:.2g} (the axis floor) are counted in the hatched "
+                  "underflow bin at the left" if any_under else "")
+               + ". Right: the same losses over time"
+               + (f", a random subsample: {', '.join(sampled)}." if sampled else
+                  ", every sample.")
+               + " Points below the floor are drawn on it.")
     return plotting.save(fig, name, "Per-sample loss, clean vs poisoned", caption, directory)
 
 

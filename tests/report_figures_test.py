@@ -1,0 +1,299 @@
+#!/usr/bin/python3
+"""Unit tests of the report's paper figures (tools/report, docs/report.md): the loss underflow
+bin, accuracy as steps with references, --format files, the dose-response and stress-test
+figures of a forged seeded sweep, the CI bands in the embedded SVG, the provenance tables and
+each sweep run's overrides.
+
+Run: cd tests && /usr/bin/python3 -m unittest report_figures_test   (ctest: report_figures_python)
+"""
+import itertools
+import json
+import os
+import unittest
+
+import h5py
+import numpy as np
+
+from report_script_test import ReportTestCase, T_975_1, write_trace
+from psreport import inputs, roc_curves, sweep_curves, sweep_maps, trace_figures
+from psreport.plotting import plt
+
+PROVENANCE = {"poisonsim_version": "0.3.0", "git_commit": "abc1234-dirty",
+              "command_line": ["poisonsim", "run", "s.yaml"], "cpu": "Test CPU",
+              "instruction_sets": "avx2", "blas_kernel": "Haswell", "libtorch": "2.1",
+              "threads": {"libtorch": 2, "blas": 1}, "host": "testhost",
+              "start_time_utc": "2026-12-01T12:00:00Z"}
+
+
+def write_grid_sweep(path, axes, seeds=(1, 2), common_sets=("duration=40",), clean_rate=None):
+    """A seeded sweep over the grid of `axes` ({path: values}, numeric or text) x seeds with
+    its aggregate table. Metrics are smooth in the values plus seed noise; with `clean_rate`,
+    cells whose attackers.0.rate equals it saw no poison."""
+    names = list(axes)
+    parameters = [*names, "seed"]
+    rng = np.random.default_rng(4)
+    rows, run = [], 0
+    for values in itertools.product(*axes.values()):
+        setting = dict(zip(names, values))
+        for seed in seeds:
+            rate = float(setting.get("attackers.0.rate", 0.1))
+            threshold = float(setting.get("guard.threshold", 2.0))
+            noise = rng.normal(0, 0.01)
+            metrics = {m: 0.0 for m in inputs.SWEEP_METRICS}
+            metrics.update(
+                accuracy_last=0.9 - rate / threshold + noise, accuracy_mean=0.88 - rate / 4
+                - abs(threshold - 2) / 20 + noise, accuracy_first=0.9, accuracy_min=0.8 + noise,
+                true_positive_rate=1 / (1 + threshold), false_positive_rate=0.2 / threshold,
+                refused=float(seed), poison_samples=0.0 if rate == clean_rate else 50.0)
+            rows.append((run, seed, setting, metrics))
+            run += 1
+    with h5py.File(path, "w") as f:
+        f.attrs["kind"] = "sweep"
+        f.attrs["poisonsim_version"] = "test"
+        f.attrs["trace_format"] = np.int32(1)
+        f.attrs["scenario"] = "seed: 1\nguard: {type: loss-threshold}\n"
+        f.attrs["scenario_file"] = "base.yaml"
+        f.attrs["parameters"] = json.dumps(parameters)
+        f.attrs["common_sets"] = json.dumps(list(common_sets))
+        f.attrs["provenance"] = json.dumps(PROVENANCE)
+        f.attrs["complete"] = np.uint8(1)
+        f["provenance"] = np.array([(r, b"local", b"testhost", 1.0 + r, 0) for r, _, _, _ in rows],
+                                   dtype=[("run", "<i8"), ("worker", "S16"), ("host", "S16"),
+                                          ("seconds", "<f8"), ("exit_code", "<i8")])
+
+        def kind(values):
+            return "<f8" if all(isinstance(v, (int, float)) for v in values) else "S16"
+
+        fields = [("run", "<i8"), ("status", "S8"), *[(n, kind(axes[n])) for n in names],
+                  ("seed", "<f8"), *[(m, "<f8") for m in inputs.SWEEP_METRICS]]
+        f["summary"] = np.array([(r, b"ok", *[s[n] for n in names], seed,
+                                  *[m[k] for k in inputs.SWEEP_METRICS])
+                                 for r, seed, s, m in rows], dtype=fields)
+        for r, _, _, _ in rows:
+            write_trace(f.create_group(f"runs/{r}"))
+        aggregate = []
+        for cell, values in enumerate(itertools.product(*axes.values())):
+            members = [m for _, _, s, m in rows if tuple(s[n] for n in names) == values]
+            for metric in inputs.SWEEP_METRICS:
+                v = np.array([m[metric] for m in members])
+                sd = v.std(ddof=1) if len(v) > 1 else np.nan
+                half = T_975_1 * sd / np.sqrt(len(v)) if len(v) > 1 else np.nan
+                aggregate.append((cell, *values, metric.encode(), len(v), 0, len(v), v.mean(),
+                                  sd, T_975_1, half, v.mean() - half, v.mean() + half))
+        f["aggregate"] = np.array(aggregate, dtype=[
+            ("cell", "<i8"), *[(n, kind(axes[n])) for n in names], ("metric", "S27"),
+            ("runs", "<i8"), ("failed", "<i8"), ("n", "<i8"), ("mean", "<f8"), ("sd", "<f8"),
+            ("t", "<f8"), ("ci95_half_width", "<f8"), ("ci95_low", "<f8"),
+            ("ci95_high", "<f8")])
+
+
+class LossFigure(ReportTestCase):
+    def test_losses_below_the_floor_go_to_a_labelled_underflow_bin(self):
+        values = np.array([0.0, 0.0, 5e-6, 0.02, 0.5, 3.0])
+        floor = trace_figures.loss_floor(values)
+        self.assertEqual(floor, 0.02)  # the smallest loss at or above LOSS_FLOOR
+        self.assertEqual(trace_figures.underflow_counts(values, floor), 3)
+        path = self.trace()
+        with h5py.File(path, "a") as f:
+            samples = f["samples"][:]
+            samples["loss"][:5] = 0.0  # five clean samples the model fits exactly
+            del f["samples"]
+            f["samples"] = samples
+        page = self.report(path)
+        self.assertIn("counted in the hatched underflow bin", page)
+        svg = dict(self.embedded(page))["run-loss.png"]
+        self.assertIn(b"(underflow)", svg)
+
+    def test_without_losses_below_the_floor_there_is_no_underflow_bin(self):
+        page = self.report(self.trace())
+        self.assertNotIn("underflow", page)
+
+
+class AccuracySteps(ReportTestCase):
+    def test_accuracy_is_a_step_function_held_to_the_end(self):
+        import pandas as pd
+        fig, ax = plt.subplots()
+        evaluations = pd.DataFrame({"time": [0.0, 25.0, 50.0], "accuracy": [0.9, 0.8, 0.85]})
+        [line] = trace_figures.step_accuracy(ax, evaluations, 100.0)
+        plt.close(fig)
+        self.assertEqual(line.get_drawstyle(), "steps-post")
+        self.assertEqual(list(line.get_xdata()), [0.0, 25.0, 50.0, 100.0])
+        self.assertEqual(list(line.get_ydata())[-1], 0.85)
+
+    def test_baselines_are_drawn_and_named(self):
+        baseline = self.trace("clean-run.h5")
+        page = self.report(self.trace(), "--baseline", baseline)
+        svg = dict(self.embedded(page))["run-accuracy.png"]
+        self.assertIn(b"reference: clean-run", svg)
+        self.assertIn(b"poison accepted", svg)
+        self.assertIn("with the reference runs dashed", page)
+
+    def test_a_baseline_that_is_not_a_trace_is_named(self):
+        write_grid_sweep(self.path("sweep.h5"), {"attackers.0.rate": [0.1, 0.3]})
+        code, stderr = self.run_script(self.trace(), "--baseline", self.path("sweep.h5"))
+        self.assertEqual(code, 2)
+        self.assertEqual(stderr.strip(), f"error: {self.path('sweep.h5')}: --baseline expects "
+                                         "a run trace (poisonsim run -o)")
+
+
+class Formats(ReportTestCase):
+    def test_svg_and_pdf_files_are_written(self):
+        self.report(self.trace(), "--format", "svg,pdf")
+        files = sorted(os.listdir(self.out))
+        self.assertEqual(files, ["index.html", "run-accuracy.pdf", "run-accuracy.svg",
+                                 "run-loss.pdf", "run-loss.svg"])
+        with open(os.path.join(self.out, "run-loss.pdf"), "rb") as f:
+            self.assertEqual(f.read(5), b"%PDF-")
+        with open(os.path.join(self.out, "run-loss.svg"), "rb") as f:
+            self.assertIn(b"<svg", f.read(1000))
+
+    def test_svg_is_the_same_from_run_to_run(self):
+        self.report(self.trace(), "--format", "svg")
+        with open(os.path.join(self.out, "run-accuracy.svg"), "rb") as f:
+            first = f.read()
+        self.report(self.trace(), "--format", "svg")
+        with open(os.path.join(self.out, "run-accuracy.svg"), "rb") as f:
+            self.assertEqual(f.read(), first)
+
+    def test_an_unknown_format_is_named(self):
+        code, stderr = self.run_script(self.trace(), "--format", "png,jpeg")
+        self.assertEqual(code, 2)
+        self.assertTrue(stderr.startswith("error: --format: unknown figure format 'jpeg'"),
+                        stderr)
+
+
+class SweepMaps(ReportTestCase):
+    def test_two_numeric_axes_give_a_stress_map_per_facet_with_intervals(self):
+        write_grid_sweep(self.path("grid.h5"), {"attackers.0.rate": [0.0, 0.1, 0.3],
+                                                "guard.threshold": [1.0, 2.0, 4.0],
+                                                "gate.type": ["none", "validation"]},
+                         clean_rate=0.0)
+        page = self.report(self.path("grid.h5"))
+        names = [n for n, _ in self.embedded(page)]
+        self.assertIn("grid-stress-map-0.png", names)
+        self.assertIn("grid-stress-map-1.png", names)
+        self.assertNotIn("grid-dose.png", names)
+        self.assertIn("Stress-test map (gate.type = none)", page)
+        self.assertIn("the accuracy loss", page)  # a cell without poison is the reference
+        svg = dict(self.embedded(page))["grid-stress-map-0.png"]
+        self.assertIn(b'id="ci-band-text-', svg)
+        self.assertIn(b"\xc2\xb1", svg)  # "mean ± half-width" annotations
+
+    def test_the_best_threshold_per_row(self):
+        grid = np.array([[0.8, 0.9, 0.85], [np.nan, np.nan, np.nan], [0.7, 0.6, 0.75]])
+        self.assertEqual(sweep_maps.best_columns(grid), [1, -1, 2])
+        write_grid_sweep(self.path("grid.h5"), {"attackers.0.rate": [0.1, 0.3],
+                                                "guard.threshold": [1.0, 2.0, 4.0]})
+        with h5py.File(self.path("grid.h5"), "r") as f:
+            sweep = inputs.read_sweep(f, "grid.h5")
+        self.assertEqual(sweep_maps._map_axes(sweep, sweep_maps.numeric_axes(sweep)),
+                         ("attackers.0.rate", "guard.threshold"))
+        cells = sweep_maps.sweep_figures.cells(sweep)
+        self.assertIsNone(sweep_maps.clean_reference(cells))  # every cell saw poison
+        mean, _ = sweep_maps._grid(cells, "attackers.0.rate", "guard.threshold",
+                                   "accuracy_mean", [0.1, 0.3], [1.0, 2.0, 4.0])
+        self.assertEqual(sweep_maps.best_columns(mean), [1, 1])  # accuracy peaks at 2
+
+    def test_one_numeric_axis_gives_a_dose_response_with_ci_bands(self):
+        write_grid_sweep(self.path("dose.h5"), {"attackers.0.rate": [0.05, 0.1, 0.2, 0.4],
+                                                "gate.type": ["none", "validation"]})
+        page = self.report(self.path("dose.h5"))
+        figures = dict(self.embedded(page))
+        self.assertIn("dose-dose.png", figures)
+        self.assertNotIn("dose-stress-map-0.png", figures)
+        svg = figures["dose-dose.png"]
+        # One band per line (two gate types) in each of the three panels.
+        self.assertEqual(svg.count(b'id="ci-band-'), 6)
+        self.assertIn(b"gate.type = validation", svg)
+        self.assertIn('<img src="data:image/svg+xml;base64,', page)
+        # Dose-response, accuracy vs rate and vs gate type, curves per setting.
+        self.assertEqual(page.count('data-compares="1"'), 4)
+
+    def test_without_seeds_there_are_no_maps(self):
+        write_grid_sweep(self.path("one.h5"), {"attackers.0.rate": [0.1, 0.3]}, seeds=(1,))
+        with h5py.File(self.path("one.h5"), "a") as f:
+            f.attrs["parameters"] = json.dumps(["attackers.0.rate"])
+            del f["aggregate"]
+        page = self.report(self.path("one.h5"))
+        self.assertNotIn("one-dose.png", page)
+
+    def test_each_runs_overrides_are_shown(self):
+        write_grid_sweep(self.path("dose.h5"), {"attackers.0.rate": [0.1, 0.3]})
+        page = self.report(self.path("dose.h5"))
+        self.assertIn("<code>--set duration=40 --set attackers.0.rate=0.3 --set seed=2</code>",
+                      page)
+        self.assertIn("the --set values <code>duration=40</code>", page)
+        with h5py.File(self.path("dose.h5"), "a") as f:
+            del f.attrs["common_sets"]
+        page = self.report(self.path("dose.h5"))
+        self.assertIn("predates common_sets", page)
+
+
+class CellCurves(ReportTestCase):
+    def test_mean_step_curve_over_seeds_with_its_interval(self):
+        import pandas as pd
+        a = pd.DataFrame({"time": [0.0, 20.0], "accuracy": [0.9, 0.7]})
+        b = pd.DataFrame({"time": [0.0, 30.0], "accuracy": [0.8, 0.6]})
+        times = np.array([0.0, 10.0, 20.0, 30.0])
+        self.assertEqual(list(sweep_curves.held(a, times)), [0.9, 0.9, 0.7, 0.7])
+        mean, half = sweep_curves.mean_curve([a, b], times)
+        np.testing.assert_allclose(mean, [0.85, 0.85, 0.75, 0.65])
+        np.testing.assert_allclose(half, [T_975_1 * 0.1 / 2] * 4, rtol=1e-4)
+        self.assertEqual(sweep_curves.t_975(4), 2.776)
+        self.assertAlmostEqual(sweep_curves.t_975(60), 2.000, places=2)
+
+    def test_settings_with_no_poison_are_the_references(self):
+        write_grid_sweep(self.path("dose.h5"), {"attackers.0.rate": [0.0, 0.1, 0.3]},
+                         clean_rate=0.0)
+        page = self.report(self.path("dose.h5"))
+        svg = dict(self.embedded(page))["dose-cell-accuracy.png"]
+        self.assertIn(b"reference (no poison): attackers.0.rate = 0", svg)
+        self.assertEqual(svg.count(b'id="ci-band-'), 3)
+        self.assertIn("the references", page)
+
+
+class Roc(unittest.TestCase):
+    def test_auc_and_offline_curve(self):
+        self.assertAlmostEqual(roc_curves.auc([0.0], [1.0]), 1.0)
+        self.assertAlmostEqual(roc_curves.auc([0.5], [0.5]), 0.5)
+        self.assertTrue(np.isnan(roc_curves.auc([float("nan")], [0.3])))
+        fpr, tpr = roc_curves.offline([5.0, 4.0, 1.0, 0.5], [1, 1, 0, 0])
+        self.assertAlmostEqual(roc_curves.auc(fpr, tpr), 1.0)
+        self.assertIsNone(roc_curves.offline([1.0, 2.0], [0, 0]))
+
+
+class Provenance(ReportTestCase):
+    def test_trace_and_sweep_sections_show_their_provenance(self):
+        path = self.trace()
+        with h5py.File(path, "a") as f:
+            f.attrs["provenance"] = json.dumps(PROVENANCE)
+            f.attrs["stage_seconds"] = json.dumps({"pretraining": 1.5, "retraining": 2.0})
+        write_grid_sweep(self.path("sweep.h5"), {"attackers.0.rate": [0.1, 0.3]})
+        page = self.report(path, self.path("sweep.h5"))
+        self.assertEqual(page.count('<table class="provenance">'), 2)
+        self.assertIn("<td>git commit</td><td>abc1234-dirty</td>", page)
+        self.assertIn("<td>command line</td><td>poisonsim run s.yaml</td>", page)
+        self.assertIn("<td>threads</td><td>libtorch 2, blas 1</td>", page)
+        self.assertIn("pretraining 1.5, retraining 2.0; total 3.5", page)
+        # The sweep's runs: 2 rates x 2 seeds taking 1, 2, 3 and 4 s.
+        self.assertIn("<td>run wall time (s)</td><td>total 10.0, median 2.5, longest 4.0</td>",
+                      page)
+        self.assertIn("<td>runs ran on</td><td>testhost</td>", page)
+
+    def test_poison_set_section_shows_its_provenance(self):
+        from report_script_test import attack_figures_json, write_poison_set
+        write_poison_set(self.path("poison.h5"), attack_figures_json())
+        with h5py.File(self.path("poison.h5"), "a") as f:
+            f.attrs["provenance"] = json.dumps(PROVENANCE)
+        page = self.report(self.path("poison.h5"))
+        self.assertEqual(page.count('<table class="provenance">'), 1)
+        self.assertIn("<td>host</td><td>testhost</td>", page)
+
+    def test_no_provenance_no_table(self):
+        page = self.report(self.trace())
+        self.assertNotIn('class="provenance"', page)
+        self.assertNotIn("figures loaded", page)  # no test-harness text on the page
+
+
+if __name__ == "__main__":
+    unittest.main()

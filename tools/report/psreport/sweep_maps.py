@@ -1,0 +1,224 @@
+"""Figures of a seeded sweep over numeric axes, generic over what the axes are:
+
+- dose-response: one numeric axis X (and any text axes): each headline accuracy metric against
+  X, one line per combination of the text axes, with 95% CI bands of the mean over seeds;
+- stress-test maps: two numeric axes (e.g. an attacker's rate and guard.threshold): per facet
+  of the other axes, heatmaps of the accuracy loss (or accuracy), the poison and clean rejection
+  rates and the retrains refused, each cell "mean ± CI half-width", the best column per row
+  boxed.
+
+Also the table of the scenario each run ran (base + common --set + axis values), and the
+offline ROC of a sweep's recorded losses."""
+import html
+import json
+
+import numpy as np
+from matplotlib import patches
+
+from psreport import plotting, roc_curves, sweep_figures
+from psreport.plotting import plt
+
+DOSE_METRICS = (("accuracy_last", "at the end of the run"),
+                ("accuracy_mean", "mean over the run"),
+                ("accuracy_min", "lowest"))
+# (metric, panel title, colour map, text format); the first panel may become accuracy loss.
+MAP_METRICS = (("accuracy_mean", "mean accuracy over the run", "viridis", ".3f"),
+               ("true_positive_rate", "poison rejection rate", "Reds", ".2f"),
+               ("false_positive_rate", "clean rejection rate", "Blues", ".2f"),
+               ("refused", "retrains refused by the gate", "Purples", ".2g"))
+OFFLINE_MAX_SAMPLES = 200000  # pooled samples for the offline ROC, spread over the runs
+
+
+def numeric_axes(sweep):
+    frame = sweep.aggregate
+    return [p for p in sweep_figures.cell_parameters(sweep) if frame[p].dtype.kind in "fiu"]
+
+
+def figures(sweep, directory, prefix):
+    """The dose-response and stress-test figures this sweep's axes call for ([] if none)."""
+    if not sweep_figures.seeded(sweep):
+        return []
+    frame = sweep_figures.cells(sweep)
+    numeric = numeric_axes(sweep)
+    out = []
+    if len(numeric) == 1 and numeric[0] != sweep_figures.threshold_parameter(sweep):
+        out.append(dose_response(sweep, frame, numeric[0], directory, f"{prefix}-dose.png"))
+    elif len(numeric) >= 2:
+        rows, columns = _map_axes(sweep, numeric)
+        facets = [p for p in sweep_figures.cell_parameters(sweep) if p not in (rows, columns)]
+        for k, (label, cells) in enumerate(sweep_figures._groups(frame, facets)):
+            out.append(stress_map(cells, rows, columns, label, directory,
+                                  f"{prefix}-stress-map-{k}.png"))
+    return out
+
+
+def _map_axes(sweep, numeric):
+    """(row axis, column axis): a threshold goes on the columns (the best one per row is the
+    question), the other first numeric axis on the rows."""
+    threshold = sweep_figures.threshold_parameter(sweep)
+    if threshold in numeric[:2]:
+        return next(p for p in numeric if p != threshold), threshold
+    return numeric[0], numeric[1]
+
+
+def dose_response(sweep, frame, x_axis, directory, name):
+    groups = sweep_figures._groups(frame, [p for p in sweep_figures.cell_parameters(sweep)
+                                           if p != x_axis])
+    fig, axes = plt.subplots(1, len(DOSE_METRICS), figsize=(4.2 * len(DOSE_METRICS), 4.2),
+                             sharex=True)
+    log = plotting.spans_decades(list(frame[x_axis].astype(float)))
+    for ax, (metric, what) in zip(axes, DOSE_METRICS):
+        spans = []
+        for i, (label, rows) in enumerate(groups):
+            rows = rows.sort_values(x_axis)
+            x, mean, half = rows[x_axis], rows[metric], rows[f"{metric}_ci"]
+            ax.plot(x, mean, "o-", color=f"C{i % 10}", ms=4, lw=1.4,
+                    label=f"{label or 'mean'}")
+            plotting.ci_band(ax, x, mean - half, mean + half, f"C{i % 10}")
+            spans += list(mean - half) + list(mean + half)
+        ax.set_ylim(*sweep_figures.honest_limits(spans))
+        if log:
+            ax.set_xscale("log")
+            sweep_figures._value_ticks(ax.xaxis, frame[x_axis])
+        ax.set_title(f"accuracy {what}")
+        ax.set_xlabel(x_axis)
+    axes[0].set_ylabel("clean test accuracy (fraction correct)")
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
+                    title="mean over seeds; band: 95% CI")
+    fig.suptitle(f"Dose-response: clean test accuracy vs {x_axis}")
+    caption = (f"Each headline accuracy metric against {x_axis}, one line per combination of "
+               "the other swept values (colours). Lines: means over the seeds of each setting; "
+               "bands: 95% confidence intervals of the mean (Student t, n - 1 degrees of "
+               "freedom, from the sweep's aggregate table; none where n = 1). Each y axis spans "
+               f"at least {sweep_figures.MIN_ACCURACY_SPAN:g}.")
+    return plotting.save(fig, name, f"Dose-response over {x_axis}", caption, directory,
+                         compares_settings=True)
+
+
+def clean_reference(cells):
+    """The best mean accuracy among cells that saw no poison (a clean-only reference), or None."""
+    if "poison_samples" not in cells:
+        return None
+    clean = cells[cells["poison_samples"] == 0]
+    return float(clean["accuracy_mean"].max()) if len(clean) else None
+
+
+def best_columns(grid, higher_is_better=True):
+    """Per row of `grid` (rows x columns, NaN allowed) the index of its best column (-1: none)."""
+    out = []
+    for row in grid:
+        if np.all(np.isnan(row)):
+            out.append(-1)
+        else:
+            out.append(int(np.nanargmax(row) if higher_is_better else np.nanargmin(row)))
+    return out
+
+
+def _grid(cells, rows, columns, metric, row_values, column_values):
+    mean = np.full((len(row_values), len(column_values)), np.nan)
+    half = np.full_like(mean, np.nan)
+    for _, cell in cells.iterrows():
+        i, j = row_values.index(cell[rows]), column_values.index(cell[columns])
+        mean[i, j], half[i, j] = cell[metric], cell[f"{metric}_ci"]
+    return mean, half
+
+
+def stress_map(cells, rows, columns, facet, directory, name):
+    row_values = sorted(cells[rows].unique())
+    column_values = sorted(cells[columns].unique())
+    reference = clean_reference(cells)
+    # Wider grids get wider figures and smaller cell text, so "mean ± half" stays in its cell.
+    crowd = max(len(column_values) - 5, 0)
+    fontsize = max(5.5, 8.5 - 0.6 * crowd)
+    fig, axes = plt.subplots(2, 2, figsize=(12 + 1.2 * crowd, 8.5 + 0.4 * max(
+        len(row_values) - 5, 0)))
+    best = None
+    for ax, (metric, title, cmap, fmt) in zip(axes.flat, MAP_METRICS):
+        mean, half = _grid(cells, rows, columns, metric, row_values, column_values)
+        if metric == "accuracy_mean":
+            best = best_columns(mean)
+            if reference is not None:
+                mean, title, cmap = reference - mean, "mean accuracy loss vs clean-only", "Oranges"
+        finite = mean[np.isfinite(mean)]
+        low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+        if high <= low:  # a constant panel: mid-scale colour, not an extreme
+            low, high = low - 0.5 * max(abs(low), 1e-3), high + 0.5 * max(abs(high), 1e-3)
+        image = ax.imshow(mean, cmap=cmap, aspect="auto", origin="lower", vmin=low, vmax=high)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
+        for i in range(len(row_values)):
+            for j in range(len(column_values)):
+                if np.isnan(mean[i, j]):
+                    continue
+                text = f"{mean[i, j]:{fmt}}" + ("" if np.isnan(half[i, j]) else
+                                                 f"\n± {half[i, j]:{fmt}}")
+                r, g, b, _ = image.cmap(image.norm(mean[i, j]))
+                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5  # white text on dark cells
+                label = ax.text(j, i, text, ha="center", va="center", fontsize=fontsize,
+                                color="white" if dark else "black")
+                label.set_gid(f"{plotting.CI_BAND_GID}-text-{metric}-{i}-{j}")
+        ax.set_xticks(range(len(column_values)), [sweep_figures._fmt(v) for v in column_values])
+        ax.set_yticks(range(len(row_values)), [sweep_figures._fmt(v) for v in row_values])
+        ax.set_xlabel(columns)
+        ax.set_ylabel(rows)
+        ax.set_title(title)
+        ax.grid(False)
+        for i, j in enumerate(best or []):
+            if j >= 0:
+                ax.add_patch(patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.2,
+                                               edgecolor="black"))
+    fig.suptitle("Stress-test map" + (f": {facet}" if facet else ""))
+    fig.tight_layout()
+    caption = ("Means over the seeds of each setting, each cell annotated with mean ± the 95% "
+               "confidence interval half-width (Student t, from the aggregate table; no ± "
+               f"where n = 1). Rows: {rows}; columns: {columns}. "
+               + (f"Top left: the accuracy loss, {reference:.4f} (the best mean accuracy of "
+                  "a cell that saw no poison, taken as exact) minus the cell's mean accuracy "
+                  "over the run. " if reference is not None else
+                  "Top left: mean accuracy over the run (no cell without poison to compare "
+                  "with). ")
+               + f"Boxed: in each row, the {columns} with the highest mean accuracy.")
+    return plotting.save(fig, name, "Stress-test map" + (f" ({facet})" if facet else ""),
+                         caption, directory, compares_settings=True)
+
+
+def offline_roc(f, sweep):
+    """The offline ROC of every finished run's samples pooled (None without a samples table or
+    without both kinds); at most OFFLINE_MAX_SAMPLES rows, evenly from each run."""
+    runs = [g for g in sweep.run_groups.values() if "samples" in f[g]]
+    if not runs:
+        return None
+    per_run = max(1, OFFLINE_MAX_SAMPLES // len(runs))
+    losses, poison = [], []
+    for group in runs:
+        table = f[group]["samples"]
+        step = max(1, len(table) // per_run)
+        losses.append(table.fields("loss")[::step])
+        poison.append(table.fields("is_poison")[::step])
+    if not losses:
+        return None
+    return roc_curves.offline(np.concatenate(losses), np.concatenate(poison))
+
+
+def run_scenarios_html(sweep):
+    """A collapsible table: each run's scenario as the base file plus its overrides."""
+    try:
+        common = json.loads(str(sweep.metadata.get("common_sets", "null")))
+    except json.JSONDecodeError:
+        common = None
+    base = sweep.metadata.get("scenario_file", "the base scenario")
+    head = (f"Each run ran <code>{html.escape(str(base))}</code> (shown below) with "
+            + ("the --set values " + ", ".join(f"<code>{html.escape(s)}</code>" for s in common)
+               + " and then its own swept values:" if common else
+               "no --set values and then its own swept values:" if common is not None else
+               "its swept values (this sweep file predates common_sets: any --set values "
+               "common to the runs are not recorded):"))
+    rows = []
+    for _, run in sweep.summary.iterrows():
+        sets = [*(common or []),
+                *[f"{p}={sweep_figures._fmt(run[p])}" for p in sweep.parameters]]
+        rows.append(f"<tr><td class=\"num\">{int(run['run'])}</td><td><code>"
+                    + html.escape(" ".join(f"--set {s}" for s in sets)) + "</code></td></tr>")
+    return ("<details><summary>The scenario of each run</summary>"
+            f"<p>{head}</p><div class=\"table-wrap\"><table class=\"run-scenarios\"><tr><th>"
+            "run</th><th>overrides of the base scenario, in order</th></tr>" + "".join(rows)
+            + "</table></div></details>")
