@@ -14,7 +14,9 @@
 #                                traces/*.h5 holds each one's first-seed trace for the figures;
 #   3. thresholds.h5             a sweep of the guard's threshold under the generative attack,
 #                                over the same seeds;
-#   4. report/index.html         `poisonsim report` on all of the above;
+#   4. report/index.html         `poisonsim report` on all of the above (the clean run as the
+#                                reference on every accuracy figure; each figure also as SVG
+#                                and PDF);
 #   5. table.md                  the tables (tools/report/paper_table.py); OUT/table.md has all.
 # Every step is an ordinary poisonsim command, printed before it runs.
 set -euo pipefail
@@ -142,7 +144,7 @@ paper_on() {
 
   step "$poisonsim" report "$dir/traces/direct-defended.h5" \
     "$dir/traces/generative-defended.h5" "$dir/traces/generative-undefended.h5" \
-    "$dir/thresholds.h5" \
+    "$dir/thresholds.h5" --baseline "$dir/traces/none-undefended.h5" --format png,svg,pdf \
     "$dir"/poison/*.h5 \
     --json "$dir/bench.json" --title "poisonsim: the paper's results on $name" -o "$dir/report"
 
