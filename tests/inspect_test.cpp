@@ -102,7 +102,7 @@ TEST(Inspect, TextSummary) {
 // A sweep file written before the aggregate table existed: a summary with a seed axis only.
 void write_old_seed_sweep(const std::string& path) {
   using Kind = SummaryColumn::Kind;
-  SweepFileWriter writer(path, {"s.yaml", "duration: 1\n", {"guard.threshold", "seed"}, "0.1"});
+  SweepFileWriter writer(path, {"s.yaml", "duration: 1\n", {"guard.threshold", "seed"}, "0.1", {}});
   writer.write_summary({{"run", Kind::integer, {}, {0, 1, 2, 3}, {}},
                         {"status", Kind::text, {}, {}, {"ok", "ok", "ok", "failed"}},
                         {"guard.threshold", Kind::real, {1, 1, 2, 2}, {}, {}},

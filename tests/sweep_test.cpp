@@ -252,7 +252,7 @@ TEST(SweepFile, SummaryAndRunsRoundTrip) {
     trace->close();
   }
   SweepHeader header{
-      "s.yaml", "duration: 1\n", {"guard.threshold", "retrain.buffer.eviction"}, "test"};
+      "s.yaml", "duration: 1\n", {"guard.threshold", "retrain.buffer.eviction"}, "test", {}};
   {
     SweepFileWriter writer(dir.file("sweep.h5"), header);
     writer.add_run(0, dir.file("run.h5"));
