@@ -59,8 +59,12 @@ void Progress::draw(bool final) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double fraction = total_ > 0 ? done_ / total_ : 1.0;
   const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : NAN;
+  // Whole numbers from 100 up (simulated seconds, samples); three figures below.
+  const auto amount = [&](double v) {
+    return total_ >= 100 ? fmt::format("{:.0f}", v) : fmt::format("{:.3g}", v);
+  };
   const std::string amounts =
-      fmt::format("{:.6g}/{:.6g}{}{}", done_, total_, unit_.empty() ? "" : " ", unit_);
+      fmt::format("{}/{}{}{}", amount(done_), amount(total_), unit_.empty() ? "" : " ", unit_);
   const std::string timing =
       final ? fmt::format("in {}", format_duration(elapsed))
             : fmt::format("{} elapsed, ETA {}", format_duration(elapsed), format_duration(eta));

@@ -386,6 +386,8 @@ RunSummary Simulation::run() {
   }
   summary.stopped_by = stop_signal();
   const double end = summary.stopped_by ? st.kernel.now() : duration;
+  progress.update(end);  // a complete run's bar ends at 100%, a stopped one where it stopped
+  progress.finish();
   if (summary.stopped_by && !plan.path.empty()) st.checkpoint();  // resume from here
   st.flush_ingestion();
   st.trace->add_event(system_event(end, summary.stopped_by ? "stopped" : "end"));
