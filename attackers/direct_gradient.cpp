@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -82,6 +83,32 @@ class GroupObjective {
   int64_t unroll_steps_;
   std::optional<FactoredMlpObjective> factored_;
 };
+
+// labels: objective. `labels` holds the group's seed labels; writes into it whichever of the
+// seed, next-class and least-likely labellings `score` (the objective at the seeds) rates
+// highest, and returns that one's index (0, 1, 2). A first-order choice: the ascent that follows
+// may favour another labelling, which it never sees.
+template <typename Score>
+int64_t choose_group_labels(const ModelSpec& spec, const std::vector<torch::Tensor>& params,
+                            const torch::Tensor& seeds, torch::Tensor labels, const Score& score) {
+  std::vector<torch::Tensor> candidates{labels.clone(), (labels + 1).remainder(spec.num_classes)};
+  {
+    torch::NoGradGuard no_grad;
+    candidates.push_back(functional_forward(spec, params, seeds).argmin(1));
+  }
+  int64_t best = 0;
+  double best_score = -std::numeric_limits<double>::infinity();
+  for (size_t c = 0; c < candidates.size(); ++c) {
+    const double value = score(candidates[c]);
+    if (value > best_score) {
+      best_score = value;
+      best = static_cast<int64_t>(c);
+    }
+  }
+  torch::NoGradGuard no_grad;
+  labels.copy_(candidates[static_cast<size_t>(best)]);
+  return best;
+}
 
 }  // namespace
 
@@ -218,6 +245,7 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
   std::vector<DirectObjective> trace(entries);
   int64_t groups = 0;
   ProjectionCounts capped;
+  std::vector<int64_t> label_choices(3, 0);
   for (int64_t first = 0; first < n; first += options.group_size, ++groups) {
     const int64_t count = std::min(options.group_size, n - first);
     const auto group_seeds = images.narrow(0, first, count).clone();
@@ -233,6 +261,13 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
                                   : CleanChunks{};
     if (options.victim.objective == AttackObjective::victim_aware && !problem.clean_pool)
       throw UserError("attacker", "the victim-aware objective needs the attacker's clean pool");
+    if (options.labels == PoisonLabels::objective) {
+      const auto score = [&](const torch::Tensor& candidate) {
+        return objective(group_seeds, candidate, clean, /*with_grad=*/false).loss;
+      };
+      ++label_choices[static_cast<size_t>(
+          choose_group_labels(spec, params, group_seeds, poison_labels, score))];
+    }
     CapMasks group_capped;  // which samples any projection of this group moved
     auto objective_now = [&](bool with_grad) {
       return objective(poison, poison_labels, clean, with_grad);
@@ -271,6 +306,9 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
       torch::NoGradGuard no_grad;
       images.narrow(0, first, count).copy_(poison);
     }
+    if (options.labels == PoisonLabels::objective)
+      for (int64_t i = 0; i < count; ++i)
+        batch.samples.labels[static_cast<size_t>(first + i)] = poison_labels[i].item<int64_t>();
     if (progress)
       progress->advance(static_cast<double>(count), fmt::format("group {}", groups + 1));
   }
@@ -279,6 +317,8 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
     report->engine = engine;
     report->groups = groups;
     report->capped = capped;
+    report->label_choices =
+        options.labels == PoisonLabels::objective ? label_choices : std::vector<int64_t>{};
     const double divisor = groups > 0 ? static_cast<double>(groups) : 1.0;
     report->objective_by_iteration.clear();
     report->accuracy_by_iteration.clear();

@@ -80,6 +80,9 @@ struct DirectReport {
   // With problem.loss_cap: samples pulled back under the cap after some ascent step, and those
   // sent as their seed because the seed itself was over it.
   ProjectionCounts capped;
+  // labels: objective: how many ascent problems took each labelling (seed, next-class,
+  // least-likely), in that order.
+  std::vector<int64_t> label_choices;
 };
 
 // Turns every seed into a poison sample (same order; labels by options.labels). The model is

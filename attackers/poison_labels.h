@@ -13,9 +13,13 @@ enum class PoisonLabels {
   seed,          // keep the label of the seed image (the paper's setting: only pixels change)
   next_class,    // y -> (y + 1) mod K
   random_other,  // y -> a uniformly drawn class other than y
+  // Optimising attackers that support it (the direct method): per ascent problem, whichever of
+  // seed, next-class and least-likely (the class the deployed model finds least probable)
+  // labelling gives the highest objective at the seeds. poison_labels() returns the seed labels.
+  objective,
 };
 
-// "seed", "next-class", "random-other"; UserError naming `where` otherwise.
+// "seed", "next-class", "random-other", "objective"; UserError naming `where` otherwise.
 PoisonLabels parse_poison_labels(const std::string& text, const std::string& where);
 std::string to_string(PoisonLabels rule);
 

@@ -71,7 +71,8 @@ void register_attackers(PluginRegistry& registry) {
             node.get<int64_t>("validation_samples", o.validation_samples, int_at_least(1));
         o.project = node.get<bool>("project", o.project);
         o.labels = parse_poison_labels(
-            node.get<std::string>("labels", "seed", one_of({"seed", "next-class", "random-other"})),
+            node.get<std::string>("labels", "seed",
+                                  one_of({"seed", "next-class", "random-other", "objective"})),
             node.key_path("labels"));
         o.engine = parse_direct_engine(
             node.get<std::string>("engine", "auto", one_of({"auto", "factored", "autograd"})),

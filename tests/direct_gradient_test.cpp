@@ -47,7 +47,8 @@ void check_gradient(const ModelSpec& spec, int64_t unroll_steps, int64_t clean_p
   if (clean_per_step > 0) {
     clean.images = torch::rand({clean_per_step * unroll_steps, in.channels, in.height, in.width},
                                torch::kFloat64);
-    clean.labels = torch::randint(0, spec.num_classes, {clean_per_step * unroll_steps}, torch::kInt64);
+    clean.labels =
+        torch::randint(0, spec.num_classes, {clean_per_step * unroll_steps}, torch::kInt64);
   }
 
   const auto x = poison.clone().requires_grad_(true);
@@ -192,6 +193,44 @@ TEST(DirectGradient, ToleranceStopsEarlyAndUnrolledStepsWork) {
   for (size_t i = 2; i < 7; ++i)
     EXPECT_EQ(report.objective_by_iteration[i], report.objective_by_iteration[1]);
   EXPECT_EQ(batch.samples.labels, seeds.labels);  // the default rule keeps the seed label
+}
+
+// labels: objective picks, per group, the labelling with the highest objective at the seeds:
+// its starting objective is at least that of every fixed rule it chooses from.
+TEST(DirectGradient, ObjectiveLabelsStartFromTheBestOfTheCandidateLabellings) {
+  const auto task = small_task();
+  RandomStream seed_rng(13);
+  const auto seeds = draw_seed_samples(task.data.train, 40, seed_rng);
+  const AttackProblem problem{task.model, task.data.test, 0.5};
+  auto run = [&](PoisonLabels labels, DirectReport& report) {
+    DirectOptions options;
+    options.group_size = 10;
+    options.iterations = 2;
+    options.validation_samples = 100;
+    options.labels = labels;
+    RandomStream rng(3);
+    return direct_gradient_attack(problem, seeds, options, rng, &report);
+  };
+  DirectReport chosen, seed, next;
+  const auto batch = run(PoisonLabels::objective, chosen);
+  run(PoisonLabels::seed, seed);
+  run(PoisonLabels::next_class, next);
+  ASSERT_EQ(chosen.label_choices.size(), 3u);
+  EXPECT_EQ(chosen.label_choices[0] + chosen.label_choices[1] + chosen.label_choices[2], 4);
+  EXPECT_TRUE(seed.label_choices.empty());
+  EXPECT_GE(chosen.objective_by_iteration.front(), seed.objective_by_iteration.front() - 1e-9);
+  EXPECT_GE(chosen.objective_by_iteration.front(), next.objective_by_iteration.front() - 1e-9);
+  // Every group's labels are one candidate: all seed, all next-class, or none equal to the seed.
+  for (size_t g = 0; g < 4; ++g) {
+    int same = 0, next_class = 0;
+    for (size_t i = 10 * g; i < 10 * g + 10; ++i) {
+      same += batch.samples.labels[i] == seeds.labels[i];
+      next_class += batch.samples.labels[i] == (seeds.labels[i] + 1) % 10;
+    }
+    EXPECT_TRUE(same == 10 || next_class == 10 || same == 0) << "group " << g;
+  }
+  test::expect_user_error([] { test::parse_attacker_block("generative", "{labels: objective}"); },
+                          "attackers.0.labels", "");
 }
 
 TEST(DirectGradient, TorchScriptTargetIsAUserError) {

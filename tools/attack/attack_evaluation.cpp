@@ -145,11 +145,16 @@ nlohmann::json to_json(const PoisonEffect& e) {
 }
 
 nlohmann::json to_json(const DirectReport& r, int64_t group_size) {
-  return {{"group_size", group_size},
-          {"engine", to_string(r.engine)},
-          {"groups", r.groups},
-          {"objective_by_iteration", r.objective_by_iteration},
-          {"accuracy_by_iteration", r.accuracy_by_iteration}};
+  nlohmann::json j = {{"group_size", group_size},
+                      {"engine", to_string(r.engine)},
+                      {"groups", r.groups},
+                      {"objective_by_iteration", r.objective_by_iteration},
+                      {"accuracy_by_iteration", r.accuracy_by_iteration}};
+  if (!r.label_choices.empty())  // labels: objective
+    j["label_choices"] = {{"seed", r.label_choices[0]},
+                          {"next-class", r.label_choices[1]},
+                          {"least-likely", r.label_choices[2]}};
+  return j;
 }
 
 }  // namespace poisonsim
