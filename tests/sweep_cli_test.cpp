@@ -129,6 +129,18 @@ TEST_F(SweepCli, OfflineRocFromARecordedTrace) {
     previous = point["true_positive_rate"].get<double>();
   }
   EXPECT_EQ(poisonsim("roc " + dir.file("t.h5") + " --thresholds 1:x:lin3").exit_code, 2);
+  // --json FILE as on every verb: the file gets the JSON, stdout keeps the table.
+  const auto to_file =
+      poisonsim("roc " + dir.file("t.h5") + " --json " + dir.file("roc.json") + " -q");
+  ASSERT_EQ(to_file.exit_code, 0) << to_file.output;
+  EXPECT_NE(to_file.output.find("threshold"), std::string::npos) << to_file.output;
+  const auto written = nlohmann::json::parse(test::read_text(dir.file("roc.json")));
+  EXPECT_EQ(written["points"].size(), 16u);
+  EXPECT_TRUE(written.contains("provenance"));
+  const auto missing = poisonsim("roc --json");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("error: roc: no trace given"), std::string::npos)
+      << missing.output;
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "sim/error.h"
 #include "sim/stage_times.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/json_output.h"
 #include "tools/commands/seed_means.h"
 #include "tools/commands/summary_table.h"
 
@@ -343,12 +344,7 @@ void inspect_sweep(const InspectOptions& o) {
 
 void run_inspect(InspectOptions o, const GlobalOptions& global) {
   apply_global_options(global);
-  // `inspect --json TRACE.h5`: the optional value of --json took the trace, which is what the
-  // user meant as long as no other trace is given.
-  if (o.path.empty() && o.json && !o.json_file.empty() && o.json_file != "-") {
-    o.path = o.json_file;
-    o.json_file.clear();
-  }
+  if (o.json) o.json_file = json_destination(true, o.json_file, o.path);
   if (o.path.empty()) throw UserError("inspect", "no trace given: poisonsim inspect TRACE.h5");
   o.path = written_or_in_progress(o.path);
   if (!o.mean_over.empty() && o.mean_over != kSeedAxis)

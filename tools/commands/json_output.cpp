@@ -9,6 +9,15 @@
 
 namespace poisonsim::cli {
 
+std::string json_destination(bool given, std::string value, std::string& positional) {
+  if (!given) return "";
+  if (positional.empty() && !value.empty() && value != "-") {
+    positional = value;
+    return "-";
+  }
+  return value.empty() ? "-" : value;
+}
+
 JsonOutput::JsonOutput(const std::string& path) {
   to_stdout_ = path == "-";
   if (!path.empty() && !to_stdout_) output_.emplace(path, AtomicOutput::Existing::replace);

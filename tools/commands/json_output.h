@@ -9,6 +9,12 @@
 
 namespace poisonsim::cli {
 
+// `--json [FILE]` (an optional value, as inspect and roc take it) before the verb's file
+// argument: in `poisonsim roc --json run.h5` the option's value took the file. Gives it back to
+// `positional` when that is empty, and returns the JSON destination: "" (no --json), "-"
+// (stdout) or a file.
+std::string json_destination(bool given, std::string value, std::string& positional);
+
 class JsonOutput {
  public:
   explicit JsonOutput(const std::string& path);

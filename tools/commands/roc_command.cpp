@@ -12,6 +12,7 @@
 #include "sim/atomic_output.h"
 #include "sim/error.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/json_output.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -26,7 +27,7 @@ struct RocOptions {
   std::string path;
   std::string group = "/";
   std::string thresholds = "0.5:8:log16";
-  bool json = false;
+  std::string json;  // "" no JSON, "-" stdout, else a file (json_destination)
 };
 
 nlohmann::ordered_json number(double value) {
@@ -35,6 +36,8 @@ nlohmann::ordered_json number(double value) {
 
 void run_roc(const RocOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
+  if (o.path.empty()) throw UserError("roc", "no trace given: poisonsim roc TRACE.h5");
+  JsonOutput json(o.json);  // reserved before the work
   std::vector<double> thresholds;
   for (const auto& text : parse_sweep_values(o.thresholds, "--thresholds " + o.thresholds)) {
     const auto value = parse_finite_number(text);
@@ -44,7 +47,8 @@ void run_roc(const RocOptions& o, const GlobalOptions& global) {
   }
   const TraceReader reader(written_or_in_progress(o.path), o.group);
   const OfflineRoc roc = offline_roc(reader, thresholds);
-  if (o.json) {
+  std::string json_text;
+  if (!o.json.empty()) {
     nlohmann::ordered_json points = nlohmann::ordered_json::array();
     for (const auto& p : roc.points)
       points.push_back({{"threshold", p.threshold},
@@ -60,21 +64,23 @@ void run_roc(const RocOptions& o, const GlobalOptions& global) {
                                         {"clean_samples", roc.clean},
                                         {"auc", number(roc.auc)},
                                         {"points", points}};
-    fmt::print("{}\n", out.dump(2));
-    return;
+    json_text = out.dump(2) + "\n";
   }
-  fmt::print("{}\n\n", kCaveat);
-  fmt::print("trace {}{}: {} poison and {} clean samples, AUC {}\n\n", o.path,
-             o.group == "/" ? "" : " (" + o.group + ")", roc.poison, roc.clean,
-             std::isnan(roc.auc) ? std::string("-") : fmt::format("{:.4f}", roc.auc));
-  fmt::print("{:>10}  {:>8}  {:>8}  {:>16}  {:>15}\n", "threshold", "TPR", "FPR", "poison rejected",
-             "clean rejected");
+  std::string table = fmt::format("{}\n\n", kCaveat);
+  table += fmt::format("trace {}{}: {} poison and {} clean samples, AUC {}\n\n", o.path,
+                       o.group == "/" ? "" : " (" + o.group + ")", roc.poison, roc.clean,
+                       std::isnan(roc.auc) ? std::string("-") : fmt::format("{:.4f}", roc.auc));
+  table += fmt::format("{:>10}  {:>8}  {:>8}  {:>16}  {:>15}\n", "threshold", "TPR", "FPR",
+                       "poison rejected", "clean rejected");
   const auto rate = [](double v) {
     return std::isnan(v) ? std::string("-") : fmt::format("{:.4f}", v);
   };
   for (const auto& p : roc.points)
-    fmt::print("{:>10.4g}  {:>8}  {:>8}  {:>16}  {:>15}\n", p.threshold, rate(p.true_positive_rate),
-               rate(p.false_positive_rate), p.poison_rejected, p.clean_rejected);
+    table += fmt::format("{:>10.4g}  {:>8}  {:>8}  {:>16}  {:>15}\n", p.threshold,
+                         rate(p.true_positive_rate), rate(p.false_positive_rate), p.poison_rejected,
+                         p.clean_rejected);
+  json.print_table(table);
+  if (!json_text.empty()) json.write(json_text);
 }
 
 }  // namespace
@@ -85,13 +91,20 @@ void add_roc_command(CLI::App& app, const GlobalOptions& global) {
       "roc",
       "Detection rates (ROC) of a loss threshold over many thresholds, recomputed offline from a "
       "recorded trace's per-sample losses (ignores the guard's feedback on retraining)");
-  cmd->add_option("trace", o->path, "Trace file (.h5) with a samples table")->required();
+  cmd->add_option("trace", o->path, "Trace file (.h5) with a samples table");
   cmd->add_option("--group", o->group, "The run's group in a sweep file (e.g. /runs/3)")
       ->capture_default_str();
   cmd->add_option("--thresholds", o->thresholds, "Thresholds: 1,2,4 or START:STOP:logN / linN")
       ->capture_default_str();
-  cmd->add_flag("--json", o->json, "Print the curve as JSON");
-  cmd->callback([o, &global] { run_roc(*o, global); });
+  auto* json = cmd->add_option("--json", o->json,
+                               "[FILE] Write the curve as JSON to FILE (the table still goes to "
+                               "stdout); without FILE or with -, print JSON instead of the table")
+                   ->expected(0, 1);
+  cmd->callback([o, json, &global] {
+    RocOptions options = *o;
+    options.json = json_destination(json->count() > 0, o->json, options.path);
+    run_roc(options, global);
+  });
 }
 
 }  // namespace poisonsim::cli
