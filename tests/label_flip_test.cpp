@@ -27,7 +27,8 @@ TEST(PoisonLabels, RulesGiveTheRightLabels) {
   EXPECT_EQ(shifts[0], 0);
   for (int s = 1; s < 10; ++s) EXPECT_GT(shifts[static_cast<size_t>(s)], 60);
   test::expect_user_error([] { parse_poison_labels("swap", "attackers.0.labels"); },
-                          "attackers.0.labels", "expected seed, next-class or random-other");
+                          "attackers.0.labels",
+                          "expected seed, next-class, random-other or objective");
 }
 
 TEST(LabelFlip, FlipsEveryLabelAndKeepsImages) {
