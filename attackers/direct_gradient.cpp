@@ -251,6 +251,8 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
     const auto group_seeds = images.narrow(0, first, count).clone();
     auto poison = group_seeds.clone();
     if (engine == DirectEngine::autograd) poison.requires_grad_(true);
+    // A view of batch.samples.labels (labels_tensor shares its memory): labels: objective
+    // writes its choice there directly.
     const auto poison_labels = labels.narrow(0, first, count);
     // The victim-aware objective's clean samples: drawn once per group, so every ascent step
     // climbs the same objective.
@@ -306,9 +308,6 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
       torch::NoGradGuard no_grad;
       images.narrow(0, first, count).copy_(poison);
     }
-    if (options.labels == PoisonLabels::objective)
-      for (int64_t i = 0; i < count; ++i)
-        batch.samples.labels[static_cast<size_t>(first + i)] = poison_labels[i].item<int64_t>();
     if (progress)
       progress->advance(static_cast<double>(count), fmt::format("group {}", groups + 1));
   }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include <fmt/format.h>
 
@@ -109,17 +110,25 @@ PoisonEffect measure_poison(const TargetModel& model, const Dataset& poison, con
   return e;
 }
 
+namespace {
+
+// JSON has no NaN: a value that does not exist (no interval from one run, no threshold) is null.
+nlohmann::json finite_or_null(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
+}
+
+}  // namespace
+
 nlohmann::json to_json(const MeanStd& m) {
   return {{"mean", m.mean},
           {"std", m.std},
-          {"ci95_half_width", std::isnan(m.ci95) ? nlohmann::json() : nlohmann::json(m.ci95)},
+          {"ci95_half_width", finite_or_null(m.ci95)},
           {"runs", m.values}};
 }
 
 nlohmann::json to_json(const GuardDetection& d) {
-  // JSON has no NaN: a guard without a threshold writes null.
   return {{"type", d.guard},
-          {"threshold", std::isfinite(d.threshold) ? nlohmann::json(d.threshold) : nullptr},
+          {"threshold", finite_or_null(d.threshold)},  // null for a guard without one
           {"poison_rejected", d.poison_rejected},
           {"clean_rejected", d.clean_rejected}};
 }
@@ -128,9 +137,7 @@ nlohmann::json to_json(const PoisonEffect& e) {
   nlohmann::json j = {{"accuracy_before", e.accuracy_before},
                       {"accuracy_after", e.accuracy_after.mean},
                       {"accuracy_after_std", e.accuracy_after.std},
-                      {"accuracy_after_ci95", std::isnan(e.accuracy_after.ci95)
-                                                  ? nlohmann::json()
-                                                  : nlohmann::json(e.accuracy_after.ci95)},
+                      {"accuracy_after_ci95", finite_or_null(e.accuracy_after.ci95)},
                       {"accuracy_after_runs", e.accuracy_after.values},
                       {"accuracy_clean_only", to_json(e.accuracy_clean_only)},
                       {"accuracy_mixed", to_json(e.accuracy_mixed)},

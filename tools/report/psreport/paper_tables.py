@@ -46,7 +46,7 @@ def read_run(path):
             raise ReportError(path, f"expected the one cell of a seeds-only sweep, found "
                                     f"{len(cells)}")
         return {"metrics": cells[0]["metrics"], "seeds": means["seeds"]}
-    except (KeyError, TypeError, IndexError) as e:
+    except (KeyError, TypeError) as e:
         raise ReportError(path, f"not `poisonsim inspect --mean-over seed --json` output "
                                 f"(no {e})") from None
 
