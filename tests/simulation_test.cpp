@@ -186,6 +186,36 @@ TEST_F(CachedRuns, BudgetBufferTriggerAndKnowledgeSettings) {
   for (const auto& r : trace.retrains) EXPECT_GE(r.buffer_size, 500);
 }
 
+// `generate_ahead`: the direct attacker makes 40 samples at a time as one victim-aware ascent
+// problem and hands them out 8 per arrival. Arrivals and poison counts are those of the run
+// that makes each batch on arrival (arrivals have their own stream); the poison differs.
+TEST_F(CachedRuns, PoisonMadeAheadKeepsArrivalsAndChangesThePoison) {
+  const std::string attacker =
+      " --set 'attackers=[{type: direct, name: grad, iterations: 2, group_size: 40, batch_size: 8,"
+      " objective: victim-aware, unroll_steps: 4, engine: autograd, arrival: {rate: 0.2}}]'";
+  auto each = run_quietly("run " + synthetic() + attacker + " -o " + dir.file("each.h5"));
+  ASSERT_EQ(each.exit_code, 0) << each.output;
+  auto ahead = run_quietly("run " + synthetic() + attacker +
+                           " --set attackers.0.generate_ahead=40 -o " + dir.file("ahead.h5"));
+  ASSERT_EQ(ahead.exit_code, 0) << ahead.output;
+  const auto a = read_trace(dir.file("each.h5"));
+  const auto b = read_trace(dir.file("ahead.h5"));
+  std::vector<double> times_a, times_b;
+  for (const auto& e : a.events)
+    if (trace_name(e.source) == "grad") times_a.push_back(e.time);
+  for (const auto& e : b.events)
+    if (trace_name(e.source) == "grad") times_b.push_back(e.time);
+  ASSERT_GT(times_a.size(), 2u);
+  EXPECT_EQ(times_a, times_b);
+  std::vector<float> loss_a, loss_b;
+  for (const auto& s : a.samples)
+    if (s.is_poison) loss_a.push_back(s.loss);
+  for (const auto& s : b.samples)
+    if (s.is_poison) loss_b.push_back(s.loss);
+  ASSERT_EQ(loss_a.size(), loss_b.size());
+  EXPECT_NE(loss_a, loss_b);
+}
+
 TEST_F(CachedRuns, PaperAttackersRunInsideTheSimulation) {
   const std::string overrides =
       " --set 'attackers=[{type: direct, name: grad, iterations: 3, group_size: 8, batch_size: 8,"
@@ -296,9 +326,9 @@ TEST_F(CachedRuns, TraceRecordsItsProvenance) {
                                " --set duration=20 --set compute.train_threads=1");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const auto p = nlohmann::json::parse(TraceReader(trace).metadata().provenance);
-  for (const char* key : {"poisonsim_version", "git_commit", "cpu", "instruction_sets", "blas",
-                          "blas_kernel", "libtorch", "onednn", "onetbb", "hdf5", "host",
-                          "start_time_utc"}) {
+  for (const char* key :
+       {"poisonsim_version", "git_commit", "cpu", "instruction_sets", "blas", "blas_kernel",
+        "libtorch", "onednn", "onetbb", "hdf5", "host", "start_time_utc"}) {
     ASSERT_TRUE(p.contains(key)) << key << " in " << p.dump();
     EXPECT_FALSE(p[key].get<std::string>().empty()) << key;
   }

@@ -176,6 +176,7 @@ void read_attackers(ConfigNode& root, Scenario& s, const PluginRegistry& plugins
     a.knowledge.stale_retrains =
         knowledge.get<int64_t>("stale_retrains", a.knowledge.stale_retrains, int_in_range(1, 1000));
     knowledge.finish();
+    a.generate_ahead = node.get<int64_t>("generate_ahead", 0, int_in_range(0, 1000000));
     a.make_generator = plugins.attackers.find(a.type)->parse(node);
     node.finish();
     s.attackers.push_back(std::move(a));

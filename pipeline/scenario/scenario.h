@@ -55,6 +55,9 @@ struct AttackerSpec {
   double start = 0;
   std::optional<double> stop;
   KnowledgeSpec knowledge;
+  // Poison made this many samples at a time against the known model, handed out a batch per
+  // arrival (pipeline/simulation/poison_reserve.h); 0: each batch made on arrival.
+  int64_t generate_ahead = 0;
   PoisonGeneratorFactory make_generator;
 };
 

@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "pipeline/simulation/deployment.h"
+#include "pipeline/simulation/poison_reserve.h"
 #include "sim/error.h"
 #include "sim/stage_times.h"
 #include "sim/state_archive.h"
@@ -61,7 +62,8 @@ void StreamProcess::load_state(StateIn& in) {
   bool in_pool = order_.size() == pool_.size() && position_ <= order_.size();
   for (size_t i : order_) in_pool = in_pool && i < pool_.size();
   if (!in_pool)
-    throw UserError(in.where(), "the saved order of stream " + spec_.name + " does not fit its pool");
+    throw UserError(in.where(),
+                    "the saved order of stream " + spec_.name + " does not fit its pool");
 }
 
 void StreamProcess::handle(sim::Kernel& kernel, const sim::Event&) {
@@ -81,6 +83,14 @@ void StreamProcess::handle(sim::Kernel& kernel, const sim::Event&) {
 
 // ---- AttackerProcess ----
 
+namespace {
+std::unique_ptr<PoisonGenerator> make_generator(const AttackerSpec& spec) {
+  auto generator = spec.make_generator();
+  if (spec.generate_ahead == 0) return generator;
+  return std::make_unique<PoisonReserve>(std::move(generator), spec.generate_ahead);
+}
+}  // namespace
+
 AttackerProcess::AttackerProcess(AttackerSpec spec, const Dataset& pool, const Dataset& validation,
                                  uint64_t seed, SimulationHost& host,
                                  std::optional<TargetModel> surrogate)
@@ -90,7 +100,7 @@ AttackerProcess::AttackerProcess(AttackerSpec spec, const Dataset& pool, const D
       arrival_rng_(seed, "attacker/" + spec_.name + "/arrivals"),
       poison_rng_(seed, "attacker/" + spec_.name + "/poison"),
       host_(host),
-      generator_(spec_.make_generator()),
+      generator_(make_generator(spec_)),
       surrogate_(std::move(surrogate)) {}
 
 AttackerProcess::~AttackerProcess() = default;
@@ -111,7 +121,8 @@ void AttackerProcess::load_state(StateIn& in) {
   bool has_surrogate = false;
   in(poisoned_, has_surrogate);
   if (has_surrogate != surrogate_.has_value())
-    throw UserError(in.where(), "attacker " + spec_.name + "'s knowledge differs from the scenario's");
+    throw UserError(in.where(),
+                    "attacker " + spec_.name + "'s knowledge differs from the scenario's");
   if (surrogate_) {
     std::vector<std::vector<float>> values;
     in(values);
