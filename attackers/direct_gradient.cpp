@@ -136,6 +136,8 @@ std::string factored_settings_conflict(const DirectOptions& options) {
   if (options.victim.objective == AttackObjective::victim_aware)
     return "factored simulates training on the poison alone: the victim-aware objective needs "
            "engine: auto or autograd";
+  if (options.victim.recovery_steps > 0)
+    return "factored simulates no recovery steps: recovery_steps needs engine: auto or autograd";
   if (options.unroll_steps == 1 || options.group_size == 1) return "";
   return "factored simulates one SGD step per group: it needs unroll_steps: 1 (or group_size: "
          "1); use engine: auto or autograd";
@@ -261,8 +263,12 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
                                   ? draw_clean_chunks(options.victim, *problem.clean_pool, steps,
                                                       std::max<int64_t>(1, count / steps), rng)
                                   : CleanChunks{};
-    if (options.victim.objective == AttackObjective::victim_aware && !problem.clean_pool)
-      throw UserError("attacker", "the victim-aware objective needs the attacker's clean pool");
+    if ((options.victim.objective == AttackObjective::victim_aware ||
+         options.victim.recovery_steps > 0) &&
+        !problem.clean_pool)
+      throw UserError("attacker",
+                      "the victim-aware objective and recovery_steps need the attacker's clean "
+                      "pool");
     if (options.labels == PoisonLabels::objective) {
       const auto score = [&](const torch::Tensor& candidate) {
         return objective(group_seeds, candidate, clean, /*with_grad=*/false).loss;

@@ -78,6 +78,8 @@ void register_attackers(PluginRegistry& registry) {
             node.get<std::string>("engine", "auto", one_of({"auto", "factored", "autograd"})),
             node.key_path("engine"));
         o.victim = read_victim(node);
+        o.victim.recovery_steps =
+            node.get<int64_t>("recovery_steps", o.victim.recovery_steps, int_in_range(0, 100000));
         if (o.engine == DirectEngine::factored && !factored_settings_conflict(o).empty())
           node.fail("engine", factored_settings_conflict(o));
         const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));

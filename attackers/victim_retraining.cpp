@@ -33,12 +33,23 @@ CleanChunks draw_clean_chunks(const VictimRetraining& victim, const Dataset& poo
                               int64_t poison_per_step, RandomStream& rng) {
   CleanChunks chunks;
   chunks.per_step = victim.clean_per_step(poison_per_step);
-  if (chunks.per_step == 0) return chunks;
+  const bool recovers = victim.recovery_steps > 0;
+  if (chunks.per_step == 0 && !recovers) return chunks;
   if (pool.empty())
     throw UserError("attacker", "the victim-aware objective needs clean samples of its own");
-  const Dataset drawn = draw_seed_samples(pool, chunks.per_step * steps, rng);
-  chunks.images = images_tensor(drawn).clone();
-  chunks.labels = labels_tensor(drawn).clone();
+  if (chunks.per_step > 0) {
+    const Dataset drawn = draw_seed_samples(pool, chunks.per_step * steps, rng);
+    chunks.images = images_tensor(drawn).clone();
+    chunks.labels = labels_tensor(drawn).clone();
+  }
+  if (recovers) {
+    // Recovery batches are the size of the victim's mixed ones, as the next window trains.
+    chunks.recovery_batch = poison_per_step + chunks.per_step;
+    const Dataset drawn =
+        draw_seed_samples(pool, chunks.recovery_batch * victim.recovery_steps, rng);
+    chunks.recovery_images = images_tensor(drawn).clone();
+    chunks.recovery_labels = labels_tensor(drawn).clone();
+  }
   return chunks;
 }
 
@@ -68,6 +79,15 @@ std::vector<torch::Tensor> simulate_retraining(const ModelSpec& spec,
     const auto [images, labels] =
         mixed_batch(mix, k, poison.slice(0, begin, end), poison_labels.slice(0, begin, end));
     weights = functional_sgd_step(spec, weights, images, labels, lr, create_graph);
+  }
+  const int64_t recovery =
+      mix.recovery_batch > 0 ? mix.recovery_images.size(0) / mix.recovery_batch : 0;
+  for (int64_t m = 0; m < recovery; ++m) {
+    const int64_t first = m * mix.recovery_batch;
+    const auto images = mix.recovery_images.narrow(0, first, mix.recovery_batch);
+    weights = functional_sgd_step(spec, weights, images.to(poison.dtype()),
+                                  mix.recovery_labels.narrow(0, first, mix.recovery_batch), lr,
+                                  create_graph);
   }
   return weights;
 }

@@ -21,6 +21,10 @@ struct VictimRetraining {
   // victim_aware: the share of poison in each simulated mini-batch (the victim's, as the
   // attacker expects it: the scenario's poison rate, say).
   double poison_share = 0.1;
+  // Clean-only SGD steps simulated after the poisoned ones (direct method): the objective is the
+  // validation loss once the next retraining window's clean data has had this many steps to
+  // repair the model, so the attack favours damage that lasts. 0: none (the paper's view).
+  int64_t recovery_steps = 0;
 
   // Clean samples that join `poison_per_step` poison samples in one simulated step (0 for the
   // paper's objective): rounded so that the step's poison share is as close to poison_share.

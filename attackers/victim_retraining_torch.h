@@ -21,6 +21,11 @@ struct CleanChunks {
   torch::Tensor images;
   torch::Tensor labels;
   int64_t per_step = 0;
+  // The recovery steps' mini-batches (VictimRetraining::recovery_steps), `recovery_batch`
+  // samples each, in order; undefined when there are none.
+  torch::Tensor recovery_images;
+  torch::Tensor recovery_labels;
+  int64_t recovery_batch = 0;
 };
 
 // Draws the clean chunks for `steps` steps of `poison_per_step` poison each from `pool` (the
@@ -36,7 +41,8 @@ std::pair<torch::Tensor, torch::Tensor> mixed_batch(const CleanChunks& clean, in
 
 // The weights after `steps` SGD steps from `params` with learning rate `lr`: step k trains on
 // poison chunk k (consecutive chunks, at most one per sample) together with clean chunk k, the
-// mean cross-entropy of the mixed mini-batch, as the victim computes it. With `create_graph`
+// mean cross-entropy of the mixed mini-batch, as the victim computes it; then one clean-only
+// step per recovery batch of `clean`. With `create_graph`
 // the result stays differentiable in `poison` (second order). `params` are not modified.
 std::vector<torch::Tensor> simulate_retraining(const ModelSpec& spec,
                                                const std::vector<torch::Tensor>& params,

@@ -28,8 +28,10 @@ namespace poisonsim {
 namespace {
 
 // dL_val(W'(x_p))/dx_p against central differences, in float64 on a tiny model.
-// `clean_per_step` > 0: the victim-aware objective, each step mixing in that many clean samples.
-void check_gradient(const ModelSpec& spec, int64_t unroll_steps, int64_t clean_per_step = 0) {
+// `clean_per_step` > 0: the victim-aware objective, each step mixing in that many clean samples;
+// `recovery_steps` > 0: that many clean-only steps of 5 samples follow.
+void check_gradient(const ModelSpec& spec, int64_t unroll_steps, int64_t clean_per_step = 0,
+                    int64_t recovery_steps = 0) {
   torch::manual_seed(3);
   const auto model = TargetModel::create(spec, 5);
   // Larger weights than the initial ones, so the curvature the gradient runs through matters.
@@ -49,6 +51,13 @@ void check_gradient(const ModelSpec& spec, int64_t unroll_steps, int64_t clean_p
                                torch::kFloat64);
     clean.labels =
         torch::randint(0, spec.num_classes, {clean_per_step * unroll_steps}, torch::kInt64);
+  }
+  if (recovery_steps > 0) {
+    clean.recovery_batch = 5;
+    clean.recovery_images =
+        torch::rand({5 * recovery_steps, in.channels, in.height, in.width}, torch::kFloat64);
+    clean.recovery_labels =
+        torch::randint(0, spec.num_classes, {5 * recovery_steps}, torch::kInt64);
   }
 
   const auto x = poison.clone().requires_grad_(true);
@@ -74,6 +83,15 @@ void check_gradient(const ModelSpec& spec, int64_t unroll_steps, int64_t clean_p
   EXPECT_LT(error, 1e-3) << spec.describe() << " unroll " << unroll_steps << " clean "
                          << clean_per_step;
   EXPECT_GT(numeric.norm().item<double>(), 1e-6);  // a real check, not zero against zero
+  if (recovery_steps > 0) {  // the recovery steps are taken: they change the objective
+    CleanChunks without = clean;
+    without.recovery_batch = 0;
+    const auto loss_without = direct_objective(spec, params, poison, poison_labels, val,
+                                               val_labels, lr, unroll_steps, false, &without);
+    const auto loss_with = direct_objective(spec, params, poison, poison_labels, val, val_labels,
+                                            lr, unroll_steps, false, &clean);
+    EXPECT_GT(std::abs(loss_with.loss - loss_without.loss), 1e-6);
+  }
 }
 
 // A tiny MLP and a tiny CNN, small enough for finite differences over every pixel.
@@ -101,6 +119,15 @@ TEST(DirectGradient, SecondOrderGradientMatchesFiniteDifferences) {
 TEST(DirectGradient, VictimAwareGradientMatchesFiniteDifferences) {
   for (const auto& spec : tiny_specs())
     for (int64_t unroll : {1, 2, 4}) check_gradient(spec, unroll, /*clean_per_step=*/3);
+}
+
+// Recovery steps (clean data only, after the poisoned steps): the poison's effect on the weights
+// flows through them, and so does the exact gradient.
+TEST(DirectGradient, RecoveryStepsGradientMatchesFiniteDifferences) {
+  for (const auto& spec : tiny_specs()) {
+    check_gradient(spec, 2, /*clean_per_step=*/3, /*recovery_steps=*/3);
+    check_gradient(spec, 1, /*clean_per_step=*/0, /*recovery_steps=*/2);
+  }
 }
 
 TEST(DirectGradient, VictimAwareMixesCleanSamplesAtTheExpectedShare) {
