@@ -18,6 +18,7 @@
 #include "sim/error.h"
 #include "tools/bench/training_benchmark.h"
 #include "tools/commands/builtin_plugins.h"
+#include "tools/commands/json_number.h"
 
 namespace poisonsim::bench {
 namespace {
@@ -288,8 +289,7 @@ nlohmann::ordered_json growth_json(const GrowthFigures& f) {
           {"exponent_without_fixed_cost", sim.exponent},
           {"exponent_without_fixed_cost_r_squared", sim.r_squared},
           {"buffer_bytes_per_sample", f.buffer_bytes_per_sample},
-          {"rss_bytes_per_retained_sample",
-           std::isnan(slope) ? nlohmann::ordered_json() : nlohmann::ordered_json(slope)},
+          {"rss_bytes_per_retained_sample", cli::number_or_null(slope)},
           {"scales", scales}};
 }
 

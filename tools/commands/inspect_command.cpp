@@ -1,7 +1,6 @@
 // `poisonsim inspect`: what a trace says about its run, as a table or as JSON.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -291,17 +290,10 @@ bool json_to_stdout(const InspectOptions& o) {
   return o.json && (o.json_file.empty() || o.json_file == "-");
 }
 
-// --json FILE writes the JSON there and the text still goes to stdout; --json or --json - print
-// the JSON instead of the text.
+// --json FILE writes the JSON there (atomically, with provenance, tools/commands/json_output.h)
+// and the text still goes to stdout; --json or --json - print the JSON instead of the text.
 void emit_json(const InspectOptions& o, const nlohmann::ordered_json& value) {
-  if (json_to_stdout(o)) {
-    fmt::print("{}\n", value.dump(2));
-    return;
-  }
-  std::ofstream out(o.json_file, std::ios::binary | std::ios::trunc);
-  out << value.dump(2) << "\n";
-  out.close();
-  if (!out) throw UserError("--json " + o.json_file, "cannot write the JSON file");
+  JsonOutput(json_to_stdout(o) ? "-" : o.json_file).write(value.dump(2) + "\n");
 }
 
 // A sweep file's root holds no run: show its summary table (one row per run) instead.

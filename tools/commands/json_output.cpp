@@ -48,7 +48,7 @@ void JsonOutput::write(const std::string& raw) {
   }
   if (!output_) return;
   output_->commit_text(text);
-  fmt::print("figures written to {}\n", output_->path());
+  fmt::print("JSON written to {}\n", output_->path());
 }
 
 }  // namespace poisonsim::cli

@@ -12,6 +12,7 @@
 #include "sim/atomic_output.h"
 #include "sim/error.h"
 #include "tools/commands/commands.h"
+#include "tools/commands/json_number.h"
 #include "tools/commands/json_output.h"
 
 namespace poisonsim::cli {
@@ -29,10 +30,6 @@ struct RocOptions {
   std::string thresholds = "0.5:8:log16";
   std::string json;  // "" no JSON, "-" stdout, else a file (json_destination)
 };
-
-nlohmann::ordered_json number(double value) {
-  return std::isnan(value) ? nlohmann::ordered_json() : nlohmann::ordered_json(value);
-}
 
 void run_roc(const RocOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
@@ -52,8 +49,8 @@ void run_roc(const RocOptions& o, const GlobalOptions& global) {
     nlohmann::ordered_json points = nlohmann::ordered_json::array();
     for (const auto& p : roc.points)
       points.push_back({{"threshold", p.threshold},
-                        {"true_positive_rate", number(p.true_positive_rate)},
-                        {"false_positive_rate", number(p.false_positive_rate)},
+                        {"true_positive_rate", number_or_null(p.true_positive_rate)},
+                        {"false_positive_rate", number_or_null(p.false_positive_rate)},
                         {"poison_rejected", p.poison_rejected},
                         {"clean_rejected", p.clean_rejected}});
     const nlohmann::ordered_json out = {{"trace", o.path},
@@ -62,7 +59,7 @@ void run_roc(const RocOptions& o, const GlobalOptions& global) {
                                         {"note", kCaveat},
                                         {"poison_samples", roc.poison},
                                         {"clean_samples", roc.clean},
-                                        {"auc", number(roc.auc)},
+                                        {"auc", number_or_null(roc.auc)},
                                         {"points", points}};
     json_text = out.dump(2) + "\n";
   }

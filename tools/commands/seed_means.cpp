@@ -9,6 +9,7 @@
 #include "pipeline/trace/run_metrics.h"
 #include "pipeline/trace/sweep_aggregate.h"
 #include "sim/error.h"
+#include "tools/commands/json_number.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -81,12 +82,8 @@ std::string value_text(const SummaryColumn& column, size_t row) {
   return text.size() <= kWidest ? text : text.substr(0, kWidest - 3) + "...";
 }
 
-nlohmann::ordered_json number(double value) {
-  return std::isnan(value) ? nlohmann::ordered_json() : nlohmann::ordered_json(value);
-}
-
 nlohmann::ordered_json value_json(const SummaryColumn& column, size_t row) {
-  if (column.kind == Kind::real) return number(column.reals[row]);
+  if (column.kind == Kind::real) return number_or_null(column.reals[row]);
   if (column.kind == Kind::integer) return column.integers[row];
   return column.texts[row];
 }
@@ -165,12 +162,12 @@ nlohmann::ordered_json seed_means_json(const std::string& path, const SweepConte
     nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
     for (size_t row = first; row < a.cell_end(first); ++row)
       metrics[a.metric->texts[row]] = {{"n", a.n->integers[row]},
-                                       {"mean", number(a.mean->reals[row])},
-                                       {"sd", number(a.sd->reals[row])},
-                                       {"t", number(a.t->reals[row])},
-                                       {"ci95_half_width", number(a.half->reals[row])},
-                                       {"ci95_low", number(a.low->reals[row])},
-                                       {"ci95_high", number(a.high->reals[row])}};
+                                       {"mean", number_or_null(a.mean->reals[row])},
+                                       {"sd", number_or_null(a.sd->reals[row])},
+                                       {"t", number_or_null(a.t->reals[row])},
+                                       {"ci95_half_width", number_or_null(a.half->reals[row])},
+                                       {"ci95_low", number_or_null(a.low->reals[row])},
+                                       {"ci95_high", number_or_null(a.high->reals[row])}};
     cells.push_back({{"cell", a.cell->integers[first]},
                      {"values", values},
                      {"runs", a.runs->integers[first]},
