@@ -13,6 +13,7 @@ import unittest
 
 import h5py
 import numpy as np
+import pandas as pd
 
 from report_script_test import ReportTestCase, T_975_1, write_trace
 from psreport import inputs, roc_curves, sweep_curves, sweep_maps, trace_figures
@@ -208,6 +209,23 @@ class SweepMaps(ReportTestCase):
         self.assertIn('<img src="data:image/svg+xml;base64,', page)
         # Dose-response, accuracy vs rate and vs gate type, curves per setting.
         self.assertEqual(page.count('data-compares="1"'), 4)
+
+    def test_attacker_lists_are_named_in_legends_and_kept_whole_in_overrides(self):
+        value = ("[{name: direct, type: direct, arrival: {process: poisson, rate: 0.2}}, "
+                 "{name: gen, type: generative}]")
+        self.assertEqual(sweep_maps.sweep_figures._fmt(value), "[direct, gen]")
+        self.assertEqual(sweep_maps.sweep_figures._fmt("[{type: direct}]"), "[{type: direct}]")
+        self.assertEqual(sweep_maps.sweep_figures._fmt(0.25), "0.25")
+        self.assertEqual(sweep_maps._exact(value), value)
+
+    def test_the_dose_axis_shows_the_measured_poison_share(self):
+        frame = pd.DataFrame(
+            {"rate": [0.1, 0.1, 0.5, 0.5], "poison_samples": [0, 10, 40, 60],
+             "clean_samples": [100, 90, 160, 140]})
+        # The cell without poison (a clean reference) does not dilute the share at 0.1.
+        self.assertEqual(sweep_maps.poison_shares(frame, "rate"), {0.1: 0.1, 0.5: 0.25})
+        self.assertEqual(sweep_maps.poison_shares(frame.drop(columns="clean_samples"), "rate"),
+                         {})
 
     def test_without_seeds_there_are_no_maps(self):
         write_grid_sweep(self.path("one.h5"), {"attackers.0.rate": [0.1, 0.3]}, seeds=(1,))

@@ -13,7 +13,7 @@ import html
 import json
 
 import numpy as np
-from matplotlib import patches
+from matplotlib import patches, ticker
 
 from psreport import plotting, roc_curves, sweep_figures
 from psreport.plotting import plt
@@ -82,6 +82,7 @@ def dose_response(sweep, frame, x_axis, directory, name):
             sweep_figures._value_ticks(ax.xaxis, frame[x_axis])
         ax.set_title(f"accuracy {what}")
         ax.set_xlabel(x_axis)
+        _share_ticks(ax, frame, x_axis, log)
     axes[0].set_ylabel("clean test accuracy (fraction correct)")
     axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
                     title="mean over seeds; band: 95% CI")
@@ -90,9 +91,36 @@ def dose_response(sweep, frame, x_axis, directory, name):
                "the other swept values (colours). Lines: means over the seeds of each setting; "
                "bands: 95% confidence intervals of the mean (Student t, n - 1 degrees of "
                "freedom, from the sweep's aggregate table; none where n = 1). Each y axis spans "
-               f"at least {sweep_figures.MIN_ACCURACY_SPAN:g}.")
+               f"at least {sweep_figures.MIN_ACCURACY_SPAN:g}."
+               + (" Under each tick: the share of poison in all the data that arrived over the "
+                  "run, the mean over the settings that sent poison." if
+                  poison_shares(frame, x_axis) else ""))
     return plotting.save(fig, name, f"Dose-response over {x_axis}", caption, directory,
                          compares_settings=True)
+
+
+def poison_shares(frame, x_axis):
+    """{x value: the mean share of poison in the data that arrived} over the cells at that value
+    that saw poison ({} without the sample counts): a rate axis read as the dose it gives."""
+    if "poison_samples" not in frame or "clean_samples" not in frame:
+        return {}
+    total = frame["poison_samples"] + frame["clean_samples"]
+    share = (frame["poison_samples"] / total.where(total > 0)).where(frame["poison_samples"] > 0)
+    means = share.groupby(frame[x_axis]).mean()
+    return {x: v for x, v in means.items() if np.isfinite(v)}
+
+
+def _share_ticks(ax, frame, x_axis, log):
+    """Ticks at the swept values, each with its measured poison share below it."""
+    shares = poison_shares(frame, x_axis)
+    if not shares:
+        return
+    values = sorted(float(v) for v in frame[x_axis].unique())
+    ax.set_xticks(values, [f"{v:g}\n{shares[v]:.1%}" if v in shares else f"{v:g}"
+                           for v in values])
+    if log:
+        ax.xaxis.set_minor_locator(ticker.NullLocator())
+    ax.set_xlabel(f"{x_axis}\n(below it: poison share, measured)")
 
 
 def clean_reference(cells):
@@ -199,6 +227,11 @@ def offline_roc(f, sweep):
     return roc_curves.offline(np.concatenate(losses), np.concatenate(poison))
 
 
+def _exact(value):
+    """A swept value as --set takes it: the whole YAML of a list, not its legend form."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def run_scenarios_html(sweep):
     """A collapsible table: each run's scenario as the base file plus its overrides."""
     try:
@@ -214,8 +247,7 @@ def run_scenarios_html(sweep):
                "common to the runs are not recorded):"))
     rows = []
     for _, run in sweep.summary.iterrows():
-        sets = [*(common or []),
-                *[f"{p}={sweep_figures._fmt(run[p])}" for p in sweep.parameters]]
+        sets = [*(common or []), *[f"{p}={_exact(run[p])}" for p in sweep.parameters]]
         rows.append(f"<tr><td class=\"num\">{int(run['run'])}</td><td><code>"
                     + html.escape(" ".join(f"--set {s}" for s in sets)) + "</code></td></tr>")
     return ("<details><summary>The scenario of each run</summary>"
