@@ -107,6 +107,24 @@ TEST_F(SweepSeeds, TwoSeedsGiveMeansWithStudentTIntervals) {
   EXPECT_EQ(from_file, from_stdout);
 }
 
+// --report DIR: the sweep draws its own report at the end, here the dose-response figure of a
+// seeded sweep over one attacker's rate; a shard, which writes no sweep file, refuses it.
+TEST_F(SweepSeeds, ReportDrawsTheDoseResponseAtTheEnd) {
+  const std::string out = dir.file("dose.h5");
+  const std::string report = dir.file("dose-report");
+  auto result = poisonsim("sweep " + small_scenario() +
+                          " --param attackers.0.arrival.rate=0.1,0.5 --seeds 2 --set duration=40"
+                          " --quiet -o " +
+                          out + " --report " + report);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string page = test::read_text(report + "/index.html");
+  EXPECT_NE(page.find("Dose-response over attackers.0.arrival.rate"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(report + "/dose-dose.png"));
+  expect_one_error(
+      poisonsim("sweep " + small_scenario() + " --shard 0/2 -o " + out + " --report " + report),
+      "--report " + report + ": a shard writes no sweep file");
+}
+
 TEST_F(SweepSeeds, BadSeedsAndMeansEndInOneErrorLine) {
   const std::string sweep = "sweep " + small_scenario() + " --dry-run ";
   for (const std::string bad : {"0", "-1", "abc", "1.5", "10001"})

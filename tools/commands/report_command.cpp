@@ -47,14 +47,24 @@ std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOp
   return args;
 }
 
+constexpr const char* kReportModules =
+    "python3-h5py, python3-matplotlib, python3-pandas and python3-yaml";
+
 void run_report(const ReportOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   // The script prints its own error line (exit 2) or where the page is (exit 0).
-  run_python_script(script_arguments(o, global), "the report",
-                    "python3-h5py, python3-matplotlib, python3-pandas and python3-yaml");
+  run_python_script(script_arguments(o, global), "the report", kReportModules);
 }
 
 }  // namespace
+
+void write_report(const std::string& input, const std::string& directory,
+                  const GlobalOptions& global) {
+  ReportOptions o;
+  o.inputs = {input};
+  o.output = directory;
+  run_python_script(script_arguments(o, global), "the report", kReportModules);
+}
 
 void add_report_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<ReportOptions>();

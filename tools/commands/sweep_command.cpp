@@ -8,8 +8,8 @@
 #include <optional>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "pipeline/scenario/sweep_axes.h"
 #include "sim/error.h"
@@ -37,6 +37,7 @@ struct SweepCommandOptions {
   bool keep_parts = false;
   std::optional<uint64_t> seed;  // --seed S: the base seed (--set seed=S)
   std::string json;
+  std::string report;  // --report DIR: draw the sweep file's report there at the end
   bool dry_run = false;
 };
 
@@ -131,6 +132,7 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
   if (!outcome.wrote_sweep_file) return;  // ranks other than 0
   print_outcome(output, outcome);
   JsonOutput(o.json).write(outcome_json(output, outcome));
+  if (!o.report.empty()) write_report(output, o.report, global);
   throw_if_runs_failed(outcome.failures, outcome.runs, output, sweep_parts_dir(output));
 }
 
@@ -154,6 +156,10 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
                       "mpirun started several ranks, and each would run this same shard: use "
                       "either mpirun (which spreads the runs itself) or --shard, not both");
   }
+  if (shard.active() && !o.report.empty())
+    throw UserError("--report " + o.report,
+                    "a shard writes no sweep file: draw the report with poisonsim report once "
+                    "poisonsim merge has written it");
   if (!shard.active() && !o.dry_run && started_by_mpi()) return run_mpi_sweep(o, global);
   install_stop_handlers();  // under mpirun, mpirun itself passes signals on to the ranks
 
@@ -184,6 +190,8 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
     print_outcome(output, outcome);
   }
   json.write(outcome_json(output, outcome));
+  // The report of what finished, even when some runs failed (the sweep file marks them).
+  if (!shard.active() && !o.report.empty()) write_report(output, o.report, global);
   throw_if_runs_failed(outcome.failures, outcome.runs, output, parts);
 }
 
@@ -218,10 +226,14 @@ void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--force", o->force, "Overwrite the sweep file if it exists");
   cmd->add_option("--seed", o->seed,
                   "The base scenario's seed (same as --set seed=S; with --seeds N: S to S+N-1)");
-  cmd->add_option("--json", o->json, "Also write the sweep's outcome (runs, failures, wall "
-                                     "time) as JSON (- for stdout)");
+  cmd->add_option("--json", o->json,
+                  "Also write the sweep's outcome (runs, failures, wall "
+                  "time) as JSON (- for stdout)");
   cmd->add_flag("--keep-parts", o->keep_parts,
                 "Keep each run's own trace file in <output>.parts/ after the sweep");
+  cmd->add_option("--report", o->report,
+                  "DIR: when the sweep has finished, draw its report there (poisonsim report "
+                  "OUTPUT -o DIR): for seeded sweeps the dose-response or stress-test figures");
   cmd->add_flag("--dry-run", o->dry_run,
                 "Check every run's scenario and list the runs (of the shard); run none");
   cmd->callback([o, &global] {
