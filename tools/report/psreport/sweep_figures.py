@@ -4,13 +4,12 @@ the ROC and accuracy figures show each setting's mean over its seeds with 95% co
 intervals (Student t, from the file's aggregate table) instead of one curve per seed."""
 import math
 
-import re
-
 import numpy as np
 from matplotlib import cm, colors, ticker
 
 from psreport import plotting, roc_curves
 from psreport.plotting import plt
+from psreport.setting_labels import setting_text as _fmt
 
 ANNOTATE_MAX_POINTS = 40  # threshold labels next to ROC points up to this many
 RASTERIZE_CURVES = 50  # run curves drawn as pixels inside the SVG beyond this many
@@ -79,35 +78,6 @@ def _groups(frame, by):
         key = key if isinstance(key, tuple) else (key,)
         out.append((", ".join(f"{p} = {_fmt(v)}" for p, v in zip(by, key)), rows))
     return out
-
-
-def _fmt(value):
-    """A swept value for a legend or tick: numbers as %g; a list of named mappings (e.g. a sweep
-    over whole `attackers` lists) by their names, since the full YAML does not fit a legend."""
-    if isinstance(value, (float, np.floating)):
-        return f"{value:g}"
-    names = _mapping_names(str(value))
-    return f"[{', '.join(names)}]" if names else str(value)
-
-
-def _mapping_names(text):
-    """The `name:` of every top-level mapping of a YAML flow list `[{name: a, ...}, ...]`, or []
-    when it is not such a list or one of its mappings has no name first."""
-    text = text.strip()
-    if not (text.startswith("[{") and text.endswith("}]")):
-        return []
-    names, depth = [], 0
-    for i, char in enumerate(text):
-        if char in "[{":
-            depth += 1
-            if char == "{" and depth == 2:
-                match = re.match(r"\{\s*name:\s*([^,}]+)", text[i:])
-                if not match:
-                    return []
-                names.append(match.group(1).strip())
-        elif char in "]}":
-            depth -= 1
-    return names
 
 
 def _norm(values):
