@@ -47,13 +47,15 @@ std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOp
   return args;
 }
 
-constexpr const char* kReportModules =
-    "python3-h5py, python3-matplotlib, python3-pandas and python3-yaml";
+// The script prints its own error line (exit 2) or where the page is (exit 0).
+void draw_report(const ReportOptions& o, const GlobalOptions& global) {
+  run_python_script(script_arguments(o, global), "the report",
+                    "python3-h5py, python3-matplotlib, python3-pandas and python3-yaml");
+}
 
 void run_report(const ReportOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
-  // The script prints its own error line (exit 2) or where the page is (exit 0).
-  run_python_script(script_arguments(o, global), "the report", kReportModules);
+  draw_report(o, global);
 }
 
 }  // namespace
@@ -63,7 +65,7 @@ void write_report(const std::string& input, const std::string& directory,
   ReportOptions o;
   o.inputs = {input};
   o.output = directory;
-  run_python_script(script_arguments(o, global), "the report", kReportModules);
+  draw_report(o, global);
 }
 
 void add_report_command(CLI::App& app, const GlobalOptions& global) {

@@ -8,8 +8,8 @@
 #include <optional>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "pipeline/scenario/sweep_axes.h"
 #include "sim/error.h"
@@ -190,8 +190,9 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
     print_outcome(output, outcome);
   }
   json.write(outcome_json(output, outcome));
-  // The report of what finished, even when some runs failed (the sweep file marks them).
-  if (!shard.active() && !o.report.empty()) write_report(output, o.report, global);
+  // The report of what finished, even when some runs failed (the sweep file marks them); a
+  // shard with --report was refused above.
+  if (!o.report.empty()) write_report(output, o.report, global);
   throw_if_runs_failed(outcome.failures, outcome.runs, output, parts);
 }
 
@@ -226,9 +227,8 @@ void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--force", o->force, "Overwrite the sweep file if it exists");
   cmd->add_option("--seed", o->seed,
                   "The base scenario's seed (same as --set seed=S; with --seeds N: S to S+N-1)");
-  cmd->add_option("--json", o->json,
-                  "Also write the sweep's outcome (runs, failures, wall "
-                  "time) as JSON (- for stdout)");
+  cmd->add_option("--json", o->json, "Also write the sweep's outcome (runs, failures, wall "
+                                     "time) as JSON (- for stdout)");
   cmd->add_flag("--keep-parts", o->keep_parts,
                 "Keep each run's own trace file in <output>.parts/ after the sweep");
   cmd->add_option("--report", o->report,

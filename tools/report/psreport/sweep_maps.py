@@ -67,6 +67,7 @@ def dose_response(sweep, frame, x_axis, directory, name):
     fig, axes = plt.subplots(1, len(DOSE_METRICS), figsize=(4.2 * len(DOSE_METRICS), 4.2),
                              sharex=True)
     log = plotting.spans_decades(list(frame[x_axis].astype(float)))
+    shares = poison_shares(frame, x_axis)
     for ax, (metric, what) in zip(axes, DOSE_METRICS):
         spans = []
         for i, (label, rows) in enumerate(groups):
@@ -82,7 +83,7 @@ def dose_response(sweep, frame, x_axis, directory, name):
             sweep_figures._value_ticks(ax.xaxis, frame[x_axis])
         ax.set_title(f"accuracy {what}")
         ax.set_xlabel(x_axis)
-        _share_ticks(ax, frame, x_axis, log)
+        _share_ticks(ax, frame, x_axis, shares, log)
     axes[0].set_ylabel("clean test accuracy (fraction correct)")
     axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
                     title="mean over seeds; band: 95% CI")
@@ -93,8 +94,7 @@ def dose_response(sweep, frame, x_axis, directory, name):
                "freedom, from the sweep's aggregate table; none where n = 1). Each y axis spans "
                f"at least {sweep_figures.MIN_ACCURACY_SPAN:g}."
                + (" Under each tick: the share of poison in all the data that arrived over the "
-                  "run, the mean over the settings that sent poison." if
-                  poison_shares(frame, x_axis) else ""))
+                  "run, the mean over the settings that sent poison." if shares else ""))
     return plotting.save(fig, name, f"Dose-response over {x_axis}", caption, directory,
                          compares_settings=True)
 
@@ -110,9 +110,8 @@ def poison_shares(frame, x_axis):
     return {x: v for x, v in means.items() if np.isfinite(v)}
 
 
-def _share_ticks(ax, frame, x_axis, log):
-    """Ticks at the swept values, each with its measured poison share below it."""
-    shares = poison_shares(frame, x_axis)
+def _share_ticks(ax, frame, x_axis, shares, log):
+    """Ticks at the swept values, each with its measured poison share (`shares`) below it."""
     if not shares:
         return
     values = sorted(float(v) for v in frame[x_axis].unique())
