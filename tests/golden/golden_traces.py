@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Golden trace digests: the refactor and numerics guard (issues 22 and 25).
+
+Runs each golden scenario with poisonsim, then hashes every trace table (events, samples,
+retrains, evaluations) as stored: the file types are packed little-endian standard types
+(pipeline/trace/trace_schema.h), so the bytes h5py returns are canonical. Attributes
+(provenance, stage_seconds, the scenario text) are not hashed: they hold wall times and hosts.
+
+  golden_traces.py --binary build/poisonsim --work DIR check    # the test (ctest runs it)
+  golden_traces.py --binary build/poisonsim --work DIR update   # after a deliberate change
+
+Values are keyed by machine kind (CPU vendor and OpenBLAS kernel, read from the trace). On a
+kind with its own entry, any difference fails. On a kind without one, the values of the kind
+that produced them are checked: a match passes (and says so, so the kind can be recorded as
+verified), a difference is reported with the values to commit and the test is skipped (exit
+77) rather than failing CI on a machine nobody produced values on.
+"""
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import h5py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+GOLDEN_FILE = os.path.join(HERE, "trace-digests.json")
+TABLES = ("events", "samples", "retrains", "evaluations")
+BLOCK_ROWS = 64  # rows per block digest: a mismatch is located to 64 rows, then printed
+SKIP = 77
+
+# name -> (scenario, extra arguments). Short enough for the suite; each exercises a path the
+# refactor moves: the generative attacker with guard and gate (the quickstart as shipped), the
+# direct attacker with guard and gate, the generative attacker behind the adaptive guard.
+SCENARIOS = {
+    "quickstart": ("scenarios/quickstart.yaml", []),
+    "direct-guard-gate": ("scenarios/paper/fashion-mnist-direct.yaml",
+                          ["--set", "duration=240", "--set", "attackers.0.iterations=10"]),
+    "generative-adaptive": ("scenarios/quickstart.yaml",
+                            ["--set", "duration=240",
+                             "--set", "guard={type: adaptive, quantile: 0.95, factor: 1.5}"]),
+}
+
+
+def machine_kind(trace):
+    cpu = trace.attrs["cpu"]
+    cpu = cpu.decode() if isinstance(cpu, bytes) else str(cpu)
+    kernel = trace.attrs["blas_kernel"]
+    kernel = kernel.decode() if isinstance(kernel, bytes) else str(kernel)
+    vendor = "AMD" if "AMD" in cpu else "Intel" if "Intel" in cpu else "other"
+    return f"{vendor} / OpenBLAS {kernel or 'unknown'}"
+
+
+def table_digests(trace):
+    out = {}
+    for name in TABLES:
+        if name not in trace:
+            out[name] = None
+            continue
+        rows = trace[name][:]
+        raw = rows.tobytes()
+        width = rows.dtype.itemsize
+        blocks = [hashlib.sha256(raw[i * width:(i + BLOCK_ROWS) * width]).hexdigest()[:16]
+                  for i in range(0, len(rows), BLOCK_ROWS)]
+        out[name] = {"rows": int(len(rows)), "sha256": hashlib.sha256(raw).hexdigest(),
+                     "blocks": blocks}
+    return out
+
+
+def run_scenario(binary, work, name):
+    scenario, extra = SCENARIOS[name]
+    path = os.path.join(work, name + ".h5")
+    env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"))
+    command = [binary, "--log-level", "warn", "run", os.path.join(ROOT, scenario), "-o", path,
+               "--force", "--quiet"] + extra
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"error: {' '.join(command)} exited {done.returncode}:\n{done.stderr}")
+    return path
+
+
+def describe_difference(name, table, want, have, trace_path):
+    """The first differing table and the rows where it starts, as a reader needs them."""
+    if want is None or have is None:
+        return f"{name}: table {table} is {'missing' if have is None else 'unexpected'}"
+    if want["rows"] != have["rows"]:
+        head = f"{name}: table {table} has {have['rows']} rows, golden {want['rows']}"
+    else:
+        head = f"{name}: table {table} differs ({have['rows']} rows in both)"
+    for block, (a, b) in enumerate(zip(want["blocks"], have["blocks"])):
+        if a != b:
+            break
+    else:
+        block = min(len(want["blocks"]), len(have["blocks"]))
+    first = block * BLOCK_ROWS
+    with h5py.File(trace_path, "r") as trace:
+        rows = trace[table][first:first + BLOCK_ROWS]
+        lines = [f"  columns: {', '.join(rows.dtype.names)}"]
+        lines += [f"  row {first + i}: {row}" for i, row in enumerate(rows[:8])]
+    return (f"{head}; the first difference is in rows {first}-{first + BLOCK_ROWS - 1}. "
+            f"This run's rows there:\n" + "\n".join(lines))
+
+
+def load_golden():
+    if not os.path.exists(GOLDEN_FILE):
+        return {}
+    with open(GOLDEN_FILE) as f:
+        return json.load(f)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--only", action="append", choices=sorted(SCENARIOS))
+    parser.add_argument("mode", choices=["check", "update"])
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    golden = load_golden()
+    names = args.only or list(SCENARIOS)
+    failures, unverified = [], []
+    for name in names:
+        path = run_scenario(args.binary, args.work, name)
+        with h5py.File(path, "r") as trace:
+            kind = machine_kind(trace)
+            cpu_model = trace.attrs["cpu"]
+            cpu_model = cpu_model.decode() if isinstance(cpu_model, bytes) else str(cpu_model)
+            have = table_digests(trace)
+        entry = golden.setdefault(name, {"kinds": {}})
+        if args.mode == "update":
+            entry["kinds"][kind] = {"tables": have, "produced_on": f"{kind} ({cpu_model})"}
+            print(f"{name}: recorded for {kind}")
+            continue
+        own = kind in entry["kinds"]
+        if not entry["kinds"]:
+            failures.append(f"{name}: no golden values; run this script with `update`")
+            continue
+        reference = entry["kinds"][kind] if own else next(iter(entry["kinds"].values()))
+        diffs = [describe_difference(name, t, reference["tables"].get(t), have[t], path)
+                 for t in TABLES if reference["tables"].get(t) != have[t]]
+        if not diffs:
+            note = "" if own else f" (values produced on {reference['produced_on']}: verified)"
+            print(f"{name}: all {len(TABLES)} tables match on {kind}{note}")
+        elif own:
+            failures.append(diffs[0])
+        else:
+            unverified.append(f"{diffs[0]}\n  {kind} has no golden values of its own; these "
+                              f"differ from {reference['produced_on']}'s. New values:\n"
+                              + json.dumps(have, indent=1)[:2000])
+    if args.mode == "update":
+        with open(GOLDEN_FILE, "w") as f:
+            json.dump(golden, f, indent=1, sort_keys=True)
+            f.write("\n")
+        print(f"wrote {GOLDEN_FILE}")
+        return 0
+    for message in failures + unverified:
+        print(message, file=sys.stderr)
+    if failures:
+        return 1
+    return SKIP if unverified else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
