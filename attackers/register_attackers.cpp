@@ -4,18 +4,18 @@
 
 #include <fmt/format.h>
 
-#include "attackers/direct_gradient.h"
-#include "attackers/evasion.h"
-#include "attackers/generative.h"
-#include "attackers/label_flip.h"
-#include "attackers/random_noise.h"
+#include "attackers/direct/direct_gradient.h"
+#include "attackers/common/evasion.h"
+#include "attackers/generative/generative_attack.h"
+#include "attackers/baselines/label_flip.h"
+#include "attackers/baselines/random_noise.h"
 #include "pipeline/scenario/config_node.h"
 #include "pipeline/scenario/sweep_axes.h"
 
 namespace poisonsim {
 namespace {
 
-// The guard-aware option, `evade` (attackers/evasion.h). Absent: none, and nothing is added to
+// The guard-aware option, `evade` (attackers/common/evasion.h). Absent: none, and nothing is added to
 // the resolved scenario, so scenarios without it resolve and run exactly as before. `penalty`
 // (the generator's hinge weight) is read only when given somewhere to put it.
 std::optional<EvasionOptions> read_evade(ConfigNode& node, double* penalty = nullptr) {
@@ -42,7 +42,7 @@ std::optional<EvasionOptions> read_evade(ConfigNode& node, double* penalty = nul
   return o;
 }
 
-// The objective both optimising methods share (attackers/victim_retraining.h): `objective`
+// The objective both optimising methods share (attackers/common/victim_retraining.h): `objective`
 // (paper or victim-aware) and `poison_share`, the share of poison in the victim's mini-batches
 // the attacker expects.
 VictimRetraining read_victim(ConfigNode& node) {

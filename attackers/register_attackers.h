@@ -1,5 +1,5 @@
 #pragma once
-#include "pipeline/simulation/plugins.h"
+#include "pipeline/plugins/registry.h"
 
 namespace poisonsim {
 

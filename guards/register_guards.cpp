@@ -2,9 +2,9 @@
 
 #include <limits>
 
-#include "guards/adaptive_threshold.h"
-#include "guards/loss_threshold.h"
-#include "guards/retrain_gates.h"
+#include "guards/per_sample/adaptive_threshold.h"
+#include "guards/per_sample/loss_threshold.h"
+#include "guards/gates/retrain_gates.h"
 #include "pipeline/scenario/config_node.h"
 
 namespace poisonsim {

@@ -8,16 +8,16 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "attackers/direct_factored_torch.h"
-#include "attackers/direct_gradient.h"
-#include "attackers/direct_gradient_torch.h"
-#include "attackers/seed_samples.h"
+#include "attackers/direct/factored_torch.h"
+#include "attackers/direct/direct_gradient.h"
+#include "attackers/direct/direct_gradient_torch.h"
+#include "attackers/common/seed_samples.h"
 #include "pipeline/data/data_source.h"
 #include "pipeline/data/splits.h"
-#include "pipeline/model/compute_threads.h"
+#include "pipeline/runtime/compute_threads.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"
-#include "sim/random_stream.h"
+#include "sim/kernel/random_stream.h"
 #include "tests/attacker_block.h"
 #include "tests/test_support.h"
 

@@ -1,5 +1,5 @@
 // The direct gradient attack: its second-order gradient, the ascent, and its effect on real data.
-#include "attackers/direct_gradient.h"
+#include "attackers/direct/direct_gradient.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,17 +9,17 @@
 #include <torch/torch.h>
 #include <yaml-cpp/yaml.h>
 
-#include "attackers/direct_gradient_torch.h"
-#include "attackers/poison_stats.h"
+#include "attackers/direct/direct_gradient_torch.h"
+#include "attackers/common/poison_stats.h"
 #include "attackers/register_attackers.h"
-#include "attackers/seed_samples.h"
+#include "attackers/common/seed_samples.h"
 #include "pipeline/data/data_source.h"
 #include "pipeline/data/splits.h"
-#include "pipeline/model/compute_threads.h"
+#include "pipeline/runtime/compute_threads.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"
 #include "pipeline/scenario/config_node.h"
-#include "sim/random_stream.h"
+#include "sim/kernel/random_stream.h"
 #include "tests/attacker_block.h"
 #include "tests/script_module.h"
 #include "tests/test_support.h"

@@ -1,6 +1,6 @@
 // The guard-aware attacker option (attackers/evasion.*): the threshold estimate, the projection
 // under the cap inside the direct, generative and noise attackers, and the `evade` keys.
-#include "attackers/evasion.h"
+#include "attackers/common/evasion.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,14 +11,14 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "attackers/direct_gradient.h"
-#include "attackers/generative.h"
-#include "attackers/random_noise.h"
-#include "attackers/seed_samples.h"
+#include "attackers/direct/direct_gradient.h"
+#include "attackers/generative/generative_attack.h"
+#include "attackers/baselines/random_noise.h"
+#include "attackers/common/seed_samples.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"
-#include "pipeline/simulation/guard_evidence.h"
-#include "sim/random_stream.h"
+#include "pipeline/plugins/guard_evidence.h"
+#include "sim/kernel/random_stream.h"
 #include "tests/attacker_block.h"
 #include "tests/test_support.h"
 

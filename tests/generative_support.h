@@ -1,7 +1,7 @@
 #pragma once
 // What the generative method's tests share: a small G, a small target pretrained on the
 // synthetic task, and the victim's retraining on a poison set.
-#include "attackers/generative.h"
+#include "attackers/generative/generative_attack.h"
 #include "pipeline/model/target_model.h"
 #include "pipeline/model/training.h"
 #include "tests/test_support.h"

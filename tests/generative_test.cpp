@@ -1,22 +1,22 @@
 // The generative method: the generator network, training by both rules, generation, the
 // simulation's GenerativeAttacker, and one cheap run on real data.
-#include "attackers/generative.h"
+#include "attackers/generative/generative_attack.h"
 
 #include <gtest/gtest.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
-#include "attackers/generative_copy.h"
-#include "attackers/generator_net.h"
+#include "attackers/generative/first_order_copy.h"
+#include "attackers/generative/generator_net.h"
 #include "attackers/register_attackers.h"
-#include "attackers/seed_samples.h"
-#include "attackers/unrolled_copy.h"
+#include "attackers/common/seed_samples.h"
+#include "attackers/generative/unrolled_copy.h"
 #include "pipeline/data/data_source.h"
 #include "pipeline/data/splits.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"
 #include "pipeline/scenario/config_node.h"
-#include "sim/random_stream.h"
+#include "sim/kernel/random_stream.h"
 #include "tests/attacker_block.h"
 #include "tests/generative_support.h"
 #include "tests/script_module.h"
@@ -100,7 +100,7 @@ struct CopyCase {
 // pre-activations by each step's low-rank change instead of recomputing them. It must equal the
 // loss of the copy's weights computed directly, after steps and after a reset, for MLPs with zero,
 // one and two hidden layers, and for a CNN (computed directly).
-TEST(GenerativeCopy, RewardEqualsTheDirectComputation) {
+TEST(FirstOrderCopy, RewardEqualsTheDirectComputation) {
   const CopyCase c;
   const auto& images = c.images;
   const auto& labels = c.labels;
@@ -110,7 +110,7 @@ TEST(GenerativeCopy, RewardEqualsTheDirectComputation) {
     SCOPED_TRACE(spec.describe());
     const TargetModel model = TargetModel::create(spec, 5);
     const auto before = model.weights();
-    GenerativeCopy copy(spec, model.impl().params, validation_x, validation_y, 0.5);
+    FirstOrderCopy copy(spec, model.impl().params, validation_x, validation_y, 0.5);
     auto direct = [&] {
       torch::NoGradGuard no_grad;
       return torch::nn::functional::cross_entropy(

@@ -1,15 +1,15 @@
 // The generative method beyond the paper: the victim-aware objective (G trained through steps
-// that mix its output with clean samples, attackers/victim_retraining.h) and the residual
+// that mix its output with clean samples, attackers/common/victim_retraining.h) and the residual
 // generator (a bounded change to each seed, which keeps the seeds' variety).
 #include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
 
-#include "attackers/generative.h"
-#include "attackers/poison_stats.h"
-#include "attackers/seed_samples.h"
-#include "sim/random_stream.h"
+#include "attackers/generative/generative_attack.h"
+#include "attackers/common/poison_stats.h"
+#include "attackers/common/seed_samples.h"
+#include "sim/kernel/random_stream.h"
 #include "tests/attacker_block.h"
 #include "tests/generative_support.h"
 

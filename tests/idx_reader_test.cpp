@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/error.h"
+#include "sim/util/error.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {

@@ -9,7 +9,7 @@
 #include "pipeline/trace/trace_metadata.h"
 #include "tests/example_trace.h"
 #include "tests/test_support.h"
-#include "tools/commands/commands.h"
+#include "tools/cli/commands.h"
 
 namespace poisonsim {
 namespace {
@@ -156,7 +156,7 @@ TEST(Inspect, JsonGoesToAFileOrToStdout) {
   EXPECT_EQ(nlohmann::json::parse(test::read_text(dir.file("t.json")))["run"]["seed"], 7u);
   test::expect_user_error([&] { inspect(dir.file("t.h5") + " --mean-over seed"); },
                           dir.file("t.h5"), "needs a sweep file");
-  // Written as every output is (sim/atomic_output.h): under a file, no directory can be made.
+  // Written as every output is (sim/util/atomic_output.h): under a file, no directory can be made.
   const std::string under_a_file = dir.file("t.h5") + "/x.json";
   test::expect_user_error([&] { inspect(dir.file("t.h5") + " --json " + under_a_file); },
                           under_a_file, "cannot create the directory");

@@ -1,10 +1,10 @@
-#include "sim/kernel.h"
+#include "sim/kernel/kernel.h"
 
 #include <cmath>
 
 #include <gtest/gtest.h>
 
-#include "sim/random_stream.h"
+#include "sim/kernel/random_stream.h"
 
 namespace poisonsim::sim {
 namespace {

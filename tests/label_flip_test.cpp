@@ -1,12 +1,12 @@
-#include "attackers/label_flip.h"
+#include "attackers/baselines/label_flip.h"
 
 #include <set>
 
 #include <gtest/gtest.h>
 
-#include "attackers/seed_samples.h"
+#include "attackers/common/seed_samples.h"
 #include "pipeline/model/target_model.h"
-#include "sim/random_stream.h"
+#include "sim/kernel/random_stream.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {

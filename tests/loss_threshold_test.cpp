@@ -1,12 +1,12 @@
-#include "guards/loss_threshold.h"
+#include "guards/per_sample/loss_threshold.h"
 
 #include <cmath>
 #include <limits>
 
 #include <gtest/gtest.h>
 
-#include "guards/adaptive_threshold.h"
-#include "guards/retrain_gates.h"
+#include "guards/per_sample/adaptive_threshold.h"
+#include "guards/gates/retrain_gates.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {

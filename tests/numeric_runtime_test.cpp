@@ -1,7 +1,7 @@
 // The numeric libraries' environment: the OpenBLAS kernel poisonsim picks for the CPU (Debian's
 // OpenBLAS falls back to SSE3 kernels on recent Intel CPUs), the user's choice kept, the
 // OpenMP wait policy, and all of it recorded in the trace.
-#include "pipeline/model/numeric_runtime.h"
+#include "pipeline/runtime/numeric_runtime.h"
 
 #include <string>
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tools/paper.sh end to end at --quick sizes on real Fashion-MNIST, and on "MNIST" made of the
+# tools/scripts/paper.sh end to end at --quick sizes on real Fashion-MNIST, and on "MNIST" made of the
 # same IDX files under MNIST's names (the --mnist path: data.kind=mnist + data.path): both
 # tables, the report page with its figures, the poison sets; bad arguments and a data directory
 # with missing files exit 2 before any work.
@@ -14,7 +14,7 @@ fashion=/usr/share/datasets/fashion-mnist
 
 . "$root/tests/script_test_support.sh"
 require "$fashion/train-images-idx3-ubyte.gz" POISONSIM_REQUIRE_REAL_DATA \
-  "tools/setup.sh installs Debian's dataset-fashion-mnist"
+  "tools/scripts/setup.sh installs Debian's dataset-fashion-mnist"
 
 rm -rf "$work"
 mkdir -p "$work/mnist"
@@ -28,12 +28,12 @@ expect_usage_error() {
   local expected=$1
   shift
   set +e
-  bash "$root/tools/paper.sh" --poisonsim "$poisonsim" -o "$work/bad" "$@" 2>"$work/err.txt"
+  bash "$root/tools/scripts/paper.sh" --poisonsim "$poisonsim" -o "$work/bad" "$@" 2>"$work/err.txt"
   local code=$?
   set -e
-  [ "$code" = 2 ] || fail "tools/paper.sh $* exited $code, expected 2"
-  grep -q -- "$expected" "$work/err.txt" || fail "tools/paper.sh $*: no '$expected' in $(cat "$work/err.txt")"
-  [ ! -e "$work/bad" ] || fail "tools/paper.sh $* wrote $work/bad"
+  [ "$code" = 2 ] || fail "tools/scripts/paper.sh $* exited $code, expected 2"
+  grep -q -- "$expected" "$work/err.txt" || fail "tools/scripts/paper.sh $*: no '$expected' in $(cat "$work/err.txt")"
+  [ ! -e "$work/bad" ] || fail "tools/scripts/paper.sh $* wrote $work/bad"
 }
 expect_usage_error "unknown argument '--bogus'" --bogus
 expect_usage_error "--set seed: expected an integer, got 'x'" --set seed=x
@@ -42,8 +42,8 @@ expect_usage_error "$work/none: no such directory" --cifar10 "$work/none"
 mkdir -p "$work/empty"
 expect_usage_error "$work/empty: missing data_batch_1.bin" --cifar10 "$work/empty"
 
-bash "$root/tools/paper.sh" --quick --poisonsim "$poisonsim" -o "$work/out" --mnist "$work/mnist" \
-  >"$work/stdout.txt" 2>"$work/stderr.txt" || fail "tools/paper.sh failed: $(tail -20 "$work/stderr.txt")"
+bash "$root/tools/scripts/paper.sh" --quick --poisonsim "$poisonsim" -o "$work/out" --mnist "$work/mnist" \
+  >"$work/stdout.txt" 2>"$work/stderr.txt" || fail "tools/scripts/paper.sh failed: $(tail -20 "$work/stderr.txt")"
 
 table=$work/out/table.md
 for heading in "### fashion-mnist" "### mnist"; do

@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include "attackers/label_flip.h"
+#include "attackers/baselines/label_flip.h"
 #include "pipeline/model/target_model.h"
-#include "sim/random_stream.h"
-#include "sim/state_archive.h"
+#include "sim/kernel/random_stream.h"
+#include "sim/kernel/state_archive.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {

@@ -1,5 +1,5 @@
 // Progress lines: rounded amounts, and the final line says where the work ended.
-#include "sim/progress.h"
+#include "sim/util/progress.h"
 
 #include <cstdio>
 #include <string>

@@ -1,4 +1,4 @@
-#include "sim/random_stream.h"
+#include "sim/kernel/random_stream.h"
 
 #include <algorithm>
 #include <numeric>

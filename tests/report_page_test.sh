@@ -16,7 +16,7 @@ work=$3
 chromium=/usr/bin/chromium
 
 . "$(dirname "$0")/script_test_support.sh"
-require "$chromium" CI "tools/setup.sh installs Debian's chromium"
+require "$chromium" CI "tools/scripts/setup.sh installs Debian's chromium"
 
 rm -rf "$work"
 mkdir -p "$work"

@@ -552,7 +552,7 @@ def seed_means_json(path, poison_rate=0.0, clean_rate=0.0, accuracy=(0.84, 0.85,
 
 
 class PaperTables(ReportTestCase):
-    """tools/report/paper_table.py: the README's tables from one tools/paper.sh directory."""
+    """tools/report/paper_table.py: the README's tables from one tools/scripts/paper.sh directory."""
 
     def paper_dir(self):
         os.makedirs(self.path("d/runs"))

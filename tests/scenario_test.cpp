@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/test_support.h"
-#include "tools/commands/builtin_plugins.h"
+#include "tools/common/builtin_plugins.h"
 
 namespace poisonsim {
 namespace {

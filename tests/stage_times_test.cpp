@@ -1,5 +1,5 @@
 // StageTimes: nested stages charge time to the innermost one, and the stages add up.
-#include "sim/stage_times.h"
+#include "sim/util/stage_times.h"
 
 #include <chrono>
 #include <thread>

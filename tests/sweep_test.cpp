@@ -12,7 +12,7 @@
 #include "pipeline/trace/trace_reader.h"
 #include "pipeline/trace/trace_writer.h"
 #include "tests/test_support.h"
-#include "tools/commands/builtin_plugins.h"
+#include "tools/common/builtin_plugins.h"
 #include "tools/sweep/sweep_parts.h"
 #include "tools/sweep/sweep_plan.h"
 

@@ -3,7 +3,7 @@
 // run at the speed users see and test what users run.
 #include <gtest/gtest.h>
 
-#include "pipeline/model/numeric_runtime.h"
+#include "pipeline/runtime/numeric_runtime.h"
 
 int main(int argc, char** argv) {
   poisonsim::prepare_numeric_environment(argv);

@@ -126,7 +126,7 @@ std::string fashion_mnist_dir() {
   if (fs::exists(dir + "/train-images-idx3-ubyte.gz")) return dir;
   if (std::getenv("POISONSIM_REQUIRE_REAL_DATA"))
     ADD_FAILURE() << "Fashion-MNIST is required (POISONSIM_REQUIRE_REAL_DATA) but " << dir
-                  << " is missing: run tools/setup.sh";
+                  << " is missing: run tools/scripts/setup.sh";
   return "";
 }
 

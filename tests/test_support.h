@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "pipeline/data/dataset.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim::test {
 

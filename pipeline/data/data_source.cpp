@@ -6,7 +6,7 @@
 
 #include "pipeline/data/cifar10_reader.h"
 #include "pipeline/data/idx_reader.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 
@@ -48,7 +48,7 @@ TrainTestData load_data(const DataSpec& spec) {
   if (spec.kind == DataKind::fashion_mnist && spec.path.empty() && !std::filesystem::exists(path))
     throw UserError(path,
                     "Fashion-MNIST is not installed here: install Debian's "
-                    "dataset-fashion-mnist package (tools/setup.sh does) or set data.path");
+                    "dataset-fashion-mnist package (tools/scripts/setup.sh does) or set data.path");
   if (spec.kind == DataKind::cifar10) return read_cifar10_directory(path);
   return read_idx_directory(path);
 }

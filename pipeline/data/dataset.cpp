@@ -1,6 +1,6 @@
 #include "pipeline/data/dataset.h"
 
-#include "sim/random_stream.h"
+#include "sim/kernel/random_stream.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "sim/error.h"
-#include "sim/file_checks.h"
+#include "sim/util/error.h"
+#include "sim/util/file_checks.h"
 
 namespace poisonsim {
 

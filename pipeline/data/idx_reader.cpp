@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/data/file_bytes.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "sim/random_stream.h"
+#include "sim/kernel/random_stream.h"
 
 namespace poisonsim {
 namespace {

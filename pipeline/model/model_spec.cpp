@@ -6,7 +6,7 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/model/torch_model.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {

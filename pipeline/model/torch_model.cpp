@@ -5,10 +5,10 @@
 
 #include <fmt/format.h>
 
-#include "pipeline/provenance/provenance.h"
-#include "sim/error.h"
-#include "sim/file_checks.h"
-#include "sim/random_stream.h"
+#include "pipeline/runtime/provenance.h"
+#include "sim/util/error.h"
+#include "sim/util/file_checks.h"
+#include "sim/kernel/random_stream.h"
 
 namespace poisonsim {
 namespace {

@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 
 #include "pipeline/model/torch_model.h"
-#include "sim/error.h"
-#include "sim/progress.h"
-#include "sim/random_stream.h"
+#include "sim/util/error.h"
+#include "sim/util/progress.h"
+#include "sim/kernel/random_stream.h"
 
 namespace poisonsim {
 namespace {

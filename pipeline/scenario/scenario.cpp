@@ -12,8 +12,8 @@
 #include "pipeline/scenario/overrides.h"
 #include "pipeline/scenario/run_limits.h"
 #include "pipeline/trace/trace_rows.h"
-#include "sim/error.h"
-#include "sim/file_checks.h"
+#include "sim/util/error.h"
+#include "sim/util/file_checks.h"
 
 namespace poisonsim {
 namespace {

@@ -10,7 +10,7 @@
 #include "pipeline/model/model_spec.h"
 #include "pipeline/model/training.h"
 #include "pipeline/scenario/sweep_axes.h"
-#include "pipeline/simulation/plugins.h"
+#include "pipeline/plugins/registry.h"
 
 namespace poisonsim {
 

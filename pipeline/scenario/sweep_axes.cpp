@@ -10,7 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "pipeline/scenario/config_node.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {

@@ -13,7 +13,7 @@
 #include <fmt/ranges.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {

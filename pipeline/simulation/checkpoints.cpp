@@ -6,11 +6,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include "pipeline/model/numeric_runtime.h"
+#include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/trace/trace_copy.h"
 #include "poisonsim_version.h"
-#include "sim/atomic_output.h"
-#include "sim/error.h"
+#include "sim/util/atomic_output.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {

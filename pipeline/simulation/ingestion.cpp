@@ -6,8 +6,8 @@
 #include "pipeline/simulation/retrain_buffer.h"
 #include "pipeline/trace/trace_rows.h"
 #include "pipeline/trace/trace_writer.h"
-#include "sim/error.h"
-#include "sim/state_archive.h"
+#include "sim/util/error.h"
+#include "sim/kernel/state_archive.h"
 
 namespace poisonsim {
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "pipeline/data/dataset.h"
-#include "pipeline/simulation/guard_evidence.h"
-#include "pipeline/simulation/plugins.h"
+#include "pipeline/plugins/guard_evidence.h"
+#include "pipeline/plugins/registry.h"
 
 namespace poisonsim {
 

@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include "sim/error.h"
-#include "sim/state_archive.h"
+#include "sim/util/error.h"
+#include "sim/kernel/state_archive.h"
 
 namespace poisonsim {
 

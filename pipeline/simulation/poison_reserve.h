@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "pipeline/simulation/plugins.h"
+#include "pipeline/plugins/attacker.h"
 
 namespace poisonsim {
 

@@ -4,9 +4,9 @@
 
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/poison_reserve.h"
-#include "sim/error.h"
-#include "sim/stage_times.h"
-#include "sim/state_archive.h"
+#include "sim/util/error.h"
+#include "sim/util/stage_times.h"
+#include "sim/kernel/state_archive.h"
 
 namespace poisonsim {
 

@@ -10,8 +10,8 @@
 
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/ingestion.h"
-#include "sim/kernel.h"
-#include "sim/random_stream.h"
+#include "sim/kernel/kernel.h"
+#include "sim/kernel/random_stream.h"
 
 namespace poisonsim {
 
@@ -35,7 +35,7 @@ class SimulationHost {
   // the verdicts on one source's samples judged so far (null before the first).
   virtual double guard_threshold() const = 0;
   virtual const GuardEvidence* guard_evidence(const std::string& source) const = 0;
-  // The run's wall time by stage (sim/stage_times.h).
+  // The run's wall time by stage (sim/util/stage_times.h).
   virtual StageTimes& stages() = 0;
 };
 

@@ -4,8 +4,8 @@
 #include <numeric>
 
 #include "pipeline/scenario/scenario.h"
-#include "sim/error.h"
-#include "sim/state_archive.h"
+#include "sim/util/error.h"
+#include "sim/kernel/state_archive.h"
 
 namespace poisonsim {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "pipeline/data/dataset.h"
-#include "sim/random_stream.h"
+#include "sim/kernel/random_stream.h"
 
 namespace poisonsim {
 

@@ -10,13 +10,13 @@
 
 #include "pipeline/data/data_source.h"
 #include "pipeline/data/splits.h"
-#include "pipeline/model/compute_threads.h"
-#include "pipeline/model/numeric_runtime.h"
+#include "pipeline/runtime/compute_threads.h"
+#include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/model/training.h"
 #include "poisonsim_version.h"
-#include "sim/error.h"
-#include "sim/progress.h"
-#include "sim/random_stream.h"
+#include "sim/util/error.h"
+#include "sim/util/progress.h"
+#include "sim/kernel/random_stream.h"
 
 namespace poisonsim {
 namespace {

@@ -9,10 +9,10 @@
 #include <tbb/info.h>
 #include <nlohmann/json.hpp>
 
-#include "pipeline/model/compute_threads.h"
-#include "pipeline/model/numeric_runtime.h"
+#include "pipeline/runtime/compute_threads.h"
+#include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/model/training.h"
-#include "pipeline/provenance/provenance.h"
+#include "pipeline/runtime/provenance.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/processes.h"
 #include "pipeline/simulation/retrain_buffer.h"
@@ -20,10 +20,10 @@
 #include "pipeline/trace/trace_rows.h"
 #include "pipeline/trace/trace_writer.h"
 #include "poisonsim_version.h"
-#include "sim/progress.h"
-#include "sim/stage_times.h"
-#include "sim/state_archive.h"
-#include "sim/stop_signal.h"
+#include "sim/util/progress.h"
+#include "sim/util/stage_times.h"
+#include "sim/kernel/state_archive.h"
+#include "sim/util/stop_signal.h"
 
 namespace poisonsim {
 namespace {

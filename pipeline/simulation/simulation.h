@@ -22,7 +22,7 @@ struct SimulationOptions {
 struct RunSummary {
   std::string trace_path;
   double duration = 0;  // simulated seconds run: the scenario's, or less when stopped
-  int stopped_by = 0;   // the signal that stopped the run early (sim/stop_signal.h), or 0
+  int stopped_by = 0;   // the signal that stopped the run early (sim/util/stop_signal.h), or 0
   uint64_t events = 0;
   std::map<std::string, SourceStats> sources;
   int64_t retrains = 0;
@@ -32,7 +32,7 @@ struct RunSummary {
   double last_accuracy = 0;
   double min_accuracy = 0;
   double wall_seconds = 0;
-  // Wall seconds by stage (sim/stage_times.h), in the order the stages first ran.
+  // Wall seconds by stage (sim/util/stage_times.h), in the order the stages first ran.
   std::vector<std::pair<std::string, double>> stage_seconds;
 };
 
@@ -50,7 +50,7 @@ class Simulation {
   Simulation& operator=(const Simulation&) = delete;
 
   // Runs to the scenario's duration, or to the event boundary after a stop signal
-  // (sim/stop_signal.h): then the trace is closed with complete = 0 and a `stopped` attribute
+  // (sim/util/stop_signal.h): then the trace is closed with complete = 0 and a `stopped` attribute
   // (and, with a checkpoint path, a checkpoint is written there first).
   RunSummary run();
 

@@ -1,6 +1,6 @@
 #pragma once
 // A checkpoint on disk (`poisonsim run --checkpoint-every`, `poisonsim resume`): the simulation's
-// whole state as one binary archive (sim/state_archive.h), the trace as flushed at that moment,
+// whole state as one binary archive (sim/kernel/state_archive.h), the trace as flushed at that moment,
 // and what resume needs to rebuild the run around them. HDF5, so `h5dump -A` shows what it is:
 //   format, poisonsim_version, scenario_path, scenario (resolved YAML), trace_output, time,
 //   every, machine; datasets `state` and `trace` (bytes).

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <vector>
 
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim::hdf5 {
 namespace {

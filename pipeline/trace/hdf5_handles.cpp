@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim::hdf5 {
 

@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/trace/hdf5_handles.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {

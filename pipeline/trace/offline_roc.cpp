@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "pipeline/trace/trace_reader.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {

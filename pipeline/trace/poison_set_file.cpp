@@ -4,11 +4,11 @@
 
 #include <fmt/format.h>
 
-#include "pipeline/provenance/provenance.h"
+#include "pipeline/runtime/provenance.h"
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
-#include "sim/error.h"
-#include "sim/file_checks.h"
+#include "sim/util/error.h"
+#include "sim/util/file_checks.h"
 
 namespace poisonsim {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "pipeline/trace/confidence_interval.h"
 #include "pipeline/trace/run_metrics.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {

@@ -8,12 +8,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "pipeline/provenance/provenance.h"
+#include "pipeline/runtime/provenance.h"
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
 #include "pipeline/trace/trace_metadata.h"
-#include "sim/error.h"
-#include "sim/file_checks.h"
+#include "sim/util/error.h"
+#include "sim/util/file_checks.h"
 
 namespace poisonsim {
 

@@ -21,14 +21,14 @@ struct TraceMetadata {
   uint64_t seed = 0;
   std::string version;  // poisonsim version that wrote the trace
   // The machine's part in the numbers: which models the gate deploys depends on floating point,
-  // so on the CPU and the BLAS kernel (pipeline/model/numeric_runtime.h). "" in older traces.
+  // so on the CPU and the BLAS kernel (pipeline/runtime/numeric_runtime.h). "" in older traces.
   std::string cpu;          // model name and vector instruction sets
   std::string blas;         // library, kernel (and who chose it), OpenMP wait policy
   std::string blas_kernel;  // OpenBLAS's core name alone, e.g. "Cooperlake"
   // Wall seconds by stage as a JSON object, written when the run ends ("" while it runs).
   std::string stage_seconds;
   // A JSON object: version and git commit, command line, machine, libraries, threads, host,
-  // start time (pipeline/provenance/provenance.h). "" in older traces.
+  // start time (pipeline/runtime/provenance.h). "" in older traces.
   std::string provenance;
   // Read back only: why a run ended early, e.g. "SIGINT at simulated time 120 s of 600"
   // (empty for a run that ran to its end or is still running).

@@ -12,8 +12,8 @@
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
 #include "pipeline/trace/trace_schema.h"
-#include "sim/error.h"
-#include "sim/file_checks.h"
+#include "sim/util/error.h"
+#include "sim/util/file_checks.h"
 
 namespace poisonsim {
 

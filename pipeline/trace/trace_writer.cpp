@@ -13,7 +13,7 @@
 #include "pipeline/trace/hdf5_handles.h"
 #include "pipeline/trace/table_appender.h"
 #include "pipeline/trace/trace_schema.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 

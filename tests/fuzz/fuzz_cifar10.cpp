@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "pipeline/data/cifar10_reader.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 #include "tests/fuzz/fuzz_input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

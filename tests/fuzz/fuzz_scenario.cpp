@@ -5,8 +5,8 @@
 #include <string>
 
 #include "pipeline/scenario/scenario.h"
-#include "sim/error.h"
-#include "tools/commands/builtin_plugins.h"
+#include "sim/util/error.h"
+#include "tools/common/builtin_plugins.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "pipeline/scenario/scenario.h"
-#include "sim/error.h"
-#include "tools/commands/builtin_plugins.h"
+#include "sim/util/error.h"
+#include "tools/common/builtin_plugins.h"
 
 namespace {
 

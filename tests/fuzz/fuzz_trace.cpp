@@ -1,7 +1,7 @@
 // The trace reader (HDF5) on arbitrary bytes: a file that is not a poisonsim trace must end in a
 // UserError. Reads every table, as `poisonsim inspect` does.
 //
-// Leak detection is off for this target (tools/fuzz.sh): HDF5 1.10.8 itself loses small
+// Leak detection is off for this target (tools/scripts/fuzz.sh): HDF5 1.10.8 itself loses small
 // allocations on some error paths of corrupt object headers (H5O_msg_read_oh, H5Aget_type),
 // below any handle poisonsim holds. What poisonsim can leak through HDF5 is an open
 // identifier, and that is checked here after every input instead.
@@ -13,7 +13,7 @@
 #include <cstdlib>
 
 #include "pipeline/trace/trace_reader.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 #include "tests/fuzz/fuzz_input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

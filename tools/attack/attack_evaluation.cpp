@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "attackers/poison_stats.h"
+#include "attackers/common/poison_stats.h"
 #include "pipeline/trace/confidence_interval.h"
-#include "sim/random_stream.h"
+#include "sim/kernel/random_stream.h"
 
 namespace poisonsim {
 

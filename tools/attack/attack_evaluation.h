@@ -10,11 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "attackers/direct_gradient.h"
+#include "attackers/direct/direct_gradient.h"
 #include "pipeline/data/dataset.h"
 #include "pipeline/model/target_model.h"
 #include "pipeline/model/training.h"
-#include "pipeline/simulation/plugins.h"
+#include "pipeline/plugins/registry.h"
 
 namespace poisonsim {
 

@@ -6,12 +6,12 @@
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
-#include "attackers/label_flip.h"
-#include "attackers/seed_samples.h"
-#include "sim/error.h"
-#include "sim/progress.h"
-#include "sim/random_stream.h"
-#include "tools/commands/builtin_plugins.h"
+#include "attackers/baselines/label_flip.h"
+#include "attackers/common/seed_samples.h"
+#include "sim/util/error.h"
+#include "sim/util/progress.h"
+#include "sim/kernel/random_stream.h"
+#include "tools/common/builtin_plugins.h"
 
 namespace poisonsim {
 namespace {

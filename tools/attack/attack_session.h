@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "attackers/direct_gradient.h"
+#include "attackers/direct/direct_gradient.h"
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/run_data.h"
 #include "tools/attack/attack_evaluation.h"

@@ -7,8 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/trace/poison_set_file.h"
-#include "sim/atomic_output.h"
-#include "sim/error.h"
+#include "sim/util/atomic_output.h"
+#include "sim/util/error.h"
 
 namespace poisonsim::bench {
 

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include "sim/error.h"
-#include "sim/random_stream.h"
+#include "sim/util/error.h"
+#include "sim/kernel/random_stream.h"
 
 namespace poisonsim::bench {
 namespace {

@@ -13,9 +13,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "pipeline/model/numeric_runtime.h"
+#include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/trace/trace_reader.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 #include "tools/sweep/child_processes.h"
 
 namespace poisonsim::bench {

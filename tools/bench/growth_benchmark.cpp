@@ -12,13 +12,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "pipeline/model/numeric_runtime.h"
+#include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/simulation/retrain_buffer.h"
 #include "pipeline/trace/trace_reader.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 #include "tools/bench/training_benchmark.h"
-#include "tools/commands/builtin_plugins.h"
-#include "tools/commands/json_number.h"
+#include "tools/common/builtin_plugins.h"
+#include "tools/common/json_number.h"
 
 namespace poisonsim::bench {
 namespace {

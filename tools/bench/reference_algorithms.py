@@ -1,6 +1,6 @@
 """The algorithms of tools/bench/reference_attacks.py: poisonsim's direct gradient method (autograd
 engine) and generative method (G's training by both rules, selection, generation), in PyTorch, as
-attackers/direct_gradient.cpp, generator_net.cpp and generative.cpp compute them."""
+attackers/direct/direct_gradient.cpp, generator_net.cpp and generative.cpp compute them."""
 
 import numpy as np
 import torch
@@ -54,7 +54,7 @@ def evaluate_accuracy(spec, params, images, labels):
     return correct / max(images.shape[0], 1)
 
 
-# ---- labels and random draws (attackers/poison_labels.cpp, label_flip.cpp) ----
+# ---- labels and random draws (attackers/common/poison_labels.cpp, label_flip.cpp) ----
 
 
 def poison_labels(labels, rule, classes, rng):
@@ -74,7 +74,7 @@ def draw(count, size, rng):
     return torch.from_numpy(np.concatenate(parts).astype(np.int64))
 
 
-# ---- the direct gradient method, autograd engine (attackers/direct_gradient.cpp) ----
+# ---- the direct gradient method, autograd engine (attackers/direct/direct_gradient.cpp) ----
 
 
 def direct_objective(spec, params, poison, labels, val_x, val_y, lr, unroll_steps, with_grad):
@@ -135,7 +135,7 @@ def direct_attack(spec, params, seeds, labels, val_x, val_y, o, lr):
     return out, [v / max(groups, 1) for v in objective]
 
 
-# ---- the generative method (attackers/generator_net.cpp, generative.cpp) ----
+# ---- the generative method (attackers/generative/generator_net.cpp, generative.cpp) ----
 
 
 class Generator:

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """PyTorch reference of poisonsim's two optimising attacks, for `poisonsim bench attacks --reference`.
 
-The same algorithms as attackers/direct_gradient.cpp (the autograd engine: exact second order
-through the victim's SGD step) and attackers/generative.cpp (G's training by both update rules,
+The same algorithms as attackers/direct/direct_gradient.cpp (the autograd engine: exact second order
+through the victim's SGD step) and attackers/generative/generative_attack.cpp (G's training by both update rules,
 checkpoint selection, generation), written with Debian's python3-torch (reference_algorithms.py
 beside this file), so that poisonsim's speed
 can be stated as a ratio to PyTorch measured in the same run, and so that a test can check that
@@ -43,7 +43,7 @@ try:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from reference_algorithms import Generator, direct_attack, draw, poison_labels, train_generator
 except ImportError as e:  # poisonsim turns this into an error line and exit code 2
-    reply({"error": f"{e}: install python3-torch, python3-h5py and python3-numpy (tools/setup.sh)"})
+    reply({"error": f"{e}: install python3-torch, python3-h5py and python3-numpy (tools/scripts/setup.sh)"})
     sys.exit(3)
 
 

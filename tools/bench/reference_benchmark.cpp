@@ -12,11 +12,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "attackers/label_flip.h"
-#include "pipeline/model/compute_threads.h"
-#include "pipeline/model/numeric_runtime.h"
-#include "sim/error.h"
-#include "sim/random_stream.h"
+#include "attackers/baselines/label_flip.h"
+#include "pipeline/runtime/compute_threads.h"
+#include "pipeline/runtime/numeric_runtime.h"
+#include "sim/util/error.h"
+#include "sim/kernel/random_stream.h"
 #include "tools/bench/reference_checks.h"
 #include "tools/bench/reference_process.h"
 #include "tools/bench/reference_setup.h"

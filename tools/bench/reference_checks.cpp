@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "attackers/seed_samples.h"
-#include "sim/random_stream.h"
+#include "attackers/common/seed_samples.h"
+#include "sim/kernel/random_stream.h"
 #include "tools/bench/reference_exchange.h"
 
 namespace poisonsim::bench {

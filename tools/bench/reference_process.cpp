@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/error.h"
+#include "sim/util/error.h"
 #include "tools/sweep/child_processes.h"
 
 extern char** environ;
@@ -40,7 +40,7 @@ void check_reference_interpreter() {
   if (access(python.c_str(), X_OK) != 0)
     throw UserError(python,
                     "not found: --reference runs the PyTorch reference with Debian's python3 and "
-                    "python3-torch; run tools/setup.sh");
+                    "python3-torch; run tools/scripts/setup.sh");
 }
 
 ReferenceProcess::ReferenceProcess(const std::string& data_path, int threads)

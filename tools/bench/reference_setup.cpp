@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/error.h"
+#include "sim/util/error.h"
 #include "tools/bench/reference_exchange.h"
 
 namespace poisonsim::bench {

@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "attackers/direct_gradient.h"
-#include "attackers/generative.h"
+#include "attackers/direct/direct_gradient.h"
+#include "attackers/generative/generative_attack.h"
 #include "tools/attack/attack_session.h"
 
 namespace poisonsim::bench {

@@ -11,10 +11,10 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
-#include "pipeline/model/compute_threads.h"
+#include "pipeline/runtime/compute_threads.h"
 #include "pipeline/model/training.h"
 #include "pipeline/serving/serving_engine.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 #include "tools/bench/peak_gemm.h"
 
 namespace poisonsim::bench {

@@ -10,15 +10,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "pipeline/model/compute_threads.h"
-#include "pipeline/model/numeric_runtime.h"
+#include "pipeline/runtime/compute_threads.h"
+#include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/model/target_model.h"
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/run_data.h"
-#include "sim/error.h"
-#include "sim/random_stream.h"
+#include "sim/util/error.h"
+#include "sim/kernel/random_stream.h"
 #include "tools/bench/bare_training_loop.h"
-#include "tools/commands/builtin_plugins.h"
+#include "tools/common/builtin_plugins.h"
 
 namespace poisonsim::bench {
 namespace {

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The paper-style tables of one data set's tools/paper.sh output, as Markdown on stdout.
+"""The paper-style tables of one data set's tools/scripts/paper.sh output, as Markdown on stdout.
 
     /usr/bin/python3 tools/report/paper_table.py runs/paper/fashion-mnist --title Fashion-MNIST
 
@@ -16,14 +16,14 @@ try:
     from psreport.errors import ReportError
     from psreport.paper_tables import tables
 except ImportError as e:
-    print(f"error: {sys.executable}: missing Python module {e.name} (run tools/setup.sh)",
+    print(f"error: {sys.executable}: missing Python module {e.name} (run tools/scripts/setup.sh)",
           file=sys.stderr)
     sys.exit(2)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("directory", help="one data set's directory written by tools/paper.sh")
+    parser.add_argument("directory", help="one data set's directory written by tools/scripts/paper.sh")
     parser.add_argument("--title", help="heading (default: the directory's name)")
     args = parser.parse_args()
     if not os.path.isdir(args.directory):

@@ -2,7 +2,7 @@
 """poisonsim's analysis report: `poisonsim report INPUT... -o DIR` runs this script.
 
 Needs Debian's python3-h5py, python3-matplotlib, python3-pandas and python3-yaml
-(tools/setup.sh installs them). Exit codes: 0 written, 2 a bad input or option, 1 a bug.
+(tools/scripts/setup.sh installs them). Exit codes: 0 written, 2 a bad input or option, 1 a bug.
 """
 import os
 import sys
@@ -16,7 +16,7 @@ try:
     from psreport.main import main
 except ImportError as e:
     print(f"error: {sys.executable}: missing Python module {e.name} "
-          "(run tools/setup.sh to install python3-h5py, python3-matplotlib, python3-pandas "
+          "(run tools/scripts/setup.sh to install python3-h5py, python3-matplotlib, python3-pandas "
           "and python3-yaml)", file=sys.stderr)
     sys.exit(2)
 

@@ -19,8 +19,8 @@
 
 #include <fmt/format.h>
 
-#include "sim/error.h"
-#include "sim/stop_signal.h"
+#include "sim/util/error.h"
+#include "sim/util/stop_signal.h"
 
 extern char** environ;
 

@@ -52,7 +52,7 @@ class ChildPool {
 
 // Starts the commands in order, at most `jobs` at once, and calls `on_done(index, finished)` in
 // the calling thread as each ends. Returns when all have ended. After a stop signal
-// (sim/stop_signal.h) it starts no more, forwards the signal to the running ones and waits for
+// (sim/util/stop_signal.h) it starts no more, forwards the signal to the running ones and waits for
 // them: the commands never started get no on_done call.
 void run_children(const std::vector<ChildCommand>& commands, int jobs,
                   const std::function<void(size_t, const FinishedChild&)>& on_done);

@@ -13,8 +13,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "sim/error.h"
-#include "sim/progress.h"
+#include "sim/util/error.h"
+#include "sim/util/progress.h"
 
 namespace poisonsim {
 namespace {

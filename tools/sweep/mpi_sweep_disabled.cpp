@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "sim/error.h"
+#include "sim/util/error.h"
 #include "tools/sweep/mpi_sweep.h"
 
 namespace poisonsim {
@@ -16,7 +16,7 @@ MpiSweep::MpiSweep() {
     if (const char* rank = std::getenv(name); rank && std::string(rank) != "0") std::exit(0);
   throw UserError("mpirun",
                   "this poisonsim was built without MPI: install libopenmpi-dev "
-                  "(tools/setup.sh) and build again, or run the sweep in shards "
+                  "(tools/scripts/setup.sh) and build again, or run the sweep in shards "
                   "with --shard i/N and `poisonsim merge`");
 }
 

@@ -12,8 +12,8 @@
 #include "pipeline/trace/sweep_file.h"
 #include "pipeline/trace/trace_reader.h"
 #include "poisonsim_version.h"
-#include "sim/atomic_output.h"
-#include "sim/error.h"
+#include "sim/util/atomic_output.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {

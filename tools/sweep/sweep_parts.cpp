@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/trace/trace_reader.h"
-#include "sim/error.h"
-#include "sim/random_stream.h"
+#include "sim/util/error.h"
+#include "sim/kernel/random_stream.h"
 
 namespace poisonsim {
 namespace {

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/scenario/scenario.h"
-#include "sim/error.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "pipeline/scenario/sweep_axes.h"
-#include "pipeline/simulation/plugins.h"
+#include "pipeline/plugins/registry.h"
 
 namespace poisonsim {
 

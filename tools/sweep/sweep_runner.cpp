@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "sim/error.h"
-#include "sim/progress.h"
-#include "sim/stop_signal.h"
+#include "sim/util/error.h"
+#include "sim/util/progress.h"
+#include "sim/util/stop_signal.h"
 
 namespace poisonsim {
 namespace {

@@ -1,4 +1,4 @@
-"""The README's paper tables (tools/paper.sh) as Markdown, from one data set's directory:
+"""The README's paper tables (tools/scripts/paper.sh) as Markdown, from one data set's directory:
 `bench.json` (`poisonsim bench attacks --json`) and `runs/<attacker>-<defense>.json`
 (`poisonsim inspect --json` of each continual-deployment run)."""
 import os
@@ -37,7 +37,7 @@ def read_run(path):
     """The one cell of a seeds-only sweep's `poisonsim inspect --mean-over seed --json`: its
     metrics (mean, ci95_half_width, n per name) and the seeds."""
     if not os.path.exists(path):
-        raise ReportError(path, "no such file (tools/paper.sh writes it with poisonsim "
+        raise ReportError(path, "no such file (tools/scripts/paper.sh writes it with poisonsim "
                                 "inspect --mean-over seed --json)")
     means = inputs.load_json(path)
     try:

@@ -1,0 +1,34 @@
+#include "pipeline/runtime/compute_threads.h"
+
+#include <thread>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include "pipeline/runtime/numeric_runtime.h"
+
+namespace poisonsim {
+
+void configure_compute_threads(int threads) {
+  set_openblas_threads(1);
+  const int hardware = static_cast<int>(std::thread::hardware_concurrency());
+  torch::set_num_threads(threads > 0 ? threads : std::max(hardware, 1));
+}
+
+void set_torch_threads(int threads) { torch::set_num_threads(std::max(threads, 1)); }
+
+int torch_threads() { return torch::get_num_threads(); }
+
+std::string describe_blas() {
+  const int blas_threads = openblas_threads();
+  return fmt::format("{} ({} BLAS thread{}), LibTorch {} thread{}", blas_info().describe(),
+                     blas_threads, blas_threads == 1 ? "" : "s", torch::get_num_threads(),
+                     torch::get_num_threads() == 1 ? "" : "s");
+}
+
+std::string libtorch_version() {
+  return fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH);
+}
+
+}  // namespace poisonsim

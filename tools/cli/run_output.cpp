@@ -1,0 +1,99 @@
+#include "tools/cli/run_output.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sim/util/atomic_output.h"
+#include "sim/util/error.h"
+#include "sim/util/stage_times.h"
+#include "sim/util/stop_signal.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/json_output.h"
+
+namespace poisonsim::cli {
+namespace {
+
+void print_summary(const RunSummary& s) {
+  fmt::print("\ntrace written to {} ({} events over {} simulated seconds, {:.1f} s wall)\n",
+             s.trace_path, s.events, s.duration, s.wall_seconds);
+  fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>8}\n", "source", "kind", "batches", "samples",
+             "rejected", "rate");
+  for (const auto& [name, st] : s.sources)
+    fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>7.1f}%\n", name,
+               st.is_poison ? "poison" : "clean", st.batches, st.samples, st.rejected,
+               st.samples
+                   ? 100.0 * static_cast<double>(st.rejected) / static_cast<double>(st.samples)
+                   : 0.0);
+  fmt::print("  retrains: {} ({} deployed, {} refused by the gate)\n", s.retrains, s.deployed,
+             s.refused);
+  fmt::print("  clean test accuracy: {:.4f} after pretraining, {:.4f} at the end (lowest {:.4f})\n",
+             s.first_accuracy, s.last_accuracy, s.min_accuracy);
+  fmt::print("  wall seconds by stage: {}\n", format_stage_seconds(s.stage_seconds));
+  fmt::print("  summary: poisonsim inspect {}\n", s.trace_path);
+  fmt::print(
+      "  tables:  /usr/bin/python3 -c \"import h5py, pandas; "
+      "print(pandas.DataFrame(h5py.File('{}')['evaluations'][:]))\"\n",
+      s.trace_path);
+}
+
+}  // namespace
+
+void check_checkpoint_path(const CheckpointPlan& checkpoints, bool force) {
+  if (checkpoints.path.empty() || force) return;
+  if (std::filesystem::exists(checkpoints.path))
+    throw UserError(checkpoints.path,
+                    "the checkpoint file exists (use --force to replace it, or resume from it: "
+                    "poisonsim resume " + checkpoints.path + ")");
+}
+
+std::string summary_json(const RunSummary& s) {
+  nlohmann::ordered_json j;
+  j["trace"] = s.trace_path;
+  j["simulated_seconds"] = s.duration;
+  j["events"] = s.events;
+  j["wall_seconds"] = s.wall_seconds;
+  nlohmann::ordered_json sources = nlohmann::ordered_json::object();
+  for (const auto& [name, st] : s.sources)
+    sources[name] = {{"kind", st.is_poison ? "poison" : "clean"},
+                     {"batches", st.batches},
+                     {"samples", st.samples},
+                     {"rejected", st.rejected}};
+  j["sources"] = sources;
+  j["retrains"] = {{"total", s.retrains}, {"deployed", s.deployed}, {"refused", s.refused}};
+  j["accuracy"] = {{"first", s.first_accuracy}, {"last", s.last_accuracy}, {"min", s.min_accuracy}};
+  nlohmann::ordered_json stages = nlohmann::ordered_json::object();
+  for (const auto& [stage, seconds] : s.stage_seconds) stages[stage] = seconds;
+  j["stage_seconds"] = stages;
+  return j.dump(2) + "\n";
+}
+
+void run_to_trace(Simulation& simulation, AtomicOutput& trace, const std::string& output,
+                  const CheckpointPlan& checkpoints, JsonOutput& json) {
+  RunSummary summary;
+  try {
+    summary = simulation.run();
+  } catch (const UserError& e) {
+    // Mid-run (a full disk, a file-size limit): keep what was written, say where.
+    trace.keep_temporary();
+    throw UserError(e.where(), fmt::format("{}; the trace so far is kept in {} (complete = 0)",
+                                           e.problem(), trace.temporary_path()));
+  }
+  trace.commit();
+  summary.trace_path = output;
+  if (summary.stopped_by) {
+    fmt::print(stderr,
+               "poisonsim: stopped by {} at simulated time {} s; the trace so far is in "
+               "{} (complete = 0){}\n",
+               signal_name(summary.stopped_by), summary.duration, output,
+               checkpoints.path.empty()
+                   ? std::string()
+                   : "; continue with: poisonsim resume " + checkpoints.path);
+    throw StoppedBySignal(summary.stopped_by);
+  }
+  if (!json.to_stdout()) print_summary(summary);
+  json.write(summary_json(summary));
+}
+
+}  // namespace poisonsim::cli

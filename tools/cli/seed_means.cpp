@@ -1,0 +1,190 @@
+#include "tools/cli/seed_means.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include <fmt/format.h>
+
+#include "pipeline/trace/run_metrics.h"
+#include "pipeline/trace/sweep_aggregate.h"
+#include "sim/util/error.h"
+#include "tools/common/json_number.h"
+
+namespace poisonsim::cli {
+namespace {
+
+using Kind = SummaryColumn::Kind;
+
+// The aggregate table by column, with its cells' extent.
+struct Aggregate {
+  std::vector<SummaryColumn> table;
+  std::vector<const SummaryColumn*> values;  // the cell's parameters (every one but the seed)
+  const SummaryColumn *cell, *metric, *runs, *failed, *n, *mean, *sd, *t, *half, *low, *high;
+  size_t rows = 0;
+
+  Aggregate(std::vector<SummaryColumn> columns, const std::vector<std::string>& parameters,
+            const std::string& where)
+      : table(std::move(columns)) {
+    const auto get = [&](const char* name) {
+      const SummaryColumn* column = find_column(table, name);
+      if (!column)
+        throw UserError(where, fmt::format("the aggregate table has no column '{}'", name));
+      return column;
+    };
+    cell = get("cell"), metric = get("metric"), runs = get("runs"), failed = get("failed");
+    n = get("n"), mean = get("mean"), sd = get("sd"), t = get("t");
+    half = get("ci95_half_width"), low = get("ci95_low"), high = get("ci95_high");
+    for (const auto& parameter : parameters)
+      if (parameter != kSeedAxis) values.push_back(find_column(table, parameter));
+    rows = cell->size();
+  }
+
+  Aggregate(const Aggregate&) = delete;  // the pointers point into `table`
+  Aggregate& operator=(const Aggregate&) = delete;
+
+  // [first, end) of the rows of the cell that starts at `first`.
+  size_t cell_end(size_t first) const {
+    size_t end = first;
+    while (end < rows && cell->integers[end] == cell->integers[first]) ++end;
+    return end;
+  }
+};
+
+std::vector<std::string> cell_parameters(const SweepContents& sweep) {
+  std::vector<std::string> out;
+  for (const auto& p : sweep.header.parameters)
+    if (p != kSeedAxis) out.push_back(p);
+  return out;
+}
+
+bool is_count(const std::string& metric) {
+  for (const auto& field : run_metric_fields())
+    if (metric == field.name) return field.is_integer;
+  return false;
+}
+
+// The distinct seeds of the summary, in order.
+std::vector<double> seeds_of(const SweepContents& sweep) {
+  std::vector<double> seeds;
+  const SummaryColumn* column = find_column(sweep.summary, kSeedAxis);
+  if (!column || column->kind != Kind::real) return seeds;
+  for (double seed : column->reals)
+    if (std::find(seeds.begin(), seeds.end(), seed) == seeds.end()) seeds.push_back(seed);
+  return seeds;
+}
+
+std::string value_text(const SummaryColumn& column, size_t row) {
+  if (column.kind == Kind::real) return fmt::format("{:g}", column.reals[row]);
+  if (column.kind == Kind::integer) return std::to_string(column.integers[row]);
+  constexpr size_t kWidest = 48;  // whole blocks (attackers=[{...}]) are cut; the file has them
+  const auto& text = column.texts[row];
+  return text.size() <= kWidest ? text : text.substr(0, kWidest - 3) + "...";
+}
+
+nlohmann::ordered_json value_json(const SummaryColumn& column, size_t row) {
+  if (column.kind == Kind::real) return number_or_null(column.reals[row]);
+  if (column.kind == Kind::integer) return column.integers[row];
+  return column.texts[row];
+}
+
+std::string seeds_text(const std::vector<double>& seeds) {
+  std::vector<std::string> shown;
+  for (size_t i = 0; i < seeds.size() && i < 10; ++i)
+    shown.push_back(fmt::format("{:.0f}", seeds[i]));
+  return fmt::format("{}{}", fmt::join(shown, ", "), seeds.size() > 10 ? ", ..." : "");
+}
+
+void print_metric_row(const Aggregate& a, size_t row) {
+  const std::string& name = a.metric->texts[row];
+  const int64_t n = a.n->integers[row];
+  const bool count = is_count(name);  // counts average to fractions of a sample: one decimal
+  const auto f = [&](double value) {
+    return count ? fmt::format("{:.1f}", value) : fmt::format("{:.4f}", value);
+  };
+  if (n == 0) {
+    fmt::print("  {:<28} {:>3} {:>10}   (no run has a value)\n", name, n, "-");
+  } else if (n == 1) {
+    fmt::print("  {:<28} {:>3} {:>10}   (n = 1: no interval)\n", name, n, f(a.mean->reals[row]));
+  } else {
+    fmt::print("  {:<28} {:>3} {:>10} ± {:<9} [{}, {}]  sd {}\n", name, n, f(a.mean->reals[row]),
+               f(a.half->reals[row]), f(a.low->reals[row]), f(a.high->reals[row]),
+               f(a.sd->reals[row]));
+  }
+}
+
+}  // namespace
+
+std::vector<SummaryColumn> seed_aggregate(const std::string& path, const SweepContents& sweep) {
+  const auto& parameters = sweep.header.parameters;
+  if (std::find(parameters.begin(), parameters.end(), kSeedAxis) == parameters.end())
+    throw UserError(path, fmt::format("--mean-over seed: the sweep has no seed axis (swept: {}); "
+                                      "run it with --seeds N or a seed axis",
+                                      fmt::join(parameters, ", ")));
+  if (!sweep.aggregate.empty()) return sweep.aggregate;
+  if (sweep.summary.empty())
+    throw UserError(path, "has no summary table (the sweep did not finish): nothing to average");
+  return aggregate_over(sweep.summary, parameters, kSeedAxis, path);
+}
+
+void print_seed_means(const std::string& path, const SweepContents& sweep) {
+  const Aggregate a(seed_aggregate(path, sweep), sweep.header.parameters, path);
+  const auto seeds = seeds_of(sweep);
+  fmt::print("sweep      {} over {} ({})\n", path, sweep.header.scenario_file,
+             sweep.complete ? "complete" : "INCOMPLETE (still running, or it died)");
+  fmt::print("mean over  seed: {} seeds ({})\n", seeds.size(), seeds_text(seeds));
+  fmt::print(
+      "           mean ± half-width of its 95% confidence interval [low, high] (Student t,\n"
+      "           n - 1 degrees of freedom), sd; n: the runs that finished with a value\n");
+  for (size_t first = 0; first < a.rows; first = a.cell_end(first)) {
+    std::vector<std::string> values;
+    for (const auto* column : a.values)
+      if (column) values.push_back(column->name + "=" + value_text(*column, first));
+    const int64_t failed = a.failed->integers[first];
+    fmt::print("\ncell {}: {} ({} runs{})\n", a.cell->integers[first],
+               values.empty() ? "every run" : fmt::format("{}", fmt::join(values, ", ")),
+               a.runs->integers[first],
+               failed ? fmt::format(", {} failed and left out", failed) : "");
+    fmt::print("  {:<28} {:>3} {:>10} ± {:<9} {}\n", "metric", "n", "mean", "95% CI",
+               "[low, high]");
+    for (size_t row = first; row < a.cell_end(first); ++row) print_metric_row(a, row);
+  }
+  if (a.rows == 0) fmt::print("\n(no summary rows)\n");
+}
+
+nlohmann::ordered_json seed_means_json(const std::string& path, const SweepContents& sweep) {
+  const Aggregate a(seed_aggregate(path, sweep), sweep.header.parameters, path);
+  nlohmann::ordered_json cells = nlohmann::ordered_json::array();
+  for (size_t first = 0; first < a.rows; first = a.cell_end(first)) {
+    nlohmann::ordered_json values = nlohmann::ordered_json::object();
+    for (const auto* column : a.values)
+      if (column) values[column->name] = value_json(*column, first);
+    nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
+    for (size_t row = first; row < a.cell_end(first); ++row)
+      metrics[a.metric->texts[row]] = {{"n", a.n->integers[row]},
+                                       {"mean", number_or_null(a.mean->reals[row])},
+                                       {"sd", number_or_null(a.sd->reals[row])},
+                                       {"t", number_or_null(a.t->reals[row])},
+                                       {"ci95_half_width", number_or_null(a.half->reals[row])},
+                                       {"ci95_low", number_or_null(a.low->reals[row])},
+                                       {"ci95_high", number_or_null(a.high->reals[row])}};
+    cells.push_back({{"cell", a.cell->integers[first]},
+                     {"values", values},
+                     {"runs", a.runs->integers[first]},
+                     {"failed", a.failed->integers[first]},
+                     {"metrics", metrics}});
+  }
+  nlohmann::ordered_json seeds = nlohmann::ordered_json::array();
+  for (double seed : seeds_of(sweep)) seeds.push_back(static_cast<int64_t>(seed));
+  return {{"sweep", path},
+          {"scenario_file", sweep.header.scenario_file},
+          {"complete", sweep.complete},
+          {"mean_over", kSeedAxis},
+          {"confidence", kAggregateConfidence},
+          {"interval", "Student t with n - 1 degrees of freedom"},
+          {"seeds", seeds},
+          {"parameters", cell_parameters(sweep)},
+          {"cells", cells}};
+}
+
+}  // namespace poisonsim::cli

@@ -1,0 +1,384 @@
+// `poisonsim inspect`: what a trace says about its run, as a table or as JSON.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/trace/run_metrics.h"
+#include "pipeline/trace/sweep_aggregate.h"
+#include "pipeline/trace/sweep_file.h"
+#include "pipeline/trace/trace_reader.h"
+#include "sim/util/atomic_output.h"
+#include "sim/util/error.h"
+#include "sim/util/stage_times.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/json_output.h"
+#include "tools/cli/seed_means.h"
+#include "tools/cli/summary_table.h"
+
+namespace poisonsim::cli {
+namespace {
+
+struct InspectOptions {
+  std::string path;
+  std::string group = "/";
+  bool json = false;      // --json given: JSON instead of text (on stdout), or also to a file
+  std::string json_file;  // --json FILE; empty or "-": stdout
+  std::string mean_over;  // --mean-over seed
+};
+
+struct SourceSummary {
+  std::string name;
+  std::string kind;  // "stream" or "attacker", from the batch events' kind
+  int64_t batches = 0;
+  int64_t samples = 0;
+  int64_t poisoned = 0;
+  int64_t rejected = 0;
+};
+
+struct EvaluationPoint {
+  double time = 0;
+  double accuracy = 0;
+  int64_t model_version = 0;
+};
+
+struct Summary {
+  std::string path;
+  std::string group;
+  TraceMetadata metadata;
+  int trace_format = 0;
+  bool complete = false;
+  double duration = 0;  // time of the last event
+  std::vector<SourceSummary> sources;
+  RunMetrics metrics;
+  int64_t empty = 0;  // retrains with nothing to train on: neither deployed nor refused
+  int64_t evaluations = 0;
+  std::optional<EvaluationPoint> first, last, lowest;
+};
+
+std::optional<double> known(double value) {
+  return std::isnan(value) ? std::nullopt : std::optional<double>(value);
+}
+
+std::optional<double> ratio(int64_t part, int64_t whole) {
+  if (whole == 0) return std::nullopt;
+  return static_cast<double>(part) / static_cast<double>(whole);
+}
+
+SourceSummary& source_named(std::vector<SourceSummary>& sources, const std::string& name) {
+  for (auto& source : sources) {
+    if (source.name == name) return source;
+  }
+  sources.push_back(SourceSummary{name, "", 0, 0, 0, 0});
+  return sources.back();
+}
+
+Summary summarise(const InspectOptions& o) {
+  const TraceReader reader(o.path, o.group);
+  Summary s;
+  s.path = o.path;
+  s.group = o.group;
+  s.metadata = reader.metadata();
+  s.trace_format = reader.trace_format();
+  s.complete = reader.complete();
+
+  for (const auto& row : reader.events()) {
+    s.duration = std::max(s.duration, row.time);
+    if (row.batch_id < 0) continue;  // only arrival batches carry a batch id
+    const std::string kind = trace_name(row.kind);
+    auto& source = source_named(s.sources, trace_name(row.source));
+    source.kind = kind == "poison-batch" ? "attacker" : "stream";
+    source.batches += 1;
+    source.samples += row.size;
+    source.rejected += row.rejected;
+    // Every sample an attacker sends is poison; streams send none (label noise is not poison).
+    if (kind == "poison-batch") source.poisoned += row.size;
+  }
+  s.metrics = compute_run_metrics(reader);
+  for (const auto& row : reader.retrains()) s.empty += trace_name(row.gate) == "empty" ? 1 : 0;
+
+  for (const auto& row : reader.evaluations()) {
+    const EvaluationPoint point{row.time, row.accuracy, row.model_version};
+    s.evaluations += 1;
+    if (!s.first) s.first = point;
+    s.last = point;
+    if (!s.lowest || point.accuracy < s.lowest->accuracy) s.lowest = point;
+  }
+  return s;
+}
+
+// ---- JSON ----
+
+nlohmann::ordered_json json_or_null(const std::optional<double>& value) {
+  return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json();
+}
+
+nlohmann::ordered_json json_point(const std::optional<EvaluationPoint>& point) {
+  if (!point) return nlohmann::ordered_json();
+  return {{"time", point->time},
+          {"accuracy", point->accuracy},
+          {"model_version", point->model_version}};
+}
+
+// The run's wall seconds by stage (null until the run ended, or in older traces).
+nlohmann::ordered_json stage_seconds(const TraceMetadata& metadata) {
+  if (metadata.stage_seconds.empty()) return nullptr;
+  auto parsed = nlohmann::ordered_json::parse(metadata.stage_seconds, nullptr, false);
+  return parsed.is_object() ? parsed : nlohmann::ordered_json(nullptr);
+}
+
+// The trace's provenance object, or null (older traces).
+nlohmann::ordered_json provenance(const TraceMetadata& metadata) {
+  if (metadata.provenance.empty()) return nullptr;
+  auto parsed = nlohmann::ordered_json::parse(metadata.provenance, nullptr, false);
+  return parsed.is_object() ? parsed : nlohmann::ordered_json(nullptr);
+}
+
+void print_provenance(const nlohmann::ordered_json& p) {
+  if (!p.is_object()) return;
+  const auto text = [&](const char* key) { return p.value(key, std::string("?")); };
+  const auto& threads = p.value("threads", nlohmann::ordered_json::object());
+  std::string command;
+  for (const auto& word : p.value("command_line", nlohmann::ordered_json::array()))
+    command += (command.empty() ? "" : " ") + word.get<std::string>();
+  fmt::print("provenance poisonsim {} (commit {}) on {}, started {}\n", text("poisonsim_version"),
+             text("git_commit"), text("host"), text("start_time_utc"));
+  fmt::print("           command: {}\n", command);
+  fmt::print(
+      "           LibTorch {}, oneDNN {}, oneTBB {}, HDF5 {}; threads: LibTorch {}, "
+      "scoring {}, BLAS {}, OpenMP wait {}\n",
+      text("libtorch"), text("onednn"), text("onetbb"), text("hdf5"), threads.value("libtorch", 0),
+      threads.value("scoring", 0), threads.value("blas", 0),
+      threads.value("omp_wait_policy", std::string("?")));
+}
+
+nlohmann::ordered_json to_json(const Summary& s) {
+  nlohmann::ordered_json sources = nlohmann::ordered_json::array();
+  for (const auto& source : s.sources) {
+    sources.push_back({{"name", source.name},
+                       {"kind", source.kind},
+                       {"batches", source.batches},
+                       {"samples", source.samples},
+                       {"poisoned", source.poisoned},
+                       {"rejected", source.rejected},
+                       {"rejection_rate", json_or_null(ratio(source.rejected, source.samples))}});
+  }
+  const RunMetrics& m = s.metrics;
+  const nlohmann::ordered_json guard = {
+      {"poison", m.poison_samples},
+      {"poison_rejected", m.poison_rejected},
+      {"clean", m.clean_samples},
+      {"clean_rejected", m.clean_rejected},
+      {"true_positive_rate", json_or_null(known(m.true_positive_rate))},
+      {"false_positive_rate", json_or_null(known(m.false_positive_rate))},
+      {"poison_accepted_fraction", json_or_null(known(m.poison_accepted_fraction))}};
+  return {{"trace", s.path},
+          {"group", s.group},
+          {"run",
+           {{"seed", s.metadata.seed},
+            {"poisonsim_version", s.metadata.version},
+            {"cpu", s.metadata.cpu},
+            {"blas", s.metadata.blas},
+            {"blas_kernel", s.metadata.blas_kernel},
+            {"stage_seconds", stage_seconds(s.metadata)},
+            {"provenance", provenance(s.metadata)},
+            {"trace_format", s.trace_format},
+            {"complete", s.complete},
+            {"stopped", s.metadata.stopped.empty() ? nlohmann::ordered_json()
+                                                   : nlohmann::ordered_json(s.metadata.stopped)},
+            {"duration", s.duration}}},
+          {"sources", sources},
+          {"poisoned_counted_from", m.counted_from_samples ? "samples" : "poison-batch events"},
+          {"guard", guard},
+          {"retrains",
+           {{"count", m.retrains},
+            {"deployed", m.deployed},
+            {"refused", m.refused},
+            {"empty", s.empty},
+            {"mean_poison_fraction", json_or_null(known(m.buffer_poison_fraction_mean))}}},
+          {"evaluations",
+           {{"count", s.evaluations},
+            {"first", json_point(s.first)},
+            {"last", json_point(s.last)},
+            {"min", json_point(s.lowest)},
+            {"mean_accuracy", json_or_null(known(m.accuracy_mean))}}}};
+}
+
+// ---- Text ----
+
+std::string percent(const std::optional<double>& value) {
+  return value ? fmt::format("{:.1f}%", 100 * *value) : "-";
+}
+
+std::string rate(const std::optional<double>& value) {
+  return value ? fmt::format("{:.4f}", *value) : "-";
+}
+
+std::string point_text(const char* label, const std::optional<EvaluationPoint>& point) {
+  return fmt::format("{} {:.4f} at {:.1f} s", label, point->accuracy, point->time);
+}
+
+void print_text(const Summary& s) {
+  fmt::print("trace      {}{}\n", s.path, s.group == "/" ? "" : " (" + s.group + ")");
+  fmt::print("run        seed {}, poisonsim {}, {:.1f} s simulated, {}\n", s.metadata.seed,
+             s.metadata.version, s.duration,
+             s.complete                    ? "complete"
+             : !s.metadata.stopped.empty() ? "STOPPED by " + s.metadata.stopped
+                                           : "INCOMPLETE (still running, or the run died)");
+  // Models (and so gate decisions) differ in the last digits between CPUs and BLAS kernels.
+  if (!s.metadata.cpu.empty()) fmt::print("machine    {}\n", s.metadata.cpu);
+  if (!s.metadata.blas.empty()) fmt::print("BLAS       {}\n", s.metadata.blas);
+  print_provenance(provenance(s.metadata));
+  const auto stages = stage_seconds(s.metadata);
+  if (stages.is_object() && !stages.empty()) {
+    std::vector<std::pair<std::string, double>> seconds;
+    for (const auto& [stage, value] : stages.items())
+      if (value.is_number()) seconds.emplace_back(stage, value.get<double>());
+    fmt::print("wall s     {}\n", format_stage_seconds(seconds));
+  }
+
+  fmt::print("\n{:<20} {:<8} {:>9} {:>10} {:>10} {:>10} {:>10}\n", "source", "kind", "batches",
+             "samples", "poisoned", "rejected", "% rejected");
+  SourceSummary total{"total", "", 0, 0, 0, 0};
+  for (const auto& source : s.sources) {
+    fmt::print("{:<20} {:<8} {:>9} {:>10} {:>10} {:>10} {:>10}\n", source.name, source.kind,
+               source.batches, source.samples, source.poisoned, source.rejected,
+               percent(ratio(source.rejected, source.samples)));
+    total.batches += source.batches;
+    total.samples += source.samples;
+    total.poisoned += source.poisoned;
+    total.rejected += source.rejected;
+  }
+  fmt::print("{:<20} {:<8} {:>9} {:>10} {:>10} {:>10} {:>10}\n", total.name, "", total.batches,
+             total.samples, total.poisoned, total.rejected,
+             percent(ratio(total.rejected, total.samples)));
+  const RunMetrics& m = s.metrics;
+  if (!m.counted_from_samples) {
+    fmt::print("(no samples table: counts come from the batch events)\n");
+  }
+
+  fmt::print("\n");
+  fmt::print("guard      true positive rate  {} ({} of {} poison samples rejected)\n",
+             rate(known(m.true_positive_rate)), m.poison_rejected, m.poison_samples);
+  fmt::print("           false positive rate {} ({} of {} clean samples rejected)\n",
+             rate(known(m.false_positive_rate)), m.clean_rejected, m.clean_samples);
+  fmt::print("           poison among accepted samples {}\n",
+             percent(known(m.poison_accepted_fraction)));
+  fmt::print("retrains   {} ({} deployed, {} refused by the gate", m.retrains, m.deployed,
+             m.refused);
+  if (s.empty > 0) fmt::print(", {} with nothing to train on", s.empty);
+  fmt::print(")");
+  if (!std::isnan(m.buffer_poison_fraction_mean)) {
+    fmt::print(", mean poison fraction in the buffer {:.4f}", m.buffer_poison_fraction_mean);
+  }
+  fmt::print("\n");
+  if (s.evaluations == 0) {
+    fmt::print("accuracy   no evaluations\n");
+  } else {
+    fmt::print("accuracy   {}, {}, {}, mean {:.4f} ({} evaluations)\n",
+               point_text("first", s.first), point_text("last", s.last),
+               point_text("min", s.lowest), m.accuracy_mean, s.evaluations);
+  }
+}
+
+bool json_to_stdout(const InspectOptions& o) {
+  return o.json && (o.json_file.empty() || o.json_file == "-");
+}
+
+// --json FILE writes the JSON there (atomically, with provenance, tools/cli/json_output.h)
+// and the text still goes to stdout; --json or --json - print the JSON instead of the text.
+void emit_json(const InspectOptions& o, const nlohmann::ordered_json& value) {
+  JsonOutput(json_to_stdout(o) ? "-" : o.json_file).write(value.dump(2) + "\n");
+}
+
+// A sweep file's root holds no run: show its summary table (one row per run) instead.
+void inspect_sweep(const InspectOptions& o) {
+  const SweepContents sweep = read_sweep_file(o.path);
+  if (!o.mean_over.empty()) {
+    if (!json_to_stdout(o)) print_seed_means(o.path, sweep);
+    if (o.json) emit_json(o, seed_means_json(o.path, sweep));
+    return;
+  }
+  if (!json_to_stdout(o)) {
+    fmt::print("sweep      {} over {} ({})\n", o.path, sweep.header.scenario_file,
+               sweep.complete ? "complete" : "INCOMPLETE (still running, or it died)");
+    fmt::print("parameters {}\n\n", fmt::join(sweep.header.parameters, ", "));
+    print_summary_table(sweep);
+    fmt::print("\none run:   poisonsim inspect {} --group /runs/<run>\n", o.path);
+    if (std::find(sweep.header.parameters.begin(), sweep.header.parameters.end(), kSeedAxis) !=
+        sweep.header.parameters.end())
+      fmt::print("over seeds: poisonsim inspect {} --mean-over seed\n", o.path);
+    if (!o.json) return;
+  }
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  const size_t count = sweep.summary.empty() ? 0 : sweep.summary.front().size();
+  for (size_t r = 0; r < count; ++r) {
+    nlohmann::ordered_json row;
+    for (const auto& c : sweep.summary) {
+      if (c.kind == SummaryColumn::Kind::real) row[c.name] = json_or_null(known(c.reals[r]));
+      if (c.kind == SummaryColumn::Kind::integer) row[c.name] = c.integers[r];
+      if (c.kind == SummaryColumn::Kind::text) row[c.name] = c.texts[r];
+    }
+    rows.push_back(row);
+  }
+  const nlohmann::ordered_json out = {{"sweep", o.path},
+                                      {"scenario_file", sweep.header.scenario_file},
+                                      {"complete", sweep.complete},
+                                      {"parameters", sweep.header.parameters},
+                                      {"runs", rows}};
+  emit_json(o, out);
+}
+
+void run_inspect(InspectOptions o, const GlobalOptions& global) {
+  apply_global_options(global);
+  if (o.json) o.json_file = json_destination(true, o.json_file, o.path);
+  if (o.path.empty()) throw UserError("inspect", "no trace given: poisonsim inspect TRACE.h5");
+  o.path = written_or_in_progress(o.path);
+  if (!o.mean_over.empty() && o.mean_over != kSeedAxis)
+    throw UserError("--mean-over " + o.mean_over,
+                    "only `seed` is supported: the mean over the runs that differ only in their "
+                    "seed");
+  if (o.group == "/" && is_sweep_file(o.path)) {
+    inspect_sweep(o);
+    return;
+  }
+  if (!o.mean_over.empty())
+    throw UserError(o.path,
+                    "--mean-over needs a sweep file (poisonsim sweep -o), not a run's trace");
+  const Summary summary = summarise(o);
+  if (!json_to_stdout(o)) print_text(summary);
+  if (o.json) emit_json(o, to_json(summary));
+}
+
+}  // namespace
+
+void add_inspect_command(CLI::App& app, const GlobalOptions& global) {
+  auto o = std::make_shared<InspectOptions>();
+  auto* cmd = app.add_subcommand("inspect",
+                                 "Summarise a trace (sources, guard detection rates, retrains, "
+                                 "accuracy) or a sweep file (one row per run)");
+  cmd->add_option("trace", o->path,
+                  "Trace or sweep file (.h5) written by `poisonsim run` or "
+                  "`poisonsim sweep`");
+  cmd->add_option("--group", o->group, "The run's group in a sweep file (e.g. /runs/3)")
+      ->capture_default_str();
+  auto* json = cmd->add_option("--json", o->json_file,
+                               "[FILE] Write the summary as JSON to FILE (the table still goes to "
+                               "stdout); without FILE or with -, print JSON instead of the table")
+                   ->expected(0, 1);
+  cmd->add_option("--mean-over", o->mean_over,
+                  "seed: on a sweep file, per cell of the grid and headline metric the mean over "
+                  "its seeds with a 95% Student t interval, sd and n");
+  cmd->callback([o, json, &global] {
+    InspectOptions options = *o;
+    options.json = json->count() > 0;
+    run_inspect(options, global);
+  });
+}
+
+}  // namespace poisonsim::cli

@@ -1,0 +1,90 @@
+// `poisonsim resume`: continue a run from its checkpoint (`run --checkpoint-every`).
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/scenario/scenario.h"
+#include "pipeline/simulation/simulation.h"
+#include "pipeline/trace/checkpoint_file.h"
+#include "pipeline/trace/trace_reader.h"
+#include "poisonsim_version.h"
+#include "sim/util/atomic_output.h"
+#include "sim/util/error.h"
+#include "sim/util/stop_signal.h"
+#include "tools/common/builtin_plugins.h"
+#include "tools/cli/commands.h"
+#include "tools/cli/json_output.h"
+#include "tools/cli/run_output.h"
+
+namespace poisonsim::cli {
+namespace {
+
+struct ResumeOptions {
+  std::string checkpoint;
+  std::string output;
+  bool force = false;
+  std::string json;
+};
+
+// The interrupted run's own trace (complete = 0) is what resume replaces; a finished trace at
+// that path is someone's result and needs --force.
+AtomicOutput::Existing existing_policy(const std::string& output, bool force) {
+  if (force || !std::filesystem::exists(output)) return AtomicOutput::Existing::replace;
+  bool complete = true;
+  try {
+    complete = TraceReader(output).complete();
+  } catch (const UserError&) {
+    // Not a trace: leave it alone unless forced.
+  }
+  if (complete)
+    throw UserError(output, "exists and is not the interrupted run's trace (complete = 0): "
+                            "use -o for another file, or --force to replace it");
+  return AtomicOutput::Existing::replace;
+}
+
+void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
+  apply_global_options(global);
+  install_stop_handlers();
+  const CheckpointFile checkpoint = read_checkpoint_file(o.checkpoint);
+  if (checkpoint.poisonsim_version != POISONSIM_VERSION)
+    throw UserError(o.checkpoint,
+                    fmt::format("was written by poisonsim {}, this is {}: resume it with that "
+                                "version",
+                                checkpoint.poisonsim_version, POISONSIM_VERSION));
+  const Scenario scenario = parse_scenario(checkpoint.scenario_yaml, checkpoint.scenario_path, {},
+                                           builtin_plugins());
+  const std::string machine = checkpoint_machine();
+  if (machine != checkpoint.machine)
+    spdlog::warn("the checkpoint was written on {}, this is {}: losses may differ in the last "
+                 "digits, and the gate's decisions with them",
+                 checkpoint.machine, machine);
+  const std::string output = o.output.empty() ? checkpoint.trace_output : o.output;
+  AtomicOutput trace(output, existing_policy(output, o.force));
+  spdlog::info("resuming {} at simulated time {} s of {} -> {}", checkpoint.scenario_path,
+               checkpoint.time, scenario.duration, output);
+  JsonOutput json(o.json);
+  SimulationOptions options{trace.temporary_path(), global.threads, !global.quiet, {}};
+  options.checkpoints = {o.checkpoint, checkpoint.every, checkpoint.scenario_path, output};
+  Simulation simulation(scenario, options, checkpoint, o.checkpoint);
+  run_to_trace(simulation, trace, output, options.checkpoints, json);
+}
+
+}  // namespace
+
+void add_resume_command(CLI::App& app, const GlobalOptions& global) {
+  auto o = std::make_shared<ResumeOptions>();
+  auto* cmd = app.add_subcommand(
+      "resume",
+      "Continue a run from its checkpoint (run --checkpoint-every): the trace equals an "
+      "uninterrupted run's");
+  cmd->add_option("checkpoint", o->checkpoint, "Checkpoint file")->required();
+  cmd->add_option("-o,--output", o->output,
+                  "Trace file (default: the one the interrupted run was writing)");
+  cmd->add_flag("--force", o->force, "Replace the trace file even if it is a finished trace");
+  cmd->add_option("--json", o->json, "Also write the run's summary as JSON (- for stdout)");
+  cmd->callback([o, &global] { resume_run(*o, global); });
+}
+
+}  // namespace poisonsim::cli

@@ -1,9 +1,0 @@
-#pragma once
-#include "pipeline/simulation/plugins.h"
-
-namespace poisonsim::cli {
-
-// Every attacker, guard and gate type this build knows, by scenario `type:` name.
-const PluginRegistry& builtin_plugins();
-
-}  // namespace poisonsim::cli
