@@ -2,9 +2,9 @@
 
 #include <limits>
 
+#include "guards/gates/retrain_gates.h"
 #include "guards/per_sample/adaptive_threshold.h"
 #include "guards/per_sample/loss_threshold.h"
-#include "guards/gates/retrain_gates.h"
 #include "pipeline/scenario/config_node.h"
 
 namespace poisonsim {
@@ -34,23 +34,7 @@ void register_guards(PluginRegistry& registry) {
       "adaptive",
       "loss threshold = `factor` x (a `quantile` or mean + `k` std) of recently accepted losses",
       [](ConfigNode& node) {
-        AdaptiveThresholdOptions o;
-        o.rule = node.get<std::string>("rule", "quantile", one_of({"quantile", "mean-std"})) ==
-                         "quantile"
-                     ? AdaptiveThresholdOptions::Rule::quantile
-                     : AdaptiveThresholdOptions::Rule::mean_std;
-        o.quantile = node.get<double>("quantile", o.quantile, in_range(0, 1));
-        o.k = node.get<double>("k", o.k, in_range(0, 1000));
-        o.factor = node.get<double>("factor", o.factor, greater_than(0));
-        o.window = node.get<int64_t>("window", o.window, int_in_range(1, 10000000));
-        o.warmup = node.get<int64_t>("warmup", o.warmup, int_in_range(1, 10000000));
-        o.initial_threshold =
-            node.get<double>("initial_threshold", o.initial_threshold, greater_than(0));
-        o.reset_on_deploy = node.get<bool>("reset_on_deploy", o.reset_on_deploy);
-        o.update_every =
-            node.get<int64_t>("update_every", o.update_every, int_in_range(1, 1000000));
-        if (o.warmup > o.window)
-          node.fail("warmup", "warmup exceeds window: the window could never fill it");
+        const auto o = read_adaptive_threshold_options(node);
         return SampleGuardFactory([o] { return std::make_unique<AdaptiveThresholdGuard>(o); });
       });
   registry.gates.add("none", "deploy every retrained model", [](ConfigNode&) {

@@ -191,6 +191,7 @@ def attack_figures_json(method="direct", group=1, rate=2.0, seconds=10.0, after=
                "attacker": f"type: {method}\nname: attacker\n"}
     if method == "direct":
         figures["attacker"] += f"group_size: {group}\n"
+        figures["group_size"] = group  # as poisonsim attack and bench attacks write it
     return figures
 
 

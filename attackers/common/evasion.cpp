@@ -1,5 +1,8 @@
 #include "attackers/common/evasion.h"
 
+#include "pipeline/scenario/config_node.h"
+#include "pipeline/scenario/sweep_axes.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -9,8 +12,8 @@
 #include "attackers/common/evasion_torch.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/plugins/guard_evidence.h"
-#include "sim/util/error.h"
 #include "sim/kernel/state_archive.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {
@@ -163,6 +166,33 @@ void GuardEvasion::load_state(StateIn& in) {
   in.section("evasion");
   in(stats_.batches, stats_.unconstrained, stats_.samples, stats_.projected, stats_.seeds,
      stats_.threshold, stats_.cap, warned_);
+}
+
+// The guard-aware option, `evade` (attackers/common/evasion.h). Absent: none, and nothing is added
+// to the resolved scenario, so scenarios without it resolve and run exactly as before. `penalty`
+// (the generator's hinge weight) is read only when given somewhere to put it.
+std::optional<EvasionOptions> read_evasion_options(ConfigNode& node, double* penalty) {
+  if (!node.has("evade")) return std::nullopt;
+  auto evade = node.child("evade");
+  EvasionOptions o;
+  const auto threshold = evade.get<std::string>("threshold", "known");
+  if (threshold == "known") {
+    o.source = ThresholdSource::known;
+  } else if (threshold == "estimate") {
+    o.source = ThresholdSource::estimate;
+  } else {
+    const auto assumed = parse_finite_number(threshold);
+    if (!assumed || !(*assumed > 0))
+      evade.fail("threshold",
+                 fmt::format("expected known, estimate or a positive number, got '{}'", threshold));
+    o.source = ThresholdSource::assumed;
+    o.assumed = *assumed;
+  }
+  o.margin = evade.get<double>("margin", o.margin, in_range(-1000, 1000));
+  o.initial = evade.get<double>("initial", o.initial, greater_than(0));
+  if (penalty) *penalty = evade.get<double>("penalty", *penalty, in_range(0, 1e6));
+  evade.finish();
+  return o;
 }
 
 }  // namespace poisonsim

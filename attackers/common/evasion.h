@@ -12,6 +12,8 @@
 
 namespace poisonsim {
 
+class ConfigNode;
+
 class TargetModel;
 
 enum class ThresholdSource {
@@ -26,6 +28,10 @@ struct EvasionOptions {
   double margin = 0.5;   // cap = threshold - margin; negative allows losses above the threshold
   double initial = 3.0;  // estimate: the guess before any verdict
 };
+
+// The `evade` block of an attacker (absent: nullopt, and nothing is added to the resolved
+// scenario). `penalty`, when given, receives the generator's hinge weight (`evade.penalty`).
+std::optional<EvasionOptions> read_evasion_options(ConfigNode& node, double* penalty = nullptr);
 
 // `initial` before any verdict. Then the midpoint between the largest accepted loss (0 while
 // none was accepted: a loss is never negative) and the smallest rejected loss above it, or the

@@ -3,34 +3,25 @@
 #include <fmt/format.h>
 
 #include "pipeline/data/dataset.h"
-#include "sim/util/error.h"
 #include "sim/kernel/random_stream.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 
-PoisonLabels parse_poison_labels(const std::string& text, const std::string& where) {
-  if (text == "seed") return PoisonLabels::seed;
-  if (text == "next-class") return PoisonLabels::next_class;
-  if (text == "random-other") return PoisonLabels::random_other;
-  if (text == "objective") return PoisonLabels::objective;
-  throw UserError(where, fmt::format("unknown label rule '{}', expected seed, next-class, "
-                                     "random-other or objective",
-                                     text));
+const EnumNames<PoisonLabels>& poison_label_names() {
+  static const EnumNames<PoisonLabels> names("label rule",
+                                             {{PoisonLabels::seed, "seed"},
+                                              {PoisonLabels::next_class, "next-class"},
+                                              {PoisonLabels::random_other, "random-other"},
+                                              {PoisonLabels::objective, "objective"}});
+  return names;
 }
 
-std::string to_string(PoisonLabels rule) {
-  switch (rule) {
-    case PoisonLabels::seed:
-      return "seed";
-    case PoisonLabels::next_class:
-      return "next-class";
-    case PoisonLabels::random_other:
-      return "random-other";
-    case PoisonLabels::objective:
-      return "objective";
-  }
-  return "?";
+PoisonLabels parse_poison_labels(const std::string& text, const std::string& where) {
+  return poison_label_names().parse(text, where);
 }
+
+std::string to_string(PoisonLabels value) { return poison_label_names().name(value); }
 
 std::vector<int64_t> poison_labels(const std::vector<int64_t>& seed_labels, PoisonLabels rule,
                                    int64_t num_classes, RandomStream& rng) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include "sim/util/enum_names.h"
 
 namespace poisonsim {
 
@@ -20,6 +21,7 @@ enum class PoisonLabels {
 };
 
 // "seed", "next-class", "random-other", "objective"; UserError naming `where` otherwise.
+const EnumNames<PoisonLabels>& poison_label_names();  // the names scenarios use
 PoisonLabels parse_poison_labels(const std::string& text, const std::string& where);
 std::string to_string(PoisonLabels rule);
 

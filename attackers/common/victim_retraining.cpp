@@ -1,5 +1,7 @@
 #include "attackers/common/victim_retraining.h"
 
+#include "pipeline/scenario/config_node.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -12,16 +14,18 @@
 
 namespace poisonsim {
 
-AttackObjective parse_attack_objective(const std::string& text, const std::string& where) {
-  if (text == "paper") return AttackObjective::paper;
-  if (text == "victim-aware") return AttackObjective::victim_aware;
-  throw UserError(where,
-                  fmt::format("unknown objective '{}', expected paper or victim-aware", text));
+const EnumNames<AttackObjective>& attack_objective_names() {
+  static const EnumNames<AttackObjective> names(
+      "objective",
+      {{AttackObjective::paper, "paper"}, {AttackObjective::victim_aware, "victim-aware"}});
+  return names;
 }
 
-std::string to_string(AttackObjective objective) {
-  return objective == AttackObjective::paper ? "paper" : "victim-aware";
+AttackObjective parse_attack_objective(const std::string& text, const std::string& where) {
+  return attack_objective_names().parse(text, where);
 }
+
+std::string to_string(AttackObjective value) { return attack_objective_names().name(value); }
 
 int64_t VictimRetraining::clean_per_step(int64_t poison_per_step) const {
   if (objective == AttackObjective::paper || poison_share >= 1) return 0;
@@ -90,6 +94,16 @@ std::vector<torch::Tensor> simulate_retraining(const ModelSpec& spec,
                                   create_graph);
   }
   return weights;
+}
+
+// The objective both optimising methods share (attackers/common/victim_retraining.h): `objective`
+// (paper or victim-aware) and `poison_share`, the share of poison in the victim's mini-batches
+// the attacker expects.
+VictimRetraining read_victim_retraining(ConfigNode& node) {
+  VictimRetraining victim;
+  victim.objective = node.get_enum("objective", victim.objective, attack_objective_names());
+  victim.poison_share = node.get<double>("poison_share", victim.poison_share, in_range(1e-6, 1));
+  return victim;
 }
 
 }  // namespace poisonsim

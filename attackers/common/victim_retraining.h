@@ -3,16 +3,21 @@
 // SGD steps on the poison alone; the continually retrained victim instead trains on mini-batches
 // in which poison is a small share, mixed with clean data. A victim-aware attacker simulates
 // that: every simulated step trains on a chunk of its poison plus clean samples from its own
-// pool, in the share it expects. Both optimising methods use this (attackers/direct/direct_gradient).
+// pool, in the share it expects. Both optimising methods use this
+// (attackers/direct/direct_gradient).
 #include <cstdint>
 #include <string>
+#include "sim/util/enum_names.h"
 
 namespace poisonsim {
+
+class ConfigNode;
 
 enum class AttackObjective {
   paper,         // L(x_val; W - lr * grad L(x_p)): the poison alone (Yang et al. 2017)
   victim_aware,  // the same steps on mini-batches mixing the poison with clean samples
 };
+const EnumNames<AttackObjective>& attack_objective_names();  // the names scenarios use
 AttackObjective parse_attack_objective(const std::string& text, const std::string& where);
 std::string to_string(AttackObjective objective);  // "paper", "victim-aware"
 
@@ -30,5 +35,9 @@ struct VictimRetraining {
   // paper's objective): rounded so that the step's poison share is as close to poison_share.
   int64_t clean_per_step(int64_t poison_per_step) const;
 };
+
+// The keys both optimising methods share: `objective`, `poison_share` (not `recovery_steps`,
+// which only the direct method reads).
+VictimRetraining read_victim_retraining(ConfigNode& node);
 
 }  // namespace poisonsim

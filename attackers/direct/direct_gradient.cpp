@@ -6,14 +6,14 @@
 
 #include <fmt/format.h>
 
-#include "attackers/direct/factored_torch.h"
-#include "attackers/direct/direct_gradient_torch.h"
 #include "attackers/common/evasion_torch.h"
 #include "attackers/common/seed_samples.h"
+#include "attackers/direct/direct_gradient_torch.h"
+#include "attackers/direct/factored_torch.h"
 #include "pipeline/model/torch_model.h"
+#include "sim/kernel/random_stream.h"
 #include "sim/util/error.h"
 #include "sim/util/progress.h"
-#include "sim/kernel/random_stream.h"
 
 namespace poisonsim {
 namespace {
@@ -112,25 +112,18 @@ int64_t choose_group_labels(const ModelSpec& spec, const std::vector<torch::Tens
 
 }  // namespace
 
-DirectEngine parse_direct_engine(const std::string& text, const std::string& where) {
-  if (text == "auto") return DirectEngine::auto_select;
-  if (text == "factored") return DirectEngine::factored;
-  if (text == "autograd") return DirectEngine::autograd;
-  throw UserError(where,
-                  fmt::format("unknown engine '{}', expected auto, factored or autograd", text));
+const EnumNames<DirectEngine>& direct_engine_names() {
+  static const EnumNames<DirectEngine> names("engine", {{DirectEngine::auto_select, "auto"},
+                                                        {DirectEngine::factored, "factored"},
+                                                        {DirectEngine::autograd, "autograd"}});
+  return names;
 }
 
-std::string to_string(DirectEngine engine) {
-  switch (engine) {
-    case DirectEngine::auto_select:
-      return "auto";
-    case DirectEngine::factored:
-      return "factored";
-    case DirectEngine::autograd:
-      return "autograd";
-  }
-  return "?";
+DirectEngine parse_direct_engine(const std::string& text, const std::string& where) {
+  return direct_engine_names().parse(text, where);
 }
+
+std::string to_string(DirectEngine value) { return direct_engine_names().name(value); }
 
 std::string factored_settings_conflict(const DirectOptions& options) {
   if (options.victim.objective == AttackObjective::victim_aware)
@@ -160,27 +153,6 @@ DirectEngine resolve_direct_engine(const DirectOptions& options, const ModelSpec
                                       to_string(spec.kind))
                         : factored_settings_conflict(options));
   return options.engine;
-}
-
-void DirectOptions::validate(const std::string& where) const {
-  if (group_size < 1)
-    throw UserError(where + ".group_size", fmt::format("{}: expected >= 1", group_size));
-  if (iterations < 0)
-    throw UserError(where + ".iterations", fmt::format("{}: expected >= 0", iterations));
-  if (!(step_size > 0))
-    throw UserError(where + ".step_size", fmt::format("{}: expected > 0", step_size));
-  if (!(tolerance >= 0))
-    throw UserError(where + ".tolerance", fmt::format("{}: expected >= 0", tolerance));
-  if (unroll_steps < 1)
-    throw UserError(where + ".unroll_steps", fmt::format("{}: expected >= 1", unroll_steps));
-  if (!(victim.poison_share > 0 && victim.poison_share <= 1))
-    throw UserError(where + ".poison_share",
-                    fmt::format("{}: expected a share in (0, 1]", victim.poison_share));
-  if (validation_samples < 1)
-    throw UserError(where + ".validation_samples",
-                    fmt::format("{}: expected >= 1", validation_samples));
-  if (engine == DirectEngine::factored && !factored_settings_conflict(*this).empty())
-    throw UserError(where + ".engine", factored_settings_conflict(*this));
 }
 
 DirectObjective direct_objective(const ModelSpec& spec, const std::vector<torch::Tensor>& params,
@@ -213,7 +185,6 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
                                    const DirectOptions& options, RandomStream& rng,
                                    DirectReport* report, Progress* progress) {
   const auto start = std::chrono::steady_clock::now();
-  options.validate("attacker");
   check_problem(problem, seeds);
   const ModelSpec& spec = problem.model.spec();
   const DirectEngine engine = resolve_direct_engine(options, spec, "attacker");

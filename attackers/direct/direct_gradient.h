@@ -14,8 +14,11 @@
 #include "attackers/common/poison_labels.h"
 #include "attackers/common/victim_retraining.h"
 #include "pipeline/plugins/attacker.h"
+#include "sim/util/enum_names.h"
 
 namespace poisonsim {
+
+class ConfigNode;
 
 class Progress;
 class RandomStream;
@@ -26,6 +29,7 @@ enum class DirectEngine {
   factored,     // MLP target, one simulated SGD step per group: O(N_val * width * g) per step
   autograd,     // any native target: a full forward and double backward per step
 };
+const EnumNames<DirectEngine>& direct_engine_names();  // the names scenarios use
 DirectEngine parse_direct_engine(const std::string& text, const std::string& where);
 std::string to_string(DirectEngine engine);  // "auto", "factored", "autograd"
 
@@ -50,10 +54,11 @@ struct DirectOptions {
   // unroll_steps steps also trains on clean samples of the attacker's pool, in the share
   // victim.poison_share (attackers/common/victim_retraining.h).
   VictimRetraining victim;
-
-  // Throws UserError naming `where` (e.g. "attackers.0") when a value is out of range.
-  void validate(const std::string& where) const;
 };
+
+// The `direct` attacker's keys, read and range-checked (errors name the key path and line). The
+// one place these options meet the YAML: attackers/direct/direct_options.cpp.
+DirectOptions read_direct_options(ConfigNode& node);
 
 // Why the factored engine cannot compute these settings exactly (it simulates one SGD step per
 // group), or empty when it can; the target is checked by factored_engine_applies().

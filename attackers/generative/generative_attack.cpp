@@ -7,12 +7,12 @@
 #include <torch/torch.h>
 
 #include "attackers/common/evasion_torch.h"
+#include "attackers/common/seed_samples.h"
 #include "attackers/generative/attack_state.h"
 #include "attackers/generative/generator_net.h"
 #include "attackers/generative/generator_training.h"
-#include "attackers/common/seed_samples.h"
-#include "sim/util/error.h"
 #include "sim/kernel/random_stream.h"
+#include "sim/util/error.h"
 #include "sim/util/stage_times.h"
 
 namespace poisonsim {
@@ -35,84 +35,46 @@ void check_fits(const Dataset& data, const ModelSpec& spec, const std::string& r
 
 // ---- names and options ----
 
-GenerativeRule parse_generative_rule(const std::string& text, const std::string& where) {
-  if (text == "first-order") return GenerativeRule::first_order;
-  if (text == "unrolled") return GenerativeRule::unrolled;
-  throw UserError(where, fmt::format("unknown rule '{}', expected first-order or unrolled", text));
+const EnumNames<GenerativeRule>& generative_rule_names() {
+  static const EnumNames<GenerativeRule> names(
+      "rule",
+      {{GenerativeRule::first_order, "first-order"}, {GenerativeRule::unrolled, "unrolled"}});
+  return names;
 }
 
-std::string to_string(GenerativeRule rule) {
-  return rule == GenerativeRule::unrolled ? "unrolled" : "first-order";
+GenerativeRule parse_generative_rule(const std::string& text, const std::string& where) {
+  return generative_rule_names().parse(text, where);
+}
+
+std::string to_string(GenerativeRule value) { return generative_rule_names().name(value); }
+
+const EnumNames<FirstOrderObjective>& first_order_objective_names() {
+  static const EnumNames<FirstOrderObjective> names(
+      "first-order objective", {{FirstOrderObjective::ascend_loss, "ascend-loss"},
+                                {FirstOrderObjective::next_class, "next-class"}});
+  return names;
 }
 
 FirstOrderObjective parse_first_order_objective(const std::string& text, const std::string& where) {
-  if (text == "ascend-loss") return FirstOrderObjective::ascend_loss;
-  if (text == "next-class") return FirstOrderObjective::next_class;
-  throw UserError(where, fmt::format("unknown first-order objective '{}', expected ascend-loss or "
-                                     "next-class",
-                                     text));
+  return first_order_objective_names().parse(text, where);
 }
 
-std::string to_string(FirstOrderObjective objective) {
-  return objective == FirstOrderObjective::next_class ? "next-class" : "ascend-loss";
+std::string to_string(FirstOrderObjective value) {
+  return first_order_objective_names().name(value);
+}
+
+const EnumNames<GeneratorKind>& generator_kind_names() {
+  static const EnumNames<GeneratorKind> names("generator", {{GeneratorKind::automatic, "auto"},
+                                                            {GeneratorKind::mlp, "mlp"},
+                                                            {GeneratorKind::conv, "conv"}});
+  return names;
 }
 
 GeneratorKind parse_generator_kind(const std::string& text, const std::string& where) {
-  if (text == "auto") return GeneratorKind::automatic;
-  if (text == "mlp") return GeneratorKind::mlp;
-  if (text == "conv") return GeneratorKind::conv;
-  throw UserError(where, fmt::format("unknown generator '{}', expected auto, mlp or conv", text));
+  return generator_kind_names().parse(text, where);
 }
 
-std::string to_string(GeneratorKind kind) {
-  switch (kind) {
-    case GeneratorKind::automatic:
-      return "auto";
-    case GeneratorKind::mlp:
-      return "mlp";
-    case GeneratorKind::conv:
-      return "conv";
-  }
-  return "?";
-}
-
-void GenerativeOptions::validate(const std::string& where) const {
-  auto check = [&](bool ok, const char* key, const std::string& expected, auto value) {
-    if (!ok) throw UserError(where + "." + key, fmt::format("{}: expected {}", value, expected));
-  };
-  auto check_widths = [&](const std::vector<int64_t>& widths, const char* key, bool allow_empty) {
-    check(allow_empty || !widths.empty(), key, "at least one width", "[]");
-    for (int64_t w : widths) check(w >= 1 && w <= 65536, key, "widths from 1 to 65536", w);
-  };
-  check_widths(generator.encoder, "encoder_widths", true);
-  check(generator.code >= 1 && generator.code <= 65536, "code_width", "1 to 65536", generator.code);
-  check_widths(generator.decoder, "decoder_widths", true);
-  check_widths(generator.conv_channels, "conv_channels", false);
-  check(generator.conv_channels.size() <= 5, "conv_channels", "at most 5 levels",
-        generator.conv_channels.size());
-  check(lr > 0 && lr <= 10, "lr", "a value in (0, 10]", lr);
-  check(steps >= 1 && steps <= 1000000, "steps", "1 to 1000000", steps);
-  check(batch_size >= 1 && batch_size <= 65536, "batch_size", "1 to 65536", batch_size);
-  check(unroll_steps >= 1 && unroll_steps <= 64, "unroll_steps", "1 to 64", unroll_steps);
-  check(unroll_chunk >= 1 && unroll_chunk <= 65536, "unroll_chunk", "1 to 65536", unroll_chunk);
-  check(copy_reset_every >= 1, "copy_reset_every", "at least 1", copy_reset_every);
-  check(reset_patience >= 1, "reset_patience", "at least 1", reset_patience);
-  check(select_every >= 0, "select_every", "0 (off) or more", select_every);
-  check(select_samples >= 1 && select_samples <= 1000000, "select_samples", "1 to 1000000",
-        select_samples);
-  check(validation_samples >= 1, "validation_samples", "at least 1", validation_samples);
-  check(identity_weight >= 0 && identity_weight <= 1e6, "identity_weight", "0 to 1e6",
-        identity_weight);
-  check(cap_penalty >= 0 && cap_penalty <= 1e6, "evade.penalty", "0 to 1e6", cap_penalty);
-  check(diversity_weight >= 0 && diversity_weight <= 1e6, "diversity_weight", "0 to 1e6",
-        diversity_weight);
-  check(diversity_target > 0 && diversity_target <= 2, "diversity_target", "a ratio in (0, 2]",
-        diversity_target);
-  check(generator.residual >= 0 && generator.residual <= 1, "residual", "0 (off) to 1",
-        generator.residual);
-  check(victim.poison_share > 0 && victim.poison_share <= 1, "poison_share", "a share in (0, 1]",
-        victim.poison_share);
-}
+std::string to_string(GeneratorKind value) { return generator_kind_names().name(value); }
 
 // ---- GenerativeAttack ----
 
@@ -127,7 +89,6 @@ void GenerativeAttack::train(const AttackProblem& problem, const Dataset& seed_p
                              const GenerativeOptions& options, RandomStream& rng,
                              GenerativeReport* report, Progress* progress) {
   const auto start = std::chrono::steady_clock::now();
-  options.validate("attacker");
   if (!problem.model.is_native())
     throw UserError("attacker",
                     "the generative method simulates the victim's SGD update functionally and "

@@ -13,8 +13,11 @@
 #include "attackers/common/poison_labels.h"
 #include "attackers/common/victim_retraining.h"
 #include "pipeline/plugins/attacker.h"
+#include "sim/util/enum_names.h"
 
 namespace poisonsim {
+
+class ConfigNode;
 
 class Progress;
 class RandomStream;
@@ -29,6 +32,7 @@ enum class GenerativeRule {
 };
 
 // "first-order", "unrolled"; UserError naming `where` otherwise.
+const EnumNames<GenerativeRule>& generative_rule_names();  // the names scenarios use
 GenerativeRule parse_generative_rule(const std::string& text, const std::string& where);
 std::string to_string(GenerativeRule rule);
 
@@ -39,6 +43,7 @@ enum class FirstOrderObjective {
 };
 
 // "ascend-loss", "next-class"; UserError naming `where` otherwise.
+const EnumNames<FirstOrderObjective>& first_order_objective_names();  // the names scenarios use
 FirstOrderObjective parse_first_order_objective(const std::string& text, const std::string& where);
 std::string to_string(FirstOrderObjective objective);
 
@@ -49,6 +54,7 @@ enum class GeneratorKind {
 };
 
 // "auto", "mlp", "conv"; UserError naming `where` otherwise.
+const EnumNames<GeneratorKind>& generator_kind_names();  // the names scenarios use
 GeneratorKind parse_generator_kind(const std::string& text, const std::string& where);
 std::string to_string(GeneratorKind kind);
 
@@ -101,10 +107,11 @@ struct GenerativeOptions {
   // cap)) in G's loss, so G learns to stay under the cap; checkpoint selection then measures the
   // damage of G's output projected under the cap, as it will be sent.
   double cap_penalty = 1.0;
-
-  // Throws UserError naming `where` (e.g. "attackers.0") when a value is out of range.
-  void validate(const std::string& where) const;
 };
+
+// The `generative` attacker's keys (but `evade`, `retrain_lr`, `refresh_every`), read and
+// range-checked (errors name the key path and line): attackers/generative/generative_options.cpp.
+GenerativeOptions read_generative_options(ConfigNode& node);
 
 struct GenerativeReport {
   double train_seconds = 0;

@@ -1,5 +1,7 @@
 #include "guards/per_sample/adaptive_threshold.h"
 
+#include "pipeline/scenario/config_node.h"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -59,6 +61,29 @@ void AdaptiveThresholdGuard::update_threshold() {
     statistic = mean + options_.k * std::sqrt(std::max(0.0, sq / n - mean * mean));
   }
   threshold_ = options_.factor * statistic;
+}
+
+const EnumNames<AdaptiveThresholdOptions::Rule>& adaptive_rule_names() {
+  using Rule = AdaptiveThresholdOptions::Rule;
+  static const EnumNames<Rule> names("rule",
+                                     {{Rule::quantile, "quantile"}, {Rule::mean_std, "mean-std"}});
+  return names;
+}
+
+AdaptiveThresholdOptions read_adaptive_threshold_options(ConfigNode& node) {
+  AdaptiveThresholdOptions o;
+  o.rule = node.get_enum("rule", o.rule, adaptive_rule_names());
+  o.quantile = node.get<double>("quantile", o.quantile, in_range(0, 1));
+  o.k = node.get<double>("k", o.k, in_range(0, 1000));
+  o.factor = node.get<double>("factor", o.factor, greater_than(0));
+  o.window = node.get<int64_t>("window", o.window, int_in_range(1, 10000000));
+  o.warmup = node.get<int64_t>("warmup", o.warmup, int_in_range(1, 10000000));
+  o.initial_threshold = node.get<double>("initial_threshold", o.initial_threshold, greater_than(0));
+  o.reset_on_deploy = node.get<bool>("reset_on_deploy", o.reset_on_deploy);
+  o.update_every = node.get<int64_t>("update_every", o.update_every, int_in_range(1, 1000000));
+  if (o.warmup > o.window)
+    node.fail("warmup", "warmup exceeds window: the window could never fill it");
+  return o;
 }
 
 }  // namespace poisonsim

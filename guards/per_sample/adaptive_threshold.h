@@ -8,8 +8,11 @@
 #include <deque>
 
 #include "pipeline/plugins/sample_guard.h"
+#include "sim/util/enum_names.h"
 
 namespace poisonsim {
+
+class ConfigNode;
 
 struct AdaptiveThresholdOptions {
   enum class Rule { quantile, mean_std } rule = Rule::quantile;
@@ -22,6 +25,10 @@ struct AdaptiveThresholdOptions {
   bool reset_on_deploy = true;     // a new model has new loss levels: start warm-up again
   int64_t update_every = 32;       // accepted samples between threshold updates
 };
+const EnumNames<AdaptiveThresholdOptions::Rule>& adaptive_rule_names();  // "quantile", "mean-std"
+
+// The `adaptive` guard's keys, read and range-checked (errors name the key path and line).
+AdaptiveThresholdOptions read_adaptive_threshold_options(ConfigNode& node);
 
 class AdaptiveThresholdGuard : public SampleGuard {
  public:

@@ -10,29 +10,20 @@
 
 namespace poisonsim {
 
-DataKind parse_data_kind(const std::string& text, const std::string& where) {
-  if (text == "fashion-mnist") return DataKind::fashion_mnist;
-  if (text == "mnist") return DataKind::mnist;
-  if (text == "cifar10") return DataKind::cifar10;
-  if (text == "synthetic") return DataKind::synthetic;
-  throw UserError(where, fmt::format("unknown data set kind '{}', expected one of fashion-mnist, "
-                                     "mnist, cifar10, synthetic",
-                                     text));
+const EnumNames<DataKind>& data_kind_names() {
+  static const EnumNames<DataKind> names("data set kind",
+                                         {{DataKind::fashion_mnist, "fashion-mnist"},
+                                          {DataKind::mnist, "mnist"},
+                                          {DataKind::cifar10, "cifar10"},
+                                          {DataKind::synthetic, "synthetic"}});
+  return names;
 }
 
-std::string to_string(DataKind kind) {
-  switch (kind) {
-    case DataKind::fashion_mnist:
-      return "fashion-mnist";
-    case DataKind::mnist:
-      return "mnist";
-    case DataKind::cifar10:
-      return "cifar10";
-    case DataKind::synthetic:
-      return "synthetic";
-  }
-  return "?";
+DataKind parse_data_kind(const std::string& text, const std::string& where) {
+  return data_kind_names().parse(text, where);
 }
+
+std::string to_string(DataKind value) { return data_kind_names().name(value); }
 
 std::string default_data_path(DataKind kind) {
   return kind == DataKind::fashion_mnist ? "/usr/share/datasets/fashion-mnist" : "";

@@ -5,6 +5,7 @@
 
 #include "pipeline/data/dataset.h"
 #include "pipeline/data/synthetic.h"
+#include "sim/util/enum_names.h"
 
 namespace poisonsim {
 
@@ -17,6 +18,7 @@ struct DataSpec {
 };
 
 // "fashion-mnist", "mnist", "cifar10", "synthetic"; throws UserError naming `where` otherwise.
+const EnumNames<DataKind>& data_kind_names();  // the names scenarios use
 DataKind parse_data_kind(const std::string& text, const std::string& where);
 std::string to_string(DataKind kind);
 // Fashion-MNIST: /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist). The others

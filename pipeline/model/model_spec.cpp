@@ -10,26 +10,18 @@
 
 namespace poisonsim {
 
-ModelKind parse_model_kind(const std::string& text, const std::string& where) {
-  if (text == "mlp") return ModelKind::mlp;
-  if (text == "cnn") return ModelKind::cnn;
-  if (text == "torchscript") return ModelKind::torchscript;
-  throw UserError(where, fmt::format("unknown model kind '{}', expected one of mlp, cnn, "
-                                     "torchscript",
-                                     text));
+const EnumNames<ModelKind>& model_kind_names() {
+  static const EnumNames<ModelKind> names(
+      "model kind",
+      {{ModelKind::mlp, "mlp"}, {ModelKind::cnn, "cnn"}, {ModelKind::torchscript, "torchscript"}});
+  return names;
 }
 
-std::string to_string(ModelKind kind) {
-  switch (kind) {
-    case ModelKind::mlp:
-      return "mlp";
-    case ModelKind::cnn:
-      return "cnn";
-    case ModelKind::torchscript:
-      return "torchscript";
-  }
-  return "?";
+ModelKind parse_model_kind(const std::string& text, const std::string& where) {
+  return model_kind_names().parse(text, where);
 }
+
+std::string to_string(ModelKind value) { return model_kind_names().name(value); }
 
 void ModelSpec::validate(const std::string& where) const {
   if (input.channels < 1 || input.height < 1 || input.width < 1)

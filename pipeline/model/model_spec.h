@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pipeline/data/dataset.h"
+#include "sim/util/enum_names.h"
 
 namespace poisonsim {
 
@@ -35,6 +36,7 @@ struct ModelSpec {
   static ModelSpec from_yaml(const std::string& text, const std::string& where);
 };
 
+const EnumNames<ModelKind>& model_kind_names();  // the names scenarios use
 ModelKind parse_model_kind(const std::string& text, const std::string& where);
 std::string to_string(ModelKind kind);
 

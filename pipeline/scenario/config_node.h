@@ -13,6 +13,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "sim/util/enum_names.h"
+
 namespace poisonsim {
 
 // A check on a value: returns "" when fine, otherwise what was expected ("a value >= 1").
@@ -52,6 +54,15 @@ class ConfigNode {
   template <class T>
   std::vector<T> get_list(const std::string& key, const std::vector<T>& fallback,
                           const Check<T>& check = {});
+
+  // A value named in `names` (absent: `fallback`); `allowed`, when given, is the subset this key
+  // accepts. The choices in the error message come from the same table.
+  template <class E>
+  E get_enum(const std::string& key, E fallback, const EnumNames<E>& names,
+             const std::vector<E>& allowed = {}) {
+    const auto text = get<std::string>(key, names.name(fallback), one_of(names.names(allowed)));
+    return names.parse(text, key_path(key));
+  }
 
   // A nested mapping (absent: empty, so its defaults apply).
   ConfigNode child(const std::string& key);

@@ -22,10 +22,7 @@ constexpr size_t kMaxScenarioBytes = 1 << 20;
 
 ArrivalSpec read_arrival(ConfigNode node, const ArrivalSpec& fallback) {
   ArrivalSpec arrival;
-  const auto process =
-      node.get<std::string>("process", fallback.kind == ArrivalKind::fixed ? "fixed" : "poisson",
-                            one_of({"fixed", "poisson"}));
-  arrival.kind = process == "fixed" ? ArrivalKind::fixed : ArrivalKind::poisson;
+  arrival.kind = node.get_enum("process", fallback.kind, arrival_kind_names());
   arrival.rate = node.get<double>("rate", fallback.rate, in_range(1e-9, 1e6));
   node.finish();
   return arrival;
@@ -50,10 +47,7 @@ TrainOptions read_train_options(ConfigNode& node, const TrainOptions& fallback, 
 }
 
 void read_data(ConfigNode node, Scenario& s) {
-  s.data.kind = parse_data_kind(
-      node.get<std::string>("kind", "fashion-mnist",
-                            one_of({"fashion-mnist", "mnist", "cifar10", "synthetic"})),
-      node.key_path("kind"));
+  s.data.kind = node.get_enum("kind", DataKind::fashion_mnist, data_kind_names());
   s.data.path = node.optional<std::string>("path").value_or("");
   auto splits = node.child("splits");
   s.splits.pretrain = splits.get<int64_t>("pretrain", s.splits.pretrain, int_at_least(1));
@@ -91,9 +85,7 @@ ImageShape shape_of(const DataSpec& data) {
 void read_model(ConfigNode node, Scenario& s) {
   const int64_t classes = s.data.kind == DataKind::synthetic ? s.data.synthetic.num_classes : 10;
   ModelSpec spec = default_model_for(shape_of(s.data), classes);
-  spec.kind = parse_model_kind(
-      node.get<std::string>("kind", to_string(spec.kind), one_of({"mlp", "cnn", "torchscript"})),
-      node.key_path("kind"));
+  spec.kind = node.get_enum("kind", spec.kind, model_kind_names());
   spec.hidden = node.get_list<int64_t>("hidden", spec.hidden, int_in_range(1, 65536));
   spec.conv_channels =
       node.get_list<int64_t>("conv_channels", spec.conv_channels, int_in_range(1, 4096));
@@ -168,11 +160,7 @@ void read_attackers(ConfigNode& root, Scenario& s, const PluginRegistry& plugins
     a.start = node.get<double>("start", 0.0, at_least(0));
     a.stop = read_stop(node, a.start);
     auto knowledge = node.child("knowledge");
-    const auto kind =
-        knowledge.get<std::string>("model", "current", one_of({"current", "stale", "surrogate"}));
-    a.knowledge.kind = kind == "current" ? KnowledgeKind::current
-                       : kind == "stale" ? KnowledgeKind::stale
-                                         : KnowledgeKind::surrogate;
+    a.knowledge.kind = knowledge.get_enum("model", KnowledgeKind::current, knowledge_kind_names());
     a.knowledge.stale_retrains =
         knowledge.get<int64_t>("stale_retrains", a.knowledge.stale_retrains, int_in_range(1, 1000));
     knowledge.finish();
@@ -185,8 +173,7 @@ void read_attackers(ConfigNode& root, Scenario& s, const PluginRegistry& plugins
 
 void read_retrain(ConfigNode node, Scenario& s) {
   auto& r = s.retrain;
-  const auto trigger = node.get<std::string>("trigger", "interval", one_of({"interval", "buffer"}));
-  r.trigger = trigger == "interval" ? RetrainTrigger::interval : RetrainTrigger::buffer;
+  r.trigger = node.get_enum("trigger", RetrainTrigger::interval, retrain_trigger_names());
   r.interval = node.get<double>("interval", r.interval, tick_interval(s.duration));
   r.min_samples = node.get<int64_t>("min_samples", r.min_samples, int_at_least(1));
   r.train = read_train_options(node, r.train, s.seed);
@@ -194,9 +181,7 @@ void read_retrain(ConfigNode node, Scenario& s) {
   auto buffer = node.child("buffer");
   r.buffer_capacity =
       buffer.get<int64_t>("capacity", r.buffer_capacity, int_in_range(1, 100000000));
-  r.eviction = buffer.get<std::string>("eviction", "fifo", one_of({"fifo", "reservoir"})) == "fifo"
-                   ? Eviction::fifo
-                   : Eviction::reservoir;
+  r.eviction = buffer.get_enum("eviction", Eviction::fifo, eviction_names());
   r.clear_after_retrain = buffer.get<bool>("clear_after_retrain", true);
   buffer.finish();
   if (r.trigger == RetrainTrigger::buffer && r.min_samples > r.buffer_capacity)
@@ -229,6 +214,33 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
 }
 
 }  // namespace
+
+const EnumNames<ArrivalKind>& arrival_kind_names() {
+  static const EnumNames<ArrivalKind> names(
+      "arrival process", {{ArrivalKind::fixed, "fixed"}, {ArrivalKind::poisson, "poisson"}});
+  return names;
+}
+
+const EnumNames<KnowledgeKind>& knowledge_kind_names() {
+  static const EnumNames<KnowledgeKind> names("attacker knowledge",
+                                              {{KnowledgeKind::current, "current"},
+                                               {KnowledgeKind::stale, "stale"},
+                                               {KnowledgeKind::surrogate, "surrogate"}});
+  return names;
+}
+
+const EnumNames<RetrainTrigger>& retrain_trigger_names() {
+  static const EnumNames<RetrainTrigger> names(
+      "retrain trigger",
+      {{RetrainTrigger::interval, "interval"}, {RetrainTrigger::buffer, "buffer"}});
+  return names;
+}
+
+const EnumNames<Eviction>& eviction_names() {
+  static const EnumNames<Eviction> names(
+      "eviction rule", {{Eviction::fifo, "fifo"}, {Eviction::reservoir, "reservoir"}});
+  return names;
+}
 
 Scenario parse_scenario(const std::string& text, const std::string& file,
                         const std::vector<std::string>& overrides, const PluginRegistry& plugins) {

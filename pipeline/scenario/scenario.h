@@ -9,12 +9,14 @@
 #include "pipeline/data/data_source.h"
 #include "pipeline/model/model_spec.h"
 #include "pipeline/model/training.h"
-#include "pipeline/scenario/sweep_axes.h"
 #include "pipeline/plugins/registry.h"
+#include "pipeline/scenario/sweep_axes.h"
+#include "sim/util/enum_names.h"
 
 namespace poisonsim {
 
 enum class ArrivalKind { fixed, poisson };
+const EnumNames<ArrivalKind>& arrival_kind_names();  // the names scenarios use
 
 struct ArrivalSpec {
   ArrivalKind kind = ArrivalKind::poisson;
@@ -40,6 +42,7 @@ struct StreamSpec {
 };
 
 enum class KnowledgeKind { current, stale, surrogate };
+const EnumNames<KnowledgeKind>& knowledge_kind_names();
 
 struct KnowledgeSpec {
   KnowledgeKind kind = KnowledgeKind::current;
@@ -63,6 +66,8 @@ struct AttackerSpec {
 
 enum class RetrainTrigger { interval, buffer };
 enum class Eviction { fifo, reservoir };
+const EnumNames<RetrainTrigger>& retrain_trigger_names();
+const EnumNames<Eviction>& eviction_names();
 
 struct RetrainSpec {
   RetrainTrigger trigger = RetrainTrigger::interval;

@@ -8,9 +8,9 @@
 
 #include "attackers/baselines/label_flip.h"
 #include "attackers/common/seed_samples.h"
+#include "sim/kernel/random_stream.h"
 #include "sim/util/error.h"
 #include "sim/util/progress.h"
-#include "sim/kernel/random_stream.h"
 #include "tools/common/builtin_plugins.h"
 
 namespace poisonsim {
@@ -92,7 +92,7 @@ AttackRun AttackSession::generate(const AttackRequest& request) {
   run.attacker_yaml = attacker.c_str();
   if (const auto* direct = dynamic_cast<const DirectGradientAttacker*>(generator.get())) {
     run.direct = direct->last_report();
-    run.group_size = attacker_node["group_size"].as<int64_t>();
+    run.group_size = direct->options().group_size;
   }
   return run;
 }

@@ -6,7 +6,6 @@ figures of `poisonsim attack --json` / `poisonsim bench attacks --json`.
 """
 import json
 import os
-import re
 from dataclasses import dataclass
 
 import h5py
@@ -122,14 +121,9 @@ def read_poison_set(f, path):
 
 
 def _group_size(figures):
-    """The direct method's group size: a field of newer JSON, else from the attacker YAML."""
-    if "group_size" in figures:
-        return int(figures["group_size"])
-    match = re.search(r"group_size:\s*(\d+)", str(figures.get("attacker", "")))
-    if match:
-        return int(match.group(1))
-    match = re.search(r"g=(\d+)", str(figures.get("label", "")))
-    return int(match.group(1)) if match else None
+    """The direct method's group size, the `group_size` field every writer puts in its JSON."""
+    value = figures.get("group_size", (figures.get("direct") or {}).get("group_size"))
+    return None if value is None else int(value)
 
 
 def _number(value):
