@@ -342,5 +342,39 @@ TEST_F(CachedRuns, TraceRecordsItsProvenance) {
   EXPECT_NE(shown.output.find("provenance poisonsim "), std::string::npos) << shown.output;
 }
 
+// The run's summary and `inspect` of its trace get their headline numbers from one sink
+// (pipeline/trace/run_metrics.h), fed live by the run and from the tables by inspect: they agree
+// number for number, with and without a samples table.
+TEST_F(CachedRuns, RunSummaryAndInspectAgree) {
+  const std::string scenario =
+      std::string(POISONSIM_SOURCE_DIR) + "/tests/scenarios/synthetic-small.yaml";
+  for (const std::string samples : {"true", "false"}) {
+    const auto trace = dir.file("agree-" + samples + ".h5");
+    const auto run = test::run_poisonsim("--log-level warn run " + scenario + " -o " + trace +
+                                         " --quiet --json --set trace.samples=" + samples);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    const auto inspected = test::run_poisonsim("--log-level warn inspect " + trace + " --json");
+    ASSERT_EQ(inspected.exit_code, 0) << inspected.output;
+    const auto r = nlohmann::ordered_json::parse(run.output);  // sources in the run's order
+    const auto i = nlohmann::json::parse(inspected.output);
+    EXPECT_EQ(r["retrains"]["total"], i["retrains"]["count"]);
+    EXPECT_EQ(r["retrains"]["deployed"], i["retrains"]["deployed"]);
+    EXPECT_EQ(r["retrains"]["refused"], i["retrains"]["refused"]);
+    EXPECT_EQ(r["accuracy"]["first"], i["evaluations"]["first"]["accuracy"]);
+    EXPECT_EQ(r["accuracy"]["last"], i["evaluations"]["last"]["accuracy"]);
+    EXPECT_EQ(r["accuracy"]["min"], i["evaluations"]["min"]["accuracy"]);
+    ASSERT_EQ(r["sources"].size(), i["sources"].size());
+    size_t k = 0;
+    for (const auto& [name, source] : r["sources"].items()) {
+      const auto& other = i["sources"][k++];
+      EXPECT_EQ(name, other["name"]) << "sources in the same order";
+      EXPECT_EQ(source["batches"], other["batches"]) << name;
+      EXPECT_EQ(source["samples"], other["samples"]) << name;
+      EXPECT_EQ(source["rejected"], other["rejected"]) << name;
+    }
+    EXPECT_GT(r["retrains"]["total"].get<int>(), 0);
+  }
+}
+
 }  // namespace
 }  // namespace poisonsim

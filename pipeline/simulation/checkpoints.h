@@ -7,7 +7,7 @@
 
 namespace poisonsim {
 
-class TraceWriter;
+class RowSink;
 
 // Where and what a run checkpoints.
 struct CheckpointPlan {
@@ -28,6 +28,6 @@ void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_ya
 // Appends the rows the checkpointed run had written to `writer`, through a scratch copy of
 // the saved trace at `scratch_path` (removed afterwards).
 void restore_trace_rows(const CheckpointFile& checkpoint, const std::string& where,
-                        const std::string& scratch_path, TraceWriter& writer);
+                        const std::string& scratch_path, RowSink& recorder);
 
 }  // namespace poisonsim

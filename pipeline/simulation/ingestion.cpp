@@ -4,25 +4,20 @@
 
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/retrain_buffer.h"
+#include "pipeline/trace/row_sink.h"
 #include "pipeline/trace/trace_rows.h"
-#include "pipeline/trace/trace_writer.h"
-#include "sim/util/error.h"
 #include "sim/kernel/state_archive.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 
 Ingestion::Ingestion(Deployment& deployment, SampleGuard& guard, RetrainBuffer& buffer,
-                     TraceWriter& trace, bool trace_samples)
+                     RowSink& recorder, bool trace_samples)
     : deployment_(deployment),
       guard_(guard),
       buffer_(buffer),
-      trace_(trace),
+      recorder_(recorder),
       trace_samples_(trace_samples) {}
-
-template <class Archive>
-void serialize(Archive& archive, SourceStats& stats) {
-  archive(stats.is_poison, stats.batches, stats.samples, stats.rejected);
-}
 
 template <class Archive>
 void serialize(Archive& archive, ArrivingBatch& batch) {
@@ -33,12 +28,12 @@ void serialize(Archive& archive, ArrivingBatch& batch) {
 
 void Ingestion::save_state(StateOut& out) const {
   out.section("ingestion");
-  out(stats_, evidence_, pending_);
+  out(evidence_, pending_);
 }
 
 void Ingestion::load_state(StateIn& in) {
   in.section("ingestion");
-  in(stats_, evidence_, pending_);
+  in(evidence_, pending_);
   pending_samples_ = 0;
   for (const auto& batch : pending_) {
     const Dataset& d = batch.samples;
@@ -78,7 +73,7 @@ void Ingestion::flush() {
   for (size_t i = 0; i < pending_.size(); ++i) score.try_put(i);
   graph.wait_for_all();
 
-  if (!rows.empty()) trace_.add_samples(rows.data(), rows.size());
+  if (!rows.empty()) recorder_.add_samples(rows.data(), rows.size());
   pending_.clear();
   pending_samples_ = 0;
 }
@@ -127,12 +122,7 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
       rows.push_back(row);
     }
   }
-  trace_.add_event(event);
-  auto& stats = stats_[batch.source];
-  stats.is_poison = batch.is_poison;
-  ++stats.batches;
-  stats.samples += event.size;
-  stats.rejected += event.rejected;
+  recorder_.add_event(event);
 }
 
 }  // namespace poisonsim

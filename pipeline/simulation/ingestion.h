@@ -19,7 +19,7 @@ class Deployment;
 class StateIn;
 class StateOut;
 class RetrainBuffer;
-class TraceWriter;
+class RowSink;
 struct SampleRow;
 struct SampleScores;
 
@@ -32,16 +32,11 @@ struct ArrivingBatch {
   std::vector<int64_t> true_labels;  // clean label of each image (differs under label noise)
 };
 
-struct SourceStats {
-  bool is_poison = false;
-  int64_t batches = 0;
-  int64_t samples = 0;
-  int64_t rejected = 0;
-};
-
 class Ingestion {
  public:
-  Ingestion(Deployment& deployment, SampleGuard& guard, RetrainBuffer& buffer, TraceWriter& trace,
+  // Every judged batch becomes an events row and, with `trace_samples`, samples rows, handed to
+  // `recorder` (the trace and the run's metrics).
+  Ingestion(Deployment& deployment, SampleGuard& guard, RetrainBuffer& buffer, RowSink& recorder,
             bool trace_samples);
 
   void submit(ArrivingBatch batch);
@@ -49,11 +44,10 @@ class Ingestion {
   // Scores every pending batch and hands the samples to the guard and the buffer.
   void flush();
 
-  // Checkpoints: the counts, the guard evidence and the batches not yet scored.
+  // Checkpoints: the guard evidence and the batches not yet scored.
   void save_state(StateOut& out) const;
   void load_state(StateIn& in);
 
-  const std::map<std::string, SourceStats>& stats() const { return stats_; }
   // The guard's verdicts on one attacker's samples judged so far; null before the first.
   const GuardEvidence* evidence(const std::string& source) const;
 
@@ -65,11 +59,10 @@ class Ingestion {
   Deployment& deployment_;
   SampleGuard& guard_;
   RetrainBuffer& buffer_;
-  TraceWriter& trace_;
+  RowSink& recorder_;
   bool trace_samples_;
   std::vector<ArrivingBatch> pending_;
   size_t pending_samples_ = 0;
-  std::map<std::string, SourceStats> stats_;
   std::map<std::string, GuardEvidence> evidence_;  // poison sources only
 };
 

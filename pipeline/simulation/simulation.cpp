@@ -9,20 +9,21 @@
 #include <tbb/info.h>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/model/training.h"
 #include "pipeline/runtime/compute_threads.h"
 #include "pipeline/runtime/numeric_runtime.h"
-#include "pipeline/model/training.h"
 #include "pipeline/runtime/provenance.h"
 #include "pipeline/simulation/deployment.h"
+#include "pipeline/simulation/ingestion.h"
 #include "pipeline/simulation/processes.h"
 #include "pipeline/simulation/retrain_buffer.h"
 #include "pipeline/simulation/run_data.h"
 #include "pipeline/trace/trace_rows.h"
 #include "pipeline/trace/trace_writer.h"
 #include "poisonsim_version.h"
+#include "sim/kernel/state_archive.h"
 #include "sim/util/progress.h"
 #include "sim/util/stage_times.h"
-#include "sim/kernel/state_archive.h"
 #include "sim/util/stop_signal.h"
 
 namespace poisonsim {
@@ -67,6 +68,10 @@ struct Simulation::State : SimulationHost {
   std::unique_ptr<RetrainGate> gate;
   RetrainBuffer buffer;
   std::unique_ptr<TraceWriter> trace;
+  // What the run observes goes to the recorder, which hands it to the trace and to the metrics
+  // the run's summary reports (pipeline/trace/row_sink.h).
+  RunMetricsSink metrics;
+  std::unique_ptr<RowFanout> recorder;
   std::unique_ptr<Ingestion> ingestion;
   sim::Kernel kernel;
   TickProcess* retrainer = nullptr;
@@ -78,8 +83,8 @@ struct Simulation::State : SimulationHost {
   std::unique_ptr<Deployment> candidate_scorer;
   int64_t next_batch_id = 0;
   bool retrain_requested = false;
+  int64_t retrains_done = 0;  // names each retrain's random streams and its row's index
   RunSummary summary;
-  bool have_accuracy = false;
 
   // `resume`: the run continues from this checkpoint (named `where` in errors).
   State(const Scenario& s, SimulationOptions o, const CheckpointFile* resume = nullptr,
@@ -97,7 +102,8 @@ struct Simulation::State : SimulationHost {
         guard(s.guard.make_guard()),
         gate(s.gate.make_gate()),
         buffer(data.pretrain.shape, data.pretrain.num_classes, s.retrain.buffer_capacity,
-               s.retrain.eviction, RandomStream(s.seed, "retrain/buffer")) {
+               s.retrain.eviction, RandomStream(s.seed, "retrain/buffer")),
+        metrics(s.trace.samples) {
     set_torch_threads(static_cast<int>(s.train_threads));
     const BlasInfo blas = blas_info();
     TraceMetadata meta(s.resolved_yaml, s.seed, POISONSIM_VERSION);
@@ -111,10 +117,13 @@ struct Simulation::State : SimulationHost {
     trace_options.chunk_rows = s.trace.chunk_rows;
     trace_options.flush_seconds = s.trace.flush_seconds;
     trace = TraceWriter::create_file(options.trace_path, meta, trace_options);
-    ingestion = std::make_unique<Ingestion>(deployment_, *guard, buffer, *trace, s.trace.samples);
+    recorder = std::make_unique<RowFanout>(std::vector<RowSink*>{trace.get(), &metrics});
+    ingestion =
+        std::make_unique<Ingestion>(deployment_, *guard, buffer, *recorder, s.trace.samples);
     build_processes(resume != nullptr);
     if (resume) {
-      restore_trace_rows(*resume, where, options.trace_path + ".rows", *trace);
+      // The saved rows go through the recorder: the metrics count them as the run did.
+      restore_trace_rows(*resume, where, options.trace_path + ".rows", *recorder);
       StateIn in(resume->state, where);
       load_state(in);
       in.expect_end();
@@ -134,9 +143,7 @@ struct Simulation::State : SimulationHost {
   template <class Self, class Archive>
   static void own_fields(Self& self, Archive& archive) {
     archive.section("simulation");
-    archive(self.next_batch_id, self.retrain_requested, self.have_accuracy, self.summary.retrains,
-            self.summary.deployed, self.summary.refused, self.summary.first_accuracy,
-            self.summary.last_accuracy, self.summary.min_accuracy,
+    archive(self.next_batch_id, self.retrain_requested, self.retrains_done,
             self.deployed_on_validation.accuracy, self.deployed_on_validation.mean_loss,
             self.deployed_on_validation.samples, self.deployed_on_test.accuracy,
             self.deployed_on_test.mean_loss, self.deployed_on_test.samples);
@@ -258,7 +265,7 @@ struct Simulation::State : SimulationHost {
     with_replay.pixels.reserve(total * per);
     with_replay.labels.reserve(total);
     with_replay.append(kept);
-    RandomStream rng(scenario.seed, fmt::format("retrain/replay/{}", summary.retrains));
+    RandomStream rng(scenario.seed, fmt::format("retrain/replay/{}", retrains_done));
     for (int64_t k = 0; k < replay; ++k) {
       const auto i = static_cast<size_t>(rng.below(data.pretrain.size()));
       with_replay.pixels.insert(with_replay.pixels.end(), data.pretrain.image(i),
@@ -274,7 +281,7 @@ struct Simulation::State : SimulationHost {
     retrain_requested = false;
     RetrainRow row;
     row.time = kernel.now();
-    row.index = summary.retrains++;
+    row.index = retrains_done++;
     Dataset with_replay;
     const Dataset& set = retraining_set(with_replay);
     row.buffer_size = static_cast<int64_t>(set.size());
@@ -310,17 +317,14 @@ struct Simulation::State : SimulationHost {
         deployed_on_test = after_on_test;
         guard->on_deploy();
         row.deployed = 1;
-        ++summary.deployed;
-      } else {
-        ++summary.refused;
       }
     }
     row.model_version = deployment_.version();
     if (scenario.retrain.clear_after_retrain) buffer.clear();
-    trace->add_retrain(row);
+    recorder->add_retrain(row);
     auto event = system_event(kernel.now(), "retrain");
     event.size = row.buffer_size;
-    trace->add_event(event);
+    recorder->add_event(event);
     flush_trace();  // a killed run keeps everything up to its last retrain
   }
 
@@ -334,14 +338,10 @@ struct Simulation::State : SimulationHost {
     row.samples = result.samples;
     row.accuracy = result.accuracy;
     row.loss = result.mean_loss;
-    trace->add_evaluation(row);
+    recorder->add_evaluation(row);
     auto event = system_event(kernel.now(), "evaluation");
     event.size = row.samples;
-    trace->add_event(event);
-    if (!have_accuracy) summary.first_accuracy = summary.min_accuracy = row.accuracy;
-    have_accuracy = true;
-    summary.last_accuracy = row.accuracy;
-    summary.min_accuracy = std::min(summary.min_accuracy, row.accuracy);
+    recorder->add_event(event);
     flush_trace();  // live readers see each evaluation
   }
 };
@@ -364,9 +364,11 @@ RunSummary Simulation::run() {
       st.options.show_progress ? Progress::Style::automatic : Progress::Style::silent);
   auto& summary = st.summary;
   const auto on_event = [&](const sim::Event& event) {
-    progress.update(event.time,
-                    fmt::format("model v{}, accuracy {:.3f}, buffer {}", st.deployment_.version(),
-                                st.summary.last_accuracy, st.buffer.size()));
+    progress.update(
+        event.time,
+        fmt::format("model v{}, accuracy {:.4f}, buffer {}", st.deployment_.version(),
+                    st.metrics.last_evaluation() ? st.metrics.last_evaluation()->accuracy : 0.0,
+                    st.buffer.size()));
     // A stop signal takes effect between two events: everything before is in the trace.
     if (stop_signal() != 0) st.kernel.stop();
     // Rows recorded since the last tick reach live readers too. (Not scoring early: attackers
@@ -390,7 +392,7 @@ RunSummary Simulation::run() {
   progress.finish();
   if (summary.stopped_by && !plan.path.empty()) st.checkpoint();  // resume from here
   st.flush_ingestion();
-  st.trace->add_event(system_event(end, summary.stopped_by ? "stopped" : "end"));
+  st.recorder->add_event(system_event(end, summary.stopped_by ? "stopped" : "end"));
   st.flush_trace();
   summary.stage_seconds = st.stages_.seconds();
   nlohmann::ordered_json stage_json = nlohmann::ordered_json::object();
@@ -406,8 +408,9 @@ RunSummary Simulation::run() {
   progress.finish();
   summary.trace_path = st.options.trace_path;
   summary.duration = end;
-  summary.events = st.kernel.events_handled();
-  summary.sources = st.ingestion->stats();
+  summary.events = st.metrics.events();
+  summary.metrics = st.metrics.metrics();
+  summary.sources = st.metrics.sources();
   summary.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;

@@ -2,13 +2,14 @@
 // One run of a scenario: builds the world (data, deployed model, guard, buffer, processes),
 // runs the event loop for the scenario's duration, and writes the trace as it goes.
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/checkpoints.h"
-#include "pipeline/simulation/ingestion.h"
+#include "pipeline/trace/run_metrics.h"
 
 namespace poisonsim {
 
@@ -23,14 +24,10 @@ struct RunSummary {
   std::string trace_path;
   double duration = 0;  // simulated seconds run: the scenario's, or less when stopped
   int stopped_by = 0;   // the signal that stopped the run early (sim/util/stop_signal.h), or 0
-  uint64_t events = 0;
-  std::map<std::string, SourceStats> sources;
-  int64_t retrains = 0;
-  int64_t deployed = 0;
-  int64_t refused = 0;
-  double first_accuracy = 0;
-  double last_accuracy = 0;
-  double min_accuracy = 0;
+  int64_t events = 0;   // rows of the events table
+  // The headline numbers, from the rows the run recorded (the sink `inspect` uses on the trace).
+  RunMetrics metrics;
+  std::vector<SourceTotals> sources;  // in the order each source first delivered a batch
   double wall_seconds = 0;
   // Wall seconds by stage (sim/util/stage_times.h), in the order the stages first ran.
   std::vector<std::pair<std::string, double>> stage_seconds;

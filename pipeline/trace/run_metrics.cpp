@@ -15,62 +15,81 @@ double ratio(int64_t part, int64_t whole) {
   return whole == 0 ? kNaN : static_cast<double>(part) / static_cast<double>(whole);
 }
 
-void count_from_samples(const TraceReader& reader, RunMetrics& m) {
-  reader.for_each_sample([&m](const SampleRow& row) {
-    (row.is_poison ? m.poison_samples : m.clean_samples) += 1;
-    (row.is_poison ? m.poison_rejected : m.clean_rejected) += row.rejected ? 1 : 0;
-  });
-}
-
-void count_from_events(const std::vector<EventRow>& events, RunMetrics& m) {
-  for (const auto& row : events) {
-    if (row.batch_id < 0) continue;  // only arrival batches carry a batch id
-    const bool poison = trace_name(row.kind) == "poison-batch";
-    (poison ? m.poison_samples : m.clean_samples) += row.size;
-    (poison ? m.poison_rejected : m.clean_rejected) += row.rejected;
-  }
-}
-
 }  // namespace
 
-RunMetrics compute_run_metrics(const TraceReader& reader) {
-  RunMetrics m;
-  m.counted_from_samples = reader.has_samples();
-  if (m.counted_from_samples) {
-    count_from_samples(reader, m);
-  } else {
-    count_from_events(reader.events(), m);
+void RunMetricsSink::add_event(const EventRow& row) {
+  events_ += 1;
+  last_event_time_ = std::max(last_event_time_, row.time);
+  if (row.batch_id < 0) return;  // only arrival batches carry a batch id
+  const bool poison = trace_name(row.kind) == "poison-batch";
+  const std::string name = trace_name(row.source);
+  auto it = std::find_if(sources_.begin(), sources_.end(),
+                         [&](const SourceTotals& s) { return s.name == name; });
+  if (it == sources_.end()) it = sources_.insert(sources_.end(), SourceTotals{name, poison});
+  it->batches += 1;
+  it->samples += row.size;
+  it->rejected += row.rejected;
+  if (m_.counted_from_samples) return;
+  // Without a samples table every sample of a poison batch counts as poison.
+  (poison ? m_.poison_samples : m_.clean_samples) += row.size;
+  (poison ? m_.poison_rejected : m_.clean_rejected) += row.rejected;
+}
+
+void RunMetricsSink::add_samples(const SampleRow* rows, size_t count) {
+  if (!m_.counted_from_samples) return;
+  for (size_t i = 0; i < count; ++i) {
+    const auto& row = rows[i];
+    (row.is_poison ? m_.poison_samples : m_.clean_samples) += 1;
+    (row.is_poison ? m_.poison_rejected : m_.clean_rejected) += row.rejected ? 1 : 0;
   }
+}
+
+void RunMetricsSink::add_retrain(const RetrainRow& row) {
+  m_.retrains += 1;
+  m_.deployed += row.deployed ? 1 : 0;
+  const std::string gate = trace_name(row.gate);
+  m_.refused += gate == "refuse" ? 1 : 0;
+  empty_retrains_ += gate == "empty" ? 1 : 0;
+  poison_fraction_sum_ += row.poison_fraction;
+}
+
+void RunMetricsSink::add_evaluation(const EvaluationRow& row) {
+  const EvaluationPoint point{row.time, row.accuracy, row.model_version};
+  evaluations_ += 1;
+  accuracy_sum_ += row.accuracy;
+  if (!first_) first_ = point;
+  last_ = point;
+  if (!lowest_ || point.accuracy < lowest_->accuracy) lowest_ = point;
+}
+
+RunMetrics RunMetricsSink::metrics() const {
+  RunMetrics m = m_;
   m.true_positive_rate = ratio(m.poison_rejected, m.poison_samples);
   m.false_positive_rate = ratio(m.clean_rejected, m.clean_samples);
   const int64_t poison_accepted = m.poison_samples - m.poison_rejected;
   m.poison_accepted_fraction =
       ratio(poison_accepted, poison_accepted + m.clean_samples - m.clean_rejected);
-
-  double fraction_sum = 0;
-  for (const auto& row : reader.retrains()) {
-    m.retrains += 1;
-    m.deployed += row.deployed ? 1 : 0;
-    m.refused += trace_name(row.gate) == "refuse" ? 1 : 0;
-    fraction_sum += row.poison_fraction;
-  }
   m.buffer_poison_fraction_mean =
-      m.retrains ? fraction_sum / static_cast<double>(m.retrains) : kNaN;
-
-  const auto evaluations = reader.evaluations();
-  m.accuracy_first = m.accuracy_last = m.accuracy_min = m.accuracy_mean = kNaN;
-  if (!evaluations.empty()) {
-    double sum = 0;
-    m.accuracy_first = evaluations.front().accuracy;
-    m.accuracy_last = evaluations.back().accuracy;
-    m.accuracy_min = evaluations.front().accuracy;
-    for (const auto& row : evaluations) {
-      sum += row.accuracy;
-      m.accuracy_min = std::min(m.accuracy_min, row.accuracy);
-    }
-    m.accuracy_mean = sum / static_cast<double>(evaluations.size());
-  }
+      m.retrains ? poison_fraction_sum_ / static_cast<double>(m.retrains) : kNaN;
+  m.accuracy_first = first_ ? first_->accuracy : kNaN;
+  m.accuracy_last = last_ ? last_->accuracy : kNaN;
+  m.accuracy_min = lowest_ ? lowest_->accuracy : kNaN;
+  m.accuracy_mean = evaluations_ ? accuracy_sum_ / static_cast<double>(evaluations_) : kNaN;
   return m;
+}
+
+RunMetricsSink read_run_metrics(const TraceReader& reader) {
+  RunMetricsSink sink(reader.has_samples());
+  for (const auto& row : reader.events()) sink.add_event(row);
+  if (reader.has_samples())
+    reader.for_each_sample([&sink](const SampleRow& row) { sink.add_samples(&row, 1); });
+  for (const auto& row : reader.retrains()) sink.add_retrain(row);
+  for (const auto& row : reader.evaluations()) sink.add_evaluation(row);
+  return sink;
+}
+
+RunMetrics compute_run_metrics(const TraceReader& reader) {
+  return read_run_metrics(reader).metrics();
 }
 
 const std::vector<MetricField>& run_metric_fields() {

@@ -1,9 +1,14 @@
 #pragma once
-// The headline numbers of one run, computed from its trace tables: what `poisonsim inspect`
-// prints and what a sweep's summary table holds per run (docs/trace-format.md).
+// The headline numbers of one run, computed from its rows in one place: while the run records
+// them (its summary) and when a trace is read back (`poisonsim inspect`, a sweep's summary
+// table per run; docs/trace-format.md), so the two cannot disagree.
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "pipeline/trace/row_sink.h"
 
 namespace poisonsim {
 
@@ -33,7 +38,58 @@ struct RunMetrics {
   bool counted_from_samples = false;
 };
 
-// Reads the tables it needs (the samples table in blocks, so memory stays bounded).
+// Arrivals by source, in the order each source first delivered a batch.
+struct SourceTotals {
+  std::string name;
+  bool is_poison = false;  // an attacker's batches (every sample poison) rather than a stream's
+  int64_t batches = 0;
+  int64_t samples = 0;
+  int64_t rejected = 0;
+};
+
+struct EvaluationPoint {
+  double time = 0;
+  double accuracy = 0;
+  int64_t model_version = 0;
+};
+
+// Receives a run's rows (as a RowSink) and keeps what the headline numbers need, never the rows.
+// `count_samples`: guard verdicts by ground truth come from samples rows (a trace with a samples
+// table) rather than from the batch events.
+class RunMetricsSink final : public RowSink {
+ public:
+  explicit RunMetricsSink(bool count_samples) { m_.counted_from_samples = count_samples; }
+  void add_event(const EventRow& row) override;
+  void add_samples(const SampleRow* rows, size_t count) override;
+  void add_retrain(const RetrainRow& row) override;
+  void add_evaluation(const EvaluationRow& row) override;
+
+  RunMetrics metrics() const;  // the rates and means, from the counts so far
+  const std::vector<SourceTotals>& sources() const { return sources_; }
+  int64_t events() const { return events_; }
+  double last_event_time() const { return last_event_time_; }
+  int64_t empty_retrains() const { return empty_retrains_; }  // nothing to train on
+  int64_t evaluations() const { return evaluations_; }
+  const std::optional<EvaluationPoint>& first_evaluation() const { return first_; }
+  const std::optional<EvaluationPoint>& last_evaluation() const { return last_; }
+  const std::optional<EvaluationPoint>& lowest_evaluation() const { return lowest_; }
+
+ private:
+  RunMetrics m_;
+  double poison_fraction_sum_ = 0;
+  double accuracy_sum_ = 0;
+  std::vector<SourceTotals> sources_;
+  int64_t events_ = 0;
+  double last_event_time_ = 0;
+  int64_t empty_retrains_ = 0;
+  int64_t evaluations_ = 0;
+  std::optional<EvaluationPoint> first_, last_, lowest_;
+};
+
+// A RunMetricsSink fed with every row of the trace (the samples table in blocks, so memory stays
+// bounded; only when the trace has one).
+RunMetricsSink read_run_metrics(const TraceReader& reader);
+// read_run_metrics(reader).metrics()
 RunMetrics compute_run_metrics(const TraceReader& reader);
 
 // One named column per RunMetrics number, in a fixed order: the summary table's metric columns.

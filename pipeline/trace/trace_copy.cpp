@@ -2,12 +2,12 @@
 
 #include <vector>
 
+#include "pipeline/trace/row_sink.h"
 #include "pipeline/trace/trace_reader.h"
-#include "pipeline/trace/trace_writer.h"
 
 namespace poisonsim {
 
-void copy_trace_rows(const std::string& source, TraceWriter& writer) {
+void copy_trace_rows(const std::string& source, RowSink& writer) {
   const TraceReader reader(source);
   for (const auto& row : reader.events()) writer.add_event(row);
   constexpr size_t kBlock = 4096;

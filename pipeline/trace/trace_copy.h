@@ -5,10 +5,10 @@
 
 namespace poisonsim {
 
-class TraceWriter;
+class RowSink;
 
-// Appends every row of the trace at the root of `source` to `writer`, table by table, reading
-// the samples table in blocks. UserError naming `source` when it is not a trace.
-void copy_trace_rows(const std::string& source, TraceWriter& writer);
+// Hands every row of the trace at the root of `source` to `sink`, table by table, reading the
+// samples table in blocks. UserError naming `source` when it is not a trace.
+void copy_trace_rows(const std::string& source, RowSink& sink);
 
 }  // namespace poisonsim

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "pipeline/trace/row_sink.h"
 #include "pipeline/trace/trace_file.h"
 #include "pipeline/trace/trace_metadata.h"
 #include "pipeline/trace/trace_rows.h"
@@ -28,7 +29,7 @@ struct TraceOptions {
 // A write that fails (a full disk, a file-size limit) throws UserError and abandons the file:
 // no handle is closed, so nothing more is written and the file keeps its last flush, readable
 // (as a trace in progress is) with every table intact. The writer is then closed.
-class TraceWriter {
+class TraceWriter final : public RowSink {
  public:
   // A trace at the root of a new file at `path` (an existing file is truncated), written in
   // HDF5's SWMR mode: readers in other processes (TraceReader, h5py with swmr=True) see
@@ -46,15 +47,15 @@ class TraceWriter {
   // Flushes and closes (unless a write failed), but leaves complete = 0: only close() says the
   // run finished, so a run that dies by an exception is not mistaken for a finished one. Never
   // throws.
-  ~TraceWriter();
+  ~TraceWriter() override;
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
 
-  void add_event(const EventRow& row);
+  void add_event(const EventRow& row) override;
   // Ignored when options.samples is off.
-  void add_samples(const SampleRow* rows, size_t count);
-  void add_retrain(const RetrainRow& row);
-  void add_evaluation(const EvaluationRow& row);
+  void add_samples(const SampleRow* rows, size_t count) override;
+  void add_retrain(const RetrainRow& row) override;
+  void add_evaluation(const EvaluationRow& row) override;
 
   // Writes every buffered row and flushes HDF5 to disk: a crash after this loses only what comes
   // later. Each flush rewrites the tables' last partial chunks, so call it at coarse intervals

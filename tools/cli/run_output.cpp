@@ -11,6 +11,7 @@
 #include "sim/util/stop_signal.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/json_output.h"
+#include "tools/common/json_number.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -20,16 +21,17 @@ void print_summary(const RunSummary& s) {
              s.trace_path, s.events, s.duration, s.wall_seconds);
   fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>8}\n", "source", "kind", "batches", "samples",
              "rejected", "rate");
-  for (const auto& [name, st] : s.sources)
-    fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>7.1f}%\n", name,
+  for (const auto& st : s.sources)
+    fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>7.1f}%\n", st.name,
                st.is_poison ? "poison" : "clean", st.batches, st.samples, st.rejected,
                st.samples
                    ? 100.0 * static_cast<double>(st.rejected) / static_cast<double>(st.samples)
                    : 0.0);
-  fmt::print("  retrains: {} ({} deployed, {} refused by the gate)\n", s.retrains, s.deployed,
-             s.refused);
+  const RunMetrics& m = s.metrics;
+  fmt::print("  retrains: {} ({} deployed, {} refused by the gate)\n", m.retrains, m.deployed,
+             m.refused);
   fmt::print("  clean test accuracy: {:.4f} after pretraining, {:.4f} at the end (lowest {:.4f})\n",
-             s.first_accuracy, s.last_accuracy, s.min_accuracy);
+             m.accuracy_first, m.accuracy_last, m.accuracy_min);
   fmt::print("  wall seconds by stage: {}\n", format_stage_seconds(s.stage_seconds));
   fmt::print("  summary: poisonsim inspect {}\n", s.trace_path);
   fmt::print(
@@ -45,7 +47,8 @@ void check_checkpoint_path(const CheckpointPlan& checkpoints, bool force) {
   if (std::filesystem::exists(checkpoints.path))
     throw UserError(checkpoints.path,
                     "the checkpoint file exists (use --force to replace it, or resume from it: "
-                    "poisonsim resume " + checkpoints.path + ")");
+                    "poisonsim resume " +
+                        checkpoints.path + ")");
 }
 
 std::string summary_json(const RunSummary& s) {
@@ -55,14 +58,17 @@ std::string summary_json(const RunSummary& s) {
   j["events"] = s.events;
   j["wall_seconds"] = s.wall_seconds;
   nlohmann::ordered_json sources = nlohmann::ordered_json::object();
-  for (const auto& [name, st] : s.sources)
-    sources[name] = {{"kind", st.is_poison ? "poison" : "clean"},
-                     {"batches", st.batches},
-                     {"samples", st.samples},
-                     {"rejected", st.rejected}};
+  for (const auto& st : s.sources)
+    sources[st.name] = {{"kind", st.is_poison ? "poison" : "clean"},
+                        {"batches", st.batches},
+                        {"samples", st.samples},
+                        {"rejected", st.rejected}};
   j["sources"] = sources;
-  j["retrains"] = {{"total", s.retrains}, {"deployed", s.deployed}, {"refused", s.refused}};
-  j["accuracy"] = {{"first", s.first_accuracy}, {"last", s.last_accuracy}, {"min", s.min_accuracy}};
+  const RunMetrics& m = s.metrics;
+  j["retrains"] = {{"total", m.retrains}, {"deployed", m.deployed}, {"refused", m.refused}};
+  j["accuracy"] = {{"first", number_or_null(m.accuracy_first)},
+                   {"last", number_or_null(m.accuracy_last)},
+                   {"min", number_or_null(m.accuracy_min)}};
   nlohmann::ordered_json stages = nlohmann::ordered_json::object();
   for (const auto& [stage, seconds] : s.stage_seconds) stages[stage] = seconds;
   j["stage_seconds"] = stages;
@@ -87,9 +93,8 @@ void run_to_trace(Simulation& simulation, AtomicOutput& trace, const std::string
                "poisonsim: stopped by {} at simulated time {} s; the trace so far is in "
                "{} (complete = 0){}\n",
                signal_name(summary.stopped_by), summary.duration, output,
-               checkpoints.path.empty()
-                   ? std::string()
-                   : "; continue with: poisonsim resume " + checkpoints.path);
+               checkpoints.path.empty() ? std::string()
+                                        : "; continue with: poisonsim resume " + checkpoints.path);
     throw StoppedBySignal(summary.stopped_by);
   }
   if (!json.to_stdout()) print_summary(summary);

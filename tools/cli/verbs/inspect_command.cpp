@@ -41,12 +41,6 @@ struct SourceSummary {
   int64_t rejected = 0;
 };
 
-struct EvaluationPoint {
-  double time = 0;
-  double accuracy = 0;
-  int64_t model_version = 0;
-};
-
 struct Summary {
   std::string path;
   std::string group;
@@ -70,14 +64,6 @@ std::optional<double> ratio(int64_t part, int64_t whole) {
   return static_cast<double>(part) / static_cast<double>(whole);
 }
 
-SourceSummary& source_named(std::vector<SourceSummary>& sources, const std::string& name) {
-  for (auto& source : sources) {
-    if (source.name == name) return source;
-  }
-  sources.push_back(SourceSummary{name, "", 0, 0, 0, 0});
-  return sources.back();
-}
-
 Summary summarise(const InspectOptions& o) {
   const TraceReader reader(o.path, o.group);
   Summary s;
@@ -87,28 +73,21 @@ Summary summarise(const InspectOptions& o) {
   s.trace_format = reader.trace_format();
   s.complete = reader.complete();
 
-  for (const auto& row : reader.events()) {
-    s.duration = std::max(s.duration, row.time);
-    if (row.batch_id < 0) continue;  // only arrival batches carry a batch id
-    const std::string kind = trace_name(row.kind);
-    auto& source = source_named(s.sources, trace_name(row.source));
-    source.kind = kind == "poison-batch" ? "attacker" : "stream";
-    source.batches += 1;
-    source.samples += row.size;
-    source.rejected += row.rejected;
-    // Every sample an attacker sends is poison; streams send none (label noise is not poison).
-    if (kind == "poison-batch") source.poisoned += row.size;
-  }
-  s.metrics = compute_run_metrics(reader);
-  for (const auto& row : reader.retrains()) s.empty += trace_name(row.gate) == "empty" ? 1 : 0;
-
-  for (const auto& row : reader.evaluations()) {
-    const EvaluationPoint point{row.time, row.accuracy, row.model_version};
-    s.evaluations += 1;
-    if (!s.first) s.first = point;
-    s.last = point;
-    if (!s.lowest || point.accuracy < s.lowest->accuracy) s.lowest = point;
-  }
+  // The same sink the run's own summary comes from (pipeline/trace/run_metrics.h).
+  const RunMetricsSink rows = read_run_metrics(reader);
+  s.metrics = rows.metrics();
+  s.duration = rows.last_event_time();
+  for (const auto& source : rows.sources())
+    s.sources.push_back(SourceSummary{source.name, source.is_poison ? "attacker" : "stream",
+                                      source.batches, source.samples,
+                                      // Every sample an attacker sends is poison; streams send
+                                      // none (label noise is not poison).
+                                      source.is_poison ? source.samples : 0, source.rejected});
+  s.empty = rows.empty_retrains();
+  s.evaluations = rows.evaluations();
+  s.first = rows.first_evaluation();
+  s.last = rows.last_evaluation();
+  s.lowest = rows.lowest_evaluation();
   return s;
 }
 

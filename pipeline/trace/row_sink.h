@@ -1,0 +1,43 @@
+#pragma once
+// What a run observes, as named observations: a batch of arrivals judged or a system event (an
+// events row), samples judged (samples rows), a retrain, an evaluation. The trace writer and the
+// run's headline metrics are sinks of the same calls, so a new observer is a new sink, not an
+// edit of the simulation; RowFanout hands each observation to every sink, in order.
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+#include "pipeline/trace/trace_rows.h"
+
+namespace poisonsim {
+
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual void add_event(const EventRow& row) = 0;
+  virtual void add_samples(const SampleRow* rows, size_t count) = 0;
+  virtual void add_retrain(const RetrainRow& row) = 0;
+  virtual void add_evaluation(const EvaluationRow& row) = 0;
+};
+
+class RowFanout final : public RowSink {
+ public:
+  explicit RowFanout(std::vector<RowSink*> sinks) : sinks_(std::move(sinks)) {}
+  void add_event(const EventRow& row) override {
+    for (auto* sink : sinks_) sink->add_event(row);
+  }
+  void add_samples(const SampleRow* rows, size_t count) override {
+    for (auto* sink : sinks_) sink->add_samples(rows, count);
+  }
+  void add_retrain(const RetrainRow& row) override {
+    for (auto* sink : sinks_) sink->add_retrain(row);
+  }
+  void add_evaluation(const EvaluationRow& row) override {
+    for (auto* sink : sinks_) sink->add_evaluation(row);
+  }
+
+ private:
+  std::vector<RowSink*> sinks_;
+};
+
+}  // namespace poisonsim
