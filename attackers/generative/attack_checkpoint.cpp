@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include "attackers/generative/attack_state.h"
-#include "sim/util/error.h"
 #include "sim/kernel/state_archive.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 

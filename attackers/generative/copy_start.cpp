@@ -2,19 +2,20 @@
 
 namespace poisonsim {
 
-CopyStart::CopyStart(const ModelSpec& spec, std::vector<torch::Tensor> original,
-                     torch::Tensor validation_images, torch::Tensor validation_labels, double lr)
-    : spec_(spec),
-      original_(std::move(original)),
-      validation_x_(std::move(validation_images)),
-      validation_y_(std::move(validation_labels)),
-      lr_(lr),
-      factored_(spec.kind == ModelKind::mlp) {
+CopyStart::CopyStart(const ModelSpec& model, std::vector<torch::Tensor> weights,
+                     torch::Tensor validation_images, torch::Tensor validation_labels,
+                     double step_lr)
+    : spec(model),
+      original(std::move(weights)),
+      validation_x(std::move(validation_images)),
+      validation_y(std::move(validation_labels)),
+      lr(step_lr),
+      factored(model.kind == ModelKind::mlp) {
   torch::NoGradGuard no_grad;
-  for (auto& p : original_) p = p.detach();
-  if (factored_) {
-    validation_x_ = validation_x_.flatten(1).contiguous();
-    original_h_ = torch::linear(validation_x_, original_[0], original_[1]);
+  for (auto& p : original) p = p.detach();
+  if (factored) {
+    validation_x = validation_x.flatten(1).contiguous();
+    original_h = torch::linear(validation_x, original[0], original[1]);
   }
 }
 

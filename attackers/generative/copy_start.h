@@ -13,16 +13,16 @@ namespace poisonsim {
 
 struct CopyStart {
   // `original` is detached, not modified and shared.
-  CopyStart(const ModelSpec& spec, std::vector<torch::Tensor> original,
-            torch::Tensor validation_images, torch::Tensor validation_labels, double lr);
+  CopyStart(const ModelSpec& model, std::vector<torch::Tensor> weights,
+            torch::Tensor validation_images, torch::Tensor validation_labels, double step_lr);
 
-  const ModelSpec& spec_;
-  std::vector<torch::Tensor> original_;
-  torch::Tensor validation_x_;  // flattened, N_val x inputs (factored) or as given
-  torch::Tensor validation_y_;
-  double lr_;
-  bool factored_;             // an MLP target: the first layer is kept as H
-  torch::Tensor original_h_;  // H at the original weights (factored only)
+  const ModelSpec& spec;
+  std::vector<torch::Tensor> original;
+  torch::Tensor validation_x;  // flattened, N_val x inputs (factored) or as given
+  torch::Tensor validation_y;
+  double lr;
+  bool factored;             // an MLP target: the first layer is kept as H
+  torch::Tensor original_h;  // H at the original weights (factored only)
 };
 
 inline torch::Tensor copy_cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels) {

@@ -11,15 +11,15 @@ namespace poisonsim {
 FirstOrderCopy::FirstOrderCopy(const ModelSpec& spec, std::vector<torch::Tensor> original,
                                torch::Tensor validation_images, torch::Tensor validation_labels,
                                double lr)
-    : CopyStart(spec, std::move(original), std::move(validation_images),
-                std::move(validation_labels), lr) {
+    : start_(spec, std::move(original), std::move(validation_images), std::move(validation_labels),
+             lr) {
   reset();
 }
 
 void FirstOrderCopy::reset() {
   // Steps make new tensors and never write in place, so the copy may share the original's.
-  copy_ = original_;
-  if (factored_) h_ = original_h_.clone();
+  copy_ = start_.original;
+  if (start_.factored) h_ = start_.original_h.clone();
   pending_x_.clear();
   pending_delta_.clear();
 }
@@ -27,8 +27,8 @@ void FirstOrderCopy::reset() {
 void FirstOrderCopy::step(const torch::Tensor& images, const torch::Tensor& labels) {
   std::vector<torch::Tensor> w;
   for (const auto& p : copy_) w.push_back(p.detach().requires_grad_(true));
-  if (!factored_) {
-    const auto next = functional_sgd_step(spec_, w, images, labels, lr_, false);
+  if (!start_.factored) {
+    const auto next = functional_sgd_step(start_.spec, w, images, labels, start_.lr, false);
     torch::NoGradGuard no_grad;
     for (size_t i = 0; i < copy_.size(); ++i) copy_[i] = next[i].detach();
     return;
@@ -37,13 +37,13 @@ void FirstOrderCopy::step(const torch::Tensor& images, const torch::Tensor& labe
   const auto x = images.flatten(1);
   const auto first = torch::linear(x, w[0], w[1]);
   torch::Tensor a = first;
-  const size_t layers = spec_.hidden.size() + 1;
+  const size_t layers = start_.spec.hidden.size() + 1;
   for (size_t i = 1; i < layers; ++i) a = torch::linear(torch::relu(a), w[2 * i], w[2 * i + 1]);
   auto inputs = w;
   inputs.push_back(first);
   const auto grads = torch::autograd::grad({copy_cross_entropy(a, labels)}, inputs);
   torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < copy_.size(); ++i) copy_[i] = w[i].detach() - lr_ * grads[i];
+  for (size_t i = 0; i < copy_.size(); ++i) copy_[i] = w[i].detach() - start_.lr * grads[i];
   pending_x_.push_back(x.detach());
   pending_delta_.push_back(grads.back());
 }
@@ -55,7 +55,7 @@ void FirstOrderCopy::update_h() {
   pending_x_.clear();
   pending_delta_.clear();
   const int64_t rows = x.size(0);
-  const int64_t inputs = validation_x_.size(1);
+  const int64_t inputs = start_.validation_x.size(1);
   const int64_t width = h_.size(1);
   const bool afresh = rows * (inputs + width) >= inputs * width;
   const auto xt = x.t().contiguous();
@@ -69,13 +69,13 @@ void FirstOrderCopy::update_h() {
       const int64_t begin = block * kBlock;
       const int64_t rows_here = std::min(kBlock, n - begin);
       auto h = h_.narrow(0, begin, rows_here);
-      const auto v = validation_x_.narrow(0, begin, rows_here);
+      const auto v = start_.validation_x.narrow(0, begin, rows_here);
       if (afresh) {
         h.copy_(torch::linear(v, copy_[0], copy_[1]));
       } else {
         // H' = X W1'^T + b1' = H - lr * ((X x^T) delta + 1 db1^T), for W1' = W1 - lr delta^T x.
-        h.addmm_(v.mm(xt), delta, 1.0, -lr_);
-        h.sub_(bias_change, lr_);
+        h.addmm_(v.mm(xt), delta, 1.0, -start_.lr);
+        h.sub_(bias_change, start_.lr);
       }
     }
   });
@@ -83,15 +83,16 @@ void FirstOrderCopy::update_h() {
 
 double FirstOrderCopy::validation_loss() {
   torch::NoGradGuard no_grad;
-  if (!factored_)
-    return copy_cross_entropy(functional_forward(spec_, copy_, validation_x_), validation_y_)
+  if (!start_.factored)
+    return copy_cross_entropy(functional_forward(start_.spec, copy_, start_.validation_x),
+                              start_.validation_y)
         .item<double>();
   update_h();
   torch::Tensor a = h_;
-  const size_t layers = spec_.hidden.size() + 1;
+  const size_t layers = start_.spec.hidden.size() + 1;
   for (size_t i = 1; i < layers; ++i)
     a = torch::linear(torch::relu(a), copy_[2 * i], copy_[2 * i + 1]);
-  return copy_cross_entropy(a, validation_y_).item<double>();
+  return copy_cross_entropy(a, start_.validation_y).item<double>();
 }
 
 }  // namespace poisonsim

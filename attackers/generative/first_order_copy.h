@@ -23,7 +23,7 @@
 
 namespace poisonsim {
 
-class FirstOrderCopy : private CopyStart {
+class FirstOrderCopy {
  public:
   // `original`: the target's weights (not modified, shared). Validation images and labels are
   // the reward's clean subset.
@@ -39,6 +39,7 @@ class FirstOrderCopy : private CopyStart {
   const std::vector<torch::Tensor>& weights() const { return copy_; }
 
  private:
+  const CopyStart start_;  // what every reset returns to
   std::vector<torch::Tensor> copy_;
   torch::Tensor h_;                           // H at the copy's weights, but for the pending steps
   std::vector<torch::Tensor> pending_x_;      // chunks stepped on since h_ was brought up to date

@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "sim/util/error.h"
 #include "sim/kernel/random_stream.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {

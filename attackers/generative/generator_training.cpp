@@ -10,14 +10,14 @@
 #include <fmt/format.h>
 
 #include "attackers/common/evasion_torch.h"
-#include "attackers/generative/first_order_copy.h"
 #include "attackers/common/seed_samples.h"
-#include "attackers/generative/unrolled_copy.h"
 #include "attackers/common/victim_retraining_torch.h"
+#include "attackers/generative/first_order_copy.h"
+#include "attackers/generative/unrolled_copy.h"
 #include "pipeline/model/torch_model.h"
 #include "pipeline/model/training.h"
-#include "sim/util/progress.h"
 #include "sim/kernel/random_stream.h"
+#include "sim/util/progress.h"
 
 namespace poisonsim {
 

@@ -1,6 +1,7 @@
 #pragma once
-// G's training and G applied to a data set, on the LibTorch side (attackers/generative/generative_attack.h has the
-// method). Private to attackers/; include only from .cpp files that use torch.
+// G's training and G applied to a data set, on the LibTorch side
+// (attackers/generative/generative_attack.h has the method). Private to attackers/; include only
+// from .cpp files that use torch.
 #include "attackers/generative/generative_attack.h"
 #include "attackers/generative/generator_net.h"
 #include "pipeline/data/dataset.h"

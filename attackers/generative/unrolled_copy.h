@@ -20,7 +20,7 @@
 
 namespace poisonsim {
 
-class UnrolledCopy : private CopyStart {
+class UnrolledCopy {
  public:
   UnrolledCopy(const ModelSpec& spec, std::vector<torch::Tensor> original,
                torch::Tensor validation_images, torch::Tensor validation_labels, double lr);
@@ -34,6 +34,7 @@ class UnrolledCopy : private CopyStart {
   torch::Tensor end_window();
 
  private:
+  const CopyStart start_;  // what every reset returns to
   std::vector<torch::Tensor> copy_;
   torch::Tensor h_;                    // H at the copy's weights
   std::vector<torch::Tensor> window_;  // the window's weights (empty: no window open)

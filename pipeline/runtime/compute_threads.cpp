@@ -1,5 +1,7 @@
 #include "pipeline/runtime/compute_threads.h"
 
+#include <omp.h>
+
 #include <thread>
 
 #include <fmt/format.h>
@@ -30,5 +32,11 @@ std::string describe_blas() {
 std::string libtorch_version() {
   return fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH);
 }
+
+ScopedOmpThreads::ScopedOmpThreads(int threads) : previous_(omp_get_max_threads()) {
+  omp_set_num_threads(threads);
+}
+
+ScopedOmpThreads::~ScopedOmpThreads() { omp_set_num_threads(previous_); }
 
 }  // namespace poisonsim

@@ -1,5 +1,5 @@
 #pragma once
-// Thread settings of the numeric libraries. LibTorch (OpenMP) and OpenBLAS (its own pthreads)
+// Thread settings of the numeric libraries, all in one place. LibTorch (OpenMP) and OpenBLAS (its own pthreads)
 // each start one thread per core; together they oversubscribe the cores and run ~7x slower than
 // either alone (see docs/performance.md). We keep OpenBLAS single-threaded and let LibTorch own
 // the parallelism.
@@ -21,5 +21,19 @@ std::string describe_blas();
 
 // "1.13.0": LibTorch's version, as its headers state it.
 std::string libtorch_version();
+
+// oneDNN and LibTorch share libgomp. When scoring runs inside oneTBB tasks, each task keeps
+// OpenMP to one thread: TBB supplies the parallelism, the cores are not oversubscribed, and a
+// batch's result never depends on how many threads there are.
+class ScopedOmpThreads {
+ public:
+  explicit ScopedOmpThreads(int threads);  // for the calling thread only
+  ~ScopedOmpThreads();
+  ScopedOmpThreads(const ScopedOmpThreads&) = delete;
+  ScopedOmpThreads& operator=(const ScopedOmpThreads&) = delete;
+
+ private:
+  int previous_;
+};
 
 }  // namespace poisonsim

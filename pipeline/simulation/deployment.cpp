@@ -4,10 +4,10 @@
 
 #include <tbb/parallel_for.h>
 
-#include "pipeline/runtime/omp_threads.h"
+#include "pipeline/runtime/compute_threads.h"
 #include "pipeline/serving/serving_engine.h"
-#include "sim/util/error.h"
 #include "sim/kernel/state_archive.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 
