@@ -16,7 +16,7 @@ namespace poisonsim {
 
 // Subnormal numbers (below ~1e-38 in float) flushed to zero on this thread while in scope: a
 // confident target's softmax puts them in the output gradient, and every multiply-add with
-// one then takes a slow microcode path (the factored engine ran 2x slower on Fashion-MNIST).
+// one then takes a slow microcode path (docs/performance.md).
 // What they would add to the result is far below float resolution.
 class FlushSubnormals {
  public:

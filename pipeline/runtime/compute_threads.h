@@ -1,8 +1,8 @@
 #pragma once
-// Thread settings of the numeric libraries, all in one place. LibTorch (OpenMP) and OpenBLAS (its own pthreads)
-// each start one thread per core; together they oversubscribe the cores and run ~7x slower than
-// either alone (see docs/performance.md). We keep OpenBLAS single-threaded and let LibTorch own
-// the parallelism.
+// Thread settings of the numeric libraries, all in one place. LibTorch (OpenMP) and OpenBLAS (its
+// own pthreads) each start one thread per core; together they oversubscribe the cores and run
+// several times slower than either alone (docs/performance.md has the measurements). We keep
+// OpenBLAS single-threaded and let LibTorch own the parallelism.
 #include <string>
 
 namespace poisonsim {

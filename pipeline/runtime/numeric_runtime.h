@@ -2,11 +2,12 @@
 // Settings of the numeric libraries that they read from the environment once, when they are
 // loaded (before main runs), and that decide how fast everything trains:
 // - OpenBLAS's kernel. Debian 12's OpenBLAS 0.3.21 does not recognise recent Intel CPUs
-//   (Sapphire/Emerald Rapids) and falls back to its SSE3 "Prescott" kernels, 3x slower for
-//   LibTorch's training on those machines. OPENBLAS_CORETYPE picks another kernel.
+//   (Sapphire/Emerald Rapids) and falls back to its SSE3 "Prescott" kernels, several times slower
+//   for LibTorch's training on those machines (docs/performance.md). OPENBLAS_CORETYPE picks
+//   another kernel.
 // - libgomp's wait policy. Idle OpenMP threads spin by default; on a shared 2-core machine a
-//   spinning thread steals the core its partner needs and every parallel op collapses to ~23 ms.
-//   OMP_WAIT_POLICY=passive makes them sleep (docs/performance.md has the measurements).
+//   spinning thread steals the core its partner needs and every parallel op collapses to a time
+//   slice. OMP_WAIT_POLICY=passive makes them sleep (docs/performance.md has the measurements).
 // No torch here: the CLI and the test mains call this before anything else.
 #include <string>
 

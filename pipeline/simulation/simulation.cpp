@@ -79,7 +79,7 @@ struct Simulation::State : SimulationHost {
   // The deployed model's clean test accuracy, for the retrains table's test_accuracy_before.
   Evaluation deployed_on_test;
   // Scores each retrain's candidate on the test set with the serving engine, as evaluations
-  // score the deployed model (3x faster than LibTorch); only its weights change per retrain.
+  // score the deployed model (faster than LibTorch, docs/performance.md); only its weights change per retrain.
   std::unique_ptr<Deployment> candidate_scorer;
   int64_t next_batch_id = 0;
   bool retrain_requested = false;
