@@ -44,11 +44,11 @@ int64_t inspected_samples(const std::string& trace, std::string& failure) {
   return json["guard"]["poison"].get<int64_t>() + json["guard"]["clean"].get<int64_t>();
 }
 
-// Samples the report's reader (tools/report/psreport/inputs.py, h5py) finds; -1 on failure.
+// Samples the report's reader (python/poisonsim/report/inputs.py, h5py) finds; -1 on failure.
 int64_t report_reader_samples(const std::string& path, std::string& failure) {
   const auto result = test::run_command(
       "/usr/bin/python3 -c \"import sys; sys.path.insert(0, '" + kSource +
-      "/tools/report'); from psreport import inputs; f = inputs.open_hdf5(sys.argv[1]); "
+      "/python'); from poisonsim.report import inputs; f = inputs.open_hdf5(sys.argv[1]); "
       "t = inputs.read_trace(f, sys.argv[1]); print(len(t.samples), len(t.events))\" " + path);
   if (result.exit_code != 0) {
     failure = result.output;

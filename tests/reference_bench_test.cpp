@@ -1,5 +1,5 @@
 // `poisonsim bench attacks --reference`: poisonsim and the PyTorch reference
-// (tools/bench/reference_attacks.py) solve the same small problems from the same start and must
+// (python/reference/reference_attacks.py) solve the same small problems from the same start and must
 // agree; the benchmark writes every ratio; a missing interpreter or torch is one error line.
 #include <fstream>
 #include <string>

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Unit tests of the report's paper figures (tools/report, docs/report.md): the loss underflow
+"""Unit tests of the report's paper figures (python/poisonsim/report, docs/report.md): the loss underflow
 bin, accuracy as steps with references, --format files, the dose-response and stress-test
 figures of a forged seeded sweep, the CI bands in the embedded SVG, the provenance tables and
 each sweep run's overrides.
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from report_script_test import ReportTestCase, T_975_1, write_trace
-from psreport import inputs, roc_curves, sweep_curves, sweep_maps, trace_figures
-from psreport.plotting import plt
+from poisonsim.report import inputs, roc_curves, sweep_curves, sweep_maps, trace_figures
+from poisonsim.report.plotting import plt
 
 PROVENANCE = {"poisonsim_version": "0.3.0", "git_commit": "abc1234-dirty",
               "command_line": ["poisonsim", "run", "s.yaml"], "cpu": "Test CPU",

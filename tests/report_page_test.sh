@@ -4,7 +4,7 @@
 # them, then the page opened in headless Chromium, which must load every figure, and every
 # figure comparing settings must hold 95% CI bands. The page counts loaded and broken images,
 # and the CI elements (ids ci-band-...) of each embedded SVG, into #image-check on load
-# (tools/report/psreport/html_page.py); a copy with one broken image first shows that the count
+# (python/poisonsim/report/html_page.py); a copy with one broken image first shows that the count
 # does catch failures.
 #
 # Usage: report_page_test.sh POISONSIM SCENARIO WORK_DIR

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Unit tests of the report script (tools/report) on tiny traces, sweeps and poison sets forged
+"""Unit tests of the report (python/poisonsim/report) on tiny traces, sweeps and poison sets forged
 with h5py in the trace layout of docs/trace-format.md (columns from check_trace_layout.py).
 
 Run: cd tests && /usr/bin/python3 -m unittest report_script_test   (ctest: report_script_python)
@@ -19,15 +19,15 @@ import h5py
 import numpy as np
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
-REPORT_DIR = os.path.join(os.path.dirname(TESTS), "tools", "report")
-SCRIPT = os.path.join(REPORT_DIR, "poisonsim_report.py")
+PYTHON_DIR = os.path.join(os.path.dirname(TESTS), "python")
+SCRIPT = os.path.join(PYTHON_DIR, "scripts", "report.py")
 sys.path.insert(0, TESTS)
-sys.path.insert(0, REPORT_DIR)
+sys.path.insert(0, PYTHON_DIR)
 
 from check_trace_layout import COLUMNS  # noqa: E402
-from psreport import attack_figures, inputs, paper_tables, scenario, sweep_figures  # noqa: E402
-from psreport.errors import ReportError  # noqa: E402
-from psreport.main import main  # noqa: E402
+from poisonsim.report import attack_figures, inputs, paper_tables, scenario, sweep_figures  # noqa: E402
+from poisonsim.report.errors import ReportError  # noqa: E402
+from poisonsim.report.main import main  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -438,8 +438,8 @@ class SeededSweepReport(ReportTestCase):
 
 
 class SweepTableScript(ReportTestCase):
-    """tools/sweep_table.py, the Markdown table of means over seeds for the README."""
-    SCRIPT = os.path.join(os.path.dirname(TESTS), "tools", "sweep_table.py")
+    """python/scripts/sweep_table.py, the Markdown table of means over seeds for the README."""
+    SCRIPT = os.path.join(PYTHON_DIR, "scripts", "sweep_table.py")
 
     def table(self, path, *args):
         result = subprocess.run(["/usr/bin/python3", self.SCRIPT, path, *args],
@@ -553,7 +553,7 @@ def seed_means_json(path, poison_rate=0.0, clean_rate=0.0, accuracy=(0.84, 0.85,
 
 
 class PaperTables(ReportTestCase):
-    """tools/report/paper_table.py: the README's tables from one tools/scripts/paper.sh directory."""
+    """python/scripts/paper_table.py: the README's tables from one tools/scripts/paper.sh directory."""
 
     def paper_dir(self):
         os.makedirs(self.path("d/runs"))
@@ -612,7 +612,7 @@ class PaperTables(ReportTestCase):
                       str(e.exception))
 
     def test_script_exit_codes(self):
-        script = os.path.join(REPORT_DIR, "paper_table.py")
+        script = os.path.join(PYTHON_DIR, "scripts", "paper_table.py")
         good = subprocess.run(["/usr/bin/python3", script, self.paper_dir()],
                               capture_output=True, text=True)
         self.assertEqual(good.returncode, 0, good.stderr)

@@ -281,7 +281,7 @@ std::string format_reference_table(const ReferenceResult& result,
   const auto& env = result.environment;
   const auto& s = result.settings;
   std::string out = fmt::format(
-      "poisonsim against the PyTorch reference (tools/bench/reference_attacks.py, torch {}), "
+      "poisonsim against the PyTorch reference (python/reference/reference_attacks.py, torch {}), "
       "same data, settings and threads ({}), {} rounds taking turns; medians\n"
       "CPU: {}\nBLAS: {}\n",
       env.value("reference_torch", "?"), env.value("threads", 0), options.rounds,

@@ -1,7 +1,7 @@
 #pragma once
 // `poisonsim bench attacks --reference`: poisonsim's direct method (each engine, each group size),
 // its generative training (each rule) and generation, against a PyTorch reference of the same
-// algorithms (tools/bench/reference_attacks.py, Debian's python3-torch) on the same data, the
+// algorithms (python/reference/reference_attacks.py, Debian's python3-torch) on the same data, the
 // same settings and the same threads, the two sides taking turns in one run. Before the timing,
 // both sides solve a few small problems from the same start and their answers are compared
 // (the agreement checks), so the ratio is one of two implementations of one algorithm.

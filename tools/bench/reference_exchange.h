@@ -1,6 +1,6 @@
 #pragma once
 // The HDF5 files `bench attacks --reference` hands to its PyTorch reference
-// (tools/bench/reference_attacks.py reads them with h5py): the problem both sides solve (target
+// (python/reference/reference_attacks.py reads them with h5py): the problem both sides solve (target
 // weights and spec, the attacker's validation data, seed pool, seeds, G's initial weights) and
 // the small problems of the agreement checks, with poisonsim's answers.
 #include <cstdint>

@@ -31,7 +31,7 @@ std::string reference_python() { return env_or("POISONSIM_REFERENCE_PYTHON", "/u
 
 std::string reference_script() {
   return script_path("reference", "POISONSIM_REFERENCE_SCRIPT", POISONSIM_REFERENCE_SCRIPT_PATH,
-                     "tools/bench/reference_attacks.py");
+                     "python/reference/reference_attacks.py");
 }
 
 void check_reference_interpreter() {

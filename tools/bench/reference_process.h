@@ -1,6 +1,6 @@
 #pragma once
 // The PyTorch reference of `bench attacks --reference` as a child process: Debian's
-// /usr/bin/python3 running tools/bench/reference_attacks.py, one JSON request per line on its
+// /usr/bin/python3 running python/reference/reference_attacks.py, one JSON request per line on its
 // stdin and one JSON reply per line on its stdout (a socket pair), so it stays loaded and warm
 // while poisonsim and it take turns.
 #include <sys/types.h>

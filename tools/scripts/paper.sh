@@ -17,7 +17,7 @@
 #   4. report/index.html         `poisonsim report` on all of the above (the clean run as the
 #                                reference on every accuracy figure; each figure also as SVG
 #                                and PDF);
-#   5. table.md                  the tables (tools/report/paper_table.py); OUT/table.md has all.
+#   5. table.md                  the tables (python/scripts/paper_table.py); OUT/table.md has all.
 # Every step is an ordinary poisonsim command, printed before it runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -148,7 +148,7 @@ paper_on() {
     "$dir"/poison/*.h5 \
     --json "$dir/bench.json" --title "poisonsim: the paper's results on $name" -o "$dir/report"
 
-  step /usr/bin/python3 "$root/tools/report/paper_table.py" "$dir" --title "$name" \
+  step /usr/bin/python3 "$root/python/scripts/paper_table.py" "$dir" --title "$name" \
     >"$dir/table.md"
 }
 

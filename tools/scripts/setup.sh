@@ -17,7 +17,7 @@ packages=(
   libopenblas0-pthread
   # the default real data set, installed at /usr/share/datasets/fashion-mnist
   dataset-fashion-mnist
-  # analysis scripts run by /usr/bin/python3 (poisonsim report: tools/report)
+  # analysis scripts run by /usr/bin/python3 (poisonsim report: python/poisonsim/report)
   python3 python3-numpy python3-h5py python3-pandas python3-matplotlib python3-yaml
   # the Python package's tests (python/tests, run by ctest)
   python3-pytest

@@ -64,7 +64,7 @@ int run_child(const std::vector<std::string>& argv);
 // A script of the source tree this poisonsim was built from, run as a child (the report, the
 // PyTorch reference): `built_in` unless the environment variable `override` names another
 // file. UserError naming the path when it is not a file: "<what> script not found", and
-// `source_path` (e.g. "tools/report/poisonsim_report.py") says which script it should be.
+// `source_path` (e.g. "python/scripts/report.py") says which script it should be.
 std::string script_path(const char* what, const char* override, const std::string& built_in,
                         const std::string& source_path);
 

@@ -275,7 +275,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
       "--reference", a->reference,
       "Instead: speed of the direct method (per engine and group size), generative training "
       "and generation against a PyTorch reference of the same algorithms "
-      "(tools/bench/reference_attacks.py under /usr/bin/python3), same data, settings and "
+      "(python/reference/reference_attacks.py under /usr/bin/python3), same data, settings and "
       "threads, taking turns; prints and writes the ratios");
   // Potency is not measured with --reference: its options would be silently ignored.
   reference->excludes(retrain_seeds)->excludes(mixed_ratio)->excludes(poison_dir);

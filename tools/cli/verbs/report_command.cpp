@@ -1,5 +1,5 @@
 // `poisonsim report`: figures and one HTML page from traces, sweeps, poison sets and attack JSON.
-// The work is done by tools/report/poisonsim_report.py (matplotlib); this verb finds it, runs it
+// The work is done by python/scripts/report.py (matplotlib); this verb finds it, runs it
 // with Debian's /usr/bin/python3 and passes its exit code through (docs/report.md).
 #include <filesystem>
 #include <memory>
@@ -27,7 +27,7 @@ struct ReportOptions {
 // build time.
 std::string report_script() {
   return script_path("report", "POISONSIM_REPORT_SCRIPT", POISONSIM_REPORT_SCRIPT_PATH,
-                     "tools/report/poisonsim_report.py");
+                     "python/scripts/report.py");
 }
 
 std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOptions& global) {

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from psreport.errors import ReportError
+from poisonsim.report.errors import ReportError
 
 
 @dataclass

@@ -2,8 +2,8 @@
 with a 95% CI band, and the cells that saw no poison drawn as the references."""
 import numpy as np
 
-from psreport import plotting, sweep_figures
-from psreport.plotting import plt
+from poisonsim.report import plotting, sweep_figures
+from poisonsim.report.plotting import plt
 
 # Student t quantiles at 0.975 for 1..30 degrees of freedom (as the aggregate table's `t`).
 T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,

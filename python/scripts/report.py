@@ -10,10 +10,11 @@ import sys
 # Before h5py loads HDF5: a file still being written without SWMR (a sweep file being assembled,
 # a trace of poisonsim 0.3.0) holds HDF5's file lock, and the report only reads.
 os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The package of this source tree (python/poisonsim), next to this scripts/ folder.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 try:
-    from psreport.main import main
+    from poisonsim.report.main import main
 except ImportError as e:
     print(f"error: {sys.executable}: missing Python module {e.name} "
           "(run tools/scripts/setup.sh to install python3-h5py, python3-matplotlib, python3-pandas "

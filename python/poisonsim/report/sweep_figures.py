@@ -7,9 +7,9 @@ import math
 import numpy as np
 from matplotlib import cm, colors, ticker
 
-from psreport import plotting, roc_curves
-from psreport.plotting import plt
-from psreport.setting_labels import setting_text as _fmt
+from poisonsim.report import plotting, roc_curves
+from poisonsim.report.plotting import plt
+from poisonsim.report.setting_labels import setting_text as _fmt
 
 ANNOTATE_MAX_POINTS = 40  # threshold labels next to ROC points up to this many
 RASTERIZE_CURVES = 50  # run curves drawn as pixels inside the SVG beyond this many

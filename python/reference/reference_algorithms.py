@@ -1,4 +1,4 @@
-"""The algorithms of tools/bench/reference_attacks.py: poisonsim's direct gradient method (autograd
+"""The algorithms of python/reference/reference_attacks.py: poisonsim's direct gradient method (autograd
 engine) and generative method (G's training by both rules, selection, generation), in PyTorch, as
 attackers/direct/direct_gradient.cpp, generator_net.cpp and generative.cpp compute them."""
 

@@ -15,8 +15,8 @@ import json
 import numpy as np
 from matplotlib import patches, ticker
 
-from psreport import plotting, roc_curves, sweep_figures
-from psreport.plotting import plt
+from poisonsim.report import plotting, roc_curves, sweep_figures
+from poisonsim.report.plotting import plt
 
 DOSE_METRICS = (("accuracy_last", "at the end of the run"),
                 ("accuracy_mean", "mean over the run"),

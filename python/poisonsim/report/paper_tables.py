@@ -3,8 +3,8 @@
 (`poisonsim inspect --json` of each continual-deployment run)."""
 import os
 
-from psreport import attack_figures, inputs
-from psreport.errors import ReportError
+from poisonsim.report import attack_figures, inputs
+from poisonsim.report.errors import ReportError
 
 ATTACKERS = [("none", "none"), ("direct", "direct gradient"), ("generative", "generative")]
 DEFENSES = [("undefended", "none"), ("defended", "loss guard + gate")]

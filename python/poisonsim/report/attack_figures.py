@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 
-from psreport import plotting
-from psreport.plotting import plt
+from poisonsim.report import plotting
+from poisonsim.report.plotting import plt
 
 EXAMPLE_PAIRS = 8
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The paper-style tables of one data set's tools/scripts/paper.sh output, as Markdown on stdout.
 
-    /usr/bin/python3 tools/report/paper_table.py runs/paper/fashion-mnist --title Fashion-MNIST
+    /usr/bin/python3 python/scripts/paper_table.py runs/paper/fashion-mnist --title Fashion-MNIST
 
 Reads DIR/bench.json and DIR/runs/<attacker>-<defense>.json. Exit codes: 0 printed, 2 a missing
 or malformed input (one line naming the file), 1 a bug.
@@ -10,11 +10,12 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The package of this source tree (python/poisonsim), next to this scripts/ folder.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 try:
-    from psreport.errors import ReportError
-    from psreport.paper_tables import tables
+    from poisonsim.report.errors import ReportError
+    from poisonsim.report.paper_tables import tables
 except ImportError as e:
     print(f"error: {sys.executable}: missing Python module {e.name} (run tools/scripts/setup.sh)",
           file=sys.stderr)

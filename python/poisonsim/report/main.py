@@ -7,9 +7,9 @@ import sys
 import tempfile
 
 import poisonsim.trace
-from psreport import (attack_figures, html_page, inputs, plotting, provenance, scenario,
+from poisonsim.report import (attack_figures, html_page, inputs, plotting, provenance, scenario,
                       sweep_curves, sweep_figures, sweep_maps, trace_figures)
-from psreport.errors import ReportError, progress
+from poisonsim.report.errors import ReportError, progress
 
 USAGE = """poisonsim report INPUT... -o DIR [--json FILE ...] [--baseline RUN.h5 ...]
                         [--format png,svg,pdf] [--title TEXT]

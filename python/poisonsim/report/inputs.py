@@ -14,7 +14,7 @@ import poisonsim
 from poisonsim import hdf5_io
 from poisonsim.hdf5_io import check_trace_format, open_file as open_hdf5, text as _text
 
-from psreport.errors import ReportError
+from poisonsim.report.errors import ReportError
 
 POISON_SET_FORMAT = "poisonsim-poison-set-1"
 # The columns the report reads from the samples table (it can hold millions of rows).

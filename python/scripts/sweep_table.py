@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Markdown table of a sweep file's summary, averaged over one parameter (e.g. the seed).
 
-    /usr/bin/python3 tools/sweep_table.py runs/defense-comparison.h5 --mean-over seed
+    /usr/bin/python3 python/scripts/sweep_table.py runs/defense-comparison.h5 --mean-over seed
 
 Rows group the runs by every other swept parameter; columns are the means of the headline
 metrics over the group's finished runs. Over `seed`, with the sweep file's aggregate table

@@ -1,8 +1,8 @@
 """Figures and headline numbers of one run's trace."""
 import numpy as np
 
-from psreport import plotting
-from psreport.plotting import plt
+from poisonsim.report import plotting
+from poisonsim.report.plotting import plt
 
 CLEAN_COLOR, POISON_COLOR = "tab:blue", "tab:red"
 GATE_STYLES = {  # retrain decision -> (color, line style, legend label)
