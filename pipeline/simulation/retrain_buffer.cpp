@@ -4,8 +4,8 @@
 #include <numeric>
 
 #include "pipeline/scenario/scenario.h"
-#include "sim/util/error.h"
 #include "sim/kernel/state_archive.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 
@@ -73,6 +73,26 @@ void RetrainBuffer::clear() {
 
 int64_t RetrainBuffer::poison_count() const {
   return std::accumulate(is_poison_.begin(), is_poison_.end(), int64_t{0});
+}
+
+const Dataset& retraining_set(const RetrainBuffer& buffer, const Dataset& pretrain, int64_t replay,
+                              RandomStream rng, Dataset& with_replay) {
+  if (replay == 0 || buffer.size() == 0) return buffer.contents();
+  // Sized once and filled in place: appending a subset would hold the buffer three times over
+  // while the vector grows (the memory estimate counts one copy, run_limits.cpp).
+  const Dataset& kept = buffer.contents();
+  const auto per = static_cast<size_t>(kept.shape.numel());
+  const size_t total = kept.size() + static_cast<size_t>(replay);
+  with_replay = Dataset{kept.name, kept.shape, kept.num_classes, {}, {}};
+  with_replay.pixels.reserve(total * per);
+  with_replay.labels.reserve(total);
+  with_replay.append(kept);
+  for (int64_t k = 0; k < replay; ++k) {
+    const auto i = static_cast<size_t>(rng.below(pretrain.size()));
+    with_replay.pixels.insert(with_replay.pixels.end(), pretrain.image(i), pretrain.image(i) + per);
+    with_replay.labels.push_back(pretrain.labels[i]);
+  }
+  return with_replay;
 }
 
 }  // namespace poisonsim

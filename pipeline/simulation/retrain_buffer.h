@@ -47,4 +47,10 @@ class RetrainBuffer {
   int64_t seen_ = 0;      // reservoir: samples offered since the last clear
 };
 
+// What a retrain trains on: the buffer itself, or, with `replay` > 0, a copy of it with that many
+// pretraining samples (drawn from `rng`) appended, kept in `with_replay`. Without replay the
+// buffer is not copied: it may hold 100k samples, and a copy doubled the run's peak memory.
+const Dataset& retraining_set(const RetrainBuffer& buffer, const Dataset& pretrain, int64_t replay,
+                              RandomStream rng, Dataset& with_replay);
+
 }  // namespace poisonsim

@@ -79,7 +79,8 @@ struct Simulation::State : SimulationHost {
   // The deployed model's clean test accuracy, for the retrains table's test_accuracy_before.
   Evaluation deployed_on_test;
   // Scores each retrain's candidate on the test set with the serving engine, as evaluations
-  // score the deployed model (faster than LibTorch, docs/performance.md); only its weights change per retrain.
+  // score the deployed model (faster than LibTorch, docs/performance.md); only its weights change
+  // per retrain.
   std::unique_ptr<Deployment> candidate_scorer;
   int64_t next_batch_id = 0;
   bool retrain_requested = false;
@@ -250,31 +251,6 @@ struct Simulation::State : SimulationHost {
     }
   }
 
-  // What the next retrain trains on: the buffer itself, or, with replay, a copy of it with the
-  // replayed pretraining samples appended (kept in `with_replay`). Without replay the buffer is
-  // not copied: it may hold 100k samples, and a copy doubled the run's peak memory.
-  const Dataset& retraining_set(Dataset& with_replay) {
-    const auto replay = scenario.retrain.replay;
-    if (replay == 0 || buffer.size() == 0) return buffer.contents();
-    // Sized once and filled in place: appending a subset would hold the buffer three times
-    // over while the vector grows (the memory estimate counts one copy, run_limits.cpp).
-    const Dataset& kept = buffer.contents();
-    const auto per = static_cast<size_t>(kept.shape.numel());
-    const size_t total = kept.size() + static_cast<size_t>(replay);
-    with_replay = Dataset{kept.name, kept.shape, kept.num_classes, {}, {}};
-    with_replay.pixels.reserve(total * per);
-    with_replay.labels.reserve(total);
-    with_replay.append(kept);
-    RandomStream rng(scenario.seed, fmt::format("retrain/replay/{}", retrains_done));
-    for (int64_t k = 0; k < replay; ++k) {
-      const auto i = static_cast<size_t>(rng.below(data.pretrain.size()));
-      with_replay.pixels.insert(with_replay.pixels.end(), data.pretrain.image(i),
-                                data.pretrain.image(i) + per);
-      with_replay.labels.push_back(data.pretrain.labels[i]);
-    }
-    return with_replay;
-  }
-
   void retrain() {
     flush_ingestion();
     StageTimes::Scope stage(&stages_, "retraining");
@@ -283,7 +259,10 @@ struct Simulation::State : SimulationHost {
     row.time = kernel.now();
     row.index = retrains_done++;
     Dataset with_replay;
-    const Dataset& set = retraining_set(with_replay);
+    const Dataset& set = retraining_set(
+        buffer, data.pretrain, scenario.retrain.replay,
+        // The stream is named by the count of retrains including this one (as it always was).
+        RandomStream(scenario.seed, fmt::format("retrain/replay/{}", retrains_done)), with_replay);
     row.buffer_size = static_cast<int64_t>(set.size());
     row.poison_in_buffer = buffer.poison_count();
     row.poison_fraction = buffer.size() ? static_cast<double>(row.poison_in_buffer) /
