@@ -356,7 +356,7 @@ TEST_F(CachedRuns, RunSummaryAndInspectAgree) {
     const auto inspected = test::run_poisonsim("--log-level warn inspect " + trace + " --json");
     ASSERT_EQ(inspected.exit_code, 0) << inspected.output;
     const auto r = nlohmann::ordered_json::parse(run.output);  // sources in the run's order
-    const auto i = nlohmann::json::parse(inspected.output);
+    const auto i = nlohmann::ordered_json::parse(inspected.output);
     EXPECT_EQ(r["retrains"]["total"], i["retrains"]["count"]);
     EXPECT_EQ(r["retrains"]["deployed"], i["retrains"]["deployed"]);
     EXPECT_EQ(r["retrains"]["refused"], i["retrains"]["refused"]);
