@@ -351,7 +351,7 @@ TEST_F(CachedRuns, RunSummaryAndInspectAgree) {
   for (const std::string samples : {"true", "false"}) {
     const auto trace = dir.file("agree-" + samples + ".h5");
     const auto run = test::run_poisonsim("--log-level warn run " + scenario + " -o " + trace +
-                                         " --quiet --json --set trace.samples=" + samples);
+                                         " --quiet --set trace.samples=" + samples + " --json -");
     ASSERT_EQ(run.exit_code, 0) << run.output;
     const auto inspected = test::run_poisonsim("--log-level warn inspect " + trace + " --json");
     ASSERT_EQ(inspected.exit_code, 0) << inspected.output;
