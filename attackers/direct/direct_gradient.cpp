@@ -110,6 +110,128 @@ int64_t choose_group_labels(const ModelSpec& spec, const std::vector<torch::Tens
   return best;
 }
 
+// The objective's clean data: a random subset when the attacker has more than it uses (drawn
+// into `subset`, which must outlive the reference returned), else all of problem.validation.
+const Dataset& objective_validation(const AttackProblem& problem, const DirectOptions& options,
+                                    RandomStream& rng, Dataset& subset) {
+  if (options.validation_samples < static_cast<int64_t>(problem.validation.size())) {
+    subset = draw_seed_samples(problem.validation, options.validation_samples, rng);
+    return subset;
+  }
+  return problem.validation;
+}
+
+// The victim-aware objective's clean samples for a group of `count`: drawn once per group, so
+// every ascent step climbs the same objective. None without the attacker's clean pool, which
+// the victim-aware objective and recovery steps need.
+CleanChunks group_clean_chunks(const AttackProblem& problem, const DirectOptions& options,
+                               int64_t count, RandomStream& rng) {
+  const int64_t steps = std::clamp<int64_t>(options.unroll_steps, 1, count);
+  CleanChunks clean = problem.clean_pool
+                          ? draw_clean_chunks(options.victim, *problem.clean_pool, steps,
+                                              std::max<int64_t>(1, count / steps), rng)
+                          : CleanChunks{};
+  if ((options.victim.objective == AttackObjective::victim_aware ||
+       options.victim.recovery_steps > 0) &&
+      !problem.clean_pool)
+    throw UserError("attacker",
+                    "the victim-aware objective and recovery_steps need the attacker's clean "
+                    "pool");
+  return clean;
+}
+
+// What the groups add up to for the report: sums by trace entry (entry i: after i ascent
+// steps), divided by the number of groups only at the end.
+struct AscentTotals {
+  explicit AscentTotals(size_t entries) : objective_sum(entries, 0.0), accuracy_sum(entries, 0.0) {}
+
+  // A group that stopped early keeps its final value (trace[done]) for the remaining entries.
+  void add_group(const std::vector<DirectObjective>& trace, size_t done) {
+    for (size_t e = 0; e < objective_sum.size(); ++e) {
+      const auto& value = trace[std::min(e, done)];
+      objective_sum[e] += value.loss;
+      accuracy_sum[e] += value.accuracy;
+    }
+  }
+
+  std::vector<double> objective_sum;
+  std::vector<double> accuracy_sum;
+  int64_t groups = 0;
+  ProjectionCounts capped;
+  std::vector<int64_t> label_choices = std::vector<int64_t>(3, 0);  // by choose_group_labels()
+};
+
+// labels: objective: writes the labelling the objective rates highest at the group's seeds into
+// `poison_labels` (a view of the batch's labels) and counts the choice.
+void choose_labels_by_objective(GroupObjective& objective, const ModelSpec& spec,
+                                const std::vector<torch::Tensor>& params,
+                                const torch::Tensor& group_seeds,
+                                const torch::Tensor& poison_labels, const CleanChunks& clean,
+                                std::vector<int64_t>& label_choices) {
+  const auto score = [&](const torch::Tensor& candidate) {
+    return objective(group_seeds, candidate, clean, /*with_grad=*/false).loss;
+  };
+  ++label_choices[static_cast<size_t>(
+      choose_group_labels(spec, params, group_seeds, poison_labels, score))];
+}
+
+// One group's (projected) gradient ascent on `poison`, in place. trace[i] becomes the objective
+// after i steps; returns the last entry measured, which is before the end of `trace` when
+// `tolerance` stopped the group early (later entries keep an earlier group's values). With
+// problem.loss_cap, the samples any projection moved are added to `capped`.
+size_t ascend_group(GroupObjective& objective, torch::Tensor& poison,
+                    const torch::Tensor& group_seeds, const torch::Tensor& poison_labels,
+                    const CleanChunks& clean, const AttackProblem& problem,
+                    const DirectOptions& options, std::vector<DirectObjective>& trace,
+                    ProjectionCounts& capped) {
+  const size_t entries = trace.size();
+  CapMasks group_capped;  // which samples any projection of this group moved
+  size_t done = 0;
+  for (; done < entries; ++done) {
+    const bool last = done + 1 == entries;
+    trace[done] = objective(poison, poison_labels, clean, /*with_grad=*/!last);
+    if (last) break;
+    if (done > 0 && options.tolerance > 0 &&
+        trace[done].loss - trace[done - 1].loss < options.tolerance)
+      break;
+    ascent_step(poison, trace[done].grad, options);
+    trace[done].grad = torch::Tensor();
+    if (problem.loss_cap) {
+      const auto masks =
+          project_under_cap(problem.model, poison, group_seeds, poison_labels, *problem.loss_cap);
+      group_capped.projected = group_capped.projected.defined()
+                                   ? group_capped.projected.logical_or(masks.projected)
+                                   : masks.projected;
+      group_capped.seeds = masks.seeds;  // the seeds' losses do not change between steps
+    }
+  }
+  if (group_capped.projected.defined()) {
+    const auto counts = counts_of(group_capped);
+    capped.projected += counts.projected;
+    capped.seeds += counts.seeds;
+  }
+  return done;
+}
+
+void fill_report(DirectReport& report, DirectEngine engine, const DirectOptions& options,
+                 const AscentTotals& totals, std::chrono::steady_clock::time_point start) {
+  report.engine = engine;
+  report.groups = totals.groups;
+  report.capped = totals.capped;
+  report.label_choices =
+      options.labels == PoisonLabels::objective ? totals.label_choices : std::vector<int64_t>{};
+  const double divisor = totals.groups > 0 ? static_cast<double>(totals.groups) : 1.0;
+  report.objective_by_iteration.clear();
+  report.accuracy_by_iteration.clear();
+  if (totals.groups > 0) {
+    for (size_t e = 0; e < totals.objective_sum.size(); ++e) {
+      report.objective_by_iteration.push_back(totals.objective_sum[e] / divisor);
+      report.accuracy_by_iteration.push_back(totals.accuracy_sum[e] / divisor);
+    }
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 const EnumNames<DirectEngine>& direct_engine_names() {
@@ -195,31 +317,21 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
   batch.samples.name = seeds.name + "/direct";
   batch.samples.labels = poison_labels(seeds.labels, options.labels, seeds.num_classes, rng);
 
-  // The objective's clean data: a random subset when the attacker has more than it uses.
   Dataset subset;
-  const Dataset* validation = &problem.validation;
-  if (options.validation_samples < static_cast<int64_t>(problem.validation.size())) {
-    subset = draw_seed_samples(problem.validation, options.validation_samples, rng);
-    validation = &subset;
-  }
-
+  const Dataset& validation = objective_validation(problem, options, rng, subset);
   std::vector<torch::Tensor> params;
   for (const auto& p : problem.model.impl().params)
     params.push_back(p.detach().requires_grad_(true));  // shares storage; never written
-  GroupObjective objective(engine, spec, params, images_tensor(*validation),
-                           labels_tensor(*validation), problem.retrain_lr, options.unroll_steps);
+  GroupObjective objective(engine, spec, params, images_tensor(validation),
+                           labels_tensor(validation), problem.retrain_lr, options.unroll_steps);
   const auto images = images_tensor(batch.samples);  // the poison is written back in place
   const auto labels = labels_tensor(batch.samples);
 
   const auto n = static_cast<int64_t>(seeds.size());
   const auto entries = static_cast<size_t>(options.iterations + 1);
-  std::vector<double> objective_sum(entries, 0.0);
-  std::vector<double> accuracy_sum(entries, 0.0);
-  std::vector<DirectObjective> trace(entries);
-  int64_t groups = 0;
-  ProjectionCounts capped;
-  std::vector<int64_t> label_choices(3, 0);
-  for (int64_t first = 0; first < n; first += options.group_size, ++groups) {
+  std::vector<DirectObjective> trace(entries);  // reused by every group
+  AscentTotals totals(entries);
+  for (int64_t first = 0; first < n; first += options.group_size, ++totals.groups) {
     const int64_t count = std::min(options.group_size, n - first);
     const auto group_seeds = images.narrow(0, first, count).clone();
     auto poison = group_seeds.clone();
@@ -227,86 +339,22 @@ PoisonBatch direct_gradient_attack(const AttackProblem& problem, const Dataset& 
     // A view of batch.samples.labels (labels_tensor shares its memory): labels: objective
     // writes its choice there directly.
     const auto poison_labels = labels.narrow(0, first, count);
-    // The victim-aware objective's clean samples: drawn once per group, so every ascent step
-    // climbs the same objective.
-    const int64_t steps = std::clamp<int64_t>(options.unroll_steps, 1, count);
-    const CleanChunks clean = problem.clean_pool
-                                  ? draw_clean_chunks(options.victim, *problem.clean_pool, steps,
-                                                      std::max<int64_t>(1, count / steps), rng)
-                                  : CleanChunks{};
-    if ((options.victim.objective == AttackObjective::victim_aware ||
-         options.victim.recovery_steps > 0) &&
-        !problem.clean_pool)
-      throw UserError("attacker",
-                      "the victim-aware objective and recovery_steps need the attacker's clean "
-                      "pool");
-    if (options.labels == PoisonLabels::objective) {
-      const auto score = [&](const torch::Tensor& candidate) {
-        return objective(group_seeds, candidate, clean, /*with_grad=*/false).loss;
-      };
-      ++label_choices[static_cast<size_t>(
-          choose_group_labels(spec, params, group_seeds, poison_labels, score))];
-    }
-    CapMasks group_capped;  // which samples any projection of this group moved
-    auto objective_now = [&](bool with_grad) {
-      return objective(poison, poison_labels, clean, with_grad);
-    };
-    size_t done = 0;  // entries of `trace` measured for this group
-    for (; done < entries; ++done) {
-      const bool last = done + 1 == entries;
-      trace[done] = objective_now(/*with_grad=*/!last);
-      if (last) break;
-      if (done > 0 && options.tolerance > 0 &&
-          trace[done].loss - trace[done - 1].loss < options.tolerance)
-        break;
-      ascent_step(poison, trace[done].grad, options);
-      trace[done].grad = torch::Tensor();
-      if (problem.loss_cap) {
-        const auto masks =
-            project_under_cap(problem.model, poison, group_seeds, poison_labels, *problem.loss_cap);
-        group_capped.projected = group_capped.projected.defined()
-                                     ? group_capped.projected.logical_or(masks.projected)
-                                     : masks.projected;
-        group_capped.seeds = masks.seeds;  // the seeds' losses do not change between steps
-      }
-    }
-    if (group_capped.projected.defined()) {
-      const auto counts = counts_of(group_capped);
-      capped.projected += counts.projected;
-      capped.seeds += counts.seeds;
-    }
-    // A group that stopped early keeps its final value for the remaining entries.
-    for (size_t e = 0; e < entries; ++e) {
-      const auto& value = trace[std::min(e, done)];
-      objective_sum[e] += value.loss;
-      accuracy_sum[e] += value.accuracy;
-    }
+    const CleanChunks clean = group_clean_chunks(problem, options, count, rng);
+    if (options.labels == PoisonLabels::objective)
+      choose_labels_by_objective(objective, spec, params, group_seeds, poison_labels, clean,
+                                 totals.label_choices);
+    const size_t done = ascend_group(objective, poison, group_seeds, poison_labels, clean, problem,
+                                     options, trace, totals.capped);
+    totals.add_group(trace, done);
     {
       torch::NoGradGuard no_grad;
       images.narrow(0, first, count).copy_(poison);
     }
     if (progress)
-      progress->advance(static_cast<double>(count), fmt::format("group {}", groups + 1));
+      progress->advance(static_cast<double>(count), fmt::format("group {}", totals.groups + 1));
   }
 
-  if (report) {
-    report->engine = engine;
-    report->groups = groups;
-    report->capped = capped;
-    report->label_choices =
-        options.labels == PoisonLabels::objective ? label_choices : std::vector<int64_t>{};
-    const double divisor = groups > 0 ? static_cast<double>(groups) : 1.0;
-    report->objective_by_iteration.clear();
-    report->accuracy_by_iteration.clear();
-    if (groups > 0) {
-      for (size_t e = 0; e < entries; ++e) {
-        report->objective_by_iteration.push_back(objective_sum[e] / divisor);
-        report->accuracy_by_iteration.push_back(accuracy_sum[e] / divisor);
-      }
-    }
-    report->seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  }
+  if (report) fill_report(*report, engine, options, totals, start);
   return batch;
 }
 
