@@ -54,6 +54,83 @@ int cores_of_this_rank() {
   std::abort();
 }
 
+// Rank 0's side of the sweep, besides running its own share: what it has handed out and what
+// the ranks have reported.
+struct RootState {
+  std::deque<int64_t> todo;  // runs not yet started anywhere, in id order
+  size_t done = 0;           // runs finished (or reused), for the progress bar
+  int idle = 0;              // ranks that have asked for work and been told there is none left
+};
+
+// Answers one message from another rank, if one is waiting: a request gets the next run id (or
+// -1), a finished run advances the progress. Returns whether there was a message.
+bool serve_one_message(RootState& state, Progress& progress) {
+  int waiting = 0;
+  MPI_Status status;
+  MPI_Iprobe(MPI_ANY_SOURCE, kTagToRoot, MPI_COMM_WORLD, &waiting, &status);
+  if (!waiting) return false;
+  int64_t message[2];
+  MPI_Recv(message, 2, MPI_INT64_T, status.MPI_SOURCE, kTagToRoot, MPI_COMM_WORLD,
+           MPI_STATUS_IGNORE);
+  if (message[0] == kRequest) {
+    int64_t run = -1;
+    if (!state.todo.empty()) {
+      run = state.todo.front();
+      state.todo.pop_front();
+    }
+    MPI_Send(&run, 1, MPI_INT64_T, status.MPI_SOURCE, kTagAssign, MPI_COMM_WORLD);
+  } else if (message[0] == kRunEnded) {
+    progress.update(static_cast<double>(++state.done));
+  } else if (message[0] == kIdle) {
+    ++state.idle;
+  }
+  return true;
+}
+
+// Rank 0: keeps its own slots full from the front of `todo` and serves the other ranks until
+// every run has ended and every other rank has gone idle.
+void run_as_root(RootState& state, int ranks, const SweepRunLauncher& launcher, ChildPool& pool,
+                 Progress& progress) {
+  progress.update(static_cast<double>(state.done));
+  while (!state.todo.empty() || pool.running() > 0 || state.idle < ranks - 1) {
+    while (!state.todo.empty() && pool.running() < static_cast<size_t>(launcher.jobs())) {
+      pool.start(launcher.command(state.todo.front()), static_cast<size_t>(state.todo.front()));
+      state.todo.pop_front();
+    }
+    const bool busy = serve_one_message(state, progress);
+    if (const auto child = pool.wait(std::chrono::milliseconds(busy ? 0 : 10))) {
+      launcher.finished(static_cast<int64_t>(child->tag), *child);
+      progress.update(static_cast<double>(++state.done));
+    } else if (!busy && pool.running() == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // only serving: no spin
+    }
+  }
+}
+
+// Every other rank: asks rank 0 for a run whenever a slot is free, reports each run that ends,
+// and says it is idle once rank 0 has none left and its own runs have ended.
+void run_as_worker(const SweepRunLauncher& launcher, ChildPool& pool) {
+  bool exhausted = false;
+  while (true) {
+    while (!exhausted && pool.running() < static_cast<size_t>(launcher.jobs())) {
+      send_to_root(kRequest, 0);
+      int64_t run = -1;
+      MPI_Recv(&run, 1, MPI_INT64_T, 0, kTagAssign, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      if (run < 0) {
+        exhausted = true;
+      } else {
+        pool.start(launcher.command(run), static_cast<size_t>(run));
+      }
+    }
+    if (exhausted && pool.running() == 0) break;
+    if (const auto child = pool.wait(std::chrono::hours(24))) {
+      launcher.finished(static_cast<int64_t>(child->tag), *child);
+      send_to_root(kRunEnded, static_cast<int64_t>(child->tag));
+    }
+  }
+  send_to_root(kIdle, 0);
+}
+
 }  // namespace
 
 bool built_with_mpi() { return true; }
@@ -97,12 +174,12 @@ SweepOutcome MpiSweep::run(const SweepPlan& plan, const SweepRunnerOptions& base
   outcome.runs = plan.runs.size();
 
   // Rank 0 alone touches the parts directory before the runs; the others wait to hear it worked.
-  std::deque<int64_t> todo;
+  RootState root;
   std::exception_ptr error;
   if (rank_ == 0) {
     try {
       const auto ids = prepare_sweep_parts(plan, options, outcome.reused);
-      todo.assign(ids.begin(), ids.end());
+      root.todo.assign(ids.begin(), ids.end());
     } catch (const UserError&) {
       error = std::current_exception();
     }
@@ -117,69 +194,16 @@ SweepOutcome MpiSweep::run(const SweepPlan& plan, const SweepRunnerOptions& base
       spdlog::info(
           "{} runs to do over {} ranks, {} at a time on rank 0 ({} scoring threads "
           "each); runs write into {}",
-          todo.size(), size_, launcher.jobs(), launcher.threads(), launcher.parts());
+          root.todo.size(), size_, launcher.jobs(), launcher.threads(), launcher.parts());
       Progress progress(
           "sweep", static_cast<double>(outcome.runs), "runs",
           options.show_progress ? Progress::Style::automatic : Progress::Style::silent);
-      size_t done = outcome.reused;
-      progress.update(static_cast<double>(done));
-      int idle = 0;  // ranks that have asked for work and been told there is none left
-      while (!todo.empty() || pool.running() > 0 || idle < size_ - 1) {
-        while (!todo.empty() && pool.running() < static_cast<size_t>(launcher.jobs())) {
-          pool.start(launcher.command(todo.front()), static_cast<size_t>(todo.front()));
-          todo.pop_front();
-        }
-        bool busy = false;
-        int waiting = 0;
-        MPI_Status status;
-        MPI_Iprobe(MPI_ANY_SOURCE, kTagToRoot, MPI_COMM_WORLD, &waiting, &status);
-        if (waiting) {
-          busy = true;
-          int64_t message[2];
-          MPI_Recv(message, 2, MPI_INT64_T, status.MPI_SOURCE, kTagToRoot, MPI_COMM_WORLD,
-                   MPI_STATUS_IGNORE);
-          if (message[0] == kRequest) {
-            int64_t run = -1;
-            if (!todo.empty()) {
-              run = todo.front();
-              todo.pop_front();
-            }
-            MPI_Send(&run, 1, MPI_INT64_T, status.MPI_SOURCE, kTagAssign, MPI_COMM_WORLD);
-          } else if (message[0] == kRunEnded) {
-            progress.update(static_cast<double>(++done));
-          } else if (message[0] == kIdle) {
-            ++idle;
-          }
-        }
-        if (const auto child = pool.wait(std::chrono::milliseconds(busy ? 0 : 10))) {
-          launcher.finished(static_cast<int64_t>(child->tag), *child);
-          progress.update(static_cast<double>(++done));
-        } else if (!busy && pool.running() == 0) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));  // only serving: no spin
-        }
-      }
+      root.done = outcome.reused;
+      run_as_root(root, size_, launcher, pool, progress);
       progress.finish();
       finish_sweep(plan, options, outcome);
     } else {
-      bool exhausted = false;
-      while (true) {
-        while (!exhausted && pool.running() < static_cast<size_t>(launcher.jobs())) {
-          send_to_root(kRequest, 0);
-          int64_t run = -1;
-          MPI_Recv(&run, 1, MPI_INT64_T, 0, kTagAssign, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-          if (run < 0) {
-            exhausted = true;
-          } else {
-            pool.start(launcher.command(run), static_cast<size_t>(run));
-          }
-        }
-        if (exhausted && pool.running() == 0) break;
-        if (const auto child = pool.wait(std::chrono::hours(24))) {
-          launcher.finished(static_cast<int64_t>(child->tag), *child);
-          send_to_root(kRunEnded, static_cast<int64_t>(child->tag));
-        }
-      }
-      send_to_root(kIdle, 0);
+      run_as_worker(launcher, pool);
     }
   } catch (const std::exception& e) {
     abort_all(e);
