@@ -197,12 +197,9 @@ void add_bench_growth(CLI::App* cmd, const GlobalOptions& global) {
   growth->callback([o, &global] { run_bench_growth(*o, global); });
 }
 
-}  // namespace
+// ---- bench serving ----
 
-void add_bench_command(CLI::App& app, const GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("bench", "Measure the speed of parts of the system");
-  cmd->require_subcommand(1);
-
+void add_bench_serving(CLI::App* cmd, const GlobalOptions& global) {
   auto o = std::make_shared<BenchServingOptions>();
   auto* serving = cmd->add_subcommand(
       "serving",
@@ -225,7 +222,49 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   serving->add_option("--json", o->json_path, "Also write the figures to this JSON file");
   serving->callback([o, &global] { run_bench_serving(*o, global); });
+}
 
+// ---- bench attacks ----
+
+// --reference and the options only it reads. The potency options are excluded: --reference does
+// not measure potency, so they would be silently ignored.
+void add_reference_options(CLI::App* attacks, const std::shared_ptr<BenchAttackOptions>& a,
+                           const std::vector<CLI::Option*>& potency_options) {
+  auto* reference = attacks->add_flag(
+      "--reference", a->reference,
+      "Instead: speed of the direct method (per engine and group size), generative training "
+      "and generation against a PyTorch reference of the same algorithms "
+      "(python/reference/reference_attacks.py under /usr/bin/python3), same data, settings and "
+      "threads, taking turns; prints and writes the ratios");
+  for (auto* option : potency_options) reference->excludes(option);
+  attacks->add_option("--rounds", a->comparison.rounds, "--reference: turns each side takes")
+      ->check(CLI::Range(int64_t{1}, int64_t{100}))
+      ->needs(reference)
+      ->capture_default_str();
+  attacks
+      ->add_option("--groups", a->comparison.groups,
+                   "--reference: direct-method groups per measurement (n = groups x group size)")
+      ->check(CLI::Range(int64_t{1}, int64_t{10000}))
+      ->needs(reference)
+      ->capture_default_str();
+  attacks->add_option("--rules", a->comparison.rules, "--reference: generative update rules")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"first-order", "unrolled"}))
+      ->needs(reference)
+      ->capture_default_str();
+  attacks
+      ->add_flag(
+          "--no-checks", [a](int64_t) { a->comparison.checks = false; },
+          "--reference: skip the agreement checks before the timing")
+      ->needs(reference);
+  attacks
+      ->add_option("--work-dir", a->comparison.work_dir,
+                   "--reference: keep the data files handed to the reference here (default: a "
+                   "temporary directory)")
+      ->needs(reference);
+}
+
+void add_bench_attacks(CLI::App* cmd, const GlobalOptions& global) {
   auto a = std::make_shared<BenchAttackOptions>();
   auto* attacks = cmd->add_subcommand(
       "attacks",
@@ -271,41 +310,13 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   attacks->add_option("--generative-param", a->benchmark.generative_params,
                       "A setting of the generative attacker, key=value (repeatable)");
   attacks->add_option("--json", a->json_path, "Also write the figures to this JSON file");
-  auto* reference = attacks->add_flag(
-      "--reference", a->reference,
-      "Instead: speed of the direct method (per engine and group size), generative training "
-      "and generation against a PyTorch reference of the same algorithms "
-      "(python/reference/reference_attacks.py under /usr/bin/python3), same data, settings and "
-      "threads, taking turns; prints and writes the ratios");
-  // Potency is not measured with --reference: its options would be silently ignored.
-  reference->excludes(retrain_seeds)->excludes(mixed_ratio)->excludes(poison_dir);
-  attacks->add_option("--rounds", a->comparison.rounds, "--reference: turns each side takes")
-      ->check(CLI::Range(int64_t{1}, int64_t{100}))
-      ->needs(reference)
-      ->capture_default_str();
-  attacks
-      ->add_option("--groups", a->comparison.groups,
-                   "--reference: direct-method groups per measurement (n = groups x group size)")
-      ->check(CLI::Range(int64_t{1}, int64_t{10000}))
-      ->needs(reference)
-      ->capture_default_str();
-  attacks->add_option("--rules", a->comparison.rules, "--reference: generative update rules")
-      ->delimiter(',')
-      ->check(CLI::IsMember({"first-order", "unrolled"}))
-      ->needs(reference)
-      ->capture_default_str();
-  attacks
-      ->add_flag(
-          "--no-checks", [a](int64_t) { a->comparison.checks = false; },
-          "--reference: skip the agreement checks before the timing")
-      ->needs(reference);
-  attacks
-      ->add_option("--work-dir", a->comparison.work_dir,
-                   "--reference: keep the data files handed to the reference here (default: a "
-                   "temporary directory)")
-      ->needs(reference);
+  add_reference_options(attacks, a, {retrain_seeds, mixed_ratio, poison_dir});
   attacks->callback([a, &global] { run_bench_attacks(*a, global); });
+}
 
+// ---- bench kernels, bench threads ----
+
+void add_bench_kernels(CLI::App* cmd, const GlobalOptions& global) {
   auto k = std::make_shared<BenchEnvironmentOptions>();
   auto* kernels = cmd->add_subcommand(
       "kernels",
@@ -317,7 +328,9 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   kernels->callback(
       [k, &global] { run_bench_environment(*k, bench::kernel_variants(k->kernels), global); });
+}
 
+void add_bench_threads(CLI::App* cmd, const GlobalOptions& global) {
   auto t = std::make_shared<BenchEnvironmentOptions>();
   t->benchmark.loads = {0, 2};
   auto* threads = cmd->add_subcommand(
@@ -336,7 +349,17 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   threads->callback([t, &global] {
     run_bench_environment(*t, bench::thread_variants(t->train_threads, t->wait_policies), global);
   });
+}
 
+}  // namespace
+
+void add_bench_command(CLI::App& app, const GlobalOptions& global) {
+  auto* cmd = app.add_subcommand("bench", "Measure the speed of parts of the system");
+  cmd->require_subcommand(1);
+  add_bench_serving(cmd, global);
+  add_bench_attacks(cmd, global);
+  add_bench_kernels(cmd, global);
+  add_bench_threads(cmd, global);
   add_bench_training(cmd, global);
   add_bench_growth(cmd, global);
 }
