@@ -6,6 +6,8 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include <stdlib.h>
 
@@ -15,8 +17,8 @@
 #include "attackers/baselines/label_flip.h"
 #include "pipeline/runtime/compute_threads.h"
 #include "pipeline/runtime/numeric_runtime.h"
-#include "sim/util/error.h"
 #include "sim/kernel/random_stream.h"
+#include "sim/util/error.h"
 #include "tools/bench/reference_checks.h"
 #include "tools/bench/reference_process.h"
 #include "tools/bench/reference_setup.h"
@@ -105,6 +107,149 @@ void finish(ReferenceCell& cell) {
     cell.ratio_by_round.push_back(ratio(cell.poisonsim[r], cell.python[r]));
 }
 
+ReferenceCell new_cell(std::string name, std::string reference, std::string unit, int64_t n) {
+  ReferenceCell cell;
+  cell.name = std::move(name);
+  cell.reference = std::move(reference);
+  cell.unit = std::move(unit);
+  cell.n = n;
+  return cell;
+}
+
+// The cells, and the turns that fill them. The turns point into `cells`, whose capacity is
+// reserved before the first cell is added so that it never moves.
+struct MeasurementPlan {
+  std::vector<ReferenceCell> cells;
+  std::vector<Measurement> turns;
+};
+
+// The first n seeds, shared by every turn that needs them.
+std::shared_ptr<Dataset> first_seeds(const Dataset& seeds, int64_t n) {
+  std::vector<size_t> first(static_cast<size_t>(n));
+  for (size_t i = 0; i < first.size(); ++i) first[i] = i;
+  return std::make_shared<Dataset>(seeds.subset(first, seeds.name));
+}
+
+// Per group size: one poisonsim turn per engine that applies, and one reference turn (the
+// reference has only autograd) whose rate fills every engine's cell of that group size. The
+// turns keep references to `setup`, `problem` and `reference`.
+void add_direct_turns(MeasurementPlan& plan, const ReferenceBenchmarkOptions& options,
+                      const ReferenceSetup& setup, const ModelSpec& spec, const Dataset& seeds,
+                      const AttackProblem& problem, ReferenceProcess& reference) {
+  for (int64_t group : options.group_sizes) {
+    DirectOptions o = setup.direct;
+    o.group_size = group;
+    const int64_t n = group * options.groups;
+    const auto group_seeds = first_seeds(seeds, n);
+    const std::string reference_name = fmt::format("direct g={} autograd", group);
+    std::vector<ReferenceCell*> group_cells;
+    for (const auto& engine : options.engines) {
+      o.engine = parse_direct_engine(engine, "--engines");
+      if (o.engine == DirectEngine::factored && !factored_engine_applies(o, spec)) continue;
+      plan.cells.push_back(
+          new_cell(fmt::format("direct g={} {}", group, engine), reference_name, "samples/s", n));
+      group_cells.push_back(&plan.cells.back());
+      plan.turns.push_back({&plan.cells.back(), true, [o, group_seeds, &problem, &setup] {
+                              RandomStream rng(setup.seed, "bench/reference/direct");
+                              const auto start = std::chrono::steady_clock::now();
+                              direct_gradient_attack(problem, *group_seeds, o, rng);
+                              return static_cast<double>(group_seeds->size()) /
+                                     seconds_since(start);
+                            }});
+    }
+    if (group_cells.empty()) continue;  // no engine applies: nothing to compare
+    const nlohmann::json request = {{"cell", "direct"},
+                                    {"n", n},
+                                    {"options", reference_options(o)},
+                                    {"retrain_lr", setup.direct_lr}};
+    plan.turns.push_back({group_cells.front(), false, [request, group_cells, &reference] {
+                            const double rate =
+                                reference.request(request).at("samples_per_second").get<double>();
+                            for (size_t i = 1; i < group_cells.size(); ++i)
+                              group_cells[i]->python.push_back(rate);
+                            return rate;
+                          }});
+  }
+}
+
+// Per rule: training G and then generating with the G just trained make one turn of each side
+// (two cells). Both sides build G from `generator_stream`'s first draw. The turns keep
+// references to `problem`, `pool` and `reference`.
+void add_generative_turns(MeasurementPlan& plan, const ReferenceBenchmarkOptions& options,
+                          const ReferenceSetup& setup, const Dataset& seeds,
+                          const RandomStream& generator_stream, const AttackProblem& problem,
+                          const Dataset& pool, ReferenceProcess& reference) {
+  const auto generation_seeds = first_seeds(seeds, options.n);
+  for (const auto& rule : options.rules) {
+    GenerativeOptions o = setup.generative;
+    o.rule = parse_generative_rule(rule, "--rules");
+    const std::string training_name = fmt::format("generative {} training", rule);
+    plan.cells.push_back(new_cell(training_name, training_name, "s", o.steps));
+    auto* training = &plan.cells.back();
+    const std::string generation_name = fmt::format("generative {} generation", rule);
+    plan.cells.push_back(new_cell(generation_name, generation_name, "samples/s", options.n));
+    auto* generation = &plan.cells.back();
+    plan.turns.push_back(
+        {training, true, [o, generation, generation_seeds, generator_stream, &problem, &pool] {
+           GenerativeAttack attack;
+           RandomStream rng = generator_stream;
+           auto start = std::chrono::steady_clock::now();
+           attack.train(problem, pool, o, rng);
+           const double train_seconds = seconds_since(start);
+           start = std::chrono::steady_clock::now();
+           attack.generate(*generation_seeds, rng);
+           generation->poisonsim.push_back(static_cast<double>(generation_seeds->size()) /
+                                           seconds_since(start));
+           return train_seconds;
+         }});
+    const nlohmann::json train_request = {{"cell", "generative-train"},
+                                          {"options", reference_options(o)},
+                                          {"retrain_lr", setup.generative_lr}};
+    const nlohmann::json generate_request = {
+        {"cell", "generate"}, {"n", options.n}, {"labels", to_string(o.labels)}};
+    plan.turns.push_back(
+        {training, false, [train_request, generate_request, generation, &reference] {
+           const double seconds = reference.request(train_request).at("seconds").get<double>();
+           generation->python.push_back(
+               reference.request(generate_request).at("samples_per_second").get<double>());
+           return seconds;
+         }});
+  }
+}
+
+// Runs every round; returns the load average before the first (`load_before`) and after each.
+std::vector<double> run_rounds(std::vector<Measurement>& turns, int64_t rounds,
+                               double load_before) {
+  std::vector<double> loads{load_before};
+  for (int64_t round = 0; round < rounds; ++round) {
+    spdlog::info("bench attacks --reference: round {}/{}", round + 1, rounds);
+    run_round(turns, round);
+    loads.push_back(load_average());
+  }
+  return loads;
+}
+
+nlohmann::json environment_json(const ReferenceSetup& setup, const ReferenceProcess& reference,
+                                const std::vector<double>& loads) {
+  return {{"cpu", cpu_info().model},
+          {"blas", blas_info().describe()},
+          {"blas_kernel", blas_info().kernel},
+          {"threads", setup.threads},
+          {"reference_python", reference_python()},
+          {"reference_script", reference_script()},
+          {"reference_torch", reference.hello().value("torch", "")},
+          {"reference_threads", reference.hello().value("threads", 0)},
+          {"libtorch", libtorch_version()},
+          {"load_average_1min", loads}};
+}
+
+nlohmann::json settings_json(const ReferenceSetup& setup) {
+  return {{"direct", reference_options(setup.direct)},
+          {"direct_retrain_lr", setup.direct_lr},
+          {"generative", reference_options(setup.generative)},
+          {"generative_retrain_lr", setup.generative_lr}};
+}
+
 }  // namespace
 
 void ReferenceBenchmarkOptions::validate() const {
@@ -123,7 +268,6 @@ ReferenceResult run_reference_benchmark(const ReferenceBenchmarkOptions& options
   ReferenceSetup setup =
       make_reference_setup(session, options.direct_params, options.generative_params);
   set_torch_threads(setup.threads);
-  const auto& spec = session.model().spec();
   const int64_t largest_group =
       *std::max_element(options.group_sizes.begin(), options.group_sizes.end());
   const int64_t seed_count = std::max(options.n, largest_group * options.groups);
@@ -145,134 +289,23 @@ ReferenceResult run_reference_benchmark(const ReferenceBenchmarkOptions& options
     result.checks =
         run_reference_checks(setup, reference, options.engines, options.rules, dir.file(""));
 
-  // The cells, and the turns that fill them.
-  std::vector<ReferenceCell> cells;
-  cells.reserve(options.group_sizes.size() * (options.engines.size() + 1) +
-                2 * options.rules.size());
-  std::vector<Measurement> turns;
+  MeasurementPlan plan;
+  plan.cells.reserve(options.group_sizes.size() * (options.engines.size() + 1) +
+                     2 * options.rules.size());
+  // The turns refer to both problems: they live until the last round.
   const AttackProblem direct_problem{session.model(), session.data().attacker_validation,
                                      setup.direct_lr};
-  for (int64_t group : options.group_sizes) {
-    DirectOptions o = setup.direct;
-    o.group_size = group;
-    const int64_t n = group * options.groups;
-    std::vector<size_t> first(static_cast<size_t>(n));
-    for (size_t i = 0; i < first.size(); ++i) first[i] = i;
-    const auto group_seeds = std::make_shared<Dataset>(seeds.subset(first, seeds.name));
-    const std::string reference_name = fmt::format("direct g={} autograd", group);
-    std::vector<ReferenceCell*> group_cells;
-    for (const auto& engine : options.engines) {
-      o.engine = parse_direct_engine(engine, "--engines");
-      if (o.engine == DirectEngine::factored && !factored_engine_applies(o, spec)) continue;
-      cells.push_back({fmt::format("direct g={} {}", group, engine),
-                       reference_name,
-                       "samples/s",
-                       n,
-                       {},
-                       {},
-                       0,
-                       {}});
-      group_cells.push_back(&cells.back());
-      turns.push_back({&cells.back(), true, [o, group_seeds, &direct_problem, &setup] {
-                         RandomStream rng(setup.seed, "bench/reference/direct");
-                         const auto start = std::chrono::steady_clock::now();
-                         direct_gradient_attack(direct_problem, *group_seeds, o, rng);
-                         return static_cast<double>(group_seeds->size()) / seconds_since(start);
-                       }});
-    }
-    // One reference measurement per round serves every engine of this group size.
-    const nlohmann::json request = {{"cell", "direct"},
-                                    {"n", n},
-                                    {"options", reference_options(o)},
-                                    {"retrain_lr", setup.direct_lr}};
-    turns.push_back({group_cells.empty() ? nullptr : group_cells.front(), false,
-                     [request, group_cells, &reference] {
-                       const double rate =
-                           reference.request(request).at("samples_per_second").get<double>();
-                       for (size_t i = 1; i < group_cells.size(); ++i)
-                         group_cells[i]->python.push_back(rate);
-                       return rate;
-                     }});
-    if (group_cells.empty()) turns.pop_back();
-  }
+  add_direct_turns(plan, options, setup, session.model().spec(), seeds, direct_problem, reference);
   const AttackProblem generative_problem{session.model(), session.data().attacker_validation,
                                          setup.generative_lr};
-  const Dataset& pool = session.data().attacker_pool;
-  std::vector<size_t> first_n(static_cast<size_t>(options.n));
-  for (size_t i = 0; i < first_n.size(); ++i) first_n[i] = i;
-  const auto generation_seeds = std::make_shared<Dataset>(seeds.subset(first_n, seeds.name));
-  for (const auto& rule : options.rules) {
-    GenerativeOptions o = setup.generative;
-    o.rule = parse_generative_rule(rule, "--rules");
-    cells.push_back({fmt::format("generative {} training", rule),
-                     fmt::format("generative {} training", rule),
-                     "s",
-                     o.steps,
-                     {},
-                     {},
-                     0,
-                     {}});
-    auto* training = &cells.back();
-    cells.push_back({fmt::format("generative {} generation", rule),
-                     fmt::format("generative {} generation", rule),
-                     "samples/s",
-                     options.n,
-                     {},
-                     {},
-                     0,
-                     {}});
-    auto* generation = &cells.back();
-    // Training and then generating with the G just trained make one turn of each side.
-    turns.push_back(
-        {training, true,
-         [o, generation, generation_seeds, generator_stream, &generative_problem, &pool] {
-           GenerativeAttack attack;
-           RandomStream rng = generator_stream;
-           auto start = std::chrono::steady_clock::now();
-           attack.train(generative_problem, pool, o, rng);
-           const double train_seconds = seconds_since(start);
-           start = std::chrono::steady_clock::now();
-           attack.generate(*generation_seeds, rng);
-           generation->poisonsim.push_back(static_cast<double>(generation_seeds->size()) /
-                                           seconds_since(start));
-           return train_seconds;
-         }});
-    const nlohmann::json train_request = {{"cell", "generative-train"},
-                                          {"options", reference_options(o)},
-                                          {"retrain_lr", setup.generative_lr}};
-    const nlohmann::json generate_request = {
-        {"cell", "generate"}, {"n", options.n}, {"labels", to_string(o.labels)}};
-    turns.push_back(
-        {training, false, [train_request, generate_request, generation, &reference] {
-           const double seconds = reference.request(train_request).at("seconds").get<double>();
-           generation->python.push_back(
-               reference.request(generate_request).at("samples_per_second").get<double>());
-           return seconds;
-         }});
-  }
+  add_generative_turns(plan, options, setup, seeds, generator_stream, generative_problem,
+                       session.data().attacker_pool, reference);
 
-  std::vector<double> loads{load_before};
-  for (int64_t round = 0; round < options.rounds; ++round) {
-    spdlog::info("bench attacks --reference: round {}/{}", round + 1, options.rounds);
-    run_round(turns, round);
-    loads.push_back(load_average());
-  }
-  for (auto& cell : cells) finish(cell);
-  result.cells = std::move(cells);
-  result.environment = {{"cpu", cpu_info().model},
-                        {"blas", blas_info().describe()},
-                        {"blas_kernel", blas_info().kernel},
-                        {"threads", setup.threads},
-                        {"reference_python", reference_python()},
-                        {"reference_script", reference_script()},
-                        {"reference_torch", reference.hello().value("torch", "")},
-                        {"reference_threads", reference.hello().value("threads", 0)},
-                        {"libtorch", libtorch_version()},
-                        {"load_average_1min", loads}};
-  result.settings = {{"direct", reference_options(setup.direct)},
-                     {"direct_retrain_lr", setup.direct_lr},
-                     {"generative", reference_options(setup.generative)},
-                     {"generative_retrain_lr", setup.generative_lr}};
+  const std::vector<double> loads = run_rounds(plan.turns, options.rounds, load_before);
+  for (auto& cell : plan.cells) finish(cell);
+  result.cells = std::move(plan.cells);
+  result.environment = environment_json(setup, reference, loads);
+  result.settings = settings_json(setup);
   return result;
 }
 
