@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from report_script_test import ReportTestCase, T_975_1, write_trace
+from report_test_support import ReportTestCase, T_975_1, write_trace
 from poisonsim.report import inputs, roc_curves, sweep_curves, sweep_maps, trace_figures
 from poisonsim.report.plotting import plt
 
@@ -299,7 +299,7 @@ class Provenance(ReportTestCase):
         self.assertIn("<td>runs ran on</td><td>testhost</td>", page)
 
     def test_poison_set_section_shows_its_provenance(self):
-        from report_script_test import attack_figures_json, write_poison_set
+        from report_test_support import attack_figures_json, write_poison_set
         write_poison_set(self.path("poison.h5"), attack_figures_json())
         with h5py.File(self.path("poison.h5"), "a") as f:
             f.attrs["provenance"] = json.dumps(PROVENANCE)
