@@ -29,6 +29,13 @@ inline ModelSpec small_mlp() {
   return spec;
 }
 
+inline bool same_weights(const ModelWeights& a, const ModelWeights& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].values != b[i].values) return false;
+  return true;
+}
+
 // A small target pretrained on the synthetic task, and its data.
 struct SyntheticSetup {
   TrainTestData data = small_synthetic(600, 200);
