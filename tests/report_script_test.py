@@ -16,9 +16,8 @@ import unittest
 import h5py
 import numpy as np
 
-from report_test_support import (PYTHON_DIR, SCRIPT, T_975_1, TESTS, ReportTestCase,
-                                 write_seeded_sweep,
-                                 write_sweep)
+from report_test_support import (PYTHON_DIR, SCRIPT, T_975_1, ReportTestCase,
+                                 write_seeded_sweep, write_sweep)
 # report_test_support has put python/ on sys.path.
 from poisonsim.report import inputs, scenario, sweep_figures  # noqa: E402
 from poisonsim.report.errors import ReportError  # noqa: E402
