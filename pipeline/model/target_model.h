@@ -23,6 +23,10 @@ class TargetModel {
   TargetModel& operator=(TargetModel&&) noexcept;
   ~TargetModel();
 
+  // The file save() writes, in memory: a writer that checks every write (AtomicOutput) stores
+  // it, so a full disk is one error, not LibTorch's writer failing in its destructor.
+  std::string serialized() const;
+  // Writes serialized() to `path`, checked. UserError naming `path` when it cannot.
   void save(const std::string& path) const;
   TargetModel clone() const;  // deep copy: training the clone leaves this model unchanged
 

@@ -1,7 +1,11 @@
 #include "pipeline/model/torch_model.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -209,14 +213,15 @@ TargetModel TargetModel::load(const std::string& path) {
   return TargetModel(std::move(impl));
 }
 
-void TargetModel::save(const std::string& path) const {
+std::string TargetModel::serialized() const {
+  std::ostringstream out;
   try {
     if (impl_->script) {
       ModelSpec spec = impl_->spec;
       torch::jit::ExtraFilesMap extra{{kScriptSpecFile, spec.to_yaml()},
                                       {kProvenanceFile, provenance_json(0)}};
-      impl_->script->save(path, extra);
-      return;
+      impl_->script->save(out, extra);
+      return out.str();
     }
     torch::serialize::OutputArchive archive;
     archive.write(kFormatKey, c10::IValue(std::string(kFormat)));
@@ -225,10 +230,22 @@ void TargetModel::save(const std::string& path) const {
     const auto shapes = parameter_shapes(impl_->spec);
     for (size_t i = 0; i < shapes.size(); ++i)
       archive.write(archive_key(shapes[i].first), impl_->params[i].detach(), /*is_buffer=*/true);
-    archive.save_to(path);
+    archive.save_to(out);
   } catch (const c10::Error& e) {
-    throw UserError(path, fmt::format("cannot write the model file: {}", first_line(e.what())));
+    throw UserError("model", fmt::format("cannot serialize the model: {}", first_line(e.what())));
   }
+  return out.str();
+}
+
+void TargetModel::save(const std::string& path) const {
+  const std::string bytes = serialized();
+  errno = 0;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out)
+    throw UserError(path, fmt::format("cannot write the model file: {}",
+                                      errno ? std::strerror(errno) : "unknown error"));
 }
 
 TargetModel TargetModel::clone() const {

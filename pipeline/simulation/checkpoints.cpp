@@ -47,18 +47,15 @@ void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_ya
 
 void restore_trace_rows(const CheckpointFile& checkpoint, const std::string& where,
                         const std::string& scratch_path, RowSink& recorder) {
-  {
-    std::ofstream out(scratch_path, std::ios::binary | std::ios::trunc);
-    out.write(checkpoint.trace.data(), static_cast<std::streamsize>(checkpoint.trace.size()));
-    if (!out) throw UserError(scratch_path, "cannot write the checkpoint's trace here");
-  }
+  // A temporary of its own (created new, never through a link), removed when done.
+  AtomicOutput scratch(scratch_path, AtomicOutput::Existing::replace,
+                       AtomicOutput::Temporary::unique);
+  scratch.write(checkpoint.trace);
   try {
-    copy_trace_rows(scratch_path, recorder);
+    copy_trace_rows(scratch.temporary_path(), recorder);
   } catch (const UserError& e) {
-    std::filesystem::remove(scratch_path);
     throw UserError(where, "its saved trace is unreadable: " + e.problem());
   }
-  std::filesystem::remove(scratch_path);
 }
 
 }  // namespace poisonsim

@@ -26,7 +26,7 @@ void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_ya
                       const std::string& state, const std::string& trace_file);
 
 // Appends the rows the checkpointed run had written to `writer`, through a scratch copy of
-// the saved trace at `scratch_path` (removed afterwards).
+// the saved trace beside `scratch_path` (a new temporary, removed afterwards).
 void restore_trace_rows(const CheckpointFile& checkpoint, const std::string& where,
                         const std::string& scratch_path, RowSink& recorder);
 

@@ -14,6 +14,7 @@
 #include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/model/training.h"
 #include "poisonsim_version.h"
+#include "sim/util/atomic_output.h"
 #include "sim/util/error.h"
 #include "sim/util/progress.h"
 #include "sim/kernel/random_stream.h"
@@ -115,13 +116,13 @@ TargetModel initial_model(const Scenario& s, const RunData& data) {
   train_model(model, data.pretrain, options, &progress);
   progress.finish();
   if (s.pretrain_cache) {
-    // Write then rename, so a concurrent run never reads half a file.
-    fs::create_directories(cache_file.parent_path(), ec);
-    const auto partial = cache_file.string() + fmt::format(".{}.partial", ::getpid());
+    // Write then rename (sim/util/atomic_output.h), so a concurrent run never reads half a file;
+    // concurrent writers each use a temporary of their own, the last rename winning.
     try {
-      model.save(partial);
-      fs::rename(partial, cache_file, ec);
-      if (!ec) spdlog::info("pretrained model cached at {}", cache_file.string());
+      AtomicOutput(cache_file.string(), AtomicOutput::Existing::replace,
+                   AtomicOutput::Temporary::unique)
+          .commit_text(model.serialized());
+      spdlog::info("pretrained model cached at {}", cache_file.string());
     } catch (const UserError& e) {
       spdlog::warn("could not cache the pretrained model ({})", e.what());
     }

@@ -82,7 +82,7 @@ void write_checkpoint_file(const std::string& path, const CheckpointFile& c) {
   hdf5::write_string_attribute(root, "provenance", provenance_json(0), path);
   write_bytes(root, "state", c.state, path);
   write_bytes(root, "trace", c.trace, path);
-  hdf5::check(H5Fflush(root, H5F_SCOPE_GLOBAL), path, "cannot write the checkpoint file");
+  hdf5::flush_and_close(file, path, "cannot write the checkpoint file");
 }
 
 CheckpointFile read_checkpoint_file(const std::string& path) {

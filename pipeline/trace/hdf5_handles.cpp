@@ -51,6 +51,13 @@ void throw_logic_error(const char* what) {
   throw std::logic_error(std::string("HDF5 ") + what + " failed: " + error_detail());
 }
 
+void flush_and_close(Hid& file, const std::string& where, const std::string& what) {
+  check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), where, what);
+  const hid_t id = file.get();
+  file.abandon();  // closed here, once, with its result checked
+  check(H5Fclose(id), where, what);
+}
+
 Hid open_read_only(const std::string& path, const std::string& what_failed) {
   Hid fapl(must(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
   must(H5Pset_file_locking(fapl.get(), false, true), "H5Pset_file_locking");

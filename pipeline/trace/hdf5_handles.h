@@ -82,6 +82,10 @@ inline Hid owned(hid_t id, Hid::Closer close, const std::string& where, const st
   return Hid(check(id, where, what), close);
 }
 
+// Flushes and closes a file this process wrote, both checked (a full disk or a file-size limit
+// often shows only here): UserError(where, what + ": " + error_detail()).
+void flush_and_close(Hid& file, const std::string& where, const std::string& what);
+
 // Opens `path` read-only without HDF5's file locking; reading cannot harm it. A trace that a run
 // is still writing in SWMR mode (or whose run died) is marked as open for writing, which a plain
 // open refuses: it is then opened for SWMR reading, which sees everything up to the writer's

@@ -92,6 +92,7 @@ void write_poison_set(const std::string& path, const PoisonSetFile& set) {
   hdf5::write_string_attribute(file.get(), "provenance", provenance_json(0), path);
   write_dataset(file.get(), "", set.poison, path);
   write_dataset(file.get(), "seed_", set.seeds, path);
+  hdf5::flush_and_close(file, path, "cannot write the poison set file");
 }
 
 PoisonSetFile read_poison_set(const std::string& path) {

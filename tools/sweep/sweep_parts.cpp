@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/trace/trace_reader.h"
+#include "sim/util/atomic_output.h"
 #include "sim/util/error.h"
 #include "sim/kernel/random_stream.h"
 
@@ -20,20 +21,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Write then rename: a reader never sees half a file, and of two writers one wins whole. The
-// host is in the temporary name because shards on several hosts share the directory.
+// Write then rename (sim/util/atomic_output.h): a reader never sees half a file, and of two writers
+// one wins whole. Each writer has a temporary name of its own (shards on several hosts share
+// the directory), created new, so nothing planted there is followed.
 void write_atomically(const std::string& path, const std::string& text) {
-  const std::string partial = fmt::format("{}.{}-{}.partial", path, this_host(), ::getpid());
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw UserError(partial, "cannot write the file");
-  }
-  std::error_code ec;
-  fs::rename(partial, path, ec);
-  if (ec)
-    throw UserError(path, fmt::format("cannot move {} into place: {}", partial, ec.message()));
+  AtomicOutput(path, AtomicOutput::Existing::replace, AtomicOutput::Temporary::unique)
+      .commit_text(text);
 }
 
 std::optional<json> read_json(const std::string& path) {
