@@ -18,9 +18,11 @@ std::string json_destination(bool given, std::string value, std::string& positio
   return value.empty() ? "-" : value;
 }
 
-JsonOutput::JsonOutput(const std::string& path) {
+JsonOutput::JsonOutput(const std::string& path, bool force) {
   to_stdout_ = path == "-";
-  if (!path.empty() && !to_stdout_) output_.emplace(path, AtomicOutput::Existing::replace);
+  if (!path.empty() && !to_stdout_)
+    output_.emplace(path, force ? AtomicOutput::Existing::replace : AtomicOutput::Existing::refuse,
+                    AtomicOutput::Temporary::reserved, AtomicOutput::Streams::write_straight);
 }
 
 namespace {

@@ -17,7 +17,9 @@ std::string json_destination(bool given, std::string value, std::string& positio
 
 class JsonOutput {
  public:
-  explicit JsonOutput(const std::string& path);
+  // An existing regular file at `path` is replaced only with `force` (the verb's --force); a
+  // FIFO or character device there (/dev/null) is written straight, a symbolic link refused.
+  JsonOutput(const std::string& path, bool force);
   // Writes `text`, moves the file into place and says so on stdout; nothing for an empty path.
   void write(const std::string& text);
   // "-": the verb's stdout carries only the JSON, so it prints no tables of its own.

@@ -43,8 +43,16 @@ void print_summary(const RunSummary& s) {
 }  // namespace
 
 void check_checkpoint_path(const CheckpointPlan& checkpoints, bool force) {
-  if (checkpoints.path.empty() || force) return;
-  if (std::filesystem::exists(checkpoints.path))
+  if (checkpoints.path.empty()) return;
+  // Found now, not at the first checkpoint: a link or other non-file, which is never replaced.
+  std::error_code ec;
+  const auto status = std::filesystem::symlink_status(checkpoints.path, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw UserError(checkpoints.path,
+                    "is not a regular file (a symbolic link, directory or device): give a new "
+                    "path or a checkpoint file");
+  if (force) return;
+  if (std::filesystem::exists(status))
     throw UserError(checkpoints.path,
                     "the checkpoint file exists (use --force to replace it, or resume from it: "
                     "poisonsim resume " +

@@ -28,6 +28,7 @@ struct AttackOptions {
   std::string json;
   int64_t retrain_seeds = 3;
   int64_t mixed_ratio = 5;
+  bool force = false;
 };
 
 // The CLI's method names; label flipping is spelled both ways.
@@ -65,8 +66,9 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
   AttackRequest request{attacker_type(o.method), o.n, o.params};
   if (o.group_size > 0) request.params.push_back(fmt::format("group_size={}", o.group_size));
   // Reserved before the work: a second writer of either file fails now, not after it.
-  AtomicOutput poison_file(o.output, AtomicOutput::Existing::replace);
-  JsonOutput json(o.json);
+  AtomicOutput poison_file(
+      o.output, o.force ? AtomicOutput::Existing::replace : AtomicOutput::Existing::refuse);
+  JsonOutput json(o.json, o.force);
   AttackSession session(o.scenario, o.overrides);
   const AttackRun run = session.generate(request);
   spdlog::info(
@@ -117,6 +119,7 @@ void add_attack_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--set", o->overrides, "Override a scenario value: key.path=value (repeatable)");
   cmd->add_option("-o,--output", o->output, "Poison set file (HDF5)")->capture_default_str();
   cmd->add_option("--json", o->json, "Also write the figures as JSON");
+  cmd->add_flag("--force", o->force, "Replace the poison set (and --json) file if it exists");
   cmd->add_option("--retrain-seeds", o->retrain_seeds, "Retraining shuffles to average over")
       ->check(CLI::Range(int64_t{1}, int64_t{100}))
       ->capture_default_str();

@@ -22,12 +22,13 @@ namespace {
 struct BenchServingOptions {
   bench::ServingBenchmarkOptions benchmark;
   std::string json_path;  // empty: no JSON file
+  bool force = false;     // --force: replace an existing JSON file
 };
 
 void run_bench_serving(const BenchServingOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   o.benchmark.validate();
-  JsonOutput json(o.json_path);
+  JsonOutput json(o.json_path, o.force);
   const auto figures = bench::run_serving_benchmark(o.benchmark);
   json.print_table(bench::format_serving_table(figures, o.benchmark));
   json.write(bench::serving_json(figures, o.benchmark));
@@ -39,6 +40,7 @@ struct BenchAttackOptions {
   bench::ReferenceBenchmarkOptions comparison;  // --reference's own settings
   bool group_sizes_given = false;
   std::string json_path;
+  bool force = false;
 };
 
 // --reference: speed against the PyTorch reference instead of generation rate and potency.
@@ -52,7 +54,7 @@ void run_bench_reference(const BenchAttackOptions& o) {
   c.direct_params = o.benchmark.direct_params;
   c.generative_params = o.benchmark.generative_params;
   c.validate();
-  JsonOutput json(o.json_path);
+  JsonOutput json(o.json_path, o.force);
   const auto result = bench::run_reference_benchmark(c);
   json.print_table(bench::format_reference_table(result, c));
   json.write(bench::reference_json(result, c).dump(2) + "\n");
@@ -61,7 +63,7 @@ void run_bench_reference(const BenchAttackOptions& o) {
 void run_bench_attacks(const BenchAttackOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   if (o.reference) return run_bench_reference(o);
-  JsonOutput json(o.json_path);
+  JsonOutput json(o.json_path, o.force);
   const auto rows = bench::run_attack_benchmark(o.benchmark);
   json.print_table(bench::format_attack_table(rows, o.benchmark));
   json.write(bench::attack_benchmark_json(rows, o.benchmark).dump(2) + "\n");
@@ -74,6 +76,7 @@ struct BenchEnvironmentOptions {
   std::vector<int> train_threads = {1, 2};
   std::vector<std::string> wait_policies = {"passive", "active"};
   std::string json_path;
+  bool force = false;
 };
 
 void run_bench_environment(const BenchEnvironmentOptions& o,
@@ -81,7 +84,7 @@ void run_bench_environment(const BenchEnvironmentOptions& o,
                            const GlobalOptions& global) {
   apply_global_options(global);
   o.benchmark.validate();
-  JsonOutput json(o.json_path);
+  JsonOutput json(o.json_path, o.force);
   const auto figures = bench::run_environment_benchmark(variants, o.benchmark);
   json.print_table(bench::format_environment_table(figures));
   json.write(bench::environment_json(figures, o.benchmark).dump(2) + "\n");
@@ -105,6 +108,7 @@ void add_environment_options(CLI::App* cmd, BenchEnvironmentOptions& o) {
       ->check(CLI::Range(0, 64))
       ->capture_default_str();
   cmd->add_option("--json", o.json_path, "Also write the figures to this JSON file");
+  cmd->add_flag("--force", o.force, "Replace the --json file if it exists");
 }
 
 // ---- bench training ----
@@ -113,12 +117,13 @@ struct BenchTrainingOptions {
   BenchTrainingOptions() { benchmark.scenario = POISONSIM_QUICKSTART_PATH; }
   bench::TrainingBenchmarkOptions benchmark;
   std::string json_path;
+  bool force = false;
 };
 
 void run_bench_training(const BenchTrainingOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   o.benchmark.validate();
-  JsonOutput json(o.json_path);
+  JsonOutput json(o.json_path, o.force);
   const auto figures = bench::run_training_benchmark(o.benchmark);
   json.print_table(bench::format_training_table(figures));
   json.write(bench::training_json(figures).dump(2) + "\n");
@@ -147,6 +152,7 @@ void add_bench_training(CLI::App* cmd, const GlobalOptions& global) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   training->add_option("--json", o->json_path, "Also write the figures to this JSON file");
+  training->add_flag("--force", o->force, "Replace the --json file if it exists");
   training->callback([o, &global] { run_bench_training(*o, global); });
 }
 
@@ -156,12 +162,13 @@ struct BenchGrowthOptions {
   BenchGrowthOptions() { benchmark.runs.scenario = POISONSIM_GROWTH_SCENARIO_PATH; }
   bench::GrowthBenchmarkOptions benchmark;
   std::string json_path;
+  bool force = false;
 };
 
 void run_bench_growth(const BenchGrowthOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   o.benchmark.validate();
-  JsonOutput json(o.json_path);
+  JsonOutput json(o.json_path, o.force);
   const auto figures = bench::run_growth_benchmark(o.benchmark);
   json.print_table(bench::format_growth_table(figures));
   json.write(bench::growth_json(figures).dump(2) + "\n");
@@ -194,6 +201,7 @@ void add_bench_growth(CLI::App* cmd, const GlobalOptions& global) {
   growth->add_option("--work-dir", b.runs.work_dir,
                      "Keep the runs' traces and logs here (default: a temporary directory)");
   growth->add_option("--json", o->json_path, "Also write the figures to this JSON file");
+  growth->add_flag("--force", o->force, "Replace the --json file if it exists");
   growth->callback([o, &global] { run_bench_growth(*o, global); });
 }
 
@@ -221,6 +229,7 @@ void add_bench_serving(CLI::App* cmd, const GlobalOptions& global) {
                    "Turns the figures take; each is the median over them")
       ->capture_default_str();
   serving->add_option("--json", o->json_path, "Also write the figures to this JSON file");
+  serving->add_flag("--force", o->force, "Replace the --json file if it exists");
   serving->callback([o, &global] { run_bench_serving(*o, global); });
 }
 
@@ -310,6 +319,7 @@ void add_bench_attacks(CLI::App* cmd, const GlobalOptions& global) {
   attacks->add_option("--generative-param", a->benchmark.generative_params,
                       "A setting of the generative attacker, key=value (repeatable)");
   attacks->add_option("--json", a->json_path, "Also write the figures to this JSON file");
+  attacks->add_flag("--force", a->force, "Replace the --json file if it exists");
   add_reference_options(attacks, a, {retrain_seeds, mixed_ratio, poison_dir});
   attacks->callback([a, &global] { run_bench_attacks(*a, global); });
 }

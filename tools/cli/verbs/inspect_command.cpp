@@ -30,6 +30,7 @@ struct InspectOptions {
   bool json = false;      // --json given: JSON instead of text (on stdout), or also to a file
   std::string json_file;  // --json FILE; empty or "-": stdout
   std::string mean_over;  // --mean-over seed
+  bool force = false;     // --force: replace an existing --json file
 };
 
 struct SourceSummary {
@@ -272,7 +273,7 @@ bool json_to_stdout(const InspectOptions& o) {
 // --json FILE writes the JSON there (atomically, with provenance, tools/cli/json_output.h)
 // and the text still goes to stdout; --json or --json - print the JSON instead of the text.
 void emit_json(const InspectOptions& o, const nlohmann::ordered_json& value) {
-  JsonOutput(json_to_stdout(o) ? "-" : o.json_file).write(value.dump(2) + "\n");
+  JsonOutput(json_to_stdout(o) ? "-" : o.json_file, o.force).write(value.dump(2) + "\n");
 }
 
 // A sweep file's root holds no run: show its summary table (one row per run) instead.
@@ -350,6 +351,7 @@ void add_inspect_command(CLI::App& app, const GlobalOptions& global) {
                                "[FILE] Write the summary as JSON to FILE (the table still goes to "
                                "stdout); without FILE or with -, print JSON instead of the table")
                    ->expected(0, 1);
+  cmd->add_flag("--force", o->force, "Replace the --json file if it exists");
   cmd->add_option("--mean-over", o->mean_over,
                   "seed: on a sweep file, per cell of the grid and headline metric the mean over "
                   "its seeds with a 95% Student t interval, sd and n");

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/util/atomic_output.h"
 #include "sim/util/error.h"
 #include "tools/common/builtin_plugins.h"
 #include "tools/cli/commands.h"
@@ -58,8 +59,9 @@ std::string list_runs(const std::vector<int64_t>& ids) {
 void run_merge(const MergeOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   std::error_code ec;
-  if (std::filesystem::exists(o.output, ec) && !o.force)
+  if (std::filesystem::exists(std::filesystem::symlink_status(o.output, ec)) && !o.force)
     throw UserError(o.output, "exists already: choose another output, or pass --force");
+  AtomicOutput::check_path(o.output, AtomicOutput::Existing::replace);  // no link, no device
   const std::vector<std::string> dirs =
       o.parts.empty() ? std::vector<std::string>{sweep_parts_dir(o.output)} : o.parts;
   const SweepManifest manifest = common_manifest(dirs);

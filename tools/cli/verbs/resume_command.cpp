@@ -64,7 +64,7 @@ void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
   AtomicOutput trace(output, existing_policy(output, o.force));
   spdlog::info("resuming {} at simulated time {} s of {} -> {}", checkpoint.scenario_path,
                checkpoint.time, scenario.duration, output);
-  JsonOutput json(o.json);
+  JsonOutput json(o.json, o.force);
   SimulationOptions options{trace.temporary_path(), global.threads, !global.quiet, {}};
   options.checkpoints = {o.checkpoint, checkpoint.every, checkpoint.scenario_path, output};
   Simulation simulation(scenario, options, checkpoint, o.checkpoint);
@@ -82,7 +82,8 @@ void add_resume_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("checkpoint", o->checkpoint, "Checkpoint file")->required();
   cmd->add_option("-o,--output", o->output,
                   "Trace file (default: the one the interrupted run was writing)");
-  cmd->add_flag("--force", o->force, "Replace the trace file even if it is a finished trace");
+  cmd->add_flag("--force", o->force,
+                "Replace the trace file even if it is a finished trace, and the --json file");
   cmd->add_option("--json", o->json, "Also write the run's summary as JSON (- for stdout)");
   cmd->callback([o, &global] { resume_run(*o, global); });
 }

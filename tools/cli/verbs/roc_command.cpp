@@ -29,12 +29,13 @@ struct RocOptions {
   std::string group = "/";
   std::string thresholds = "0.5:8:log16";
   std::string json;  // "" no JSON, "-" stdout, else a file (json_destination)
+  bool force = false;
 };
 
 void run_roc(const RocOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   if (o.path.empty()) throw UserError("roc", "no trace given: poisonsim roc TRACE.h5");
-  JsonOutput json(o.json);  // reserved before the work
+  JsonOutput json(o.json, o.force);  // reserved before the work
   std::vector<double> thresholds;
   for (const auto& text : parse_sweep_values(o.thresholds, "--thresholds " + o.thresholds)) {
     const auto value = parse_finite_number(text);
@@ -97,6 +98,7 @@ void add_roc_command(CLI::App& app, const GlobalOptions& global) {
                                "[FILE] Write the curve as JSON to FILE (the table still goes to "
                                "stdout); without FILE or with -, print JSON instead of the table")
                    ->expected(0, 1);
+  cmd->add_flag("--force", o->force, "Replace the --json file if it exists");
   cmd->callback([o, json, &global] {
     RocOptions options = *o;
     options.json = json_destination(json->count() > 0, o->json, options.path);

@@ -65,7 +65,7 @@ void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   spdlog::info("running {} (seed {}, {} s simulated) -> {}", o.scenario, scenario.seed,
                scenario.duration, output);
   spdlog::info("on {}: {}", cpu_info().model, blas_info().describe());
-  JsonOutput json(o.json);
+  JsonOutput json(o.json, o.force);
   SimulationOptions options{trace.temporary_path(), global.threads, !global.quiet, {}};
   options.checkpoints = checkpoints;
   Simulation simulation(scenario, options);
@@ -81,8 +81,9 @@ void add_run_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("-o,--output", o->output, "Trace file (default: <scenario name>.h5)");
   cmd->add_option("--set", o->overrides, "Override a value: key.path=value (repeatable)")
       ->allow_extra_args(false);
-  cmd->add_flag("--force", o->force,
-                "Replace the trace file if it exists (only once the run has written its own)");
+  cmd->add_flag(
+      "--force", o->force,
+      "Replace the trace (and --json) file if it exists (only once the run has written its own)");
   cmd->add_option("--seed", o->seed, "The scenario's seed (same as --set seed=N)");
   cmd->add_option("--json", o->json, "Also write the run's summary as JSON (- for stdout)");
   cmd->add_flag("--no-cache", o->no_cache,

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/scenario/sweep_axes.h"
+#include "sim/util/atomic_output.h"
 #include "sim/util/error.h"
 #include "sim/util/stop_signal.h"
 #include "tools/common/builtin_plugins.h"
@@ -67,11 +68,13 @@ std::string output_path(const SweepCommandOptions& o) {
   return std::filesystem::path(o.scenario).stem().string() + "-sweep.h5";
 }
 
-// The sweep file must not exist unless --force; its directory is created.
+// The sweep file must not exist unless --force, nor be a link or other non-file (written at the
+// end, it is checked now, sim/util/atomic_output.h); its directory is created.
 void check_output(const std::string& output, bool force) {
   std::error_code ec;
-  if (std::filesystem::exists(output, ec) && !force)
+  if (std::filesystem::exists(std::filesystem::symlink_status(output, ec)) && !force)
     throw UserError(output, "exists already: choose another -o, or pass --force to overwrite it");
+  AtomicOutput::check_path(output, AtomicOutput::Existing::replace);
   const auto parent = std::filesystem::path(output).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
 }
@@ -131,7 +134,7 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
   const SweepOutcome outcome = mpi.run(*plan, runner);
   if (!outcome.wrote_sweep_file) return;  // ranks other than 0
   print_outcome(output, outcome);
-  JsonOutput(o.json).write(outcome_json(output, outcome));
+  JsonOutput(o.json, o.force).write(outcome_json(output, outcome));
   if (!o.report.empty()) write_report(output, o.report, global);
   throw_if_runs_failed(outcome.failures, outcome.runs, output, sweep_parts_dir(output));
 }
@@ -173,7 +176,7 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   const std::string output = output_path(o);
   // A shard writes only parts; the sweep file is merge's, which checks it then.
   if (!shard.active()) check_output(output, o.force);
-  JsonOutput json(o.json);
+  JsonOutput json(o.json, o.force);
   if (!json.to_stdout()) print_plan(plan);
   SweepRunnerOptions runner = runner_options(o, global, plan, output);
   runner.shard = shard;
@@ -224,7 +227,7 @@ void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--shard", o->shard,
                   "i/N: run only the run ids with id % N == i into <output>.parts/ (a batch job "
                   "array's task); `poisonsim merge <output>` then writes the sweep file");
-  cmd->add_flag("--force", o->force, "Overwrite the sweep file if it exists");
+  cmd->add_flag("--force", o->force, "Overwrite the sweep (and --json) file if it exists");
   cmd->add_option("--seed", o->seed,
                   "The base scenario's seed (same as --set seed=S; with --seeds N: S to S+N-1)");
   cmd->add_option("--json", o->json, "Also write the sweep's outcome (runs, failures, wall "

@@ -24,12 +24,14 @@ struct TrainCommandOptions {
   int64_t validation = 5000;
   TrainOptions train{5, 0.1, 32, 0.0, 0.0, 1};
   std::string output = "model.pt";
+  bool force = false;
 };
 
 void run_train(const TrainCommandOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   // Reserved before training: a second writer of the same file fails now, not after it.
-  AtomicOutput model_file(o.output, AtomicOutput::Existing::replace);
+  AtomicOutput model_file(
+      o.output, o.force ? AtomicOutput::Existing::replace : AtomicOutput::Existing::refuse);
   o.train.validate("train");
   DataSpec data_spec;
   data_spec.kind = parse_data_kind(o.data_kind, "--data");
@@ -57,8 +59,7 @@ void run_train(const TrainCommandOptions& o, const GlobalOptions& global) {
 
   const auto on_validation = evaluate(model, validation);
   const auto on_test = evaluate(model, files.test);
-  model.save(model_file.temporary_path());
-  model_file.commit();
+  model_file.commit_text(model.serialized());  // every write checked
   fmt::print("validation accuracy {:.4f} (loss {:.4f}) on {} samples\n", on_validation.accuracy,
              on_validation.mean_loss, on_validation.samples);
   fmt::print("test accuracy {:.4f} (loss {:.4f}) on {} samples\n", on_test.accuracy,
@@ -100,6 +101,7 @@ void add_train_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--seed", o->train.seed, "Seed of the split, initialisation and shuffling")
       ->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Where to write the model")->capture_default_str();
+  cmd->add_flag("--force", o->force, "Replace the model file if it exists");
   cmd->callback([o, &global] { run_train(*o, global); });
 }
 
