@@ -29,7 +29,8 @@ struct AttackCli : ::testing::Test {
     const auto result =
         test::run_poisonsim("--log-level warn attack --scenario " + synthetic() + " --method " +
                             method + " --n 60 --retrain-seeds 2 -o " + dir.file(method + ".h5") +
-                            " --json " + dir.file(method + ".json") + " " + extra);
+                            " --json " + dir.file(method + ".json") + " --force " +
+                            extra);  // a test may attack with a method twice: one file
     EXPECT_EQ(result.exit_code, 0) << result.output;
     EXPECT_NE(result.output.find("clean test accuracy"), std::string::npos) << result.output;
     return nlohmann::json::parse(test::read_text(dir.file(method + ".json")));

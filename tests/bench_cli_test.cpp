@@ -29,7 +29,8 @@ struct BenchCli : ::testing::Test {
   nlohmann::json bench(const std::string& arguments) {
     const auto json = dir.file("bench.json");
     const auto result =
-        test::run_poisonsim("--log-level warn bench " + arguments + " --json " + json);
+        test::run_poisonsim("--log-level warn bench " + arguments + " --json " + json +
+                            " --force");  // one file, rewritten by each call
     EXPECT_EQ(result.exit_code, 0) << result.output;
     return result.exit_code == 0 ? nlohmann::json::parse(test::read_text(json)) : nlohmann::json();
   }

@@ -85,7 +85,8 @@ std::string partial_path(const std::string& path) { return path + ".partial"; }
 bool AtomicOutput::check_path(const std::string& path, Existing existing, Streams streams) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return false;
+    // Nothing there (ENOTDIR: a parent is a file, which creating the directory reports).
+    if (errno == ENOENT || errno == ENOTDIR) return false;
     throw UserError(path, fmt::format("cannot check the output path: {}", errno_text(errno)));
   }
   if (S_ISLNK(st.st_mode))
