@@ -1,4 +1,5 @@
 """Opening poisonsim's HDF5 files and reading their tables as pandas DataFrames."""
+import glob
 import os
 
 import h5py
@@ -23,10 +24,18 @@ def plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
+def temporaries(path):
+    """The regular files a run may be writing `path` under: `path.partial`, and
+    `path.partial.XXXXXX` when a killed run's `path.partial` was kept (docs/security.md)."""
+    names = [path + ".partial"] + glob.glob(glob.escape(path + ".partial.") + "*")
+    return [n for n in names if os.path.isfile(n) and not os.path.islink(n)]
+
+
 def resolve(path):
-    """`path`, or `path.partial` (a run still writing its trace) when only that exists."""
-    if not os.path.exists(path) and os.path.exists(path + ".partial"):
-        return path + ".partial"
+    """`path`; when only a run's temporary exists, that (the most recently written one: a live
+    writer flushes regularly, a killed run's kept `path.partial` does not)."""
+    if not os.path.exists(path) and temporaries(path):
+        return max(temporaries(path), key=os.path.getmtime)
     if not os.path.exists(path):
         raise InputError(path, "no such file")
     if os.path.isdir(path):

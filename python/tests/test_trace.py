@@ -97,6 +97,16 @@ def test_partial_file_is_read_when_the_trace_is_still_running(example_trace, tmp
     assert len(trace.retrains) == 4
 
 
+def test_a_live_temporary_is_read_before_a_killed_runs_kept_partial(example_trace, tmp_path):
+    final = str(tmp_path / "run.h5")
+    shutil.copy(example_trace, final + ".partial")  # kept from a killed run
+    os.utime(final + ".partial", (1, 1))
+    shutil.copy(example_trace, final + ".partial.a1B2c3")  # the run writing now
+    os.symlink(example_trace, final + ".partial.zzzzzz")  # never read through a link
+    os.utime(final + ".partial.zzzzzz", (2**31, 2**31), follow_symlinks=False)
+    assert poisonsim.open_trace(final).where == final + ".partial.a1B2c3"
+
+
 def test_errors_name_the_file(tmp_path):
     with pytest.raises(poisonsim.InputError, match="no such file"):
         poisonsim.open_trace(str(tmp_path / "missing.h5"))
