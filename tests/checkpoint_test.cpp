@@ -155,6 +155,24 @@ TEST_F(Checkpoints, ResumeRefusesWhatIsNotAGoodCheckpoint) {
   EXPECT_NE(result.output.find(cut), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("truncated or corrupt"), std::string::npos) << result.output;
 
+  // One byte of the embedded scenario edited (its seed): refused before anything is restored,
+  // not resumed into another run (pipeline/trace/checkpoint_digest.h).
+  auto bytes = test::file_bytes(trace + ".checkpoint");
+  const auto& yaml = checkpoint.scenario_yaml;
+  const size_t seed_line = yaml.rfind("seed: ", 0) == 0 ? 0 : yaml.find("\nseed: ") + 1;
+  ASSERT_EQ(yaml.compare(seed_line, 6, "seed: "), 0) << yaml;
+  const auto at = bytes.find(yaml.substr(seed_line, yaml.find('\n', seed_line) - seed_line + 1));
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 6] = bytes[at + 6] == '6' ? '7' : '6';  // the seed's first digit
+  const auto edited = dir.file("edited.checkpoint");
+  test::write_text(edited, bytes);
+  result = test::run_poisonsim("--log-level warn resume " + edited + " -o " + dir.file("e.h5"));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_TRUE(single_error_line(result.output)) << result.output;
+  EXPECT_NE(result.output.find("its scenario does not match the digest"), std::string::npos)
+      << result.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("e.h5")));
+
   // An existing checkpoint is not replaced by a new run without --force.
   result = test::run_poisonsim("run " + kScenario + " -o " + dir.file("other.h5") +
                                " --checkpoint " + trace + ".checkpoint");

@@ -4,8 +4,10 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "pipeline/runtime/provenance.h"
+#include "pipeline/trace/checkpoint_digest.h"
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
 #include "sim/util/error.h"
@@ -63,6 +65,26 @@ double read_seconds(hid_t root, const char* name, const std::string& where) {
   throw UserError(where + ":" + name, fmt::format("'{}': expected simulated seconds >= 0", text));
 }
 
+// Before anything is restored: a part changed since it was written is an error naming it.
+void check_digests(hid_t root, const CheckpointFile& c, const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> stored;
+  for (const auto& [name, value] : checkpoint_digests(c)) {
+    if (!hdf5::has_attribute(root, name.c_str(), path))
+      throw UserError(path, "has no digest " + name +
+                                ": written by an older build of poisonsim "
+                                "(resume it with that build), or damaged");
+    stored.emplace_back(name, hdf5::read_string_attribute(root, name.c_str(), path));
+  }
+  const auto differing = parts_not_matching(c, stored);
+  if (!differing.empty())
+    throw UserError(
+        path, fmt::format("its {} {} not match the digest written with {}: the "
+                          "checkpoint was changed or damaged after it was written, "
+                          "and is not resumed",
+                          fmt::join(differing, " and "), differing.size() == 1 ? "does" : "do",
+                          differing.size() == 1 ? "it" : "them"));
+}
+
 }  // namespace
 
 void write_checkpoint_file(const std::string& path, const CheckpointFile& c) {
@@ -82,6 +104,8 @@ void write_checkpoint_file(const std::string& path, const CheckpointFile& c) {
   hdf5::write_string_attribute(root, "provenance", provenance_json(0), path);
   write_bytes(root, "state", c.state, path);
   write_bytes(root, "trace", c.trace, path);
+  for (const auto& [name, value] : checkpoint_digests(c))
+    hdf5::write_string_attribute(root, name.c_str(), value, path);
   hdf5::flush_and_close(file, path, "cannot write the checkpoint file");
 }
 
@@ -104,6 +128,7 @@ CheckpointFile read_checkpoint_file(const std::string& path) {
   c.machine = hdf5::read_string_attribute(root, "machine", path);
   c.state = read_bytes(root, "state", path);
   c.trace = read_bytes(root, "trace", path);
+  check_digests(root, c, path);
   return c;
 }
 

@@ -3,7 +3,8 @@
 // whole state as one binary archive (sim/kernel/state_archive.h), the trace as flushed at that moment,
 // and what resume needs to rebuild the run around them. HDF5, so `h5dump -A` shows what it is:
 //   format, poisonsim_version, scenario_path, scenario (resolved YAML), trace_output, time,
-//   every, machine; datasets `state` and `trace` (bytes).
+//   every, machine, digest_state, digest_scenario, digest_trace, digest_settings (checked on
+//   reading: pipeline/trace/checkpoint_digest.h); datasets `state` and `trace` (bytes).
 #include <cstdint>
 #include <string>
 
@@ -23,7 +24,8 @@ struct CheckpointFile {
 
 // Writes (truncating) `path`; UserError naming it when that fails (e.g. a full disk).
 void write_checkpoint_file(const std::string& path, const CheckpointFile& checkpoint);
-// UserError naming the file when it is not a checkpoint of this format.
+// UserError naming the file when it is not a checkpoint of this format, or when a part does not
+// match its digest (changed or damaged since it was written).
 CheckpointFile read_checkpoint_file(const std::string& path);
 
 }  // namespace poisonsim
