@@ -1,4 +1,4 @@
-// AtomicOutput (sim/atomic_output.h), the one path every output takes: what is already at the
+// AtomicOutput (sim/util/atomic_output.h), the one path every output takes: what is already at the
 // temporary or the final name is never followed, truncated or replaced unless it is a regular
 // file the caller may replace. (tests/output_paths_test.cpp: the same through the CLI.)
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/atomic_output.h"
+#include "sim/util/atomic_output.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/random_stream.h"
+#include "sim/kernel/random_stream.h"
 
 namespace poisonsim {
 namespace {

@@ -2,7 +2,7 @@
 // Digests of a checkpoint's parts (issue 28, item 2): written beside them and checked before
 // anything is restored, so a checkpoint changed after it was written (an edited seed in its
 // scenario, a damaged disk) is one error naming the part, not a resumed run that is silently
-// wrong. FNV-1a, mixed (sim/random_stream.h): it catches damage and edits, not a forger who
+// wrong. FNV-1a, mixed (sim/kernel/random_stream.h): it catches damage and edits, not a forger who
 // can write the file and recompute the digests (docs/security.md).
 #include <string>
 #include <utility>
