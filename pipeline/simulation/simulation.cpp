@@ -378,7 +378,7 @@ RunSummary Simulation::run() {
   for (const auto& [stage, seconds] : summary.stage_seconds) stage_json[stage] = seconds;
   st.trace->set_attribute("stage_seconds", stage_json.dump());
   if (summary.stopped_by) {
-    st.trace->set_attribute("stopped", fmt::format("{} at simulated time {} s of {}",
+    st.trace->set_attribute("stopped", fmt::format("{} at simulated time {:.3f} s of {}",
                                                    signal_name(summary.stopped_by), end, duration));
     st.trace->close_incomplete();
   } else {

@@ -98,7 +98,7 @@ void run_to_trace(Simulation& simulation, AtomicOutput& trace, const std::string
   summary.trace_path = output;
   if (summary.stopped_by) {
     fmt::print(stderr,
-               "poisonsim: stopped by {} at simulated time {} s; the trace so far is in "
+               "poisonsim: stopped by {} at simulated time {:.3f} s; the trace so far is in "
                "{} (complete = 0){}\n",
                signal_name(summary.stopped_by), summary.duration, output,
                checkpoints.path.empty() ? std::string()

@@ -13,10 +13,10 @@
 #include "sim/util/atomic_output.h"
 #include "sim/util/error.h"
 #include "sim/util/stop_signal.h"
-#include "tools/common/builtin_plugins.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/run_output.h"
+#include "tools/common/builtin_plugins.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -39,8 +39,9 @@ AtomicOutput::Existing existing_policy(const std::string& output, bool force) {
     // Not a trace: leave it alone unless forced.
   }
   if (complete)
-    throw UserError(output, "exists and is not the interrupted run's trace (complete = 0): "
-                            "use -o for another file, or --force to replace it");
+    throw UserError(output,
+                    "exists and is not the interrupted run's trace (complete = 0): "
+                    "use -o for another file, or --force to replace it");
   return AtomicOutput::Existing::replace;
 }
 
@@ -53,16 +54,17 @@ void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
                     fmt::format("was written by poisonsim {}, this is {}: resume it with that "
                                 "version",
                                 checkpoint.poisonsim_version, POISONSIM_VERSION));
-  const Scenario scenario = parse_scenario(checkpoint.scenario_yaml, checkpoint.scenario_path, {},
-                                           builtin_plugins());
+  const Scenario scenario =
+      parse_scenario(checkpoint.scenario_yaml, checkpoint.scenario_path, {}, builtin_plugins());
   const std::string machine = checkpoint_machine();
   if (machine != checkpoint.machine)
-    spdlog::warn("the checkpoint was written on {}, this is {}: losses may differ in the last "
-                 "digits, and the gate's decisions with them",
-                 checkpoint.machine, machine);
+    spdlog::warn(
+        "the checkpoint was written on {}, this is {}: losses may differ in the last "
+        "digits, and the gate's decisions with them",
+        checkpoint.machine, machine);
   const std::string output = o.output.empty() ? checkpoint.trace_output : o.output;
   AtomicOutput trace(output, existing_policy(output, o.force));
-  spdlog::info("resuming {} at simulated time {} s of {} -> {}", checkpoint.scenario_path,
+  spdlog::info("resuming {} at simulated time {:.3f} s of {} -> {}", checkpoint.scenario_path,
                checkpoint.time, scenario.duration, output);
   JsonOutput json(o.json, o.force);
   SimulationOptions options{trace.temporary_path(), global.threads, !global.quiet, {}};
