@@ -1,6 +1,7 @@
 // Outputs that survive: a second writer of a file in use fails before doing any work, a stop
 // signal closes the trace (complete = 0, `stopped`) and exits 128 + signal, a run that fails
-// leaves an existing output as it was, and a stopped sweep stops its runs and waits for them.
+// leaves an existing output as it was, a stopped sweep stops its runs and waits for them, and a
+// sweep killed outright takes its runs with it.
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -117,6 +118,31 @@ TEST_F(OutputSafety, AStoppedSweepStopsItsRunsAndWaitsForThem) {
   for (const char* id : {"0", "1"}) {
     TraceReader reader(parts + "/run-" + id + ".h5");
     EXPECT_NE(reader.metadata().stopped.find("SIGINT"), std::string::npos) << id;
+  }
+}
+
+// The sweep command of the tests below: two runs, `jobs` at a time; `durations` its grid.
+std::string sweep_arguments(const std::string& sweep, const std::string& durations, int jobs = 1) {
+  return "--log-level warn sweep " + kScenario + " -o " + sweep + " --jobs " +
+         std::to_string(jobs) + " --quiet --json " + sweep + ".json --param duration=" + durations;
+}
+
+TEST_F(OutputSafety, ASweepKilledOutrightTakesItsRunsWithIt) {
+  const auto sweep = dir.file("sweep.h5");
+  const auto parts = sweep + ".parts";
+  BackgroundRun run(sweep_arguments(sweep, "100000000,100000000", 2), dir.file("sweep.log"));
+  ASSERT_GT(run.pid(), 0);
+  ASSERT_TRUE(eventually([&] {
+    return fs::exists(parts + "/run-0.h5.partial") && fs::exists(parts + "/run-1.h5.partial");
+  }));
+  run.signal(SIGKILL);
+  EXPECT_EQ(run.wait(), 128 + SIGKILL);
+  // The kernel sends its runs SIGTERM: they close their traces and end (they would run forever).
+  EXPECT_TRUE(eventually([&] { return processes_mentioning(parts) == 0; }, 60s))
+      << "runs left running after their sweep was killed";
+  for (const char* id : {"0", "1"}) {
+    TraceReader reader(parts + "/run-" + id + ".h5");
+    EXPECT_NE(reader.metadata().stopped.find("SIGTERM"), std::string::npos) << id;
   }
 }
 

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,20 +27,44 @@ extern char** environ;
 namespace poisonsim {
 namespace {
 
-// posix_spawn's error number (0: started).
+// Starts `command` with fork and exec rather than posix_spawn: the child must ask, before it
+// execs, to be sent SIGTERM when the thread that started it dies, so that a sweep killed with
+// SIGKILL leaves no runs behind (they would hold their traces' locks and collide with a rerun).
+// Returns 0, or the error number of a fork or exec that failed (sent back through a pipe closed
+// by a successful exec, as posix_spawn does). Between fork and exec only async-signal-safe
+// calls: everything is built before the fork.
 int spawn(const ChildCommand& command, pid_t& pid) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (!command.log_path.empty()) {
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, command.log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  }
   std::vector<char*> argv;
   for (const auto& arg : command.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
-  const int error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const char* log = command.log_path.empty() ? nullptr : command.log_path.c_str();
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return errno;
+  const pid_t parent = getpid();
+  pid = fork();
+  if (pid == 0) {
+    int error = 0;
+    // The parent may have died before prctl: then this is someone else's child already.
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(127);
+    if (log) {
+      const int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) error = errno;
+      if (fd > STDERR_FILENO) close(fd);
+    }
+    if (error == 0) execve(argv[0], argv.data(), environ);
+    if (error == 0) error = errno;
+    (void)!write(report[1], &error, sizeof error);
+    _exit(127);
+  }
+  const int fork_error = pid < 0 ? errno : 0;
+  close(report[1]);
+  int error = fork_error;
+  while (pid > 0 && read(report[0], &error, sizeof error) < 0 && errno == EINTR) {
+  }
+  close(report[0]);
+  if (pid > 0 && error != 0)
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
   return error;
 }
 

@@ -2,7 +2,9 @@
 // Runs commands as child processes, a bounded number at a time. A sweep runs each of its runs
 // as a separate `poisonsim run`: LibTorch, OpenMP and oneTBB thread settings are per process,
 // and one run that crashes cannot take the others with it. `poisonsim report` runs its Python
-// script with run_child().
+// script with run_child(). Every child is sent SIGTERM when the thread that started it dies
+// (prctl PR_SET_PDEATHSIG), so a parent killed outright leaves no children running: start them
+// from a thread that lives as long as they should (the main thread).
 #include <sys/types.h>
 
 #include <chrono>
