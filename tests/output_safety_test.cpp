@@ -1,7 +1,7 @@
 // Outputs that survive: a second writer of a file in use fails before doing any work, a stop
 // signal closes the trace (complete = 0, `stopped`) and exits 128 + signal, a run that fails
-// leaves an existing output as it was, a stopped sweep stops its runs and waits for them, and a
-// sweep killed outright takes its runs with it.
+// leaves an existing output as it was, a stopped sweep stops its runs and waits for them, a
+// sweep killed outright takes its runs with it, and a second sweep of one output fails at once.
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -144,6 +144,23 @@ TEST_F(OutputSafety, ASweepKilledOutrightTakesItsRunsWithIt) {
     TraceReader reader(parts + "/run-" + id + ".h5");
     EXPECT_NE(reader.metadata().stopped.find("SIGTERM"), std::string::npos) << id;
   }
+}
+
+TEST_F(OutputSafety, ASecondSweepOfTheSameOutputFailsAtOnce) {
+  const auto sweep = dir.file("sweep.h5");
+  const auto arguments = sweep_arguments(sweep, "100000000,100000000");
+  BackgroundRun first(arguments, dir.file("first.log"));
+  ASSERT_GT(first.pid(), 0);
+  ASSERT_TRUE(eventually([&] { return fs::exists(sweep + ".parts/run-0.h5.partial"); }));
+
+  const auto second = test::run_poisonsim(arguments);
+  EXPECT_EQ(second.exit_code, 2) << second.output;
+  EXPECT_TRUE(single_error_line(second.output)) << second.output;
+  EXPECT_EQ(second.output.rfind("error: " + sweep + ": another sweep of it is running", 0), 0u)
+      << second.output;
+  EXPECT_TRUE(first.running()) << "the second sweep disturbed the first";
+  first.signal(SIGINT);
+  EXPECT_EQ(first.wait(), 128 + SIGINT);
 }
 
 }  // namespace

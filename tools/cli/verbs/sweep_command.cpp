@@ -21,6 +21,7 @@
 #include "tools/cli/sweep_report.h"
 #include "tools/sweep/child_processes.h"
 #include "tools/sweep/mpi_sweep.h"
+#include "tools/sweep/sweep_lock.h"
 #include "tools/sweep/sweep_runner.h"
 
 namespace poisonsim::cli {
@@ -121,9 +122,13 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
   std::optional<SweepPlan> plan;
   const std::string output = output_path(o);
   std::exception_ptr error;
+  std::optional<SweepLock> lock;  // rank 0's, for the sweep's life
   try {
     plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins(), seed_count(o));
-    if (mpi.rank() == 0) check_output(output, o.force);
+    if (mpi.rank() == 0) {
+      check_output(output, o.force);
+      lock.emplace(output, SweepLock::Mode::whole);
+    }
   } catch (const UserError&) {
     error = std::current_exception();
   }
@@ -174,12 +179,14 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
     return;
   }
   const std::string output = output_path(o);
-  // A shard writes only parts; the sweep file is merge's, which checks it then.
-  if (!shard.active()) check_output(output, o.force);
-  JsonOutput json(o.json, o.force);
-  if (!json.to_stdout()) print_plan(plan);
   SweepRunnerOptions runner = runner_options(o, global, plan, output);
   runner.shard = shard;
+  // A shard writes only parts; the sweep file is merge's, which checks it then.
+  if (!shard.active()) check_output(output, o.force);
+  // Reserved before any run starts, for as long as any of them runs (tools/sweep/sweep_lock.h).
+  const SweepLock lock(output, shard.active() ? SweepLock::Mode::shard : SweepLock::Mode::whole);
+  JsonOutput json(o.json, o.force);
+  if (!json.to_stdout()) print_plan(plan);
   const SweepOutcome outcome = run_sweep(plan, runner);
   const std::string parts = sweep_parts_dir(output);
   if (outcome.stopped_by) report_stop(outcome, parts);

@@ -1,0 +1,69 @@
+#include "tools/sweep/sweep_lock.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "sim/util/error.h"
+#include "tools/sweep/sweep_runner.h"
+
+namespace poisonsim {
+namespace {
+
+// Whether `fd` is still the file at `path`: a sweep that finished may have removed the parts
+// directory between our open and our lock, and a lock on a removed file reserves nothing.
+bool still_at(int fd, const std::string& path) {
+  struct stat held {
+  }, named{};
+  return ::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 &&
+         held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
+}  // namespace
+
+std::string sweep_lock_path(const std::string& parts) { return parts + "/sweep.lock"; }
+
+SweepLock::SweepLock(const std::string& output, Mode mode) {
+  const std::string parts = sweep_parts_dir(output);
+  const std::string path = sweep_lock_path(parts);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    std::error_code ec;
+    std::filesystem::create_directories(parts, ec);
+    if (ec) throw UserError(parts, fmt::format("cannot create the directory: {}", ec.message()));
+    // Not O_CLOEXEC: the run children inherit it, and with it the lock (see the header).
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+    if (fd < 0)
+      throw UserError(path, fmt::format("cannot open the sweep's lock: {}", std::strerror(errno)));
+    struct flock lock {};
+    lock.l_type = mode == Mode::whole ? F_WRLCK : F_RDLCK;
+    lock.l_whence = SEEK_SET;
+    if (::fcntl(fd, F_OFD_SETLK, &lock) != 0) {
+      const int error = errno;
+      ::close(fd);
+      if (error != EAGAIN && error != EACCES)
+        throw UserError(path, fmt::format("cannot lock it: {}", std::strerror(error)));
+      throw UserError(output, fmt::format("another sweep of it is running ({} is locked), or the "
+                                          "runs of one that was killed are still ending: wait "
+                                          "for it, or give this sweep another -o",
+                                          path));
+    }
+    if (still_at(fd, path)) {
+      fd_ = fd;
+      return;
+    }
+    ::close(fd);
+  }
+  throw UserError(path, "the parts directory keeps being removed under this sweep");
+}
+
+SweepLock::~SweepLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace poisonsim
