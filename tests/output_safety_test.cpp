@@ -1,7 +1,8 @@
 // Outputs that survive: a second writer of a file in use fails before doing any work, a stop
 // signal closes the trace (complete = 0, `stopped`) and exits 128 + signal, a run that fails
 // leaves an existing output as it was, a stopped sweep stops its runs and waits for them, a
-// sweep killed outright takes its runs with it, and a second sweep of one output fails at once.
+// sweep killed outright takes its runs with it, a second sweep of one output fails at once, and
+// the rerun a sweep advises works as printed.
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "pipeline/trace/trace_reader.h"
 #include "tests/background_run.h"
@@ -146,6 +148,28 @@ TEST_F(OutputSafety, ASweepKilledOutrightTakesItsRunsWithIt) {
   }
 }
 
+TEST_F(OutputSafety, TheCommandOfASweepKilledOutrightFinishesIt) {
+  const auto sweep = dir.file("sweep.h5");
+  const auto parts = sweep + ".parts";
+  // Run 0 is short; run 1 (two seconds) has just started when the sweep is killed.
+  const auto arguments = sweep_arguments(sweep, "40,2000");
+  BackgroundRun run(arguments, dir.file("sweep.log"));
+  ASSERT_GT(run.pid(), 0);
+  ASSERT_TRUE(eventually([&] { return fs::exists(parts + "/run-1.h5.partial"); }));
+  run.signal(SIGKILL);
+  EXPECT_EQ(run.wait(), 128 + SIGKILL);
+  ASSERT_TRUE(eventually([&] { return processes_mentioning(parts) == 0; }, 60s));
+
+  // The advice of a stopped sweep: "the same command again runs only the rest". Run 1 was
+  // stopped with its sweep (an orphan would have finished it: 2 reused).
+  const auto again = test::run_poisonsim(arguments);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  const auto outcome = nlohmann::json::parse(file_bytes(sweep + ".json"));
+  EXPECT_EQ(outcome["reused"], 1) << outcome.dump();
+  EXPECT_EQ(outcome["failed"], 0) << outcome.dump();
+  EXPECT_FALSE(fs::exists(parts));
+}
+
 TEST_F(OutputSafety, ASecondSweepOfTheSameOutputFailsAtOnce) {
   const auto sweep = dir.file("sweep.h5");
   const auto arguments = sweep_arguments(sweep, "100000000,100000000");
@@ -161,6 +185,33 @@ TEST_F(OutputSafety, ASecondSweepOfTheSameOutputFailsAtOnce) {
   EXPECT_TRUE(first.running()) << "the second sweep disturbed the first";
   first.signal(SIGINT);
   EXPECT_EQ(first.wait(), 128 + SIGINT);
+}
+
+TEST_F(OutputSafety, TheRerunThatFailedRunsAdviseWorksAsPrinted) {
+  const auto sweep = dir.file("sweep.h5");
+  const auto parts = sweep + ".parts";
+  const auto arguments = sweep_arguments(sweep, "40,50");
+  // A directory where run 1's trace goes makes that run fail (exit 2) until it is removed.
+  fs::create_directories(parts + "/run-1.h5");
+  const auto failed = test::run_poisonsim(arguments);
+  EXPECT_EQ(failed.exit_code, 2) << failed.output;
+  EXPECT_NE(failed.output.find("rerunning the same command reuses the runs that finished and "
+                               "replaces this sweep file"),
+            std::string::npos)
+      << failed.output;
+  ASSERT_TRUE(fs::exists(sweep));
+
+  fs::remove(parts + "/run-1.h5");
+  const auto again = test::run_poisonsim(arguments);  // no --force: the advice as printed
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  const auto outcome = nlohmann::json::parse(file_bytes(sweep + ".json"));
+  EXPECT_EQ(outcome["reused"], 1) << outcome.dump();
+  EXPECT_EQ(outcome["failed"], 0) << outcome.dump();
+
+  // Another sweep to that output still needs --force.
+  const auto other = test::run_poisonsim(sweep_arguments(sweep, "40,60"));
+  EXPECT_EQ(other.exit_code, 2) << other.output;
+  EXPECT_NE(other.output.find("exists already"), std::string::npos) << other.output;
 }
 
 }  // namespace

@@ -21,7 +21,8 @@ void print_sweep_file(const std::string& output) {
 }
 
 void throw_if_runs_failed(const std::vector<SweepFailure>& failures, size_t runs,
-                          const std::string& where, const std::string& parts) {
+                          const std::string& where, const std::string& parts,
+                          const std::string& rerun) {
   if (failures.empty()) return;
   std::fflush(stdout);
   bool all_user_errors = true;
@@ -31,9 +32,8 @@ void throw_if_runs_failed(const std::vector<SweepFailure>& failures, size_t runs
     all_user_errors = all_user_errors && f.exit_code == 2;
   }
   const std::string message = fmt::format(
-      "{} of {} runs failed; their rows have status \"failed\"; their logs are kept in {}/, and "
-      "rerunning the same command reuses the runs that finished",
-      failures.size(), runs, parts);
+      "{} of {} runs failed; their rows have status \"failed\"; their logs are kept in {}/, and {}",
+      failures.size(), runs, parts, rerun);
   if (all_user_errors) throw UserError(where, message);
   throw CommandFailed(message);
 }

@@ -13,8 +13,10 @@ namespace poisonsim::cli {
 void print_sweep_file(const std::string& output);
 
 // Prints each failure and throws: UserError (exit code 2) when every failure was a user error,
-// else CommandFailed (exit code 1). Returns when there is none.
+// else CommandFailed (exit code 1). Returns when there is none. `rerun` says how to redo the
+// failed runs; it must work as printed (a test runs it).
 void throw_if_runs_failed(const std::vector<SweepFailure>& failures, size_t runs,
-                          const std::string& where, const std::string& parts);
+                          const std::string& where, const std::string& parts,
+                          const std::string& rerun);
 
 }  // namespace poisonsim::cli

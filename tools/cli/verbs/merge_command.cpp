@@ -83,7 +83,10 @@ void run_merge(const MergeOptions& o, const GlobalOptions& global) {
   fmt::print("sweep written to {} ({} runs from {})\n\n", o.output, plan.runs.size(),
              fmt::join(dirs, ", "));
   print_sweep_file(o.output);
-  throw_if_runs_failed(runs.failures, plan.runs.size(), o.output, dirs.front());
+  // Merge replaces its own output only with --force, so the advice says so.
+  throw_if_runs_failed(runs.failures, plan.runs.size(), o.output, dirs.front(),
+                       "rerunning their shards' commands reuses the runs that finished; then "
+                       "poisonsim merge again, with --force");
 }
 
 }  // namespace

@@ -69,8 +69,26 @@ std::string output_path(const SweepCommandOptions& o) {
   return std::filesystem::path(o.scenario).stem().string() + "-sweep.h5";
 }
 
-// The sweep file must not exist unless --force, nor be a link or other non-file (written at the
-// end, it is checked now, sim/util/atomic_output.h); its directory is created.
+// After failed runs: rerun_of() below makes the first work without --force.
+constexpr const char* kSweepRerun =
+    "rerunning the same command reuses the runs that finished and replaces this sweep file";
+constexpr const char* kShardRerun =
+    "rerunning the same command reuses the runs that finished; then poisonsim merge";
+
+// Whether <output>.parts/ holds this same sweep's manifest: then a sweep file at <output> is an
+// earlier attempt of this command (some runs failed, or --keep-parts), and the rerun that the
+// failure message advises replaces it without --force, reusing the runs that finished.
+bool rerun_of(const std::string& output, const SweepManifest& manifest) {
+  try {
+    const auto existing = read_manifest(sweep_parts_dir(output));
+    return existing && *existing == manifest;
+  } catch (const UserError&) {
+    return false;  // unreadable: not provably ours
+  }
+}
+
+// The sweep file must not exist unless --force or a rerun, nor be a link or other non-file
+// (written at the end, it is checked now, sim/util/atomic_output.h); its directory is created.
 void check_output(const std::string& output, bool force) {
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::symlink_status(output, ec)) && !force)
@@ -123,10 +141,12 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
   const std::string output = output_path(o);
   std::exception_ptr error;
   std::optional<SweepLock> lock;  // rank 0's, for the sweep's life
+  bool force = o.force;
   try {
     plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins(), seed_count(o));
     if (mpi.rank() == 0) {
-      check_output(output, o.force);
+      force = force || rerun_of(output, manifest_of(*plan, o.params, o.overrides));
+      check_output(output, force);
       lock.emplace(output, SweepLock::Mode::whole);
     }
   } catch (const UserError&) {
@@ -139,9 +159,10 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
   const SweepOutcome outcome = mpi.run(*plan, runner);
   if (!outcome.wrote_sweep_file) return;  // ranks other than 0
   print_outcome(output, outcome);
-  JsonOutput(o.json, o.force).write(outcome_json(output, outcome));
+  JsonOutput(o.json, force).write(outcome_json(output, outcome));
   if (!o.report.empty()) write_report(output, o.report, global);
-  throw_if_runs_failed(outcome.failures, outcome.runs, output, sweep_parts_dir(output));
+  throw_if_runs_failed(outcome.failures, outcome.runs, output, sweep_parts_dir(output),
+                       kSweepRerun);
 }
 
 // A stop signal ended the sweep: say what is kept and how to go on, then exit 128 + signal.
@@ -181,11 +202,13 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   const std::string output = output_path(o);
   SweepRunnerOptions runner = runner_options(o, global, plan, output);
   runner.shard = shard;
+  // A rerun of this same sweep replaces what its earlier attempt wrote (the sweep file, --json).
+  const bool force = o.force || rerun_of(output, runner.manifest);
   // A shard writes only parts; the sweep file is merge's, which checks it then.
-  if (!shard.active()) check_output(output, o.force);
+  if (!shard.active()) check_output(output, force);
   // Reserved before any run starts, for as long as any of them runs (tools/sweep/sweep_lock.h).
   const SweepLock lock(output, shard.active() ? SweepLock::Mode::shard : SweepLock::Mode::whole);
-  JsonOutput json(o.json, o.force);
+  JsonOutput json(o.json, force);
   if (!json.to_stdout()) print_plan(plan);
   const SweepOutcome outcome = run_sweep(plan, runner);
   const std::string parts = sweep_parts_dir(output);
@@ -203,7 +226,8 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   // The report of what finished, even when some runs failed (the sweep file marks them); a
   // shard with --report was refused above.
   if (!o.report.empty()) write_report(output, o.report, global);
-  throw_if_runs_failed(outcome.failures, outcome.runs, output, parts);
+  throw_if_runs_failed(outcome.failures, outcome.runs, output, parts,
+                       shard.active() ? kShardRerun : kSweepRerun);
 }
 
 }  // namespace
