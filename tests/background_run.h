@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -80,6 +81,19 @@ inline bool eventually(const std::function<bool()>& condition,
 inline std::string file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Live processes whose command line mentions `fragment`, other than this test (a process that
+// has exited but is not yet reaped has an empty command line): runs of a sweep by its parts.
+inline int processes_mentioning(const std::string& fragment) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (std::stoi(name) == ::getpid()) continue;
+    if (file_bytes(entry.path().string() + "/cmdline").find(fragment) != std::string::npos) ++count;
+  }
+  return count;
 }
 
 // The documented failure format: exactly one line, starting "error: ".

@@ -28,6 +28,7 @@ const std::string kScenario =
 using test::BackgroundRun;
 using test::eventually;
 using test::file_bytes;
+using test::processes_mentioning;
 using test::single_error_line;
 
 class OutputSafety : public ::testing::Test {
@@ -83,19 +84,6 @@ TEST_F(OutputSafety, ARunThatFailsLeavesTheExistingTraceAsItWas) {
   EXPECT_TRUE(single_error_line(failed.output)) << failed.output;
   EXPECT_NE(failed.output.find("File too large"), std::string::npos) << failed.output;
   EXPECT_EQ(file_bytes(trace), before);
-}
-
-// Processes whose command line mentions `fragment`, other than this test.
-int processes_mentioning(const std::string& fragment) {
-  int count = 0;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const auto name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (std::stoi(name) == ::getpid()) continue;
-    auto command_line = file_bytes(entry.path().string() + "/cmdline");
-    if (command_line.find(fragment) != std::string::npos) ++count;
-  }
-  return count;
 }
 
 TEST_F(OutputSafety, AStoppedSweepStopsItsRunsAndWaitsForThem) {

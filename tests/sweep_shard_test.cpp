@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "pipeline/trace/sweep_file.h"
+#include "tests/background_run.h"
 #include "tests/sweep_test_support.h"
 #include "tests/test_support.h"
 #include "tests/trace_row_fields.h"
@@ -132,6 +133,10 @@ TEST_F(SweepShards, AKilledShardRunAgainRedoesOnlyItsUnfinishedRuns) {
   ASSERT_TRUE(fs::exists(dir.file("s.h5.parts/run-0.json")))
       << test::read_text(dir.file("killed.log"));
   ASSERT_TRUE(WIFSIGNALED(status));
+  // Its run, killed too, may still be exiting with its trace (and the lock) held: wait for it.
+  ASSERT_TRUE(
+      test::eventually([&] { return test::processes_mentioning(dir.file("s.h5.parts")) == 0; },
+                       std::chrono::seconds(60)));
   const auto finished_at = fs::last_write_time(dir.file("s.h5.parts/run-0.h5"));
   EXPECT_FALSE(fs::exists(dir.file("s.h5.parts/run-2.json")));  // it was killed during run 2
 
