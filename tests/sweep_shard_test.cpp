@@ -207,5 +207,27 @@ TEST_F(SweepShards, BadShardsAndMergesEndInOneErrorLine) {
   EXPECT_EQ(dry.output.find("run    2: seed=3"), std::string::npos) << dry.output;
 }
 
+// Shards of one sweep run together; the same shard twice, or the whole sweep beside a shard,
+// is refused at once (tools/sweep/sweep_lock.h).
+TEST_F(SweepShards, ShardsRunTogetherButNotTwice) {
+  const auto sweep = dir.file("s.h5");
+  // Run 0 (shard 0/2) runs until stopped; run 1 (shard 1/2) is short.
+  const auto shard = "--log-level warn sweep " + small_scenario() + " -o " + sweep +
+                     " --quiet --jobs 1 --param duration=100000000,40 --shard ";
+  test::BackgroundRun first(shard + "0/2", dir.file("first.log"));
+  ASSERT_GT(first.pid(), 0);
+  ASSERT_TRUE(test::eventually([&] { return fs::exists(sweep + ".parts/run-0.h5.partial"); }));
+
+  const auto other = test::run_poisonsim(shard + "1/2");
+  EXPECT_EQ(other.exit_code, 0) << other.output;
+  expect_one_error(test::run_poisonsim(shard + "0/2"), "another sweep of it (or this shard)");
+  expect_one_error(test::run_poisonsim("--log-level warn sweep " + small_scenario() + " -o " +
+                                       sweep + " --quiet --param duration=100000000,40"),
+                   "another sweep of it is running");
+  EXPECT_TRUE(first.running());
+  first.signal(SIGINT);
+  EXPECT_EQ(first.wait(), 128 + SIGINT);
+}
+
 }  // namespace
 }  // namespace poisonsim

@@ -16,12 +16,12 @@
 namespace poisonsim {
 namespace {
 
-// Whether `fd` is still the file at `path`: a sweep that finished may have removed the parts
-// directory between our open and our lock, and a lock on a removed file reserves nothing.
+// Whether `fd` is still the file at `path`: a sweep that finished may have removed the
+// parts directory between our open and our lock, and a lock on a removed file reserves nothing.
 bool still_at(int fd, const std::string& path) {
-  struct stat held {
-  }, named{};
-  return ::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 &&
+  struct stat held = {};
+  struct stat named = {};
+  return ::fstat(fd, &held) == 0 && ::lstat(path.c_str(), &named) == 0 &&
          held.st_dev == named.st_dev && held.st_ino == named.st_ino;
 }
 
@@ -29,7 +29,7 @@ bool still_at(int fd, const std::string& path) {
 
 std::string sweep_lock_path(const std::string& parts) { return parts + "/sweep.lock"; }
 
-SweepLock::SweepLock(const std::string& output, Mode mode) {
+SweepLock::SweepLock(const std::string& output, const SweepShard& shard) {
   const std::string parts = sweep_parts_dir(output);
   const std::string path = sweep_lock_path(parts);
   for (int attempt = 0; attempt < 10; ++attempt) {
@@ -37,21 +37,28 @@ SweepLock::SweepLock(const std::string& output, Mode mode) {
     std::filesystem::create_directories(parts, ec);
     if (ec) throw UserError(parts, fmt::format("cannot create the directory: {}", ec.message()));
     // Not O_CLOEXEC: the run children inherit it, and with it the lock (see the header).
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0644);
     if (fd < 0)
       throw UserError(path, fmt::format("cannot open the sweep's lock: {}", std::strerror(errno)));
-    struct flock lock {};
-    lock.l_type = mode == Mode::whole ? F_WRLCK : F_RDLCK;
+    struct stat opened = {};
+    if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode)) {
+      ::close(fd);
+      throw UserError(path, "is not a regular file, so it cannot be the sweep's lock: remove it");
+    }
+    struct flock lock = {};
+    lock.l_type = F_WRLCK;
     lock.l_whence = SEEK_SET;
+    lock.l_start = shard.active() ? static_cast<off_t>(shard.index) : 0;
+    lock.l_len = shard.active() ? 1 : 0;  // 0: to the end, whatever the file's size
     if (::fcntl(fd, F_OFD_SETLK, &lock) != 0) {
       const int error = errno;
       ::close(fd);
       if (error != EAGAIN && error != EACCES)
         throw UserError(path, fmt::format("cannot lock it: {}", std::strerror(error)));
-      throw UserError(output, fmt::format("another sweep of it is running ({} is locked), or the "
-                                          "runs of one that was killed are still ending: wait "
-                                          "for it, or give this sweep another -o",
-                                          path));
+      throw UserError(output, fmt::format("another sweep of it{} is running ({} is locked), or "
+                                          "the runs of one that was killed are still ending: "
+                                          "wait for it, or give this sweep another -o",
+                                          shard.active() ? " (or this shard)" : "", path));
     }
     if (still_at(fd, path)) {
       fd_ = fd;

@@ -1,21 +1,23 @@
 #pragma once
 // The reservation of a sweep's output for the life of the sweep: a lock on <output>.parts/
-// sweep.lock, taken before any run starts. A whole sweep (one process, or MPI rank 0) takes it
-// alone; shards of one sweep share it. The run children inherit the locked descriptor, so the
-// lock lasts until the last of them has ended: a sweep killed outright keeps its output reserved
-// until its runs (sent SIGTERM, tools/sweep/child_processes.h) have closed their traces, and a
-// rerun cannot collide with them. An open-file-description lock (fcntl F_OFD_SETLK): released
-// by the kernel when every holder is gone, whatever killed them; no stale lock to clear.
+// sweep.lock, taken before any run starts. A whole sweep (one process, or MPI rank 0) locks the
+// whole file; shard i/N locks only byte i, so different shards run together while the same
+// shard twice, or a whole sweep and a shard, do not. The run children inherit the locked
+// descriptor, so the lock lasts until the last of them has ended: a sweep killed outright keeps its
+// output reserved until its runs (sent SIGTERM, tools/sweep/child_processes.h) have closed their
+// traces, and a rerun cannot collide with them. An open-file-description lock (fcntl F_OFD_SETLK):
+// released by the kernel when every holder is gone, whatever killed them; no stale lock to clear.
 #include <string>
+
+#include "tools/sweep/sweep_plan.h"
 
 namespace poisonsim {
 
 class SweepLock {
  public:
-  enum class Mode { whole, shard };
-  // Creates the parts directory and locks its sweep.lock. UserError naming `output` when another
-  // sweep (or a shard, for a whole sweep; a whole sweep, for a shard) of that output holds it.
-  SweepLock(const std::string& output, Mode mode);
+  // Creates the parts directory and locks its sweep.lock: all of it when `shard` is inactive,
+  // else the shard's byte. UserError naming `output` when another sweep of it holds that part.
+  SweepLock(const std::string& output, const SweepShard& shard);
   // Releases this process's hold; children still running keep theirs.
   ~SweepLock();
   SweepLock(const SweepLock&) = delete;

@@ -147,7 +147,7 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
     if (mpi.rank() == 0) {
       force = force || rerun_of(output, manifest_of(*plan, o.params, o.overrides));
       check_output(output, force);
-      lock.emplace(output, SweepLock::Mode::whole);
+      lock.emplace(output, SweepShard{});
     }
   } catch (const UserError&) {
     error = std::current_exception();
@@ -207,7 +207,7 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   // A shard writes only parts; the sweep file is merge's, which checks it then.
   if (!shard.active()) check_output(output, force);
   // Reserved before any run starts, for as long as any of them runs (tools/sweep/sweep_lock.h).
-  const SweepLock lock(output, shard.active() ? SweepLock::Mode::shard : SweepLock::Mode::whole);
+  const SweepLock lock(output, shard);
   JsonOutput json(o.json, force);
   if (!json.to_stdout()) print_plan(plan);
   const SweepOutcome outcome = run_sweep(plan, runner);
@@ -261,8 +261,9 @@ void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--force", o->force, "Overwrite the sweep (and --json) file if it exists");
   cmd->add_option("--seed", o->seed,
                   "The base scenario's seed (same as --set seed=S; with --seeds N: S to S+N-1)");
-  cmd->add_option("--json", o->json, "Also write the sweep's outcome (runs, failures, wall "
-                                     "time) as JSON (- for stdout)");
+  cmd->add_option("--json", o->json,
+                  "Also write the sweep's outcome (runs, failures, wall "
+                  "time) as JSON (- for stdout)");
   cmd->add_flag("--keep-parts", o->keep_parts,
                 "Keep each run's own trace file in <output>.parts/ after the sweep");
   cmd->add_option("--report", o->report,
