@@ -16,33 +16,12 @@
 #include <fmt/format.h>
 
 #include "sim/util/error.h"
+#include "sim/util/file_locks.h"
 
 namespace poisonsim {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A write lock on the whole file, owned by the open file description (not the process), so a
-// lock taken by HDF5 or by another thread's handle does not interfere.
-bool lock_whole_file(int fd) {
-  struct flock lock {};
-  lock.l_type = F_WRLCK;
-  lock.l_whence = SEEK_SET;
-  return ::fcntl(fd, F_OFD_SETLK, &lock) == 0;
-}
-
-// Whether a writer holds the lock of lock_whole_file() on the regular file at `path` (opened
-// without following a link, and without blocking on a FIFO).
-bool locked_by_a_writer(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct flock lock {};
-  lock.l_type = F_WRLCK;
-  lock.l_whence = SEEK_SET;
-  const bool locked = ::fcntl(fd, F_OFD_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
-  ::close(fd);
-  return locked;
-}
 
 // What a non-regular file is, for messages.
 std::string kind_of(mode_t mode) {
@@ -164,7 +143,7 @@ void AtomicOutput::create_temporary(Temporary temporary) {
                  "delete it), and this run writes {} instead\n",
                  stale, temporary_);
   }
-  if (!lock_whole_file(fd_)) {
+  if (!try_write_lock(fd_)) {
     const int error = errno;
     ::close(fd_);
     fd_ = -1;
@@ -174,12 +153,7 @@ void AtomicOutput::create_temporary(Temporary temporary) {
   }
 }
 
-bool AtomicOutput::temporary_is_ours() const {
-  struct stat mine {
-  }, there{};
-  return fd_ >= 0 && ::fstat(fd_, &mine) == 0 && ::lstat(temporary_.c_str(), &there) == 0 &&
-         S_ISREG(there.st_mode) && mine.st_dev == there.st_dev && mine.st_ino == there.st_ino;
-}
+bool AtomicOutput::temporary_is_ours() const { return still_named(fd_, temporary_); }
 
 AtomicOutput::~AtomicOutput() {
   if (!committed_ && !keep_ && temporary_is_ours()) ::unlink(temporary_.c_str());

@@ -11,21 +11,10 @@
 #include <fmt/format.h>
 
 #include "sim/util/error.h"
+#include "sim/util/file_locks.h"
 #include "tools/sweep/sweep_runner.h"
 
 namespace poisonsim {
-namespace {
-
-// Whether `fd` is still the file at `path`: a sweep that finished may have removed the
-// parts directory between our open and our lock, and a lock on a removed file reserves nothing.
-bool still_at(int fd, const std::string& path) {
-  struct stat held = {};
-  struct stat named = {};
-  return ::fstat(fd, &held) == 0 && ::lstat(path.c_str(), &named) == 0 &&
-         held.st_dev == named.st_dev && held.st_ino == named.st_ino;
-}
-
-}  // namespace
 
 std::string sweep_lock_path(const std::string& parts) { return parts + "/sweep.lock"; }
 
@@ -45,12 +34,10 @@ SweepLock::SweepLock(const std::string& output, const SweepShard& shard) {
       ::close(fd);
       throw UserError(path, "is not a regular file, so it cannot be the sweep's lock: remove it");
     }
-    struct flock lock = {};
-    lock.l_type = F_WRLCK;
-    lock.l_whence = SEEK_SET;
-    lock.l_start = shard.active() ? static_cast<off_t>(shard.index) : 0;
-    lock.l_len = shard.active() ? 1 : 0;  // 0: to the end, whatever the file's size
-    if (::fcntl(fd, F_OFD_SETLK, &lock) != 0) {
+    // The shard's byte, or (length 0) the whole file whatever its size.
+    const bool locked = shard.active() ? try_write_lock(fd, static_cast<off_t>(shard.index), 1)
+                                       : try_write_lock(fd);
+    if (!locked) {
       const int error = errno;
       ::close(fd);
       if (error != EAGAIN && error != EACCES)
@@ -60,7 +47,9 @@ SweepLock::SweepLock(const std::string& output, const SweepShard& shard) {
                                           "wait for it, or give this sweep another -o",
                                           shard.active() ? " (or this shard)" : "", path));
     }
-    if (still_at(fd, path)) {
+    // A sweep that finished may have removed the parts directory between our open and our
+    // lock, and a lock on a removed file reserves nothing.
+    if (still_named(fd, path)) {
       fd_ = fd;
       return;
     }

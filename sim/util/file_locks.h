@@ -1,0 +1,26 @@
+#pragma once
+// Open-file-description locks (fcntl F_OFD_*) and the identity check that goes with them: the
+// reservations of outputs (sim/util/atomic_output.h) and of sweeps (tools/sweep/sweep_lock.h).
+// An OFD lock belongs to the open file description, not the process, so a lock HDF5 takes on its
+// own handle does not interfere, children that inherit the descriptor hold it too, and the kernel
+// drops it when the last holder is gone, whatever killed it.
+#include <sys/types.h>
+
+#include <string>
+
+namespace poisonsim {
+
+// A write lock on `length` bytes of `fd` from `start` (length 0: to the end, whatever the file's
+// size), without waiting. False when another description holds an overlapping lock (errno EAGAIN
+// or EACCES) or the lock cannot be taken (errno says why).
+bool try_write_lock(int fd, off_t start = 0, off_t length = 0);
+
+// Whether some writer holds a write lock on the regular file at `path` (opened without following
+// a link, and without blocking on a FIFO).
+bool locked_by_a_writer(const std::string& path);
+
+// Whether `fd` is still the regular file named `path` (not followed if a link): a file removed or
+// replaced under its name since it was opened is no longer reserved by a lock on `fd`.
+bool still_named(int fd, const std::string& path);
+
+}  // namespace poisonsim
