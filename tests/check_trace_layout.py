@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-TRACE_FORMAT = 2
+TRACE_FORMAT = 3
 
 # table -> [(column, numpy dtype)], in file order (docs/trace-format.md).
 COLUMNS = {
@@ -23,7 +23,7 @@ COLUMNS = {
     "samples": [
         ("time", "<f8"), ("batch_id", "<i8"), ("source", "S32"), ("is_poison", "u1"),
         ("label", "<i8"), ("true_label", "<i8"), ("loss", "<f4"), ("prediction", "<i8"),
-        ("rejected", "u1"), ("model_version", "<i8"),
+        ("rejected", "u1"), ("rejected_by", "u1"), ("model_version", "<i8"),
     ],
     "retrains": [
         ("time", "<f8"), ("index", "<i8"), ("buffer_size", "<i8"), ("poison_in_buffer", "<i8"),

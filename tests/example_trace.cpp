@@ -50,6 +50,7 @@ void write_example_trace(const std::string& path, bool samples, int64_t chunk_ro
       row.prediction = row.true_label;
       row.loss = poison ? 2.5f + 0.01f * static_cast<float>(index % 7) : 0.1f;
       row.rejected = (poison ? index % 5 != 0 : index % 50 == 0) ? 1 : 0;
+      row.rejected_by = row.rejected;
       row.model_version = model_version;
       rejected += row.rejected;
     }

@@ -51,7 +51,7 @@ def table(rows, name):
 
 
 def write_trace(group, guard="loss-threshold", samples=True, threshold_column=False,
-                attack="direct", trace_format=2):
+                attack="direct", trace_format=3):
     """A 100 s run: clean batches every 10 s, poison batches at 30, 40 and 60 s, retrains at
     25 s (deployed), 50 s (refused) and 75 s (empty), evaluations every 25 s."""
     group.attrs["scenario"] = SCENARIO.format(guard=guard, attack=attack)
@@ -65,13 +65,13 @@ def write_trace(group, guard="loss-threshold", samples=True, threshold_column=Fa
         events.append((t, b"stream-batch", b"public", batch, 4, 4, 0))
         for _ in range(4):
             loss = rng.uniform(0.05, 1.0)
-            sample_rows.append((t, batch, b"public", 0, 1, 1, loss, 1, 0, 0))
+            sample_rows.append((t, batch, b"public", 0, 1, 1, loss, 1, 0, 0, 0))
         batch += 1
         if t in (30, 40, 60):
             events.append((t, b"poison-batch", b"mallory", batch, 3, 1, 2))
             for k in range(3):
                 loss = 6.0 if k else 1.5
-                sample_rows.append((t, batch, b"mallory", 1, 2, 1, loss, 2, int(k > 0), 0))
+                sample_rows.append((t, batch, b"mallory", 1, 2, 1, loss, 2, int(k > 0), int(k > 0), 0))
             batch += 1
     events.append((100, b"end", b"system", -1, 0, 0, 0))
     group["events"] = table(events, "events")

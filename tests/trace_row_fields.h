@@ -16,7 +16,8 @@ inline auto row_fields(const EventRow& r) {
 }
 inline auto row_fields(const SampleRow& r) {
   return std::make_tuple(r.time, r.batch_id, trace_name(r.source), r.is_poison, r.label,
-                         r.true_label, r.loss, r.prediction, r.rejected, r.model_version);
+                         r.true_label, r.loss, r.prediction, r.rejected, r.rejected_by,
+                         r.model_version);
 }
 inline auto row_fields(const RetrainRow& r) {
   return std::make_tuple(r.time, r.index, r.buffer_size, r.poison_in_buffer, r.poison_fraction,

@@ -34,6 +34,7 @@ inline SampleRow make_sample(int64_t i) {
   row.loss = 0.125f * static_cast<float>(i);
   row.prediction = (i + 1) % 10;
   row.rejected = i % 3 == 0 ? 1 : 0;
+  row.rejected_by = row.rejected;
   row.model_version = i / 100;
   return row;
 }

@@ -49,6 +49,7 @@ Evaluation evaluate(const TargetModel& model, const Dataset& data);
 struct SampleScores {
   std::vector<float> loss;  // per-sample cross-entropy against the sample's own label
   std::vector<int64_t> prediction;
+  std::vector<float> features;  // n x feature_dim when asked for (the serving engine's), else empty
 };
 
 // Accuracy and mean loss of per-sample scores against `labels` (same length), whichever side

@@ -202,6 +202,38 @@ std::string read_plugin(ConfigNode node, const Registry<Parser>& registry, Facto
   return type;
 }
 
+GuardSpec read_guard(ConfigNode& root, const PluginRegistry& plugins, ModelKind model) {
+  std::vector<std::string> types;
+  std::vector<SampleGuardFactory> factories;
+  const auto read_stage = [&](ConfigNode node) {
+    factories.emplace_back();
+    types.push_back(read_plugin(node, plugins.guards, factories.back()));
+    if (model == ModelKind::torchscript && factories.back()()->needs().features)
+      node.fail("type", fmt::format("{} compares the deployed model's features, which only mlp "
+                                    "and cnn targets give (model.kind is torchscript)",
+                                    types.back()));
+  };
+  if (root.raw("guard").IsSequence()) {
+    auto stages = root.children("guard");
+    if (stages.empty() || stages.size() > kMaxGuardStages)
+      root.fail("guard", fmt::format("expected 1 to {} stages (a list of mappings with a type), "
+                                     "got {}; for no guard write guard: {{type: none}}",
+                                     kMaxGuardStages, stages.size()));
+    for (auto& stage : stages) read_stage(stage);
+  } else {
+    read_stage(root.child("guard"));
+  }
+  GuardSpec spec;
+  spec.type.clear();
+  for (const auto& type : types) spec.type += (spec.type.empty() ? "" : " + ") + type;
+  spec.make_guard = [types, factories] {
+    std::vector<GuardChain::Stage> stages;
+    for (size_t i = 0; i < types.size(); ++i) stages.push_back({types[i], factories[i]()});
+    return std::make_unique<GuardChain>(std::move(stages));
+  };
+  return spec;
+}
+
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   try {
     return YAML::Load(text);
@@ -272,7 +304,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
   read_streams(root, s);
   read_attackers(root, s, plugins);
   read_retrain(root.child("retrain"), s);
-  s.guard.type = read_plugin(root.child("guard"), plugins.guards, s.guard.make_guard);
+  s.guard = read_guard(root, plugins, s.model.kind);
   s.gate.type = read_plugin(root.child("gate"), plugins.gates, s.gate.make_gate);
   auto evaluation = root.child("evaluation");
   s.evaluation.interval =

@@ -9,6 +9,7 @@
 #include "pipeline/data/data_source.h"
 #include "pipeline/model/model_spec.h"
 #include "pipeline/model/training.h"
+#include "pipeline/plugins/guard_chain.h"
 #include "pipeline/plugins/registry.h"
 #include "pipeline/scenario/sweep_axes.h"
 #include "sim/util/enum_names.h"
@@ -80,9 +81,10 @@ struct RetrainSpec {
   int64_t replay = 0;  // pretraining samples mixed into each retraining set
 };
 
+// `guard:` is one stage (a mapping) or several (a list of mappings), judged in order.
 struct GuardSpec {
-  std::string type = "none";
-  SampleGuardFactory make_guard;
+  std::string type = "none";  // the stages' types joined by " + "
+  std::function<std::unique_ptr<GuardChain>()> make_guard;
 };
 
 struct GateSpec {

@@ -56,7 +56,8 @@ Chain& ServingEngine::Impl::chain_for(int64_t n) const {
   return *chain;
 }
 
-void ServingEngine::Impl::run(Chain& chain, const float* images, float* logits) const {
+void ServingEngine::Impl::run(Chain& chain, const float* images, float* logits,
+                              float* features) const {
   std::unique_ptr<Workspace> ws;
   {
     std::lock_guard<std::mutex> lock(chain.idle_mutex);
@@ -102,6 +103,11 @@ void ServingEngine::Impl::run(Chain& chain, const float* images, float* logits) 
   dnnl::stream stream(engine);
   for (size_t i = 0; i < chain.steps.size(); ++i)
     chain.steps[i].primitive.execute(stream, ws->args[i]);
+  if (features && chain.feature_index) {
+    memory out(chain.feature_desc, engine, features);
+    chain.feature_reorder.execute(stream, {{DNNL_ARG_FROM, ws->activations[*chain.feature_index]},
+                                           {DNNL_ARG_TO, out}});
+  }
   stream.wait();
   std::lock_guard<std::mutex> lock(chain.idle_mutex);
   chain.idle.push_back(std::move(ws));
@@ -157,7 +163,12 @@ void ServingEngine::load_weights(const ModelWeights& weights) {
   impl_->loaded = true;
 }
 
-BatchScores ServingEngine::score(const float* images, const int64_t* labels, int64_t n) const {
+int64_t ServingEngine::feature_dim() const {
+  return impl_->spec.hidden.empty() ? impl_->spec.num_classes : impl_->spec.hidden.back();
+}
+
+BatchScores ServingEngine::score(const float* images, const int64_t* labels, int64_t n,
+                                 bool with_features) const {
   if (n < 0) throw std::invalid_argument(fmt::format("score: negative batch size {}", n));
   const int64_t classes = impl_->spec.num_classes;
   BatchScores out;
@@ -169,9 +180,10 @@ BatchScores ServingEngine::score(const float* images, const int64_t* labels, int
             "score: label {} of sample {} is not a class of 0..{}", labels[i], i, classes - 1));
   }
   out.logits.resize(static_cast<size_t>(n * classes));
+  if (with_features) out.features.resize(static_cast<size_t>(n * feature_dim()));
   Chain& chain = impl_->chain_for(n);
   try {
-    impl_->run(chain, images, out.logits.data());
+    impl_->run(chain, images, out.logits.data(), with_features ? out.features.data() : nullptr);
   } catch (const dnnl::error& e) {
     throw dnnl_failure(fmt::format("scoring a batch of {}", n), e);
   }
@@ -188,6 +200,7 @@ BatchScores ServingEngine::score(const float* images, const int64_t* labels, int
     for (int64_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(row[c]) - *best);
     out.loss[i] = static_cast<float>(std::log(sum) + *best - row[labels[i]]);
   }
+  if (with_features && spec().hidden.empty()) out.features = out.logits;
   return out;
 }
 

@@ -18,6 +18,7 @@ struct BatchScores {
   std::vector<float> logits;        // n x num_classes
   std::vector<int64_t> prediction;  // n
   std::vector<float> loss;          // n, cross-entropy against the given labels (empty if none)
+  std::vector<float> features;      // n x feature_dim() when asked for, else empty
 };
 
 class ServingEngine {
@@ -33,8 +34,12 @@ class ServingEngine {
   void load_weights(const ModelWeights& weights);
 
   // Scores n samples (n x C x H x W floats). `labels` may be null: then loss stays empty.
+  // `with_features`: also the features guards compare (the last hidden layer after ReLU; the
+  // logits for a model without hidden layers).
   // Thread-safe: several threads may score at once between two load_weights() calls.
-  BatchScores score(const float* images, const int64_t* labels, int64_t n) const;
+  BatchScores score(const float* images, const int64_t* labels, int64_t n,
+                    bool with_features = false) const;
+  int64_t feature_dim() const;
 
   const ModelSpec& spec() const;
   ServingPrecision precision() const;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -69,6 +70,11 @@ struct Chain {
   std::vector<memory::desc> activations;
   std::vector<Step> steps;
   size_t scratchpad_bytes = 0;
+  // The features guards see: the last hidden layer's activation (after ReLU), reordered to f32
+  // nc on request. Without hidden layers, the logits are the features (feature_index unset).
+  std::optional<size_t> feature_index;
+  memory::desc feature_desc;  // f32 nc
+  dnnl::reorder feature_reorder;
 
   std::mutex idle_mutex;
   std::vector<std::unique_ptr<Workspace>> idle;
@@ -103,7 +109,8 @@ struct ServingEngine::Impl {
 
   // serving_engine.cpp: a chain per batch size, built on first use, and one call through it.
   Chain& chain_for(int64_t n) const;
-  void run(Chain& chain, const float* images, float* logits) const;
+  // `features` (n x feature_dim floats) may be null.
+  void run(Chain& chain, const float* images, float* logits, float* features) const;
 };
 
 }  // namespace poisonsim

@@ -181,6 +181,12 @@ std::unique_ptr<Chain> ServingEngine::Impl::build_chain(int64_t n) const {
           {fixed(DNNL_ARG_WEIGHTS, weight_slot(layer, ip_pd.weights_desc())),
            fixed(DNNL_ARG_BIAS, layers[layer].bias)},
           ip_pd.dst_desc(), last);
+    if (i + 1 == spec.hidden.size()) {
+      chain->feature_index = chain->activations.size() - 1;
+      chain->feature_desc = memory::desc({n, fc_width(i)}, Type::f32, Tag::nc);
+      chain->feature_reorder = dnnl::reorder(dnnl::reorder::primitive_desc(
+          engine, chain->activations.back(), engine, chain->feature_desc));
+    }
   }
   return chain;
 }

@@ -1,6 +1,7 @@
 #include "pipeline/simulation/deployment.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <tbb/parallel_for.h>
 
@@ -58,20 +59,39 @@ void Deployment::load_state(StateIn& in) {
   if (engine_) engine_->load_weights(model_.weights());
 }
 
-SampleScores Deployment::score(const Dataset& data) const {
-  return score_range(data, 0, data.size());
+SampleScores Deployment::score(const Dataset& data, bool with_features) const {
+  return score_range(data, 0, data.size(), with_features);
 }
 
-SampleScores Deployment::score_range(const Dataset& data, size_t first, size_t count) const {
+int64_t Deployment::feature_dim() const { return engine_ ? engine_->feature_dim() : 0; }
+
+std::vector<float> Deployment::features(const Dataset& data) const {
+  const auto dim = static_cast<size_t>(feature_dim());
+  if (dim == 0) throw std::logic_error("Deployment::features: not a native target");
+  constexpr size_t kChunk = 256;
+  const size_t n = data.size();
+  std::vector<float> out(n * dim);
+  tbb::parallel_for(size_t{0}, (n + kChunk - 1) / kChunk, [&](size_t c) {
+    const size_t first = c * kChunk;
+    const auto part = score_range(data, first, std::min(kChunk, n - first), true);
+    std::copy(part.features.begin(), part.features.end(), out.begin() + first * dim);
+  });
+  return out;
+}
+
+SampleScores Deployment::score_range(const Dataset& data, size_t first, size_t count,
+                                     bool with_features) const {
   ScopedOmpThreads one_thread(1);
+  if (with_features && !engine_)
+    throw std::logic_error("Deployment: features need the serving engine (mlp or cnn targets)");
   if (!engine_) {
     std::vector<size_t> indices(count);
     for (size_t i = 0; i < count; ++i) indices[i] = first + i;
     return score_samples(model_, data.subset(indices));
   }
-  auto scores =
-      engine_->score(data.image(first), data.labels.data() + first, static_cast<int64_t>(count));
-  return {std::move(scores.loss), std::move(scores.prediction)};
+  auto scores = engine_->score(data.image(first), data.labels.data() + first,
+                               static_cast<int64_t>(count), with_features);
+  return {std::move(scores.loss), std::move(scores.prediction), std::move(scores.features)};
 }
 
 SampleScores Deployment::score_parallel(const Dataset& data, int64_t chunk) const {

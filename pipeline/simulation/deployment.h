@@ -38,8 +38,15 @@ class Deployment {
 
   // Per-sample loss and prediction of the deployed model. Thread-safe; single-threaded inside
   // (callers parallelise across batches), so results never depend on the thread count.
-  SampleScores score(const Dataset& data) const;
-  SampleScores score_range(const Dataset& data, size_t first, size_t count) const;
+  // `with_features`: also the features guards compare (ServingEngine::score); native targets only.
+  SampleScores score(const Dataset& data, bool with_features = false) const;
+  SampleScores score_range(const Dataset& data, size_t first, size_t count,
+                           bool with_features = false) const;
+  // Whether score() can give features, and their width (0 when it cannot).
+  int64_t feature_dim() const;
+  // The deployed model's features of every image, in fixed chunks of 256 (the values do not
+  // depend on the thread count), n x feature_dim().
+  std::vector<float> features(const Dataset& data) const;
 
   // Scores `data` in fixed chunks spread over the available oneTBB threads.
   SampleScores score_parallel(const Dataset& data, int64_t chunk = 256) const;

@@ -11,10 +11,11 @@
 
 namespace poisonsim {
 
-Ingestion::Ingestion(Deployment& deployment, SampleGuard& guard, RetrainBuffer& buffer,
+Ingestion::Ingestion(Deployment& deployment, GuardChain& guard, RetrainBuffer& buffer,
                      RowSink& recorder, bool trace_samples)
     : deployment_(deployment),
       guard_(guard),
+      needs_(guard.needs()),
       buffer_(buffer),
       recorder_(recorder),
       trace_samples_(trace_samples) {}
@@ -59,7 +60,7 @@ void Ingestion::flush() {
   using Scored = std::pair<size_t, SampleScores>;  // batch index in pending_, its scores
   tbb::flow::graph graph;
   tbb::flow::function_node<size_t, Scored> score(graph, tbb::flow::unlimited, [&](size_t i) {
-    return Scored{i, deployment_.score(pending_[i].samples)};
+    return Scored{i, deployment_.score(pending_[i].samples, needs_.features)};
   });
   tbb::flow::sequencer_node<Scored> in_arrival_order(graph,
                                                      [](const Scored& s) { return s.first; });
@@ -93,13 +94,28 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
   event.size = static_cast<int64_t>(batch.samples.size());
   // What a guard-aware attacker learns from the verdicts on its own samples.
   GuardEvidence* evidence = batch.is_poison ? &evidence_[batch.source] : nullptr;
-  for (size_t i = 0; i < batch.samples.size(); ++i) {
-    ScoredSample sample;
+  const size_t n = batch.samples.size();
+  const int64_t feature_dim = needs_.features ? deployment_.feature_dim() : 0;
+  const bool is_poison = batch.is_poison;
+  std::vector<ScoredSample> samples(n);
+  for (size_t i = 0; i < n; ++i) {
+    ScoredSample& sample = samples[i];
     sample.time = batch.time;
     sample.label = batch.samples.labels[i];
     sample.prediction = scores.prediction[i];
     sample.loss = scores.loss[i];
-    const Verdict verdict = guard_.judge(sample);
+    sample.image = batch.samples.image(i);
+    if (needs_.features) {
+      sample.features = scores.features.data() + i * static_cast<size_t>(feature_dim);
+      sample.feature_dim = feature_dim;
+    }
+    if (needs_.ground_truth) sample.ground_truth = &is_poison;
+  }
+  std::vector<int8_t> rejected_by(n);
+  guard_.judge_stages(samples.data(), n, rejected_by.data());
+  for (size_t i = 0; i < n; ++i) {
+    const ScoredSample& sample = samples[i];
+    const Verdict verdict = rejected_by[i] < 0 ? Verdict::accept : Verdict::reject;
     if (evidence) evidence->record(sample.loss, verdict);
     if (verdict == Verdict::accept) {
       buffer_.add(batch.samples.image(i), sample.label, batch.is_poison);
@@ -118,6 +134,7 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
       row.loss = sample.loss;
       row.prediction = sample.prediction;
       row.rejected = verdict == Verdict::reject;
+      row.rejected_by = static_cast<uint8_t>(rejected_by[i] + 1);
       row.model_version = deployment_.version();
       rows.push_back(row);
     }

@@ -2,14 +2,15 @@
 // Arriving batches, from streams and attackers, on their way to the retraining buffer.
 // Between two retrains the deployed model does not change, so batches are queued as they arrive
 // and scored together (in parallel) when something needs the outcome: a retrain, an evaluation,
-// the end of the run, or a buffer that might be full. The guard then sees the samples one by one
-// in arrival order, so its verdicts are the same whatever the thread count.
+// the end of the run, or a buffer that might be full. The guard's stages then see the batches one
+// by one in arrival order, so their verdicts are the same whatever the thread count.
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "pipeline/data/dataset.h"
+#include "pipeline/plugins/guard_chain.h"
 #include "pipeline/plugins/guard_evidence.h"
 #include "pipeline/plugins/registry.h"
 
@@ -36,7 +37,7 @@ class Ingestion {
  public:
   // Every judged batch becomes an events row and, with `trace_samples`, samples rows, handed to
   // `recorder` (the trace and the run's metrics).
-  Ingestion(Deployment& deployment, SampleGuard& guard, RetrainBuffer& buffer, RowSink& recorder,
+  Ingestion(Deployment& deployment, GuardChain& guard, RetrainBuffer& buffer, RowSink& recorder,
             bool trace_samples);
 
   void submit(ArrivingBatch batch);
@@ -57,7 +58,8 @@ class Ingestion {
                    std::vector<SampleRow>& rows);
 
   Deployment& deployment_;
-  SampleGuard& guard_;
+  GuardChain& guard_;
+  GuardNeeds needs_;
   RetrainBuffer& buffer_;
   RowSink& recorder_;
   bool trace_samples_;

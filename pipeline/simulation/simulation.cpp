@@ -57,14 +57,14 @@ auto timed(StageTimes& stages, const char* stage, Fn&& fn) {
 
 }  // namespace
 
-struct Simulation::State : SimulationHost {
+struct Simulation::State : SimulationHost, GuardContext {
   StageTimes stages_;  // first: it times the loading and pretraining below
   const Scenario& scenario;
   SimulationOptions options;
   tbb::global_control threads;
   RunData data;
   Deployment deployment_;
-  std::unique_ptr<SampleGuard> guard;
+  std::unique_ptr<GuardChain> guard;
   std::unique_ptr<RetrainGate> gate;
   RetrainBuffer buffer;
   std::unique_ptr<TraceWriter> trace;
@@ -119,6 +119,7 @@ struct Simulation::State : SimulationHost {
     trace_options.flush_seconds = s.trace.flush_seconds;
     trace = TraceWriter::create_file(options.trace_path, meta, trace_options);
     recorder = std::make_unique<RowFanout>(std::vector<RowSink*>{trace.get(), &metrics});
+    guard->attach(*this);
     ingestion =
         std::make_unique<Ingestion>(deployment_, *guard, buffer, *recorder, s.trace.samples);
     build_processes(resume != nullptr);
@@ -195,6 +196,14 @@ struct Simulation::State : SimulationHost {
 
   const Deployment& deployment() const override { return deployment_; }
   double guard_threshold() const override { return guard->threshold(); }
+
+  // GuardContext: what the guard's stages may use besides the samples.
+  int64_t feature_dim() const override { return deployment_.feature_dim(); }
+  std::vector<float> features(const Dataset& images) const override {
+    return deployment_.features(images);
+  }
+  const Dataset& trusted() const override { return data.pretrain; }
+  uint64_t seed() const override { return scenario.seed; }
   const GuardEvidence* guard_evidence(const std::string& source) const override {
     return ingestion->evidence(source);
   }

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include <yaml-cpp/yaml.h>
+
 #include "pipeline/trace/trace_reader.h"
 
 namespace poisonsim {
@@ -16,6 +18,23 @@ double ratio(int64_t part, int64_t whole) {
 }
 
 }  // namespace
+
+std::vector<std::string> guard_stage_types(const std::string& scenario_yaml) {
+  std::vector<std::string> types;
+  try {
+    const YAML::Node guard = YAML::Load(scenario_yaml)["guard"];
+    const auto type_of = [](const YAML::Node& stage) {
+      return stage.IsMap() && stage["type"] ? stage["type"].as<std::string>() : std::string("?");
+    };
+    if (guard.IsSequence())
+      for (const auto& stage : guard) types.push_back(type_of(stage));
+    else if (guard.IsMap())
+      types.push_back(type_of(guard));
+  } catch (const YAML::Exception&) {
+    types.clear();  // unreadable text: stages are named by number only
+  }
+  return types;
+}
 
 void RunMetricsSink::add_event(const EventRow& row) {
   events_ += 1;
@@ -41,6 +60,10 @@ void RunMetricsSink::add_samples(const SampleRow* rows, size_t count) {
     const auto& row = rows[i];
     (row.is_poison ? m_.poison_samples : m_.clean_samples) += 1;
     (row.is_poison ? m_.poison_rejected : m_.clean_rejected) += row.rejected ? 1 : 0;
+    if (row.rejected_by == 0) continue;
+    if (stages_.size() < row.rejected_by) stages_.resize(row.rejected_by);
+    auto& stage = stages_[row.rejected_by - 1];
+    (row.is_poison ? stage.poison : stage.clean) += 1;
   }
 }
 

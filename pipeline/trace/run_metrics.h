@@ -47,6 +47,16 @@ struct SourceTotals {
   int64_t rejected = 0;
 };
 
+// What one guard stage rejected (samples.rejected_by), by ground truth.
+struct StageRejections {
+  int64_t poison = 0;
+  int64_t clean = 0;
+};
+
+// The types of a run's guard stages, from its resolved scenario text (`guard:` a mapping or a
+// list of them); empty when the text cannot be read.
+std::vector<std::string> guard_stage_types(const std::string& scenario_yaml);
+
 struct EvaluationPoint {
   double time = 0;
   double accuracy = 0;
@@ -66,6 +76,8 @@ class RunMetricsSink final : public RowSink {
 
   RunMetrics metrics() const;  // the rates and means, from the counts so far
   const std::vector<SourceTotals>& sources() const { return sources_; }
+  // Index i: stage i + 1 as the scenario lists them; empty without a samples table.
+  const std::vector<StageRejections>& stage_rejections() const { return stages_; }
   int64_t events() const { return events_; }
   double last_event_time() const { return last_event_time_; }
   int64_t empty_retrains() const { return empty_retrains_; }  // nothing to train on
@@ -79,6 +91,7 @@ class RunMetricsSink final : public RowSink {
   double poison_fraction_sum_ = 0;
   double accuracy_sum_ = 0;
   std::vector<SourceTotals> sources_;
+  std::vector<StageRejections> stages_;
   int64_t events_ = 0;
   double last_event_time_ = 0;
   int64_t empty_retrains_ = 0;

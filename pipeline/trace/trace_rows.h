@@ -41,6 +41,7 @@ struct SampleRow {
   float loss = 0;          // cross-entropy on the deployed model
   int64_t prediction = 0;  // the deployed model's prediction
   uint8_t rejected = 0;    // the guard's verdict: 1 rejected, 0 accepted into the buffer
+  uint8_t rejected_by = 0;  // the guard stage that rejected it, 1 = first; 0 when accepted
   int64_t model_version = 0;
 };
 

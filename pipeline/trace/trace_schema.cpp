@@ -96,6 +96,9 @@ const Table& samples() {
        POISONSIM_COLUMN(R, loss, f32, "nats", "cross-entropy of the deployed model on it"),
        POISONSIM_COLUMN(R, prediction, i64, "", "the deployed model's predicted class"),
        POISONSIM_COLUMN(R, rejected, u8, "", "guard verdict: 1 rejected, 0 accepted"),
+       POISONSIM_COLUMN_SINCE(R, rejected_by, u8, "",
+                              "guard stage that rejected it (1 = first as written); 0 accepted",
+                              3),
        POISONSIM_COLUMN(R, model_version, i64, "", "version of the model that scored it")},
       true};
   return table;

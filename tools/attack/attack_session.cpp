@@ -105,7 +105,12 @@ PoisonEffect AttackSession::measure(const AttackRun& run, int64_t retrain_seeds,
   protocol.mixed_ratio = mixed_ratio;
   PoisonEffect effect = measure_poison(*model_, run.poison, run.seeds, data_.stream_pool,
                                        data_.test, protocol, scenario_.seed);
-  if (scenario_.guard.type != "none")
+  const GuardNeeds needs = scenario_.guard.make_guard()->needs();
+  if (needs.features || needs.ground_truth)
+    spdlog::info("guard {} needs the deployed model's features or the ground truth, which "
+                 "attack's offline measure does not give; run the scenario to measure it",
+                 scenario_.guard.type);
+  else if (scenario_.guard.type != "none")
     effect.detection = measure_detection(*model_, run.poison, run.seeds, scenario_.guard.type,
                                          scenario_.guard.make_guard);
   return effect;

@@ -51,6 +51,8 @@ struct Summary {
   double duration = 0;  // time of the last event
   std::vector<SourceSummary> sources;
   RunMetrics metrics;
+  std::vector<std::string> stage_types;      // the guard's stages, from the scenario
+  std::vector<StageRejections> stages;       // what each rejected (samples.rejected_by)
   int64_t empty = 0;  // retrains with nothing to train on: neither deployed nor refused
   int64_t evaluations = 0;
   std::optional<EvaluationPoint> first, last, lowest;
@@ -84,6 +86,9 @@ Summary summarise(const InspectOptions& o) {
                                       // Every sample an attacker sends is poison; streams send
                                       // none (label noise is not poison).
                                       source.is_poison ? source.samples : 0, source.rejected});
+  s.stage_types = guard_stage_types(s.metadata.scenario_yaml);
+  s.stages = rows.stage_rejections();
+  s.stages.resize(std::max(s.stages.size(), s.stage_types.size()));
   s.empty = rows.empty_retrains();
   s.evaluations = rows.evaluations();
   s.first = rows.first_evaluation();
@@ -149,6 +154,13 @@ nlohmann::ordered_json to_json(const Summary& s) {
                        {"rejection_rate", json_or_null(ratio(source.rejected, source.samples))}});
   }
   const RunMetrics& m = s.metrics;
+  nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < s.stages.size(); ++i)
+    stages.push_back({{"stage", i + 1},
+                      {"type", i < s.stage_types.size() ? s.stage_types[i] : "?"},
+                      {"poison_rejected", s.stages[i].poison},
+                      {"clean_rejected", s.stages[i].clean},
+                      {"false_positive_rate", json_or_null(ratio(s.stages[i].clean, m.clean_samples))}});
   const nlohmann::ordered_json guard = {
       {"poison", m.poison_samples},
       {"poison_rejected", m.poison_rejected},
@@ -156,7 +168,8 @@ nlohmann::ordered_json to_json(const Summary& s) {
       {"clean_rejected", m.clean_rejected},
       {"true_positive_rate", json_or_null(known(m.true_positive_rate))},
       {"false_positive_rate", json_or_null(known(m.false_positive_rate))},
-      {"poison_accepted_fraction", json_or_null(known(m.poison_accepted_fraction))}};
+      {"poison_accepted_fraction", json_or_null(known(m.poison_accepted_fraction))},
+      {"stages", stages}};
   return {{"trace", s.path},
           {"group", s.group},
           {"run",
@@ -249,6 +262,12 @@ void print_text(const Summary& s) {
              rate(known(m.false_positive_rate)), m.clean_rejected, m.clean_samples);
   fmt::print("           poison among accepted samples {}\n",
              percent(known(m.poison_accepted_fraction)));
+  // A chain of stages: what each rejected first (a sample reaches a stage only if those before
+  // it accepted it).
+  for (size_t i = 0; s.stages.size() > 1 && i < s.stages.size(); ++i)
+    fmt::print("           stage {} {:<16} rejected {} poison, {} clean samples\n", i + 1,
+               i < s.stage_types.size() ? s.stage_types[i] : "?", s.stages[i].poison,
+               s.stages[i].clean);
   fmt::print("retrains   {} ({} deployed, {} refused by the gate", m.retrains, m.deployed,
              m.refused);
   if (s.empty > 0) fmt::print(", {} with nothing to train on", s.empty);
