@@ -4,6 +4,9 @@
 
 #include "guards/gates/retrain_gates.h"
 #include "guards/per_sample/adaptive_threshold.h"
+#include "guards/per_sample/baseline_filters.h"
+#include "guards/per_sample/centroid_guards.h"
+#include "guards/per_sample/knn_guard.h"
 #include "guards/per_sample/loss_threshold.h"
 #include "pipeline/scenario/config_node.h"
 
@@ -37,6 +40,39 @@ void register_guards(PluginRegistry& registry) {
         const auto o = read_adaptive_threshold_options(node);
         return SampleGuardFactory([o] { return std::make_unique<AdaptiveThresholdGuard>(o); });
       });
+  registry.guards.add(
+      "knn",
+      "Deep k-NN: reject a sample whose label is not a plurality among its `k` nearest "
+      "neighbours (deployed model's features) in a bank of trusted and accepted samples",
+      [](ConfigNode& node) {
+        const auto o = read_knn_guard_options(node);
+        return SampleGuardFactory([o] { return std::make_unique<KnnGuard>(o); });
+      });
+  for (const auto rule : {CentroidGuardOptions::Rule::sphere, CentroidGuardOptions::Rule::slab}) {
+    const bool sphere = rule == CentroidGuardOptions::Rule::sphere;
+    registry.guards.add(
+        centroid_rule_names().name(rule),
+        sphere ? "sphere: reject a sample farther from its class's trusted centroid (features) "
+                 "than the class's `quantile` of trusted distances"
+               : "slab: reject a sample whose projection on its class's centroid direction "
+                 "exceeds the class's `quantile` of trusted projections",
+        [rule](ConfigNode& node) {
+          const auto o = read_centroid_guard_options(node, rule);
+          return SampleGuardFactory([o] { return std::make_unique<CentroidGuard>(o); });
+        });
+  }
+  registry.guards.add("random", "baseline: reject each sample with probability `rate`",
+                      [](ConfigNode& node) {
+                        const double rate = node.get<double>("rate", 0.1, in_range(0, 1));
+                        return SampleGuardFactory(
+                            [rate] { return std::make_unique<RandomFilter>(rate); });
+                      });
+  registry.guards.add("oracle",
+                      "baseline: reject exactly the poison (sees the ground truth; no defense "
+                      "can)",
+                      [](ConfigNode&) {
+                        return SampleGuardFactory([] { return std::make_unique<OracleFilter>(); });
+                      });
   registry.gates.add("none", "deploy every retrained model", [](ConfigNode&) {
     return RetrainGateFactory([] { return std::make_unique<AlwaysDeploy>(); });
   });

@@ -13,6 +13,8 @@ packages=(
   libboost-math-dev
   # cereal (header-only): the binary archives of checkpoints (poisonsim run --checkpoint-every)
   libcereal-dev
+  # FAISS: exact neighbour search of the k-NN guard (guards/per_sample/knn_guard.cpp)
+  libfaiss-dev
   # an optimized BLAS for LibTorch: ~10x faster training than the reference BLAS
   libopenblas0-pthread
   # the default real data set, installed at /usr/share/datasets/fashion-mnist
@@ -21,6 +23,8 @@ packages=(
   python3 python3-numpy python3-h5py python3-pandas python3-matplotlib python3-yaml
   # the Python package's tests (python/tests, run by ctest)
   python3-pytest
+  # scikit-learn: the independent reference the defenses' verdicts are checked against
+  python3-sklearn
   # the PyTorch reference of `poisonsim bench attacks --reference` (tools/bench/
   # reference_attacks.py): the same attacks in Python, so poisonsim's speed is a measured ratio
   python3-torch

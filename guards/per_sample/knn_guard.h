@@ -1,0 +1,45 @@
+#pragma once
+// Deep k-NN (Peri et al., "Deep k-NN Defense against Clean-label Data Poisoning Attacks", 2020),
+// on a stream: an arriving sample is rejected when its label is not a plurality label among its
+// k nearest neighbours, in the deployed model's feature space, in a bank of trusted and recently
+// accepted samples (feature_bank.h). Neighbours are found exactly (FAISS brute-force L2 search,
+// one search per arriving batch: the samples of a batch do not see each other).
+#include <cstdint>
+
+#include "guards/per_sample/feature_bank.h"
+#include "pipeline/plugins/sample_guard.h"
+
+namespace poisonsim {
+
+class ConfigNode;
+
+struct KnnGuardOptions {
+  int64_t k = 10;            // neighbours that vote
+  int64_t bank_size = 5000;  // trusted and accepted samples kept to vote
+  bool add_accepted = true;  // accepted arrivals join the bank (false: the trusted data only)
+};
+
+// The `knn` guard's keys, range-checked (k at most bank_size).
+KnnGuardOptions read_knn_guard_options(ConfigNode& node);
+
+class KnnGuard : public SampleGuard {
+ public:
+  explicit KnnGuard(KnnGuardOptions options);
+  GuardNeeds needs() const override { return {true, false}; }
+  void attach(const GuardContext& context) override { bank_.attach(context); }
+  Verdict judge(const ScoredSample& sample) override;
+  void judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) override;
+  void on_deploy() override { bank_.mark_stale(); }
+  void save_state(StateOut& out) const override;
+  void load_state(StateIn& in) override;
+
+ private:
+  KnnGuardOptions options_;
+  FeatureBank bank_;
+};
+
+// The verdict rule on its own (tests compare it with scikit-learn's neighbours): accept when no
+// label has more votes among `neighbour_labels` than `label`.
+Verdict plurality_verdict(int64_t label, const int64_t* neighbour_labels, size_t k);
+
+}  // namespace poisonsim
