@@ -39,7 +39,9 @@ void register_attackers(PluginRegistry& registry) {
       [](ConfigNode& node) {
         const auto rule = node.get_enum("labels", PoisonLabels::next_class, poison_label_names(),
                                         {PoisonLabels::next_class, PoisonLabels::random_other});
-        return PoisonGeneratorFactory([rule] { return std::make_unique<LabelFlipAttacker>(rule); });
+        const auto evade = read_evasion_options(node);
+        return PoisonGeneratorFactory(
+            [rule, evade] { return std::make_unique<LabelFlipAttacker>(rule, evade); });
       });
   registry.attackers.add(
       "noise", "seed images plus Gaussian noise of L2 norm `l2` (the random baseline)",

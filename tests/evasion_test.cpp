@@ -1,5 +1,6 @@
 // The guard-aware attacker option (attackers/evasion.*): the threshold estimate, the projection
-// under the cap inside the direct, generative and noise attackers, and the `evade` keys.
+// under the cap inside the direct, generative and noise attackers, the guard-aware label flip,
+// and the `evade` keys.
 #include "attackers/common/evasion.h"
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 
 #include "attackers/direct/direct_gradient.h"
 #include "attackers/generative/generative_attack.h"
+#include "attackers/baselines/label_flip.h"
 #include "attackers/baselines/random_noise.h"
 #include "attackers/common/seed_samples.h"
 #include "pipeline/model/torch_model.h"
@@ -169,6 +171,41 @@ TEST(GuardEvasion, GenerativePoisonStaysUnderTheCap) {
 
 TEST(GuardEvasion, NoisePoisonStaysUnderTheCap) {
   EXPECT_GT(check_under_cap("noise", "l2: 6", task().cap_between_seeds(), -0.1), 10u);
+}
+
+// Guard-aware label flipping sends only flips whose loss at the flipped label is under the cap,
+// drawing more candidates to fill the batch; when too few exist, the lowest-loss ones, counted.
+TEST(GuardEvasion, LabelFlipSendsOnlyFlipsUnderTheCap) {
+  const Task& t = task();
+  // The cap: the median loss of next-class flips of the pool, so about half are under it.
+  Dataset flipped = t.pool;
+  for (auto& label : flipped.labels) label = (label + 1) % flipped.num_classes;
+  auto flip_losses = t.losses(flipped);
+  std::sort(flip_losses.begin(), flip_losses.end());
+  const double cap = flip_losses[flip_losses.size() / 2];
+
+  LabelFlipAttacker attacker(PoisonLabels::next_class, EvasionOptions{ThresholdSource::assumed, cap, 0.0, 3.0});
+  RandomStream rng(9);
+  AttackContext context{t.model, t.pool, t.data.train, rng, 0.0, 0};
+  const auto batch = attacker.generate(context, 20);
+  ASSERT_EQ(batch.samples.size(), 20u);
+  const auto sent = t.losses(batch.samples);
+  for (size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_LE(sent[i], cap + 1e-5) << i;
+    EXPECT_NE(batch.samples.labels[i], batch.seeds.labels[i]);
+    EXPECT_TRUE(std::equal(batch.samples.image(i), batch.samples.image(i) + 144,
+                           batch.seeds.image(i)));
+  }
+  EXPECT_EQ(attacker.evasion()->stats().projected, 0);
+  // Unconstrained flips of the same pool go over the cap: the choice above is not vacuous.
+  EXPECT_GT(flip_losses.back(), cap + 0.5);
+
+  // A cap under every flip: the batch keeps its size, all of it counted as over the cap.
+  LabelFlipAttacker hopeless(PoisonLabels::next_class,
+                             EvasionOptions{ThresholdSource::assumed, 1e-6, 0.0, 3.0});
+  const auto full = hopeless.generate(context, 20);
+  EXPECT_EQ(full.samples.size(), 20u);
+  EXPECT_EQ(hopeless.evasion()->stats().projected, 20);
 }
 
 // The hinge penalty teaches G to stay under the cap: fewer of its raw outputs need projecting
