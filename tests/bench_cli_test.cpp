@@ -1,5 +1,5 @@
-// `poisonsim bench training` and `poisonsim bench growth` at tiny sizes: the JSON they write
-// and how they refuse bad options. Speeds are measured, never asserted.
+// `poisonsim bench training`, `bench growth` and `bench defenses` at tiny sizes: the JSON they
+// write and how they refuse bad options. Speeds are measured, never asserted.
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -114,6 +114,28 @@ TEST_F(BenchCli, GrowthScalesVolumeAndBufferAndFitsTheExponent) {
   }
   // --work-dir keeps every run's trace and log.
   EXPECT_TRUE(std::filesystem::exists(dir.file("runs/load0-round0-variant1.h5")));
+}
+
+TEST_F(BenchCli, DefensesTimesEachStageAgainstTheRetraining) {
+  const auto j = bench("defenses --scenario " + synthetic() +
+                       " --window 200 --batch 16 --rounds 2 --stage '{type: loss-threshold}' "
+                       "--stage '{type: knn, k: 5, bank_size: 300}'");
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["window"], 200);
+  EXPECT_EQ(j["feature_dim"], 32);  // the synthetic scenario's hidden layer
+  EXPECT_EQ(j["retrain_seconds"].size(), 2u);
+  ASSERT_EQ(j["stages"].size(), 2u);
+  EXPECT_EQ(j["stages"][0]["bank_bytes"], 0);
+  // 300 images of 12x12 floats, 32 features and a label each.
+  EXPECT_EQ(j["stages"][1]["bank_bytes"], 300 * ((144 + 32) * 4 + 8));
+  for (const auto& stage : j["stages"]) {
+    EXPECT_EQ(stage["window_seconds"].size(), 2u);
+    EXPECT_GT(stage["samples_per_second"].get<double>(), 0);
+  }
+  const std::string defenses = "bench defenses --scenario " + synthetic();
+  expect_one_error_line(test::run_poisonsim(defenses + " --stage '{type: knn, k: 0}'"), "guard.k");
+  expect_one_error_line(test::run_poisonsim(defenses + " --stage '{type: nope}'"), "guard.type");
+  expect_one_error_line(test::run_poisonsim(defenses + " --window 0"), "--window");
 }
 
 TEST_F(BenchCli, BadOptionsGiveOneErrorLineAndExitTwo) {

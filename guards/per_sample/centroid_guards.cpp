@@ -96,8 +96,8 @@ void CentroidGuard::prepare() {
   for (size_t c = 0; c < scores.size(); ++c) {
     auto& s = scores[c];
     if (s.empty()) continue;
-    const auto rank = static_cast<size_t>(
-        std::ceil(options_.quantile * static_cast<double>(s.size()))) - 1;
+    const auto rank =
+        static_cast<size_t>(std::ceil(options_.quantile * static_cast<double>(s.size()))) - 1;
     std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(rank), s.end());
     radius_[c] = s[rank];
   }

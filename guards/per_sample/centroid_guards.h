@@ -26,8 +26,7 @@ struct CentroidGuardOptions {
 const EnumNames<CentroidGuardOptions::Rule>& centroid_rule_names();  // "sphere", "slab"
 
 // The keys of the `sphere` and `slab` guards.
-CentroidGuardOptions read_centroid_guard_options(ConfigNode& node,
-                                                 CentroidGuardOptions::Rule rule);
+CentroidGuardOptions read_centroid_guard_options(ConfigNode& node, CentroidGuardOptions::Rule rule);
 
 class CentroidGuard : public SampleGuard {
  public:
@@ -36,6 +35,9 @@ class CentroidGuard : public SampleGuard {
   void attach(const GuardContext& context) override { bank_.attach(context); }
   Verdict judge(const ScoredSample& sample) override;
   void on_deploy() override { bank_.mark_stale(); }
+  int64_t memory_bytes(int64_t image_floats, int64_t feature_dim) const override {
+    return FeatureBank::bytes_at_capacity(options_.bank_size, image_floats, feature_dim);
+  }
   void save_state(StateOut& out) const override;
   void load_state(StateIn& in) override;
 

@@ -70,11 +70,11 @@ void FeatureBank::load_state(StateIn& in) {
      images_.shape.width, images_.num_classes, images_.pixels, images_.labels, features_);
   next_ = static_cast<size_t>(next);
   const size_t n = images_.labels.size();
-  const bool consistent =
-      n <= static_cast<size_t>(capacity_) && dim_ >= 0 && next_ <= n &&
-      (n == 0 || images_.shape.numel() > 0) &&
-      images_.pixels.size() == n * static_cast<size_t>(std::max<int64_t>(0, images_.shape.numel())) &&
-      (stale_ || features_.size() == n * static_cast<size_t>(dim_));
+  const bool consistent = n <= static_cast<size_t>(capacity_) && dim_ >= 0 && next_ <= n &&
+                          (n == 0 || images_.shape.numel() > 0) &&
+                          images_.pixels.size() == n * static_cast<size_t>(std::max<int64_t>(
+                                                           0, images_.shape.numel())) &&
+                          (stale_ || features_.size() == n * static_cast<size_t>(dim_));
   if (!consistent) throw UserError(in.where(), "the saved guard bank is corrupt");
 }
 

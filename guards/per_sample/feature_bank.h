@@ -42,7 +42,7 @@ class FeatureBank {
   const GuardContext* context_ = nullptr;
   bool seeded_ = false;
   bool stale_ = false;
-  Dataset images_;              // the bank's images and labels, in slot order
+  Dataset images_;               // the bank's images and labels, in slot order
   std::vector<float> features_;  // size() x dim_, slot order
   int64_t dim_ = 0;
   size_t next_ = 0;  // the slot the next arrival replaces once full

@@ -74,6 +74,12 @@ double GuardChain::threshold() const {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
+int64_t GuardChain::memory_bytes(int64_t image_floats, int64_t feature_dim) const {
+  int64_t total = 0;
+  for (const auto& stage : stages_) total += stage.guard->memory_bytes(image_floats, feature_dim);
+  return total;
+}
+
 void GuardChain::save_state(StateOut& out) const {
   // A chain of one writes exactly what its guard writes, so checkpoints of single-guard
   // scenarios keep their layout.

@@ -30,6 +30,7 @@ class GuardChain : public SampleGuard {
   void on_deploy() override;
   // The first stage's threshold that is not NaN: what a guard-aware attacker estimates.
   double threshold() const override;
+  int64_t memory_bytes(int64_t image_floats, int64_t feature_dim) const override;
   void save_state(StateOut& out) const override;
   void load_state(StateIn& in) override;
 

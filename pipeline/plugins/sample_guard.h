@@ -70,6 +70,11 @@ class SampleGuard {
   virtual void on_deploy() {}
   // The threshold in force, for the trace (NaN when the guard has none).
   virtual double threshold() const;
+  // Bytes the guard holds at its fullest (a bank of images and features), for the run's memory
+  // estimate; `image_floats` per image, `feature_dim` per feature vector.
+  virtual int64_t memory_bytes(int64_t /*image_floats*/, int64_t /*feature_dim*/) const {
+    return 0;
+  }
   // Checkpoints: what judge() and on_deploy() change (a window of losses, a moving threshold).
   virtual void save_state(StateOut& /*out*/) const {}
   virtual void load_state(StateIn& /*in*/) {}

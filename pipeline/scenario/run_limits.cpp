@@ -119,6 +119,17 @@ std::vector<MemoryTerm> simulation_terms(const Scenario& s, double sample, doubl
     if (a.knowledge.kind == KnowledgeKind::surrogate) attack += 3 * model;
   }
   t.push_back({"streams", "arrivals queued between ticks", queued * (sample + 16)});
+  if (s.guard.make_guard) {
+    const int64_t features = s.model.hidden.empty() ? s.model.num_classes : s.model.hidden.back();
+    // Queued arrivals carry their features too when a stage compares them.
+    const auto guard = s.guard.make_guard();
+    if (guard->needs().features)
+      t.push_back({"guard", "the features of the queued arrivals",
+                   queued * static_cast<double>(features) * kFloat});
+    if (const int64_t bank = guard->memory_bytes(s.model.input.numel(), features))
+      t.push_back({"guard", "the guard stages' banks of images and features",
+                   static_cast<double>(bank)});
+  }
   if (attack > 0) t.push_back({"attackers", "the attackers' models and batches", attack});
   return t;
 }

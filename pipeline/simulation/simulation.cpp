@@ -14,6 +14,7 @@
 #include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/runtime/provenance.h"
 #include "pipeline/simulation/deployment.h"
+#include "pipeline/simulation/guard_context.h"
 #include "pipeline/simulation/ingestion.h"
 #include "pipeline/simulation/processes.h"
 #include "pipeline/simulation/retrain_buffer.h"
@@ -57,7 +58,7 @@ auto timed(StageTimes& stages, const char* stage, Fn&& fn) {
 
 }  // namespace
 
-struct Simulation::State : SimulationHost, GuardContext {
+struct Simulation::State : SimulationHost {
   StageTimes stages_;  // first: it times the loading and pretraining below
   const Scenario& scenario;
   SimulationOptions options;
@@ -65,6 +66,7 @@ struct Simulation::State : SimulationHost, GuardContext {
   RunData data;
   Deployment deployment_;
   std::unique_ptr<GuardChain> guard;
+  DeploymentGuardContext guard_context;  // what the guard's stages may use (features, trusted)
   std::unique_ptr<RetrainGate> gate;
   RetrainBuffer buffer;
   std::unique_ptr<TraceWriter> trace;
@@ -101,6 +103,7 @@ struct Simulation::State : SimulationHost, GuardContext {
                            : timed(stages_, "pretraining", [&] { return initial_model(s, data); }),
                     history_needed(s)),
         guard(s.guard.make_guard()),
+        guard_context(deployment_, data.pretrain, s.seed),
         gate(s.gate.make_gate()),
         buffer(data.pretrain.shape, data.pretrain.num_classes, s.retrain.buffer_capacity,
                s.retrain.eviction, RandomStream(s.seed, "retrain/buffer")),
@@ -119,7 +122,7 @@ struct Simulation::State : SimulationHost, GuardContext {
     trace_options.flush_seconds = s.trace.flush_seconds;
     trace = TraceWriter::create_file(options.trace_path, meta, trace_options);
     recorder = std::make_unique<RowFanout>(std::vector<RowSink*>{trace.get(), &metrics});
-    guard->attach(*this);
+    guard->attach(guard_context);
     ingestion =
         std::make_unique<Ingestion>(deployment_, *guard, buffer, *recorder, s.trace.samples);
     build_processes(resume != nullptr);
@@ -197,13 +200,6 @@ struct Simulation::State : SimulationHost, GuardContext {
   const Deployment& deployment() const override { return deployment_; }
   double guard_threshold() const override { return guard->threshold(); }
 
-  // GuardContext: what the guard's stages may use besides the samples.
-  int64_t feature_dim() const override { return deployment_.feature_dim(); }
-  std::vector<float> features(const Dataset& images) const override {
-    return deployment_.features(images);
-  }
-  const Dataset& trusted() const override { return data.pretrain; }
-  uint64_t seed() const override { return scenario.seed; }
   const GuardEvidence* guard_evidence(const std::string& source) const override {
     return ingestion->evidence(source);
   }

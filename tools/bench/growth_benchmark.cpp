@@ -1,5 +1,7 @@
 #include "tools/bench/growth_benchmark.h"
 
+#include "tools/bench/bench_median.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,13 +29,6 @@ namespace fs = std::filesystem;
 
 // Stages that cost the same however much data a run handles: the fixed cost.
 const std::set<std::string> kFixedStages = {"data loading", "pretraining", "surrogate training"};
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  if (n == 0) return 0;
-  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
 
 template <class Field>
 double median_of(const std::vector<GrowthRun>& runs, Field field) {

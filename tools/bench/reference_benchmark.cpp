@@ -1,5 +1,7 @@
 #include "tools/bench/reference_benchmark.h"
 
+#include "tools/bench/bench_median.h"
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -28,13 +30,6 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-double median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t mid = values.size() / 2;
-  return values.size() % 2 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
 }
 
 // The 1-minute load average (/proc/loadavg), -1 when it cannot be read.

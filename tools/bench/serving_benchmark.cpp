@@ -1,5 +1,7 @@
 #include "tools/bench/serving_benchmark.h"
 
+#include "tools/bench/bench_median.h"
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -21,12 +23,6 @@ namespace poisonsim::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t mid = values.size() / 2;
-  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
 
 Dataset random_batch(const ModelSpec& spec, int64_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);

@@ -1,5 +1,7 @@
 #include "tools/bench/training_benchmark.h"
 
+#include "tools/bench/bench_median.h"
+
 #include <cstdlib>
 
 #include <algorithm>
@@ -22,13 +24,6 @@
 
 namespace poisonsim::bench {
 namespace {
-
-double median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t mid = values.size() / 2;
-  return values.size() % 2 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
-}
 
 // `count` samples of the stream pool (what the retraining buffer fills from), from its start,
 // wrapping around when the pool is smaller.

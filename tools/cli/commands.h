@@ -45,6 +45,8 @@ void apply_global_options(const GlobalOptions& options);
 
 void add_train_command(CLI::App& app, const GlobalOptions& global);
 void add_bench_command(CLI::App& app, const GlobalOptions& global);
+// `bench defenses` (bench_defenses_command.cpp), added by add_bench_command.
+void add_bench_defenses(CLI::App* bench, const GlobalOptions& global);
 void add_inspect_command(CLI::App& app, const GlobalOptions& global);
 void add_run_command(CLI::App& app, const GlobalOptions& global);
 void add_resume_command(CLI::App& app, const GlobalOptions& global);

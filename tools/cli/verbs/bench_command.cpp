@@ -372,6 +372,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   add_bench_threads(cmd, global);
   add_bench_training(cmd, global);
   add_bench_growth(cmd, global);
+  add_bench_defenses(cmd, global);
 }
 
 }  // namespace poisonsim::cli

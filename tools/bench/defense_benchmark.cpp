@@ -1,0 +1,193 @@
+#include "tools/bench/defense_benchmark.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pipeline/model/training.h"
+#include "pipeline/runtime/compute_threads.h"
+#include "pipeline/scenario/scenario.h"
+#include "pipeline/simulation/deployment.h"
+#include "pipeline/simulation/guard_context.h"
+#include "pipeline/simulation/run_data.h"
+#include "sim/util/error.h"
+#include "tools/bench/bench_median.h"
+#include "tools/common/builtin_plugins.h"
+
+namespace poisonsim::bench {
+namespace {
+
+double seconds_of(const std::function<void()>& work) {
+  const auto start = std::chrono::steady_clock::now();
+  work();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The window as the ingestion graph hands it to the guard: scored per arrival batch, every
+// tenth sample marked poison for the oracle (whose cost does not depend on which).
+struct Window {
+  Dataset data;
+  SampleScores scores;
+  std::vector<ScoredSample> samples;
+  bool yes = true, no = false;
+};
+
+void score(const Deployment& deployment, Window& w, int64_t batch) {
+  w.scores = {};
+  for (size_t first = 0; first < w.data.size(); first += static_cast<size_t>(batch)) {
+    const size_t n = std::min(static_cast<size_t>(batch), w.data.size() - first);
+    const auto part = deployment.score_range(w.data, first, n, true);
+    w.scores.loss.insert(w.scores.loss.end(), part.loss.begin(), part.loss.end());
+    w.scores.prediction.insert(w.scores.prediction.end(), part.prediction.begin(),
+                               part.prediction.end());
+    w.scores.features.insert(w.scores.features.end(), part.features.begin(), part.features.end());
+  }
+}
+
+void make_samples(Window& w, int64_t feature_dim) {
+  w.samples.assign(w.data.size(), {});
+  for (size_t i = 0; i < w.data.size(); ++i) {
+    auto& s = w.samples[i];
+    s.label = w.data.labels[i];
+    s.prediction = w.scores.prediction[i];
+    s.loss = w.scores.loss[i];
+    s.image = w.data.image(i);
+    s.features = w.scores.features.data() + i * static_cast<size_t>(feature_dim);
+    s.feature_dim = feature_dim;
+    s.ground_truth = i % 10 == 0 ? &w.yes : &w.no;
+  }
+}
+
+void judge(GuardChain& guard, const Window& w, int64_t batch) {
+  std::vector<int8_t> by(static_cast<size_t>(batch));
+  for (size_t first = 0; first < w.samples.size(); first += static_cast<size_t>(batch)) {
+    const size_t n = std::min(static_cast<size_t>(batch), w.samples.size() - first);
+    guard.judge_stages(w.samples.data() + first, n, by.data());
+  }
+}
+
+double rate(int64_t samples, const std::vector<double>& seconds) {
+  const double m = median(seconds);
+  return m > 0 ? static_cast<double>(samples) / m : 0;
+}
+
+}  // namespace
+
+void DefenseBenchmarkOptions::validate() const {
+  if (window < 1) throw UserError("--window", "expected at least 1 sample");
+  if (batch < 1) throw UserError("--batch", "expected at least 1 sample");
+  if (rounds < 1) throw UserError("--rounds", "expected at least 1 round");
+  if (stages.empty()) throw UserError("--stages", "expected at least one stage");
+}
+
+DefenseFigures run_defense_benchmark(const DefenseBenchmarkOptions& options) {
+  options.validate();
+  const Scenario s = load_scenario(options.scenario, options.overrides, cli::builtin_plugins());
+  if (s.model.kind == ModelKind::torchscript)
+    throw UserError(options.scenario + ": model.kind", "bench defenses needs an mlp or cnn target");
+  // Each stage as the scenario's only guard: parsed and checked as a run would.
+  std::vector<Scenario> stage_scenarios;
+  for (const auto& stage : options.stages) {
+    auto overrides = options.overrides;
+    overrides.push_back("guard=" + stage);
+    stage_scenarios.push_back(load_scenario(options.scenario, overrides, cli::builtin_plugins()));
+  }
+  spdlog::info("bench defenses: loading the data and the pretrained model of {}", options.scenario);
+  const RunData data = load_run_data(s);
+  Deployment deployment(initial_model(s, data), 0);
+  set_torch_threads(static_cast<int>(s.train_threads));
+  const DeploymentGuardContext context(deployment, data.pretrain, s.seed);
+
+  DefenseFigures f;
+  f.scenario = options.scenario;
+  f.model = s.model.describe();
+  f.window = options.window;
+  f.batch = options.batch;
+  f.feature_dim = deployment.feature_dim();
+  Window w;
+  std::vector<size_t> first(static_cast<size_t>(
+      std::min<int64_t>(options.window, static_cast<int64_t>(data.stream_pool.size()))));
+  for (size_t i = 0; i < first.size(); ++i) first[i] = i;
+  w.data = data.stream_pool.subset(first, "window");
+  f.window = static_cast<int64_t>(w.data.size());
+  score(deployment, w, options.batch);
+  make_samples(w, f.feature_dim);
+  for (size_t i = 0; i < options.stages.size(); ++i)
+    f.stages.push_back({options.stages[i],
+                        {},
+                        {},
+                        stage_scenarios[i].guard.make_guard()->memory_bytes(s.model.input.numel(),
+                                                                            f.feature_dim)});
+
+  TrainOptions train = s.retrain.train;
+  for (int round = 0; round < options.rounds; ++round) {
+    // Rotate the order each round, so no stage always follows the retrain.
+    const size_t parts = options.stages.size() + 2;
+    for (size_t turn = 0; turn < parts; ++turn) {
+      const size_t part = (turn + static_cast<size_t>(round)) % parts;
+      if (part == 0) {
+        train.seed = static_cast<uint64_t>(round);
+        f.retrain_seconds.push_back(
+            seconds_of([&] { train_copy(deployment.model(), w.data, train); }));
+      } else if (part == 1) {
+        f.scoring_seconds.push_back(seconds_of([&] { score(deployment, w, options.batch); }));
+      } else {
+        auto& stage = f.stages[part - 2];
+        auto guard = stage_scenarios[part - 2].guard.make_guard();
+        guard->attach(context);
+        stage.window_seconds.push_back(seconds_of([&] { judge(*guard, w, options.batch); }));
+        stage.search_seconds.push_back(seconds_of([&] { judge(*guard, w, options.batch); }));
+      }
+    }
+    spdlog::info("bench defenses: round {}/{}: retraining {:.3f} s", round + 1, options.rounds,
+                 f.retrain_seconds.back());
+  }
+  return f;
+}
+
+std::string format_defense_table(const DefenseFigures& f) {
+  const double retrain = median(f.retrain_seconds);
+  std::string out = fmt::format(
+      "{}: a window of {} samples judged in batches of {} ({} features); medians of {} rounds "
+      "taking turns\nretraining on the window {:.3f} s; scoring it with features {:.3f} s "
+      "({:.0f} samples/s)\n\n",
+      f.model, f.window, f.batch, f.feature_dim, f.retrain_seconds.size(), retrain,
+      median(f.scoring_seconds), rate(f.window, f.scoring_seconds));
+  out += fmt::format("{:<40} {:>10} {:>12} {:>12} {:>13} {:>10}\n", "stage", "window s",
+                     "/ retrain", "samples/s", "bank ready/s", "bank MB");
+  for (const auto& s : f.stages)
+    out += fmt::format("{:<40} {:>10.4f} {:>12.3f} {:>12.0f} {:>13.0f} {:>10.1f}\n", s.stage,
+                       median(s.window_seconds), median(s.window_seconds) / retrain,
+                       rate(f.window, s.window_seconds), rate(f.window, s.search_seconds),
+                       static_cast<double>(s.bank_bytes) / 1e6);
+  out +=
+      "\nwindow s: one window, bank seeding and featurising included (as after each deploy); "
+      "bank ready/s: the same window again with the bank prepared (the search alone)\n";
+  return out;
+}
+
+nlohmann::ordered_json defense_json(const DefenseFigures& f) {
+  nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+  for (const auto& s : f.stages)
+    stages.push_back({{"stage", s.stage},
+                      {"window_seconds", s.window_seconds},
+                      {"search_seconds", s.search_seconds},
+                      {"median_window_seconds", median(s.window_seconds)},
+                      {"ratio_to_retraining", median(s.window_seconds) / median(f.retrain_seconds)},
+                      {"samples_per_second", rate(f.window, s.window_seconds)},
+                      {"search_samples_per_second", rate(f.window, s.search_seconds)},
+                      {"bank_bytes", s.bank_bytes}});
+  return {{"scenario", f.scenario},
+          {"model", f.model},
+          {"window", f.window},
+          {"batch", f.batch},
+          {"feature_dim", f.feature_dim},
+          {"retrain_seconds", f.retrain_seconds},
+          {"scoring_seconds", f.scoring_seconds},
+          {"stages", stages}};
+}
+
+}  // namespace poisonsim::bench
