@@ -60,8 +60,7 @@ StageCounts count(const std::string& trace) {
 
 TEST_F(DefenseRuns, RandomThenOracleRejectTheirRateThenExactlyThePoisonLeft) {
   if (test::fashion_mnist_dir().empty()) GTEST_SKIP() << "Fashion-MNIST not installed";
-  const auto result =
-      run("chain.h5", "--set 'guard=[{type: random, rate: 0.25}, {type: oracle}]'");
+  const auto result = run("chain.h5", "--set 'guard=[{type: random, rate: 0.25}, {type: oracle}]'");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const StageCounts c = count(dir.file("chain.h5"));
   ASSERT_GT(c.poison, 500);
@@ -93,7 +92,7 @@ TEST_F(DefenseRuns, ResumeWithEveryStageEqualsTheUninterruptedRun) {
       std::string(POISONSIM_SOURCE_DIR) + "/tests/scenarios/checkpoint-stateful.yaml";
   const std::string stages =
       " --set duration=1500 --set 'guard=[{type: adaptive, warmup: 50, window: 400}, "
-      "{type: knn, k: 5, bank_size: 400}, {type: sphere, bank_size: 500}, "
+      "{type: knn, k: 5, bank_size: 400, add_accepted: true}, {type: sphere, bank_size: 500}, "
       "{type: slab, bank_size: 500}, {type: random, rate: 0.05}, {type: oracle}]'";
   const auto command = [&](const std::string& trace, const std::string& extra) {
     return "--log-level warn run " + scenario + " -o " + dir.file(trace) + " --quiet" + stages +

@@ -49,7 +49,8 @@ Dataset clusters(size_t n, int64_t dim, int64_t classes, double spread, uint64_t
   for (size_t i = 0; i < n; ++i) {
     const auto label = static_cast<int64_t>(rng.below(static_cast<uint64_t>(classes)));
     for (int64_t j = 0; j < dim; ++j)
-      d.pixels.push_back(static_cast<float>((j == label % dim ? 3.0 : 0.0) + spread * rng.normal()));
+      d.pixels.push_back(
+          static_cast<float>((j == label % dim ? 3.0 : 0.0) + spread * rng.normal()));
     d.labels.push_back(label);
   }
   return d;
@@ -115,7 +116,8 @@ TEST(KnnGuard, AcceptedSamplesReplaceTheOldestAndADeployRefeaturises) {
   EXPECT_EQ(context.featurised, 1);
   // Ten class-1 arrivals near x = 10 are accepted and replace every trusted sample (the probe
   // above, accepted too, went in first and is replaced by the tenth).
-  const Dataset ones = points({10, 10, 10, 10, 10, 10, 10, 10, 10, 10}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1});
+  const Dataset ones =
+      points({10, 10, 10, 10, 10, 10, 10, 10, 10, 10}, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1});
   auto arrivals = as_samples(ones);
   std::vector<Verdict> verdicts(arrivals.size());
   guard.judge_batch(arrivals.data(), arrivals.size(), verdicts.data());
@@ -192,7 +194,8 @@ TEST(KnnGuard, AgreesWithScikitLearn) {
 TEST(CentroidGuards, SphereAndSlabAgreeWithScikitLearn) {
   // Arrivals with a tenth of the labels moved to the next class: both rules have work to do.
   Dataset arrivals = clusters(400, 6, 5, 1.0, 9);
-  for (size_t i = 0; i < arrivals.size(); i += 10) arrivals.labels[i] = (arrivals.labels[i] + 1) % 5;
+  for (size_t i = 0; i < arrivals.size(); i += 10)
+    arrivals.labels[i] = (arrivals.labels[i] + 1) % 5;
   for (const auto rule : {CentroidGuardOptions::Rule::sphere, CentroidGuardOptions::Rule::slab}) {
     CentroidGuard guard({rule, 0.9, 600});
     expect_sklearn_agrees(guard, clusters(600, 6, 5, 1.0, 8), arrivals,

@@ -24,7 +24,9 @@ EventRow event(double time, const char* kind, const char* source, int64_t batch_
 
 void write_example_trace(const std::string& path, bool samples, int64_t chunk_rows) {
   TraceMetadata metadata;
-  metadata.scenario_yaml = "seed: 7\nduration: 100\nstreams:\n  - name: clean\n";
+  metadata.scenario_yaml =
+      "seed: 7\nduration: 100\nstreams:\n  - name: clean\nguard:\n  - {type: loss-threshold}\n"
+      "  - {type: knn}\n";
   metadata.seed = 7;
   metadata.version = "example";
   TraceOptions options;
@@ -50,7 +52,8 @@ void write_example_trace(const std::string& path, bool samples, int64_t chunk_ro
       row.prediction = row.true_label;
       row.loss = poison ? 2.5f + 0.01f * static_cast<float>(index % 7) : 0.1f;
       row.rejected = (poison ? index % 5 != 0 : index % 50 == 0) ? 1 : 0;
-      row.rejected_by = row.rejected;
+      // Two guard stages: the first rejects the poison it catches, the second the clean samples.
+      row.rejected_by = row.rejected ? (poison ? 1 : 2) : 0;
       row.model_version = model_version;
       rejected += row.rejected;
     }

@@ -61,6 +61,16 @@ TEST(Inspect, JsonReportsSourcesGuardRetrainsAndAccuracy) {
   EXPECT_EQ(j["guard"]["clean"], 1000);
   EXPECT_DOUBLE_EQ(j["guard"]["true_positive_rate"].get<double>(), 0.8);
   EXPECT_DOUBLE_EQ(j["guard"]["false_positive_rate"].get<double>(), 0.02);
+  // Per stage, as the scenario lists them, from samples.rejected_by.
+  const auto& stages = j["guard"]["stages"];
+  ASSERT_EQ(stages.size(), 2u);
+  EXPECT_EQ(stages[0]["type"], "loss-threshold");
+  EXPECT_EQ(stages[0]["poison_rejected"], 100);
+  EXPECT_EQ(stages[0]["clean_rejected"], 0);
+  EXPECT_EQ(stages[1]["type"], "knn");
+  EXPECT_EQ(stages[1]["poison_rejected"], 0);
+  EXPECT_EQ(stages[1]["clean_rejected"], 20);
+  EXPECT_DOUBLE_EQ(stages[1]["false_positive_rate"].get<double>(), 0.02);
 
   EXPECT_EQ(j["retrains"]["count"], 4);
   EXPECT_EQ(j["retrains"]["deployed"], 3);

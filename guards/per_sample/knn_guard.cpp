@@ -17,8 +17,8 @@ KnnGuardOptions read_knn_guard_options(ConfigNode& node) {
   o.bank_size = node.get<int64_t>("bank_size", o.bank_size, int_in_range(1, 10000000));
   o.k = node.get<int64_t>("k", o.k, int_in_range(1, 10000));
   if (o.k > o.bank_size)
-    node.fail("k", fmt::format("k ({}) exceeds bank_size ({}): fewer samples than neighbours",
-                               o.k, o.bank_size));
+    node.fail("k", fmt::format("k ({}) exceeds bank_size ({}): fewer samples than neighbours", o.k,
+                               o.bank_size));
   o.add_accepted = node.get<bool>("add_accepted", o.add_accepted);
   return o;
 }
@@ -56,8 +56,8 @@ void KnnGuard::judge_batch(const ScoredSample* samples, size_t n, Verdict* verdi
       std::copy(samples[i].features, samples[i].features + dim, queries.begin() + i * dim);
     std::vector<float> distances(n * k);
     std::vector<int64_t> neighbours(n * k);
-    faiss::knn_L2sqr(queries.data(), bank_.features(), dim, n, bank_.size(), k,
-                     distances.data(), neighbours.data());
+    faiss::knn_L2sqr(queries.data(), bank_.features(), dim, n, bank_.size(), k, distances.data(),
+                     neighbours.data());
     std::vector<int64_t> labels(k);
     for (size_t i = 0; i < n; ++i) {
       for (size_t j = 0; j < k; ++j) {

@@ -16,7 +16,9 @@ class ConfigNode;
 struct KnnGuardOptions {
   int64_t k = 10;            // neighbours that vote
   int64_t bank_size = 5000;  // trusted and accepted samples kept to vote
-  bool add_accepted = true;  // accepted arrivals join the bank (false: the trusted data only)
+  // Accepted arrivals join the bank. Off by default: poison the guard lets through then votes
+  // for more of its kind (docs/results.md, the defense grid).
+  bool add_accepted = false;
 };
 
 // The `knn` guard's keys, range-checked (k at most bank_size).
@@ -30,6 +32,9 @@ class KnnGuard : public SampleGuard {
   Verdict judge(const ScoredSample& sample) override;
   void judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) override;
   void on_deploy() override { bank_.mark_stale(); }
+  int64_t memory_bytes(int64_t image_floats, int64_t feature_dim) const override {
+    return FeatureBank::bytes_at_capacity(options_.bank_size, image_floats, feature_dim);
+  }
   void save_state(StateOut& out) const override;
   void load_state(StateIn& in) override;
 

@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""The defense grid's table (scenarios/defense-grid.yaml): per defense, mean clean accuracy over
+the run against each attacker and poison share, and the clean data it rejects, with the cells
+where the defense fails named.
+
+    /usr/bin/python3 python/scripts/defense_grid_table.py runs/defense-grid.h5 \
+        --figure docs/images/defense-grid.png
+
+Cells are "mean ± half-width of the 95% interval over seeds" from the sweep's aggregate table.
+A defense fails in a cell when the cell's interval lies wholly below a clean-only interval: its
+own (the attacker that never starts, behind the same defense) and the undefended one (no
+defense, no attack) are both checked, and the sentence under the table names each.
+"""
+import argparse
+import re
+import sys
+
+import h5py
+import pandas as pd
+
+METRIC = "accuracy_mean"
+SHORT_KEYS = {"quantile": "q"}  # tick labels of the figure
+
+
+def text(value):
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def attacker_name(attackers):
+    match = re.search(r"name: ([^,}]+)", attackers)
+    return match.group(1).strip() if match else attackers
+
+
+def short_label(guard):
+    """`{type: knn, k: 10, bank_size: 5000, add_accepted: true}` -> "knn k 10\n+accepted"."""
+    keys = dict(re.findall(r"(\w+): ([^,}]+)", guard))
+    words = [keys.pop("type", "?")]
+    keys.pop("bank_size", None)
+    if keys.pop("add_accepted", "false") == "true":
+        words.append("+accepted")
+    words += [f"{SHORT_KEYS.get(k, k)} {v}" for k, v in keys.items()]
+    return "\n".join(words)
+
+
+def draw(path, guards, attackers, rates, shares, cell, undefended):
+    """One panel per share: each defense's accuracy per attacker, the undefended clean-only band."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(1, len(rates), figsize=(6.5 * len(rates), 4.8), sharey=True)
+    series = ["none"] + attackers
+    labels = {"none": "clean only"}
+    for ax, r in zip(axes, rates):
+        ax.axhspan(undefended["ci95_low"], undefended["ci95_high"], color="0.85",
+                   label="undefended, clean only (95% interval)")
+        for k, a in enumerate(series):
+            xs, ys, es = [], [], []
+            for g, guard in enumerate(guards):
+                row = cell(guard, a, r)
+                if row is not None:
+                    xs.append(g + (k - 1) * 0.22)
+                    ys.append(row["mean"])
+                    es.append(row["ci95_half_width"])
+            ax.errorbar(xs, ys, yerr=es, fmt="o", capsize=3, label=labels.get(a, a))
+        ax.set_xticks(range(len(guards)))
+        ax.set_xticklabels([short_label(g) for g in guards], fontsize=8)
+        ax.set_title(f"{shares[r]} of the batches poison from 60 s")
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("mean clean test accuracy over the run")
+    axes[0].legend(fontsize=8, loc="lower left")
+    figure.suptitle("Defense grid: accuracy by defense and attacker (mean over 5 seeds, 95% "
+                    "intervals)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sweep")
+    parser.add_argument("--figure", help="also draw the accuracy of every cell to this PNG")
+    args = parser.parse_args()
+    try:
+        with h5py.File(args.sweep, "r") as f:
+            frame = pd.DataFrame(f["aggregate"][:])
+    except (OSError, KeyError) as error:
+        print(f"error: {args.sweep}: {error}", file=sys.stderr)
+        return 2
+    for column in ("guard", "attackers", "metric"):
+        frame[column] = frame[column].map(text)
+    rate = "attackers.0.arrival.rate"
+    if not {"guard", "attackers", rate} <= set(frame.columns):
+        print(f"error: {args.sweep}: not a defense grid (axes guard, attackers, {rate})",
+              file=sys.stderr)
+        return 2
+    frame["attacker"] = frame["attackers"].map(attacker_name)
+    rates = sorted(frame[rate].unique())
+    # The share of the batches while the attacker sends (the stream sends 2 batches/s).
+    shares = {r: f"{r / (2.0 + r):.0%}" for r in rates}
+    attackers = [a for a in dict.fromkeys(frame["attacker"]) if a != "none"]
+    guards = list(dict.fromkeys(frame["guard"]))
+
+    def cell(guard, attacker, r, metric=METRIC):
+        rows = frame[(frame.guard == guard) & (frame.attacker == attacker) & (frame[rate] == r) &
+                     (frame.metric == metric)]
+        return rows.iloc[0] if len(rows) else None
+
+    def show(row, form="{:.4f}"):
+        return "-" if row is None else f"{form.format(row['mean'])} ± {form.format(row['ci95_half_width'])}"
+
+    undefended = cell(guards[0], "none", rates[0])
+    header = ["defense", "clean-only", "clean rejected"] + [
+        f"{a} {shares[r]}" for a in attackers for r in rates]
+    print("| " + " | ".join(header) + " |")
+    print("|" + " --- |" * len(header))
+    failures = {}
+    for guard in guards:
+        own = cell(guard, "none", rates[0])
+        cells = [guard, show(own), show(cell(guard, "none", rates[0], "false_positive_rate"),
+                                         "{:.1%}")]
+        for a in attackers:
+            for r in rates:
+                row = cell(guard, a, r)
+                cells.append(show(row))
+                if row is None:
+                    continue
+                for name, reference in (("its own", own), ("the undefended", undefended)):
+                    if reference is not None and row["ci95_high"] < reference["ci95_low"]:
+                        failures.setdefault(guard, []).append(f"{a} {shares[r]} (below {name})")
+        print("| " + " | ".join(cells) + " |")
+    print(f"\nmean clean test accuracy over the run ({METRIC}), mean over seeds ± half-width of the "
+          "95% interval; clean rejected: share of clean samples rejected in the clean-only runs")
+    if args.figure:
+        draw(args.figure, guards, attackers, rates, shares, cell, undefended)
+    for guard in guards:
+        listed = failures.get(guard)
+        print(f"- {guard}: " + ("fails at " + ", ".join(listed) if listed else
+                                "no cell's interval lies below a clean-only interval"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
