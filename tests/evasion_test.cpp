@@ -268,6 +268,7 @@ TEST(GuardEvasion, ScenarioKeysAreChecked) {
   parse("direct", "{evade: {threshold: estimate, margin: -1, initial: 2}}");
   parse("generative", "{evade: {threshold: 2.5, margin: 0, penalty: 4}}");
   parse("noise", "{evade: {threshold: known}}");
+  parse("label-flip", "{evade: {threshold: 3, margin: 0}}");
   test::expect_user_error([&] { parse("direct", "{evade: {treshold: known}}"); },
                           "attackers.0.evade.treshold", "did you mean 'threshold'");
   test::expect_user_error([&] { parse("generative", "{evade: {threshold: high}}"); },
@@ -282,8 +283,8 @@ TEST(GuardEvasion, ScenarioKeysAreChecked) {
                           "attackers.0.evade.initial", "");
   test::expect_user_error([&] { parse("noise", "{evade: 3}"); }, "attackers.0.evade",
                           "expected a mapping");
-  test::expect_user_error([&] { parse("label-flip", "{evade: {}}"); }, "attackers.0.evade",
-                          "unknown key");
+  test::expect_user_error([&] { parse("label-flip", "{evade: {cap: 2}}"); },
+                          "attackers.0.evade.cap", "unknown key");
 }
 
 }  // namespace
