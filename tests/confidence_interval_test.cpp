@@ -1,11 +1,12 @@
-// Means over seeds: Student t quantiles, the mean and its interval, and the aggregate table a
-// sweep file holds per cell and metric.
+// Means over seeds: Student t quantiles, the mean and its interval (bounded by the metric's kind),
+// and the aggregate table a sweep file holds per cell and metric.
 #include <cmath>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
 
 #include "pipeline/trace/confidence_interval.h"
+#include "pipeline/trace/run_metrics.h"
 #include "pipeline/trace/sweep_aggregate.h"
 #include "tests/sweep_test_support.h"
 #include "tests/test_support.h"
@@ -34,7 +35,7 @@ TEST(StudentT, QuantilesMatchPublishedTables) {
 }
 
 TEST(MeanInterval, MeanSdAndStudentTInterval) {
-  const auto two = mean_interval({0.80, 0.84});
+  const auto two = mean_interval({0.80, 0.84}, QuantityKind::unbounded);
   EXPECT_EQ(two.n, 2);
   EXPECT_NEAR(two.mean, 0.82, 1e-15);
   EXPECT_NEAR(two.sd, 0.04 / std::sqrt(2.0), 1e-15);
@@ -43,22 +44,94 @@ TEST(MeanInterval, MeanSdAndStudentTInterval) {
   EXPECT_NEAR(two.low, 0.82 - two.half_width, 1e-15);
   EXPECT_NEAR(two.high, 0.82 + two.half_width, 1e-15);
 
-  const auto four = mean_interval({1, 2, 3, 4, NAN});  // NaN: a rate undefined in that run
+  const auto four = mean_interval({1, 2, 3, 4, NAN},
+                                  QuantityKind::unbounded);  // NaN: a rate undefined in that run
   EXPECT_EQ(four.n, 4);
   EXPECT_DOUBLE_EQ(four.mean, 2.5);
   EXPECT_NEAR(four.sd, std::sqrt(5.0 / 3), 1e-14);
   EXPECT_NEAR(four.half_width, 3.182446 * std::sqrt(5.0 / 3) / 2, 1e-5);
 
-  const auto one = mean_interval({0.7});  // no interval from one value
+  const auto one = mean_interval({0.7}, QuantityKind::proportion);  // no interval from one value
   EXPECT_EQ(one.n, 1);
   EXPECT_EQ(one.mean, 0.7);
   EXPECT_TRUE(std::isnan(one.sd) && std::isnan(one.half_width) && std::isnan(one.low));
-  const auto none = mean_interval({NAN});
+  const auto none = mean_interval({NAN}, QuantityKind::count);
   EXPECT_EQ(none.n, 0);
   EXPECT_TRUE(std::isnan(none.mean));
-  const auto same = mean_interval({5, 5, 5});
+  const auto same = mean_interval({5, 5, 5}, QuantityKind::count);
   EXPECT_EQ(same.sd, 0);
   EXPECT_EQ(same.half_width, 0);
+}
+
+double logit(double p) { return std::log(p / (1 - p)); }
+double expit(double x) { return 1 / (1 + std::exp(-x)); }
+
+// The rate: 0.8510 +- 0.1729 by Student t ran to 1.0239.
+TEST(MeanInterval, ProportionsStayInsideZeroOneAroundTheSameMean) {
+  const std::vector<double> rates{1.0, 1.0, 0.99, 0.98, 0.40, 1.0, 0.95, 0.72, 1.0, 0.47};
+  const auto plain = mean_interval(rates, QuantityKind::unbounded);
+  const auto rate = mean_interval(rates, QuantityKind::proportion);
+  ASSERT_GT(plain.high, 1.0);  // what the t interval did
+  EXPECT_DOUBLE_EQ(rate.mean, plain.mean);
+  EXPECT_DOUBLE_EQ(rate.sd, plain.sd);
+  EXPECT_DOUBLE_EQ(rate.half_width, plain.half_width);  // the t half-width, kept as such
+  EXPECT_GT(rate.low, 0.0);
+  EXPECT_LT(rate.high, 1.0);
+  EXPECT_LT(rate.low, rate.mean);
+  EXPECT_GT(rate.high, rate.mean);
+  // By hand: the t interval of logit(mean), its se by the delta method, mapped back.
+  const double se = plain.sd / std::sqrt(10.0), m = plain.mean;
+  const double w = student_t_quantile(0.975, 9) * se / (m * (1 - m));
+  EXPECT_NEAR(rate.low, expit(logit(m) - w), 1e-12);
+  EXPECT_NEAR(rate.high, expit(logit(m) + w), 1e-12);
+  // Away from the bounds it is close to the t interval.
+  const auto middle = mean_interval({0.48, 0.50, 0.52, 0.51}, QuantityKind::proportion);
+  const auto middle_t = mean_interval({0.48, 0.50, 0.52, 0.51}, QuantityKind::unbounded);
+  EXPECT_NEAR(middle.low, middle_t.low, 0.002);
+  EXPECT_NEAR(middle.high, middle_t.high, 0.002);
+  // On a bound every value is on it: the interval is the point.
+  const auto ones = mean_interval({1, 1, 1}, QuantityKind::proportion);
+  EXPECT_EQ(ones.low, 1.0);
+  EXPECT_EQ(ones.high, 1.0);
+  const auto zeros = mean_interval({0, 0}, QuantityKind::proportion);
+  EXPECT_EQ(zeros.low, 0.0);
+  EXPECT_EQ(zeros.high, 0.0);
+}
+
+// The counts: 309.3 +- 485.7 ran to -176.4, 1.3 +- 1.4 to -0.1.
+TEST(MeanInterval, CountsNeverGoBelowZero) {
+  const std::vector<double> poison{0, 0, 928};
+  const auto plain = mean_interval(poison, QuantityKind::unbounded);
+  const auto count = mean_interval(poison, QuantityKind::count);
+  ASSERT_LT(plain.low, 0.0);
+  EXPECT_DOUBLE_EQ(count.mean, plain.mean);
+  EXPECT_GT(count.low, 0.0);
+  EXPECT_LT(count.low, count.mean);
+  EXPECT_GT(count.high, plain.mean);
+  const double w = student_t_quantile(0.975, 2) * plain.sd / std::sqrt(3.0) / plain.mean;
+  EXPECT_NEAR(count.low, plain.mean * std::exp(-w), 1e-9);
+  EXPECT_NEAR(count.high, plain.mean * std::exp(w), 1e-9);
+  const auto deployed = mean_interval({0, 1, 3, 1, 2, 0, 3, 1, 0, 2}, QuantityKind::count);
+  EXPECT_GT(deployed.low, 0.0);
+  const auto none = mean_interval({0, 0, 0}, QuantityKind::count);
+  EXPECT_EQ(none.low, 0.0);
+  EXPECT_EQ(none.high, 0.0);
+  // Values outside a kind's range (not from a metric of that kind): the t interval, clamped.
+  const auto negative = mean_interval({-1, -3}, QuantityKind::count);
+  EXPECT_EQ(negative.low, 0.0);
+  EXPECT_NEAR(negative.high, -2 + 12.706205 * 1, 1e-5);  // se = sd / sqrt(2) = 1
+  EXPECT_EQ(mean_bounds(1.5, 0.1, 3, QuantityKind::proportion).low, 1.0);
+  EXPECT_TRUE(std::isnan(mean_bounds(0.5, NAN, 1, QuantityKind::proportion).high));
+}
+
+TEST(MeanInterval, EveryRunMetricHasTheKindOfItsValues) {
+  for (const auto& field : run_metric_fields()) {
+    SCOPED_TRACE(field.name);
+    EXPECT_EQ(field.kind, field.is_integer ? QuantityKind::count : QuantityKind::proportion);
+  }
+  EXPECT_STREQ(quantity_kind_name(QuantityKind::proportion), "proportion");
+  EXPECT_STREQ(quantity_kind_name(QuantityKind::count), "count");
+  EXPECT_STREQ(quantity_kind_name(QuantityKind::unbounded), "unbounded");
 }
 
 // Two cells (threshold 1 and 3) x three seeds; run 4 failed; run 2 has no poison (TPR NaN).
@@ -76,15 +149,18 @@ TEST(SweepAggregate, OneRowPerCellAndMetricWithFailedRunsLeftOut) {
   const auto table = aggregate_over(summary(), {"guard.threshold", "seed"}, "seed", "s.h5");
   std::vector<std::string> names;
   for (const auto& c : table) names.push_back(c.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"cell", "guard.threshold", "metric", "runs", "failed",
-                                             "n", "mean", "sd", "t", "ci95_half_width", "ci95_low",
-                                             "ci95_high"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"cell", "guard.threshold", "metric", "kind", "runs",
+                                             "failed", "n", "mean", "sd", "t", "ci95_half_width",
+                                             "ci95_low", "ci95_high"}));
   using test::column;
   EXPECT_EQ(column(table, "cell").integers, (std::vector<int64_t>{0, 0, 0, 1, 1, 1}));
   EXPECT_EQ(column(table, "guard.threshold").reals, (std::vector<double>{1, 1, 1, 3, 3, 3}));
   EXPECT_EQ(column(table, "metric").texts,
             (std::vector<std::string>{"accuracy_last", "true_positive_rate", "refused",
                                       "accuracy_last", "true_positive_rate", "refused"}));
+  EXPECT_EQ(column(table, "kind").texts,
+            (std::vector<std::string>{"proportion", "proportion", "count", "proportion",
+                                      "proportion", "count"}));
   EXPECT_EQ(column(table, "runs").integers, (std::vector<int64_t>{3, 3, 3, 3, 3, 3}));
   EXPECT_EQ(column(table, "failed").integers, (std::vector<int64_t>{0, 0, 0, 1, 1, 1}));
   EXPECT_EQ(column(table, "n").integers, (std::vector<int64_t>{3, 2, 3, 2, 2, 2}));
@@ -98,8 +174,20 @@ TEST(SweepAggregate, OneRowPerCellAndMetricWithFailedRunsLeftOut) {
   EXPECT_NEAR(mean[3], 0.72, 1e-15);  // the failed run's NaN is not a value
   EXPECT_DOUBLE_EQ(mean[5], 2);
   EXPECT_NEAR(column(table, "sd").reals[5], std::sqrt(8.0), 1e-14);
-  EXPECT_NEAR(column(table, "ci95_low").reals[5], 2 - 12.706205 * 2, 1e-5);
-  EXPECT_NEAR(column(table, "ci95_high").reals[5], 2 + 12.706205 * 2, 1e-5);
+  // Refused 0 and 4: on the log scale, 2 exp(-+ t se / 2) with se = 2; t alone went to -23.4.
+  EXPECT_NEAR(column(table, "ci95_low").reals[5], 2 * std::exp(-12.706205), 1e-9);
+  EXPECT_NEAR(column(table, "ci95_high").reals[5], 2 * std::exp(12.706205), 1.0);
+  // TPR 0.9 and 0.7: inside (0, 1) where t alone gave [-0.47, 2.07].
+  const auto& low = column(table, "ci95_low").reals;
+  const auto& high = column(table, "ci95_high").reals;
+  EXPECT_NEAR(low[1], expit(logit(0.8) - 12.706205 * 0.1 / 0.16), 1e-7);
+  EXPECT_NEAR(high[1], expit(logit(0.8) + 12.706205 * 0.1 / 0.16), 1e-7);
+  for (size_t row = 0; row < low.size(); ++row) {
+    EXPECT_GE(low[row], 0.0) << row;
+    if (column(table, "kind").texts[row] == "proportion") {
+      EXPECT_LE(high[row], 1.0) << row;
+    }
+  }
 }
 
 TEST(SweepAggregate, NeedsTheAxisAndTheStatus) {

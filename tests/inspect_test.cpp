@@ -1,10 +1,12 @@
 // `poisonsim inspect`, driven in-process on the example trace: the numbers it reports.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/trace/sweep_aggregate.h"
 #include "pipeline/trace/sweep_file.h"
 #include "pipeline/trace/trace_metadata.h"
 #include "tests/example_trace.h"
@@ -110,16 +112,46 @@ TEST(Inspect, TextSummary) {
 }
 
 // A sweep file written before the aggregate table existed: a summary with a seed axis only.
-void write_old_seed_sweep(const std::string& path) {
+// With `unbounded_aggregate`, the aggregate table of a poisonsim from before bounded intervals:
+// no `kind` column, the plain t interval (its accuracy ran to 1.2112).
+void write_old_seed_sweep(const std::string& path, bool unbounded_aggregate = false) {
   using Kind = SummaryColumn::Kind;
   SweepFileWriter writer(path, {"s.yaml", "duration: 1\n", {"guard.threshold", "seed"}, "0.1", {}});
-  writer.write_summary({{"run", Kind::integer, {}, {0, 1, 2, 3}, {}},
-                        {"status", Kind::text, {}, {}, {"ok", "ok", "ok", "failed"}},
-                        {"guard.threshold", Kind::real, {1, 1, 2, 2}, {}, {}},
-                        {"seed", Kind::real, {1, 2, 1, 2}, {}, {}},
-                        {"accuracy_last", Kind::real, {0.80, 0.86, 0.75, NAN}, {}, {}},
-                        {"refused", Kind::integer, {}, {1, 4, 2, 0}, {}}});
+  const std::vector<SummaryColumn> summary{
+      {"run", Kind::integer, {}, {0, 1, 2, 3}, {}},
+      {"status", Kind::text, {}, {}, {"ok", "ok", "ok", "failed"}},
+      {"guard.threshold", Kind::real, {1, 1, 2, 2}, {}, {}},
+      {"seed", Kind::real, {1, 2, 1, 2}, {}, {}},
+      {"accuracy_last", Kind::real, {0.80, 0.86, 0.75, NAN}, {}, {}},
+      {"refused", Kind::integer, {}, {1, 4, 2, 0}, {}}};
+  writer.write_summary(summary);
+  if (unbounded_aggregate) {
+    auto table = aggregate_over(summary, {"guard.threshold", "seed"}, "seed", path);
+    const auto named = [&table](const char* name) -> std::vector<double>& {
+      return std::find_if(table.begin(), table.end(),
+                          [&](const SummaryColumn& c) { return c.name == name; })
+          ->reals;
+    };
+    auto &low = named("ci95_low"), &high = named("ci95_high");
+    const auto &mean = named("mean"), &half = named("ci95_half_width");
+    for (size_t row = 0; row < low.size(); ++row)
+      low[row] = mean[row] - half[row], high[row] = mean[row] + half[row];
+    table.erase(std::find_if(table.begin(), table.end(),
+                             [](const SummaryColumn& c) { return c.name == "kind"; }));
+    writer.write_table("aggregate", table);
+  }
   writer.close();
+}
+
+TEST(Inspect, MeanOverSeedRecomputesAnAggregateTableFromBeforeBoundedIntervals) {
+  test::ScratchDir dir;
+  write_old_seed_sweep(dir.file("s.h5"), true);
+  ASSERT_GT(find_column(read_sweep_file(dir.file("s.h5")).aggregate, "ci95_high")->reals[0], 1.0);
+  const auto j = nlohmann::json::parse(inspect(dir.file("s.h5") + " --mean-over seed --json"));
+  const auto& accuracy = j["cells"][0]["metrics"]["accuracy_last"];
+  EXPECT_EQ(accuracy["kind"], "proportion");
+  EXPECT_NEAR(accuracy["ci95_high"].get<double>(), 0.98644241926, 1e-9);
+  EXPECT_GT(j["cells"][0]["metrics"]["refused"]["ci95_low"].get<double>(), 0.0);
 }
 
 TEST(Inspect, MeanOverSeedOfASweepWithoutAggregateTable) {
@@ -144,11 +176,19 @@ TEST(Inspect, MeanOverSeedOfASweepWithoutAggregateTable) {
   EXPECT_EQ(second["metrics"]["accuracy_last"]["n"], 1);
   EXPECT_TRUE(second["metrics"]["accuracy_last"]["ci95_half_width"].is_null());
 
+  // Recomputed with bounds (the file has no aggregate table): 0.83 -+ 12.706 * 0.03 ran to
+  // 1.2112; on the logit scale expit(logit(0.83) -+ 12.706 * 0.03 / (0.83 * 0.17)).
+  EXPECT_EQ(accuracy["kind"], "proportion");
+  EXPECT_NEAR(accuracy["ci95_low"].get<double>(), 0.24677173326, 1e-9);
+  EXPECT_NEAR(accuracy["ci95_high"].get<double>(), 0.98644241926, 1e-9);
+  EXPECT_EQ(first["metrics"]["refused"]["kind"], "count");
+  EXPECT_GT(first["metrics"]["refused"]["ci95_low"].get<double>(), 0.0);  // t: -16.6
+
   const std::string text = inspect(dir.file("s.h5") + " --mean-over seed");
   EXPECT_NE(text.find("2 seeds (1, 2)"), std::string::npos) << text;
-  EXPECT_NE(text.find("0.8300 ± 0.3812"), std::string::npos) << text;  // 12.706 * 0.03
-  EXPECT_NE(text.find("[0.4488, 1.2112]  sd 0.0424"), std::string::npos) << text;
-  EXPECT_NE(text.find("2.5 ± 19.1 "), std::string::npos) << text;  // counts: one decimal
+  EXPECT_NE(text.find("0.8300  [0.2468, 0.9864]       sd 0.0424"), std::string::npos) << text;
+  EXPECT_NE(text.find("2.5  [0.0, 5115.4]"), std::string::npos) << text;  // counts: one decimal
+  EXPECT_EQ(text.find("±"), std::string::npos) << text;
   EXPECT_NE(text.find("cell 1: guard.threshold=2 (2 runs, 1 failed and left out)"),
             std::string::npos)
       << text;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/trace/confidence_interval.h"
 #include "pipeline/trace/sweep_file.h"
 #include "tests/sweep_test_support.h"
 #include "tests/test_support.h"
@@ -29,7 +30,7 @@ double summary_value(const SweepContents& sweep, const std::string& metric, size
                                                 : c.reals[row];
 }
 
-TEST_F(SweepSeeds, TwoSeedsGiveMeansWithStudentTIntervals) {
+TEST_F(SweepSeeds, TwoSeedsGiveMeansWithIntervalsBoundedByTheMetricsKind) {
   const std::string out = dir.file("s.h5");
   // The scenario's seed is 3: every threshold runs with seeds 3 and 4.
   auto result =
@@ -75,18 +76,31 @@ TEST_F(SweepSeeds, TwoSeedsGiveMeansWithStudentTIntervals) {
     EXPECT_NEAR(column(table, "sd").reals[row], sd, 1e-12 * (1 + sd));
     EXPECT_NEAR(column(table, "t").reals[row], kT1, 1e-9);
     EXPECT_NEAR(column(table, "ci95_half_width").reals[row], half, 1e-9 * (1 + half));
-    EXPECT_NEAR(column(table, "ci95_low").reals[row], mean - half, 1e-9 * (1 + half));
-    EXPECT_NEAR(column(table, "ci95_high").reals[row], mean + half, 1e-9 * (1 + half));
+    // The interval on the scale of the metric's kind (unit-tested in confidence_interval_test).
+    const bool count = column(sweep.summary, metric[row]).kind == SummaryColumn::Kind::integer;
+    const QuantityKind kind = count ? QuantityKind::count : QuantityKind::proportion;
+    EXPECT_EQ(column(table, "kind").texts[row], quantity_kind_name(kind));
+    const Bounds bounds = mean_bounds(mean, sd, 2, kind);
+    const double low = column(table, "ci95_low").reals[row];
+    const double high = column(table, "ci95_high").reals[row];
+    EXPECT_NEAR(low, bounds.low, 1e-9 * (1 + std::fabs(bounds.low)));
+    EXPECT_NEAR(high, bounds.high, 1e-9 * (1 + std::fabs(bounds.high)));
+    EXPECT_GE(low, 0.0);
+    if (!count) EXPECT_LE(high, 1.0);
+    EXPECT_LE(low, mean);
+    EXPECT_GE(high, mean);
     const auto& m = json["cells"][cell]["metrics"][metric[row]];
     EXPECT_EQ(m["n"], 2);
     EXPECT_NEAR(m["mean"].get<double>(), mean, 1e-12 * (1 + std::fabs(mean)));
     EXPECT_NEAR(m["ci95_half_width"].get<double>(), half, 1e-9 * (1 + half));
     EXPECT_NEAR(m["sd"].get<double>(), sd, 1e-12 * (1 + sd));
+    EXPECT_EQ(m["kind"], quantity_kind_name(kind));
+    EXPECT_NEAR(m["ci95_low"].get<double>(), low, 1e-12);
     if (metric[row] == "accuracy_mean") {
-      // The text: mean ± half-width [low, high] sd, to 4 decimals.
-      const std::string line = fmt::format(
-          "{:<28} {:>3} {:>10} ± {:<9} [{:.4f}, {:.4f}]  sd {:.4f}", "accuracy_mean", 2,
-          fmt::format("{:.4f}", mean), fmt::format("{:.4f}", half), mean - half, mean + half, sd);
+      // The text: mean [low, high] sd, to 4 decimals (no "±": the interval is not symmetric).
+      const std::string line =
+          fmt::format("{:<28} {:>3} {:>10}  {:<22} sd {:.4f}", "accuracy_mean", 2,
+                      fmt::format("{:.4f}", mean), fmt::format("[{:.4f}, {:.4f}]", low, high), sd);
       EXPECT_NE(text.output.find(line), std::string::npos) << line << "\n" << text.output;
     }
   }

@@ -116,30 +116,31 @@ RunMetrics compute_run_metrics(const TraceReader& reader) {
 }
 
 const std::vector<MetricField>& run_metric_fields() {
-#define POISONSIM_REAL(member)                                            \
-  MetricField {                                                           \
-#member, false, [](const RunMetrics& m) { return m.member; }, nullptr \
+#define POISONSIM_PROPORTION(member)                                                             \
+  MetricField {                                                                                  \
+#member, false, QuantityKind::proportion, [](const RunMetrics& m) { return m.member; },      \
+                                                                                         nullptr \
   }
-#define POISONSIM_COUNT(member)                                          \
-  MetricField {                                                          \
-#member, true, nullptr, [](const RunMetrics& m) { return m.member; } \
+#define POISONSIM_COUNT(member)                                                               \
+  MetricField {                                                                               \
+#member, true, QuantityKind::count, nullptr, [](const RunMetrics& m) { return m.member; } \
   }
-  static const std::vector<MetricField> fields{POISONSIM_REAL(accuracy_first),
-                                               POISONSIM_REAL(accuracy_last),
-                                               POISONSIM_REAL(accuracy_min),
-                                               POISONSIM_REAL(accuracy_mean),
+  static const std::vector<MetricField> fields{POISONSIM_PROPORTION(accuracy_first),
+                                               POISONSIM_PROPORTION(accuracy_last),
+                                               POISONSIM_PROPORTION(accuracy_min),
+                                               POISONSIM_PROPORTION(accuracy_mean),
                                                POISONSIM_COUNT(poison_samples),
                                                POISONSIM_COUNT(poison_rejected),
                                                POISONSIM_COUNT(clean_samples),
                                                POISONSIM_COUNT(clean_rejected),
-                                               POISONSIM_REAL(true_positive_rate),
-                                               POISONSIM_REAL(false_positive_rate),
-                                               POISONSIM_REAL(poison_accepted_fraction),
-                                               POISONSIM_REAL(buffer_poison_fraction_mean),
+                                               POISONSIM_PROPORTION(true_positive_rate),
+                                               POISONSIM_PROPORTION(false_positive_rate),
+                                               POISONSIM_PROPORTION(poison_accepted_fraction),
+                                               POISONSIM_PROPORTION(buffer_poison_fraction_mean),
                                                POISONSIM_COUNT(retrains),
                                                POISONSIM_COUNT(deployed),
                                                POISONSIM_COUNT(refused)};
-#undef POISONSIM_REAL
+#undef POISONSIM_PROPORTION
 #undef POISONSIM_COUNT
   return fields;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/trace/confidence_interval.h"
 #include "pipeline/trace/row_sink.h"
 
 namespace poisonsim {
@@ -106,9 +107,12 @@ RunMetricsSink read_run_metrics(const TraceReader& reader);
 RunMetrics compute_run_metrics(const TraceReader& reader);
 
 // One named column per RunMetrics number, in a fixed order: the summary table's metric columns.
+// `kind` is what values the number can take: every real one is a proportion (accuracy, rate,
+// fraction), every integer one a count; it picks the interval of its mean over seeds.
 struct MetricField {
   const char* name;
   bool is_integer;
+  QuantityKind kind;
   double (*as_double)(const RunMetrics&);
   int64_t (*as_integer)(const RunMetrics&);
 };

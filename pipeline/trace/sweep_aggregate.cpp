@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -76,10 +77,10 @@ std::vector<SummaryColumn> aggregate_over(const std::vector<SummaryColumn>& summ
   std::vector<const SummaryColumn*> cell_columns;
   for (const auto& parameter : parameters)
     if (parameter != axis) cell_columns.push_back(&required(summary, parameter, where));
-  std::vector<const SummaryColumn*> metrics;
+  std::vector<std::pair<const SummaryColumn*, QuantityKind>> metrics;
   for (const auto& field : run_metric_fields()) {
     const SummaryColumn* column = find_column(summary, field.name);
-    if (column && column->kind != Kind::text) metrics.push_back(column);
+    if (column && column->kind != Kind::text) metrics.emplace_back(column, field.kind);
   }
 
   // Cells in the order of their first run; each with its rows.
@@ -97,7 +98,7 @@ std::vector<SummaryColumn> aggregate_over(const std::vector<SummaryColumn>& summ
   SummaryColumn cell = column_of("cell", Kind::integer);
   std::vector<SummaryColumn> values;
   for (const auto* column : cell_columns) values.push_back(column_of(column->name, column->kind));
-  SummaryColumn metric = column_of("metric", Kind::text);
+  SummaryColumn metric = column_of("metric", Kind::text), kind = column_of("kind", Kind::text);
   SummaryColumn runs = column_of("runs", Kind::integer),
                 failed = column_of("failed", Kind::integer), n = column_of("n", Kind::integer);
   SummaryColumn mean = column_of("mean", Kind::real), sd = column_of("sd", Kind::real),
@@ -107,15 +108,16 @@ std::vector<SummaryColumn> aggregate_over(const std::vector<SummaryColumn>& summ
     const auto& members = cells[c];
     int64_t failures = 0;
     for (size_t row : members) failures += status.texts[row] == "ok" ? 0 : 1;
-    for (const auto* column : metrics) {
+    for (const auto& [column, quantity] : metrics) {
       std::vector<double> sample;
       for (size_t row : members)
         if (status.texts[row] == "ok") sample.push_back(value_at(*column, row));
-      const MeanInterval interval = mean_interval(sample, kAggregateConfidence);
+      const MeanInterval interval = mean_interval(sample, quantity, kAggregateConfidence);
       cell.integers.push_back(static_cast<int64_t>(c));
       for (size_t p = 0; p < cell_columns.size(); ++p)
         append_value(values[p], *cell_columns[p], members.front());
       metric.texts.push_back(column->name);
+      kind.texts.push_back(quantity_kind_name(quantity));
       runs.integers.push_back(static_cast<int64_t>(members.size()));
       failed.integers.push_back(failures);
       n.integers.push_back(interval.n);
@@ -129,7 +131,7 @@ std::vector<SummaryColumn> aggregate_over(const std::vector<SummaryColumn>& summ
   }
   std::vector<SummaryColumn> table{std::move(cell)};
   for (auto& column : values) table.push_back(std::move(column));
-  for (auto* column : {&metric, &runs, &failed, &n, &mean, &sd, &t, &half, &low, &high})
+  for (auto* column : {&metric, &kind, &runs, &failed, &n, &mean, &sd, &t, &half, &low, &high})
     table.push_back(std::move(*column));
   return table;
 }

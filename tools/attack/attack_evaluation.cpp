@@ -16,7 +16,8 @@ MeanStd mean_std(std::vector<double> values) {
   MeanStd m;
   m.values = std::move(values);
   if (m.values.empty()) return m;
-  const MeanInterval interval = mean_interval(m.values);
+  // Accuracies: only the mean, sd and t half-width are used here, which the kind leaves alone.
+  const MeanInterval interval = mean_interval(m.values, QuantityKind::proportion);
   m.mean = interval.mean;
   if (m.values.size() > 1) {
     m.std = interval.sd;

@@ -20,7 +20,7 @@ using Kind = SummaryColumn::Kind;
 struct Aggregate {
   std::vector<SummaryColumn> table;
   std::vector<const SummaryColumn*> values;  // the cell's parameters (every one but the seed)
-  const SummaryColumn *cell, *metric, *runs, *failed, *n, *mean, *sd, *t, *half, *low, *high;
+  const SummaryColumn *cell, *metric, *kind, *runs, *failed, *n, *mean, *sd, *t, *half, *low, *high;
   size_t rows = 0;
 
   Aggregate(std::vector<SummaryColumn> columns, const std::vector<std::string>& parameters,
@@ -32,7 +32,8 @@ struct Aggregate {
         throw UserError(where, fmt::format("the aggregate table has no column '{}'", name));
       return column;
     };
-    cell = get("cell"), metric = get("metric"), runs = get("runs"), failed = get("failed");
+    cell = get("cell"), metric = get("metric"), kind = get("kind"), runs = get("runs"),
+    failed = get("failed");
     n = get("n"), mean = get("mean"), sd = get("sd"), t = get("t");
     half = get("ci95_half_width"), low = get("ci95_low"), high = get("ci95_high");
     for (const auto& parameter : parameters)
@@ -106,9 +107,9 @@ void print_metric_row(const Aggregate& a, size_t row) {
     fmt::print("  {:<28} {:>3} {:>10}   (no run has a value)\n", name, n, "-");
   } else if (n == 1) {
     fmt::print("  {:<28} {:>3} {:>10}   (n = 1: no interval)\n", name, n, f(a.mean->reals[row]));
-  } else {
-    fmt::print("  {:<28} {:>3} {:>10} ± {:<9} [{}, {}]  sd {}\n", name, n, f(a.mean->reals[row]),
-               f(a.half->reals[row]), f(a.low->reals[row]), f(a.high->reals[row]),
+  } else {  // no "±": a bounded interval is not symmetric about the mean
+    fmt::print("  {:<28} {:>3} {:>10}  {:<22} sd {}\n", name, n, f(a.mean->reals[row]),
+               fmt::format("[{}, {}]", f(a.low->reals[row]), f(a.high->reals[row])),
                f(a.sd->reals[row]));
   }
 }
@@ -121,7 +122,8 @@ std::vector<SummaryColumn> seed_aggregate(const std::string& path, const SweepCo
     throw UserError(path, fmt::format("--mean-over seed: the sweep has no seed axis (swept: {}); "
                                       "run it with --seeds N or a seed axis",
                                       fmt::join(parameters, ", ")));
-  if (!sweep.aggregate.empty()) return sweep.aggregate;
+  // A table without `kind` predates bounded intervals (its rates could pass 1): recomputed.
+  if (!sweep.aggregate.empty() && find_column(sweep.aggregate, "kind")) return sweep.aggregate;
   if (sweep.summary.empty())
     throw UserError(path, "has no summary table (the sweep did not finish): nothing to average");
   return aggregate_over(sweep.summary, parameters, kSeedAxis, path);
@@ -134,8 +136,10 @@ void print_seed_means(const std::string& path, const SweepContents& sweep) {
              sweep.complete ? "complete" : "INCOMPLETE (still running, or it died)");
   fmt::print("mean over  seed: {} seeds ({})\n", seeds.size(), seeds_text(seeds));
   fmt::print(
-      "           mean ± half-width of its 95% confidence interval [low, high] (Student t,\n"
-      "           n - 1 degrees of freedom), sd; n: the runs that finished with a value\n");
+      "           mean, its 95% confidence interval [low, high] and sd; n: the runs that\n"
+      "           finished with a value. Student t (n - 1 degrees of freedom) on the logit scale\n"
+      "           for rates and accuracies (inside [0, 1]), on the log scale for counts (never\n"
+      "           below 0); docs/results.md\n");
   for (size_t first = 0; first < a.rows; first = a.cell_end(first)) {
     std::vector<std::string> values;
     for (const auto* column : a.values)
@@ -145,8 +149,8 @@ void print_seed_means(const std::string& path, const SweepContents& sweep) {
                values.empty() ? "every run" : fmt::format("{}", fmt::join(values, ", ")),
                a.runs->integers[first],
                failed ? fmt::format(", {} failed and left out", failed) : "");
-    fmt::print("  {:<28} {:>3} {:>10} ± {:<9} {}\n", "metric", "n", "mean", "95% CI",
-               "[low, high]");
+    fmt::print("  {:<28} {:>3} {:>10}  {:<22} {}\n", "metric", "n", "mean", "95% CI [low, high]",
+               "sd");
     for (size_t row = first; row < a.cell_end(first); ++row) print_metric_row(a, row);
   }
   if (a.rows == 0) fmt::print("\n(no summary rows)\n");
@@ -161,7 +165,8 @@ nlohmann::ordered_json seed_means_json(const std::string& path, const SweepConte
       if (column) values[column->name] = value_json(*column, first);
     nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
     for (size_t row = first; row < a.cell_end(first); ++row)
-      metrics[a.metric->texts[row]] = {{"n", a.n->integers[row]},
+      metrics[a.metric->texts[row]] = {{"kind", a.kind->texts[row]},
+                                       {"n", a.n->integers[row]},
                                        {"mean", number_or_null(a.mean->reals[row])},
                                        {"sd", number_or_null(a.sd->reals[row])},
                                        {"t", number_or_null(a.t->reals[row])},
@@ -181,7 +186,10 @@ nlohmann::ordered_json seed_means_json(const std::string& path, const SweepConte
           {"complete", sweep.complete},
           {"mean_over", kSeedAxis},
           {"confidence", kAggregateConfidence},
-          {"interval", "Student t with n - 1 degrees of freedom"},
+          {"interval",
+           "Student t with n - 1 degrees of freedom, on the logit scale for a proportion and on "
+           "the log scale for a count (ci95_low, ci95_high; ci95_half_width is the unbounded t "
+           "half-width)"},
           {"seeds", seeds},
           {"parameters", cell_parameters(sweep)},
           {"cells", cells}};

@@ -1,7 +1,8 @@
 #pragma once
 // `poisonsim inspect SWEEP.h5 --mean-over seed`: per cell of the grid (every swept value but the
-// seed) and headline metric, the mean over the cell's seeds with its 95% Student t confidence
-// interval, standard deviation and n; as a table for a terminal or as JSON.
+// seed) and headline metric, the mean over the cell's seeds with its 95% confidence interval
+// (bounded by what the metric can be: confidence_interval.h), standard deviation and n; as a
+// table for a terminal or as JSON.
 #include <string>
 #include <vector>
 
