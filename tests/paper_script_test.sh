@@ -58,8 +58,8 @@ done
 [ "$(grep -c '^| generative unrolled | 40 |.*x | 0\.[0-9]* | .*% |$' "$table")" = 2 ] ||
   fail "generative rows (ratio, accuracy, detection) in $table"
 [ "$(grep -c 'rejected by loss-threshold 3' "$table")" -ge 2 ] || fail "no guard column in $table"
-[ "$(grep -c '^| generative | loss guard + gate | 0\.[0-9]* ± 0\.[0-9]* | ' "$table")" = 2 ] ||
-  fail "deployment rows (means ± 95% CI over 2 seeds) in $table"
+[ "$(grep -c '^| generative | loss guard + gate | 0\.[0-9]* \[0\.[0-9]*, [01]\.[0-9]*\] | ' "$table")" = 2 ] ||
+  fail "deployment rows (means [95% CI] over 2 seeds) in $table"
 grep -q -- '--seeds 2`, seeds 1, 2' "$table" || fail "$table does not name its seeds"
 grep -q "### fashion-mnist" "$work/stdout.txt" || fail "the tables were not printed"
 

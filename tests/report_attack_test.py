@@ -13,6 +13,7 @@ import unittest
 from report_test_support import (GUARD, PYTHON_DIR, ReportTestCase, attack_figures_json,
                                  bench_json, write_poison_set)
 # report_test_support has put python/ on sys.path.
+from poisonsim import intervals  # noqa: E402
 from poisonsim.report import attack_figures, inputs, paper_tables  # noqa: E402
 from poisonsim.report.errors import ReportError  # noqa: E402
 
@@ -75,20 +76,30 @@ class AttackReport(ReportTestCase):
 
 
 def seed_means_json(path, poison_rate=0.0, clean_rate=0.0, accuracy=(0.84, 0.85, 0.80),
-                    deployed=9, refused=1, half_width=0.01):
+                    deployed=9, refused=1, spread=0.01, kinds=True):
     """What `poisonsim inspect SWEEP.h5 --mean-over seed --json` prints of a seeds-only sweep
-    (one cell, 5 seeds), the fields the paper tables read; rates without poison are null."""
+    (one cell, 5 seeds), the fields the paper tables read; rates without poison are null.
+    kinds=False: as poisonsim printed before bounded intervals (no kind, no ci95_low/high)."""
     first, last, lowest = accuracy
 
-    def metric(mean, half=half_width):
-        return {"n": 5, "mean": mean, "sd": None if mean is None else half,
-                "ci95_half_width": None if mean is None else half}
+    def metric(name, mean, sd=spread):
+        out = {"n": 5, "mean": mean, "sd": None if mean is None else sd,
+               "ci95_half_width": None if mean is None else 2.776445 * sd / 5 ** 0.5}
+        if kinds:
+            low, high = (None, None) if mean is None else intervals.bounds(
+                mean, sd, 5, intervals.metric_kind(name))
+            out.update(kind=intervals.metric_kind(name), ci95_low=low, ci95_high=high)
+        return out
 
-    metrics = {"accuracy_first": metric(first), "accuracy_last": metric(last),
-               "accuracy_min": metric(lowest), "accuracy_mean": metric((first + last) / 2),
-               "true_positive_rate": metric(poison_rate if poison_rate else None),
-               "false_positive_rate": metric(clean_rate, 0.002),
-               "deployed": metric(float(deployed), 0.5), "refused": metric(float(refused), 0.5)}
+    metrics = {"accuracy_first": metric("accuracy_first", first),
+               "accuracy_last": metric("accuracy_last", last),
+               "accuracy_min": metric("accuracy_min", lowest),
+               "accuracy_mean": metric("accuracy_mean", (first + last) / 2),
+               "true_positive_rate": metric("true_positive_rate",
+                                            poison_rate if poison_rate else None),
+               "false_positive_rate": metric("false_positive_rate", clean_rate, 0.002),
+               "deployed": metric("deployed", float(deployed), 0.5),
+               "refused": metric("refused", float(refused), 0.5)}
     means = {"sweep": "s.h5", "mean_over": "seed", "seeds": [1, 2, 3, 4, 5], "parameters": [],
              "cells": [{"cell": 0, "values": {}, "runs": 5, "failed": 0, "metrics": metrics}]}
     with open(path, "w") as f:
@@ -118,15 +129,28 @@ class PaperTables(ReportTestCase):
                       "0.4700 ± 0.0250 | 37.0 | 90.0% |", text)
         self.assertIn("rejected by loss-threshold 3", text)
         self.assertIn("rejects 2.0% of the clean seeds", text)
-        # The deployment table: one row per attacker x defense, means over seeds ± the 95%
-        # intervals' half-widths, rates by ground truth ('-' where no poison came).
-        self.assertIn("| direct gradient | loss guard + gate | 0.8450 ± 0.0100 | 0.8500 ± 0.0100 "
-                      "| 0.8000 ± 0.0100 | 75.0% ± 1.0% | 3.0% ± 0.2% | 9.0 ± 0.5 | 1.0 ± 0.5 |",
-                      text)
-        self.assertIn("| none | none | 0.8450 ± 0.0100 | 0.8500 ± 0.0100 | 0.8000 ± 0.0100 | - "
-                      "| 0.0% ± 0.2% | 9.0 ± 0.5 | 1.0 ± 0.5 |", text)
+        # The deployment table: one row per attacker x defense, means over seeds and their 95%
+        # intervals (logit scale for rates, log for counts; sd 0.01, 0.002, 0.5 over 5 seeds),
+        # rates by ground truth ('-' where no poison came). A clean rate of 0 with sd 0.002 is
+        # not a proportion's mean (every value would be 0): its t interval, clamped at 0.
+        row = ("| 0.8450 [0.8322, 0.8570] | 0.8500 [0.8372, 0.8620] | 0.8000 [0.7873, 0.8121] | "
+               "{} | {} | 9.0 [8.4, 9.6] | 1.0 [0.5, 1.9] |")
+        self.assertIn("| direct gradient | loss guard + gate "
+                      + row.format("75.0% [73.7%, 76.2%]", "3.0% [2.8%, 3.3%]"), text)
+        self.assertIn("| none | none " + row.format("-", "0.0% [0.0%, 0.2%]"), text)
         self.assertIn("--seeds 5`, seeds 1, 2, 3, 4, 5", text)
-        self.assertIn("Pretrained accuracy: 0.8400 ± 0.0100", text)
+        self.assertIn("Pretrained accuracy: 0.8400 [0.8272, 0.8520]", text)
+        self.assertNotIn("| 0.8450 ±", text)
+
+    def test_json_from_before_bounded_intervals_gets_them(self):
+        directory = self.paper_dir()
+        seed_means_json(os.path.join(directory, "runs", "none-undefended.json"), kinds=False,
+                        accuracy=(0.99, 0.995, 0.99), spread=0.02)
+        text = paper_tables.tables(directory, "Toy")
+        # t alone: 0.9925 -+ 0.0248 would pass 1; so close to 1 with that spread, the logit
+        # interval reaches far down (an outlier seed), never up past 1.
+        line = next(x for x in text.splitlines() if x.startswith("| none | none |"))
+        self.assertIn("| 0.9925 [0.8248, 0.9997] |", line)
 
     def test_report_page_shows_the_guard_column(self):
         bench_json(self.path("bench.json"), guard=GUARD)

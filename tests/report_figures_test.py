@@ -15,7 +15,8 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from report_test_support import ReportTestCase, T_975_1, write_trace
+from report_test_support import ReportTestCase, T_975_1, logit_interval, write_trace
+from poisonsim import intervals
 from poisonsim.report import inputs, roc_curves, sweep_curves, sweep_maps, trace_figures
 from poisonsim.report.plotting import plt
 
@@ -79,11 +80,14 @@ def write_grid_sweep(path, axes, seeds=(1, 2), common_sets=("duration=40",), cle
                 v = np.array([m[metric] for m in members])
                 sd = v.std(ddof=1) if len(v) > 1 else np.nan
                 half = T_975_1 * sd / np.sqrt(len(v)) if len(v) > 1 else np.nan
-                aggregate.append((cell, *values, metric.encode(), len(v), 0, len(v), v.mean(),
-                                  sd, T_975_1, half, v.mean() - half, v.mean() + half))
+                quantity = intervals.metric_kind(metric)
+                low, high = intervals.bounds(v.mean(), sd, len(v), quantity)
+                aggregate.append((cell, *values, metric.encode(), quantity.encode(), len(v), 0,
+                                  len(v), v.mean(), sd, T_975_1, half, low, high))
         f["aggregate"] = np.array(aggregate, dtype=[
             ("cell", "<i8"), *[(n, kind(axes[n])) for n in names], ("metric", "S27"),
-            ("runs", "<i8"), ("failed", "<i8"), ("n", "<i8"), ("mean", "<f8"), ("sd", "<f8"),
+            ("kind", "S10"), ("runs", "<i8"), ("failed", "<i8"), ("n", "<i8"), ("mean", "<f8"),
+            ("sd", "<f8"),
             ("t", "<f8"), ("ci95_half_width", "<f8"), ("ci95_low", "<f8"),
             ("ci95_high", "<f8")])
 
@@ -178,7 +182,29 @@ class SweepMaps(ReportTestCase):
         self.assertIn("the accuracy loss", page)  # a cell without poison is the reference
         svg = dict(self.embedded(page))["grid-stress-map-0.png"]
         self.assertIn(b'id="ci-band-text-', svg)
-        self.assertIn(b"\xc2\xb1", svg)  # "mean ± half-width" annotations
+        # "mean [low, high]" annotations: bounded intervals are not "mean ± half-width".
+        self.assertNotIn(b"\xc2\xb1", svg)
+        self.assertIn("includes 0 (or has no interval) is light grey, not coloured", page)
+
+    def test_a_loss_whose_interval_includes_zero_is_not_an_effect(self):
+        low = np.array([[0.01, -0.015], [np.nan, -0.2]])
+        high = np.array([[0.079, 0.079], [np.nan, -0.01]])
+        self.assertEqual(sweep_maps.effects(low, high).tolist(), [[True, False], [False, True]])
+        # On a map: the reference cell (no poison, loss 0) and a noisy small loss are grey.
+        write_grid_sweep(self.path("grid.h5"), {"attackers.0.rate": [0.0, 0.01, 0.3],
+                                                "guard.threshold": [2.0, 4.0]},
+                         seeds=(1, 2, 3, 4, 5), clean_rate=0.0)
+        with h5py.File(self.path("grid.h5"), "r") as f:
+            sweep = inputs.read_sweep(f, "grid.h5")
+        cells = sweep_maps.sweep_figures.cells(sweep)
+        reference = sweep_maps.clean_reference(cells)
+        mean, low, high = sweep_maps._grid(cells, "attackers.0.rate", "guard.threshold",
+                                           "accuracy_mean", [0.0, 0.01, 0.3], [2.0, 4.0])
+        shown = sweep_maps.effects(reference - high, reference - low)
+        self.assertFalse(shown[0, 0])  # the reference itself: no loss
+        self.assertFalse(shown[1, 0])  # rate 0.01 costs 0.0025, under the seeds' noise (0.01)
+        self.assertTrue(shown[2].all())  # rate 0.3 costs 0.075 and more: an effect
+        self.assertTrue(shown[0, 1])  # threshold 4 costs 0.1 even without poison
 
     def test_the_best_threshold_per_row(self):
         grid = np.array([[0.8, 0.9, 0.85], [np.nan, np.nan, np.nan], [0.7, 0.6, 0.75]])
@@ -191,8 +217,8 @@ class SweepMaps(ReportTestCase):
                          ("attackers.0.rate", "guard.threshold"))
         cells = sweep_maps.sweep_figures.cells(sweep)
         self.assertIsNone(sweep_maps.clean_reference(cells))  # every cell saw poison
-        mean, _ = sweep_maps._grid(cells, "attackers.0.rate", "guard.threshold",
-                                   "accuracy_mean", [0.1, 0.3], [1.0, 2.0, 4.0])
+        mean, _, _ = sweep_maps._grid(cells, "attackers.0.rate", "guard.threshold",
+                                      "accuracy_mean", [0.1, 0.3], [1.0, 2.0, 4.0])
         self.assertEqual(sweep_maps.best_columns(mean), [1, 1])  # accuracy peaks at 2
 
     def test_one_numeric_axis_gives_a_dose_response_with_ci_bands(self):
@@ -254,11 +280,16 @@ class CellCurves(ReportTestCase):
         b = pd.DataFrame({"time": [0.0, 30.0], "accuracy": [0.8, 0.6]})
         times = np.array([0.0, 10.0, 20.0, 30.0])
         self.assertEqual(list(sweep_curves.held(a, times)), [0.9, 0.9, 0.7, 0.7])
-        mean, half = sweep_curves.mean_curve([a, b], times)
+        mean, low, high = sweep_curves.mean_curve([a, b], times)
         np.testing.assert_allclose(mean, [0.85, 0.85, 0.75, 0.65])
-        np.testing.assert_allclose(half, [T_975_1 * 0.1 / 2] * 4, rtol=1e-4)
-        self.assertEqual(sweep_curves.t_975(4), 2.776)
-        self.assertAlmostEqual(sweep_curves.t_975(60), 2.000, places=2)
+        # Two seeds 0.1 apart: the t interval (+-0.635) would leave [0, 1]; the logit one stays.
+        expected = [logit_interval(x, y) for x, y in ((0.9, 0.8), (0.9, 0.8), (0.7, 0.8),
+                                                      (0.7, 0.6))]
+        np.testing.assert_allclose(low, [e[0] for e in expected], rtol=1e-12)
+        np.testing.assert_allclose(high, [e[1] for e in expected], rtol=1e-12)
+        self.assertTrue((low > 0).all() and (high < 1).all())
+        _, low, high = sweep_curves.mean_curve([a], times)  # one run: no interval
+        self.assertTrue(np.isnan(low).all() and np.isnan(high).all())
 
     def test_settings_with_no_poison_are_the_references(self):
         write_grid_sweep(self.path("dose.h5"), {"attackers.0.rate": [0.0, 0.1, 0.3]},

@@ -16,9 +16,10 @@ import unittest
 import h5py
 import numpy as np
 
-from report_test_support import (PYTHON_DIR, SCRIPT, T_975_1, ReportTestCase,
+from report_test_support import (PYTHON_DIR, SCRIPT, ReportTestCase, logit_interval,
                                  write_seeded_sweep, write_sweep)
 # report_test_support has put python/ on sys.path.
+from poisonsim import intervals  # noqa: E402
 from poisonsim.report import inputs, scenario, sweep_figures  # noqa: E402
 from poisonsim.report.errors import ReportError  # noqa: E402
 from poisonsim.report.main import main  # noqa: E402
@@ -146,8 +147,8 @@ class SeededSweepReport(ReportTestCase):
         with h5py.File(self.path("sweep.h5"), "r") as f:
             sweep = inputs.read_sweep(f, "sweep.h5")
         a, b = sweep.summary["accuracy_last"][:2]
-        half = T_975_1 * abs(a - b) / 2
-        self.assertIn(f"<td>{(a + b) / 2:.4g} ± {half:.2g} (n = 2)</td>", page)
+        low, high = logit_interval(a, b)
+        self.assertIn(f"<td>{(a + b) / 2:.4g} [{low:.4g}, {high:.4g}] (n = 2)</td>", page)
         self.assertIn(f"<td>{sweep.summary['accuracy_last'][4]:.4g} (n = 1)</td>", page)
         self.assertIn("<td>2 (1)</td>", page)  # threshold 8: two runs, one failed
 
@@ -164,9 +165,26 @@ class SeededSweepReport(ReportTestCase):
             ok = runs[(runs["guard.threshold"] == threshold) & (runs["status"] == "ok")]
             self.assertAlmostEqual(cells["accuracy_last"][cell], ok["accuracy_last"].mean())
             self.assertEqual(cells["accuracy_last_n"][cell], len(ok))
-        self.assertAlmostEqual(cells["accuracy_last_ci"][0],
-                               T_975_1 * runs["accuracy_last"][:2].std(ddof=1) / np.sqrt(2))
-        self.assertTrue(np.isnan(cells["accuracy_last_ci"][2]))  # n = 1: no interval
+        low, high = logit_interval(*runs["accuracy_last"][:2])
+        self.assertAlmostEqual(cells["accuracy_last_low"][0], low, places=12)
+        self.assertAlmostEqual(cells["accuracy_last_high"][0], high, places=12)
+        self.assertTrue(np.isnan(cells["accuracy_last_low"][2]))  # n = 1: no interval
+        self.assertTrue(np.isnan(cells["accuracy_last_high"][2]))
+
+    def test_a_table_from_before_bounded_intervals_is_bounded_when_read(self):
+        # Accuracies 0.88 and 0.84: the old table's t interval ran to 0.86 + 0.254 = 1.114.
+        write_seeded_sweep(self.path("old.h5"), kind=False)
+        with h5py.File(self.path("old.h5"), "r") as f:
+            sweep = inputs.read_sweep(f, "old.h5")
+        self.assertGreater(sweep.aggregate["ci95_high"].max(), 1.0)
+        cells = sweep_figures.cells(sweep)
+        low, high = logit_interval(*sweep.summary["accuracy_last"][:2])
+        self.assertAlmostEqual(cells["accuracy_last_low"][0], low, places=12)
+        self.assertAlmostEqual(cells["accuracy_last_high"][0], high, places=12)
+        for metric in inputs.SWEEP_METRICS:
+            self.assertTrue((cells[f"{metric}_low"].dropna() >= 0).all(), metric)
+            if intervals.metric_kind(metric) == intervals.PROPORTION:
+                self.assertTrue((cells[f"{metric}_high"].dropna() <= 1).all(), metric)
 
     def test_without_aggregate_table_the_runs_are_plotted_and_it_says_so(self):
         write_seeded_sweep(self.path("old.h5"), aggregate=False)
@@ -205,8 +223,9 @@ class SweepTableScript(ReportTestCase):
         last = summary["accuracy_last"]
         rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line]
         self.assertEqual(len(rows), 4)  # header and three thresholds
-        self.assertIn(f"| 0.5 | 2 | 0.8500 ± 0.0000 | {(last[0] + last[1]) / 2:.4f} ± "
-                      f"{T_975_1 * abs(last[0] - last[1]) / 2:.4f} |", rows[1])
+        low, high = logit_interval(last[0], last[1])
+        self.assertIn(f"| 0.5 | 2 | 0.8500 [0.8500, 0.8500] | {(last[0] + last[1]) / 2:.4f} "
+                      f"[{low:.4f}, {high:.4f}] |", rows[1])
         self.assertIn(f"| 8.0 | 1 (1 failed) | 0.8500 | {last[4]:.4f} |", rows[3])
         self.assertIn("95% confidence interval", out)
 
@@ -215,7 +234,7 @@ class SweepTableScript(ReportTestCase):
         code, out, err = self.table(self.path("old.h5"))
         self.assertEqual(code, 0)
         self.assertIn("no aggregate table", err)
-        self.assertNotIn("±", out)
+        self.assertNotIn(" [", out)  # no intervals
         with h5py.File(self.path("old.h5"), "r") as f:
             summary = inputs.read_sweep(f, "old.h5").summary
         self.assertIn(f"| 8.0 | 1 (1 failed) | 0.8500 | {summary['accuracy_last'][4]:.4f} |", out)

@@ -27,6 +27,7 @@ sys.path.insert(0, TESTS)
 sys.path.insert(0, PYTHON_DIR)
 
 from check_trace_layout import COLUMNS  # noqa: E402
+from poisonsim import intervals  # noqa: E402
 from poisonsim.report import inputs  # noqa: E402
 from poisonsim.report.main import main  # noqa: E402
 
@@ -130,9 +131,20 @@ def write_sweep(path, parameters=("guard.threshold", "attackers.0.rate"), failed
 T_975_1 = 12.706204736174707  # Student t quantile at 0.975 with 1 degree of freedom
 
 
-def write_seeded_sweep(path, aggregate=True):
+def logit_interval(a, b):
+    """By hand, the 95% interval of the mean of two proportions a != b: the t interval of
+    logit(mean) with the delta method's standard error (|a - b| / 2 on the mean), mapped back."""
+    mean = (a + b) / 2
+    w = T_975_1 * abs(a - b) / 2 / (mean * (1 - mean))
+    centre = np.log(mean / (1 - mean))
+    return 1 / (1 + np.exp(-(centre - w))), 1 / (1 + np.exp(-(centre + w)))
+
+
+def write_seeded_sweep(path, aggregate=True, kind=True):
     """Three thresholds x seeds 1, 2 (run 5, threshold 8 seed 2, failed), and the aggregate table
-    poisonsim writes: mean, sd and the Student t interval per threshold and metric."""
+    poisonsim writes: mean, sd and the interval bounded by the metric's kind per threshold and
+    metric (poisonsim.intervals, which tests/intervals_agree_test.py holds to C++). kind=False:
+    the table of poisonsim before bounded intervals (no `kind`, the plain t interval)."""
     write_sweep(path, parameters=("guard.threshold", "attackers.0.rate"))
     with h5py.File(path, "a") as f:
         f.attrs["parameters"] = json.dumps(["guard.threshold", "seed"])
@@ -162,13 +174,19 @@ def write_seeded_sweep(path, aggregate=True):
                 sd = values.std(ddof=1) if n > 1 else np.nan
                 t = T_975_1 if n == 2 else np.nan
                 half = t * sd / np.sqrt(n) if n > 1 else np.nan
-                rows.append((cell, threshold, metric.encode(), len(members),
-                             len(members) - len(ok), n, mean, sd, t, half, mean - half,
-                             mean + half))
-        f["aggregate"] = np.array(rows, dtype=[
-            ("cell", "<i8"), ("guard.threshold", "<f8"), ("metric", "S27"), ("runs", "<i8"),
-            ("failed", "<i8"), ("n", "<i8"), ("mean", "<f8"), ("sd", "<f8"), ("t", "<f8"),
-            ("ci95_half_width", "<f8"), ("ci95_low", "<f8"), ("ci95_high", "<f8")])
+                low, high = (intervals.bounds(mean, sd, n, intervals.metric_kind(metric)) if kind
+                             else (mean - half, mean + half))
+                rows.append((cell, threshold, metric.encode(),
+                             intervals.metric_kind(metric).encode(), len(members),
+                             len(members) - len(ok), n, mean, sd, t, half, low, high))
+        fields = [("cell", "<i8"), ("guard.threshold", "<f8"), ("metric", "S27"), ("kind", "S10"),
+                  ("runs", "<i8"), ("failed", "<i8"), ("n", "<i8"), ("mean", "<f8"),
+                  ("sd", "<f8"), ("t", "<f8"), ("ci95_half_width", "<f8"), ("ci95_low", "<f8"),
+                  ("ci95_high", "<f8")]
+        table = np.array(rows, dtype=fields)
+        if not kind:
+            table = table[[name for name, _ in fields if name != "kind"]]
+        f["aggregate"] = table
 
 
 def write_poison_set(path, figures, n=20, channels=1):

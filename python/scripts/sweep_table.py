@@ -5,17 +5,22 @@
 
 Rows group the runs by every other swept parameter; columns are the means of the headline
 metrics over the group's finished runs. Over `seed`, with the sweep file's aggregate table
-(docs/trace-format.md), each cell is "mean ± half-width of its 95% confidence interval"
-(Student t with n - 1 degrees of freedom; the mean alone where only one run finished). Used for
-the README's defense table.
+(docs/trace-format.md), each cell is "mean [low, high]", its 95% confidence interval (Student t
+with n - 1 degrees of freedom, bounded by what the metric can be: poisonsim.intervals; the mean
+alone where only one run finished). Used for the README's defense table.
 """
 import argparse
 import json
+import os
 import sys
 
 import h5py
 import numpy as np
 import pandas as pd
+
+# The package of this source tree (python/poisonsim), next to this scripts/ folder.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from poisonsim import intervals  # noqa: E402
 
 METRICS = [("accuracy_mean", "mean accuracy", "{:.4f}"), ("accuracy_last", "final accuracy", "{:.4f}"),
            ("accuracy_min", "lowest", "{:.4f}"), ("true_positive_rate", "poison rejected", "{:.1%}"),
@@ -50,8 +55,14 @@ def interval_rows(aggregate, keys):
             if column not in by_metric.index or by_metric.loc[column, "n"] == 0:
                 cells.append("-")
                 continue
-            mean, half = by_metric.loc[column, "mean"], by_metric.loc[column, "ci95_half_width"]
-            cells.append(form.format(mean) + ("" if np.isnan(half) else " ± " + form.format(half)))
+            row = by_metric.loc[column]
+            if "kind" in row:
+                low, high = row["ci95_low"], row["ci95_high"]
+            else:  # a table from before bounded intervals: recomputed as poisonsim does now
+                low, high = intervals.bounds(row["mean"], row["sd"], int(row["n"]),
+                                             intervals.metric_kind(column))
+            cells.append(form.format(row["mean"]) + (
+                "" if np.isnan(low) else f" [{form.format(low)}, {form.format(high)}]"))
         rows.append(cells)
     return rows
 
@@ -102,9 +113,10 @@ def main():
     for cells in interval_rows(aggregate, keys) if intervals else mean_rows(table, keys):
         print("| " + " | ".join(cells) + " |")
     if intervals:
-        print("\nmean ± half-width of the 95% confidence interval of the mean over the seeds "
-              "(Student t, n - 1 degrees of freedom); runs: finished runs (failed ones are left "
-              "out)")
+        print("\nmean [low, high]: the 95% confidence interval of the mean over the seeds "
+              "(Student t, n - 1 degrees of freedom, on the logit scale for rates and "
+              "accuracies, on the log scale for counts; docs/results.md); runs: finished runs "
+              "(failed ones are left out)")
     return 0
 
 

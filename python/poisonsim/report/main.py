@@ -111,7 +111,8 @@ class Report:
         means = sweep_figures.means_table(sweep)
         if means is not None:
             section.tables.append(html_page.Table(
-                "Means over seeds (mean ± 95% confidence interval, Student t)", *means))
+                "Means over seeds (mean [95% confidence interval], Student t bounded to what each "
+                "metric can be)", *means))
         elif "seed" in sweep.parameters:
             section.notes.append("This sweep file has no aggregate table (written before "
                                  "poisonsim had one): figures show single runs, not means.")

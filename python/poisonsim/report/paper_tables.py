@@ -1,8 +1,10 @@
 """The README's paper tables (tools/scripts/paper.sh) as Markdown, from one data set's directory:
 `bench.json` (`poisonsim bench attacks --json`) and `runs/<attacker>-<defense>.json`
 (`poisonsim inspect --json` of each continual-deployment run)."""
+import math
 import os
 
+from poisonsim import intervals
 from poisonsim.report import attack_figures, inputs
 from poisonsim.report.errors import ReportError
 
@@ -35,7 +37,7 @@ def methods_table(path):
 
 def read_run(path):
     """The one cell of a seeds-only sweep's `poisonsim inspect --mean-over seed --json`: its
-    metrics (mean, ci95_half_width, n per name) and the seeds."""
+    metrics (kind, n, mean, sd, ci95_low, ci95_high per name) and the seeds."""
     if not os.path.exists(path):
         raise ReportError(path, "no such file (tools/scripts/paper.sh writes it with poisonsim "
                                 "inspect --mean-over seed --json)")
@@ -52,13 +54,22 @@ def read_run(path):
 
 
 def mean_ci(metrics, name, scale=1.0, digits=4, suffix=""):
-    """'mean ± half-width' of one metric (scaled, e.g. 100 for percent), '-' without a mean."""
+    """'mean [low, high]' of one metric's 95% interval (scaled, e.g. 100 for percent), '-'
+    without a mean. JSON without `kind` predates bounded intervals: recomputed from mean, sd, n."""
     m = metrics.get(name) or {}
-    mean, half = m.get("mean"), m.get("ci95_half_width")
+    mean = m.get("mean")
     if mean is None:
         return "-"
+    if "kind" in m:
+        low, high = m.get("ci95_low"), m.get("ci95_high")
+    else:
+        sd = m.get("sd")
+        low, high = intervals.bounds(mean, float("nan") if sd is None else sd, m.get("n"),
+                                     intervals.metric_kind(name))
     text = f"{scale * mean:.{digits}f}{suffix}"
-    return text if half is None else f"{text} ± {scale * half:.{digits}f}{suffix}"
+    if low is None or high is None or math.isnan(low):
+        return text
+    return f"{text} [{scale * low:.{digits}f}{suffix}, {scale * high:.{digits}f}{suffix}]"
 
 
 def deployment_table(directory):
@@ -83,8 +94,10 @@ def deployment_table(directory):
     text = (f"Continual deployment (`poisonsim sweep scenarios/paper/... --seeds {len(seeds)}`, "
             f"seeds {', '.join(str(s) for s in seeds)}; retrained periodically on what the guard "
             f"accepted): clean test accuracy over the run's evaluations, rejection rates by "
-            f"ground truth; each cell is the mean over the seeds ± the half-width of its 95% "
-            f"confidence interval (Student t). Pretrained accuracy: "
+            f"ground truth; each cell is the mean over the seeds and its 95% confidence "
+            f"interval [low, high] (Student t on the logit scale for accuracies and rates, on "
+            f"the log scale for counts, so that no interval leaves what its quantity can be). "
+            f"Pretrained accuracy: "
             f"{mean_ci(baseline['metrics'], 'accuracy_first')}. Call a difference real only "
             f"where the intervals do not overlap.")
     return text + "\n\n" + markdown(columns, rows)

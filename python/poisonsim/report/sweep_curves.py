@@ -2,21 +2,11 @@
 with a 95% CI band, and the cells that saw no poison drawn as the references."""
 import numpy as np
 
+from poisonsim import intervals
 from poisonsim.report import plotting, sweep_figures
 from poisonsim.report.plotting import plt
 
-# Student t quantiles at 0.975 for 1..30 degrees of freedom (as the aggregate table's `t`).
-T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 MAX_CELLS = plotting.CATEGORICAL_MAX  # more settings than colours: the figure is left out
-
-
-def t_975(df):
-    """The quantile for df degrees of freedom (within 0.001 beyond the table); NaN for df < 1."""
-    if df < 1:
-        return float("nan")
-    return T_975[df - 1] if df <= len(T_975) else 1.96 + 2.5 / df
 
 
 def held(evaluations, times):
@@ -29,14 +19,16 @@ def held(evaluations, times):
 
 
 def mean_curve(runs, times):
-    """(mean, CI half-width) over runs (a list of evaluations) at `times`; no CI with one run."""
+    """(mean, CI low, CI high) of the accuracy over runs (a list of evaluations) at `times`: the
+    interval of a proportion (poisonsim.intervals, inside [0, 1]); no CI with one run."""
     values = np.array([held(e, times) for e in runs])
-    n = np.sum(np.isfinite(values), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.nanmean(values, axis=0) if len(runs) else np.full(len(times), np.nan)
-        sd = np.nanstd(values, axis=0, ddof=1) if len(runs) > 1 else np.full(len(times), np.nan)
-        half = np.array([t_975(int(k) - 1) for k in n]) * sd / np.sqrt(n)
-    return mean, half
+    low, high = np.full(len(times), np.nan), np.full(len(times), np.nan)
+    for k in range(len(times) if len(runs) else 0):
+        at = intervals.mean_interval(values[:, k], intervals.PROPORTION)
+        low[k], high[k] = at["low"], at["high"]
+    return mean, low, high
 
 
 def cell_curves(sweep, curves, directory, name):
@@ -59,7 +51,7 @@ def cell_curves(sweep, curves, directory, name):
         evaluations = [curves[int(r)] for r in members["run"] if int(r) in curves]
         if not evaluations:
             continue
-        mean, half = mean_curve(evaluations, times)
+        mean, low, high = mean_curve(evaluations, times)
         setting = ", ".join(f"{p} = {sweep_figures._fmt(cell[p])}" for p in parameters)
         if bool(np.asarray(clean)[k]):
             style = {"color": "black", "ls": "--", "label": f"reference (no poison): {setting}"}
@@ -67,8 +59,8 @@ def cell_curves(sweep, curves, directory, name):
             style = {"color": f"C{colour % 10}", "label": setting}
             colour += 1
         ax.step(times, mean, where="post", lw=1.5, **style)
-        plotting.ci_band(ax, times, mean - half, mean + half, style["color"], step="post")
-        spans += list(mean - half) + list(mean + half)
+        plotting.ci_band(ax, times, low, high, style["color"], step="post")
+        spans += list(low) + list(high)
     ax.set_ylim(*sweep_figures.honest_limits(spans))
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("clean test accuracy (fraction correct)")
@@ -77,7 +69,8 @@ def cell_curves(sweep, curves, directory, name):
               title="band: 95% CI of the mean")
     caption = ("Each setting's clean test accuracy over simulated time, the mean over its seeds "
                "as steps (each run holds its last evaluation), with the 95% confidence interval "
-               "of the mean as a band (Student t, n - 1 degrees of freedom; none where n = 1)"
+               "of the mean as a band (Student t, n - 1 degrees of freedom, on the logit scale "
+               "so that it stays inside [0, 1]; none where n = 1)"
                + ("; dashed black: settings whose runs saw no poison, the references" if
                   np.asarray(clean).any() else "")
                + f". The y axis spans at least {sweep_figures.MIN_ACCURACY_SPAN:g}.")

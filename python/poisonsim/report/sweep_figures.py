@@ -1,12 +1,14 @@
 """Figures of a sweep file: ROC and accuracy vs threshold, accuracy vs each swept parameter,
 and every run's accuracy curve overlaid. When the sweep has a seed axis and an aggregate table,
 the ROC and accuracy figures show each setting's mean over its seeds with 95% confidence
-intervals (Student t, from the file's aggregate table) instead of one curve per seed."""
+intervals (from the file's aggregate table, bounded to what each metric can be) instead of
+one curve per seed."""
 import math
 
 import numpy as np
 from matplotlib import cm, colors, ticker
 
+from poisonsim import intervals
 from poisonsim.report import plotting, roc_curves
 from poisonsim.report.plotting import plt
 from poisonsim.report.setting_labels import setting_text as _fmt
@@ -41,18 +43,35 @@ def cell_parameters(sweep):
 
 def cells(sweep):
     """One row per cell: its parameter values, then per metric of the aggregate table its mean
-    (column <metric>), 95% CI half-width (<metric>_ci; NaN with fewer than 2 values) and n
-    (<metric>_n), plus runs and failed. None unless seeded."""
+    (column <metric>), the bounds of its 95% CI (<metric>_low, <metric>_high; NaN with fewer
+    than 2 values) and n (<metric>_n), plus runs and failed. None unless seeded. A table
+    without a `kind` column predates bounded intervals: they are recomputed from mean, sd and n
+    (poisonsim.intervals, as C++ computes them)."""
     if not seeded(sweep):
         return None
     aggregate = sweep.aggregate
+    bounded = "kind" in aggregate.columns
     out = aggregate.groupby("cell", sort=True).first()[[*cell_parameters(sweep), "runs", "failed"]]
     for metric, rows in aggregate.groupby("metric", sort=False):
         rows = rows.set_index("cell")
         out[metric] = rows["mean"]
-        out[f"{metric}_ci"] = rows["ci95_half_width"]
+        if bounded:
+            out[f"{metric}_low"], out[f"{metric}_high"] = rows["ci95_low"], rows["ci95_high"]
+        else:
+            kind = intervals.metric_kind(metric)
+            pairs = [intervals.bounds(m, sd, int(n), kind)
+                     for m, sd, n in zip(rows["mean"], rows["sd"], rows["n"])]
+            out[f"{metric}_low"] = [low for low, _ in pairs]
+            out[f"{metric}_high"] = [high for _, high in pairs]
         out[f"{metric}_n"] = rows["n"]
     return out.reset_index()
+
+
+def errors(rows, metric):
+    """The [below, above] distances from each mean to its interval's bounds, as errorbar takes
+    them (an interval bounded by what the metric can be is not symmetric)."""
+    below = (rows[metric] - rows[f"{metric}_low"]).clip(lower=0)  # rounding: never negative
+    return [below, (rows[f"{metric}_high"] - rows[metric]).clip(lower=0)]
 
 
 def _seeds(sweep):
@@ -61,8 +80,9 @@ def _seeds(sweep):
 
 def _interval_note(sweep):
     return (f"Points are means over the seeds of each setting ({len(_seeds(sweep))} seeds); bars "
-            "are 95% confidence intervals of the mean (Student t with n - 1 degrees of freedom, "
-            "n the runs that finished; no bar where n = 1). ")
+            "are 95% confidence intervals of the mean (Student t with n - 1 degrees of freedom "
+            "on the logit scale, so they stay inside [0, 1]; n the runs that finished; no bar "
+            "where n = 1). ")
 
 
 def _numeric(frame, column):
@@ -131,8 +151,8 @@ def roc(sweep, parameter, directory, name, offline=None):
                 color=f"C{i % 10}", label=f"{label or order} (AUC {area:.3f})")
         if means:
             bars = ax.errorbar(rows["false_positive_rate"], rows["true_positive_rate"],
-                               xerr=rows["false_positive_rate_ci"],
-                               yerr=rows["true_positive_rate_ci"], fmt="none",
+                               xerr=errors(rows, "false_positive_rate"),
+                               yerr=errors(rows, "true_positive_rate"), fmt="none",
                                ecolor=f"C{i % 10}", elinewidth=0.9, capsize=2, alpha=0.7)
             plotting.ci_bars(bars, f"roc-{i}")
         if markers is None:
@@ -214,23 +234,23 @@ def accuracy_vs(sweep, parameter, directory, name):
                 ax.plot(x, rows[metric], style, color=f"C{i % 10}", ms=4,
                         alpha=1 if metric == "accuracy_last" else 0.8,
                         label=f"{what}, mean{suffix}")
-                half = rows[f"{metric}_ci"]
+                low, high = rows[f"{metric}_low"], rows[f"{metric}_high"]
                 if metric == "accuracy_last":  # a band; the dashed mean's CI as thin bars
-                    plotting.ci_band(ax, x, rows[metric] - half, rows[metric] + half,
-                                     f"C{i % 10}", label=f"95% CI of the mean{suffix}")
+                    plotting.ci_band(ax, x, low, high, f"C{i % 10}",
+                                     label=f"95% CI of the mean{suffix}")
                 else:
-                    plotting.ci_bars(ax.errorbar(x, rows[metric], yerr=half, fmt="none",
-                                                 ecolor=f"C{i % 10}", elinewidth=0.8, capsize=2,
-                                                 alpha=0.6), f"{metric}-{i}")
-                spans += list(rows[metric] - half) + list(rows[metric] + half)
+                    plotting.ci_bars(ax.errorbar(x, rows[metric], yerr=errors(rows, metric),
+                                                 fmt="none", ecolor=f"C{i % 10}",
+                                                 elinewidth=0.8, capsize=2, alpha=0.6),
+                                     f"{metric}-{i}")
+                spans += list(low) + list(high)
             elif means:
-                bars = ax.errorbar(x, rows[metric], yerr=rows[f"{metric}_ci"], fmt=style,
+                bars = ax.errorbar(x, rows[metric], yerr=errors(rows, metric), fmt=style,
                                    color=f"C{i % 10}", ms=4, capsize=3, elinewidth=1,
                                    alpha=1 if metric == "accuracy_last" else 0.8,
-                                   label=f"{what}, mean ± 95% CI{suffix}")
+                                   label=f"{what}, mean and 95% CI{suffix}")
                 plotting.ci_bars(bars, f"{metric}-{i}")
-                spans += list(rows[metric] - rows[f"{metric}_ci"])
-                spans += list(rows[metric] + rows[f"{metric}_ci"])
+                spans += list(rows[f"{metric}_low"]) + list(rows[f"{metric}_high"])
             else:
                 ax.plot(x, rows[metric], style, color=f"C{i % 10}", ms=4 if style == "o-" else 3,
                         alpha=1 if metric == "accuracy_last" else 0.8, label=f"{what}{suffix}")
@@ -337,7 +357,8 @@ def headline(sweep):
         rows.append(("seeds per setting",
                      f"{len(seeds)} ({', '.join(_fmt(s) for s in seeds[:10])}"
                      f"{', ...' if len(seeds) > 10 else ''}); figures and the means table show "
-                     "means with 95% confidence intervals (Student t)"))
+                     "means with 95% confidence intervals (Student t on the logit scale for "
+                     "rates and accuracies, the log scale for counts)"))
     if len(ok) and "accuracy_last" in ok:
         best = ok.loc[ok["accuracy_last"].idxmax()]
         setting = ", ".join(f"{p} = {_fmt(best[p])}" for p in sweep.parameters)
@@ -359,7 +380,7 @@ def summary_table(sweep):
 
 
 def means_table(sweep):
-    """(columns, rows) of the means over seeds per setting, "mean ± half-width (n)", or None."""
+    """(columns, rows) of the means over seeds per setting, "mean [low, high] (n)", or None."""
     frame = cells(sweep)
     if frame is None:
         return None
@@ -370,13 +391,14 @@ def means_table(sweep):
         cells_of_row = [str(int(row["cell"])), *[_cell(row[p]) for p in cell_parameters(sweep)],
                         f"{int(row['runs'])} ({int(row['failed'])})"]
         for metric in metrics:
-            mean, half, n = row[metric], row[f"{metric}_ci"], int(row[f"{metric}_n"])
+            mean, n = row[metric], int(row[f"{metric}_n"])
+            low, high = row[f"{metric}_low"], row[f"{metric}_high"]
             if n == 0:
                 cells_of_row.append("-")
-            elif np.isnan(half):
+            elif np.isnan(low):
                 cells_of_row.append(f"{mean:.4g} (n = 1)")
             else:
-                cells_of_row.append(f"{mean:.4g} ± {half:.2g} (n = {n})")
+                cells_of_row.append(f"{mean:.4g} [{low:.4g}, {high:.4g}] (n = {n})")
         rows.append(cells_of_row)
     return columns, rows
 

@@ -4,8 +4,8 @@
   X, one line per combination of the text axes, with 95% CI bands of the mean over seeds;
 - stress-test maps: two numeric axes (e.g. an attacker's rate and guard.threshold): per facet
   of the other axes, heatmaps of the accuracy loss (or accuracy), the poison and clean rejection
-  rates and the retrains refused, each cell "mean ± CI half-width", the best column per row
-  boxed.
+  rates and the retrains refused, each cell "mean [CI low, high]", the best column per row
+  boxed, a loss whose interval includes 0 not coloured.
 
 Also the table of the scenario each run ran (base + common --set + axis values), and the
 offline ROC of a sweep's recorded losses."""
@@ -13,8 +13,9 @@ import html
 import json
 
 import numpy as np
-from matplotlib import patches, ticker
+from matplotlib import colors, patches, ticker
 
+from poisonsim import intervals
 from poisonsim.report import plotting, roc_curves, sweep_figures
 from poisonsim.report.plotting import plt
 
@@ -26,6 +27,7 @@ MAP_METRICS = (("accuracy_mean", "mean accuracy over the run", "viridis", ".3f")
                ("true_positive_rate", "poison rejection rate", "Reds", ".2f"),
                ("false_positive_rate", "clean rejection rate", "Blues", ".2f"),
                ("refused", "retrains refused by the gate", "Purples", ".2g"))
+NO_EFFECT_GREY = "#e6e6e6"  # a loss cell whose interval includes 0
 OFFLINE_MAX_SAMPLES = 200000  # pooled samples for the offline ROC, spread over the runs
 
 
@@ -72,11 +74,12 @@ def dose_response(sweep, frame, x_axis, directory, name):
         spans = []
         for i, (label, rows) in enumerate(groups):
             rows = rows.sort_values(x_axis)
-            x, mean, half = rows[x_axis], rows[metric], rows[f"{metric}_ci"]
+            x, mean = rows[x_axis], rows[metric]
+            low, high = rows[f"{metric}_low"], rows[f"{metric}_high"]
             ax.plot(x, mean, "o-", color=f"C{i % 10}", ms=4, lw=1.4,
                     label=f"{label or 'mean'}")
-            plotting.ci_band(ax, x, mean - half, mean + half, f"C{i % 10}")
-            spans += list(mean - half) + list(mean + half)
+            plotting.ci_band(ax, x, low, high, f"C{i % 10}")
+            spans += list(low) + list(high)
         ax.set_ylim(*sweep_figures.honest_limits(spans))
         if log:
             ax.set_xscale("log")
@@ -91,7 +94,8 @@ def dose_response(sweep, frame, x_axis, directory, name):
     caption = (f"Each headline accuracy metric against {x_axis}, one line per combination of "
                "the other swept values (colours). Lines: means over the seeds of each setting; "
                "bands: 95% confidence intervals of the mean (Student t, n - 1 degrees of "
-               "freedom, from the sweep's aggregate table; none where n = 1). Each y axis spans "
+               "freedom, on the logit scale so that they stay inside [0, 1]; from the sweep's "
+               "aggregate table; none where n = 1). Each y axis spans "
                f"at least {sweep_figures.MIN_ACCURACY_SPAN:g}."
                + (" Under each tick: the share of poison in all the data that arrived over the "
                   "run, the mean over the settings that sent poison." if shares else ""))
@@ -142,12 +146,21 @@ def best_columns(grid, higher_is_better=True):
 
 
 def _grid(cells, rows, columns, metric, row_values, column_values):
+    """(mean, low, high) grids of one metric: rows x columns, NaN where no cell."""
     mean = np.full((len(row_values), len(column_values)), np.nan)
-    half = np.full_like(mean, np.nan)
+    low, high = np.full_like(mean, np.nan), np.full_like(mean, np.nan)
     for _, cell in cells.iterrows():
         i, j = row_values.index(cell[rows]), column_values.index(cell[columns])
-        mean[i, j], half[i, j] = cell[metric], cell[f"{metric}_ci"]
-    return mean, half
+        mean[i, j] = cell[metric]
+        low[i, j], high[i, j] = cell[f"{metric}_low"], cell[f"{metric}_high"]
+    return mean, low, high
+
+
+def effects(low, high):
+    """Cells whose interval (of a difference) excludes 0: a loss beyond the seeds' noise. A cell
+    with no interval (n = 1) is not called an effect."""
+    with np.errstate(invalid="ignore"):
+        return np.vectorize(intervals.excludes_zero, otypes=[bool])(low, high)
 
 
 def stress_map(cells, rows, columns, facet, directory, name):
@@ -161,24 +174,33 @@ def stress_map(cells, rows, columns, facet, directory, name):
         len(row_values) - 5, 0)))
     best = None
     for ax, (metric, title, cmap, fmt) in zip(axes.flat, MAP_METRICS):
-        mean, half = _grid(cells, rows, columns, metric, row_values, column_values)
+        mean, low, high = _grid(cells, rows, columns, metric, row_values, column_values)
+        coloured = np.ones(mean.shape, bool)
         if metric == "accuracy_mean":
             best = best_columns(mean)
-            if reference is not None:
-                mean, title, cmap = reference - mean, "mean accuracy loss vs clean-only", "Oranges"
+            if reference is not None:  # a difference: its interval is the accuracy's, reversed
+                mean, low, high = reference - mean, reference - high, reference - low
+                title, cmap = "mean accuracy loss vs clean-only", "Oranges"
+                coloured = effects(low, high)
         finite = mean[np.isfinite(mean)]
-        low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-        if high <= low:  # a constant panel: mid-scale colour, not an extreme
-            low, high = low - 0.5 * max(abs(low), 1e-3), high + 0.5 * max(abs(high), 1e-3)
-        image = ax.imshow(mean, cmap=cmap, aspect="auto", origin="lower", vmin=low, vmax=high)
+        vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+        if vmax <= vmin:  # a constant panel: mid-scale colour, not an extreme
+            vmin, vmax = vmin - 0.5 * max(abs(vmin), 1e-3), vmax + 0.5 * max(abs(vmax), 1e-3)
+        # A loss whose interval includes 0 is not coloured as one: a light grey cell instead.
+        shown = np.where(coloured, mean, np.nan)
+        ax.imshow(np.where(coloured | np.isnan(mean), np.nan, 0.0), cmap=colors.ListedColormap(
+            [NO_EFFECT_GREY]), aspect="auto", origin="lower", vmin=0, vmax=1)
+        image = ax.imshow(shown, cmap=cmap, aspect="auto", origin="lower", vmin=vmin,
+                          vmax=vmax)
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
         for i in range(len(row_values)):
             for j in range(len(column_values)):
                 if np.isnan(mean[i, j]):
                     continue
-                text = f"{mean[i, j]:{fmt}}" + ("" if np.isnan(half[i, j]) else
-                                                 f"\n± {half[i, j]:{fmt}}")
-                r, g, b, _ = image.cmap(image.norm(mean[i, j]))
+                text = f"{mean[i, j]:{fmt}}" + ("" if np.isnan(low[i, j]) else
+                                                 f"\n[{low[i, j]:{fmt}}, {high[i, j]:{fmt}}]")
+                r, g, b, _ = image.cmap(image.norm(mean[i, j])) if coloured[i, j] else (
+                    1, 1, 1, 1)
                 dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5  # white text on dark cells
                 label = ax.text(j, i, text, ha="center", va="center", fontsize=fontsize,
                                 color="white" if dark else "black")
@@ -195,12 +217,16 @@ def stress_map(cells, rows, columns, facet, directory, name):
                                                edgecolor="black"))
     fig.suptitle("Stress-test map" + (f": {facet}" if facet else ""))
     fig.tight_layout()
-    caption = ("Means over the seeds of each setting, each cell annotated with mean ± the 95% "
-               "confidence interval half-width (Student t, from the aggregate table; no ± "
-               f"where n = 1). Rows: {rows}; columns: {columns}. "
+    caption = ("Means over the seeds of each setting, each cell annotated with the mean and "
+               "its 95% confidence interval [low, high] (Student t on the logit scale for "
+               "rates and accuracies, on the log scale for counts, so intervals stay inside "
+               "what each can be; from the aggregate table; none where n = 1). "
+               f"Rows: {rows}; columns: {columns}. "
                + (f"Top left: the accuracy loss, {reference:.4f} (the best mean accuracy of "
                   "a cell that saw no poison, taken as exact) minus the cell's mean accuracy "
-                  "over the run. " if reference is not None else
+                  "over the run; a cell whose loss interval includes 0 (or has no interval) is "
+                  "light grey, not coloured: no loss beyond the seeds' noise. "
+                  if reference is not None else
                   "Top left: mean accuracy over the run (no cell without poison to compare "
                   "with). ")
                + f"Boxed: in each row, the {columns} with the highest mean accuracy.")
