@@ -25,14 +25,39 @@ TEST(CliErrors, EveryVerbsUnknownOptionIsOneErrorLine) {
       "sweep",         "merge",         "roc",           "report",       "export",
       "bench serving", "bench attacks", "bench kernels", "bench threads"};
   for (const auto& verb : verbs)
-    expect_one_error_line(verb + " --no-such-option", "poisonsim " + verb + ": ");
+    expect_one_error_line(verb + " --no-such-option",
+                          "poisonsim " + verb + ": unknown option --no-such-option (see");
+}
+
+// CLI11 alone printed "The following arguments were not expected: 10 --chekpoint-every".
+TEST(CliErrors, MisspelledOptionsAndVerbsGetTheNearestName) {
+  const auto typo = test::run_poisonsim("run s.yaml --chekpoint-every 10");
+  EXPECT_EQ(typo.output,
+            "error: poisonsim run: unknown option --chekpoint-every, did you mean "
+            "--checkpoint-every? (see poisonsim run --help)\n");
+  EXPECT_EQ(typo.exit_code, 2);
+  expect_one_error_line("run s.yaml --set=a=1 --qiet",
+                        "unknown option --qiet, did you mean --quiet?");  // a global option
+  expect_one_error_line("sweep s.yaml --parma=guard.threshold=1,2",
+                        "poisonsim sweep: unknown option --parma, did you mean --param?");
+  expect_one_error_line("swep s.yaml",
+                        "swep: not a poisonsim verb, did you mean sweep? "
+                        "(expected one of: run,");
+  expect_one_error_line("bench servin", "servin: not a verb of bench, did you mean serving?");
+  // Nothing close: no guess, the list.
+  const auto far = test::run_poisonsim("frobnicate");
+  EXPECT_EQ(far.output.find("did you mean"), std::string::npos) << far.output;
+  // A stray word that is no option keeps CLI11's text, one line.
+  expect_one_error_line("run a.yaml b.yaml",
+                        "poisonsim run: The following argument was not "
+                        "expected: b.yaml");
 }
 
 TEST(CliErrors, MissingPositionalsUnknownVerbsAndBadValuesAreOneErrorLine) {
   expect_one_error_line("run", "poisonsim run: scenario is required (see poisonsim run --help)");
   expect_one_error_line("inspect", "inspect: no trace given");
   expect_one_error_line("export", "poisonsim export: trace is required");
-  expect_one_error_line("frobnicate", "frobnicate: not a poisonsim verb; expected one of: run");
+  expect_one_error_line("frobnicate", "frobnicate: not a poisonsim verb (expected one of: run");
   expect_one_error_line("", "expected a verb");
   expect_one_error_line("--threads 2", "expected a verb");
   expect_one_error_line("--threads x run s.yaml", "--threads");

@@ -106,8 +106,23 @@ TEST_F(SweepCli, BadParametersFailBeforeAnyRun) {
   result = poisonsim("sweep " + small_scenario() + " --param guard.threshold=1,abc -o " +
                      dir.file("s.h5"));
   EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("error: --param guard.threshold=1,abc: expected a number"),
+            std::string::npos)
+      << result.output;
   EXPECT_NE(result.output.find("sweep run 1: guard.threshold=abc"), std::string::npos)
       << result.output;
+  // A misspelled swept key is the --param's mistake: the runs apply it as --set, not the user.
+  result = poisonsim("sweep " + small_scenario() + " --param guard.treshold=1,2 --set seed=4 -o " +
+                     dir.file("s.h5"));
+  test::expect_one_error(result,
+                         "error: --param guard.treshold=1,2: unknown key, did you mean "
+                         "'threshold'? (in sweep run 0: guard.treshold=1)");
+  // A --set of the same sweep stays blamed on --set.
+  result = poisonsim("sweep " + small_scenario() +
+                     " --param guard.threshold=1,2 --set "
+                     "guard.treshold=3 -o " +
+                     dir.file("s.h5"));
+  test::expect_one_error(result, "--set guard.treshold: unknown key, did you mean 'threshold'?");
   EXPECT_FALSE(std::filesystem::exists(dir.file("s.h5.parts")));
   auto dry = poisonsim("sweep " + small_scenario() + " --param seed=1,2,3 --dry-run");
   EXPECT_EQ(dry.exit_code, 0) << dry.output;
@@ -139,8 +154,7 @@ TEST_F(SweepCli, OfflineRocFromARecordedTrace) {
   EXPECT_TRUE(written.contains("provenance"));
   const auto missing = poisonsim("roc --json");
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_NE(missing.output.find("error: roc: no trace given"), std::string::npos)
-      << missing.output;
+  EXPECT_NE(missing.output.find("error: roc: no trace given"), std::string::npos) << missing.output;
 }
 
 }  // namespace

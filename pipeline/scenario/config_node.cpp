@@ -6,24 +6,10 @@
 #include <fmt/format.h>
 
 #include "sim/util/error.h"
+#include "sim/util/nearest_word.h"
 
 namespace poisonsim {
 namespace {
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 const char* kind_name(const YAML::Node& node) {
   switch (node.Type()) {
@@ -287,17 +273,11 @@ void ConfigNode::finish(const std::string& hint) const {
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     const std::string key = it->first.Scalar();
     if (known_.count(key)) continue;
-    std::string best;
-    size_t best_distance = 0;
-    for (const auto& candidate : known_) {
-      const size_t d = edit_distance(key, candidate);
-      if (best.empty() || d < best_distance) best = candidate, best_distance = d;
-    }
-    const bool close = !best.empty() && best_distance <= std::max<size_t>(2, key.size() / 3);
+    const auto best = nearest_word(key, {known_.begin(), known_.end()});
     throw UserError(
         where(key, it->first),
-        close ? fmt::format("unknown key, did you mean '{}'?", best)
-              : fmt::format("unknown key; valid keys here: {}{}", fmt::join(known_, ", "), hint));
+        best ? fmt::format("unknown key, did you mean '{}'?", *best)
+             : fmt::format("unknown key; valid keys here: {}{}", fmt::join(known_, ", "), hint));
   }
 }
 

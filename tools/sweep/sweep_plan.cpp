@@ -28,6 +28,19 @@ void apply_seed_option(std::vector<SweepAxis>& axes, const std::vector<SweepAxis
   axes.push_back(std::move(axis));
 }
 
+// The plan applies each axis's value as a --set override, so an error about it names
+// "--set <path>": name the axis's own origin instead (--param ..., or the sweep block's line),
+// which is what the user wrote. Other errors are left as they are.
+std::string blame_axis(const std::string& where, const std::vector<SweepAxis>& axes) {
+  for (const auto& axis : axes) {
+    const std::string as_set = "--set " + axis.path;
+    const size_t at = where.find(as_set);
+    const size_t end = at + as_set.size();
+    if (at != std::string::npos && (end == where.size() || where[end] == '=')) return axis.where;
+  }
+  return where;
+}
+
 }  // namespace
 
 SweepPlan plan_sweep(const std::string& scenario_path, const std::vector<std::string>& params,
@@ -79,8 +92,9 @@ SweepPlan plan_sweep_text(const std::string& scenario_text, const std::string& s
       run.resolved_yaml = scenario.resolved_yaml;
       run.train_threads = scenario.train_threads;
     } catch (const UserError& e) {
-      throw UserError(e.where(), fmt::format("{} (in sweep run {}: {})", e.problem(), id,
-                                             fmt::join(labels, ", ")));
+      throw UserError(
+          blame_axis(e.where(), plan.axes),
+          fmt::format("{} (in sweep run {}: {})", e.problem(), id, fmt::join(labels, ", ")));
     }
     plan.runs.push_back(std::move(run));
   }
