@@ -130,11 +130,11 @@ class PaperTables(ReportTestCase):
         self.assertIn("rejected by loss-threshold 3", text)
         self.assertIn("rejects 2.0% of the clean seeds", text)
         # The deployment table: one row per attacker x defense, means over seeds and their 95%
-        # intervals (logit scale for rates, log for counts; sd 0.01, 0.002, 0.5 over 5 seeds),
+        # intervals (logit scale for rates, counts cut at 0; sd 0.01, 0.002, 0.5 over 5 seeds),
         # rates by ground truth ('-' where no poison came). A clean rate of 0 with sd 0.002 is
         # not a proportion's mean (every value would be 0): its t interval, clamped at 0.
         row = ("| 0.8450 [0.8322, 0.8570] | 0.8500 [0.8372, 0.8620] | 0.8000 [0.7873, 0.8121] | "
-               "{} | {} | 9.0 [8.4, 9.6] | 1.0 [0.5, 1.9] |")
+               "{} | {} | 9.0 [8.4, 9.6] | 1.0 [0.4, 1.6] |")
         self.assertIn("| direct gradient | loss guard + gate "
                       + row.format("75.0% [73.7%, 76.2%]", "3.0% [2.8%, 3.3%]"), text)
         self.assertIn("| none | none " + row.format("-", "0.0% [0.0%, 0.2%]"), text)

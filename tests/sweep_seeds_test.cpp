@@ -86,7 +86,9 @@ TEST_F(SweepSeeds, TwoSeedsGiveMeansWithIntervalsBoundedByTheMetricsKind) {
     EXPECT_NEAR(low, bounds.low, 1e-9 * (1 + std::fabs(bounds.low)));
     EXPECT_NEAR(high, bounds.high, 1e-9 * (1 + std::fabs(bounds.high)));
     EXPECT_GE(low, 0.0);
-    if (!count) EXPECT_LE(high, 1.0);
+    if (!count) {
+      EXPECT_LE(high, 1.0);
+    }
     EXPECT_LE(low, mean);
     EXPECT_GE(high, mean);
     const auto& m = json["cells"][cell]["metrics"][metric[row]];

@@ -56,10 +56,6 @@ Bounds mean_bounds(double mean, double sd, int64_t n, QuantityKind kind, double 
       }
       return {std::clamp(plain.low, 0.0, 1.0), std::clamp(plain.high, 0.0, 1.0)};
     case QuantityKind::count:
-      if (mean > 0) {
-        const double w = t * se / mean;
-        return {mean * std::exp(-w), mean * std::exp(w)};
-      }
       return {std::max(plain.low, 0.0), std::max(plain.high, 0.0)};
   }
   return plain;

@@ -3,7 +3,7 @@ of pipeline/trace/confidence_interval.h (tests/intervals_agree_test.py holds the
 
 - proportion (accuracies, rates, fractions; in [0, 1]): the Student t interval of logit(mean),
   its standard error by the delta method, mapped back; inside (0, 1), around the same mean;
-- count (samples, retrains; >= 0): the same on the log scale; never below 0;
+- count (samples, retrains; >= 0): the Student t interval, its lower bound raised to 0;
 - unbounded (e.g. a difference of accuracies): the plain Student t interval.
 
 Every interval depends only on mean, sd and n, so one is recomputed from an aggregate table's
@@ -97,9 +97,6 @@ def bounds(mean, sd, n, kind, confidence=CONFIDENCE):
             return 1 / (1 + math.exp(-(centre - w))), 1 / (1 + math.exp(-(centre + w)))
         return min(max(low, 0.0), 1.0), min(max(high, 0.0), 1.0)
     if kind == COUNT:
-        if mean > 0:
-            w = t * se / mean
-            return mean * math.exp(-w), mean * math.exp(w)
         return max(low, 0.0), max(high, 0.0)
     if kind == UNBOUNDED:
         return low, high

@@ -115,7 +115,7 @@ def main():
     if intervals:
         print("\nmean [low, high]: the 95% confidence interval of the mean over the seeds "
               "(Student t, n - 1 degrees of freedom, on the logit scale for rates and "
-              "accuracies, on the log scale for counts; docs/results.md); runs: finished runs "
+              "accuracies, never below 0 for counts; docs/results.md); runs: finished runs "
               "(failed ones are left out)")
     return 0
 

@@ -138,8 +138,8 @@ void print_seed_means(const std::string& path, const SweepContents& sweep) {
   fmt::print(
       "           mean, its 95% confidence interval [low, high] and sd; n: the runs that\n"
       "           finished with a value. Student t (n - 1 degrees of freedom) on the logit scale\n"
-      "           for rates and accuracies (inside [0, 1]), on the log scale for counts (never\n"
-      "           below 0); docs/results.md\n");
+      "           for rates and accuracies (inside [0, 1]); for counts its lower bound is\n"
+      "           raised to 0; docs/results.md\n");
   for (size_t first = 0; first < a.rows; first = a.cell_end(first)) {
     std::vector<std::string> values;
     for (const auto* column : a.values)
@@ -187,8 +187,8 @@ nlohmann::ordered_json seed_means_json(const std::string& path, const SweepConte
           {"mean_over", kSeedAxis},
           {"confidence", kAggregateConfidence},
           {"interval",
-           "Student t with n - 1 degrees of freedom, on the logit scale for a proportion and on "
-           "the log scale for a count (ci95_low, ci95_high; ci95_half_width is the unbounded t "
+           "Student t with n - 1 degrees of freedom, on the logit scale for a proportion and "
+           "raised to 0 for a count (ci95_low, ci95_high; ci95_half_width is the unbounded t "
            "half-width)"},
           {"seeds", seeds},
           {"parameters", cell_parameters(sweep)},

@@ -95,8 +95,8 @@ def deployment_table(directory):
             f"seeds {', '.join(str(s) for s in seeds)}; retrained periodically on what the guard "
             f"accepted): clean test accuracy over the run's evaluations, rejection rates by "
             f"ground truth; each cell is the mean over the seeds and its 95% confidence "
-            f"interval [low, high] (Student t on the logit scale for accuracies and rates, on "
-            f"the log scale for counts, so that no interval leaves what its quantity can be). "
+            f"interval [low, high] (Student t on the logit scale for accuracies and rates, for "
+            f"counts never below 0, so that no interval leaves what its quantity can be). "
             f"Pretrained accuracy: "
             f"{mean_ci(baseline['metrics'], 'accuracy_first')}. Call a difference real only "
             f"where the intervals do not overlap.")

@@ -358,7 +358,7 @@ def headline(sweep):
                      f"{len(seeds)} ({', '.join(_fmt(s) for s in seeds[:10])}"
                      f"{', ...' if len(seeds) > 10 else ''}); figures and the means table show "
                      "means with 95% confidence intervals (Student t on the logit scale for "
-                     "rates and accuracies, the log scale for counts)"))
+                     "rates and accuracies, never below 0 for counts)"))
     if len(ok) and "accuracy_last" in ok:
         best = ok.loc[ok["accuracy_last"].idxmax()]
         setting = ", ".join(f"{p} = {_fmt(best[p])}" for p in sweep.parameters)

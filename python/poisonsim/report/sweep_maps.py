@@ -219,7 +219,7 @@ def stress_map(cells, rows, columns, facet, directory, name):
     fig.tight_layout()
     caption = ("Means over the seeds of each setting, each cell annotated with the mean and "
                "its 95% confidence interval [low, high] (Student t on the logit scale for "
-               "rates and accuracies, on the log scale for counts, so intervals stay inside "
+               "rates and accuracies, never below 0 for counts, so intervals stay inside "
                "what each can be; from the aggregate table; none where n = 1). "
                f"Rows: {rows}; columns: {columns}. "
                + (f"Top left: the accuracy loss, {reference:.4f} (the best mean accuracy of "
