@@ -1,0 +1,130 @@
+// What scenario keys do to a run, read back from its trace: a stream's label_noise, a stream's
+// and an attacker's start/stop, evaluation.test_samples, and retrain.buffer.clear_after_retrain.
+// Whole `poisonsim run`s of the tests' small synthetic scenario.
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/trace/trace_reader.h"
+#include "tests/test_support.h"
+
+namespace poisonsim {
+namespace {
+
+struct ScenarioEffects : ::testing::Test {
+  // Runs share one pretrain cache, in a scratch directory rather than the user's.
+  static void SetUpTestSuite() { setenv("POISONSIM_CACHE_DIR", cache().path().c_str(), 1); }
+  static test::ScratchDir& cache() {
+    static test::ScratchDir dir;
+    return dir;
+  }
+  // The trace of the synthetic scenario with these --set values.
+  TraceContents run(const std::string& name, const std::string& sets) {
+    const std::string out = dir.file(name + ".h5");
+    const auto result =
+        test::run_poisonsim("--log-level warn run " + std::string(POISONSIM_SOURCE_DIR) +
+                            "/tests/scenarios/synthetic-small.yaml " + sets + " --quiet -o " + out);
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    return read_trace(out);
+  }
+  test::ScratchDir dir;
+};
+
+// The share of the stream's samples that arrived with a label other than their own.
+double relabelled_share(const TraceContents& trace, int64_t* clean = nullptr) {
+  int64_t samples = 0, relabelled = 0;
+  for (const auto& s : trace.samples) {
+    if (s.is_poison) continue;
+    samples += 1;
+    relabelled += s.label != s.true_label;
+    EXPECT_GE(s.label, 0);
+    EXPECT_LT(s.label, 10);
+  }
+  if (clean) *clean = samples;
+  return samples ? static_cast<double>(relabelled) / static_cast<double>(samples) : NAN;
+}
+
+TEST_F(ScenarioEffects, LabelNoiseRelabelsThatShareOfTheStreamsSamples) {
+  int64_t clean = 0;
+  const double noisy =
+      relabelled_share(run("noisy", "--set duration=60 --set streams.0.label_noise=0.25"), &clean);
+  ASSERT_GT(clean, 1500);  // 2 batches of 16 a second
+  EXPECT_NEAR(noisy, 0.25, 5 * std::sqrt(0.25 * 0.75 / static_cast<double>(clean)));
+  EXPECT_EQ(relabelled_share(run("clean", "--set duration=60")), 0.0);
+}
+
+std::vector<double> batch_times(const TraceContents& trace, const std::string& kind) {
+  std::vector<double> times;
+  for (const auto& e : trace.events)
+    if (trace_name(e.kind) == kind) times.push_back(e.time);
+  return times;
+}
+
+TEST_F(ScenarioEffects, StartAndStopBoundArrivals) {
+  // The stream arrives every 0.5 s: the first one gap after start, none at or after stop.
+  const auto trace = run("window",
+                         "--set duration=100 --set streams.0.start=30 "
+                         "--set streams.0.stop=60 --set attackers.0.start=50 "
+                         "--set attackers.0.stop=70");
+  const auto stream = batch_times(trace, "stream-batch");
+  ASSERT_EQ(stream.size(), 59u);
+  EXPECT_DOUBLE_EQ(stream.front(), 30.5);
+  EXPECT_DOUBLE_EQ(stream.back(), 59.5);
+  const auto poison = batch_times(trace, "poison-batch");
+  ASSERT_FALSE(poison.empty());  // rate 0.3 over 20 s
+  for (double t : poison) {
+    EXPECT_GT(t, 50.0);
+    EXPECT_LT(t, 70.0);
+  }
+  // Without a window both come from the start to the end.
+  const auto always = run("always", "--set duration=100");
+  EXPECT_LT(batch_times(always, "stream-batch").front(), 1.0);
+  EXPECT_GT(batch_times(always, "stream-batch").back(), 99.0);
+  EXPECT_LT(batch_times(always, "poison-batch").front(), 30.0);
+}
+
+TEST_F(ScenarioEffects, EvaluationTestSamplesIsTheSizeOfTheTestSet) {
+  const auto part = run("part", "--set duration=40 --set evaluation.test_samples=100");
+  ASSERT_FALSE(part.evaluations.empty());
+  for (const auto& e : part.evaluations) {
+    EXPECT_EQ(e.samples, 100);
+    EXPECT_NEAR(e.accuracy * 100, std::round(e.accuracy * 100), 1e-9);  // k of 100
+  }
+  // Unset, or more than there are: the whole test set (300 synthetic images).
+  for (const auto& e : run("whole", "--set duration=40").evaluations) EXPECT_EQ(e.samples, 300);
+  for (const auto& e :
+       run("more", "--set duration=40 --set evaluation.test_samples=5000").evaluations)
+    EXPECT_EQ(e.samples, 300);
+}
+
+// Walks the events in order: each retrain's buffer holds what the guard accepted since the last
+// retrain (cleared) or since the start (kept), as long as the buffer has room.
+void expect_buffer_sizes(const TraceContents& trace, bool cleared) {
+  int64_t accepted = 0;
+  size_t retrain = 0;
+  for (const auto& e : trace.events) {
+    if (e.batch_id >= 0) accepted += e.accepted;
+    if (trace_name(e.kind) != "retrain") continue;
+    ASSERT_LT(retrain, trace.retrains.size());
+    EXPECT_EQ(trace.retrains[retrain].buffer_size, accepted) << "retrain " << retrain;
+    retrain += 1;
+    if (cleared) accepted = 0;
+  }
+  EXPECT_EQ(retrain, trace.retrains.size());
+  EXPECT_GE(retrain, 4u);
+}
+
+TEST_F(ScenarioEffects, ClearAfterRetrainFalseKeepsTheBufferAcrossRetrains) {
+  expect_buffer_sizes(run("cleared", "--set duration=100"), true);
+  const auto kept =
+      run("kept", "--set duration=100 --set retrain.buffer.clear_after_retrain=false");
+  expect_buffer_sizes(kept, false);
+  for (size_t k = 1; k < kept.retrains.size(); ++k)
+    EXPECT_GT(kept.retrains[k].buffer_size, kept.retrains[k - 1].buffer_size);
+}
+
+}  // namespace
+}  // namespace poisonsim
