@@ -1,5 +1,6 @@
 // The CLI as a user meets it: exit codes and one-line messages.
 #include <filesystem>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -14,10 +15,18 @@ namespace {
 using test::run_poisonsim;
 
 TEST(Cli, HelpAndVersionExitZero) {
-  EXPECT_EQ(run_poisonsim("--help").exit_code, 0);
+  const auto help = run_poisonsim("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* verb : {"run", "sweep", "inspect", "report"})
+    EXPECT_NE(help.output.find(std::string("\n  ") + verb + " "), std::string::npos) << verb;
+  // --version prints the project's version (CMakeLists.txt) and nothing else.
+  const std::string cmake = test::read_text(std::string(POISONSIM_SOURCE_DIR) + "/CMakeLists.txt");
+  std::smatch project;
+  ASSERT_TRUE(
+      std::regex_search(cmake, project, std::regex(R"(project\(poisonsim VERSION ([0-9.]+))")));
   const auto version = run_poisonsim("--version");
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_NE(version.output.find("0."), std::string::npos);
+  EXPECT_EQ(version.output, project[1].str() + "\n");
 }
 
 TEST(Cli, CommandLineMistakesExitTwo) {
