@@ -285,7 +285,8 @@ TEST(DirectFactored, EngineKeyIsReadAndChecked) {
   EXPECT_NO_THROW(parse("{engine: autograd, unroll_steps: 3}"));
   EXPECT_NO_THROW(parse("{engine: auto, unroll_steps: 3}"));
   EXPECT_NO_THROW(parse("{engine: factored, unroll_steps: 3, group_size: 1}"));
-  test::expect_user_error([&] { parse("{engine: fast}"); }, "attackers.0.engine", "");
+  test::expect_user_error([&] { parse("{engine: fast}"); }, "attackers.0.engine",
+                          "expected one of auto");
   test::expect_user_error([&] { parse("{engine: factored, unroll_steps: 2}"); },
                           "attackers.0.engine", "unroll_steps: 1");
   DirectOptions options;

@@ -257,7 +257,7 @@ TEST(DirectGradient, ObjectiveLabelsStartFromTheBestOfTheCandidateLabellings) {
     EXPECT_TRUE(same == 10 || next_class == 10 || same == 0) << "group " << g;
   }
   test::expect_user_error([] { test::parse_attacker_block("generative", "{labels: objective}"); },
-                          "attackers.0.labels", "");
+                          "attackers.0.labels", "expected one of seed");
 }
 
 TEST(DirectGradient, TorchScriptTargetIsAUserError) {
@@ -288,9 +288,11 @@ TEST(DirectGradient, ScenarioKeysAreReadAndChecked) {
   const auto batch = factory()->generate(context, 12);
   ASSERT_EQ(batch.samples.size(), 12u);
   for (size_t i = 0; i < 12; ++i) EXPECT_NE(batch.samples.labels[i], batch.seeds.labels[i]);
-  test::expect_user_error([&] { parse("{group_size: 0}"); }, "attackers.0.group_size", "");
-  test::expect_user_error([&] { parse("{step_size: 0}"); }, "attackers.0.step_size", "");
-  test::expect_user_error([&] { parse("{labels: swap}"); }, "attackers.0.labels", "");
+  test::expect_user_error([&] { parse("{group_size: 0}"); }, "attackers.0.group_size",
+                          "expected an integer from 1 to 100000");
+  test::expect_user_error([&] { parse("{step_size: 0}"); }, "attackers.0.step_size",
+                          "expected a number > 0");
+  test::expect_user_error([&] { parse("{labels: swap}"); }, "attackers.0.labels", "expected one of seed");
 }
 
 TEST(PoisonStats, DistancesOfKnownImages) {

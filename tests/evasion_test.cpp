@@ -280,7 +280,7 @@ TEST(GuardEvasion, ScenarioKeysAreChecked) {
   test::expect_user_error([&] { parse("generative", "{evade: {margin: wide}}"); },
                           "attackers.0.evade.margin", "expected a number");
   test::expect_user_error([&] { parse("generative", "{evade: {initial: 0}}"); },
-                          "attackers.0.evade.initial", "");
+                          "attackers.0.evade.initial", "expected a number > 0");
   test::expect_user_error([&] { parse("noise", "{evade: 3}"); }, "attackers.0.evade",
                           "expected a mapping");
   test::expect_user_error([&] { parse("label-flip", "{evade: {cap: 2}}"); },

@@ -229,13 +229,17 @@ TEST(GenerativeAttacker, ScenarioKeysAreReadAndChecked) {
   const auto* attacker = dynamic_cast<const GenerativeAttacker*>(generator.get());
   ASSERT_NE(attacker, nullptr);
   EXPECT_EQ(attacker->last_report().steps, 3);
-  test::expect_user_error([&] { parse("{rule: exact}"); }, "attackers.0.rule", "");
-  test::expect_user_error([&] { parse("{steps: 0}"); }, "attackers.0.steps", "");
+  test::expect_user_error([&] { parse("{rule: exact}"); }, "attackers.0.rule", "expected one of");
+  test::expect_user_error([&] { parse("{steps: 0}"); }, "attackers.0.steps",
+                          "expected an integer from 1 to 1000000");
   test::expect_user_error([&] { parse("{encoder_widths: [0]}"); }, "attackers.0.encoder_widths",
-                          "");
-  test::expect_user_error([&] { parse("{conv_channels: []}"); }, "attackers.0.conv_channels", "");
-  test::expect_user_error([&] { parse("{refresh_every: -1}"); }, "attackers.0.refresh_every", "");
-  test::expect_user_error([&] { parse("{labels: swap}"); }, "attackers.0.labels", "");
+                          "expected an integer from 1 to 65536");
+  test::expect_user_error([&] { parse("{conv_channels: []}"); }, "attackers.0.conv_channels",
+                          "expected 1 to 5 channel counts");
+  test::expect_user_error([&] { parse("{refresh_every: -1}"); }, "attackers.0.refresh_every",
+                          "expected an integer >= 0");
+  test::expect_user_error([&] { parse("{labels: swap}"); }, "attackers.0.labels",
+                          "expected one of seed");
 }
 
 // Real data, kept cheap: the default MLP pretrained for one epoch, G trained briefly, 500

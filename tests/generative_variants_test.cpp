@@ -80,7 +80,8 @@ TEST(GenerativeVariants, ScenarioKeysAreReadAndChecked) {
   };
   EXPECT_NO_THROW(parse("{objective: victim-aware, poison_share: 0.2, residual: 0.3}"));
   test::expect_user_error([&] { parse("{objective: exact}"); }, "attackers.0.objective", "paper");
-  test::expect_user_error([&] { parse("{poison_share: 0}"); }, "attackers.0.poison_share", "");
+  test::expect_user_error([&] { parse("{poison_share: 0}"); }, "attackers.0.poison_share",
+                          "expected a number from 1e-06 to 1");
   test::expect_user_error([&] { parse("{residual: 1.5}"); }, "attackers.0.residual",
                           "from 0 to 1");
 }
