@@ -207,8 +207,8 @@ TEST_F(SweepShards, BadShardsAndMergesEndInOneErrorLine) {
   EXPECT_EQ(dry.output.find("run    2: seed=3"), std::string::npos) << dry.output;
 }
 
-// Shards of one sweep run together; the same shard twice, or the whole sweep beside a shard,
-// is refused at once (tools/sweep/sweep_lock.h).
+// Shards of one sweep run together; the same shard twice, the whole sweep beside a shard, or a
+// merge while a shard runs, is refused at once (tools/sweep/sweep_lock.h).
 TEST_F(SweepShards, ShardsRunTogetherButNotTwice) {
   const auto sweep = dir.file("s.h5");
   // Run 0 (shard 0/2) runs until stopped; run 1 (shard 1/2) is short.
@@ -224,6 +224,10 @@ TEST_F(SweepShards, ShardsRunTogetherButNotTwice) {
   expect_one_error(test::run_poisonsim("--log-level warn sweep " + small_scenario() + " -o " +
                                        sweep + " --quiet --param duration=100000000,40"),
                    "another sweep of it is running");
+  // Nor is the merge: it would report shard 0's run as missing, or take it half-written.
+  expect_one_error(test::run_poisonsim("--log-level warn merge " + sweep),
+                   "a sweep (or a shard of it) writing these parts is still running");
+  EXPECT_FALSE(fs::exists(sweep));
   EXPECT_TRUE(first.running());
   first.signal(SIGINT);
   EXPECT_EQ(first.wait(), 128 + SIGINT);

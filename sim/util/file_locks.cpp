@@ -4,6 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "sim/util/error.h"
+
 namespace poisonsim {
 
 bool try_write_lock(int fd, off_t start, off_t length) {
@@ -31,6 +39,40 @@ bool still_named(int fd, const std::string& path) {
   }, named{};
   return fd >= 0 && ::fstat(fd, &held) == 0 && ::lstat(path.c_str(), &named) == 0 &&
          S_ISREG(named.st_mode) && held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
+int open_locked(const std::string& path, const std::string& what, off_t start, off_t length,
+                bool inherited) {
+  const auto parent = std::filesystem::path(path).parent_path();
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec)
+      throw UserError(parent.string(),
+                      fmt::format("cannot create the directory: {}", ec.message()));
+    const int fd = ::open(path.c_str(),
+                          O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | (inherited ? 0 : O_CLOEXEC),
+                          0644);
+    if (fd < 0)
+      throw UserError(path, fmt::format("cannot open {}: {}", what, std::strerror(errno)));
+    struct stat opened = {};
+    if (::fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode)) {
+      ::close(fd);
+      throw UserError(path, fmt::format("is not a regular file, so it cannot be {}: remove it",
+                                        what));
+    }
+    if (!try_write_lock(fd, start, length)) {
+      const int error = errno;
+      ::close(fd);
+      if (error != EAGAIN && error != EACCES)
+        throw UserError(path, fmt::format("cannot lock {}: {}", what, std::strerror(error)));
+      errno = error;
+      return -1;
+    }
+    if (still_named(fd, path)) return fd;
+    ::close(fd);
+  }
+  throw UserError(path, fmt::format("{} keeps being removed under this process", what));
 }
 
 }  // namespace poisonsim

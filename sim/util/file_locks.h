@@ -23,4 +23,14 @@ bool locked_by_a_writer(const std::string& path);
 // replaced under its name since it was opened is no longer reserved by a lock on `fd`.
 bool still_named(int fd, const std::string& path);
 
+// Creates `path`'s directory, opens the regular file at `path` (created if missing, never through
+// a link) and write-locks `length` bytes from `start` (0: to the end) without waiting. Returns
+// the descriptor, or -1 when another description holds an overlapping lock (errno EAGAIN or
+// EACCES). `inherited`: children started later hold the lock too (no O_CLOEXEC). A file removed
+// between the open and the lock (its last holder released and removed it) is opened again: a
+// lock on a removed file reserves nothing. UserError naming the file (`what` says what it is,
+// e.g. "the sweep's lock") when it cannot be created, opened or locked, or is not a regular file.
+int open_locked(const std::string& path, const std::string& what, off_t start = 0,
+                off_t length = 0, bool inherited = false);
+
 }  // namespace poisonsim

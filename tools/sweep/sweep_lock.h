@@ -18,6 +18,10 @@ class SweepLock {
   // Creates the parts directory and locks its sweep.lock: all of it when `shard` is inactive,
   // else the shard's byte. UserError naming `output` when another sweep of it holds that part.
   SweepLock(const std::string& output, const SweepShard& shard);
+  // `merge`'s hold on an existing parts directory: all of its sweep.lock, so the sweep file is
+  // never assembled while a shard (or a whole sweep) still writes parts there. UserError naming
+  // `parts` when one does.
+  explicit SweepLock(const std::string& parts);
   // Releases this process's hold; children still running keep theirs.
   ~SweepLock();
   SweepLock(const SweepLock&) = delete;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/sweep_report.h"
 #include "tools/sweep/sweep_assembly.h"
+#include "tools/sweep/sweep_lock.h"
 #include "tools/sweep/sweep_parts.h"
 #include "tools/sweep/sweep_runner.h"
 
@@ -65,6 +67,14 @@ void run_merge(const MergeOptions& o, const GlobalOptions& global) {
   const std::vector<std::string> dirs =
       o.parts.empty() ? std::vector<std::string>{sweep_parts_dir(o.output)} : o.parts;
   const SweepManifest manifest = common_manifest(dirs);
+  // Held until the file is written: a shard still running would leave its runs out (or finish
+  // them under a merge that reported them missing), and none may start meanwhile.
+  // One lock per directory: two descriptions of one file would conflict with each other.
+  std::vector<std::unique_ptr<SweepLock>> locks;
+  std::set<std::filesystem::path> locked;
+  for (const auto& dir : dirs)
+    if (locked.insert(std::filesystem::weakly_canonical(dir, ec)).second)
+      locks.push_back(std::make_unique<SweepLock>(dir));
   const SweepPlan plan = plan_sweep_text(manifest.scenario, manifest.scenario_file, manifest.params,
                                          manifest.overrides, builtin_plugins(), manifest.seeds);
   if (static_cast<int64_t>(plan.runs.size()) != manifest.runs)
