@@ -48,6 +48,11 @@ class OutputPaths : public ::testing::Test {
   test::ScratchDir dir;
 };
 
+// A checkpoint path whose directory this process cannot write, whoever it runs as.
+std::string unwritable_checkpoint() {
+  return ::geteuid() == 0 ? "/sys/poisonsim-test.ckpt" : "{dir}/ro/c.ckpt";
+}
+
 // The catalogue: each case plants something, runs a verb, and expects a refusal naming `where`
 // with `fragment`, while `victim` (a file the plant points to) keeps its bytes.
 struct BadOutput {
@@ -71,6 +76,12 @@ TEST_F(OutputPaths, BadOutputPathsAreRefusedAtStartLeavingEverythingAsItWas) {
   const auto file_at = [](const std::string& name) {
     return [name](const test::ScratchDir& d) { test::write_text(d.file(name), "existing"); };
   };
+  const auto nothing = [](const test::ScratchDir&) {};
+  // Root writes in a directory of mode 0555, so it gets sysfs, which nobody can write in.
+  const auto read_only_dir = [](const test::ScratchDir& d) {
+    fs::create_directory(d.file("ro"));
+    fs::permissions(d.file("ro"), fs::perms(0555));
+  };
   const std::vector<BadOutput> catalogue = {
       {"symlink planted at the trace's .partial", victim_at("t.h5.partial"),
        "run " + kScenario + " -o {dir}/t.h5" + kEndless, "{dir}/t.h5.partial", "symbolic link"},
@@ -86,9 +97,47 @@ TEST_F(OutputPaths, BadOutputPathsAreRefusedAtStartLeavingEverythingAsItWas) {
        [](const test::ScratchDir& d) { fs::create_symlink(d.file("gone/t.h5"), d.file("t.h5")); },
        "run " + kScenario + " -o {dir}/t.h5" + kEndless, "{dir}/t.h5", "symbolic link"},
       {"symlink as the checkpoint", victim_at("c.ckpt"),
-       "run " + kScenario + " -o {dir}/t.h5 --checkpoint {dir}/c.ckpt --checkpoint-every 5" +
+       "run " + kScenario + " -o {dir}/t.h5 --checkpoint {dir}/c.ckpt --checkpoint-every 1e6" +
            kEndless,
        "{dir}/c.ckpt", "not a regular file"},
+      {"checkpoint equal to -o", nothing,
+       "run " + kScenario + " -o {dir}/t.h5 --checkpoint {dir}/t.h5" + kEndless, "{dir}/t.h5",
+       "is the same file as the trace (-o)"},
+      {"... by a relative path", nothing,
+       "run " + kScenario + " -o {dir}/t.h5 --checkpoint {dir}/sub/../t.h5" + kEndless,
+       "{dir}/sub/../t.h5", "is the same file as the trace (-o)"},
+      {"... through a linked directory",
+       [](const test::ScratchDir& d) {
+         fs::create_directory(d.file("real"));
+         fs::create_directory_symlink(d.file("real"), d.file("link"));
+       },
+       "run " + kScenario + " -o {dir}/real/t.h5 --checkpoint {dir}/link/t.h5" + kEndless,
+       "{dir}/link/t.h5", "is the same file as the trace (-o)"},
+      {"checkpoint equal to --json", nothing,
+       "run " + kScenario + " -o {dir}/t.h5 --json {dir}/c.ckpt --checkpoint {dir}/c.ckpt" +
+           kEndless,
+       "{dir}/c.ckpt", "is the same file as --json"},
+      {"checkpoint in a directory that cannot be written", read_only_dir,
+       "run " + kScenario + " -o {dir}/t.h5 --checkpoint " + unwritable_checkpoint() + kEndless,
+       unwritable_checkpoint(), "cannot reserve the checkpoint"},
+      {"--checkpoint-every nan", nothing,
+       "run " + kScenario + " -o {dir}/t.h5 --checkpoint-every nan" + kEndless,
+       "--checkpoint-every", "expected simulated seconds from"},
+      {"--checkpoint-every inf", nothing,
+       "run " + kScenario + " -o {dir}/t.h5 --checkpoint-every inf" + kEndless,
+       "--checkpoint-every", "expected simulated seconds from"},
+      {"--checkpoint-every negative", nothing,
+       "run " + kScenario + " -o {dir}/t.h5 --checkpoint-every -5" + kEndless,
+       "--checkpoint-every", "expected simulated seconds from"},
+      {"--checkpoint-every 0", nothing,
+       "run " + kScenario + " -o {dir}/t.h5 --checkpoint-every 0" + kEndless,
+       "--checkpoint-every", "expected simulated seconds from"},
+      {"--checkpoint-every too small to mean anything", nothing,
+       "run " + kScenario + " -o {dir}/t.h5 --checkpoint-every 1e-300" + kEndless,
+       "--checkpoint-every", "at most that many checkpoints"},
+      {"--checkpoint-every under duration / 10000", nothing,
+       "run " + kScenario + " -o {dir}/t.h5 --checkpoint-every 9999" + kEndless,
+       "--checkpoint-every", "expected simulated seconds from 10000"},
       {"existing --json file without --force", file_at("s.json"),
        "run " + kScenario + " -o {dir}/t.h5 --json {dir}/s.json" + kEndless, "{dir}/s.json",
        "--force"},
@@ -114,6 +163,8 @@ TEST_F(OutputPaths, BadOutputPathsAreRefusedAtStartLeavingEverythingAsItWas) {
     EXPECT_NE(result.output.find(c.fragment), std::string::npos) << result.output;
     EXPECT_EQ(file_bytes(d.file("victim")), "precious");
     EXPECT_FALSE(fs::exists(d.file("gone")));
+    // Refused at start: no trace was begun, so none was kept (a link planted there stays one).
+    EXPECT_FALSE(fs::is_regular_file(fs::symlink_status(d.file("t.h5.partial"))));
     for (const char* name : {"s.json", "m.pt", "p.h5"})  // existing files planted as outputs
       if (is_kind(d.file(name), S_IFREG)) {
         EXPECT_EQ(file_bytes(d.file(name)), "existing") << name;

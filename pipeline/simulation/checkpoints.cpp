@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "pipeline/runtime/numeric_runtime.h"
@@ -23,6 +24,15 @@ std::string read_file(const std::string& path) {
 }
 
 }  // namespace
+
+void check_checkpoint_interval(double every, double duration, const std::string& where) {
+  const double least = duration / kMaxCheckpoints;
+  if (!(every >= least && every < duration))  // false for NaN too
+    throw UserError(where, fmt::format("{} s: expected simulated seconds from {} (the duration / "
+                                       "{}: at most that many checkpoints) to less than the "
+                                       "scenario's duration ({} s)",
+                                       every, least, kMaxCheckpoints, duration));
+}
 
 std::string checkpoint_machine() { return cpu_info().model + "; " + blas_info().describe(); }
 

@@ -17,6 +17,15 @@ struct CheckpointPlan {
   std::string trace_output;   // the trace's final path, recorded as resume's default output
 };
 
+// At most this many checkpoints in a run: each writes the whole state, and an interval below
+// duration / kMaxCheckpoints is no resume point worth its cost (and, tiny enough, one that
+// does not move the clock: the run would checkpoint forever).
+constexpr double kMaxCheckpoints = 10000;
+
+// Throws UserError(where, ...) unless `every` is a number of simulated seconds from
+// duration / kMaxCheckpoints to less than `duration` (NaN and infinities included).
+void check_checkpoint_interval(double every, double duration, const std::string& where);
+
 // This machine as a checkpoint records it (CPU model and BLAS): resume compares the two.
 std::string checkpoint_machine();
 

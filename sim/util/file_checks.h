@@ -10,4 +10,9 @@ namespace poisonsim {
 // says what it should be, e.g. "a YAML scenario file".
 void require_regular_file(const std::string& path, const std::string& expected);
 
+// Whether `a` and `b` name the same file: the same existing file (links followed), or, while
+// either is missing, the same path once made absolute with the links of its existing directories
+// resolved (`out.h5`, `./out.h5` and `dirlink/../out.h5` are one file).
+bool same_file(const std::string& a, const std::string& b);
+
 }  // namespace poisonsim

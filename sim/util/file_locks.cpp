@@ -75,4 +75,15 @@ int open_locked(const std::string& path, const std::string& what, off_t start, o
   throw UserError(path, fmt::format("{} keeps being removed under this process", what));
 }
 
+LockFile::LockFile(std::string path, const std::string& what)
+    : path_(std::move(path)), fd_(open_locked(path_, what)) {}
+
+LockFile::~LockFile() {
+  if (fd_ < 0) return;
+  // Removed while still locked: a process that opened it meanwhile finds it gone once it gets
+  // the lock (still_named), and starts again on a new file.
+  if (still_named(fd_, path_)) ::unlink(path_.c_str());
+  ::close(fd_);
+}
+
 }  // namespace poisonsim

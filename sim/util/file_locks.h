@@ -33,4 +33,25 @@ bool still_named(int fd, const std::string& path);
 int open_locked(const std::string& path, const std::string& what, off_t start = 0,
                 off_t length = 0, bool inherited = false);
 
+// A lock file held for this object's life, for a reservation that outlives any one write (a
+// run's checkpoint, replaced at every checkpoint, cannot carry its own lock). The file is removed
+// when released, so a run that ends leaves nothing behind; one left by a killed holder is not
+// locked and is taken over.
+class LockFile {
+ public:
+  // Locks all of `path` (open_locked). locked() is false when another holder has it.
+  LockFile(std::string path, const std::string& what);
+  // Removes the file if it is still the one locked here, then releases the lock.
+  ~LockFile();
+  LockFile(const LockFile&) = delete;
+  LockFile& operator=(const LockFile&) = delete;
+
+  bool locked() const { return fd_ >= 0; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
 }  // namespace poisonsim

@@ -1,7 +1,5 @@
 #include "tools/cli/run_output.h"
 
-#include <filesystem>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -41,23 +39,6 @@ void print_summary(const RunSummary& s) {
 }
 
 }  // namespace
-
-void check_checkpoint_path(const CheckpointPlan& checkpoints, bool force) {
-  if (checkpoints.path.empty()) return;
-  // Found now, not at the first checkpoint: a link or other non-file, which is never replaced.
-  std::error_code ec;
-  const auto status = std::filesystem::symlink_status(checkpoints.path, ec);
-  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
-    throw UserError(checkpoints.path,
-                    "is not a regular file (a symbolic link, directory or device): give a new "
-                    "path or a checkpoint file");
-  if (force) return;
-  if (std::filesystem::exists(status))
-    throw UserError(checkpoints.path,
-                    "the checkpoint file exists (use --force to replace it, or resume from it: "
-                    "poisonsim resume " +
-                        checkpoints.path + ")");
-}
 
 std::string summary_json(const RunSummary& s) {
   nlohmann::ordered_json j;

@@ -23,7 +23,4 @@ void run_to_trace(Simulation& simulation, AtomicOutput& trace, const std::string
 // The run summary as JSON text: what `run --json` writes.
 std::string summary_json(const RunSummary& summary);
 
-// Refuses a checkpoint path that exists (without --force) before any work is done.
-void check_checkpoint_path(const CheckpointPlan& checkpoints, bool force);
-
 }  // namespace poisonsim::cli

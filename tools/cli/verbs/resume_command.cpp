@@ -12,7 +12,9 @@
 #include "poisonsim_version.h"
 #include "sim/util/atomic_output.h"
 #include "sim/util/error.h"
+#include "sim/util/file_checks.h"
 #include "sim/util/stop_signal.h"
+#include "tools/cli/checkpoint_paths.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/run_output.h"
@@ -48,6 +50,10 @@ AtomicOutput::Existing existing_policy(const std::string& output, bool force) {
 void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   install_stop_handlers();
+  // Before reading it: a run still writing this checkpoint would replace it under us.
+  require_regular_file(o.checkpoint, "a checkpoint (HDF5)");
+  check_checkpoint_path(o.checkpoint, true);  // not through a link: checkpoints replace it
+  const auto checkpoint_lock = reserve_checkpoint(o.checkpoint);
   const CheckpointFile checkpoint = read_checkpoint_file(o.checkpoint);
   if (checkpoint.poisonsim_version != POISONSIM_VERSION)
     throw UserError(o.checkpoint,
@@ -56,6 +62,8 @@ void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
                                 checkpoint.poisonsim_version, POISONSIM_VERSION));
   const Scenario scenario =
       parse_scenario(checkpoint.scenario_yaml, checkpoint.scenario_path, {}, builtin_plugins());
+  if (checkpoint.every != 0)
+    check_checkpoint_interval(checkpoint.every, scenario.duration, o.checkpoint + ": every");
   const std::string machine = checkpoint_machine();
   if (machine != checkpoint.machine)
     spdlog::warn(
@@ -63,6 +71,7 @@ void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
         "digits, and the gate's decisions with them",
         checkpoint.machine, machine);
   const std::string output = o.output.empty() ? checkpoint.trace_output : o.output;
+  check_distinct_outputs(o.checkpoint, {{"the trace (-o)", output}, {"--json", o.json}});
   AtomicOutput trace(output, existing_policy(output, o.force));
   spdlog::info("resuming {} at simulated time {:.3f} s of {} -> {}", checkpoint.scenario_path,
                checkpoint.time, scenario.duration, output);

@@ -14,6 +14,7 @@
 #include "sim/util/stage_times.h"
 #include "sim/util/stop_signal.h"
 #include "tools/common/builtin_plugins.h"
+#include "tools/cli/checkpoint_paths.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/run_output.h"
@@ -29,20 +30,21 @@ struct RunOptions {
   bool no_cache = false;
   std::optional<uint64_t> seed;
   std::string json;
-  double checkpoint_every = 0;
+  std::optional<double> checkpoint_every;
   std::string checkpoint;
 };
 
 CheckpointPlan checkpoint_plan(const RunOptions& o, const Scenario& scenario,
                                const std::string& output) {
   CheckpointPlan plan;
-  if (o.checkpoint_every <= 0 && o.checkpoint.empty()) return plan;
+  if (!o.checkpoint_every && o.checkpoint.empty()) return plan;
   plan.path = o.checkpoint.empty() ? output + ".checkpoint" : o.checkpoint;
-  plan.every = o.checkpoint_every;
-  if (plan.every >= scenario.duration)
-    throw UserError("--checkpoint-every", fmt::format("{} s: expected less than the scenario's "
-                                                      "duration ({} s)",
-                                                      plan.every, scenario.duration));
+  if (o.checkpoint_every) {
+    check_checkpoint_interval(*o.checkpoint_every, scenario.duration, "--checkpoint-every");
+    plan.every = *o.checkpoint_every;
+  }
+  check_checkpoint_path(plan.path, o.force);
+  check_distinct_outputs(plan.path, {{"the trace (-o)", output}, {"--json", o.json}});
   plan.scenario_path = o.scenario;
   plan.trace_output = output;
   return plan;
@@ -58,7 +60,9 @@ void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   std::string output = o.output;
   if (output.empty()) output = std::filesystem::path(o.scenario).stem().string() + ".h5";
   const CheckpointPlan checkpoints = checkpoint_plan(o, scenario, output);
-  check_checkpoint_path(checkpoints, o.force);
+  // Held until the run ends, like the trace's own reservation below.
+  const auto checkpoint_lock =
+      checkpoints.path.empty() ? nullptr : reserve_checkpoint(checkpoints.path);
   // Before any work: a trace that exists (without --force) or that another run is writing.
   AtomicOutput trace(output,
                      o.force ? AtomicOutput::Existing::replace : AtomicOutput::Existing::refuse);
@@ -91,8 +95,8 @@ void add_run_command(CLI::App& app, const GlobalOptions& global) {
                 "(same as --set pretrain.cache=false)");
   cmd->add_option("--checkpoint-every", o->checkpoint_every,
                   "Save the whole run state every T simulated seconds (and when a signal stops "
-                  "the run), so `poisonsim resume` can continue it")
-      ->check(CLI::PositiveNumber);
+                  "the run), so `poisonsim resume` can continue it; from duration / 10000 to "
+                  "less than the duration");
   cmd->add_option("--checkpoint", o->checkpoint,
                   "Checkpoint file (default: <trace>.checkpoint); alone, a checkpoint is only "
                   "written when a signal stops the run");
