@@ -46,7 +46,7 @@ Dataset read_cifar10_files(const std::vector<std::string>& paths) {
   return data;
 }
 
-TrainTestData read_cifar10_directory(const std::string& directory) {
+std::vector<std::string> cifar10_directory_files(const std::string& directory) {
   std::error_code ec;
   if (!std::filesystem::is_directory(directory, ec))
     throw UserError(directory,
@@ -61,11 +61,19 @@ TrainTestData read_cifar10_directory(const std::string& directory) {
                                              name));
     return found;
   };
-  std::vector<std::string> train_files;
-  for (int i = 1; i <= 5; ++i) train_files.push_back(require(fmt::format("data_batch_{}.bin", i)));
+  std::vector<std::string> files;
+  for (int i = 1; i <= 5; ++i) files.push_back(require(fmt::format("data_batch_{}.bin", i)));
+  files.push_back(require("test_batch.bin"));
+  return files;
+}
+
+TrainTestData read_cifar10_directory(const std::string& directory) {
+  auto train_files = cifar10_directory_files(directory);
+  const std::string test_file = train_files.back();
+  train_files.pop_back();
   TrainTestData out;
   out.train = read_cifar10_files(train_files);
-  out.test = read_cifar10_files({require("test_batch.bin")});
+  out.test = read_cifar10_files({test_file});
   return out;
 }
 

@@ -15,4 +15,8 @@ Dataset read_cifar10_files(const std::vector<std::string>& paths);
 // directory; a missing file is named in the error.
 TrainTestData read_cifar10_directory(const std::string& directory);
 
+// The six files read_cifar10_directory reads (the five training batches, then the test batch),
+// as found in `directory`; UserError naming it when one is missing.
+std::vector<std::string> cifar10_directory_files(const std::string& directory);
+
 }  // namespace poisonsim

@@ -2,6 +2,7 @@
 // Which data set a run uses and where its files are.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "pipeline/data/dataset.h"
 #include "pipeline/data/synthetic.h"
@@ -27,5 +28,8 @@ std::string default_data_path(DataKind kind);
 
 // Loads the training and test parts. Errors name the file or directory and what was expected.
 TrainTestData load_data(const DataSpec& spec);
+
+// The files load_data reads, in its order (none for synthetic data); the same UserErrors.
+std::vector<std::string> data_files(const DataSpec& spec);
 
 }  // namespace poisonsim

@@ -95,7 +95,7 @@ Dataset read_idx_pair(const std::string& images_path, const std::string& labels_
   return data;
 }
 
-TrainTestData read_idx_directory(const std::string& directory, int64_t num_classes) {
+std::vector<std::string> idx_directory_files(const std::string& directory) {
   std::error_code ec;
   if (!std::filesystem::is_directory(directory, ec))
     throw UserError(directory,
@@ -114,11 +114,15 @@ TrainTestData read_idx_directory(const std::string& directory, int64_t num_class
                                              dashed));
     return found;
   };
+  return {find("train-images", "idx3-ubyte"), find("train-labels", "idx1-ubyte"),
+          find("t10k-images", "idx3-ubyte"), find("t10k-labels", "idx1-ubyte")};
+}
+
+TrainTestData read_idx_directory(const std::string& directory, int64_t num_classes) {
+  const auto files = idx_directory_files(directory);
   TrainTestData out;
-  out.train = read_idx_pair(find("train-images", "idx3-ubyte"), find("train-labels", "idx1-ubyte"),
-                            num_classes);
-  out.test = read_idx_pair(find("t10k-images", "idx3-ubyte"), find("t10k-labels", "idx1-ubyte"),
-                           num_classes);
+  out.train = read_idx_pair(files[0], files[1], num_classes);
+  out.test = read_idx_pair(files[2], files[3], num_classes);
   if (out.train.shape != out.test.shape)
     throw UserError(directory, fmt::format("training images are {} but test images are {}",
                                            out.train.shape.str(), out.test.shape.str()));

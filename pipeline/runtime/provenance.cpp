@@ -61,7 +61,7 @@ std::string provenance_json(int scoring_threads) {
   H5get_libversion(&h5_major, &h5_minor, &h5_release);
   const nlohmann::ordered_json out = {
       {"poisonsim_version", POISONSIM_VERSION},
-      {"git_commit", POISONSIM_GIT_COMMIT},
+      {"git_commit", build_commit()},
       {"command_line", command_line()},
       {"cpu", cpu.model},
       {"instruction_sets", cpu.instruction_sets},
@@ -80,5 +80,9 @@ std::string provenance_json(int scoring_threads) {
       {"start_time_utc", utc_now()}};
   return out.dump();
 }
+
+std::string build_commit() { return POISONSIM_GIT_COMMIT; }
+
+bool build_commit_unknown(const std::string& commit) { return commit.rfind("unknown", 0) == 0; }
 
 }  // namespace poisonsim

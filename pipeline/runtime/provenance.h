@@ -15,4 +15,11 @@ void set_command_line(int argc, const char* const* argv);
 // host name and start time (UTC). `scoring_threads`: the run's oneTBB threads (0: per core).
 std::string provenance_json(int scoring_threads);
 
+// The git commit this binary was built from (tools/cli/write_commit.cmake, rerun at every build),
+// with "-dirty" when the tree had changes, or "unknown (not a git checkout)".
+std::string build_commit();
+
+// True when build_commit() could not be known (the source tree had no .git).
+bool build_commit_unknown(const std::string& commit);
+
 }  // namespace poisonsim

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/runtime/provenance.h"
 #include "pipeline/trace/trace_copy.h"
 #include "poisonsim_version.h"
 #include "sim/util/atomic_output.h"
@@ -40,8 +41,10 @@ void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_ya
                       const std::string& state, const std::string& trace_file) {
   CheckpointFile c;
   c.poisonsim_version = POISONSIM_VERSION;
+  c.build_commit = build_commit();
   c.scenario_path = plan.scenario_path;
   c.scenario_yaml = scenario_yaml;
+  c.data_files = plan.data_files;
   c.trace_output = plan.trace_output;
   c.time = time;
   c.every = plan.every;

@@ -15,6 +15,7 @@ struct CheckpointPlan {
   double every = 0;           // simulated seconds between checkpoints; 0: only when stopped
   std::string scenario_path;  // recorded, for relative paths in the scenario
   std::string trace_output;   // the trace's final path, recorded as resume's default output
+  std::string data_files;     // the data's fingerprint (pipeline/data/data_fingerprint.h)
 };
 
 // At most this many checkpoints in a run: each writes the whole state, and an interval below

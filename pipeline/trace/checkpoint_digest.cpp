@@ -27,8 +27,9 @@ std::vector<std::pair<std::string, std::string>> checkpoint_digests(const Checkp
   return {{"digest_state", digest(c.state)},
           {"digest_scenario", digest(joined({c.scenario_path, c.scenario_yaml}))},
           {"digest_trace", digest(c.trace)},
-          {"digest_settings",
-           digest(joined({c.poisonsim_version, c.trace_output, time, every, c.machine}))}};
+          {"digest_settings", digest(joined({c.poisonsim_version, c.build_commit, c.trace_output,
+                                             time, every, c.machine}))},
+          {"digest_data", digest(c.data_files)}};
 }
 
 std::vector<std::string> parts_not_matching(

@@ -13,7 +13,8 @@
 namespace poisonsim {
 
 // (attribute name, digest as 16 hex digits) for each part: the state, the scenario (its path
-// and resolved YAML), the saved trace, and the settings (version, trace output, times, machine).
+// and resolved YAML), the saved trace, the settings (version, build commit, trace output, times,
+// machine) and the data files' fingerprint.
 std::vector<std::pair<std::string, std::string>> checkpoint_digests(const CheckpointFile& c);
 
 // The parts whose digest differs from `stored` (same order and names as checkpoint_digests);

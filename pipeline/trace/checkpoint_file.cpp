@@ -65,6 +65,13 @@ double read_seconds(hid_t root, const char* name, const std::string& where) {
   throw UserError(where + ":" + name, fmt::format("'{}': expected simulated seconds >= 0", text));
 }
 
+// Attributes older builds did not write: their absence is reported by check_digests, which
+// names the older build.
+std::string optional_attribute(hid_t root, const char* name, const std::string& path) {
+  return hdf5::has_attribute(root, name, path) ? hdf5::read_string_attribute(root, name, path)
+                                               : std::string();
+}
+
 // Before anything is restored: a part changed since it was written is an error naming it.
 void check_digests(hid_t root, const CheckpointFile& c, const std::string& path) {
   std::vector<std::pair<std::string, std::string>> stored;
@@ -94,8 +101,10 @@ void write_checkpoint_file(const std::string& path, const CheckpointFile& c) {
   const hid_t root = file.get();
   hdf5::write_string_attribute(root, "format", kFormat, path);
   hdf5::write_string_attribute(root, "poisonsim_version", c.poisonsim_version, path);
+  hdf5::write_string_attribute(root, "build_commit", c.build_commit, path);
   hdf5::write_string_attribute(root, "scenario_path", c.scenario_path, path);
   hdf5::write_string_attribute(root, "scenario", c.scenario_yaml, path);
+  hdf5::write_string_attribute(root, "data_files", c.data_files, path);
   hdf5::write_string_attribute(root, "trace_output", c.trace_output, path);
   // Exact in text: the shortest representation that reads back as the same double.
   hdf5::write_string_attribute(root, "time", fmt::format("{}", c.time), path);
@@ -120,8 +129,10 @@ CheckpointFile read_checkpoint_file(const std::string& path) {
     throw UserError(path, fmt::format("not a checkpoint (expected format {})", kFormat));
   CheckpointFile c;
   c.poisonsim_version = hdf5::read_string_attribute(root, "poisonsim_version", path);
+  c.build_commit = optional_attribute(root, "build_commit", path);
   c.scenario_path = hdf5::read_string_attribute(root, "scenario_path", path);
   c.scenario_yaml = hdf5::read_string_attribute(root, "scenario", path);
+  c.data_files = optional_attribute(root, "data_files", path);
   c.trace_output = hdf5::read_string_attribute(root, "trace_output", path);
   c.time = read_seconds(root, "time", path);
   c.every = read_seconds(root, "every", path);

@@ -2,9 +2,10 @@
 // A checkpoint on disk (`poisonsim run --checkpoint-every`, `poisonsim resume`): the simulation's
 // whole state as one binary archive (sim/kernel/state_archive.h), the trace as flushed at that moment,
 // and what resume needs to rebuild the run around them. HDF5, so `h5dump -A` shows what it is:
-//   format, poisonsim_version, scenario_path, scenario (resolved YAML), trace_output, time,
-//   every, machine, digest_state, digest_scenario, digest_trace, digest_settings (checked on
-//   reading: pipeline/trace/checkpoint_digest.h); datasets `state` and `trace` (bytes).
+//   format, poisonsim_version, build_commit, scenario_path, scenario (resolved YAML),
+//   data_files, trace_output, time, every, machine, digest_state, digest_scenario, digest_trace,
+//   digest_settings, digest_data (checked on reading: pipeline/trace/checkpoint_digest.h);
+//   datasets `state` and `trace` (bytes).
 #include <cstdint>
 #include <string>
 
@@ -12,8 +13,10 @@ namespace poisonsim {
 
 struct CheckpointFile {
   std::string poisonsim_version;
+  std::string build_commit;   // the writer's git commit (pipeline/runtime/provenance.h)
   std::string scenario_path;  // the file the run was started from: relative data paths in it
   std::string scenario_yaml;  // every key with its value in force (--set applied)
+  std::string data_files;     // what the run's data files were (pipeline/data/data_fingerprint.h)
   std::string trace_output;   // the trace the run was writing (its final path)
   double time = 0;            // simulated seconds when the checkpoint was taken
   double every = 0;           // the run's checkpoint interval (0: only when stopped)

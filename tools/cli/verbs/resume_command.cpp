@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pipeline/data/data_fingerprint.h"
+#include "pipeline/runtime/provenance.h"
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/simulation.h"
 #include "pipeline/trace/checkpoint_file.h"
@@ -47,6 +49,27 @@ AtomicOutput::Existing existing_policy(const std::string& output, bool force) {
   return AtomicOutput::Existing::replace;
 }
 
+// The same release and the same build: a resumed run's floating point, and so the gate's
+// decisions, are those of the code that wrote the checkpoint.
+void check_same_build(const CheckpointFile& checkpoint, const std::string& where) {
+  const std::string commit = build_commit();
+  if (checkpoint.poisonsim_version == POISONSIM_VERSION && checkpoint.build_commit == commit) {
+    if (build_commit_unknown(commit))
+      spdlog::warn("this build's git commit is unknown (built outside a git checkout): the "
+                   "checkpoint's build is checked by its version ({}) alone",
+                   POISONSIM_VERSION);
+    return;
+  }
+  const auto describe = [](const std::string& version, const std::string& build) {
+    return fmt::format("{} (commit {}{})", version, build,
+                       build_commit_unknown(build) ? ": built outside a git checkout" : "");
+  };
+  throw UserError(where, fmt::format("was written by poisonsim {}, this is {}: resume it with "
+                                     "that build",
+                                     describe(checkpoint.poisonsim_version, checkpoint.build_commit),
+                                     describe(POISONSIM_VERSION, commit)));
+}
+
 void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   install_stop_handlers();
@@ -55,15 +78,13 @@ void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
   check_checkpoint_path(o.checkpoint, true);  // not through a link: checkpoints replace it
   const auto checkpoint_lock = reserve_checkpoint(o.checkpoint);
   const CheckpointFile checkpoint = read_checkpoint_file(o.checkpoint);
-  if (checkpoint.poisonsim_version != POISONSIM_VERSION)
-    throw UserError(o.checkpoint,
-                    fmt::format("was written by poisonsim {}, this is {}: resume it with that "
-                                "version",
-                                checkpoint.poisonsim_version, POISONSIM_VERSION));
+  check_same_build(checkpoint, o.checkpoint);
   const Scenario scenario =
       parse_scenario(checkpoint.scenario_yaml, checkpoint.scenario_path, {}, builtin_plugins());
   if (checkpoint.every != 0)
     check_checkpoint_interval(checkpoint.every, scenario.duration, o.checkpoint + ": every");
+  // Before anything is restored: data.path resolves from here, maybe to other files.
+  check_data_fingerprint(checkpoint.data_files, scenario.data, o.checkpoint);
   const std::string machine = checkpoint_machine();
   if (machine != checkpoint.machine)
     spdlog::warn(
@@ -77,7 +98,8 @@ void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
                checkpoint.time, scenario.duration, output);
   JsonOutput json(o.json, o.force);
   SimulationOptions options{trace.temporary_path(), global.threads, !global.quiet, {}};
-  options.checkpoints = {o.checkpoint, checkpoint.every, checkpoint.scenario_path, output};
+  options.checkpoints = {o.checkpoint, checkpoint.every, checkpoint.scenario_path, output,
+                         checkpoint.data_files};
   Simulation simulation(scenario, options, checkpoint, o.checkpoint);
   run_to_trace(simulation, trace, output, options.checkpoints, json);
 }

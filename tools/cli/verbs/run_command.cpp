@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pipeline/data/data_fingerprint.h"
 #include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/simulation.h"
@@ -47,6 +48,7 @@ CheckpointPlan checkpoint_plan(const RunOptions& o, const Scenario& scenario,
   check_distinct_outputs(plan.path, {{"the trace (-o)", output}, {"--json", o.json}});
   plan.scenario_path = o.scenario;
   plan.trace_output = output;
+  plan.data_files = data_fingerprint(scenario.data);
   return plan;
 }
 
