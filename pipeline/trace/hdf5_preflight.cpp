@@ -1,6 +1,7 @@
 #include "pipeline/trace/hdf5_preflight.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/trace/global_heap_check.h"
 #include "pipeline/trace/hdf5_handles.h"
 #include "sim/util/error.h"
 
@@ -99,6 +101,15 @@ void preflight_hdf5_file(const std::string& path, int limit_seconds) {
   throw UserError(path, fmt::format("corrupt HDF5 file: reading its attributes crashes the "
                                     "HDF5 library ({})",
                                     how));
+}
+
+void guard_hdf5_input(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  hdf5::silence_errors();
+  if (H5Fis_hdf5(path.c_str()) <= 0) return;
+  check_global_heaps(path);
+  preflight_hdf5_file(path);
 }
 
 }  // namespace poisonsim

@@ -14,4 +14,9 @@ namespace poisonsim {
 // this process has any HDF5 file open (the child would share its metadata cache).
 void preflight_hdf5_file(const std::string& path, int limit_seconds = 120);
 
+// The trace reader's guards (check_global_heaps, then preflight_hdf5_file) on a file another
+// program will read with HDF5 (report and export hand traces to Python's h5py). A path that is
+// not a regular HDF5 file passes: that program reports it in its own words.
+void guard_hdf5_input(const std::string& path);
+
 }  // namespace poisonsim

@@ -34,14 +34,15 @@ void run_export(const ExportOptions& o, const GlobalOptions& global) {
       script_path("export", "POISONSIM_EXPORT_SCRIPT", POISONSIM_EXPORT_SCRIPT_PATH,
                   "python/poisonsim/export.py");
   // A run in progress is read from its .partial file, as of its last flush.
+  const std::string input = written_or_in_progress(o.input);
   std::vector<std::string> args{
-      script,     written_or_in_progress(o.input),
+      script,     input,
       "--format", o.format,
       "-o",       o.output.empty() ? default_output(o.input, o.format) : o.output,
       "--group",  o.group};
   if (o.force) args.emplace_back("--force");
   if (global.quiet) args.emplace_back("--quiet");
-  run_python_script(args, "export", "python3-h5py, python3-pandas and python3-yaml");
+  run_python_script(args, "export", "python3-h5py, python3-pandas and python3-yaml", {input});
 }
 
 }  // namespace

@@ -30,14 +30,20 @@ std::string report_script() {
                      "python/scripts/report.py");
 }
 
-std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOptions& global) {
+// The script's arguments; `hdf5_inputs` gets the files it reads that may be HDF5 (the inputs and
+// baselines, not the JSON figures).
+std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOptions& global,
+                                          std::vector<std::string>& hdf5_inputs) {
   std::vector<std::string> args{report_script()};
   // A run in progress is read from its .partial file, as of its last flush.
   for (const auto& input : o.inputs) args.push_back(written_or_in_progress(input));
+  hdf5_inputs.assign(args.begin() + 1, args.end());
   args.insert(args.end(), {"-o", o.output});
   for (const auto& file : o.json) args.insert(args.end(), {"--json", file});
-  for (const auto& file : o.baselines)
+  for (const auto& file : o.baselines) {
     args.insert(args.end(), {"--baseline", written_or_in_progress(file)});
+    hdf5_inputs.push_back(args.back());
+  }
   if (!o.format.empty()) args.insert(args.end(), {"--format", o.format});
   if (!o.title.empty()) args.insert(args.end(), {"--title", o.title});
   // Progress lines are info-level output.
@@ -49,8 +55,11 @@ std::vector<std::string> script_arguments(const ReportOptions& o, const GlobalOp
 
 // The script prints its own error line (exit 2) or where the page is (exit 0).
 void draw_report(const ReportOptions& o, const GlobalOptions& global) {
-  run_python_script(script_arguments(o, global), "the report",
-                    "python3-h5py, python3-matplotlib, python3-pandas and python3-yaml");
+  std::vector<std::string> hdf5_inputs;
+  const auto arguments = script_arguments(o, global, hdf5_inputs);
+  run_python_script(arguments, "the report",
+                    "python3-h5py, python3-matplotlib, python3-pandas and python3-yaml",
+                    hdf5_inputs);
 }
 
 void run_report(const ReportOptions& o, const GlobalOptions& global) {
