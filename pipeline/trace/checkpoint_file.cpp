@@ -2,14 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "pipeline/runtime/provenance.h"
 #include "pipeline/trace/checkpoint_digest.h"
+#include "pipeline/trace/global_heap_check.h"
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
+#include "pipeline/trace/hdf5_preflight.h"
+#include "sim/util/address_space_cap.h"
 #include "sim/util/error.h"
 #include "sim/util/file_checks.h"
 
@@ -38,7 +42,12 @@ void write_bytes(hid_t file, const char* name, const std::string& bytes, const s
         where, std::string("cannot write ") + name);
 }
 
-std::string read_bytes(hid_t file, const char* name, const std::string& where) {
+// Deflate shrinks data at most about 1032 to 1: a dataset claiming more than that of the file is
+// damaged, and is refused before its size is allocated.
+constexpr double kMaxDeflateRatio = 1100;
+
+std::string read_bytes(hid_t file, const char* name, const std::string& where,
+                       uintmax_t file_bytes) {
   hdf5::Hid dataset = hdf5::owned(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose, where,
                                   std::string("not a checkpoint: no dataset ") + name);
   hdf5::Hid space(H5Dget_space(dataset.get()), H5Sclose);
@@ -46,6 +55,10 @@ std::string read_bytes(hid_t file, const char* name, const std::string& where) {
     throw UserError(where, std::string("not a checkpoint: ") + name + " is not 1-D");
   hsize_t size = 0;
   H5Sget_simple_extent_dims(space.get(), &size, nullptr);
+  if (static_cast<double>(size) > kMaxDeflateRatio * static_cast<double>(file_bytes) + 65536)
+    throw UserError(where, fmt::format("corrupt checkpoint: {} claims {} bytes, more than a file "
+                                       "of {} bytes can hold",
+                                       name, size, file_bytes));
   std::string bytes(size, '\0');
   if (size > 0)
     hdf5::check(
@@ -122,6 +135,16 @@ CheckpointFile read_checkpoint_file(const std::string& path) {
   hdf5::silence_errors();
   require_regular_file(path, "a checkpoint (HDF5)");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw UserError(path, "not an HDF5 checkpoint file");
+  // The trace reader's guards (pipeline/trace/trace_reader.cpp): HDF5 loops forever on some
+  // damaged global heaps and crashes on others, and on damaged chunk indexes.
+  check_global_heaps(path);
+  preflight_hdf5_file(path, Preflight::datasets_too);
+  std::error_code ec;
+  const uintmax_t file_bytes = std::filesystem::file_size(path, ec);
+  // Room for both byte arrays decompressed (read_bytes bounds them) and HDF5's own needs; a
+  // damaged attribute claiming gigabytes fails to allocate instead of waking the OOM killer.
+  const AddressSpaceCap cap((uint64_t{1} << 30) +
+                            static_cast<uint64_t>(2 * kMaxDeflateRatio) * (ec ? 0 : file_bytes));
   hdf5::Hid file = hdf5::open_read_only(path, "cannot open the checkpoint file");
   const hid_t root = file.get();
   if (!hdf5::has_attribute(root, "format", path) ||
@@ -137,8 +160,8 @@ CheckpointFile read_checkpoint_file(const std::string& path) {
   c.time = read_seconds(root, "time", path);
   c.every = read_seconds(root, "every", path);
   c.machine = hdf5::read_string_attribute(root, "machine", path);
-  c.state = read_bytes(root, "state", path);
-  c.trace = read_bytes(root, "trace", path);
+  c.state = read_bytes(root, "state", path, ec ? 0 : file_bytes);
+  c.trace = read_bytes(root, "trace", path, ec ? 0 : file_bytes);
   check_digests(root, c, path);
   return c;
 }

@@ -27,8 +27,10 @@ struct CheckpointFile {
 
 // Writes (truncating) `path`; UserError naming it when that fails (e.g. a full disk).
 void write_checkpoint_file(const std::string& path, const CheckpointFile& checkpoint);
-// UserError naming the file when it is not a checkpoint of this format, or when a part does not
-// match its digest (changed or damaged since it was written).
+// UserError naming the file when it is not a checkpoint of this format, when a part does not
+// match its digest (changed or damaged since it was written), or when it is corrupt: it gets the
+// trace reader's guards (global heap check, a forked child reading it first), so damage ends in
+// an error, not a crash of HDF5.
 CheckpointFile read_checkpoint_file(const std::string& path);
 
 }  // namespace poisonsim

@@ -15,6 +15,7 @@
 
 #include "pipeline/trace/global_heap_check.h"
 #include "pipeline/trace/hdf5_handles.h"
+#include "sim/util/address_space_cap.h"
 #include "sim/util/error.h"
 
 namespace poisonsim {
@@ -47,26 +48,52 @@ herr_t read_attribute(hid_t object, const char* name, const H5A_info_t*, void*) 
   return 0;
 }
 
-herr_t read_attributes_of(hid_t root, const char* name, const H5O_info_t*, void*) {
+// A whole dataset, as the caller will read it (its chunks decompressed); one claiming more than
+// `kDatasetLimit` bytes is left to the caller's own checks.
+constexpr double kDatasetLimit = 1e9;
+
+void read_dataset(hid_t dataset) {
+  const hid_t file_type = H5Dget_type(dataset);
+  const hid_t space = H5Dget_space(dataset);
+  const hid_t memory_type = file_type >= 0 ? H5Tget_native_type(file_type, H5T_DIR_ASCEND) : -1;
+  const hssize_t points = space >= 0 ? H5Sget_simple_extent_npoints(space) : 0;
+  const size_t size = memory_type >= 0 ? H5Tget_size(memory_type) : 0;
+  if (points > 0 && size > 0 &&
+      static_cast<double>(points) * static_cast<double>(size) < kDatasetLimit) {
+    std::vector<unsigned char> buffer(static_cast<size_t>(points) * size);
+    if (H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) >= 0 &&
+        H5Tdetect_class(memory_type, H5T_VLEN) + H5Tis_variable_str(memory_type) > 0)
+      H5Dvlen_reclaim(memory_type, space, H5P_DEFAULT, buffer.data());
+  }
+  if (memory_type >= 0) H5Tclose(memory_type);
+  if (space >= 0) H5Sclose(space);
+  if (file_type >= 0) H5Tclose(file_type);
+}
+
+herr_t read_object(hid_t root, const char* name, const H5O_info_t* info, void* data) {
+  const bool datasets = *static_cast<const bool*>(data);
   const hid_t object = H5Oopen(root, name, H5P_DEFAULT);
   if (object < 0) return 0;
   H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_NATIVE, nullptr, read_attribute, nullptr);
+  if (datasets && info->type == H5O_TYPE_DATASET) read_dataset(object);
   H5Oclose(object);
   return 0;
 }
 
 // The child's whole life: no destructors, no atexit handlers, no stdio flushes.
-[[noreturn]] void read_everything(const std::string& path) {
+[[noreturn]] void read_everything(const std::string& path, bool datasets) {
+  // What a corrupt header claims fails to allocate here, quickly, rather than thrash the
+  // machine (the caller's own read of such a file then fails the same way).
+  const AddressSpaceCap cap(uint64_t{2} << 30);
   hdf5::silence_errors();
   hdf5::Hid file = hdf5::open_read_only(path, "");
-  H5Ovisit2(file.get(), H5_INDEX_NAME, H5_ITER_NATIVE, read_attributes_of, nullptr,
-            H5O_INFO_BASIC);
+  H5Ovisit2(file.get(), H5_INDEX_NAME, H5_ITER_NATIVE, read_object, &datasets, H5O_INFO_BASIC);
   _exit(0);
 }
 
 }  // namespace
 
-void preflight_hdf5_file(const std::string& path, int limit_seconds) {
+void preflight_hdf5_file(const std::string& path, Preflight what, int limit_seconds) {
   // A child sharing an open file's metadata cache with this process could write it back: only
   // a process with no HDF5 file open forks (inspect, roc, resume; not a sweep assembling runs).
   if (H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE) != 0) return;
@@ -74,7 +101,7 @@ void preflight_hdf5_file(const std::string& path, int limit_seconds) {
   if (child < 0) return;  // no process to spare: read it as before
   if (child == 0) {
     try {
-      read_everything(path);
+      read_everything(path, what == Preflight::datasets_too);
     } catch (...) {
       _exit(kCannotOpen);  // the caller's own open says why
     }
@@ -88,8 +115,9 @@ void preflight_hdf5_file(const std::string& path, int limit_seconds) {
     if (std::chrono::steady_clock::now() > deadline) {
       kill(child, SIGKILL);
       waitpid(child, &status, 0);
-      throw UserError(path, fmt::format("reading its attributes does not finish within {} s: "
-                                        "the file is corrupt",
+      throw UserError(path, fmt::format("reading its {} does not finish within {} s: the file "
+                                        "is corrupt",
+                                        what == Preflight::datasets_too ? "contents" : "attributes",
                                         limit_seconds));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -98,8 +126,9 @@ void preflight_hdf5_file(const std::string& path, int limit_seconds) {
     return;
   const std::string how = WIFSIGNALED(status) ? strsignal(WTERMSIG(status))
                                               : fmt::format("exit code {}", WEXITSTATUS(status));
-  throw UserError(path, fmt::format("corrupt HDF5 file: reading its attributes crashes the "
-                                    "HDF5 library ({})",
+  throw UserError(path, fmt::format("corrupt HDF5 file: reading its {} crashes the HDF5 library "
+                                    "({})",
+                                    what == Preflight::datasets_too ? "contents" : "attributes",
                                     how));
 }
 

@@ -33,8 +33,9 @@ if [ "$target" = fuzz_scenario ]; then seeds+=(tests/bad-inputs); fi
 corpus=$build/corpus/$target
 artifacts=$build/artifacts/$target
 mkdir -p "$corpus" "$artifacts"
-# HDF5 1.10.8 loses memory on some corrupt files below poisonsim's handles, so fuzz_trace checks
-# for open identifiers instead of leaks (tests/fuzz/fuzz_trace.cpp). HDF5 also mallocs whatever
+# HDF5 1.10.8 loses memory on some corrupt files below poisonsim's handles, so fuzz_trace (and
+# fuzz_checkpoint, the same library on checkpoints) checks for open identifiers instead of leaks
+# (tests/fuzz/fuzz_trace.cpp). HDF5 also mallocs whatever
 # size a corrupt header claims and handles a null result (a UserError, as users see it):
 # allocator_may_return_null makes ASan return null as glibc does. Our own allocations still
 # fail loudly: operator new throws std::bad_alloc, which is not a UserError.
@@ -43,7 +44,7 @@ mkdir -p "$corpus" "$artifacts"
 asan=detect_leaks=1
 timeout=10
 rss=2048
-if [ "$target" = fuzz_trace ]; then
+if [ "$target" = fuzz_trace ] || [ "$target" = fuzz_checkpoint ]; then
   asan=detect_leaks=0:allocator_may_return_null=1
   timeout=30
   rss=8192
