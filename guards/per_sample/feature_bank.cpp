@@ -3,10 +3,19 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <faiss/utils/distances.h>
+
 #include "sim/kernel/state_archive.h"
 #include "sim/util/error.h"
 
 namespace poisonsim {
+
+void FeatureBank::update_norms() {
+  norms_.resize(images_.size());
+  if (!norms_.empty())
+    faiss::fvec_norms_L2sqr(norms_.data(), features_.data(), static_cast<size_t>(dim_),
+                            norms_.size());
+}
 
 const GuardContext& FeatureBank::context() const {
   if (!context_) throw std::logic_error("FeatureBank used before attach()");
@@ -29,6 +38,7 @@ bool FeatureBank::prepare() {
     dim_ = context().feature_dim();
     features_ = context().features(images_);
     stale_ = false;
+    update_norms();
     return true;
   }
   return false;
@@ -43,12 +53,14 @@ void FeatureBank::add(const ScoredSample& sample) {
     images_.pixels.insert(images_.pixels.end(), sample.image, sample.image + numel);
     images_.labels.push_back(sample.label);
     features_.insert(features_.end(), sample.features, sample.features + dim);
+    norms_.push_back(faiss::fvec_norm_L2sqr(sample.features, dim));
     return;
   }
   if (capacity_ == 0) return;
   std::copy(sample.image, sample.image + numel, images_.pixels.begin() + next_ * numel);
   images_.labels[next_] = sample.label;
   std::copy(sample.features, sample.features + dim, features_.begin() + next_ * dim);
+  norms_[next_] = faiss::fvec_norm_L2sqr(sample.features, dim);
   next_ = (next_ + 1) % static_cast<size_t>(capacity_);
 }
 
@@ -76,6 +88,7 @@ void FeatureBank::load_state(StateIn& in) {
                                                            0, images_.shape.numel())) &&
                           (stale_ || features_.size() == n * static_cast<size_t>(dim_));
   if (!consistent) throw UserError(in.where(), "the saved guard bank is corrupt");
+  if (!stale_) update_norms();
 }
 
 }  // namespace poisonsim

@@ -28,6 +28,9 @@ class FeatureBank {
   size_t size() const { return images_.size(); }
   int64_t dim() const { return dim_; }
   const float* features() const { return features_.data(); }
+  // The squared L2 norm of each entry's features, kept with them: a neighbour search needs them
+  // for every query batch, and recomputing them each time cost as much as the search itself.
+  const float* squared_norms() const { return norms_.data(); }
   const std::vector<int64_t>& labels() const { return images_.labels; }
   // Bytes held at full capacity (for the run's memory estimate).
   static int64_t bytes_at_capacity(int64_t capacity, int64_t image_floats, int64_t feature_dim);
@@ -37,6 +40,7 @@ class FeatureBank {
 
  private:
   const GuardContext& context() const;
+  void update_norms();
 
   int64_t capacity_;
   const GuardContext* context_ = nullptr;
@@ -44,6 +48,7 @@ class FeatureBank {
   bool stale_ = false;
   Dataset images_;               // the bank's images and labels, in slot order
   std::vector<float> features_;  // size() x dim_, slot order
+  std::vector<float> norms_;     // size(), slot order (derived: not in checkpoints)
   int64_t dim_ = 0;
   size_t next_ = 0;  // the slot the next arrival replaces once full
 };

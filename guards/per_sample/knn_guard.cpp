@@ -57,7 +57,7 @@ void KnnGuard::judge_batch(const ScoredSample* samples, size_t n, Verdict* verdi
     std::vector<float> distances(n * k);
     std::vector<int64_t> neighbours(n * k);
     faiss::knn_L2sqr(queries.data(), bank_.features(), dim, n, bank_.size(), k, distances.data(),
-                     neighbours.data());
+                     neighbours.data(), bank_.squared_norms());
     std::vector<int64_t> labels(k);
     for (size_t i = 0; i < n; ++i) {
       for (size_t j = 0; j < k; ++j) {
