@@ -66,17 +66,8 @@ SampleScores Deployment::score(const Dataset& data, bool with_features) const {
 int64_t Deployment::feature_dim() const { return engine_ ? engine_->feature_dim() : 0; }
 
 std::vector<float> Deployment::features(const Dataset& data) const {
-  const auto dim = static_cast<size_t>(feature_dim());
-  if (dim == 0) throw std::logic_error("Deployment::features: not a native target");
-  constexpr size_t kChunk = 256;
-  const size_t n = data.size();
-  std::vector<float> out(n * dim);
-  tbb::parallel_for(size_t{0}, (n + kChunk - 1) / kChunk, [&](size_t c) {
-    const size_t first = c * kChunk;
-    const auto part = score_range(data, first, std::min(kChunk, n - first), true);
-    std::copy(part.features.begin(), part.features.end(), out.begin() + first * dim);
-  });
-  return out;
+  if (feature_dim() == 0) throw std::logic_error("Deployment::features: not a native target");
+  return score_parallel(data, 256, true).features;
 }
 
 SampleScores Deployment::score_range(const Dataset& data, size_t first, size_t count,
@@ -94,18 +85,23 @@ SampleScores Deployment::score_range(const Dataset& data, size_t first, size_t c
   return {std::move(scores.loss), std::move(scores.prediction), std::move(scores.features)};
 }
 
-SampleScores Deployment::score_parallel(const Dataset& data, int64_t chunk) const {
+SampleScores Deployment::score_parallel(const Dataset& data, int64_t chunk,
+                                        bool with_features) const {
+  const auto dim = with_features ? feature_dim() : 0;
   SampleScores out;
   out.loss.resize(data.size());
   out.prediction.resize(data.size());
+  out.features.resize(data.size() * static_cast<size_t>(dim));
   const auto n = static_cast<int64_t>(data.size());
   const int64_t chunks = (n + chunk - 1) / chunk;
   tbb::parallel_for(int64_t{0}, chunks, [&](int64_t c) {
     const int64_t first = c * chunk;
     const int64_t count = std::min(chunk, n - first);
-    const auto part = score_range(data, static_cast<size_t>(first), static_cast<size_t>(count));
+    const auto part = score_range(data, static_cast<size_t>(first), static_cast<size_t>(count),
+                                  with_features);
     std::copy(part.loss.begin(), part.loss.end(), out.loss.begin() + first);
     std::copy(part.prediction.begin(), part.prediction.end(), out.prediction.begin() + first);
+    std::copy(part.features.begin(), part.features.end(), out.features.begin() + first * dim);
   });
   return out;
 }

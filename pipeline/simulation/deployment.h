@@ -44,12 +44,13 @@ class Deployment {
                            bool with_features = false) const;
   // Whether score() can give features, and their width (0 when it cannot).
   int64_t feature_dim() const;
-  // The deployed model's features of every image, in fixed chunks of 256 (the values do not
-  // depend on the thread count), n x feature_dim().
+  // The deployed model's features of every image (score_parallel in chunks of 256, so the
+  // values do not depend on the thread count), n x feature_dim().
   std::vector<float> features(const Dataset& data) const;
 
   // Scores `data` in fixed chunks spread over the available oneTBB threads.
-  SampleScores score_parallel(const Dataset& data, int64_t chunk = 256) const;
+  SampleScores score_parallel(const Dataset& data, int64_t chunk = 256,
+                              bool with_features = false) const;
 
  private:
   TargetModel model_;

@@ -35,16 +35,9 @@ struct Window {
   bool yes = true, no = false;
 };
 
+// As the ingestion graph scores arrivals: arrival batches in parallel, one thread each.
 void score(const Deployment& deployment, Window& w, int64_t batch) {
-  w.scores = {};
-  for (size_t first = 0; first < w.data.size(); first += static_cast<size_t>(batch)) {
-    const size_t n = std::min(static_cast<size_t>(batch), w.data.size() - first);
-    const auto part = deployment.score_range(w.data, first, n, true);
-    w.scores.loss.insert(w.scores.loss.end(), part.loss.begin(), part.loss.end());
-    w.scores.prediction.insert(w.scores.prediction.end(), part.prediction.begin(),
-                               part.prediction.end());
-    w.scores.features.insert(w.scores.features.end(), part.features.begin(), part.features.end());
-  }
+  w.scores = deployment.score_parallel(w.data, batch, true);
 }
 
 void make_samples(Window& w, int64_t feature_dim) {
