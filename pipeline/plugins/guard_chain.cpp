@@ -21,10 +21,15 @@ void GuardChain::judge_stages(const ScoredSample* samples, size_t n, int8_t* rej
   std::vector<ScoredSample> batch;
   std::vector<Verdict> verdicts;
   for (size_t s = 0; s < stages_.size() && !alive.empty(); ++s) {
-    batch.clear();
-    for (size_t i : alive) batch.push_back(samples[i]);
-    verdicts.assign(batch.size(), Verdict::accept);
-    stages_[s].guard->judge_batch(batch.data(), batch.size(), verdicts.data());
+    // The first stage sees every sample: no copy. Later ones see the survivors, gathered.
+    const ScoredSample* seen = samples;
+    if (s > 0) {
+      batch.clear();
+      for (size_t i : alive) batch.push_back(samples[i]);
+      seen = batch.data();
+    }
+    verdicts.assign(alive.size(), Verdict::accept);
+    stages_[s].guard->judge_batch(seen, alive.size(), verdicts.data());
     std::vector<size_t> next;
     for (size_t j = 0; j < alive.size(); ++j) {
       if (verdicts[j] == Verdict::reject)
