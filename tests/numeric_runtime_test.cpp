@@ -2,6 +2,7 @@
 // OpenBLAS falls back to SSE3 kernels on recent Intel CPUs), the user's choice kept, the
 // OpenMP wait policy, and all of it recorded in the trace.
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/runtime/numerics_mode.h"
 
 #include <string>
 
@@ -14,9 +15,15 @@ namespace poisonsim {
 namespace {
 
 // The variables poisonsim sets are inherited from this test process (its main re-executed
-// itself with them): clear them so the child decides afresh, as in a user's shell.
-const std::string kCleanEnvironment = std::string("-u OPENBLAS_CORETYPE -u OMP_WAIT_POLICY -u ") +
-                                      kChosenBlasKernelVariable + " -u " + kNumericReexecVariable;
+// itself with them): clear them so the child decides afresh, as in a user's shell. Native
+// numerics: these tests are about the kernel choice that portable numerics pins
+// (tests/numerics_mode_test.cpp).
+const std::string kCleanEnvironment =
+    std::string("-u OPENBLAS_CORETYPE -u OMP_WAIT_POLICY -u DNNL_MAX_CPU_ISA -u "
+                "ATEN_CPU_CAPABILITY -u ") +
+    kChosenBlasKernelVariable + " -u " + kNumericReexecVariable + " -u " +
+    kNumericsActiveVariable + " -u " + kNumericsReplacedVariable + " " +
+    kNumericsOverrideVariable + "=native";
 
 std::string small_run(const test::ScratchDir& dir) {
   return "run " + std::string(POISONSIM_SOURCE_DIR) +

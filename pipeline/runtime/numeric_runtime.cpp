@@ -4,12 +4,20 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "pipeline/runtime/numerics_mode.h"
+#include "pipeline/runtime/provenance.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 namespace {
@@ -87,7 +95,8 @@ CpuInfo read_cpu_info() {
 // process knows the kernel was poisonsim's choice and not the user's. Inherited by child
 // processes (sweep runs), which then keep the same kernel without another re-exec.
 const char* const kChosenBlasKernelVariable = "POISONSIM_CHOSEN_BLAS_KERNEL";
-// Guards against a second re-exec in the same process tree if the libraries ignore the variables.
+// How many times this process re-executed itself at start: a cap, should a library ignore the
+// variables.
 const char* const kNumericReexecVariable = "POISONSIM_NUMERIC_REEXEC";
 
 CpuInfo cpu_info() {
@@ -105,14 +114,23 @@ std::string openblas_kernel_for(const CpuInfo& cpu) {
   return "";
 }
 
-void prepare_numeric_environment(char** argv) {
-  if (environment(kNumericReexecVariable)) {
-    unsetenv(kNumericReexecVariable);  // our children may need their own decision (another binary)
-    return;
-  }
-  bool changed = false;
+namespace {
+
+// Re-executions at the start of one process: one to set the variables, and one more when a change
+// of mode leaves OpenBLAS to its own choice and that choice is a generic kernel.
+constexpr int kMaxReexecs = 2;
+
+int reexecs_so_far() {
+  const char* count = environment(kNumericReexecVariable);
+  return count ? std::atoi(count) : 0;
+}
+
+// The variables for `mode`; true when one that a library reads at load time changed.
+bool configure_numeric_environment(NumericsMode mode) {
+  bool changed = set_numerics_environment(mode);
   const std::string kernel = openblas_corename();
-  if (!kernel.empty() && !environment("OPENBLAS_CORETYPE") && !kernel_uses_avx(kernel)) {
+  if (mode == NumericsMode::native && !kernel.empty() && !environment("OPENBLAS_CORETYPE") &&
+      !kernel_uses_avx(kernel)) {
     const std::string wanted = openblas_kernel_for(cpu_info());
     if (!wanted.empty()) {
       setenv("OPENBLAS_CORETYPE", wanted.c_str(), 1);
@@ -124,11 +142,42 @@ void prepare_numeric_environment(char** argv) {
     setenv("OMP_WAIT_POLICY", kDefaultWaitPolicy, 1);
     changed = true;
   }
-  if (!changed) return;
-  setenv(kNumericReexecVariable, "1", 1);
+  return changed;
+}
+
+// Returns only when the exec failed or the count is spent.
+void reexecute(char** argv) {
+  const int count = reexecs_so_far();
+  if (count >= kMaxReexecs) return;
+  setenv(kNumericReexecVariable, std::to_string(count + 1).c_str(), 1);
   execv("/proc/self/exe", argv);
-  // Only reached when the exec failed: carry on with the libraries as they started.
   unsetenv(kNumericReexecVariable);
+}
+
+}  // namespace
+
+void prepare_numeric_environment(char** argv) {
+  if (configure_numeric_environment(starting_numerics_mode())) reexecute(argv);
+  unsetenv(kNumericReexecVariable);  // our children make their own decision
+}
+
+void ensure_numerics_mode(NumericsMode wanted, const std::string& where) {
+  if (numerics_mode_forced() || wanted == numerics_mode()) return;
+  if (wanted == NumericsMode::portable && !cpu_supports_portable(cpu_info())) return;
+  configure_numeric_environment(wanted);
+  const auto& arguments = recorded_command_line();
+  if (arguments.empty())
+    throw UserError(where, "cannot switch to " + to_string(wanted) +
+                               " numerics: the command line was not recorded");
+  std::vector<char*> argv;
+  for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  unsetenv(kNumericReexecVariable);
+  reexecute(argv.data());
+  throw UserError(
+      where, fmt::format("cannot switch to {} numerics: re-executing {} failed ({}); "
+                         "set POISONSIM_NUMERICS={} and run again",
+                         to_string(wanted), arguments[0], std::strerror(errno), to_string(wanted)));
 }
 
 BlasInfo blas_info() {
@@ -157,7 +206,9 @@ std::string BlasInfo::describe() const {
   std::string text = library;
   if (!kernel.empty()) {
     text += ", kernel " + kernel;
-    if (kernel_source == "poisonsim")
+    if (kernel_source == "poisonsim" && numerics_mode() == NumericsMode::portable)
+      text += " (pinned by portable numerics)";
+    else if (kernel_source == "poisonsim")
       text += " (chosen by poisonsim for this CPU)";
     else if (kernel_source == "OPENBLAS_CORETYPE")
       text += " (set by OPENBLAS_CORETYPE)";

@@ -18,7 +18,17 @@ namespace poisonsim {
 // re-executes the program once (same arguments) so that the libraries start with them. Returns
 // normally when nothing has to change, when the user set the variables, or when the re-exec is
 // impossible (blas_info() then reports the generic kernel, and the CLI warns).
+// The numerics mode (numerics_mode.h) is decided here too: POISONSIM_NUMERICS, else the mode
+// inherited from the parent process, else portable.
 void prepare_numeric_environment(char** argv);
+
+// After a scenario is read: when it asks for a mode other than the one this process runs and
+// POISONSIM_NUMERICS does not force one, re-executes the program (same command line) in the
+// scenario's mode. Call it before any lock is taken or file written. Returns normally when nothing
+// has to change, and on a CPU without AVX2 asked for portable (it runs native, as the provenance
+// says); throws UserError (naming `where`) when the re-execution fails.
+enum class NumericsMode;
+void ensure_numerics_mode(NumericsMode wanted, const std::string& where);
 
 // The variables poisonsim itself sets besides OPENBLAS_CORETYPE and OMP_WAIT_POLICY: the kernel
 // it chose (so a re-executed process can tell its choice from the user's), and the guard

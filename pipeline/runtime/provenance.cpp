@@ -16,6 +16,7 @@
 
 #include "pipeline/runtime/compute_threads.h"
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/runtime/numerics_in_use.h"
 #include "poisonsim_commit.h"
 #include "poisonsim_version.h"
 
@@ -53,9 +54,12 @@ void set_command_line(int argc, const char* const* argv) {
   command_line().assign(argv, argv + argc);
 }
 
+const std::vector<std::string>& recorded_command_line() { return command_line(); }
+
 std::string provenance_json(int scoring_threads) {
   const CpuInfo cpu = cpu_info();
   const BlasInfo blas = blas_info();
+  const NumericsInUse numerics = numerics_in_use();
   const dnnl_version_t* dnnl = dnnl_version();
   unsigned h5_major = 0, h5_minor = 0, h5_release = 0;
   H5get_libversion(&h5_major, &h5_minor, &h5_release);
@@ -67,6 +71,12 @@ std::string provenance_json(int scoring_threads) {
       {"instruction_sets", cpu.instruction_sets},
       {"blas", blas.describe()},
       {"blas_kernel", blas.kernel},
+      {"numerics",
+       {{"mode", numerics.mode},
+        {"in_effect", numerics.mode == "native" || numerics.portable_in_effect()},
+        {"blas_kernel", numerics.blas_kernel},
+        {"onednn_isa", numerics.onednn_isa},
+        {"aten_capability", numerics.aten_capability}}},
       {"libtorch", libtorch_version()},
       {"onednn", fmt::format("{}.{}.{}", dnnl->major, dnnl->minor, dnnl->patch)},
       {"onetbb", fmt::format("{}.{}", TBB_VERSION_MAJOR, TBB_VERSION_MINOR)},

@@ -3,11 +3,14 @@
 // published number can be traced to the exact program, command, machine and libraries that
 // made it: which models the gate deploys depends on floating point, so on all of these.
 #include <string>
+#include <vector>
 
 namespace poisonsim {
 
 // Remembers this process's command line (main calls it first thing).
 void set_command_line(int argc, const char* const* argv);
+// That command line (empty if main did not record it): how a process re-executes itself.
+const std::vector<std::string>& recorded_command_line();
 
 // The provenance of a run starting now, as a JSON object: poisonsim version and git commit,
 // command line, CPU model and instruction sets, BLAS library and kernel, LibTorch, oneDNN,

@@ -320,6 +320,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
   trace.finish();
   auto compute = root.child("compute");
   s.train_threads = compute.get<int64_t>("train_threads", 2, int_in_range(1, 256));
+  s.numerics = compute.get_enum("numerics", NumericsMode::portable, numerics_mode_names());
   compute.finish();
   s.sweep = read_sweep_block(root, s.seed);
   root.finish();

@@ -11,6 +11,7 @@
 #include "pipeline/model/training.h"
 #include "pipeline/plugins/guard_chain.h"
 #include "pipeline/plugins/registry.h"
+#include "pipeline/runtime/numerics_mode.h"
 #include "pipeline/scenario/sweep_axes.h"
 #include "sim/util/enum_names.h"
 
@@ -115,6 +116,9 @@ struct Scenario {
   TrainOptions pretrain{5, 0.1, 32, 0.0, 0.0, 0};
   bool pretrain_cache = true;
   int64_t train_threads = 2;
+  // Which kernels the numeric libraries may use (pipeline/runtime/numerics_mode.h): portable gives
+  // the same numbers on every x86-64-v3 CPU. Verbs that compute switch the process to it.
+  NumericsMode numerics = NumericsMode::portable;
   std::vector<StreamSpec> streams;
   std::vector<AttackerSpec> attackers;
   RetrainSpec retrain;

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/runtime/numerics_in_use.h"
 #include "pipeline/runtime/provenance.h"
 #include "pipeline/trace/trace_copy.h"
 #include "poisonsim_version.h"
@@ -35,7 +36,12 @@ void check_checkpoint_interval(double every, double duration, const std::string&
                                        every, least, kMaxCheckpoints, duration));
 }
 
-std::string checkpoint_machine() { return cpu_info().model + "; " + blas_info().describe(); }
+std::string checkpoint_machine() {
+  // In portable numerics the machine does not change the numbers: only the kernel levels count.
+  const NumericsInUse numerics = numerics_in_use();
+  if (numerics.portable_in_effect()) return numerics.describe();
+  return cpu_info().model + "; " + blas_info().describe() + "; " + numerics.describe();
+}
 
 void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_yaml, double time,
                       const std::string& state, const std::string& trace_file) {

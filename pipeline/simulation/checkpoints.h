@@ -27,7 +27,8 @@ constexpr double kMaxCheckpoints = 10000;
 // duration / kMaxCheckpoints to less than `duration` (NaN and infinities included).
 void check_checkpoint_interval(double every, double duration, const std::string& where);
 
-// This machine as a checkpoint records it (CPU model and BLAS): resume compares the two.
+// What of this machine decides the numbers, as a checkpoint records it: resume compares the two.
+// The kernel levels alone in portable numerics; the CPU model, BLAS and levels in native.
 std::string checkpoint_machine();
 
 // Writes `state` and the flushed trace at `trace_file` to plan.path, atomically (sim/

@@ -10,14 +10,15 @@
 
 #include "pipeline/data/data_source.h"
 #include "pipeline/data/splits.h"
+#include "pipeline/model/training.h"
 #include "pipeline/runtime/compute_threads.h"
 #include "pipeline/runtime/numeric_runtime.h"
-#include "pipeline/model/training.h"
+#include "pipeline/runtime/numerics_in_use.h"
 #include "poisonsim_version.h"
+#include "sim/kernel/random_stream.h"
 #include "sim/util/atomic_output.h"
 #include "sim/util/error.h"
 #include "sim/util/progress.h"
-#include "sim/kernel/random_stream.h"
 
 namespace poisonsim {
 namespace {
@@ -26,7 +27,8 @@ namespace fs = std::filesystem;
 
 // Everything the pretrained weights depend on; its hash names the cache file. Floating point
 // makes the weights depend on the code and the machine too: poisonsim's and LibTorch's versions
-// and the BLAS library and kernel (a kernel chosen for another CPU gives other last digits).
+// and the BLAS library and every library's kernel level (a kernel chosen for another CPU gives
+// other last digits; in portable mode every machine has the same levels, so shares the entry).
 std::string pretrain_key(const Scenario& s) {
   const auto& syn = s.data.synthetic;
   std::string path = s.data.path;
@@ -34,13 +36,13 @@ std::string pretrain_key(const Scenario& s) {
   if (!path.empty()) path = fs::absolute(path, ec).string();
   const BlasInfo blas = blas_info();
   return fmt::format(
-      "v2|poisonsim {}|libtorch {}|{}|kernel {}|"
+      "v3|poisonsim {}|libtorch {}|{}|kernels {}|"
       "{}|{}|syn {} {} {} {} {} {}|split {} {} {}|seed {}|{}|pre {} {} {} {} {}|threads {}",
-      POISONSIM_VERSION, libtorch_version(), blas.library, blas.kernel, to_string(s.data.kind),
-      path, syn.train_size, syn.test_size, syn.shape.str(), syn.num_classes, syn.noise, syn.seed,
-      s.splits.pretrain, s.splits.validation, s.splits.attacker, s.seed, s.model.to_yaml(),
-      s.pretrain.epochs, s.pretrain.learning_rate, s.pretrain.batch_size, s.pretrain.momentum,
-      s.pretrain.weight_decay, s.train_threads);
+      POISONSIM_VERSION, libtorch_version(), blas.library, numerics_in_use().describe(),
+      to_string(s.data.kind), path, syn.train_size, syn.test_size, syn.shape.str(), syn.num_classes,
+      syn.noise, syn.seed, s.splits.pretrain, s.splits.validation, s.splits.attacker, s.seed,
+      s.model.to_yaml(), s.pretrain.epochs, s.pretrain.learning_rate, s.pretrain.batch_size,
+      s.pretrain.momentum, s.pretrain.weight_decay, s.train_threads);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "pipeline/model/training.h"
 #include "pipeline/runtime/compute_threads.h"
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/runtime/numerics_in_use.h"
 #include "pipeline/runtime/provenance.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/guard_context.h"
@@ -114,6 +115,9 @@ struct Simulation::State : SimulationHost {
     meta.cpu = cpu_info().describe();
     meta.blas = blas.describe();
     meta.blas_kernel = blas.kernel;
+    const NumericsInUse numerics = numerics_in_use();
+    meta.numerics = numerics.describe();
+    if (!numerics.warning().empty()) spdlog::warn("{}", numerics.warning());
     meta.provenance = provenance_json(options.threads);
     TraceOptions trace_options;
     trace_options.samples = s.trace.samples;

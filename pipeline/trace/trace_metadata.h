@@ -26,6 +26,9 @@ struct TraceMetadata {
   std::string cpu;          // model name and vector instruction sets
   std::string blas;         // library, kernel (and who chose it), OpenMP wait policy
   std::string blas_kernel;  // OpenBLAS's core name alone, e.g. "Cooperlake"
+  // The numerics mode and every library's kernel level (pipeline/runtime/numerics_in_use.h),
+  // e.g. "portable: OpenBLAS Haswell, oneDNN avx2, ATen AVX2". "" in older traces.
+  std::string numerics;
   // Wall seconds by stage as a JSON object, written when the run ends ("" while it runs).
   std::string stage_seconds;
   // A JSON object: version and git commit, command line, machine, libraries, threads, host,

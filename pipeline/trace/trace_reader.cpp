@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 
 #include "pipeline/trace/global_heap_check.h"
-#include "pipeline/trace/hdf5_preflight.h"
 #include "pipeline/trace/hdf5_attributes.h"
 #include "pipeline/trace/hdf5_handles.h"
+#include "pipeline/trace/hdf5_preflight.h"
 #include "pipeline/trace/trace_schema.h"
 #include "sim/util/error.h"
 #include "sim/util/file_checks.h"
@@ -30,7 +30,7 @@ Hid open_file(const std::string& path) {
     throw UserError(path, std::string("not an HDF5 file (expected a poisonsim trace, see "
                                       "docs/trace-format.md)"));
   }
-  check_global_heaps(path);  // HDF5 itself can loop forever on a damaged one
+  check_global_heaps(path);   // HDF5 itself can loop forever on a damaged one
   preflight_hdf5_file(path);  // and crash on a dangling string reference
   return hdf5::open_read_only(path, "cannot open the trace file");
 }
@@ -171,6 +171,7 @@ TraceReader::TraceReader(const std::string& path, const std::string& group)
   impl_->metadata.cpu = optional_string("cpu");
   impl_->metadata.blas = optional_string("blas");
   impl_->metadata.blas_kernel = optional_string("blas_kernel");
+  impl_->metadata.numerics = optional_string("numerics");
   impl_->metadata.stage_seconds = optional_string("stage_seconds");
   impl_->metadata.stopped = optional_string("stopped");
   impl_->metadata.provenance = optional_string("provenance");

@@ -111,7 +111,8 @@ struct TraceWriter::Impl {
   void finish(bool complete) {
     if (closed) return;
     if (complete)
-      write([&] { hdf5::write_integer_attribute(group.get(), "complete", 1, H5T_STD_U8LE, where); });
+      write(
+          [&] { hdf5::write_integer_attribute(group.get(), "complete", 1, H5T_STD_U8LE, where); });
     flush();
     closed = true;
     for (auto* table : tables())
@@ -160,6 +161,7 @@ std::unique_ptr<TraceWriter> TraceWriter::create_group(const TraceFile& file,
   hdf5::write_string_attribute(group, "cpu", metadata.cpu, where);
   hdf5::write_string_attribute(group, "blas", metadata.blas, where);
   hdf5::write_string_attribute(group, "blas_kernel", metadata.blas_kernel, where);
+  hdf5::write_string_attribute(group, "numerics", metadata.numerics, where);
   if (!metadata.provenance.empty())
     hdf5::write_string_attribute(group, "provenance", metadata.provenance, where);
   hdf5::write_integer_attribute(group, "trace_format", kTraceFormat, H5T_STD_I32LE, where);

@@ -2,6 +2,7 @@
 // One name table per enum: parsing a scenario value, printing it back and the list of choices a
 // key accepts all come from it, so a new value is named in one place.
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,13 @@ class EnumNames {
     for (const auto& [value, name] : entries_)
       if (text == name) return value;
     throw UserError(where, "unknown " + what_ + " '" + text + "', expected " + choices_text());
+  }
+
+  // The value called `text`, or nullopt (for callers that report the error themselves).
+  std::optional<E> find(const std::string& text) const {
+    for (const auto& [value, name] : entries_)
+      if (text == name) return value;
+    return std::nullopt;
   }
 
   std::string name(E value) const {

@@ -9,11 +9,13 @@ retrains, evaluations) as stored: the file types are packed little-endian standa
   golden_traces.py --binary build/poisonsim --work DIR check    # the test (ctest runs it)
   golden_traces.py --binary build/poisonsim --work DIR update   # after a deliberate change
 
-Values are keyed by machine kind (CPU vendor and OpenBLAS kernel, read from the trace). On a
-kind with its own entry, any difference fails. On a kind without one, the values of the kind
-that produced them are checked: a match passes (and says so, so the kind can be recorded as
-verified), a difference is reported with the values to commit and the test is skipped (exit
-77) rather than failing CI on a machine nobody produced values on.
+Runs use portable numerics (the default, pipeline/runtime/numerics_mode.h): every library at
+its x86-64-v3 level, so one set of values holds on every CPU with AVX2 and FMA, and any
+difference fails, on any machine. `--native` checks the native mode instead, where values are
+keyed by machine kind (CPU vendor and OpenBLAS kernel, read from the trace): on a kind with its
+own entry any difference fails; on a kind without one, another kind's values are checked, a
+match passes (and says so), and a difference is reported with the values to commit and the
+test is skipped (exit 77): native numbers are expected to differ between kinds.
 """
 import argparse
 import hashlib
@@ -44,7 +46,17 @@ SCENARIOS = {
 }
 
 
+def text_attribute(trace, name):
+    value = trace.attrs.get(name, "")
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def machine_kind(trace):
+    """The key a run's values are filed under: the kernel levels alone in portable numerics (the
+    machine does not matter), the CPU vendor and OpenBLAS kernel in native."""
+    numerics = text_attribute(trace, "numerics")
+    if numerics.startswith("portable"):
+        return numerics
     cpu = trace.attrs["cpu"]
     cpu = cpu.decode() if isinstance(cpu, bytes) else str(cpu)
     kernel = trace.attrs["blas_kernel"]
@@ -69,10 +81,11 @@ def table_digests(trace):
     return out
 
 
-def run_scenario(binary, work, name):
+def run_scenario(binary, work, name, numerics):
     scenario, extra = SCENARIOS[name]
-    path = os.path.join(work, name + ".h5")
-    env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"))
+    path = os.path.join(work, f"{name}-{numerics}.h5")
+    env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"),
+               POISONSIM_NUMERICS=numerics)
     command = [binary, "--log-level", "warn", "run", os.path.join(ROOT, scenario), "-o", path,
                "--force", "--quiet"] + extra
     done = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -115,6 +128,10 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--only", action="append", choices=sorted(SCENARIOS))
+    parser.add_argument("--native", action="store_true",
+                        help="check native numerics (per machine kind) instead of portable")
+    parser.add_argument("--record-verified", action="store_true",
+                        help="on a passing check, add this CPU to each entry's verified_on list")
     parser.add_argument("mode", choices=["check", "update"])
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -122,27 +139,42 @@ def main():
     names = args.only or list(SCENARIOS)
     failures, unverified = [], []
     for name in names:
-        path = run_scenario(args.binary, args.work, name)
+        numerics = "native" if args.native else "portable"
+        path = run_scenario(args.binary, args.work, name, numerics)
         with h5py.File(path, "r") as trace:
             kind = machine_kind(trace)
+            if not args.native and not kind.startswith("portable"):
+                failures.append(f"{name}: asked for portable numerics, the trace says "
+                                f"'{text_attribute(trace, 'numerics')}' (a CPU without AVX2?)")
+                continue
             cpu_model = trace.attrs["cpu"]
             cpu_model = cpu_model.decode() if isinstance(cpu_model, bytes) else str(cpu_model)
             have = table_digests(trace)
         entry = golden.setdefault(name, {"kinds": {}})
         if args.mode == "update":
-            entry["kinds"][kind] = {"tables": have, "produced_on": f"{kind} ({cpu_model})"}
+            entry["kinds"][kind] = {"tables": have, "produced_on": cpu_model, "verified_on": []}
             print(f"{name}: recorded for {kind}")
             continue
-        own = kind in entry["kinds"]
+        own = kind in entry["kinds"] or kind.startswith("portable")
         if not entry["kinds"]:
             failures.append(f"{name}: no golden values; run this script with `update`")
             continue
-        reference = entry["kinds"][kind] if own else next(iter(entry["kinds"].values()))
+        if kind.startswith("portable") and kind not in entry["kinds"]:
+            failures.append(f"{name}: no golden values for {kind}; run this script with `update`")
+            continue
+        native_kinds = [k for k in entry["kinds"] if not k.startswith("portable")]
+        if not own and not native_kinds:
+            unverified.append(f"{name}: no native values of any kind to compare with")
+            continue
+        reference = entry["kinds"][kind] if own else entry["kinds"][native_kinds[0]]
         diffs = [describe_difference(name, t, reference["tables"].get(t), have[t], path)
                  for t in TABLES if reference["tables"].get(t) != have[t]]
         if not diffs:
             note = "" if own else f" (values produced on {reference['produced_on']}: verified)"
-            print(f"{name}: all {len(TABLES)} tables match on {kind}{note}")
+            print(f"{name}: all {len(TABLES)} tables match on {kind}, CPU {cpu_model}{note}")
+            verified = reference.setdefault("verified_on", [])
+            if args.record_verified and cpu_model not in verified + [reference["produced_on"]]:
+                verified.append(cpu_model)
         elif own:
             failures.append(diffs[0])
         else:
@@ -155,6 +187,11 @@ def main():
             f.write("\n")
         print(f"wrote {GOLDEN_FILE}")
         return 0
+    if args.record_verified and not failures:
+        with open(GOLDEN_FILE, "w") as f:
+            json.dump(golden, f, indent=1, sort_keys=True)
+            f.write("\n")
+        print(f"recorded this CPU as verified in {GOLDEN_FILE}")
     for message in failures + unverified:
         print(message, file=sys.stderr)
     if failures:

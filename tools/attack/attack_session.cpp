@@ -8,6 +8,7 @@
 
 #include "attackers/baselines/label_flip.h"
 #include "attackers/common/seed_samples.h"
+#include "pipeline/runtime/numeric_runtime.h"
 #include "sim/kernel/random_stream.h"
 #include "sim/util/error.h"
 #include "sim/util/progress.h"
@@ -18,6 +19,12 @@ namespace {
 
 // Defaults only: the quickstart's data set and target.
 constexpr const char* kDefaultScenario = "duration: 1\n";
+
+// The scenario's numerics mode before anything computes (may re-execute the program).
+const Scenario& in_its_numerics_mode(const Scenario& s) {
+  ensure_numerics_mode(s.numerics, s.file + ": compute.numerics");
+  return s;
+}
 
 }  // namespace
 
@@ -41,7 +48,7 @@ AttackSession::AttackSession(const std::string& scenario_path, std::vector<std::
       file_(scenario_path.empty() ? "(default scenario)" : scenario_path),
       overrides_(std::move(overrides)),
       scenario_(parse_scenario(text_, file_, overrides_, cli::builtin_plugins())),
-      data_(load_run_data(scenario_)),
+      data_(load_run_data(in_its_numerics_mode(scenario_))),
       model_(std::make_unique<TargetModel>(initial_model(scenario_, data_))) {}
 
 AttackSession::~AttackSession() = default;
@@ -107,9 +114,10 @@ PoisonEffect AttackSession::measure(const AttackRun& run, int64_t retrain_seeds,
                                        data_.test, protocol, scenario_.seed);
   const GuardNeeds needs = scenario_.guard.make_guard()->needs();
   if (needs.features || needs.ground_truth)
-    spdlog::info("guard {} needs the deployed model's features or the ground truth, which "
-                 "attack's offline measure does not give; run the scenario to measure it",
-                 scenario_.guard.type);
+    spdlog::info(
+        "guard {} needs the deployed model's features or the ground truth, which "
+        "attack's offline measure does not give; run the scenario to measure it",
+        scenario_.guard.type);
   else if (scenario_.guard.type != "none")
     effect.detection = measure_detection(*model_, run.poison, run.seeds, scenario_.guard.type,
                                          scenario_.guard.make_guard);

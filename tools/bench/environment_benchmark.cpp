@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/runtime/numerics_mode.h"
 #include "pipeline/trace/trace_reader.h"
 #include "sim/util/error.h"
 #include "tools/sweep/child_processes.h"
@@ -51,7 +52,10 @@ class BusyProcesses {
 
 // Environment entries poisonsim sets itself; cleared so every variant starts from the same place.
 const std::vector<std::string> kCleared = {
-    "-u", "OPENBLAS_CORETYPE", "-u", kChosenBlasKernelVariable, "-u", kNumericReexecVariable};
+    "-u", "OPENBLAS_CORETYPE",     "-u", "DNNL_MAX_CPU_ISA",
+    "-u", "ATEN_CPU_CAPABILITY",   "-u", kChosenBlasKernelVariable,
+    "-u", kNumericReexecVariable,  "-u", kNumericsOverrideVariable,
+    "-u", kNumericsActiveVariable, "-u", kNumericsReplacedVariable};
 
 struct Measured {
   double seconds = 0;
@@ -87,7 +91,8 @@ Measured run_once(const EnvironmentVariant& variant, const EnvironmentBenchmarkO
   if (code != 0)
     throw UserError(variant.name,
                     fmt::format("the run failed (exit code {}); its output is in {}", code, log));
-  measured.blas = TraceReader(trace).metadata().blas;
+  const auto metadata = TraceReader(trace).metadata();
+  measured.blas = metadata.blas + "; numerics " + metadata.numerics;
   return measured;
 }
 
@@ -110,9 +115,18 @@ double VariantFigures::median() const {
 }
 
 std::vector<EnvironmentVariant> kernel_variants(const std::vector<std::string>& kernels) {
-  std::vector<EnvironmentVariant> variants = {{"auto (poisonsim's choice)", {}, {}}};
+  // Native numerics: portable mode would pin every variant to the same kernel.
+  const std::string native = std::string(kNumericsOverrideVariable) + "=native";
+  std::vector<EnvironmentVariant> variants = {{"auto (poisonsim's choice)", {native}, {}}};
   for (const auto& kernel : kernels)
-    variants.push_back({kernel, {"OPENBLAS_CORETYPE=" + kernel}, {}});
+    variants.push_back({kernel, {native, "OPENBLAS_CORETYPE=" + kernel}, {}});
+  return variants;
+}
+
+std::vector<EnvironmentVariant> numerics_variants() {
+  std::vector<EnvironmentVariant> variants;
+  for (const char* mode : {"portable", "native"})
+    variants.push_back({mode, {std::string(kNumericsOverrideVariable) + "=" + mode}, {}});
   return variants;
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 // Wall time of a whole scenario run under different process environments: the OpenBLAS kernel
-// (`bench kernels`) and the training threads with OpenMP's wait policy (`bench threads`), on a
-// quiet machine and beside competing busy processes. These settings are read by the libraries
-// when a process starts, so every measurement is a separate `poisonsim run`; the variants take
-// turns round after round, so a machine that gets busier or quieter affects them alike.
+// (`bench kernels`), the numerics mode (`bench numerics`) and the training threads with OpenMP's
+// wait policy (`bench threads`), on a quiet machine and beside competing busy processes. These
+// settings are read by the libraries when a process starts, so every measurement is a separate
+// `poisonsim run`; the variants take turns round after round, so a machine that gets busier or
+// quieter affects them alike.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,9 +38,13 @@ struct VariantFigures {
   double median() const;
 };
 
-// The variants of `bench kernels`: poisonsim's own choice ("auto") and each OpenBLAS kernel in
-// `kernels`, set with OPENBLAS_CORETYPE.
+// The variants of `bench kernels`, in native numerics: poisonsim's own choice ("auto") and each
+// OpenBLAS kernel in `kernels`, set with OPENBLAS_CORETYPE.
 std::vector<EnvironmentVariant> kernel_variants(const std::vector<std::string>& kernels);
+// The variants of `bench numerics`: portable and native numerics (POISONSIM_NUMERICS).
+std::vector<EnvironmentVariant> numerics_variants();
+// The variants of `bench numerics`: portable and native numerics (POISONSIM_NUMERICS).
+std::vector<EnvironmentVariant> numerics_variants();
 // The variants of `bench threads`: each training thread count with each OpenMP wait policy.
 std::vector<EnvironmentVariant> thread_variants(const std::vector<int>& threads,
                                                 const std::vector<std::string>& wait_policies);

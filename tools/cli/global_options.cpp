@@ -1,12 +1,30 @@
+#include <cstdlib>
+
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "pipeline/runtime/compute_threads.h"
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/runtime/numerics_mode.h"
+#include "sim/util/error.h"
 #include "sim/util/progress.h"
 #include "tools/cli/commands.h"
 
 namespace poisonsim::cli {
+namespace {
+
+// POISONSIM_NUMERICS with a value no mode has: the process started in its default mode, which
+// is not what the user asked for.
+void check_numerics_override() {
+  const char* forced = std::getenv(kNumericsOverrideVariable);
+  if (forced && *forced && !numerics_mode_names().find(forced))
+    throw UserError(kNumericsOverrideVariable,
+                    fmt::format("unknown numerics mode '{}', expected {}", forced,
+                                numerics_mode_names().choices_text()));
+}
+
+}  // namespace
 
 void apply_global_options(const GlobalOptions& options) {
   // Logs go to stderr, so stdout carries only results (tables, --print, --json to stdout).
@@ -20,8 +38,15 @@ void apply_global_options(const GlobalOptions& options) {
   Progress::silence_all(options.quiet);
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   configure_compute_threads(options.threads);
+  check_numerics_override();
   const std::string warning = blas_warning(blas_info(), cpu_info());
   if (!warning.empty()) spdlog::warn("{}", warning);
+  const std::string replaced = replaced_user_settings();
+  if (!replaced.empty())
+    spdlog::warn(
+        "portable numerics replaced {} (set compute.numerics: native, or "
+        "POISONSIM_NUMERICS=native, to choose kernels yourself)",
+        replaced);
   spdlog::debug("BLAS: {}", describe_blas());
 }
 

@@ -340,6 +340,17 @@ void add_bench_kernels(CLI::App* cmd, const GlobalOptions& global) {
       [k, &global] { run_bench_environment(*k, bench::kernel_variants(k->kernels), global); });
 }
 
+void add_bench_numerics(CLI::App* cmd, const GlobalOptions& global) {
+  auto n = std::make_shared<BenchEnvironmentOptions>();
+  auto* numerics = cmd->add_subcommand(
+      "numerics",
+      "Wall time of a scenario run in portable numerics (the same numbers on every x86-64-v3 "
+      "CPU) against native (each library's fastest code for this CPU)");
+  add_environment_options(numerics, *n);
+  numerics->callback(
+      [n, &global] { run_bench_environment(*n, bench::numerics_variants(), global); });
+}
+
 void add_bench_threads(CLI::App* cmd, const GlobalOptions& global) {
   auto t = std::make_shared<BenchEnvironmentOptions>();
   t->benchmark.loads = {0, 2};
@@ -369,6 +380,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   add_bench_serving(cmd, global);
   add_bench_attacks(cmd, global);
   add_bench_kernels(cmd, global);
+  add_bench_numerics(cmd, global);
   add_bench_threads(cmd, global);
   add_bench_training(cmd, global);
   add_bench_growth(cmd, global);

@@ -51,8 +51,8 @@ struct Summary {
   double duration = 0;  // time of the last event
   std::vector<SourceSummary> sources;
   RunMetrics metrics;
-  std::vector<std::string> stage_types;      // the guard's stages, from the scenario
-  std::vector<StageRejections> stages;       // what each rejected (samples.rejected_by)
+  std::vector<std::string> stage_types;  // the guard's stages, from the scenario
+  std::vector<StageRejections> stages;   // what each rejected (samples.rejected_by)
   int64_t empty = 0;  // retrains with nothing to train on: neither deployed nor refused
   int64_t evaluations = 0;
   std::optional<EvaluationPoint> first, last, lowest;
@@ -156,11 +156,12 @@ nlohmann::ordered_json to_json(const Summary& s) {
   const RunMetrics& m = s.metrics;
   nlohmann::ordered_json stages = nlohmann::ordered_json::array();
   for (size_t i = 0; i < s.stages.size(); ++i)
-    stages.push_back({{"stage", i + 1},
-                      {"type", i < s.stage_types.size() ? s.stage_types[i] : "?"},
-                      {"poison_rejected", s.stages[i].poison},
-                      {"clean_rejected", s.stages[i].clean},
-                      {"false_positive_rate", json_or_null(ratio(s.stages[i].clean, m.clean_samples))}});
+    stages.push_back(
+        {{"stage", i + 1},
+         {"type", i < s.stage_types.size() ? s.stage_types[i] : "?"},
+         {"poison_rejected", s.stages[i].poison},
+         {"clean_rejected", s.stages[i].clean},
+         {"false_positive_rate", json_or_null(ratio(s.stages[i].clean, m.clean_samples))}});
   const nlohmann::ordered_json guard = {
       {"poison", m.poison_samples},
       {"poison_rejected", m.poison_rejected},
@@ -178,6 +179,7 @@ nlohmann::ordered_json to_json(const Summary& s) {
             {"cpu", s.metadata.cpu},
             {"blas", s.metadata.blas},
             {"blas_kernel", s.metadata.blas_kernel},
+            {"numerics", s.metadata.numerics},
             {"stage_seconds", stage_seconds(s.metadata)},
             {"provenance", provenance(s.metadata)},
             {"trace_format", s.trace_format},
@@ -226,6 +228,7 @@ void print_text(const Summary& s) {
   // Models (and so gate decisions) differ in the last digits between CPUs and BLAS kernels.
   if (!s.metadata.cpu.empty()) fmt::print("machine    {}\n", s.metadata.cpu);
   if (!s.metadata.blas.empty()) fmt::print("BLAS       {}\n", s.metadata.blas);
+  if (!s.metadata.numerics.empty()) fmt::print("numerics   {}\n", s.metadata.numerics);
   print_provenance(provenance(s.metadata));
   const auto stages = stage_seconds(s.metadata);
   if (stages.is_object() && !stages.empty()) {

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/data/data_fingerprint.h"
+#include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/runtime/provenance.h"
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/simulation.h"
@@ -55,19 +56,21 @@ void check_same_build(const CheckpointFile& checkpoint, const std::string& where
   const std::string commit = build_commit();
   if (checkpoint.poisonsim_version == POISONSIM_VERSION && checkpoint.build_commit == commit) {
     if (build_commit_unknown(commit))
-      spdlog::warn("this build's git commit is unknown (built outside a git checkout): the "
-                   "checkpoint's build is checked by its version ({}) alone",
-                   POISONSIM_VERSION);
+      spdlog::warn(
+          "this build's git commit is unknown (built outside a git checkout): the "
+          "checkpoint's build is checked by its version ({}) alone",
+          POISONSIM_VERSION);
     return;
   }
   const auto describe = [](const std::string& version, const std::string& build) {
     return fmt::format("{} (commit {}{})", version, build,
                        build_commit_unknown(build) ? ": built outside a git checkout" : "");
   };
-  throw UserError(where, fmt::format("was written by poisonsim {}, this is {}: resume it with "
-                                     "that build",
-                                     describe(checkpoint.poisonsim_version, checkpoint.build_commit),
-                                     describe(POISONSIM_VERSION, commit)));
+  throw UserError(where,
+                  fmt::format("was written by poisonsim {}, this is {}: resume it with "
+                              "that build",
+                              describe(checkpoint.poisonsim_version, checkpoint.build_commit),
+                              describe(POISONSIM_VERSION, commit)));
 }
 
 void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
@@ -81,6 +84,9 @@ void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
   check_same_build(checkpoint, o.checkpoint);
   const Scenario scenario =
       parse_scenario(checkpoint.scenario_yaml, checkpoint.scenario_path, {}, builtin_plugins());
+  // The run's own mode (re-executes the program if this process runs the other one; the
+  // checkpoint's lock is close-on-exec, so the new process takes it again).
+  ensure_numerics_mode(scenario.numerics, o.checkpoint + ": compute.numerics");
   if (checkpoint.every != 0)
     check_checkpoint_interval(checkpoint.every, scenario.duration, o.checkpoint + ": every");
   // Before anything is restored: data.path resolves from here, maybe to other files.

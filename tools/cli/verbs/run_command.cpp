@@ -14,11 +14,11 @@
 #include "sim/util/error.h"
 #include "sim/util/stage_times.h"
 #include "sim/util/stop_signal.h"
-#include "tools/common/builtin_plugins.h"
 #include "tools/cli/checkpoint_paths.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/run_output.h"
+#include "tools/common/builtin_plugins.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -59,6 +59,8 @@ void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   if (o.no_cache) overrides.push_back("pretrain.cache=false");
   if (o.seed) overrides.push_back("seed=" + std::to_string(*o.seed));
   const auto scenario = load_scenario(o.scenario, overrides, builtin_plugins());
+  // Before any lock or file: switching the mode re-executes the program.
+  ensure_numerics_mode(scenario.numerics, o.scenario + ": compute.numerics");
   std::string output = o.output;
   if (output.empty()) output = std::filesystem::path(o.scenario).stem().string() + ".h5";
   const CheckpointPlan checkpoints = checkpoint_plan(o, scenario, output);
