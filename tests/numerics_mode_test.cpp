@@ -18,10 +18,10 @@ namespace {
 // A shell's environment: none of the variables poisonsim or the libraries read.
 std::string clean_environment() {
   std::string out;
-  for (const char* name : {"OPENBLAS_CORETYPE", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY",
-                           kChosenBlasKernelVariable, kNumericReexecVariable,
-                           kNumericsOverrideVariable, kNumericsActiveVariable,
-                           kNumericsReplacedVariable, "POISONSIM_NUMERICS_ORIGINAL"})
+  for (const char* name :
+       {"OPENBLAS_CORETYPE", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", kChosenBlasKernelVariable,
+        kNumericReexecVariable, kNumericsOverrideVariable, kNumericsActiveVariable,
+        kNumericsReplacedVariable, "POISONSIM_NUMERICS_ORIGINAL"})
     out += std::string(" -u ") + name;
   return out;
 }
@@ -85,8 +85,8 @@ TEST(NumericsMode, TheScenarioSwitchesTheProcessAndTheVariableOverridesIt) {
   const auto native_meta = TraceReader(dir.file("native.h5")).metadata();
   EXPECT_EQ(native_meta.numerics.rfind("native: ", 0), 0u) << native_meta.numerics;
   // The user's variables are the libraries' own business in native mode: kept, not warned.
-  const auto users = small_run("OPENBLAS_CORETYPE=Haswell", dir.file("users.h5"),
-                               "--set compute.numerics=native");
+  const auto users =
+      small_run("OPENBLAS_CORETYPE=Haswell", dir.file("users.h5"), "--set compute.numerics=native");
   ASSERT_EQ(users.exit_code, 0) << users.output;
   EXPECT_EQ(users.output.find("replaced"), std::string::npos) << users.output;
   EXPECT_EQ(TraceReader(dir.file("users.h5")).metadata().blas_kernel.substr(0, 7), "Haswell");
@@ -109,8 +109,7 @@ TEST(NumericsMode, AnUnknownModeIsOneErrorLine) {
   const auto key = small_run("", dir.file("t.h5"), "--set compute.numerics=fast");
   EXPECT_EQ(key.exit_code, 2) << key.output;
   EXPECT_NE(key.output.find("compute.numerics"), std::string::npos) << key.output;
-  EXPECT_NE(key.output.find("expected one of portable, native"), std::string::npos)
-      << key.output;
+  EXPECT_NE(key.output.find("expected one of portable, native"), std::string::npos) << key.output;
 }
 
 TEST(NumericsMode, InspectShowsTheNumerics) {

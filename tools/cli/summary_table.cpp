@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "tools/sweep/sweep_numerics.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -64,6 +68,13 @@ void print_summary_table(const SweepContents& sweep) {
   for (size_t row = 0; row < shown.front()->size(); ++row)
     for (size_t c = 0; c < shown.size(); ++c)
       fmt::print("{:>{}}{}", cell(*shown[c], row), widths[c], c + 1 < shown.size() ? "  " : "\n");
+}
+
+void warn_if_numerics_mixed(const SweepContents& sweep) {
+  const std::string warning = numerics_mix_warning(sweep);
+  if (warning.empty()) return;
+  std::fflush(stdout);  // after the table it speaks of, when both go to a terminal
+  spdlog::warn("{}", warning);
 }
 
 }  // namespace poisonsim::cli

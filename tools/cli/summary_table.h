@@ -9,4 +9,8 @@ namespace poisonsim::cli {
 
 void print_summary_table(const SweepContents& sweep);
 
+// A warning on stderr when the sweep's runs mixed numerics modes, or native kernels and CPUs
+// (tools/sweep/sweep_numerics.h).
+void warn_if_numerics_mixed(const SweepContents& sweep);
+
 }  // namespace poisonsim::cli

@@ -14,6 +14,7 @@ namespace poisonsim::cli {
 void print_sweep_file(const std::string& output) {
   const SweepContents sweep = read_sweep_file(output);
   print_summary_table(sweep);
+  warn_if_numerics_mixed(sweep);
   fmt::print("\n  details: poisonsim inspect {} --group /runs/<run>\n", output);
   if (!sweep.aggregate.empty())
     fmt::print("  means over seeds with 95% intervals: poisonsim inspect {} --mean-over seed\n",

@@ -68,12 +68,21 @@ std::vector<SummaryColumn> summary_columns(const SweepPlan& plan, const Collecte
   return columns;
 }
 
-std::vector<SummaryColumn> provenance_columns(const SweepPlan& plan, const CollectedRuns& runs) {
+// What each finished run's trace says of the machine's part in its numbers ("" for failed runs).
+struct RunNumerics {
+  std::string cpu;
+  std::string numerics;
+};
+
+std::vector<SummaryColumn> provenance_columns(const SweepPlan& plan, const CollectedRuns& runs,
+                                              const std::vector<RunNumerics>& numerics) {
   SummaryColumn run{"run", SummaryColumn::Kind::integer, {}, {}, {}};
   SummaryColumn worker{"worker", SummaryColumn::Kind::text, {}, {}, {}};
   SummaryColumn host{"host", SummaryColumn::Kind::text, {}, {}, {}};
   SummaryColumn seconds{"seconds", SummaryColumn::Kind::real, {}, {}, {}};
   SummaryColumn exit_code{"exit_code", SummaryColumn::Kind::integer, {}, {}, {}};
+  SummaryColumn cpu{"cpu", SummaryColumn::Kind::text, {}, {}, {}};
+  SummaryColumn levels{"numerics", SummaryColumn::Kind::text, {}, {}, {}};
   for (const auto& spec : plan.runs) {
     const auto& p = runs.provenance[static_cast<size_t>(spec.id)];
     run.integers.push_back(spec.id);
@@ -81,8 +90,10 @@ std::vector<SummaryColumn> provenance_columns(const SweepPlan& plan, const Colle
     host.texts.push_back(p ? p->host : "");
     seconds.reals.push_back(p ? p->seconds : kNaN);
     exit_code.integers.push_back(p ? p->exit_code : 0);
+    cpu.texts.push_back(numerics[static_cast<size_t>(spec.id)].cpu);
+    levels.texts.push_back(numerics[static_cast<size_t>(spec.id)].numerics);
   }
-  return {run, worker, host, seconds, exit_code};
+  return {run, worker, host, seconds, exit_code, cpu, levels};
 }
 
 RunMetrics failed_run_metrics() {
@@ -142,13 +153,16 @@ void write_sweep_file(const SweepPlan& plan, const CollectedRuns& runs, const st
     header.common_sets = plan.overrides;
     SweepFileWriter writer(partial, header);
     std::vector<RunMetrics> metrics;
+    std::vector<RunNumerics> numerics(plan.runs.size());
     for (const auto& run : plan.runs) {
       const std::string& trace = runs.traces[static_cast<size_t>(run.id)];
       if (trace.empty()) {
         metrics.push_back(failed_run_metrics());
         continue;
       }
-      metrics.push_back(compute_run_metrics(TraceReader(trace)));
+      const TraceReader reader(trace);
+      metrics.push_back(compute_run_metrics(reader));
+      numerics[static_cast<size_t>(run.id)] = {reader.metadata().cpu, reader.metadata().numerics};
       writer.add_run(run.id, trace);
     }
     const std::vector<SummaryColumn> summary = summary_columns(plan, runs, metrics);
@@ -157,7 +171,7 @@ void write_sweep_file(const SweepPlan& plan, const CollectedRuns& runs, const st
         header.parameters.end())
       writer.write_table("aggregate",
                          aggregate_over(summary, header.parameters, kSeedAxis, output));
-    writer.write_table("provenance", provenance_columns(plan, runs));
+    writer.write_table("provenance", provenance_columns(plan, runs, numerics));
     writer.close();
   }
   file.commit();

@@ -301,6 +301,7 @@ void emit_json(const InspectOptions& o, const nlohmann::ordered_json& value) {
 // A sweep file's root holds no run: show its summary table (one row per run) instead.
 void inspect_sweep(const InspectOptions& o) {
   const SweepContents sweep = read_sweep_file(o.path);
+  warn_if_numerics_mixed(sweep);
   if (!o.mean_over.empty()) {
     if (!json_to_stdout(o)) print_seed_means(o.path, sweep);
     if (o.json) emit_json(o, seed_means_json(o.path, sweep));
