@@ -132,6 +132,9 @@ def main():
                         help="check native numerics (per machine kind) instead of portable")
     parser.add_argument("--record-verified", action="store_true",
                         help="on a passing check, add this CPU to each entry's verified_on list")
+    parser.add_argument("--cpu-label",
+                        help="how to name this CPU in messages and verified_on (an emulated CPU: "
+                             "the trace names the host's)")
     parser.add_argument("mode", choices=["check", "update"])
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
@@ -149,6 +152,7 @@ def main():
                 continue
             cpu_model = trace.attrs["cpu"]
             cpu_model = cpu_model.decode() if isinstance(cpu_model, bytes) else str(cpu_model)
+            cpu_model = args.cpu_label or cpu_model
             have = table_digests(trace)
         entry = golden.setdefault(name, {"kinds": {}})
         if args.mode == "update":
