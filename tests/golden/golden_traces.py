@@ -2,7 +2,7 @@
 """Golden trace digests: the refactor and numerics guard (issues 22 and 25).
 
 Runs each golden scenario with poisonsim, then hashes every trace table (events, samples,
-retrains, evaluations) as stored: the file types are packed little-endian standard types
+retrains, evaluations; for the golden sweep, its summary and aggregate tables) as stored: the file types are packed little-endian standard types
 (pipeline/trace/trace_schema.h), so the bytes h5py returns are canonical. Attributes
 (provenance, stage_seconds, the scenario text) are not hashed: they hold wall times and hosts.
 
@@ -30,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 GOLDEN_FILE = os.path.join(HERE, "trace-digests.json")
 TABLES = ("events", "samples", "retrains", "evaluations")
+SWEEP_TABLES = ("summary", "aggregate")  # a sweep file's per-run metrics and means over seeds
 BLOCK_ROWS = 64  # rows per block digest: a mismatch is located to 64 rows, then printed
 SKIP = 77
 
@@ -51,9 +52,28 @@ def text_attribute(trace, name):
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+# name -> (scenario, extra arguments) of `poisonsim sweep`: four short runs on synthetic data
+# (two thresholds x two seeds), so the summary and the means over seeds are held too.
+SWEEPS = {
+    "synthetic-sweep": ("tests/scenarios/synthetic-small.yaml",
+                        ["--param", "guard.threshold=1,8", "--seeds", "2", "--set", "seed=1",
+                         "--set", "duration=40", "--jobs", "2"]),
+}
+
+
+def tables_of(name):
+    return SWEEP_TABLES if name in SWEEPS else TABLES
+
+
+def run_attributes(trace):
+    """The attributes of a run: the root of a trace, the first run's group of a sweep file."""
+    return trace["runs/0"] if "runs" in trace else trace
+
+
 def machine_kind(trace):
     """The key a run's values are filed under: the kernel levels alone in portable numerics (the
     machine does not matter), the CPU vendor and OpenBLAS kernel in native."""
+    trace = run_attributes(trace)
     numerics = text_attribute(trace, "numerics")
     if numerics.startswith("portable"):
         return numerics
@@ -65,9 +85,9 @@ def machine_kind(trace):
     return f"{vendor} / OpenBLAS {kernel or 'unknown'}"
 
 
-def table_digests(trace):
+def table_digests(trace, tables):
     out = {}
-    for name in TABLES:
+    for name in tables:
         if name not in trace:
             out[name] = None
             continue
@@ -82,11 +102,12 @@ def table_digests(trace):
 
 
 def run_scenario(binary, work, name, numerics):
-    scenario, extra = SCENARIOS[name]
+    verb = "sweep" if name in SWEEPS else "run"
+    scenario, extra = SWEEPS[name] if name in SWEEPS else SCENARIOS[name]
     path = os.path.join(work, f"{name}-{numerics}.h5")
     env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"),
                POISONSIM_NUMERICS=numerics)
-    command = [binary, "--log-level", "warn", "run", os.path.join(ROOT, scenario), "-o", path,
+    command = [binary, "--log-level", "warn", verb, os.path.join(ROOT, scenario), "-o", path,
                "--force", "--quiet"] + extra
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -127,7 +148,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", required=True)
     parser.add_argument("--work", required=True)
-    parser.add_argument("--only", action="append", choices=sorted(SCENARIOS))
+    parser.add_argument("--only", action="append", choices=sorted(SCENARIOS) + sorted(SWEEPS))
     parser.add_argument("--native", action="store_true",
                         help="check native numerics (per machine kind) instead of portable")
     parser.add_argument("--record-verified", action="store_true",
@@ -139,7 +160,7 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     golden = load_golden()
-    names = args.only or list(SCENARIOS)
+    names = args.only or list(SCENARIOS) + list(SWEEPS)
     failures, unverified = [], []
     for name in names:
         numerics = "native" if args.native else "portable"
@@ -150,10 +171,10 @@ def main():
                 failures.append(f"{name}: asked for portable numerics, the trace says "
                                 f"'{text_attribute(trace, 'numerics')}' (a CPU without AVX2?)")
                 continue
-            cpu_model = trace.attrs["cpu"]
+            cpu_model = run_attributes(trace).attrs["cpu"]
             cpu_model = cpu_model.decode() if isinstance(cpu_model, bytes) else str(cpu_model)
             cpu_model = args.cpu_label or cpu_model
-            have = table_digests(trace)
+            have = table_digests(trace, tables_of(name))
         entry = golden.setdefault(name, {"kinds": {}})
         if args.mode == "update":
             entry["kinds"][kind] = {"tables": have, "produced_on": cpu_model, "verified_on": []}
@@ -172,10 +193,10 @@ def main():
             continue
         reference = entry["kinds"][kind] if own else entry["kinds"][native_kinds[0]]
         diffs = [describe_difference(name, t, reference["tables"].get(t), have[t], path)
-                 for t in TABLES if reference["tables"].get(t) != have[t]]
+                 for t in tables_of(name) if reference["tables"].get(t) != have[t]]
         if not diffs:
             note = "" if own else f" (values produced on {reference['produced_on']}: verified)"
-            print(f"{name}: all {len(TABLES)} tables match on {kind}, CPU {cpu_model}{note}")
+            print(f"{name}: all {len(tables_of(name))} tables match on {kind}, CPU {cpu_model}{note}")
             verified = reference.setdefault("verified_on", [])
             if args.record_verified and cpu_model not in verified + [reference["produced_on"]]:
                 verified.append(cpu_model)
