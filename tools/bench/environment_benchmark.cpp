@@ -197,18 +197,42 @@ std::map<int, double> fastest_by_load(const std::vector<VariantFigures>& figures
   return fastest;
 }
 
+// The fastest variant (by median) at each load.
+std::map<int, const VariantFigures*> fastest_variant_by_load(
+    const std::vector<VariantFigures>& figures) {
+  std::map<int, const VariantFigures*> fastest;
+  for (const auto& f : figures) {
+    auto [it, added] = fastest.emplace(f.load, &f);
+    if (!added && f.median() < it->second->median()) it->second = &f;
+  }
+  return fastest;
+}
+
+// The median over rounds of this variant's time over the reference's in the same round: on a
+// shared machine a round's load slows both sides, so the paired ratio is steadier than the ratio
+// of the medians.
+double paired_ratio(const VariantFigures& f, const VariantFigures& reference) {
+  VariantFigures ratios;
+  for (size_t r = 0; r < f.seconds.size() && r < reference.seconds.size(); ++r)
+    ratios.seconds.push_back(f.seconds[r] / reference.seconds[r]);
+  return ratios.median();
+}
+
 }  // namespace
 
 std::string format_environment_table(const std::vector<VariantFigures>& figures) {
   const auto fastest = fastest_by_load(figures);
-  std::string out = fmt::format("{:<28} {:>5} {:>9} {:>11}  {}\n", "variant", "load", "median s",
-                                "vs fastest", "wall seconds per round");
+  const auto reference = fastest_variant_by_load(figures);
+  std::string out = fmt::format("{:<28} {:>5} {:>9} {:>11} {:>9}  {}\n", "variant", "load",
+                                "median s", "vs fastest", "paired", "wall seconds per round");
   for (const auto& f : figures) {
     std::string rounds;
     for (const double s : f.seconds) rounds += fmt::format("{:.1f} ", s);
-    out += fmt::format("{:<28} {:>5} {:>9.1f} {:>10.2f}x  {}\n", f.name, f.load, f.median(),
-                       f.median() / fastest.at(f.load), rounds);
+    out += fmt::format("{:<28} {:>5} {:>9.1f} {:>10.2f}x {:>8.2f}x  {}\n", f.name, f.load,
+                       f.median(), f.median() / fastest.at(f.load),
+                       paired_ratio(f, *reference.at(f.load)), rounds);
   }
+  out += "paired = median over rounds of the round's time over the fastest variant's\n";
   out += fmt::format("load = busy processes beside the run; machine: {}\n", cpu_info().describe());
   for (const auto& f : figures)
     if (f.load == figures.front().load) out += fmt::format("  {}: {}\n", f.name, f.blas);
@@ -218,6 +242,7 @@ std::string format_environment_table(const std::vector<VariantFigures>& figures)
 nlohmann::ordered_json environment_json(const std::vector<VariantFigures>& figures,
                                         const EnvironmentBenchmarkOptions& options) {
   const auto fastest = fastest_by_load(figures);
+  const auto reference = fastest_variant_by_load(figures);
   const CpuInfo cpu = cpu_info();
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const auto& f : figures)
@@ -225,6 +250,7 @@ nlohmann::ordered_json environment_json(const std::vector<VariantFigures>& figur
                     {"load", f.load},
                     {"median_seconds", f.median()},
                     {"ratio_to_fastest", f.median() / fastest.at(f.load)},
+                    {"paired_ratio_to_fastest", paired_ratio(f, *reference.at(f.load))},
                     {"seconds", f.seconds},
                     {"max_rss_kib", f.max_rss_kib},
                     {"blas", f.blas}});
