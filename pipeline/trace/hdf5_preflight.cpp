@@ -83,8 +83,10 @@ herr_t read_object(hid_t root, const char* name, const H5O_info_t* info, void* d
 // The child's whole life: no destructors, no atexit handlers, no stdio flushes.
 [[noreturn]] void read_everything(const std::string& path, bool datasets) {
   // What a corrupt header claims fails to allocate here, quickly, rather than thrash the
-  // machine (the caller's own read of such a file then fails the same way).
-  const AddressSpaceCap cap(uint64_t{2} << 30);
+  // machine (the caller's own read of such a file then fails the same way). Attributes alone
+  // (a trace's) hold a few megabytes, as the trace reader's own cap assumes; datasets (a
+  // checkpoint's) up to a gigabyte.
+  const AddressSpaceCap cap(datasets ? uint64_t{2} << 30 : uint64_t{1} << 30);
   hdf5::silence_errors();
   hdf5::Hid file = hdf5::open_read_only(path, "");
   H5Ovisit2(file.get(), H5_INDEX_NAME, H5_ITER_NATIVE, read_object, &datasets, H5O_INFO_BASIC);

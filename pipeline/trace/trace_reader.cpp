@@ -2,6 +2,7 @@
 
 #include <array>
 #include <filesystem>
+#include <new>
 #include <optional>
 #include <stdexcept>
 
@@ -12,6 +13,7 @@
 #include "pipeline/trace/hdf5_handles.h"
 #include "pipeline/trace/hdf5_preflight.h"
 #include "pipeline/trace/trace_schema.h"
+#include "sim/util/address_space_cap.h"
 #include "sim/util/error.h"
 #include "sim/util/file_checks.h"
 
@@ -22,6 +24,14 @@ using hdf5::Hid;
 namespace {
 
 constexpr const char* kNotATrace = "not a poisonsim trace";
+
+// What reading a trace's attributes may allocate. A valid trace's attributes hold a few megabytes
+// at most (its scenario, at most 1 MB, is the largest), but HDF5 allocates and copies as many
+// bytes as a damaged attribute's header or string length claims (up to 4 GB per string) before
+// poisonsim sees any of them. Under this cap such an allocation fails and HDF5 reports it (or
+// the copy into a std::string throws std::bad_alloc): one error, not a process that thrashes or
+// meets the OOM killer.
+constexpr uint64_t kAttributeHeadroomBytes = uint64_t{1} << 30;
 
 Hid open_file(const std::string& path) {
   require_regular_file(path, "a poisonsim trace (HDF5)");
@@ -132,13 +142,14 @@ struct TraceReader::Impl {
   }
 };
 
-TraceReader::TraceReader(const std::string& path, const std::string& group)
+TraceReader::TraceReader(const std::string& path, const std::string& group) try
     : impl_(std::make_unique<Impl>()) {
   hdf5::silence_errors();
   const bool root = group.find_first_not_of('/') == std::string::npos;
   impl_->where = root ? path : path + ":" + group;
   const std::string& where = impl_->where;
   impl_->file = open_file(path);
+  const AddressSpaceCap cap(kAttributeHeadroomBytes);  // for the attributes, see above
   if (!root) {
     const htri_t exists = H5Lexists(impl_->file.get(), group.c_str(), H5P_DEFAULT);
     if (exists <= 0) {
@@ -181,6 +192,10 @@ TraceReader::TraceReader(const std::string& path, const std::string& group)
     impl_->tables[i] = open_table(g, *all[i], impl_->trace_format, where);
   impl_->swmr = hdf5::is_swmr_read(impl_->file.get());
   impl_->refresh();
+} catch (const std::bad_alloc&) {
+  throw UserError(group.find_first_not_of('/') == std::string::npos ? path : path + ":" + group,
+                  "corrupt HDF5 file: an attribute claims more memory than a trace's attributes "
+                  "can need");
 }
 
 TraceReader::~TraceReader() = default;
