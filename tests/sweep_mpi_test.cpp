@@ -1,11 +1,21 @@
 // `mpirun -np 3 poisonsim sweep` on localhost: the same file as one process, failed runs as
-// failed rows, bad input as one error line. Built only with MPI (POISONSIM_MPI).
+// failed rows, bad input as one error line; every rank's runs hold the sweep's lock. Built only
+// with MPI (POISONSIM_MPI).
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
 
 #include "pipeline/trace/sweep_file.h"
+#include "tests/background_run.h"
 #include "tests/sweep_test_support.h"
 #include "tests/test_support.h"
 #include "tests/trace_row_fields.h"
@@ -18,11 +28,14 @@ using test::poisonsim;
 using test::small_scenario;
 using MpiSweep = test::SweepCliTest;
 
-// Three ranks on this machine, whatever its core count; root is allowed (CI containers).
+// `ranks` ranks on this machine, whatever its core count; root is allowed (CI containers).
+std::string mpirun_line(int ranks, const std::string& arguments) {
+  return std::string(POISONSIM_MPIEXEC) + " --allow-run-as-root --oversubscribe -np " +
+         std::to_string(ranks) + " " + test::poisonsim_binary() + " --log-level warn " + arguments;
+}
+
 test::CommandResult mpirun_poisonsim(const std::string& arguments) {
-  return test::run_command(std::string(POISONSIM_MPIEXEC) +
-                           " --allow-run-as-root --oversubscribe -np 3 " +
-                           test::poisonsim_binary() + " --log-level warn " + arguments);
+  return test::run_command(mpirun_line(3, arguments));
 }
 
 TEST_F(MpiSweep, ThreeRanksGiveTheFileOfOneProcess) {
@@ -90,6 +103,87 @@ TEST_F(MpiSweep, BadInputIsOneErrorLine) {
   EXPECT_NE(result.output.find("sweep run 1: guard.threshold=abc"), std::string::npos)
       << result.output;
   EXPECT_FALSE(std::filesystem::exists(dir.file("s.h5.parts")));
+}
+
+// The pids of the sweep's runs (`poisonsim run ... -o <parts>/run-<id>.h5`) by the MPI rank that
+// started them (a run inherits its rank's OMPI_COMM_WORLD_RANK), and of the ranks themselves.
+struct SweepProcesses {
+  std::map<int, pid_t> runs, ranks;
+};
+
+SweepProcesses sweep_processes(const std::string& sweep) {
+  SweepProcesses found;
+  const std::string rank_variable = std::string(1, '\0') + "OMPI_COMM_WORLD_RANK=";
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string cmdline = test::file_bytes(entry.path().string() + "/cmdline");
+    if (cmdline.find(sweep) == std::string::npos) continue;  // the ranks' -o, the runs' parts
+    const std::string environment = '\0' + test::file_bytes(entry.path().string() + "/environ");
+    const size_t at = environment.find(rank_variable);
+    if (at == std::string::npos) continue;
+    const int rank = std::atoi(environment.c_str() + at + rank_variable.size());
+    const bool run = cmdline.find(std::string(1, '\0') + "run" + '\0') != std::string::npos;
+    (run ? found.runs : found.ranks)[rank] = std::stoi(name);
+  }
+  return found;
+}
+
+// Whether process `pid` holds a lock on the file at `path` through one of its descriptors: the
+// kernel lists the locks of each descriptor's open file description in /proc/PID/fdinfo/FD.
+bool holds_lock_on(pid_t pid, const std::string& path) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::error_code ec;
+  const auto wanted = std::filesystem::canonical(path, ec);
+  for (const auto& fd : std::filesystem::directory_iterator(proc + "/fd", ec)) {
+    std::error_code unreadable;
+    if (std::filesystem::read_symlink(fd.path(), unreadable) != wanted) continue;
+    const std::string info = test::file_bytes(proc + "/fdinfo/" + fd.path().filename().string());
+    if (info.find("\nlock:") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// mpirun in the background (through sh, which execs it), its output into `log`.
+pid_t start_mpirun(int ranks, const std::string& arguments, const std::string& log) {
+  const std::string line = "exec " + mpirun_line(ranks, arguments) + " >" + log + " 2>&1";
+  const char* argv[] = {"/bin/sh", "-c", line.c_str(), nullptr};
+  pid_t pid = -1;
+  if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ) != 0)
+    return -1;
+  return pid;
+}
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST_F(MpiSweep, EveryRanksRunsHoldTheSweepLock) {
+  const std::string sweep = dir.file("s.h5"), parts = sweep + ".parts";
+  // Two runs that never end by themselves, one on each rank (one slot each).
+  const pid_t mpirun = start_mpirun(2,
+                                    "sweep " + small_scenario() +
+                                        " --param duration=100000000,100000000 --jobs 1 --quiet "
+                                        "-o " + sweep,
+                                    dir.file("mpirun.log"));
+  ASSERT_GT(mpirun, 0);
+  SweepProcesses found;
+  EXPECT_TRUE(test::eventually([&] { return (found = sweep_processes(sweep)).runs.size() == 2; }))
+      << test::file_bytes(dir.file("mpirun.log"));
+  // Rank 1's run holds the output as rank 0's does: killed with its rank, it may take a while to
+  // close its trace, and until it has, no rerun, other sweep or merge may start.
+  for (const auto& [rank, pid] : found.runs)
+    EXPECT_TRUE(holds_lock_on(pid, parts + "/sweep.lock")) << "the run of rank " << rank;
+  EXPECT_EQ(found.runs.count(1), 1u) << "no run on rank 1";
+  test::expect_one_error(poisonsim("merge " + sweep), "still running");
+
+  ::kill(mpirun, SIGTERM);  // passed on to the ranks, whose runs die with them
+  wait_for(mpirun);
+  EXPECT_TRUE(test::eventually([&] { return test::processes_mentioning(parts) == 0; },
+                               std::chrono::seconds(60)));
 }
 
 }  // namespace

@@ -14,13 +14,25 @@
 
 namespace poisonsim {
 
-bool try_write_lock(int fd, off_t start, off_t length) {
+namespace {
+
+bool try_lock(int fd, short type, off_t start, off_t length) {
   struct flock lock {};
-  lock.l_type = F_WRLCK;
+  lock.l_type = type;
   lock.l_whence = SEEK_SET;
   lock.l_start = start;
   lock.l_len = length;
   return ::fcntl(fd, F_OFD_SETLK, &lock) == 0;
+}
+
+}  // namespace
+
+bool try_write_lock(int fd, off_t start, off_t length) {
+  return try_lock(fd, F_WRLCK, start, length);
+}
+
+bool try_read_lock(int fd, off_t start, off_t length) {
+  return try_lock(fd, F_RDLCK, start, length);
 }
 
 bool locked_by_a_writer(const std::string& path) {
@@ -42,7 +54,7 @@ bool still_named(int fd, const std::string& path) {
 }
 
 int open_locked(const std::string& path, const std::string& what, off_t start, off_t length,
-                bool inherited) {
+                bool inherited, bool shared) {
   const auto parent = std::filesystem::path(path).parent_path();
   for (int attempt = 0; attempt < 10; ++attempt) {
     std::error_code ec;
@@ -61,7 +73,7 @@ int open_locked(const std::string& path, const std::string& what, off_t start, o
       throw UserError(path, fmt::format("is not a regular file, so it cannot be {}: remove it",
                                         what));
     }
-    if (!try_write_lock(fd, start, length)) {
+    if (!(shared ? try_read_lock(fd, start, length) : try_write_lock(fd, start, length))) {
       const int error = errno;
       ::close(fd);
       if (error != EAGAIN && error != EACCES)

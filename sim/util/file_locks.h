@@ -15,8 +15,13 @@ namespace poisonsim {
 // or EACCES) or the lock cannot be taken (errno says why).
 bool try_write_lock(int fd, off_t start = 0, off_t length = 0);
 
+// A read lock, as try_write_lock: it coexists with other read locks and excludes write locks
+// (on a description that holds a write lock there, it replaces it at once: a downgrade).
+bool try_read_lock(int fd, off_t start = 0, off_t length = 0);
+
 // Whether some writer holds a write lock on the regular file at `path` (opened without following
-// a link, and without blocking on a FIFO).
+// a link, and without blocking on a FIFO). A read lock counts too (an MPI sweep's ranks hold
+// theirs as read locks, tools/sweep/sweep_lock.h).
 bool locked_by_a_writer(const std::string& path);
 
 // Whether `fd` is still the regular file named `path` (not followed if a link): a file removed or
@@ -30,8 +35,9 @@ bool still_named(int fd, const std::string& path);
 // between the open and the lock (its last holder released and removed it) is opened again: a
 // lock on a removed file reserves nothing. UserError naming the file (`what` says what it is,
 // e.g. "the sweep's lock") when it cannot be created, opened or locked, or is not a regular file.
+// `shared`: a read lock instead (try_read_lock), held by several descriptions at once.
 int open_locked(const std::string& path, const std::string& what, off_t start = 0,
-                off_t length = 0, bool inherited = false);
+                off_t length = 0, bool inherited = false, bool shared = false);
 
 // A lock file held for this object's life, for a reservation that outlives any one write (a
 // run's checkpoint, replaced at every checkpoint, cannot carry its own lock). The file is removed

@@ -140,7 +140,8 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
   std::optional<SweepPlan> plan;
   const std::string output = output_path(o);
   std::exception_ptr error;
-  std::optional<SweepLock> lock;  // rank 0's, for the sweep's life
+  // Every rank's, for the sweep's life: each rank's runs inherit it (tools/sweep/sweep_lock.h).
+  std::optional<SweepLock> lock;
   bool force = o.force;
   try {
     plan = plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins(), seed_count(o));
@@ -148,11 +149,18 @@ void run_mpi_sweep(const SweepCommandOptions& o, const GlobalOptions& global) {
       force = force || rerun_of(output, manifest_of(*plan, o.params, o.overrides));
       check_output(output, force);
       lock.emplace(output, SweepShard{});
+      lock->share();
     }
   } catch (const UserError&) {
     error = std::current_exception();
   }
   mpi.all_or_none(error);
+  try {
+    if (mpi.rank() != 0) lock.emplace(output, SweepLock::JoinRankZero{});
+  } catch (const UserError&) {
+    error = std::current_exception();
+  }
+  mpi.all_or_none(error);  // no rank starts a run before every rank holds the lock
   if (mpi.rank() == 0) print_plan(*plan);
   SweepRunnerOptions runner = runner_options(o, global, *plan, output);
   runner.show_progress = runner.show_progress && mpi.rank() == 0;
