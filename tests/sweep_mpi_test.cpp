@@ -1,12 +1,13 @@
 // `mpirun -np 3 poisonsim sweep` on localhost: the same file as one process, failed runs as
-// failed rows, bad input as one error line; every rank's runs hold the sweep's lock. Built only
-// with MPI (POISONSIM_MPI).
+// failed rows, bad input as one error line; every rank's runs hold the sweep's lock, and a rank
+// killed after its run finished leaves that run's row intact. Built only with MPI (POISONSIM_MPI).
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -184,6 +185,40 @@ TEST_F(MpiSweep, EveryRanksRunsHoldTheSweepLock) {
   wait_for(mpirun);
   EXPECT_TRUE(test::eventually([&] { return test::processes_mentioning(parts) == 0; },
                                std::chrono::seconds(60)));
+}
+
+TEST_F(MpiSweep, ARunWhoseRankWasKilledAfterItFinishedKeepsItsRow) {
+  const std::string sweep = dir.file("s.h5"), parts = sweep + ".parts";
+  // Run 0 (rank 0) outlasts run 1 (rank 1), so rank 1 can be killed once run 1 has finished.
+  const std::string arguments = "sweep " + small_scenario() +
+                                " --param duration=3000,40 --jobs 1 --quiet -o " + sweep;
+  const pid_t mpirun = start_mpirun(2, arguments, dir.file("first.log"));
+  ASSERT_GT(mpirun, 0);
+  SweepProcesses found;
+  ASSERT_TRUE(test::eventually([&] {
+    found = sweep_processes(sweep);
+    return found.runs.count(1) == 1 && found.ranks.count(1) == 1;
+  })) << test::file_bytes(dir.file("first.log"));
+  // Frozen, rank 1 cannot record that its run ended, as if it were killed at that moment.
+  ::kill(found.ranks[1], SIGSTOP);
+  EXPECT_TRUE(test::eventually([&] {
+    return std::filesystem::exists(parts + "/run-1.h5") && !sweep_processes(sweep).runs.count(1);
+  }));
+  ::kill(found.ranks[1], SIGKILL);  // mpirun then ends the job
+  EXPECT_NE(wait_for(mpirun), 0);
+  ASSERT_TRUE(test::eventually([&] { return test::processes_mentioning(parts) == 0; },
+                               std::chrono::seconds(60)));
+
+  // The same command again reuses run 1 and redoes run 0.
+  const auto again = test::run_command(mpirun_line(2, arguments));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("1 reused"), std::string::npos) << again.output;
+  const auto file = read_sweep_file(sweep);
+  EXPECT_EQ(column(file, "status").texts, (std::vector<std::string>{"ok", "ok"}));
+  EXPECT_EQ(column(file.provenance, "worker").texts[1], "rank 1/2");  // not unknown
+  EXPECT_FALSE(column(file.provenance, "host").texts[1].empty());
+  EXPECT_EQ(column(file.provenance, "exit_code").integers, (std::vector<int64_t>{0, 0}));
+  EXPECT_TRUE(std::isnan(column(file.provenance, "seconds").reals[1]));  // its end not recorded
 }
 
 }  // namespace

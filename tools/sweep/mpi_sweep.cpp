@@ -94,6 +94,7 @@ void run_as_root(RootState& state, int ranks, const SweepRunLauncher& launcher, 
   progress.update(static_cast<double>(state.done));
   while (!state.todo.empty() || pool.running() > 0 || state.idle < ranks - 1) {
     while (!state.todo.empty() && pool.running() < static_cast<size_t>(launcher.jobs())) {
+      launcher.started(state.todo.front());
       pool.start(launcher.command(state.todo.front()), static_cast<size_t>(state.todo.front()));
       state.todo.pop_front();
     }
@@ -119,6 +120,7 @@ void run_as_worker(const SweepRunLauncher& launcher, ChildPool& pool) {
       if (run < 0) {
         exhausted = true;
       } else {
+        launcher.started(run);
         pool.start(launcher.command(run), static_cast<size_t>(run));
       }
     }

@@ -96,6 +96,18 @@ std::vector<SummaryColumn> provenance_columns(const SweepPlan& plan, const Colle
   return {run, worker, host, seconds, exit_code, cpu, levels};
 }
 
+// The row of a run as recorded, or of one no process recorded (nullopt: worker and host empty):
+// `exit_code` 0 when its finished trace is there, else 1 or more, as its summary row says
+// `failed`. Seconds only where the record has the run's end.
+RunProvenance row_of(const SweepRunSpec& run, const std::optional<RunProvenance>& record,
+                     int exit_code) {
+  RunProvenance row =
+      record ? *record : RunProvenance{run.id, 0, "", "", kNaN, scenario_fingerprint(run), true};
+  if (!row.ended) row.seconds = kNaN;
+  row.exit_code = exit_code;
+  return row;
+}
+
 RunMetrics failed_run_metrics() {
   RunMetrics m;
   m.accuracy_first = m.accuracy_last = m.accuracy_min = m.accuracy_mean = kNaN;
@@ -112,30 +124,36 @@ CollectedRuns collect_runs(const SweepPlan& plan, const std::vector<std::string>
   out.provenance.resize(plan.runs.size());
   for (const auto& run : plan.runs) {
     const auto id = static_cast<size_t>(run.id);
-    std::optional<RunProvenance> failed;
+    std::optional<RunProvenance> failed, started;
     std::string failed_dir;
     for (const auto& dir : parts_dirs) {
       auto provenance = read_provenance(dir, run);
       if (finished_part(dir, run)) {
         out.traces[id] = run_part_path(dir, run.id, "h5");
-        out.provenance[id] = provenance;
+        // A record of a failure beside a finished trace is another attempt's (one killed with
+        // its MPI rank, say), and the attempt that finished recorded nothing: no worker then.
+        // A start record is of the attempt that finished (its rank was killed before the end).
+        if (provenance && provenance->exit_code != 0) provenance.reset();
+        out.provenance[id] = row_of(run, provenance, 0);
         break;
       }
-      if (provenance && !failed) {
+      if (provenance && !provenance->ended && !started) started = provenance;
+      if (provenance && provenance->ended && !failed) {
         failed = provenance;
         failed_dir = dir;
       }
     }
     if (!out.traces[id].empty()) continue;
-    if (!failed) {
+    if (!failed) {  // it left no trace, and no end: its row says failed, as its summary row does
       out.missing.push_back(run.id);
+      out.provenance[id] = row_of(run, started, 1);
       continue;
     }
     // A run that said it succeeded but left no finished trace failed all the same.
     const int code = failed->exit_code != 0 ? failed->exit_code : 1;
     const std::string log = run_part_path(failed_dir, run.id, "log");
     out.failures.push_back({run.id, code, log, last_log_line(log)});
-    out.provenance[id] = failed;
+    out.provenance[id] = row_of(run, failed, code);
   }
   return out;
 }

@@ -22,9 +22,12 @@ struct SweepFailure {
 // Where each run of a plan ended up, found in one or more parts directories.
 struct CollectedRuns {
   std::vector<std::string> traces;                       // per run id: its finished trace, or empty
-  std::vector<std::optional<RunProvenance>> provenance;  // per run id
+  // Per run id, its row of the provenance table, which agrees with its summary row: a finished
+  // run's exit code is 0 (worker and host empty when no record of its attempt is left), a
+  // failed or missing run's is its failure's (at least 1).
+  std::vector<std::optional<RunProvenance>> provenance;
   std::vector<SweepFailure> failures;                    // runs that ran and failed
-  std::vector<int64_t> missing;  // runs with neither a finished trace nor a failure record
+  std::vector<int64_t> missing;  // runs with neither a finished trace nor a record of an end
 };
 
 // For each run, the first directory holding its finished trace; failing that, a record that it

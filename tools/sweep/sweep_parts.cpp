@@ -107,7 +107,8 @@ void write_provenance(const std::string& parts, const RunProvenance& p) {
                       {"worker", p.worker},
                       {"host", p.host},
                       {"seconds", p.seconds},
-                      {"scenario_fingerprint", fmt::format("{:016x}", p.scenario_fingerprint)}};
+                      {"scenario_fingerprint", fmt::format("{:016x}", p.scenario_fingerprint)},
+                      {"ended", p.ended}};
   write_atomically(run_part_path(parts, p.run, "json"), value.dump() + "\n");
 }
 
@@ -123,6 +124,7 @@ std::optional<RunProvenance> read_provenance(const std::string& parts, const Swe
     p.seconds = value->at("seconds").get<double>();
     p.scenario_fingerprint =
         std::stoull(value->at("scenario_fingerprint").get<std::string>(), nullptr, 16);
+    p.ended = value->value("ended", true);  // records from before start records had ended
     if (p.run != run.id || p.scenario_fingerprint != scenario_fingerprint(run)) return std::nullopt;
     return p;
   } catch (const std::exception&) {

@@ -4,7 +4,9 @@
 //   run-<id>.h5    the run's trace (`poisonsim run -o`)
 //   run-<id>.log   its stdout and stderr
 //   run-<id>.json  who ran it: exit code, worker (local, rank r/N, shard i/N), host, seconds,
-//                  and a fingerprint of the run's resolved scenario
+//                  and a fingerprint of the run's resolved scenario; an MPI rank writes it
+//                  first when it starts the run ("ended": false), so a rank killed before
+//                  the run's end still says who ran it
 // and once per sweep, sweep.json: the scenario text, --param and --set values that define the
 // grid (and --seeds), so a merge can plan it again and tell parts of another sweep apart.
 #include <cstdint>
@@ -45,6 +47,9 @@ struct RunProvenance {
   std::string host;
   double seconds = 0;
   uint64_t scenario_fingerprint = 0;  // of the run's resolved scenario
+  // False in the record written when the run started; read once the run is over, it says the
+  // process that started the run was killed before it could record the end (code, seconds).
+  bool ended = true;
 };
 
 uint64_t scenario_fingerprint(const SweepRunSpec& run);

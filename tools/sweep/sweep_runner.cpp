@@ -60,6 +60,11 @@ ChildCommand SweepRunLauncher::command(int64_t run) const {
   return command;
 }
 
+void SweepRunLauncher::started(int64_t run) const {
+  const auto& spec = plan_.runs.at(static_cast<size_t>(run));
+  write_provenance(parts_, {run, 0, worker_, host_, 0, scenario_fingerprint(spec), false});
+}
+
 std::optional<SweepFailure> SweepRunLauncher::finished(int64_t run,
                                                        const FinishedChild& child) const {
   const auto& spec = plan_.runs.at(static_cast<size_t>(run));

@@ -53,6 +53,9 @@ class SweepRunLauncher {
   int threads() const { return threads_; }
   const std::string& parts() const { return parts_; }
   ChildCommand command(int64_t run) const;
+  // Writes run-<id>.json before the run starts (ended: false): an MPI rank killed before it
+  // records the run's end (the run may even have finished) still says who ran it.
+  void started(int64_t run) const;
   // Writes run-<id>.json; returns the failure when the run failed.
   std::optional<SweepFailure> finished(int64_t run, const FinishedChild& child) const;
 
