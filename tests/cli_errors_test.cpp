@@ -23,7 +23,7 @@ TEST(CliErrors, EveryVerbsUnknownOptionIsOneErrorLine) {
   const std::vector<std::string> verbs = {
       "run",           "validate",      "inspect",       "attack",       "train",
       "sweep",         "merge",         "roc",           "report",       "export",
-      "bench serving", "bench attacks", "bench kernels", "bench threads"};
+      "bench serving", "bench attacks", "bench kernels", "bench threads", "bench numerics"};
   for (const auto& verb : verbs)
     expect_one_error_line(verb + " --no-such-option",
                           "poisonsim " + verb + ": unknown option --no-such-option (see");

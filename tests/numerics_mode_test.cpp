@@ -5,6 +5,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/runtime/numerics_mode.h"
@@ -118,6 +119,28 @@ TEST(NumericsMode, InspectShowsTheNumerics) {
   const auto result = test::run_poisonsim("inspect " + dir.file("t.h5"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("numerics   "), std::string::npos) << result.output;
+}
+
+TEST(NumericsMode, BenchNumericsTimesBothModesInTurns) {
+  test::ScratchDir dir;
+  const auto result = test::run_poisonsim_with_env(
+      "POISONSIM_CACHE_DIR=" + dir.file("cache"),
+      "--log-level warn bench numerics --scenario " + std::string(POISONSIM_SOURCE_DIR) +
+          "/tests/scenarios/synthetic-small.yaml --set duration=20 --rounds 2 --json " +
+          dir.file("b.json"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("paired"), std::string::npos) << result.output;
+  const auto figures = nlohmann::json::parse(test::read_text(dir.file("b.json")));
+  ASSERT_EQ(figures["variants"].size(), 2u) << figures.dump(1);
+  for (const auto& variant : figures["variants"]) {
+    const std::string mode = variant["variant"];
+    EXPECT_EQ(variant["seconds"].size(), 2u);
+    EXPECT_GE(variant["paired_ratio_to_fastest"].get<double>(), 1.0);
+    // Each side really ran in its mode: the runs' traces said so.
+    EXPECT_NE(variant["blas"].get<std::string>().find("numerics " + mode + ": "),
+              std::string::npos)
+        << variant.dump();
+  }
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // `poisonsim bench`: speed measurements of parts of the deployed system, one sub-command each.
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -324,41 +325,49 @@ void add_bench_attacks(CLI::App* cmd, const GlobalOptions& global) {
   attacks->callback([a, &global] { run_bench_attacks(*a, global); });
 }
 
-// ---- bench kernels, bench threads ----
+// ---- bench kernels, bench numerics, bench threads ----
+
+// A `bench` verb that runs a scenario under environment variants, which `variants` makes from
+// the options when the verb runs.
+CLI::App* add_environment_bench(CLI::App* cmd, const char* name, const char* description,
+                                const std::shared_ptr<BenchEnvironmentOptions>& o,
+                                const GlobalOptions& global,
+                                std::function<std::vector<bench::EnvironmentVariant>()> variants) {
+  auto* bench = cmd->add_subcommand(name, description);
+  add_environment_options(bench, *o);
+  bench->callback([o, &global, variants] { run_bench_environment(*o, variants(), global); });
+  return bench;
+}
 
 void add_bench_kernels(CLI::App* cmd, const GlobalOptions& global) {
   auto k = std::make_shared<BenchEnvironmentOptions>();
-  auto* kernels = cmd->add_subcommand(
-      "kernels",
-      "Wall time of a scenario run with poisonsim's choice of OpenBLAS kernel against each "
-      "kernel forced with OPENBLAS_CORETYPE");
-  add_environment_options(kernels, *k);
+  auto* kernels = add_environment_bench(
+      cmd, "kernels",
+      "Wall time of a scenario run in native numerics with poisonsim's choice of OpenBLAS "
+      "kernel against each kernel forced with OPENBLAS_CORETYPE",
+      k, global, [k] { return bench::kernel_variants(k->kernels); });
   kernels->add_option("--kernels", k->kernels, "OpenBLAS kernels to compare")
       ->delimiter(',')
       ->capture_default_str();
-  kernels->callback(
-      [k, &global] { run_bench_environment(*k, bench::kernel_variants(k->kernels), global); });
 }
 
 void add_bench_numerics(CLI::App* cmd, const GlobalOptions& global) {
-  auto n = std::make_shared<BenchEnvironmentOptions>();
-  auto* numerics = cmd->add_subcommand(
-      "numerics",
-      "Wall time of a scenario run in portable numerics (the same numbers on every x86-64-v3 "
-      "CPU) against native (each library's fastest code for this CPU)");
-  add_environment_options(numerics, *n);
-  numerics->callback(
-      [n, &global] { run_bench_environment(*n, bench::numerics_variants(), global); });
+  add_environment_bench(cmd, "numerics",
+                        "Wall time of a scenario run in portable numerics (the same numbers on "
+                        "every x86-64-v3 CPU) against native (each library's fastest code for "
+                        "this CPU)",
+                        std::make_shared<BenchEnvironmentOptions>(), global,
+                        [] { return bench::numerics_variants(); });
 }
 
 void add_bench_threads(CLI::App* cmd, const GlobalOptions& global) {
   auto t = std::make_shared<BenchEnvironmentOptions>();
   t->benchmark.loads = {0, 2};
-  auto* threads = cmd->add_subcommand(
-      "threads",
+  auto* threads = add_environment_bench(
+      cmd, "threads",
       "Wall time of a scenario run by training threads and OpenMP wait policy, on a quiet "
-      "machine and beside busy processes");
-  add_environment_options(threads, *t);
+      "machine and beside busy processes",
+      t, global, [t] { return bench::thread_variants(t->train_threads, t->wait_policies); });
   threads->add_option("--train-threads", t->train_threads, "compute.train_threads values")
       ->delimiter(',')
       ->check(CLI::Range(1, 256))
@@ -367,9 +376,6 @@ void add_bench_threads(CLI::App* cmd, const GlobalOptions& global) {
       ->delimiter(',')
       ->check(CLI::IsMember({"passive", "active"}))
       ->capture_default_str();
-  threads->callback([t, &global] {
-    run_bench_environment(*t, bench::thread_variants(t->train_threads, t->wait_policies), global);
-  });
 }
 
 }  // namespace
