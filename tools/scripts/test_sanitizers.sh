@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sanitizer half of CI (docs/testing.md): builds the `asan` preset (gcc, ASan + UBSan) and
 # runs the suites labelled `sanitize`, then builds the libFuzzer targets (clang) and runs each
-# for FUZZ_SECONDS (default 30) on its seed corpus (fuzz_trace replays its corpus only). Run
+# for FUZZ_SECONDS (default 30), mutating its seed corpus (tools/scripts/fuzz.sh). Run
 # after tools/scripts/test.sh (setup done).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
