@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
                ": a simulator of a continually retrained neural network under data-poisoning "
                "attack, behind a loss-based guard (Yang et al., 2017)."};
   app.set_version_flag("--version", POISONSIM_VERSION);
+  // Every verb's options in one process (tests/docs_options_test.py reads it; one LibTorch
+  // start instead of one per verb).
+  app.set_help_all_flag("--help-all", "Print the help of every verb and sub-verb and exit");
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the verb: run s.yaml --threads 2
   cli::GlobalOptions global;

@@ -383,6 +383,9 @@ void add_bench_threads(CLI::App* cmd, const GlobalOptions& global) {
 void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("bench", "Measure the speed of parts of the system");
   cmd->require_subcommand(1);
+  // `poisonsim --help-all` lists the verbs' options but not the sub-verbs' (CLI11 expands one
+  // level): this lists every bench's.
+  cmd->set_help_all_flag("--help-all", "Print the help of every bench and exit");
   add_bench_serving(cmd, global);
   add_bench_attacks(cmd, global);
   add_bench_kernels(cmd, global);
