@@ -30,7 +30,7 @@ TEST_F(CliOptions, RunTakesASeedAndWritesItsSummaryAsJsonToStdout) {
   EXPECT_EQ(summary["trace"], trace);
   EXPECT_EQ(summary["simulated_seconds"], 100);
   EXPECT_GT(summary["sources"]["public"]["samples"].get<int64_t>(), 0);
-  EXPECT_EQ(summary["sources"]["flipper"]["kind"], "poison");
+  EXPECT_EQ(summary["sources"]["flipper"]["kind"], "attacker");
   EXPECT_GT(summary["retrains"]["total"].get<int64_t>(), 0);
   EXPECT_GT(summary["accuracy"]["last"].get<double>(), 0);
   EXPECT_EQ(TraceReader(trace).metadata().seed, 11u);

@@ -351,12 +351,15 @@ RunSummary Simulation::run() {
       "simulate", duration, "s simulated",
       st.options.show_progress ? Progress::Style::automatic : Progress::Style::silent);
   auto& summary = st.summary;
+  // The run's state as the summary will report it: the last evaluation's accuracy, as
+  // `poisonsim run` prints it at the end ("at the end"), with the same four decimals.
+  const auto status = [&st] {
+    return fmt::format("model v{}, accuracy {:.4f}, buffer {}", st.deployment_.version(),
+                       st.metrics.last_evaluation() ? st.metrics.last_evaluation()->accuracy : 0.0,
+                       st.buffer.size());
+  };
   const auto on_event = [&](const sim::Event& event) {
-    progress.update(
-        event.time,
-        fmt::format("model v{}, accuracy {:.4f}, buffer {}", st.deployment_.version(),
-                    st.metrics.last_evaluation() ? st.metrics.last_evaluation()->accuracy : 0.0,
-                    st.buffer.size()));
+    progress.update(event.time, status());
     // A stop signal takes effect between two events: everything before is in the trace.
     if (stop_signal() != 0) st.kernel.stop();
     // Rows recorded since the last tick reach live readers too. (Not scoring early: attackers
@@ -376,7 +379,9 @@ RunSummary Simulation::run() {
   }
   summary.stopped_by = stop_signal();
   const double end = summary.stopped_by ? st.kernel.now() : duration;
-  progress.update(end);  // a complete run's bar ends at 100%, a stopped one where it stopped
+  // A complete run's bar ends at 100%, a stopped one where it stopped; its status is taken after
+  // the last event (the evaluation at the end), not before it.
+  progress.update(end, status());
   progress.finish();
   if (summary.stopped_by && !plan.path.empty()) st.checkpoint();  // resume from here
   st.flush_ingestion();

@@ -8,6 +8,7 @@
 #include "sim/util/stage_times.h"
 #include "sim/util/stop_signal.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/console_format.h"
 #include "tools/cli/json_output.h"
 #include "tools/common/json_number.h"
 
@@ -16,12 +17,13 @@ namespace {
 
 void print_summary(const RunSummary& s) {
   fmt::print("\ntrace written to {} ({} events over {} simulated seconds, {:.1f} s wall)\n",
-             s.trace_path, s.events, s.duration, s.wall_seconds);
-  fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>8}\n", "source", "kind", "batches", "samples",
+             s.trace_path, s.events, simulated_seconds(s.duration), s.wall_seconds);
+  // The columns and names of `poisonsim inspect`'s source table, in the same (arrival) order.
+  fmt::print("  {:<20} {:<8} {:>8} {:>9} {:>9} {:>8}\n", "source", "kind", "batches", "samples",
              "rejected", "rate");
   for (const auto& st : s.sources)
-    fmt::print("  {:<20} {:<7} {:>8} {:>9} {:>9} {:>7.1f}%\n", st.name,
-               st.is_poison ? "poison" : "clean", st.batches, st.samples, st.rejected,
+    fmt::print("  {:<20} {:<8} {:>8} {:>9} {:>9} {:>7.1f}%\n", st.name,
+               source_kind(st.is_poison), st.batches, st.samples, st.rejected,
                st.samples
                    ? 100.0 * static_cast<double>(st.rejected) / static_cast<double>(st.samples)
                    : 0.0);
@@ -48,7 +50,7 @@ std::string summary_json(const RunSummary& s) {
   j["wall_seconds"] = s.wall_seconds;
   nlohmann::ordered_json sources = nlohmann::ordered_json::object();
   for (const auto& st : s.sources)
-    sources[st.name] = {{"kind", st.is_poison ? "poison" : "clean"},
+    sources[st.name] = {{"kind", source_kind(st.is_poison)},
                         {"batches", st.batches},
                         {"samples", st.samples},
                         {"rejected", st.rejected}};

@@ -17,6 +17,7 @@
 #include "sim/util/error.h"
 #include "sim/util/stage_times.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/console_format.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/seed_means.h"
 #include "tools/cli/summary_table.h"
@@ -35,7 +36,7 @@ struct InspectOptions {
 
 struct SourceSummary {
   std::string name;
-  std::string kind;  // "stream" or "attacker", from the batch events' kind
+  std::string kind;  // "stream" or "attacker" (console_format.h), from the batch events' kind
   int64_t batches = 0;
   int64_t samples = 0;
   int64_t poisoned = 0;
@@ -49,6 +50,7 @@ struct Summary {
   int trace_format = 0;
   bool complete = false;
   double duration = 0;  // time of the last event
+  int64_t events = 0;   // rows of the events table, as `poisonsim run` counts them
   std::vector<SourceSummary> sources;
   RunMetrics metrics;
   std::vector<std::string> stage_types;  // the guard's stages, from the scenario
@@ -80,8 +82,9 @@ Summary summarise(const InspectOptions& o) {
   const RunMetricsSink rows = read_run_metrics(reader);
   s.metrics = rows.metrics();
   s.duration = rows.last_event_time();
+  s.events = rows.events();
   for (const auto& source : rows.sources())
-    s.sources.push_back(SourceSummary{source.name, source.is_poison ? "attacker" : "stream",
+    s.sources.push_back(SourceSummary{source.name, source_kind(source.is_poison),
                                       source.batches, source.samples,
                                       // Every sample an attacker sends is poison; streams send
                                       // none (label noise is not poison).
@@ -186,7 +189,8 @@ nlohmann::ordered_json to_json(const Summary& s) {
             {"complete", s.complete},
             {"stopped", s.metadata.stopped.empty() ? nlohmann::ordered_json()
                                                    : nlohmann::ordered_json(s.metadata.stopped)},
-            {"duration", s.duration}}},
+            {"duration", s.duration},
+            {"events", s.events}}},
           {"sources", sources},
           {"poisoned_counted_from", m.counted_from_samples ? "samples" : "poison-batch events"},
           {"guard", guard},
@@ -220,8 +224,8 @@ std::string point_text(const char* label, const std::optional<EvaluationPoint>& 
 
 void print_text(const Summary& s) {
   fmt::print("trace      {}{}\n", s.path, s.group == "/" ? "" : " (" + s.group + ")");
-  fmt::print("run        seed {}, poisonsim {}, {:.1f} s simulated, {}\n", s.metadata.seed,
-             s.metadata.version, s.duration,
+  fmt::print("run        seed {}, poisonsim {}, {} events over {} simulated seconds, {}\n",
+             s.metadata.seed, s.metadata.version, s.events, simulated_seconds(s.duration),
              s.complete                    ? "complete"
              : !s.metadata.stopped.empty() ? "STOPPED by " + s.metadata.stopped
                                            : "INCOMPLETE (still running, or the run died)");

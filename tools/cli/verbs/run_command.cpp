@@ -16,6 +16,7 @@
 #include "sim/util/stop_signal.h"
 #include "tools/cli/checkpoint_paths.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/console_format.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/run_output.h"
 #include "tools/common/builtin_plugins.h"
@@ -71,7 +72,7 @@ void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   AtomicOutput trace(output,
                      o.force ? AtomicOutput::Existing::replace : AtomicOutput::Existing::refuse);
   spdlog::info("running {} (seed {}, {} s simulated) -> {}", o.scenario, scenario.seed,
-               scenario.duration, output);
+               simulated_seconds(scenario.duration), output);
   spdlog::info("on {}: {}", cpu_info().model, blas_info().describe());
   JsonOutput json(o.json, o.force);
   SimulationOptions options{trace.temporary_path(), global.threads, !global.quiet, {}};

@@ -8,6 +8,7 @@
 #include "pipeline/simulation/run_data.h"
 #include "tools/common/builtin_plugins.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/console_format.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -41,7 +42,7 @@ void run_validate(const ValidateOptions& o, const GlobalOptions& global) {
     return;
   }
   fmt::print("{}: valid ({} s simulated, {} stream{}, {} attacker{}, guard {}, gate {})\n",
-             o.scenario, s.duration, s.streams.size(), s.streams.size() == 1 ? "" : "s",
+             o.scenario, simulated_seconds(s.duration), s.streams.size(), s.streams.size() == 1 ? "" : "s",
              s.attackers.size(), s.attackers.size() == 1 ? "" : "s", s.guard.type, s.gate.type);
   const auto memory = estimate_memory(s);
   std::string source;
