@@ -22,8 +22,8 @@ void print_summary(const RunSummary& s) {
   fmt::print("  {:<20} {:<8} {:>8} {:>9} {:>9} {:>8}\n", "source", "kind", "batches", "samples",
              "rejected", "rate");
   for (const auto& st : s.sources)
-    fmt::print("  {:<20} {:<8} {:>8} {:>9} {:>9} {:>7.1f}%\n", st.name,
-               source_kind(st.is_poison), st.batches, st.samples, st.rejected,
+    fmt::print("  {:<20} {:<8} {:>8} {:>9} {:>9} {:>7.1f}%\n", st.name, source_kind(st.is_poison),
+               st.batches, st.samples, st.rejected,
                st.samples
                    ? 100.0 * static_cast<double>(st.rejected) / static_cast<double>(st.samples)
                    : 0.0);

@@ -84,8 +84,8 @@ Summary summarise(const InspectOptions& o) {
   s.duration = rows.last_event_time();
   s.events = rows.events();
   for (const auto& source : rows.sources())
-    s.sources.push_back(SourceSummary{source.name, source_kind(source.is_poison),
-                                      source.batches, source.samples,
+    s.sources.push_back(SourceSummary{source.name, source_kind(source.is_poison), source.batches,
+                                      source.samples,
                                       // Every sample an attacker sends is poison; streams send
                                       // none (label noise is not poison).
                                       source.is_poison ? source.samples : 0, source.rejected});

@@ -42,8 +42,9 @@ void run_validate(const ValidateOptions& o, const GlobalOptions& global) {
     return;
   }
   fmt::print("{}: valid ({} s simulated, {} stream{}, {} attacker{}, guard {}, gate {})\n",
-             o.scenario, simulated_seconds(s.duration), s.streams.size(), s.streams.size() == 1 ? "" : "s",
-             s.attackers.size(), s.attackers.size() == 1 ? "" : "s", s.guard.type, s.gate.type);
+             o.scenario, simulated_seconds(s.duration), s.streams.size(),
+             s.streams.size() == 1 ? "" : "s", s.attackers.size(),
+             s.attackers.size() == 1 ? "" : "s", s.guard.type, s.gate.type);
   const auto memory = estimate_memory(s);
   std::string source;
   const double limit = memory_limit(source);
