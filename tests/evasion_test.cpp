@@ -115,24 +115,29 @@ size_t check_under_cap(const std::string& type, const std::string& keys, double 
   seeds_as_sent.labels = batch.samples.labels;
   const auto seed_loss = t.losses(seeds_as_sent);
   const auto per = static_cast<size_t>(batch.samples.shape.numel());
+  // The attacker computed its losses in batches of its own, this test in one: the two may differ
+  // in the last digits, so a seed within kTie of the cap may fall on either side.
+  constexpr double kTie = 1e-4;
   size_t moved = 0;
-  int64_t seeds_over = 0;
+  int64_t seeds_clearly_over = 0, seeds_maybe_over = 0;
   for (size_t i = 0; i < batch.samples.size(); ++i) {
     const bool is_seed =
         std::equal(batch.samples.image(i), batch.samples.image(i) + per, batch.seeds.image(i));
-    if (seed_loss[i] > cap) {
+    if (seed_loss[i] > cap + kTie) {
       EXPECT_TRUE(is_seed) << type << " sample " << i << ": seed over the cap, not sent as is";
-      ++seeds_over;
-    } else {
-      EXPECT_LE(sample_loss[i], cap + 1e-4) << type << " sample " << i;
+      ++seeds_clearly_over;
+    } else if (seed_loss[i] <= cap - kTie) {
+      EXPECT_LE(sample_loss[i], cap + kTie) << type << " sample " << i;
     }
+    seeds_maybe_over += seed_loss[i] > cap - kTie;
     moved += !is_seed;
   }
   const auto& stats = evasion_of(*generator).stats();
   EXPECT_EQ(stats.batches, 1);
   EXPECT_EQ(stats.samples, static_cast<int64_t>(batch.samples.size()));
-  EXPECT_EQ(stats.seeds, seeds_over) << type;
-  EXPECT_GE(stats.projected, seeds_over) << type;
+  EXPECT_GE(stats.seeds, seeds_clearly_over) << type;
+  EXPECT_LE(stats.seeds, seeds_maybe_over) << type;
+  EXPECT_GE(stats.projected, stats.seeds) << type;
   // Some samples were over the cap and pulled back part of the way, not to the seed.
   if (moved > 0) {
     EXPECT_GT(stats.projected, stats.seeds) << type;
