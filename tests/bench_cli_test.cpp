@@ -89,7 +89,8 @@ TEST_F(BenchCli, GrowthScalesVolumeAndBufferAndFitsTheExponent) {
   ASSERT_FALSE(figures.is_null());
   EXPECT_EQ(figures["benchmark"], "growth");
   EXPECT_EQ(figures["guard"], "loss-threshold");
-  EXPECT_EQ(figures["buffer_bytes_per_sample"], 12 * 12 * 4 + 8 + 1);  // 12x12 float + label + flag
+  // 12x12 float + label + poison flag + trace row
+  EXPECT_EQ(figures["buffer_bytes_per_sample"], 12 * 12 * 4 + 8 + 1 + 8);
   EXPECT_TRUE(std::isfinite(figures["exponent"].get<double>()));
   EXPECT_TRUE(std::isfinite(figures["exponent_without_fixed_cost"].get<double>()));
   const auto& scales = figures["scales"];
@@ -132,7 +133,8 @@ TEST_F(BenchCli, GrowthScalesVolumeAndBufferAndFitsTheExponent) {
 TEST_F(BenchCli, DefensesTimesEachStageAgainstTheRetraining) {
   const auto j = bench("defenses --scenario " + synthetic() +
                        " --window 200 --batch 16 --rounds 2 --stage '{type: loss-threshold}' "
-                       "--stage '{type: knn, k: 5, bank_size: 300}'");
+                       "--stage '{type: knn, k: 5, bank_size: 300}' "
+                       "--sanitizer '{type: spectral, bank_size: 300}'");
   ASSERT_TRUE(j.is_object());
   EXPECT_EQ(j["window"], 200);
   EXPECT_EQ(j["feature_dim"], 32);  // the synthetic scenario's hidden layer
@@ -145,9 +147,17 @@ TEST_F(BenchCli, DefensesTimesEachStageAgainstTheRetraining) {
     EXPECT_EQ(stage["window_seconds"].size(), 2u);
     EXPECT_GT(stage["samples_per_second"].get<double>(), 0);
   }
+  // The sanitizer: its own list, timed on the same window, its trusted bank counted.
+  ASSERT_EQ(j["sanitizers"].size(), 1u);
+  EXPECT_EQ(j["sanitizers"][0]["stage"], "{type: spectral, bank_size: 300}");
+  EXPECT_EQ(j["sanitizers"][0]["bank_bytes"], 300 * ((144 + 32) * 4 + 8));
+  EXPECT_EQ(j["sanitizers"][0]["window_seconds"].size(), 2u);
+  EXPECT_GT(j["sanitizers"][0]["samples_per_second"].get<double>(), 0);
   const std::string defenses = "bench defenses --scenario " + synthetic();
   expect_one_error_line(test::run_poisonsim(defenses + " --stage '{type: knn, k: 0}'"), "guard.k");
   expect_one_error_line(test::run_poisonsim(defenses + " --stage '{type: nope}'"), "guard.type");
+  expect_one_error_line(test::run_poisonsim(defenses + " --sanitizer '{type: nope}'"),
+                        "sanitize.0.type");
   expect_one_error_line(test::run_poisonsim(defenses + " --window 0"), "--window");
 }
 

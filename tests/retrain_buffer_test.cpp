@@ -57,6 +57,27 @@ TEST(RetrainBuffer, ClearEmptiesItAndRestartsTheTurn) {
   EXPECT_EQ(kept(buffer), (std::vector<int>{13, 11, 12}));
 }
 
+// A sanitizer's removal: the survivors keep their age order and their poison flags and trace
+// rows, and a full fifo buffer that lost samples evicts its oldest survivor first once full again.
+TEST(RetrainBuffer, RemoveKeepsTheSurvivorsOldestFirst) {
+  auto buffer = buffer_of(4, Eviction::fifo);
+  for (int i = 0; i < 6; ++i) {  // 4 and 5 replace 0 and 1: slots hold 4, 5, 2, 3
+    const auto pixel = static_cast<float>(i);
+    buffer.add(&pixel, i % 10, i % 2 == 1, 100 + i);
+  }
+  EXPECT_EQ(kept(buffer), (std::vector<int>{4, 5, 2, 3}));
+  buffer.remove({0, 1, 0, 0});                           // drops 5
+  EXPECT_EQ(kept(buffer), (std::vector<int>{2, 3, 4}));  // oldest first
+  EXPECT_EQ(buffer.sample_row(0), 102);
+  EXPECT_EQ(buffer.sample_row(2), 104);
+  EXPECT_TRUE(buffer.is_poison(1));  // 3
+  EXPECT_EQ(buffer.poison_count(), 1);
+  offer(buffer, 7, 9);  // 7 fills the free slot, then 8 evicts the oldest, 2
+  EXPECT_EQ(kept(buffer), (std::vector<int>{8, 3, 4, 7}));
+  buffer.remove({0, 0, 0, 0});  // nothing dropped: nothing moves
+  EXPECT_EQ(kept(buffer), (std::vector<int>{8, 3, 4, 7}));
+}
+
 // Vitter's algorithm R keeps each of the N samples offered since the last clear with
 // probability capacity / N, wherever it came in the order; fifo would keep the last ones.
 TEST(RetrainBuffer, ReservoirKeepsAUniformSampleOfEverythingOffered) {

@@ -1,7 +1,7 @@
 #pragma once
 // The registries that map a scenario's `type:` name to an implementation of the plug-in
-// contract (attacker.h, sample_guard.h, retrain_gate.h). Each folder of implementations adds its
-// types in its register_*() function, so adding one touches one folder.
+// contract (attacker.h, sample_guard.h, window_sanitizer.h, retrain_gate.h). Each folder of
+// implementations adds its types in its register_*() function, so adding one touches one folder.
 #include <map>
 #include <string>
 #include <vector>
@@ -9,6 +9,7 @@
 #include "pipeline/plugins/attacker.h"
 #include "pipeline/plugins/retrain_gate.h"
 #include "pipeline/plugins/sample_guard.h"
+#include "pipeline/plugins/window_sanitizer.h"
 
 namespace poisonsim {
 
@@ -40,6 +41,7 @@ class Registry {
 struct PluginRegistry {
   Registry<AttackerParser> attackers;
   Registry<SampleGuardParser> guards;
+  Registry<WindowSanitizerParser> sanitizers;
   Registry<RetrainGateParser> gates;
 };
 

@@ -130,6 +130,17 @@ std::vector<MemoryTerm> simulation_terms(const Scenario& s, double sample, doubl
       t.push_back({"guard", "the guard stages' banks of images and features",
                    static_cast<double>(bank)});
   }
+  if (s.sanitize.make_chain) {
+    const int64_t features = s.model.hidden.empty() ? s.model.num_classes : s.model.hidden.back();
+    // At a retrain: the buffer's features, the stages' per-class copies of them, and the
+    // buffer's compacted copy while removed samples leave it; plus each stage's trusted bank.
+    const double buffered = static_cast<double>(r.buffer_capacity);
+    t.push_back({"sanitize", "the retraining window's features and compacted copy",
+                 buffered * (2.0 * static_cast<double>(features) * kFloat + sample)});
+    const int64_t banks = s.sanitize.make_chain()->memory_bytes(s.model.input.numel(), features);
+    t.push_back({"sanitize", "the sanitize stages' banks of trusted images and features",
+                 static_cast<double>(banks)});
+  }
   if (attack > 0) t.push_back({"attackers", "the attackers' models and batches", attack});
   return t;
 }

@@ -234,6 +234,41 @@ GuardSpec read_guard(ConfigNode& root, const PluginRegistry& plugins, ModelKind 
   return spec;
 }
 
+SanitizeSpec read_sanitize(ConfigNode& root, const PluginRegistry& plugins, ModelKind model,
+                           size_t guard_stages) {
+  SanitizeSpec spec;
+  const YAML::Node raw = root.raw("sanitize");
+  if (!raw.IsDefined() || raw.IsNull()) return spec;
+  if (!raw.IsSequence())
+    root.fail("sanitize", fmt::format("expected a list of mappings with a type (e.g. sanitize: "
+                                      "[{{type: spectral}}]), got {}",
+                                      describe_yaml(raw)));
+  auto stages = root.children("sanitize");
+  // Guard and sanitize stages share samples.rejected_by's numbering.
+  if (stages.empty() || guard_stages + stages.size() > kMaxGuardStages)
+    root.fail("sanitize",
+              fmt::format("expected 1 to {} stages (guard and sanitize stages "
+                          "together at most {}), got {}",
+                          kMaxGuardStages - guard_stages, kMaxGuardStages, stages.size()));
+  std::vector<WindowSanitizerFactory> factories;
+  for (auto& node : stages) {
+    const auto type = node.required<std::string>("type", one_of(plugins.sanitizers.types()));
+    if (model == ModelKind::torchscript)
+      node.fail("type", fmt::format("{} compares the deployed model's features, which only mlp "
+                                    "and cnn targets give (model.kind is torchscript)",
+                                    type));
+    factories.push_back(plugins.sanitizers.find(type)->parse(node));
+    node.finish(fmt::format(" (the keys depend on {}.type {})", node.path(), type));
+    spec.types.push_back(type);
+  }
+  spec.make_chain = [types = spec.types, factories] {
+    std::vector<SanitizerChain::Stage> chain;
+    for (size_t i = 0; i < types.size(); ++i) chain.push_back({types[i], factories[i]()});
+    return std::make_unique<SanitizerChain>(std::move(chain));
+  };
+  return spec;
+}
+
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   try {
     return YAML::Load(text);
@@ -305,6 +340,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file,
   read_attackers(root, s, plugins);
   read_retrain(root.child("retrain"), s);
   s.guard = read_guard(root, plugins, s.model.kind);
+  s.sanitize = read_sanitize(root, plugins, s.model.kind, s.guard.make_guard()->size());
   s.gate.type = read_plugin(root.child("gate"), plugins.gates, s.gate.make_gate);
   auto evaluation = root.child("evaluation");
   s.evaluation.interval =

@@ -11,6 +11,7 @@
 #include "pipeline/model/training.h"
 #include "pipeline/plugins/guard_chain.h"
 #include "pipeline/plugins/registry.h"
+#include "pipeline/plugins/sanitizer_chain.h"
 #include "pipeline/runtime/numerics_mode.h"
 #include "pipeline/scenario/sweep_axes.h"
 #include "sim/util/enum_names.h"
@@ -88,6 +89,13 @@ struct GuardSpec {
   std::function<std::unique_ptr<GuardChain>()> make_guard;
 };
 
+// `sanitize:` a list of window sanitizers run, in the order written, on the retraining window
+// just before each retrain. Absent (the default): no sanitizer, and nothing in resolved_yaml.
+struct SanitizeSpec {
+  std::vector<std::string> types;
+  std::function<std::unique_ptr<SanitizerChain>()> make_chain;  // null without a list
+};
+
 struct GateSpec {
   std::string type = "none";
   RetrainGateFactory make_gate;
@@ -123,6 +131,7 @@ struct Scenario {
   std::vector<AttackerSpec> attackers;
   RetrainSpec retrain;
   GuardSpec guard;
+  SanitizeSpec sanitize;
   GateSpec gate;
   EvaluationSpec evaluation;
   TraceSpec trace;

@@ -75,6 +75,7 @@ void Ingestion::flush() {
   graph.wait_for_all();
 
   if (!rows.empty()) recorder_.add_samples(rows.data(), rows.size());
+  recorded_rows_ += static_cast<int64_t>(rows.size());
   pending_.clear();
   pending_samples_ = 0;
 }
@@ -118,7 +119,9 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
     const Verdict verdict = rejected_by[i] < 0 ? Verdict::accept : Verdict::reject;
     if (evidence) evidence->record(sample.loss, verdict);
     if (verdict == Verdict::accept) {
-      buffer_.add(batch.samples.image(i), sample.label, batch.is_poison);
+      // Its samples row is the one pushed below: a sanitizer's removal is recorded there.
+      const int64_t row = trace_samples_ ? recorded_rows_ + static_cast<int64_t>(rows.size()) : -1;
+      buffer_.add(batch.samples.image(i), sample.label, batch.is_poison, row);
       ++event.accepted;
     } else {
       ++event.rejected;

@@ -49,6 +49,10 @@ class Ingestion {
   void save_state(StateOut& out) const;
   void load_state(StateIn& in);
 
+  // A resumed run's trace already holds this many samples rows (restored from the checkpoint):
+  // the next sample's row follows them.
+  void set_recorded_rows(int64_t rows) { recorded_rows_ = rows; }
+
   // The guard's verdicts on one attacker's samples judged so far; null before the first.
   const GuardEvidence* evidence(const std::string& source) const;
 
@@ -65,6 +69,7 @@ class Ingestion {
   bool trace_samples_;
   std::vector<ArrivingBatch> pending_;
   size_t pending_samples_ = 0;
+  int64_t recorded_rows_ = 0;  // samples rows handed to the recorder: the next row's index
   std::map<std::string, GuardEvidence> evidence_;  // poison sources only
 };
 

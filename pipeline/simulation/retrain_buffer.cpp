@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <stdexcept>
 
 #include "pipeline/scenario/scenario.h"
 #include "sim/kernel/state_archive.h"
@@ -20,33 +21,37 @@ RetrainBuffer::RetrainBuffer(ImageShape shape, int64_t num_classes, int64_t capa
   data_.pixels.reserve(static_cast<size_t>(capacity) * static_cast<size_t>(shape.numel()));
   data_.labels.reserve(static_cast<size_t>(capacity));
   is_poison_.reserve(static_cast<size_t>(capacity));
+  sample_rows_.reserve(static_cast<size_t>(capacity));
 }
 
 void RetrainBuffer::save_state(StateOut& out) const {
   out.section("retrain buffer");
-  out(data_.pixels, data_.labels, is_poison_, static_cast<uint64_t>(next_slot_), seen_);
+  out(data_.pixels, data_.labels, is_poison_, sample_rows_, static_cast<uint64_t>(next_slot_),
+      seen_);
   out.put(rng_);
 }
 
 void RetrainBuffer::load_state(StateIn& in) {
   in.section("retrain buffer");
   uint64_t next_slot = 0;
-  in(data_.pixels, data_.labels, is_poison_, next_slot, seen_);
+  in(data_.pixels, data_.labels, is_poison_, sample_rows_, next_slot, seen_);
   in.get(rng_);
   next_slot_ = static_cast<size_t>(next_slot);
   const auto n = data_.labels.size();
   if (data_.pixels.size() != n * static_cast<size_t>(data_.shape.numel()) ||
-      is_poison_.size() != n || n > static_cast<size_t>(capacity_) || next_slot_ > n)
+      is_poison_.size() != n || sample_rows_.size() != n || n > static_cast<size_t>(capacity_) ||
+      next_slot_ > n)
     throw UserError(in.where(), "the saved retraining buffer does not fit the scenario's");
 }
 
-void RetrainBuffer::add(const float* image, int64_t label, bool is_poison) {
+void RetrainBuffer::add(const float* image, int64_t label, bool is_poison, int64_t sample_row) {
   const auto per = static_cast<size_t>(data_.shape.numel());
   ++seen_;
   if (static_cast<int64_t>(data_.size()) < capacity_) {
     data_.pixels.insert(data_.pixels.end(), image, image + per);
     data_.labels.push_back(label);
     is_poison_.push_back(is_poison);
+    sample_rows_.push_back(sample_row);
     return;
   }
   size_t slot = 0;
@@ -61,12 +66,43 @@ void RetrainBuffer::add(const float* image, int64_t label, bool is_poison) {
   std::copy(image, image + per, data_.image(slot));
   data_.labels[slot] = label;
   is_poison_[slot] = is_poison;
+  sample_rows_[slot] = sample_row;
+}
+
+void RetrainBuffer::remove(const std::vector<uint8_t>& drop) {
+  const size_t n = data_.size();
+  if (drop.size() != n) throw std::logic_error("RetrainBuffer::remove: one entry per sample");
+  if (std::none_of(drop.begin(), drop.end(), [](uint8_t d) { return d != 0; })) return;
+  // A full fifo buffer's oldest sample is at next_slot_: the survivors are laid out oldest
+  // first, so appending (the buffer is no longer full) keeps evicting the oldest first later.
+  const size_t first = eviction_ == Eviction::fifo ? next_slot_ : 0;
+  const auto per = static_cast<size_t>(data_.shape.numel());
+  Dataset kept{data_.name, data_.shape, data_.num_classes, {}, {}};
+  kept.pixels.reserve(static_cast<size_t>(capacity_) * per);
+  kept.labels.reserve(static_cast<size_t>(capacity_));
+  std::vector<uint8_t> poison;
+  std::vector<int64_t> rows;
+  poison.reserve(static_cast<size_t>(capacity_));
+  rows.reserve(static_cast<size_t>(capacity_));
+  for (size_t k = 0; k < n; ++k) {
+    const size_t slot = (first + k) % n;
+    if (drop[slot]) continue;
+    kept.pixels.insert(kept.pixels.end(), data_.image(slot), data_.image(slot) + per);
+    kept.labels.push_back(data_.labels[slot]);
+    poison.push_back(is_poison_[slot]);
+    rows.push_back(sample_rows_[slot]);
+  }
+  data_ = std::move(kept);
+  is_poison_ = std::move(poison);
+  sample_rows_ = std::move(rows);
+  next_slot_ = 0;
 }
 
 void RetrainBuffer::clear() {
   data_.pixels.clear();
   data_.labels.clear();
   is_poison_.clear();
+  sample_rows_.clear();
   next_slot_ = 0;
   seen_ = 0;
 }

@@ -19,19 +19,28 @@ class RetrainBuffer {
   RetrainBuffer(ImageShape shape, int64_t num_classes, int64_t capacity, Eviction eviction,
                 RandomStream rng);
 
-  // Memory one retained sample takes: its pixels (float), its label and its poison flag.
+  // Memory one retained sample takes: its pixels (float), its label, its poison flag and its
+  // trace row.
   static int64_t bytes_per_sample(const ImageShape& shape) {
     return shape.numel() * static_cast<int64_t>(sizeof(float)) +
-           static_cast<int64_t>(sizeof(int64_t) + sizeof(uint8_t));
+           static_cast<int64_t>(2 * sizeof(int64_t) + sizeof(uint8_t));
   }
 
-  void add(const float* image, int64_t label, bool is_poison);
+  // `sample_row`: the sample's row in the trace's samples table (-1 without one), so that a
+  // window sanitizer's removal can be recorded there.
+  void add(const float* image, int64_t label, bool is_poison, int64_t sample_row = -1);
   void clear();
+  // Drops the samples whose `drop` entry is non-zero (one entry per sample, in slot order), as a
+  // window sanitizer decided. The rest keep their age order (fifo: the oldest is evicted first,
+  // once the buffer is full again); a reservoir keeps its count of samples offered.
+  void remove(const std::vector<uint8_t>& drop);
 
   size_t size() const { return data_.size(); }
   int64_t capacity() const { return capacity_; }
   int64_t poison_count() const;
   const Dataset& contents() const { return data_; }
+  bool is_poison(size_t slot) const { return is_poison_[slot] != 0; }
+  int64_t sample_row(size_t slot) const { return sample_rows_[slot]; }
 
   // Checkpoints: the samples, their poison flags and the eviction rule's position.
   void save_state(StateOut& out) const;
@@ -40,6 +49,7 @@ class RetrainBuffer {
  private:
   Dataset data_;
   std::vector<uint8_t> is_poison_;
+  std::vector<int64_t> sample_rows_;  // per slot: its samples-table row, -1 without one
   int64_t capacity_;
   Eviction eviction_;
   RandomStream rng_;

@@ -68,6 +68,7 @@ struct Simulation::State : SimulationHost {
   Deployment deployment_;
   std::unique_ptr<GuardChain> guard;
   DeploymentGuardContext guard_context;  // what the guard's stages may use (features, trusted)
+  std::unique_ptr<SanitizerChain> sanitizers;  // `sanitize:`; null without one
   std::unique_ptr<RetrainGate> gate;
   RetrainBuffer buffer;
   std::unique_ptr<TraceWriter> trace;
@@ -105,6 +106,7 @@ struct Simulation::State : SimulationHost {
                     history_needed(s)),
         guard(s.guard.make_guard()),
         guard_context(deployment_, data.pretrain, s.seed),
+        sanitizers(s.sanitize.make_chain ? s.sanitize.make_chain() : nullptr),
         gate(s.gate.make_gate()),
         buffer(data.pretrain.shape, data.pretrain.num_classes, s.retrain.buffer_capacity,
                s.retrain.eviction, RandomStream(s.seed, "retrain/buffer")),
@@ -127,12 +129,14 @@ struct Simulation::State : SimulationHost {
     trace = TraceWriter::create_file(options.trace_path, meta, trace_options);
     recorder = std::make_unique<RowFanout>(std::vector<RowSink*>{trace.get(), &metrics});
     guard->attach(guard_context);
+    if (sanitizers) sanitizers->attach(guard_context);
     ingestion =
         std::make_unique<Ingestion>(deployment_, *guard, buffer, *recorder, s.trace.samples);
     build_processes(resume != nullptr);
     if (resume) {
       // The saved rows go through the recorder: the metrics count them as the run did.
       restore_trace_rows(*resume, where, options.trace_path + ".rows", *recorder);
+      ingestion->set_recorded_rows(trace->rows("samples"));
       StateIn in(resume->state, where);
       load_state(in);
       in.expect_end();
@@ -162,6 +166,11 @@ struct Simulation::State : SimulationHost {
     deployment_.save_state(out);
     out.section("guard");
     guard->save_state(out);
+    // Only a scenario with sanitizers has the section: the others keep their layout.
+    if (sanitizers) {
+      out.section("sanitize");
+      sanitizers->save_state(out);
+    }
     out.section("gate");
     gate->save_state(out);
     buffer.save_state(out);
@@ -173,6 +182,10 @@ struct Simulation::State : SimulationHost {
     deployment_.load_state(in);
     in.section("guard");
     guard->load_state(in);
+    if (sanitizers) {
+      in.section("sanitize");
+      sanitizers->load_state(in);
+    }
     in.section("gate");
     gate->load_state(in);
     buffer.load_state(in);
@@ -260,8 +273,52 @@ struct Simulation::State : SimulationHost {
     }
   }
 
+  // The `sanitize:` stages on the buffer, just before a retrain: what they remove leaves the
+  // buffer (and so the retraining set; replayed pretraining samples are trusted and not judged),
+  // its samples row records the stage, and each stage's work is an events row.
+  void sanitize_window() {
+    StageTimes::Scope scope(&stages_, "sanitizing");
+    const Dataset& window = buffer.contents();
+    const std::vector<float> features =
+        window.empty() ? std::vector<float>{} : guard_context.features(window);
+    std::vector<int8_t> removed_by;
+    const auto reports =
+        sanitizers->run(window.labels, features, guard_context.feature_dim(), removed_by);
+    std::vector<uint8_t> drop(window.size());
+    std::vector<SampleRemoval> removals;
+    for (size_t i = 0; i < window.size(); ++i) {
+      if (removed_by[i] < 0) continue;
+      drop[i] = 1;
+      // Numbered after the guard's stages: samples.rejected_by counts both.
+      const auto stage =
+          static_cast<uint8_t>(guard->size() + static_cast<size_t>(removed_by[i]) + 1);
+      if (buffer.sample_row(i) >= 0)
+        removals.push_back(
+            {buffer.sample_row(i), stage, static_cast<uint8_t>(buffer.is_poison(i))});
+    }
+    if (!removals.empty()) recorder->remove_samples(removals.data(), removals.size());
+    for (const auto& report : reports) {
+      auto event = system_event(kernel.now(), "sanitize");
+      set_trace_name(event.source, report.type);
+      event.size = report.seen;
+      event.accepted = report.seen - report.removed;
+      event.rejected = report.removed;
+      recorder->add_event(event);
+      // The documented no-op: an empty window, or classes with too few samples to judge.
+      if (report.seen == 0 || report.unjudged > 0) {
+        auto noop = system_event(kernel.now(), "sanitize-noop");
+        set_trace_name(noop.source, report.type);
+        noop.size = report.unjudged;
+        noop.accepted = report.unjudged;
+        recorder->add_event(noop);
+      }
+    }
+    buffer.remove(drop);
+  }
+
   void retrain() {
     flush_ingestion();
+    if (sanitizers) sanitize_window();
     StageTimes::Scope stage(&stages_, "retraining");
     retrain_requested = false;
     RetrainRow row;
@@ -304,6 +361,7 @@ struct Simulation::State : SimulationHost {
         deployed_on_validation = after;
         deployed_on_test = after_on_test;
         guard->on_deploy();
+        if (sanitizers) sanitizers->on_deploy();
         row.deployed = 1;
       }
     }

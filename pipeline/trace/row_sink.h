@@ -1,9 +1,11 @@
 #pragma once
 // What a run observes, as named observations: a batch of arrivals judged or a system event (an
-// events row), samples judged (samples rows), a retrain, an evaluation. The trace writer and the
-// run's headline metrics are sinks of the same calls, so a new observer is a new sink, not an
-// edit of the simulation; RowFanout hands each observation to every sink, in order.
+// events row), samples judged (samples rows), samples a sanitizer removed later, a retrain, an
+// evaluation. The trace writer and the run's headline metrics are sinks of the same calls, so a new
+// observer is a new sink, not an edit of the simulation; RowFanout hands each observation to every
+// sink, in order.
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -11,11 +13,20 @@
 
 namespace poisonsim {
 
+// A sample a window sanitizer removed from the retraining window, after its samples row was
+// recorded: the row's rejected_by becomes `stage` (numbered after the guard's stages).
+struct SampleRemoval {
+  int64_t row = 0;  // index in the samples table
+  uint8_t stage = 0;
+  uint8_t is_poison = 0;
+};
+
 class RowSink {
  public:
   virtual ~RowSink() = default;
   virtual void add_event(const EventRow& row) = 0;
   virtual void add_samples(const SampleRow* rows, size_t count) = 0;
+  virtual void remove_samples(const SampleRemoval* removals, size_t count) = 0;
   virtual void add_retrain(const RetrainRow& row) = 0;
   virtual void add_evaluation(const EvaluationRow& row) = 0;
 };
@@ -28,6 +39,9 @@ class RowFanout final : public RowSink {
   }
   void add_samples(const SampleRow* rows, size_t count) override {
     for (auto* sink : sinks_) sink->add_samples(rows, count);
+  }
+  void remove_samples(const SampleRemoval* removals, size_t count) override {
+    for (auto* sink : sinks_) sink->remove_samples(removals, count);
   }
   void add_retrain(const RetrainRow& row) override {
     for (auto* sink : sinks_) sink->add_retrain(row);

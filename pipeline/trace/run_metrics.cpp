@@ -22,7 +22,8 @@ double ratio(int64_t part, int64_t whole) {
 std::vector<std::string> guard_stage_types(const std::string& scenario_yaml) {
   std::vector<std::string> types;
   try {
-    const YAML::Node guard = YAML::Load(scenario_yaml)["guard"];
+    const YAML::Node scenario = YAML::Load(scenario_yaml);
+    const YAML::Node guard = scenario["guard"];
     const auto type_of = [](const YAML::Node& stage) {
       return stage.IsMap() && stage["type"] ? stage["type"].as<std::string>() : std::string("?");
     };
@@ -30,6 +31,12 @@ std::vector<std::string> guard_stage_types(const std::string& scenario_yaml) {
       for (const auto& stage : guard) types.push_back(type_of(stage));
     else if (guard.IsMap())
       types.push_back(type_of(guard));
+    const YAML::Node sanitize = scenario["sanitize"];
+    if (sanitize.IsSequence()) {
+      // Sanitize stages are numbered after the guard's: a missing guard block is one stage.
+      if (types.empty()) types.push_back("none");
+      for (const auto& stage : sanitize) types.push_back(type_of(stage));
+    }
   } catch (const YAML::Exception&) {
     types.clear();  // unreadable text: stages are named by number only
   }
@@ -64,6 +71,18 @@ void RunMetricsSink::add_samples(const SampleRow* rows, size_t count) {
     if (stages_.size() < row.rejected_by) stages_.resize(row.rejected_by);
     auto& stage = stages_[row.rejected_by - 1];
     (row.is_poison ? stage.poison : stage.clean) += 1;
+  }
+}
+
+// Only the per-stage counts change: a removed sample was accepted by the guard, which the
+// guard's rates go on saying.
+void RunMetricsSink::remove_samples(const SampleRemoval* removals, size_t count) {
+  if (!m_.counted_from_samples) return;
+  for (size_t i = 0; i < count; ++i) {
+    const auto& r = removals[i];
+    if (r.stage == 0) continue;
+    if (stages_.size() < r.stage) stages_.resize(r.stage);
+    (r.is_poison ? stages_[r.stage - 1].poison : stages_[r.stage - 1].clean) += 1;
   }
 }
 

@@ -48,14 +48,15 @@ struct SourceTotals {
   int64_t rejected = 0;
 };
 
-// What one guard stage rejected (samples.rejected_by), by ground truth.
+// What one guard or sanitize stage rejected (samples.rejected_by), by ground truth.
 struct StageRejections {
   int64_t poison = 0;
   int64_t clean = 0;
 };
 
-// The types of a run's guard stages, from its resolved scenario text (`guard:` a mapping or a
-// list of them); empty when the text cannot be read.
+// The types of a run's stages as samples.rejected_by numbers them, from its resolved scenario
+// text: the guard's (`guard:` a mapping or a list of them), then the `sanitize:` list's; empty
+// when the text cannot be read.
 std::vector<std::string> guard_stage_types(const std::string& scenario_yaml);
 
 struct EvaluationPoint {
@@ -72,6 +73,7 @@ class RunMetricsSink final : public RowSink {
   explicit RunMetricsSink(bool count_samples) { m_.counted_from_samples = count_samples; }
   void add_event(const EventRow& row) override;
   void add_samples(const SampleRow* rows, size_t count) override;
+  void remove_samples(const SampleRemoval* removals, size_t count) override;
   void add_retrain(const RetrainRow& row) override;
   void add_evaluation(const EvaluationRow& row) override;
 

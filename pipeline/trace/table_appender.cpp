@@ -1,6 +1,7 @@
 #include "pipeline/trace/table_appender.h"
 
 #include <stdexcept>
+#include <string>
 
 #include "pipeline/trace/hdf5_attributes.h"
 
@@ -51,6 +52,36 @@ void TableAppender::append(const void* rows, size_t count) {
   const auto* bytes = static_cast<const unsigned char*>(rows);
   buffer_.insert(buffer_.end(), bytes, bytes + count * table_->row_size);
   if (buffered() >= chunk_rows_) write_buffered();
+}
+
+void TableAppender::overwrite_byte(const char* column, size_t offset, const int64_t* rows,
+                                   size_t count, uint8_t value) {
+  if (!dataset_.valid())
+    throw std::logic_error(std::string("trace table '") + table_->name + "' changed after close");
+  std::vector<hsize_t> on_disk;
+  for (size_t i = 0; i < count; ++i) {
+    if (rows[i] < 0 || rows[i] >= this->rows())
+      throw std::logic_error(std::string("trace table '") + table_->name + "': no row " +
+                             std::to_string(rows[i]));
+    if (rows[i] >= written_)
+      buffer_[static_cast<size_t>(rows[i] - written_) * table_->row_size + offset] = value;
+    else
+      on_disk.push_back(static_cast<hsize_t>(rows[i]));
+  }
+  if (on_disk.empty()) return;
+  // A partial write: a memory type with only this column leaves the others as they are.
+  const std::string context = std::string("cannot update table '") + table_->name + "'";
+  Hid type(must(H5Tcreate(H5T_COMPOUND, 1), "H5Tcreate"), H5Tclose);
+  must(H5Tinsert(type.get(), column, 0, H5T_NATIVE_UINT8), "H5Tinsert");
+  Hid file_space = owned(H5Dget_space(dataset_.get()), H5Sclose, where_, context);
+  check(H5Sselect_elements(file_space.get(), H5S_SELECT_SET, on_disk.size(), on_disk.data()),
+        where_, context);
+  const hsize_t n = on_disk.size();
+  Hid memory_space = owned(H5Screate_simple(1, &n, nullptr), H5Sclose, where_, context);
+  const std::vector<uint8_t> values(on_disk.size(), value);
+  check(H5Dwrite(dataset_.get(), type.get(), memory_space.get(), file_space.get(), H5P_DEFAULT,
+                 values.data()),
+        where_, context);
 }
 
 void TableAppender::write_buffered() {

@@ -18,6 +18,10 @@ class TableAppender {
 
   // `rows` points at `count` row structs of the table's type.
   void append(const void* rows, size_t count);
+  // Sets the one-byte column at byte `offset` of the row struct (named `column`) to `value` in the
+  // given rows, written or still buffered: how a later decision on a recorded row is recorded.
+  void overwrite_byte(const char* column, size_t offset, const int64_t* rows, size_t count,
+                      uint8_t value);
   // Writes the buffered rows (a partial chunk too).
   void write_buffered();
   // write_buffered(), then the dataset's chunks and extent to the file (what SWMR readers see).

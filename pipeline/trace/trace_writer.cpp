@@ -2,10 +2,13 @@
 
 #include <array>
 #include <chrono>
+#include <cstddef>
 #include <exception>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -206,6 +209,19 @@ void TraceWriter::add_event(const EventRow& row) {
 void TraceWriter::add_samples(const SampleRow* rows, size_t count) {
   impl_->check_open();
   if (impl_->samples) impl_->write([&] { impl_->samples->append(rows, count); });
+}
+
+void TraceWriter::remove_samples(const SampleRemoval* removals, size_t count) {
+  impl_->check_open();
+  if (!impl_->samples) return;
+  impl_->write([&] {
+    // One write per stage (a window's removals come from a few stages).
+    std::map<uint8_t, std::vector<int64_t>> by_stage;
+    for (size_t i = 0; i < count; ++i) by_stage[removals[i].stage].push_back(removals[i].row);
+    for (const auto& [stage, rows] : by_stage)
+      impl_->samples->overwrite_byte("rejected_by", offsetof(SampleRow, rejected_by), rows.data(),
+                                     rows.size(), stage);
+  });
 }
 
 void TraceWriter::add_retrain(const RetrainRow& row) {

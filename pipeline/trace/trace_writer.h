@@ -54,6 +54,8 @@ class TraceWriter final : public RowSink {
   void add_event(const EventRow& row) override;
   // Ignored when options.samples is off.
   void add_samples(const SampleRow* rows, size_t count) override;
+  // Rewrites the samples rows' rejected_by (ignored when options.samples is off).
+  void remove_samples(const SampleRemoval* removals, size_t count) override;
   void add_retrain(const RetrainRow& row) override;
   void add_evaluation(const EvaluationRow& row) override;
 
