@@ -8,6 +8,8 @@
 #include "guards/per_sample/centroid_guards.h"
 #include "guards/per_sample/knn_guard.h"
 #include "guards/per_sample/loss_threshold.h"
+#include "guards/window/activation_clustering.h"
+#include "guards/window/spectral_signature.h"
 #include "pipeline/scenario/config_node.h"
 
 namespace poisonsim {
@@ -73,6 +75,23 @@ void register_guards(PluginRegistry& registry) {
                       [](ConfigNode&) {
                         return SampleGuardFactory([] { return std::make_unique<OracleFilter>(); });
                       });
+  registry.sanitizers.add(
+      "spectral",
+      "spectral signatures: per class, remove window samples whose squared projection on the top "
+      "singular vector of the centred features exceeds the class's `quantile` of trusted scores",
+      [](ConfigNode& node) {
+        const auto o = read_spectral_signature_options(node);
+        return WindowSanitizerFactory([o] { return std::make_unique<SpectralSignature>(o); });
+      });
+  registry.sanitizers.add(
+      "activation-clustering",
+      "activation clustering: per class, 2-means on the top principal components of the "
+      "features; remove the smaller cluster when it is small, well separated and trusted data "
+      "avoids it",
+      [](ConfigNode& node) {
+        const auto o = read_activation_clustering_options(node);
+        return WindowSanitizerFactory([o] { return std::make_unique<ActivationClustering>(o); });
+      });
   registry.gates.add("none", "deploy every retrained model", [](ConfigNode&) {
     return RetrainGateFactory([] { return std::make_unique<AlwaysDeploy>(); });
   });

@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
 """The feature-space defenses' rules, independently, on the window tests/defense_stages_test.cpp
-wrote: Deep k-NN with scikit-learn's brute-force neighbours and a plurality vote written here;
-sphere and slab with scikit-learn's NearestCentroid centroids and numpy's nearest-rank quantile.
+or tests/window_sanitizers_test.cpp wrote: Deep k-NN with scikit-learn's brute-force neighbours
+and a plurality vote written here; sphere and slab with scikit-learn's NearestCentroid centroids
+and numpy's nearest-rank quantile; the window sanitizers per class with scikit-learn's PCA
+(spectral signatures: its first component; activation clustering: its projection, KMeans and
+silhouette_score). "bank" is the trusted data, "queries" the arrivals or the retraining window.
 Exit 0 when every verdict agrees with poisonsim's, else 1 naming the samples that differ."""
 import argparse
 import sys
 
 import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestCentroid, NearestNeighbors
 
 
@@ -39,15 +45,71 @@ def centroid_verdicts(bank, bank_labels, queries, labels, rule, quantile):
                      else 0 for i in range(len(queries))], dtype=np.uint8)
 
 
+def judged_classes(bank_labels, labels, min_class_samples):
+    """The classes with enough window and trusted samples to judge, with their window rows."""
+    for y in np.unique(labels):
+        rows = np.flatnonzero(labels == y)
+        trusted = np.flatnonzero(bank_labels == y)
+        if len(rows) >= min_class_samples and len(trusted) >= min_class_samples:
+            yield y, rows, trusted
+
+
+def own_scores(x):
+    """Squared projections of x, centred, on its own first principal direction."""
+    pca = PCA(n_components=1, svd_solver="full").fit(x)
+    return ((x - pca.mean_) @ pca.components_[0]) ** 2
+
+
+def spectral_verdicts(bank, bank_labels, queries, labels, quantile, max_removal, min_class):
+    out = np.zeros(len(queries), dtype=np.uint8)
+    for _, rows, trusted in judged_classes(bank_labels, labels, min_class):
+        scores = own_scores(queries[rows])
+        # Calibrated on as many trusted samples of the class (the first ones), scored the same way.
+        threshold = np.quantile(own_scores(bank[trusted[:len(rows)]]), quantile,
+                                method="inverted_cdf")
+        cap = int(max_removal * len(rows))
+        worst_first = [i for i in np.argsort(-scores, kind="stable") if scores[i] > threshold]
+        out[rows[worst_first[:cap]]] = 1
+    return out
+
+
+def clustering_verdicts(bank, bank_labels, queries, labels, components, max_share,
+                        min_silhouette, trusted_ratio, min_class):
+    out = np.zeros(len(queries), dtype=np.uint8)
+    for _, rows, trusted in judged_classes(bank_labels, labels, min_class):
+        k = min(components, len(rows), queries.shape[1])
+        pca = PCA(n_components=k, svd_solver="full").fit(queries[rows])
+        projected = pca.transform(queries[rows])
+        kmeans = KMeans(n_clusters=2, n_init=10, random_state=0).fit(projected)
+        sizes = np.bincount(kmeans.labels_, minlength=2)
+        if sizes[0] == sizes[1]:
+            continue  # a tie in size is no split
+        small = int(np.argmin(sizes))
+        share = sizes[small] / len(rows)
+        silhouette = silhouette_score(projected, kmeans.labels_)
+        trusted_share = np.mean(kmeans.predict(pca.transform(bank[trusted])) == small)
+        if share <= max_share and silhouette >= min_silhouette and \
+                trusted_share <= trusted_ratio * share:
+            out[rows[kmeans.labels_ == small]] = 1
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("window")
-    parser.add_argument("--rule", choices=["knn", "sphere", "slab"], required=True)
+    parser.add_argument("--rule", required=True,
+                        choices=["knn", "sphere", "slab", "spectral", "activation-clustering"])
     parser.add_argument("--bank", type=int, required=True)
     parser.add_argument("--queries", type=int, required=True)
     parser.add_argument("--dim", type=int, required=True)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--quantile", type=float, default=0.99)
+    parser.add_argument("--max-removal", type=float, default=0.5)
+    parser.add_argument("--min-class-samples", type=int, default=20)
+    parser.add_argument("--components", type=int, default=10)
+    parser.add_argument("--max-share", type=float, default=0.35)
+    parser.add_argument("--min-silhouette", type=float, default=0.15)
+    parser.add_argument("--trusted-ratio", type=float, default=0.5)
     a = parser.parse_args()
     raw = open(a.window, "rb").read()
     at = 0
@@ -67,6 +129,12 @@ def main():
 
     if a.rule == "knn":
         ours = knn_verdicts(bank, bank_labels, queries, labels, a.k)
+    elif a.rule == "spectral":
+        ours = spectral_verdicts(bank, bank_labels, queries, labels, a.quantile, a.max_removal,
+                                 a.min_class_samples)
+    elif a.rule == "activation-clustering":
+        ours = clustering_verdicts(bank, bank_labels, queries, labels, a.components, a.max_share,
+                                   a.min_silhouette, a.trusted_ratio, a.min_class_samples)
     else:
         ours = centroid_verdicts(bank, bank_labels, queries, labels, a.rule, a.quantile)
     differ = np.flatnonzero(ours != theirs)

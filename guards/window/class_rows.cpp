@@ -1,0 +1,33 @@
+#include "guards/window/class_rows.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace poisonsim::window {
+
+std::map<int64_t, std::vector<size_t>> rows_by_class(const int64_t* labels, size_t n) {
+  std::map<int64_t, std::vector<size_t>> out;
+  for (size_t i = 0; i < n; ++i) out[labels[i]].push_back(i);
+  return out;
+}
+
+torch::Tensor gather_rows(const float* features, int64_t dim, const std::vector<size_t>& rows) {
+  auto out = torch::empty({static_cast<int64_t>(rows.size()), dim}, torch::kDouble);
+  auto* dst = out.data_ptr<double>();
+  const auto d = static_cast<size_t>(dim);
+  for (size_t r = 0; r < rows.size(); ++r)
+    for (size_t j = 0; j < d; ++j) dst[r * d + j] = features[rows[r] * d + j];
+  return out;
+}
+
+double nearest_rank_quantile(std::vector<double> values, double quantile) {
+  if (values.empty()) throw std::logic_error("nearest_rank_quantile of no values");
+  const auto rank =
+      static_cast<size_t>(std::max(1.0, std::ceil(quantile * static_cast<double>(values.size()))));
+  const auto at = values.begin() + static_cast<std::ptrdiff_t>(std::min(rank, values.size()) - 1);
+  std::nth_element(values.begin(), at, values.end());
+  return *at;
+}
+
+}  // namespace poisonsim::window

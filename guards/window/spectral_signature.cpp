@@ -1,0 +1,80 @@
+#include "guards/window/spectral_signature.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "guards/window/class_rows.h"
+#include "pipeline/scenario/config_node.h"
+#include "sim/kernel/state_archive.h"
+
+namespace poisonsim {
+
+SpectralSignatureOptions read_spectral_signature_options(ConfigNode& node) {
+  SpectralSignatureOptions o;
+  o.quantile = node.get<double>("quantile", o.quantile, in_range(0.5, 1));
+  o.max_removal = node.get<double>("max_removal", o.max_removal, in_range(0, 1));
+  o.min_class_samples =
+      node.get<int64_t>("min_class_samples", o.min_class_samples, int_in_range(2, 1000000));
+  o.bank_size = node.get<int64_t>("bank_size", o.bank_size, int_in_range(2, 10000000));
+  return o;
+}
+
+namespace {
+
+// Tran et al.'s score of each row of x (rows x dim): its squared projection, after centring on
+// the rows' mean, on the top right singular vector of the centred matrix.
+torch::Tensor self_scores(const torch::Tensor& x) {
+  const auto centred = x - x.mean(0, /*keepdim=*/true);
+  const auto v = std::get<2>(torch::linalg::svd(centred, /*full_matrices=*/false, {}))[0];
+  return centred.matmul(v).square().contiguous();
+}
+
+}  // namespace
+
+SpectralSignature::SpectralSignature(SpectralSignatureOptions options)
+    : options_(options), bank_(options.bank_size) {}
+
+void SpectralSignature::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
+  if (window.size == 0) return;  // an empty window: nothing to judge (recorded by the chain)
+  bank_.prepare();
+  const auto trusted = window::rows_by_class(bank_.labels().data(), bank_.labels().size());
+  const auto min_rows = static_cast<size_t>(options_.min_class_samples);
+  for (const auto& [label, rows] : window::rows_by_class(window.labels, window.size)) {
+    const auto t = trusted.find(label);
+    if (rows.size() < min_rows || t == trusted.end() || t->second.size() < min_rows) {
+      outcome.unjudged += static_cast<int64_t>(rows.size());
+      continue;
+    }
+    const auto scores = self_scores(window::gather_rows(window.features, window.feature_dim, rows));
+    // The same procedure on a clean window of the same size: the class's first trusted samples.
+    // (A window's top direction is fitted to that window, so its own scores run higher than
+    // other samples' along it; calibrating on the trusted samples' own scores cancels that.)
+    std::vector<size_t> calibration = t->second;
+    calibration.resize(std::min(calibration.size(), rows.size()));
+    const auto trusted_scores =
+        self_scores(window::gather_rows(bank_.features(), bank_.dim(), calibration));
+    const double* ts = trusted_scores.data_ptr<double>();
+    const double threshold = window::nearest_rank_quantile(
+        std::vector<double>(ts, ts + trusted_scores.numel()), options_.quantile);
+    const double* s = scores.data_ptr<double>();
+    std::vector<size_t> above;
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (s[i] > threshold) above.push_back(i);
+    // The cap keeps the highest scores (ties: the earlier sample first).
+    std::stable_sort(above.begin(), above.end(), [s](size_t a, size_t b) { return s[a] > s[b]; });
+    const auto cap = static_cast<size_t>(options_.max_removal * static_cast<double>(rows.size()));
+    above.resize(std::min(above.size(), cap));
+    for (size_t i : above) outcome.remove[rows[i]] = 1;
+  }
+}
+
+// The thresholds derive from the trusted data and the deployed model (restored before this), so
+// a checkpoint holds only the section mark; a resumed run recomputes the features.
+void SpectralSignature::save_state(StateOut& out) const { out.section("sanitize/spectral"); }
+
+void SpectralSignature::load_state(StateIn& in) {
+  in.section("sanitize/spectral");
+  bank_.mark_stale();
+}
+
+}  // namespace poisonsim
