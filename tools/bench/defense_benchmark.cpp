@@ -62,6 +62,13 @@ void judge(GuardChain& guard, const Window& w, int64_t batch) {
   }
 }
 
+// A window sanitizer's work at a retrain: the window's features, then every stage on it.
+void sanitize(SanitizerChain& chain, const GuardContext& context, const Window& w) {
+  const auto features = context.features(w.data);
+  std::vector<int8_t> removed_by;
+  chain.run(w.data.labels, features, context.feature_dim(), removed_by);
+}
+
 double rate(int64_t samples, const std::vector<double>& seconds) {
   const double m = median(seconds);
   return m > 0 ? static_cast<double>(samples) / m : 0;
@@ -87,6 +94,13 @@ DefenseFigures run_defense_benchmark(const DefenseBenchmarkOptions& options) {
     auto overrides = options.overrides;
     overrides.push_back("guard=" + stage);
     stage_scenarios.push_back(load_scenario(options.scenario, overrides, cli::builtin_plugins()));
+  }
+  std::vector<Scenario> sanitizer_scenarios;
+  for (const auto& stage : options.sanitizers) {
+    auto overrides = options.overrides;
+    overrides.push_back("sanitize=[" + stage + "]");
+    sanitizer_scenarios.push_back(
+        load_scenario(options.scenario, overrides, cli::builtin_plugins()));
   }
   spdlog::info("bench defenses: loading the data and the pretrained model of {}", options.scenario);
   const RunData data = load_run_data(s);
@@ -114,11 +128,18 @@ DefenseFigures run_defense_benchmark(const DefenseBenchmarkOptions& options) {
                         {},
                         stage_scenarios[i].guard.make_guard()->memory_bytes(s.model.input.numel(),
                                                                             f.feature_dim)});
+  for (size_t i = 0; i < options.sanitizers.size(); ++i)
+    f.sanitizers.push_back({options.sanitizers[i],
+                            {},
+                            {},
+                            sanitizer_scenarios[i].sanitize.make_chain()->memory_bytes(
+                                s.model.input.numel(), f.feature_dim)});
 
   TrainOptions train = s.retrain.train;
   for (int round = 0; round < options.rounds; ++round) {
     // Rotate the order each round, so no stage always follows the retrain.
-    const size_t parts = options.stages.size() + 2;
+    const size_t guards = options.stages.size();
+    const size_t parts = guards + options.sanitizers.size() + 2;
     for (size_t turn = 0; turn < parts; ++turn) {
       const size_t part = (turn + static_cast<size_t>(round)) % parts;
       if (part == 0) {
@@ -127,6 +148,12 @@ DefenseFigures run_defense_benchmark(const DefenseBenchmarkOptions& options) {
             seconds_of([&] { train_copy(deployment.model(), w.data, train); }));
       } else if (part == 1) {
         f.scoring_seconds.push_back(seconds_of([&] { score(deployment, w, options.batch); }));
+      } else if (part - 2 >= guards) {
+        auto& stage = f.sanitizers[part - 2 - guards];
+        auto chain = sanitizer_scenarios[part - 2 - guards].sanitize.make_chain();
+        chain->attach(context);
+        stage.window_seconds.push_back(seconds_of([&] { sanitize(*chain, context, w); }));
+        stage.search_seconds.push_back(seconds_of([&] { sanitize(*chain, context, w); }));
       } else {
         auto& stage = f.stages[part - 2];
         auto guard = stage_scenarios[part - 2].guard.make_guard();
@@ -156,23 +183,32 @@ std::string format_defense_table(const DefenseFigures& f) {
                        median(s.window_seconds), median(s.window_seconds) / retrain,
                        rate(f.window, s.window_seconds), rate(f.window, s.search_seconds),
                        static_cast<double>(s.bank_bytes) / 1e6);
+  for (const auto& s : f.sanitizers)
+    out += fmt::format("{:<40} {:>10.4f} {:>12.3f} {:>12.0f} {:>13.0f} {:>10.1f}\n",
+                       "sanitize " + s.stage, median(s.window_seconds),
+                       median(s.window_seconds) / retrain, rate(f.window, s.window_seconds),
+                       rate(f.window, s.search_seconds), static_cast<double>(s.bank_bytes) / 1e6);
   out +=
       "\nwindow s: one window, bank seeding and featurising included (as after each deploy); "
-      "bank ready/s: the same window again with the bank prepared (the search alone)\n";
+      "bank ready/s: the same window again with the bank prepared (the search alone); a "
+      "sanitizer's figures include featurising the window, which it does at every retrain\n";
   return out;
 }
 
 nlohmann::ordered_json defense_json(const DefenseFigures& f) {
-  nlohmann::ordered_json stages = nlohmann::ordered_json::array();
-  for (const auto& s : f.stages)
-    stages.push_back({{"stage", s.stage},
-                      {"window_seconds", s.window_seconds},
-                      {"search_seconds", s.search_seconds},
-                      {"median_window_seconds", median(s.window_seconds)},
-                      {"ratio_to_retraining", median(s.window_seconds) / median(f.retrain_seconds)},
-                      {"samples_per_second", rate(f.window, s.window_seconds)},
-                      {"search_samples_per_second", rate(f.window, s.search_seconds)},
-                      {"bank_bytes", s.bank_bytes}});
+  const auto figures = [&f](const std::vector<StageFigures>& list) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& s : list)
+      out.push_back({{"stage", s.stage},
+                     {"window_seconds", s.window_seconds},
+                     {"search_seconds", s.search_seconds},
+                     {"median_window_seconds", median(s.window_seconds)},
+                     {"ratio_to_retraining", median(s.window_seconds) / median(f.retrain_seconds)},
+                     {"samples_per_second", rate(f.window, s.window_seconds)},
+                     {"search_samples_per_second", rate(f.window, s.search_seconds)},
+                     {"bank_bytes", s.bank_bytes}});
+    return out;
+  };
   return {{"scenario", f.scenario},
           {"model", f.model},
           {"window", f.window},
@@ -180,7 +216,8 @@ nlohmann::ordered_json defense_json(const DefenseFigures& f) {
           {"feature_dim", f.feature_dim},
           {"retrain_seconds", f.retrain_seconds},
           {"scoring_seconds", f.scoring_seconds},
-          {"stages", stages}};
+          {"stages", figures(f.stages)},
+          {"sanitizers", figures(f.sanitizers)}};
 }
 
 }  // namespace poisonsim::bench

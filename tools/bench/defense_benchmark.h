@@ -1,10 +1,10 @@
 #pragma once
-// `poisonsim bench defenses`: what each guard stage costs per retraining window, against the
-// retraining it guards, on the scenario's data and pretrained model. A window is what arrives
-// between two retrains (the quickstart: 60 s x 2 batches/s x 32 = 3,840 samples), judged in
-// arrival batches as the simulation does; each stage starts fresh each round, so its cost
-// includes preparing its bank (seeding and featurising it), as after every deploy in a run.
-// Stages and retraining take turns round after round; figures are medians over rounds.
+// `poisonsim bench defenses`: what each guard stage and each window sanitizer costs per
+// retraining window, against the retraining it guards, on the scenario's data and pretrained model.
+// A window is what arrives between two retrains (the quickstart: 60 s x 2 batches/s x 32 = 3,840
+// samples), judged in arrival batches as the simulation does; each stage starts fresh each round,
+// so its cost includes preparing its bank (seeding and featurising it), as after every deploy in a
+// run. Stages and retraining take turns round after round; figures are medians over rounds.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +26,9 @@ struct DefenseBenchmarkOptions {
                                   "{type: knn, bank_size: 10000}",
                                   "{type: sphere, bank_size: 5000}",
                                   "{type: slab, bank_size: 5000}"};
+  // Each a `sanitize:` stage as YAML, timed on the same window as a sanitizer sees it at a
+  // retrain: featurised once, then judged whole.
+  std::vector<std::string> sanitizers{"{type: spectral}", "{type: activation-clustering}"};
   int rounds = 5;
 
   void validate() const;  // UserError naming the option
@@ -47,6 +50,9 @@ struct DefenseFigures {
   std::vector<double> retrain_seconds;  // per round: one retrain on the window
   std::vector<double> scoring_seconds;  // per round: scoring the window with features
   std::vector<StageFigures> stages;
+  // window_seconds: featurising the window and sanitizing it, the trusted bank prepared too (as
+  // after a deploy); search_seconds: the same with the bank ready.
+  std::vector<StageFigures> sanitizers;
 };
 
 DefenseFigures run_defense_benchmark(const DefenseBenchmarkOptions& options);

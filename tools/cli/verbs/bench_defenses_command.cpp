@@ -51,6 +51,11 @@ void add_bench_defenses(CLI::App* cmd, const GlobalOptions& global) {
                    "A guard stage as YAML, e.g. '{type: knn, k: 10}' (repeatable; default: "
                    "every stage type)")
       ->take_all();
+  defenses
+      ->add_option("--sanitizer", o->benchmark.sanitizers,
+                   "A window sanitizer (`sanitize:` stage) as YAML, e.g. '{type: spectral}' "
+                   "(repeatable; default: every sanitizer type)")
+      ->take_all();
   defenses->add_option("--rounds", o->benchmark.rounds, "Turns each part takes; medians over them")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
