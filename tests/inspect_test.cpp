@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/trace/run_metrics.h"
 #include "pipeline/trace/sweep_aggregate.h"
 #include "pipeline/trace/sweep_file.h"
 #include "pipeline/trace/trace_metadata.h"
@@ -216,6 +217,17 @@ TEST(Inspect, NotATraceIsAUserError) {
   test::ScratchDir dir;
   test::write_text(dir.file("x.h5"), "nope");
   test::expect_user_error([&] { inspect(dir.file("x.h5")); }, dir.file("x.h5"), "not an HDF5 file");
+}
+
+// Stage names as samples.rejected_by numbers them: the guard's, then the sanitize list's.
+TEST(GuardStageTypes, SanitizeStagesAreNumberedAfterTheGuards) {
+  EXPECT_EQ(guard_stage_types("guard: [{type: loss-threshold}, {type: knn}]\n"),
+            (std::vector<std::string>{"loss-threshold", "knn"}));
+  EXPECT_EQ(guard_stage_types("guard: {type: none}\nsanitize: [{type: spectral}, "
+                              "{type: activation-clustering}]\n"),
+            (std::vector<std::string>{"none", "spectral", "activation-clustering"}));
+  EXPECT_EQ(guard_stage_types("sanitize: [{type: spectral}]\n"),
+            (std::vector<std::string>{"none", "spectral"}));
 }
 
 }  // namespace

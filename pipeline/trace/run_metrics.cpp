@@ -22,7 +22,7 @@ double ratio(int64_t part, int64_t whole) {
 std::vector<std::string> guard_stage_types(const std::string& scenario_yaml) {
   std::vector<std::string> types;
   try {
-    const YAML::Node scenario = YAML::Load(scenario_yaml);
+    YAML::Node scenario = YAML::Load(scenario_yaml);  // not const: a missing key is no error
     const YAML::Node guard = scenario["guard"];
     const auto type_of = [](const YAML::Node& stage) {
       return stage.IsMap() && stage["type"] ? stage["type"].as<std::string>() : std::string("?");
@@ -32,7 +32,7 @@ std::vector<std::string> guard_stage_types(const std::string& scenario_yaml) {
     else if (guard.IsMap())
       types.push_back(type_of(guard));
     const YAML::Node sanitize = scenario["sanitize"];
-    if (sanitize.IsSequence()) {
+    if (sanitize.IsDefined() && sanitize.IsSequence()) {
       // Sanitize stages are numbered after the guard's: a missing guard block is one stage.
       if (types.empty()) types.push_back("none");
       for (const auto& stage : sanitize) types.push_back(type_of(stage));
