@@ -32,7 +32,9 @@ class RetrainBuffer {
   void clear();
   // Drops the samples whose `drop` entry is non-zero (one entry per sample, in slot order), as a
   // window sanitizer decided. The rest keep their age order (fifo: the oldest is evicted first,
-  // once the buffer is full again); a reservoir keeps its count of samples offered.
+  // once the buffer is full again). Either rule fills the freed slots with the next arrivals
+  // before it evicts again; a reservoir keeps its count of samples offered, so once full it
+  // keeps an arrival with the probability algorithm R would have.
   void remove(const std::vector<uint8_t>& drop);
 
   size_t size() const { return data_.size(); }
