@@ -145,10 +145,11 @@ TEST_F(DefenseRuns, WindowSanitizersRemoveLabelFlipsAndFewCleanSamples) {
       // the stage under test removes at most its stated rate there (spectral: 1 - quantile =
       // 1%, measured 0.97% and 1.11%; twice that allows for the quantile's sampling error;
       // activation clustering: nothing).
-      if (e.time <= 120 && trace_name(e.source) == type)
+      if (e.time <= 120 && trace_name(e.source) == type) {
         EXPECT_LE(static_cast<double>(e.rejected),
                   (type == "spectral" ? 0.02 : 0.0) * static_cast<double>(e.size))
             << "clean window at " << e.time;
+      }
     }
     EXPECT_EQ(events, 2 * static_cast<int64_t>(trace.retrains.size()));
     EXPECT_EQ(removed,
