@@ -35,8 +35,9 @@ ALL_ATTACKERS = ("attackers=[{type: direct, evade: {}}, {type: generative, evade
                  "{type: label-flip, evade: {}}, {type: noise, evade: {}}]")
 ALL_GUARD_STAGES = ("guard=[{type: loss-threshold}, {type: adaptive}, {type: knn}, "
                     "{type: random}, {type: oracle}]")
+ALL_SANITIZERS = "sanitize=[{type: spectral}, {type: activation-clustering}]"
 VARIANTS = [
-    [ALL_ATTACKERS, ALL_GUARD_STAGES, "gate.type=validation",
+    [ALL_ATTACKERS, ALL_GUARD_STAGES, ALL_SANITIZERS, "gate.type=validation",
      "attackers.0.knowledge.model=stale", "retrain.trigger=buffer"],
     ["guard={type: none}", "gate={type: none}", "model={kind: cnn}", "data={kind: fashion-mnist}"],
     ["model={kind: torchscript, path: /dev/null}"],
@@ -120,7 +121,7 @@ def documented_attack_keys(text):
 
 
 # Blocks whose keys depend on their `type`: their paths carry it, `guard[knn].k`.
-TYPED_BLOCKS = ("attackers", "guard", "gate")
+TYPED_BLOCKS = ("attackers", "guard", "gate", "sanitize")
 
 
 def flatten(node, path, out):
