@@ -146,22 +146,18 @@ void ActivationClustering::attach(const GuardContext& context) {
 void ActivationClustering::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
   if (window.size == 0) return;  // an empty window: nothing to judge (recorded by the chain)
   bank_.prepare();
-  const auto trusted = window::rows_by_class(bank_.labels().data(), bank_.labels().size());
-  const auto min_rows = static_cast<size_t>(options_.min_class_samples);
-  for (const auto& [label, rows] : window::rows_by_class(window.labels, window.size)) {
-    const auto t = trusted.find(label);
-    if (rows.size() < min_rows || t == trusted.end() || t->second.size() < min_rows) {
-      outcome.unjudged += static_cast<int64_t>(rows.size());
-      continue;
-    }
-    const auto x = copy_rows(window.features, window.feature_dim, rows);
-    const auto tx = copy_rows(bank_.features(), bank_.dim(), t->second);
-    const ClassSplit split = split_class(x.data(), rows.size(), tx.data(), t->second.size(),
-                                         window.feature_dim, options_, kmeans_seed_);
-    if (!split.flagged) continue;
-    for (size_t i = 0; i < rows.size(); ++i)
-      if (split.in_small[i]) outcome.remove[rows[i]] = 1;
-  }
+  window::for_each_judged_class(
+      window.labels, window.size, bank_.labels().data(), bank_.labels().size(),
+      static_cast<size_t>(options_.min_class_samples), outcome.unjudged,
+      [&](const std::vector<size_t>& rows, const std::vector<size_t>& trusted_rows) {
+        const auto x = copy_rows(window.features, window.feature_dim, rows);
+        const auto tx = copy_rows(bank_.features(), bank_.dim(), trusted_rows);
+        const ClassSplit split = split_class(x.data(), rows.size(), tx.data(), trusted_rows.size(),
+                                             window.feature_dim, options_, kmeans_seed_);
+        if (!split.flagged) return;
+        for (size_t i = 0; i < rows.size(); ++i)
+          if (split.in_small[i]) outcome.remove[rows[i]] = 1;
+      });
 }
 
 // Like spectral signatures: nothing but the trusted features, recomputed after a resume.

@@ -12,6 +12,21 @@ std::map<int64_t, std::vector<size_t>> rows_by_class(const int64_t* labels, size
   return out;
 }
 
+void for_each_judged_class(
+    const int64_t* window_labels, size_t window_size, const int64_t* trusted_labels,
+    size_t trusted_size, size_t min_rows, int64_t& unjudged,
+    const std::function<void(const std::vector<size_t>&, const std::vector<size_t>&)>& judge) {
+  const auto trusted = rows_by_class(trusted_labels, trusted_size);
+  for (const auto& [label, rows] : rows_by_class(window_labels, window_size)) {
+    const auto t = trusted.find(label);
+    if (rows.size() < min_rows || t == trusted.end() || t->second.size() < min_rows) {
+      unjudged += static_cast<int64_t>(rows.size());
+      continue;
+    }
+    judge(rows, t->second);
+  }
+}
+
 torch::Tensor gather_rows(const float* features, int64_t dim, const std::vector<size_t>& rows) {
   auto out = torch::empty({static_cast<int64_t>(rows.size()), dim}, torch::kDouble);
   auto* dst = out.data_ptr<double>();

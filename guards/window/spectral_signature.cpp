@@ -37,35 +37,34 @@ SpectralSignature::SpectralSignature(SpectralSignatureOptions options)
 void SpectralSignature::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
   if (window.size == 0) return;  // an empty window: nothing to judge (recorded by the chain)
   bank_.prepare();
-  const auto trusted = window::rows_by_class(bank_.labels().data(), bank_.labels().size());
-  const auto min_rows = static_cast<size_t>(options_.min_class_samples);
-  for (const auto& [label, rows] : window::rows_by_class(window.labels, window.size)) {
-    const auto t = trusted.find(label);
-    if (rows.size() < min_rows || t == trusted.end() || t->second.size() < min_rows) {
-      outcome.unjudged += static_cast<int64_t>(rows.size());
-      continue;
-    }
-    const auto scores = self_scores(window::gather_rows(window.features, window.feature_dim, rows));
-    // The same procedure on a clean window of the same size: the class's first trusted samples.
-    // (A window's top direction is fitted to that window, so its own scores run higher than
-    // other samples' along it; calibrating on the trusted samples' own scores cancels that.)
-    std::vector<size_t> calibration = t->second;
-    calibration.resize(std::min(calibration.size(), rows.size()));
-    const auto trusted_scores =
-        self_scores(window::gather_rows(bank_.features(), bank_.dim(), calibration));
-    const double* ts = trusted_scores.data_ptr<double>();
-    const double threshold = window::nearest_rank_quantile(
-        std::vector<double>(ts, ts + trusted_scores.numel()), options_.quantile);
-    const double* s = scores.data_ptr<double>();
-    std::vector<size_t> above;
-    for (size_t i = 0; i < rows.size(); ++i)
-      if (s[i] > threshold) above.push_back(i);
-    // The cap keeps the highest scores (ties: the earlier sample first).
-    std::stable_sort(above.begin(), above.end(), [s](size_t a, size_t b) { return s[a] > s[b]; });
-    const auto cap = static_cast<size_t>(options_.max_removal * static_cast<double>(rows.size()));
-    above.resize(std::min(above.size(), cap));
-    for (size_t i : above) outcome.remove[rows[i]] = 1;
-  }
+  window::for_each_judged_class(
+      window.labels, window.size, bank_.labels().data(), bank_.labels().size(),
+      static_cast<size_t>(options_.min_class_samples), outcome.unjudged,
+      [&](const std::vector<size_t>& rows, const std::vector<size_t>& trusted_rows) {
+        const auto scores =
+            self_scores(window::gather_rows(window.features, window.feature_dim, rows));
+        // The same procedure on a clean window of the same size: the class's first trusted samples.
+        // (A window's top direction is fitted to that window, so its own scores run higher than
+        // other samples' along it; calibrating on the trusted samples' own scores cancels that.)
+        std::vector<size_t> calibration = trusted_rows;
+        calibration.resize(std::min(calibration.size(), rows.size()));
+        const auto trusted_scores =
+            self_scores(window::gather_rows(bank_.features(), bank_.dim(), calibration));
+        const double* ts = trusted_scores.data_ptr<double>();
+        const double threshold = window::nearest_rank_quantile(
+            std::vector<double>(ts, ts + trusted_scores.numel()), options_.quantile);
+        const double* s = scores.data_ptr<double>();
+        std::vector<size_t> above;
+        for (size_t i = 0; i < rows.size(); ++i)
+          if (s[i] > threshold) above.push_back(i);
+        // The cap keeps the highest scores (ties: the earlier sample first).
+        std::stable_sort(above.begin(), above.end(),
+                         [s](size_t a, size_t b) { return s[a] > s[b]; });
+        const auto cap =
+            static_cast<size_t>(options_.max_removal * static_cast<double>(rows.size()));
+        above.resize(std::min(above.size(), cap));
+        for (size_t i : above) outcome.remove[rows[i]] = 1;
+      });
 }
 
 // The thresholds derive from the trusted data and the deployed model (restored before this), so
