@@ -17,27 +17,13 @@
 #include "pipeline/plugins/guard_chain.h"
 #include "sim/kernel/random_stream.h"
 #include "sim/kernel/state_archive.h"
+#include "tests/identity_guard_context.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {
 namespace {
 
-// Images of `dim` floats, features = the image, trusted data given by the test.
-class IdentityContext : public GuardContext {
- public:
-  explicit IdentityContext(Dataset trusted) : trusted_(std::move(trusted)) {}
-  int64_t feature_dim() const override { return trusted_.shape.numel(); }
-  std::vector<float> features(const Dataset& data) const override {
-    ++featurised;
-    return data.pixels;
-  }
-  const Dataset& trusted() const override { return trusted_; }
-  uint64_t seed() const override { return 7; }
-  mutable int featurised = 0;
-
- private:
-  Dataset trusted_;
-};
+using test::IdentityContext;
 
 // n samples of `dim` features around a per-class centre (class c's centre is 3 * e_(c mod dim)).
 Dataset clusters(size_t n, int64_t dim, int64_t classes, double spread, uint64_t seed) {

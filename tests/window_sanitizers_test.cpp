@@ -18,23 +18,13 @@
 #include "pipeline/plugins/sanitizer_chain.h"
 #include "sim/kernel/random_stream.h"
 #include "sim/kernel/state_archive.h"
+#include "tests/identity_guard_context.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {
 namespace {
 
-// Features = the images; trusted data given by the test.
-class IdentityContext : public GuardContext {
- public:
-  explicit IdentityContext(Dataset trusted) : trusted_(std::move(trusted)) {}
-  int64_t feature_dim() const override { return trusted_.shape.numel(); }
-  std::vector<float> features(const Dataset& data) const override { return data.pixels; }
-  const Dataset& trusted() const override { return trusted_; }
-  uint64_t seed() const override { return 7; }
-
- private:
-  Dataset trusted_;
-};
+using test::IdentityContext;
 
 constexpr int64_t kDim = 8;
 constexpr int64_t kClasses = 4;
