@@ -22,7 +22,7 @@ const std::string kCleanEnvironment =
     std::string("-u OPENBLAS_CORETYPE -u OMP_WAIT_POLICY -u DNNL_MAX_CPU_ISA -u "
                 "ATEN_CPU_CAPABILITY -u ") +
     kChosenBlasKernelVariable + " -u " + kNumericReexecVariable + " -u " +
-    kNumericsActiveVariable + " -u " + kNumericsReplacedVariable + " " +
+    kNumericsActiveVariable + " -u " + kNumericsOriginalVariable + " " +
     kNumericsOverrideVariable + "=native";
 
 std::string small_run(const test::ScratchDir& dir) {

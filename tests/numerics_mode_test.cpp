@@ -22,7 +22,7 @@ std::string clean_environment() {
   for (const char* name :
        {"OPENBLAS_CORETYPE", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", kChosenBlasKernelVariable,
         kNumericReexecVariable, kNumericsOverrideVariable, kNumericsActiveVariable,
-        kNumericsReplacedVariable, "POISONSIM_NUMERICS_ORIGINAL"})
+        kNumericsOriginalVariable})
     out += std::string(" -u ") + name;
   return out;
 }

@@ -23,7 +23,10 @@ bool equals(const char* a, const char* b) { return a && b && std::strcmp(a, b) =
 
 const char* const kNumericsOverrideVariable = "POISONSIM_NUMERICS";
 const char* const kNumericsActiveVariable = "POISONSIM_NUMERICS_ACTIVE";
-const char* const kNumericsReplacedVariable = "POISONSIM_NUMERICS_REPLACED";
+// The user's own values of the pinned variables, as the first process of the tree found them:
+// "NAME=value;" per variable, "NAME;" when unset. Native mode restores them; portable names those
+// it replaced.
+const char* const kNumericsOriginalVariable = "POISONSIM_NUMERICS_ORIGINAL";
 
 const EnumNames<NumericsMode>& numerics_mode_names() {
   static const EnumNames<NumericsMode> names(
@@ -50,7 +53,7 @@ NumericsMode starting_numerics_mode() {
   const char* forced = environment(kNumericsOverrideVariable);
   const char* inherited = environment(kNumericsActiveVariable);
   if (const char* text = forced ? forced : inherited) {
-    // A value no mode has is reported by apply_global_options (numerics_environment_error);
+    // A value no mode has is reported by apply_global_options (check_numerics_override);
     // here, before logging exists, the default stands.
     if (auto parsed = numerics_mode_names().find(text)) mode = *parsed;
   }
@@ -61,13 +64,11 @@ NumericsMode starting_numerics_mode() {
 
 namespace {
 
-// The user's own values of the pinned variables, as the first process of the tree found them:
-// "NAME=value;" per variable, "NAME;" when unset. Native mode restores them; portable names those
-// it replaced.
-const char* const kNumericsOriginalVariable = "POISONSIM_NUMERICS_ORIGINAL";
+using OriginalValues = std::map<std::string, std::optional<std::string>>;
 
-std::map<std::string, std::optional<std::string>> original_values() {
-  std::map<std::string, std::optional<std::string>> out;
+// The record of kNumericsOriginalVariable as it stands (empty when there is none).
+OriginalValues recorded_originals() {
+  OriginalValues out;
   if (const char* record = environment(kNumericsOriginalVariable)) {
     std::istringstream entries(record);
     for (std::string entry; std::getline(entries, entry, ';');) {
@@ -78,6 +79,13 @@ std::map<std::string, std::optional<std::string>> original_values() {
         out[entry.substr(0, equals_sign)] = entry.substr(equals_sign + 1);
     }
   }
+  return out;
+}
+
+// The originals of every pinned variable, the record brought up to date with this process's
+// environment (and written back for our children).
+OriginalValues original_values() {
+  OriginalValues out = recorded_originals();
   // A variable that is not at its pin was set (or unset) by whoever started us, after the
   // record was made (a parent process's record reaches children started with another
   // environment): the current value is the original.
@@ -98,15 +106,10 @@ std::map<std::string, std::optional<std::string>> original_values() {
 bool set_numerics_environment(NumericsMode mode) {
   const auto originals = original_values();
   bool changed = false;
-  std::string replaced;
   for (const auto& pin : portable_kernel_pins()) {
-    const auto found = originals.find(pin.variable);
-    const std::optional<std::string> original =
-        found == originals.end() ? std::nullopt : found->second;
+    const std::optional<std::string>& original = originals.at(pin.variable);
     const char* current = environment(pin.variable);
     if (mode == NumericsMode::portable) {
-      if (original && *original != pin.value)
-        replaced += fmt::format("{}{}={}", replaced.empty() ? "" : " ", pin.variable, *original);
       if (equals(current, pin.value)) continue;
       setenv(pin.variable, pin.value, 1);
       changed = true;
@@ -122,10 +125,6 @@ bool set_numerics_environment(NumericsMode mode) {
     setenv(kChosenBlasKernelVariable, "Haswell", 1);
   else if (!equals(environment(kChosenBlasKernelVariable), environment("OPENBLAS_CORETYPE")))
     unsetenv(kChosenBlasKernelVariable);  // portable's pin, gone with it
-  if (replaced.empty())
-    unsetenv(kNumericsReplacedVariable);
-  else
-    setenv(kNumericsReplacedVariable, replaced.c_str(), 1);
   setenv(kNumericsActiveVariable, to_string(mode).c_str(), 1);
   return changed;
 }
@@ -142,8 +141,15 @@ bool numerics_mode_forced() {
 }
 
 std::string replaced_user_settings() {
-  const char* replaced = environment(kNumericsReplacedVariable);
-  return replaced ? replaced : "";
+  if (numerics_mode() != NumericsMode::portable) return "";
+  const OriginalValues originals = recorded_originals();
+  std::string replaced;
+  for (const auto& pin : portable_kernel_pins()) {
+    const auto found = originals.find(pin.variable);
+    if (found == originals.end() || !found->second || *found->second == pin.value) continue;
+    replaced += fmt::format("{}{}={}", replaced.empty() ? "" : " ", pin.variable, *found->second);
+  }
+  return replaced;
 }
 
 }  // namespace poisonsim

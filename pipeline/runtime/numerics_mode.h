@@ -27,8 +27,9 @@ std::string to_string(NumericsMode mode);
 extern const char* const kNumericsOverrideVariable;  // "POISONSIM_NUMERICS"
 // The mode this process runs in; inherited by children (sweep runs), so they start in it.
 extern const char* const kNumericsActiveVariable;  // "POISONSIM_NUMERICS_ACTIVE"
-// The user's own values of the variables portable mode replaced ("NAME=value ..."), for a warning.
-extern const char* const kNumericsReplacedVariable;  // "POISONSIM_NUMERICS_REPLACED"
+// The user's own values of the pinned variables, recorded by the first process of the tree:
+// native mode restores them, portable mode's warning names those it replaced.
+extern const char* const kNumericsOriginalVariable;  // "POISONSIM_NUMERICS_ORIGINAL"
 
 // One library setting portable mode pins: the environment variable and its value.
 struct KernelPin {
@@ -54,7 +55,8 @@ NumericsMode numerics_mode();
 // Whether POISONSIM_NUMERICS forces the mode (then the scenario's key is not followed).
 bool numerics_mode_forced();
 
-// "NAME=value ..." of the user's variables that portable mode replaced ("" when none).
+// "NAME=value ..." of the user's variables that portable mode replaced ("" when none, and in
+// native mode), read from the record of the originals.
 std::string replaced_user_settings();
 
 }  // namespace poisonsim

@@ -55,7 +55,7 @@ const std::vector<std::string> kCleared = {
     "-u", "OPENBLAS_CORETYPE",     "-u", "DNNL_MAX_CPU_ISA",
     "-u", "ATEN_CPU_CAPABILITY",   "-u", kChosenBlasKernelVariable,
     "-u", kNumericReexecVariable,  "-u", kNumericsOverrideVariable,
-    "-u", kNumericsActiveVariable, "-u", kNumericsReplacedVariable};
+    "-u", kNumericsActiveVariable, "-u", kNumericsOriginalVariable};
 
 struct Measured {
   double seconds = 0;
