@@ -188,15 +188,6 @@ std::vector<VariantFigures> run_environment_benchmark(
 
 namespace {
 
-std::map<int, double> fastest_by_load(const std::vector<VariantFigures>& figures) {
-  std::map<int, double> fastest;
-  for (const auto& f : figures) {
-    auto [it, added] = fastest.emplace(f.load, f.median());
-    if (!added) it->second = std::min(it->second, f.median());
-  }
-  return fastest;
-}
-
 // The fastest variant (by median) at each load.
 std::map<int, const VariantFigures*> fastest_variant_by_load(
     const std::vector<VariantFigures>& figures) {
@@ -221,7 +212,6 @@ double paired_ratio(const VariantFigures& f, const VariantFigures& reference) {
 }  // namespace
 
 std::string format_environment_table(const std::vector<VariantFigures>& figures) {
-  const auto fastest = fastest_by_load(figures);
   const auto reference = fastest_variant_by_load(figures);
   std::string out = fmt::format("{:<28} {:>5} {:>9} {:>11} {:>9}  {}\n", "variant", "load",
                                 "median s", "vs fastest", "paired", "wall seconds per round");
@@ -229,7 +219,7 @@ std::string format_environment_table(const std::vector<VariantFigures>& figures)
     std::string rounds;
     for (const double s : f.seconds) rounds += fmt::format("{:.1f} ", s);
     out += fmt::format("{:<28} {:>5} {:>9.1f} {:>10.2f}x {:>8.2f}x  {}\n", f.name, f.load,
-                       f.median(), f.median() / fastest.at(f.load),
+                       f.median(), f.median() / reference.at(f.load)->median(),
                        paired_ratio(f, *reference.at(f.load)), rounds);
   }
   out += "paired = median over rounds of the round's time over the fastest variant's\n";
@@ -241,7 +231,6 @@ std::string format_environment_table(const std::vector<VariantFigures>& figures)
 
 nlohmann::ordered_json environment_json(const std::vector<VariantFigures>& figures,
                                         const EnvironmentBenchmarkOptions& options) {
-  const auto fastest = fastest_by_load(figures);
   const auto reference = fastest_variant_by_load(figures);
   const CpuInfo cpu = cpu_info();
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
@@ -249,7 +238,7 @@ nlohmann::ordered_json environment_json(const std::vector<VariantFigures>& figur
     rows.push_back({{"variant", f.name},
                     {"load", f.load},
                     {"median_seconds", f.median()},
-                    {"ratio_to_fastest", f.median() / fastest.at(f.load)},
+                    {"ratio_to_fastest", f.median() / reference.at(f.load)->median()},
                     {"paired_ratio_to_fastest", paired_ratio(f, *reference.at(f.load))},
                     {"seconds", f.seconds},
                     {"max_rss_kib", f.max_rss_kib},
