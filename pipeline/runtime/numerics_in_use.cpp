@@ -69,11 +69,16 @@ std::string NumericsInUse::warning() const {
 }
 
 NumericsInUse numerics_in_use() {
-  NumericsInUse in_use;
-  in_use.mode = to_string(numerics_mode());
-  in_use.blas_kernel = blas_info().kernel;
-  in_use.onednn_isa = onednn_isa_name(dnnl::get_effective_cpu_isa());
-  in_use.aten_capability = aten_capability();
+  // Read once: the libraries fix their levels when they load, and a change of mode re-executes
+  // the process. A run asks at its start, for its cache key, its provenance and each checkpoint.
+  static const NumericsInUse in_use = [] {
+    NumericsInUse read;
+    read.mode = to_string(numerics_mode());
+    read.blas_kernel = blas_info().kernel;
+    read.onednn_isa = onednn_isa_name(dnnl::get_effective_cpu_isa());
+    read.aten_capability = aten_capability();
+    return read;
+  }();
   return in_use;
 }
 

@@ -22,6 +22,7 @@ struct NumericsInUse {
   std::string warning() const;
 };
 
+// Read from the libraries once per process.
 NumericsInUse numerics_in_use();
 
 }  // namespace poisonsim
