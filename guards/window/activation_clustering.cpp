@@ -144,11 +144,8 @@ void ActivationClustering::attach(const GuardContext& context) {
 }
 
 void ActivationClustering::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
-  if (window.size == 0) return;  // an empty window: nothing to judge (recorded by the chain)
-  bank_.prepare();
   window::for_each_judged_class(
-      window.labels, window.size, bank_.labels().data(), bank_.labels().size(),
-      static_cast<size_t>(options_.min_class_samples), outcome.unjudged,
+      window, bank_, options_.min_class_samples, outcome,
       [&](const std::vector<size_t>& rows, const std::vector<size_t>& trusted_rows) {
         const auto x = copy_rows(window.features, window.feature_dim, rows);
         const auto tx = copy_rows(bank_.features(), bank_.dim(), trusted_rows);

@@ -13,14 +13,17 @@ std::map<int64_t, std::vector<size_t>> rows_by_class(const int64_t* labels, size
 }
 
 void for_each_judged_class(
-    const int64_t* window_labels, size_t window_size, const int64_t* trusted_labels,
-    size_t trusted_size, size_t min_rows, int64_t& unjudged,
+    const SanitizeWindow& window, FeatureBank& bank, int64_t min_class_samples,
+    SanitizeOutcome& outcome,
     const std::function<void(const std::vector<size_t>&, const std::vector<size_t>&)>& judge) {
-  const auto trusted = rows_by_class(trusted_labels, trusted_size);
-  for (const auto& [label, rows] : rows_by_class(window_labels, window_size)) {
+  if (window.size == 0) return;
+  bank.prepare();
+  const auto min_rows = static_cast<size_t>(min_class_samples);
+  const auto trusted = rows_by_class(bank.labels().data(), bank.labels().size());
+  for (const auto& [label, rows] : rows_by_class(window.labels, window.size)) {
     const auto t = trusted.find(label);
     if (rows.size() < min_rows || t == trusted.end() || t->second.size() < min_rows) {
-      unjudged += static_cast<int64_t>(rows.size());
+      outcome.unjudged += static_cast<int64_t>(rows.size());
       continue;
     }
     judge(rows, t->second);

@@ -9,17 +9,21 @@
 
 #include <torch/torch.h>
 
+#include "guards/per_sample/feature_bank.h"
+#include "pipeline/plugins/window_sanitizer.h"
+
 namespace poisonsim::window {
 
 // Row indices of each label, in order.
 std::map<int64_t, std::vector<size_t>> rows_by_class(const int64_t* labels, size_t n);
 
-// Calls `judge(window_rows, trusted_rows)` for each class of the window that has at least
-// `min_rows` rows in the window and in the trusted samples; the rows of the other classes are
-// added to `unjudged` (the chain records them as a no-op). Every stage judges per class this way.
+// How every stage judges a window: nothing for an empty one (the chain records it); else, with
+// `bank` prepared for the deployed model, `judge(window_rows, trusted_rows)` for each class that
+// has at least `min_class_samples` rows in the window and in the bank, the rows of the other
+// classes added to `outcome.unjudged` (recorded as a no-op).
 void for_each_judged_class(
-    const int64_t* window_labels, size_t window_size, const int64_t* trusted_labels,
-    size_t trusted_size, size_t min_rows, int64_t& unjudged,
+    const SanitizeWindow& window, FeatureBank& bank, int64_t min_class_samples,
+    SanitizeOutcome& outcome,
     const std::function<void(const std::vector<size_t>&, const std::vector<size_t>&)>& judge);
 
 // The rows `rows` of an n x dim float matrix, as an |rows| x dim double tensor: the stages'

@@ -35,11 +35,8 @@ SpectralSignature::SpectralSignature(SpectralSignatureOptions options)
     : options_(options), bank_(options.bank_size) {}
 
 void SpectralSignature::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
-  if (window.size == 0) return;  // an empty window: nothing to judge (recorded by the chain)
-  bank_.prepare();
   window::for_each_judged_class(
-      window.labels, window.size, bank_.labels().data(), bank_.labels().size(),
-      static_cast<size_t>(options_.min_class_samples), outcome.unjudged,
+      window, bank_, options_.min_class_samples, outcome,
       [&](const std::vector<size_t>& rows, const std::vector<size_t>& trusted_rows) {
         const auto scores =
             self_scores(window::gather_rows(window.features, window.feature_dim, rows));
