@@ -14,7 +14,7 @@ const SummaryColumn* column(const std::vector<SummaryColumn>& table, const std::
   return nullptr;
 }
 
-// "3 × portable: OpenBLAS Haswell, ..., 2 × native: ..." in first-seen order of counts.
+// "2 × native: ...; 3 × portable: OpenBLAS Haswell, ..." (values in alphabetical order).
 std::string counted(const std::map<std::string, int>& counts) {
   std::vector<std::string> parts;
   for (const auto& [value, count] : counts) parts.push_back(fmt::format("{} × {}", count, value));
