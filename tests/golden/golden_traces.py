@@ -144,6 +144,12 @@ def load_golden():
         return json.load(f)
 
 
+def save_golden(golden):
+    with open(GOLDEN_FILE, "w") as f:
+        json.dump(golden, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", required=True)
@@ -207,15 +213,11 @@ def main():
                               f"differ from {reference['produced_on']}'s. New values:\n"
                               + json.dumps(have, indent=1)[:2000])
     if args.mode == "update":
-        with open(GOLDEN_FILE, "w") as f:
-            json.dump(golden, f, indent=1, sort_keys=True)
-            f.write("\n")
+        save_golden(golden)
         print(f"wrote {GOLDEN_FILE}")
         return 0
     if args.record_verified and not failures:
-        with open(GOLDEN_FILE, "w") as f:
-            json.dump(golden, f, indent=1, sort_keys=True)
-            f.write("\n")
+        save_golden(golden)
         print(f"recorded this CPU as verified in {GOLDEN_FILE}")
     for message in failures + unverified:
         print(message, file=sys.stderr)
