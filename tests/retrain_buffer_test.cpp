@@ -9,6 +9,7 @@
 
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/retrain_buffer.h"
+#include "sim/kernel/state_archive.h"
 
 namespace poisonsim {
 namespace {
@@ -112,6 +113,40 @@ TEST(RetrainBuffer, ReservoirIsAPureFunctionOfItsStreamAndRestartsAfterClear) {
   a.clear();
   offer(a, 100, 105);
   EXPECT_EQ(kept(a), (std::vector<int>{100, 101, 102, 103, 104}));
+}
+
+// retrain.buffer.keep_windows: after each retrain, the samples of windows older than the last
+// W are dropped; the rest keep their age order, and checkpoints carry each sample's window.
+TEST(RetrainBuffer, AWindowLimitKeepsTheLastWindowsOnly) {
+  auto buffer = buffer_of(100, Eviction::fifo);
+  buffer.set_window_limit(2);
+  offer(buffer, 0, 3);
+  buffer.end_window();
+  EXPECT_EQ(kept(buffer), (std::vector<int>{0, 1, 2}));  // windows 0 and 1 (empty yet)
+  offer(buffer, 3, 5);
+  buffer.end_window();
+  EXPECT_EQ(kept(buffer), (std::vector<int>{3, 4}));
+  offer(buffer, 5, 6);
+  StateOut out;
+  buffer.save_state(out);
+  auto restored = buffer_of(100, Eviction::fifo);
+  restored.set_window_limit(2);
+  StateIn in(out.bytes(), "test");
+  restored.load_state(in);
+  in.expect_end();
+  for (auto* b : {&buffer, &restored}) {
+    b->end_window();
+    EXPECT_EQ(kept(*b), (std::vector<int>{5}));
+  }
+}
+
+TEST(RetrainBuffer, WithoutAWindowLimitEndingAWindowKeepsEverything) {
+  auto buffer = buffer_of(4, Eviction::fifo);
+  offer(buffer, 0, 3);
+  buffer.end_window();
+  offer(buffer, 3, 6);  // full: the oldest go
+  buffer.end_window();
+  EXPECT_EQ(kept(buffer).size(), 4u);
 }
 
 }  // namespace

@@ -104,6 +104,26 @@ TEST(Scenario, OutOfRangeValuesAreNamed) {
                "one of fashion-mnist, mnist, cifar10, synthetic");
 }
 
+TEST(Scenario, RetrainPolicyKeys) {
+  const auto s = parse(
+      "duration: 10\nretrain:\n  start: base\n  select: average\n  lr_schedule: cosine\n"
+      "  warmup: 0.2\n  buffer: {clear_after_retrain: false, keep_windows: 3}\n");
+  EXPECT_EQ(s.retrain.start, RetrainStart::base);
+  EXPECT_EQ(s.retrain.select, ModelSelection::average);
+  EXPECT_TRUE(s.retrain.train.average_last_epoch);
+  EXPECT_EQ(s.retrain.train.schedule, LrSchedule::cosine);
+  EXPECT_DOUBLE_EQ(s.retrain.train.warmup, 0.2);
+  EXPECT_EQ(s.retrain.keep_windows, 3);
+  expect_error([] { parse("duration: 10\nretrain:\n  start: scratch\n"); }, "retrain.start",
+               "one of deployed, base");
+  expect_error([] { parse("duration: 10\nretrain:\n  select: median\n"); }, "retrain.select",
+               "one of last, average, best");
+  expect_error([] { parse("duration: 10\nretrain:\n  warmup: 1\n"); }, "retrain.warmup",
+               "from 0 to 0.99");
+  expect_error([] { parse("duration: 10\nretrain:\n  buffer: {keep_windows: 2}\n"); },
+               "retrain.buffer.keep_windows", "clear_after_retrain: false");
+}
+
 TEST(Scenario, MissingRequiredKeysAreNamed) {
   expect_error([] { parse("seed: 3\n"); }, "duration", "missing required key");
   expect_error([] { parse("duration: 10\nattackers:\n  - batch_size: 4\n"); }, "attackers.0.type",

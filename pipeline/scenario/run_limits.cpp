@@ -85,14 +85,17 @@ std::vector<MemoryTerm> simulation_terms(const Scenario& s, double sample, doubl
   if (r.replay > 0)
     t.push_back({"retrain.replay", "the buffer's copy plus the replayed samples",
                  buffer + static_cast<double>(r.replay) * sample});
-  // Deployed model, its oneDNN copy, the candidate with gradients (and momentum), the history.
-  double copies = 4 + (r.train.momentum > 0 ? 1 : 0);
+  // Deployed model, its oneDNN copy, the candidate with gradients (and momentum), the base
+  // model a retrain from base starts from, the mean or best iterate a selection keeps.
+  double copies = 4 + (r.train.momentum > 0 ? 1 : 0) + (r.start == RetrainStart::base ? 1 : 0) +
+                  (r.select != ModelSelection::last ? 1 : 0);
   size_t history = 0;
   for (const auto& a : s.attackers)
     if (a.knowledge.kind == KnowledgeKind::stale)
       history = std::max(history, static_cast<size_t>(a.knowledge.stale_retrains));
   t.push_back(
-      {"model", "model copies (deployed, serving, candidate and its gradients)", copies * model});
+      {"model", "model copies (deployed, serving, candidate and its gradients, base, selected)",
+       copies * model});
   if (history > 0)
     t.push_back({"attackers.knowledge.stale_retrains", "past models kept for stale knowledge",
                  static_cast<double>(history) * model});

@@ -177,12 +177,20 @@ void read_retrain(ConfigNode node, Scenario& s) {
   r.interval = node.get<double>("interval", r.interval, tick_interval(s.duration));
   r.min_samples = node.get<int64_t>("min_samples", r.min_samples, int_at_least(1));
   r.train = read_train_options(node, r.train, s.seed);
+  r.train.schedule = node.get_enum("lr_schedule", LrSchedule::constant, lr_schedule_names());
+  r.train.warmup = node.get<double>("warmup", 0.0, in_range(0, 0.99));
+  r.start = node.get_enum("start", RetrainStart::deployed, retrain_start_names());
+  r.select = node.get_enum("select", ModelSelection::last, model_selection_names());
+  r.train.average_last_epoch = r.select == ModelSelection::average;
   r.replay = node.get<int64_t>("replay", 0, int_at_least(0));
   auto buffer = node.child("buffer");
   r.buffer_capacity =
       buffer.get<int64_t>("capacity", r.buffer_capacity, int_in_range(1, 100000000));
   r.eviction = buffer.get_enum("eviction", Eviction::fifo, eviction_names());
   r.clear_after_retrain = buffer.get<bool>("clear_after_retrain", true);
+  r.keep_windows = buffer.get<int64_t>("keep_windows", 0, int_in_range(0, 1000000));
+  if (r.keep_windows > 0 && r.clear_after_retrain)
+    buffer.fail("keep_windows", "keeping past windows needs clear_after_retrain: false");
   buffer.finish();
   if (r.trigger == RetrainTrigger::buffer && r.min_samples > r.buffer_capacity)
     node.fail("min_samples", fmt::format("min_samples ({}) exceeds buffer.capacity ({}): the "
@@ -300,6 +308,20 @@ const EnumNames<RetrainTrigger>& retrain_trigger_names() {
   static const EnumNames<RetrainTrigger> names(
       "retrain trigger",
       {{RetrainTrigger::interval, "interval"}, {RetrainTrigger::buffer, "buffer"}});
+  return names;
+}
+
+const EnumNames<RetrainStart>& retrain_start_names() {
+  static const EnumNames<RetrainStart> names(
+      "retrain start", {{RetrainStart::deployed, "deployed"}, {RetrainStart::base, "base"}});
+  return names;
+}
+
+const EnumNames<ModelSelection>& model_selection_names() {
+  static const EnumNames<ModelSelection> names("model selection",
+                                               {{ModelSelection::last, "last"},
+                                                {ModelSelection::average, "average"},
+                                                {ModelSelection::best, "best"}});
   return names;
 }
 

@@ -69,17 +69,30 @@ struct AttackerSpec {
 
 enum class RetrainTrigger { interval, buffer };
 enum class Eviction { fifo, reservoir };
+// What a retrain starts from: the deployed model (fine-tuning) or the base model the run began
+// with (retraining from scratch of the deployment, on what the buffer holds).
+enum class RetrainStart { deployed, base };
+// Which model a retrain returns: its last iterate, the mean of its last epoch's iterates, or the
+// epoch with the lowest loss on the defender's validation set.
+enum class ModelSelection { last, average, best };
 const EnumNames<RetrainTrigger>& retrain_trigger_names();
 const EnumNames<Eviction>& eviction_names();
+const EnumNames<RetrainStart>& retrain_start_names();
+const EnumNames<ModelSelection>& model_selection_names();
 
 struct RetrainSpec {
   RetrainTrigger trigger = RetrainTrigger::interval;
   double interval = 60;        // trigger interval: simulated seconds between retrains
   int64_t min_samples = 1000;  // trigger buffer: retrain once the buffer holds this many
   TrainOptions train{1, 0.1, 32, 0.0, 0.0, 0};
+  RetrainStart start = RetrainStart::deployed;
+  ModelSelection select = ModelSelection::last;
   int64_t buffer_capacity = 10000;
   Eviction eviction = Eviction::fifo;
   bool clear_after_retrain = true;
+  // Without clearing: keep the samples of the last this many windows (retrain intervals); 0:
+  // everything, up to the capacity.
+  int64_t keep_windows = 0;
   int64_t replay = 0;  // pretraining samples mixed into each retraining set
 };
 

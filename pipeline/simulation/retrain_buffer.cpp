@@ -29,6 +29,8 @@ void RetrainBuffer::save_state(StateOut& out) const {
   out(data_.pixels, data_.labels, is_poison_, sample_rows_, static_cast<uint64_t>(next_slot_),
       seen_);
   out.put(rng_);
+  // Only a run with a window limit has them: the others keep their layout.
+  if (window_limit_ > 0) out(windows_, window_);
 }
 
 void RetrainBuffer::load_state(StateIn& in) {
@@ -36,10 +38,12 @@ void RetrainBuffer::load_state(StateIn& in) {
   uint64_t next_slot = 0;
   in(data_.pixels, data_.labels, is_poison_, sample_rows_, next_slot, seen_);
   in.get(rng_);
+  if (window_limit_ > 0) in(windows_, window_);
   next_slot_ = static_cast<size_t>(next_slot);
   const auto n = data_.labels.size();
   if (data_.pixels.size() != n * static_cast<size_t>(data_.shape.numel()) ||
       is_poison_.size() != n || sample_rows_.size() != n || n > static_cast<size_t>(capacity_) ||
+      (window_limit_ > 0 && windows_.size() != n) ||
       next_slot_ > n)
     throw UserError(in.where(), "the saved retraining buffer does not fit the scenario's");
 }
@@ -52,6 +56,7 @@ void RetrainBuffer::add(const float* image, int64_t label, bool is_poison, int64
     data_.labels.push_back(label);
     is_poison_.push_back(is_poison);
     sample_rows_.push_back(sample_row);
+    if (window_limit_ > 0) windows_.push_back(window_);
     return;
   }
   size_t slot = 0;
@@ -67,6 +72,7 @@ void RetrainBuffer::add(const float* image, int64_t label, bool is_poison, int64
   data_.labels[slot] = label;
   is_poison_[slot] = is_poison;
   sample_rows_[slot] = sample_row;
+  if (window_limit_ > 0) windows_[slot] = window_;
 }
 
 void RetrainBuffer::remove(const std::vector<uint8_t>& drop) {
@@ -82,8 +88,10 @@ void RetrainBuffer::remove(const std::vector<uint8_t>& drop) {
   kept.labels.reserve(static_cast<size_t>(capacity_));
   std::vector<uint8_t> poison;
   std::vector<int64_t> rows;
+  std::vector<int64_t> windows;
   poison.reserve(static_cast<size_t>(capacity_));
   rows.reserve(static_cast<size_t>(capacity_));
+  if (window_limit_ > 0) windows.reserve(static_cast<size_t>(capacity_));
   for (size_t k = 0; k < n; ++k) {
     const size_t slot = (first + k) % n;
     if (drop[slot]) continue;
@@ -91,11 +99,21 @@ void RetrainBuffer::remove(const std::vector<uint8_t>& drop) {
     kept.labels.push_back(data_.labels[slot]);
     poison.push_back(is_poison_[slot]);
     rows.push_back(sample_rows_[slot]);
+    if (window_limit_ > 0) windows.push_back(windows_[slot]);
   }
   data_ = std::move(kept);
   is_poison_ = std::move(poison);
   sample_rows_ = std::move(rows);
+  windows_ = std::move(windows);
   next_slot_ = 0;
+}
+
+void RetrainBuffer::end_window() {
+  if (window_limit_ <= 0) return;
+  ++window_;
+  std::vector<uint8_t> drop(windows_.size());
+  for (size_t i = 0; i < windows_.size(); ++i) drop[i] = windows_[i] <= window_ - window_limit_;
+  remove(drop);
 }
 
 void RetrainBuffer::clear() {
@@ -103,6 +121,7 @@ void RetrainBuffer::clear() {
   data_.labels.clear();
   is_poison_.clear();
   sample_rows_.clear();
+  windows_.clear();
   next_slot_ = 0;
   seen_ = 0;
 }

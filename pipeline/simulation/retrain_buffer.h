@@ -30,6 +30,11 @@ class RetrainBuffer {
   // window sanitizer's removal can be recorded there.
   void add(const float* image, int64_t label, bool is_poison, int64_t sample_row = -1);
   void clear();
+  // A sliding window over retrains (retrain.buffer.keep_windows): with a limit of W > 0, each
+  // sample remembers the window it arrived in, and end_window() (after each retrain) drops the
+  // samples that arrived more than W - 1 windows before the one starting now.
+  void set_window_limit(int64_t windows) { window_limit_ = windows; }
+  void end_window();
   // Drops the samples whose `drop` entry is non-zero (one entry per sample, in slot order), as a
   // window sanitizer decided. The rest keep their age order (fifo: the oldest is evicted first,
   // once the buffer is full again). Either rule fills the freed slots with the next arrivals
@@ -44,7 +49,8 @@ class RetrainBuffer {
   bool is_poison(size_t slot) const { return is_poison_[slot] != 0; }
   int64_t sample_row(size_t slot) const { return sample_rows_[slot]; }
 
-  // Checkpoints: the samples, their poison flags and the eviction rule's position.
+  // Checkpoints: the samples, their poison flags and the eviction rule's position (and, with a
+  // window limit, each sample's window).
   void save_state(StateOut& out) const;
   void load_state(StateIn& in);
 
@@ -52,6 +58,9 @@ class RetrainBuffer {
   Dataset data_;
   std::vector<uint8_t> is_poison_;
   std::vector<int64_t> sample_rows_;  // per slot: its samples-table row, -1 without one
+  std::vector<int64_t> windows_;      // per slot: the window it arrived in (with a window limit)
+  int64_t window_limit_ = 0;
+  int64_t window_ = 0;  // the current window's number (with a window limit)
   int64_t capacity_;
   Eviction eviction_;
   RandomStream rng_;

@@ -19,6 +19,7 @@
 #include "pipeline/simulation/ingestion.h"
 #include "pipeline/simulation/processes.h"
 #include "pipeline/simulation/retrain_buffer.h"
+#include "pipeline/simulation/retrain_policy.h"
 #include "pipeline/simulation/run_data.h"
 #include "pipeline/trace/trace_rows.h"
 #include "pipeline/trace/trace_writer.h"
@@ -66,6 +67,7 @@ struct Simulation::State : SimulationHost {
   tbb::global_control threads;
   RunData data;
   Deployment deployment_;
+  RetrainPolicy retrain_policy;  // after deployment_: a retrain from base copies its first model
   std::unique_ptr<GuardChain> guard;
   DeploymentGuardContext guard_context;  // what the guard's stages may use (features, trusted)
   std::unique_ptr<SanitizerChain> sanitizers;  // `sanitize:`; null without one
@@ -104,6 +106,7 @@ struct Simulation::State : SimulationHost {
         deployment_(resume ? TargetModel::create(s.model, s.seed)
                            : timed(stages_, "pretraining", [&] { return initial_model(s, data); }),
                     history_needed(s)),
+        retrain_policy(s.retrain, deployment_.model()),
         guard(s.guard.make_guard()),
         guard_context(deployment_, data.pretrain, s.seed),
         sanitizers(s.sanitize.make_chain ? s.sanitize.make_chain() : nullptr),
@@ -111,6 +114,7 @@ struct Simulation::State : SimulationHost {
         buffer(data.pretrain.shape, data.pretrain.num_classes, s.retrain.buffer_capacity,
                s.retrain.eviction, RandomStream(s.seed, "retrain/buffer")),
         metrics(s.trace.samples) {
+    buffer.set_window_limit(s.retrain.keep_windows);
     set_torch_threads(static_cast<int>(s.train_threads));
     const BlasInfo blas = blas_info();
     TraceMetadata meta(s.resolved_yaml, s.seed, POISONSIM_VERSION);
@@ -164,6 +168,7 @@ struct Simulation::State : SimulationHost {
   void save_state(StateOut& out) const {
     own_fields(*this, out);
     deployment_.save_state(out);
+    retrain_policy.save_state(out);
     out.section("guard");
     guard->save_state(out);
     // Only a scenario with sanitizers has the section: the others keep their layout.
@@ -180,6 +185,7 @@ struct Simulation::State : SimulationHost {
   void load_state(StateIn& in) {
     own_fields(*this, in);
     deployment_.load_state(in);
+    retrain_policy.load_state(in);
     in.section("guard");
     guard->load_state(in);
     if (sanitizers) {
@@ -343,9 +349,9 @@ struct Simulation::State : SimulationHost {
       row.validation_accuracy_after = row.validation_accuracy_before;
       row.test_accuracy_after = row.test_accuracy_before;
     } else {
-      TrainOptions train = scenario.retrain.train;
-      train.seed = derive_seed(scenario.seed, fmt::format("retrain/{}", row.index));
-      auto candidate = train_copy(deployment_.model(), set, train);
+      auto candidate =
+          retrain_policy.candidate(deployment_.model(), set, data.validation,
+                                   derive_seed(scenario.seed, fmt::format("retrain/{}", row.index)));
       const Evaluation after = evaluate(candidate, data.validation);
       row.validation_loss_after = after.mean_loss;
       row.validation_accuracy_after = after.accuracy;
@@ -366,7 +372,10 @@ struct Simulation::State : SimulationHost {
       }
     }
     row.model_version = deployment_.version();
-    if (scenario.retrain.clear_after_retrain) buffer.clear();
+    if (scenario.retrain.clear_after_retrain)
+      buffer.clear();
+    else
+      buffer.end_window();
     recorder->add_retrain(row);
     auto event = system_event(kernel.now(), "retrain");
     event.size = row.buffer_size;

@@ -92,6 +92,11 @@ void RunMetricsSink::add_retrain(const RetrainRow& row) {
   const std::string gate = trace_name(row.gate);
   m_.refused += gate == "refuse" ? 1 : 0;
   empty_retrains_ += gate == "empty" ? 1 : 0;
+  if (gate != "empty") {
+    const double change = row.test_accuracy_after - row.test_accuracy_before;
+    if (!lowest_retrain_change_ || change < *lowest_retrain_change_)
+      lowest_retrain_change_ = change;
+  }
   poison_fraction_sum_ += row.poison_fraction;
 }
 
@@ -117,6 +122,8 @@ RunMetrics RunMetricsSink::metrics() const {
   m.accuracy_last = last_ ? last_->accuracy : kNaN;
   m.accuracy_min = lowest_ ? lowest_->accuracy : kNaN;
   m.accuracy_mean = evaluations_ ? accuracy_sum_ / static_cast<double>(evaluations_) : kNaN;
+  m.accuracy_change = m.accuracy_last - m.accuracy_first;
+  m.retrain_test_change_min = lowest_retrain_change_.value_or(kNaN);
   return m;
 }
 
@@ -140,6 +147,10 @@ const std::vector<MetricField>& run_metric_fields() {
 #member, false, QuantityKind::proportion, [](const RunMetrics& m) { return m.member; },      \
                                                                                          nullptr \
   }
+#define POISONSIM_DIFFERENCE(member)                                                             \
+  MetricField {                                                                                  \
+#member, false, QuantityKind::unbounded, [](const RunMetrics& m) { return m.member; }, nullptr \
+  }
 #define POISONSIM_COUNT(member)                                                               \
   MetricField {                                                                               \
 #member, true, QuantityKind::count, nullptr, [](const RunMetrics& m) { return m.member; } \
@@ -148,6 +159,8 @@ const std::vector<MetricField>& run_metric_fields() {
                                                POISONSIM_PROPORTION(accuracy_last),
                                                POISONSIM_PROPORTION(accuracy_min),
                                                POISONSIM_PROPORTION(accuracy_mean),
+                                               POISONSIM_DIFFERENCE(accuracy_change),
+                                               POISONSIM_DIFFERENCE(retrain_test_change_min),
                                                POISONSIM_COUNT(poison_samples),
                                                POISONSIM_COUNT(poison_rejected),
                                                POISONSIM_COUNT(clean_samples),
@@ -161,6 +174,7 @@ const std::vector<MetricField>& run_metric_fields() {
                                                POISONSIM_COUNT(refused)};
 #undef POISONSIM_PROPORTION
 #undef POISONSIM_COUNT
+#undef POISONSIM_DIFFERENCE
   return fields;
 }
 

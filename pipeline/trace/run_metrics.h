@@ -21,6 +21,11 @@ struct RunMetrics {
   double accuracy_last = 0;
   double accuracy_min = 0;
   double accuracy_mean = 0;
+  double accuracy_change = 0;  // accuracy_last - accuracy_first: did the run lose or gain?
+  // The victim's stability: the lowest change in clean test accuracy a retrain's candidate made
+  // (test_accuracy_after - test_accuracy_before, deployed or not; NaN without a retrain that
+  // trained). Negative: the worst single retrain's loss.
+  double retrain_test_change_min = 0;
   // Guard verdicts by ground truth. From the samples table when the trace has one; otherwise
   // from the batch events, where every sample of a poison batch counts as poison.
   int64_t poison_samples = 0;
@@ -100,6 +105,7 @@ class RunMetricsSink final : public RowSink {
   int64_t empty_retrains_ = 0;
   int64_t evaluations_ = 0;
   std::optional<EvaluationPoint> first_, last_, lowest_;
+  std::optional<double> lowest_retrain_change_;
 };
 
 // A RunMetricsSink fed with every row of the trace (the samples table in blocks, so memory stays

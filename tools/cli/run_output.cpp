@@ -1,5 +1,7 @@
 #include "tools/cli/run_output.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -28,8 +30,11 @@ void print_summary(const RunSummary& s) {
                    ? 100.0 * static_cast<double>(st.rejected) / static_cast<double>(st.samples)
                    : 0.0);
   const RunMetrics& m = s.metrics;
-  fmt::print("  retrains: {} ({} deployed, {} refused by the gate)\n", m.retrains, m.deployed,
+  fmt::print("  retrains: {} ({} deployed, {} refused by the gate)", m.retrains, m.deployed,
              m.refused);
+  if (!std::isnan(m.retrain_test_change_min))
+    fmt::print(", worst test-accuracy change {:+.4f}", m.retrain_test_change_min);
+  fmt::print("\n");
   fmt::print("  clean test accuracy: {:.4f} after pretraining, {:.4f} at the end (lowest {:.4f})\n",
              m.accuracy_first, m.accuracy_last, m.accuracy_min);
   fmt::print("  wall seconds by stage: {}\n", format_stage_seconds(s.stage_seconds));
@@ -56,7 +61,10 @@ std::string summary_json(const RunSummary& s) {
                         {"rejected", st.rejected}};
   j["sources"] = sources;
   const RunMetrics& m = s.metrics;
-  j["retrains"] = {{"total", m.retrains}, {"deployed", m.deployed}, {"refused", m.refused}};
+  j["retrains"] = {{"total", m.retrains},
+                   {"deployed", m.deployed},
+                   {"refused", m.refused},
+                   {"worst_test_accuracy_change", number_or_null(m.retrain_test_change_min)}};
   j["accuracy"] = {{"first", number_or_null(m.accuracy_first)},
                    {"last", number_or_null(m.accuracy_last)},
                    {"min", number_or_null(m.accuracy_min)}};

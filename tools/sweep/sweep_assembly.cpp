@@ -111,6 +111,7 @@ RunProvenance row_of(const SweepRunSpec& run, const std::optional<RunProvenance>
 RunMetrics failed_run_metrics() {
   RunMetrics m;
   m.accuracy_first = m.accuracy_last = m.accuracy_min = m.accuracy_mean = kNaN;
+  m.accuracy_change = m.retrain_test_change_min = kNaN;
   m.true_positive_rate = m.false_positive_rate = kNaN;
   m.poison_accepted_fraction = m.buffer_poison_fraction_mean = kNaN;
   return m;

@@ -20,7 +20,8 @@ POISON_SET_FORMAT = "poisonsim-poison-set-1"
 # The columns the report reads from the samples table (it can hold millions of rows).
 SAMPLE_COLUMNS = ("time", "source", "is_poison", "loss", "rejected")
 SWEEP_METRICS = (
-    "accuracy_first", "accuracy_last", "accuracy_min", "accuracy_mean", "poison_samples",
+    "accuracy_first", "accuracy_last", "accuracy_min", "accuracy_mean", "accuracy_change",
+    "retrain_test_change_min", "poison_samples",
     "poison_rejected", "clean_samples", "clean_rejected", "true_positive_rate",
     "false_positive_rate", "poison_accepted_fraction", "buffer_poison_fraction_mean",
     "retrains", "deployed", "refused",

@@ -199,7 +199,8 @@ nlohmann::ordered_json to_json(const Summary& s) {
             {"deployed", m.deployed},
             {"refused", m.refused},
             {"empty", s.empty},
-            {"mean_poison_fraction", json_or_null(known(m.buffer_poison_fraction_mean))}}},
+            {"mean_poison_fraction", json_or_null(known(m.buffer_poison_fraction_mean))},
+            {"worst_test_accuracy_change", json_or_null(known(m.retrain_test_change_min))}}},
           {"evaluations",
            {{"count", s.evaluations},
             {"first", json_point(s.first)},
@@ -282,6 +283,8 @@ void print_text(const Summary& s) {
   if (!std::isnan(m.buffer_poison_fraction_mean)) {
     fmt::print(", mean poison fraction in the buffer {:.4f}", m.buffer_poison_fraction_mean);
   }
+  if (!std::isnan(m.retrain_test_change_min))
+    fmt::print(", worst test-accuracy change {:+.4f}", m.retrain_test_change_min);
   fmt::print("\n");
   if (s.evaluations == 0) {
     fmt::print("accuracy   no evaluations\n");
