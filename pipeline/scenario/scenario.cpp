@@ -180,7 +180,7 @@ void read_retrain(ConfigNode node, Scenario& s) {
   r.train.schedule = node.get_enum("lr_schedule", LrSchedule::constant, lr_schedule_names());
   r.train.warmup = node.get<double>("warmup", 0.0, in_range(0, 0.99));
   r.start = node.get_enum("start", RetrainStart::deployed, retrain_start_names());
-  r.select = node.get_enum("select", ModelSelection::last, model_selection_names());
+  r.select = node.get_enum("select", ModelSelection::average, model_selection_names());
   r.train.average_last_epoch = r.select == ModelSelection::average;
   r.replay = node.get<int64_t>("replay", 0, int_at_least(0));
   auto buffer = node.child("buffer");

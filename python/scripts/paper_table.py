@@ -3,7 +3,7 @@
 
     /usr/bin/python3 python/scripts/paper_table.py runs/paper/fashion-mnist --title Fashion-MNIST
 
-Reads DIR/bench.json and DIR/runs/<attacker>-<defense>.json. Exit codes: 0 printed, 2 a missing
+Reads DIR/bench.json (not with --deployments-only) and DIR/runs/<attacker>-<defense>.json. Exit codes: 0 printed, 2 a missing
 or malformed input (one line naming the file), 1 a bug.
 """
 import argparse
@@ -26,13 +26,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", help="one data set's directory written by tools/scripts/paper.sh")
     parser.add_argument("--title", help="heading (default: the directory's name)")
+    parser.add_argument("--deployments-only", action="store_true",
+                        help="only the continual-deployment table (paper.sh --deployments-only)")
     args = parser.parse_args()
     if not os.path.isdir(args.directory):
         print(f"error: {args.directory}: no such directory", file=sys.stderr)
         return 2
     title = args.title or os.path.basename(os.path.normpath(args.directory))
     try:
-        sys.stdout.write(tables(args.directory, title))
+        sys.stdout.write(tables(args.directory, title, args.deployments_only))
     except ReportError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -25,7 +25,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 usage() {
   cat <<EOF
 usage: tools/scripts/paper.sh [-o OUT] [--mnist DIR] [--cifar10 DIR] [--quick] [--seeds N]
-                      [--set KEY=VALUE ...] [--poisonsim BIN]
+                      [--set KEY=VALUE ...] [--deployments-only] [--poisonsim BIN]
 
   -o, --output OUT   output directory (default: runs/paper); existing results are replaced
   --mnist DIR        also run on real MNIST: DIR holds the four IDX files (raw or .gz)
@@ -36,6 +36,8 @@ usage: tools/scripts/paper.sh [-o OUT] [--mnist DIR] [--cifar10 DIR] [--quick] [
                      per attack (default 5; 2 with --quick); tables give means with 95%
                      confidence intervals over them
   --set KEY=VALUE    override a value in every scenario (repeatable), e.g. --set seed=2
+  --deployments-only only step 2 and its table (the continual deployments), e.g. to compare
+                     retraining policies: --deployments-only --set retrain.start=base
   --poisonsim BIN    the poisonsim binary (default: build/poisonsim)
   -h, --help         this text
 
@@ -54,6 +56,7 @@ mnist=
 cifar10=
 quick=0
 seeds=
+deployments_only=0
 user_sets=()
 poisonsim="$root/build/poisonsim"
 while [ $# -gt 0 ]; do
@@ -62,6 +65,7 @@ while [ $# -gt 0 ]; do
     --mnist) [ $# -ge 2 ] || die_usage "$1 needs a directory"; mnist=$2; shift 2 ;;
     --cifar10) [ $# -ge 2 ] || die_usage "$1 needs a directory"; cifar10=$2; shift 2 ;;
     --quick) quick=1; shift ;;
+    --deployments-only) deployments_only=1; shift ;;
     --seeds)
       [ $# -ge 2 ] || die_usage "$1 needs a number"
       [[ $2 =~ ^[1-9][0-9]*$ ]] || die_usage "--seeds: expected a positive integer, got '$2'"
@@ -115,8 +119,9 @@ paper_on() {
   rm -rf "$dir"
   mkdir -p "$dir/runs" "$dir/traces"
 
-  step "$poisonsim" bench attacks --scenario "$direct" "${data_sets[@]}" "${sizes[@]}" \
-    --poison-dir "$dir/poison" --json "$dir/bench.json" | tee "$dir/bench.txt"
+  [ "$deployments_only" = 1 ] ||
+    step "$poisonsim" bench attacks --scenario "$direct" "${data_sets[@]}" "${sizes[@]}" \
+      --poison-dir "$dir/poison" --json "$dir/bench.json" | tee "$dir/bench.txt"
 
   local undefended=(--set 'guard={type: none}' --set 'gate={type: none}')
   local attacker scenario defense
@@ -138,6 +143,12 @@ paper_on() {
       rm -rf "$run.h5.parts"
     done
   done
+
+  if [ "$deployments_only" = 1 ]; then
+    step /usr/bin/python3 "$root/python/scripts/paper_table.py" "$dir" --title "$name" \
+      --deployments-only >"$dir/table.md"
+    return
+  fi
 
   step "$poisonsim" sweep "$generative" --quiet --force -o "$dir/thresholds.h5" \
     --param "guard.threshold=$thresholds" --seeds "$seeds" "${data_sets[@]}" "${sweep_sets[@]}"

@@ -103,7 +103,9 @@ def deployment_table(directory):
     return text + "\n\n" + markdown(columns, rows)
 
 
-def tables(directory, title):
+def tables(directory, title, deployments_only=False):
+    if deployments_only:
+        return f"### {title}\n\n{deployment_table(directory)}\n"
     bench = os.path.join(directory, "bench.json")
     inputs.check_file(bench)
     parts = [f"### {title}", methods_table(bench), deployment_table(directory)]
