@@ -1,6 +1,8 @@
 // What scenario keys do to a run, read back from its trace: a stream's label_noise, a stream's
-// and an attacker's start/stop, evaluation.test_samples, and retrain.buffer.clear_after_retrain.
+// and an attacker's start/stop, evaluation.test_samples, retrain.buffer.clear_after_retrain, and
+// an attacker's timing and budget_per_window.
 // Whole `poisonsim run`s of the tests' small synthetic scenario.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -124,6 +126,47 @@ TEST_F(ScenarioEffects, ClearAfterRetrainFalseKeepsTheBufferAcrossRetrains) {
   expect_buffer_sizes(kept, false);
   for (size_t k = 1; k < kept.retrains.size(); ++k)
     EXPECT_GT(kept.retrains[k].buffer_size, kept.retrains[k - 1].buffer_size);
+}
+
+// The synthetic scenario retrains every 20 s; its attacker sends a batch of 8 at rate 0.3.
+TEST_F(ScenarioEffects, TimingSendsPoisonOnlyInItsSpan) {
+  const auto before = batch_times(
+      run("before", "--set duration=200 --set attackers.0.timing=before-retrain "
+                    "--set attackers.0.timing_span=5"),
+      "poison-batch");
+  ASSERT_GE(before.size(), 3u);
+  for (double t : before) EXPECT_LE(std::ceil(t / 20) * 20 - t, 5.0) << t;
+
+  const auto after_trace = run("after", "--set duration=200 --set attackers.0.timing=after-deploy "
+                                        "--set attackers.0.timing_span=5");
+  std::vector<double> deployed{0.0};
+  for (const auto& r : after_trace.retrains)
+    if (r.deployed) deployed.push_back(r.time);
+  const auto after = batch_times(after_trace, "poison-batch");
+  ASSERT_GE(after.size(), 3u);
+  for (double t : after) {
+    double latest = 0;
+    for (double d : deployed)
+      if (d <= t) latest = d;
+    EXPECT_LE(t - latest, 5.0) << t;
+  }
+  // Uniform timing sends outside those spans too.
+  const auto uniform = batch_times(run("uniform", "--set duration=200"), "poison-batch");
+  EXPECT_TRUE(std::any_of(uniform.begin(), uniform.end(), [](double t) {
+    return std::ceil(t / 20) * 20 - t > 5 && t - std::floor(t / 20) * 20 > 5;
+  }));
+}
+
+TEST_F(ScenarioEffects, BudgetPerWindowCapsEachRetrainingWindow) {
+  const auto trace = run("capped", "--set duration=200 --set attackers.0.budget_per_window=12 "
+                                   "--set attackers.0.arrival.rate=1");
+  std::vector<int64_t> per_window(10);
+  for (const auto& e : trace.events)
+    if (trace_name(e.kind) == "poison-batch")
+      per_window[static_cast<size_t>(e.time / 20)] += e.size;
+  for (size_t w = 0; w < per_window.size(); ++w) EXPECT_LE(per_window[w], 12) << w;
+  // At rate 1 (about 20 batches of 8 a window) every window spends it all: 8, then 4.
+  EXPECT_EQ(std::count(per_window.begin(), per_window.end(), 12), 10);
 }
 
 }  // namespace

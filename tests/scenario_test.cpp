@@ -124,6 +124,23 @@ TEST(Scenario, RetrainPolicyKeys) {
                "retrain.buffer.keep_windows", "clear_after_retrain: false");
 }
 
+TEST(Scenario, AttackTimingKeys) {
+  const std::string attacker = "duration: 10\nattackers:\n  - type: noise\n";
+  const auto s = parse(attacker + "    timing: after-deploy\n    budget_per_window: 64\n");
+  EXPECT_EQ(s.attackers[0].timing, AttackTiming::after_deploy);
+  EXPECT_EQ(s.attackers[0].budget_per_window, 64);
+  EXPECT_DOUBLE_EQ(s.attackers[0].timing_span, 10);
+  expect_error([&] { parse(attacker + "    timing: late\n"); }, "attackers.0.timing",
+               "one of uniform, before-retrain, after-deploy");
+  expect_error([&] { parse(attacker + "    budget_per_window: 0\n"); },
+               "attackers.0.budget_per_window", "expected an integer >= 1");
+  expect_error(
+      [&] {
+        parse(attacker + "    timing: before-retrain\nretrain: {trigger: buffer}\n");
+      },
+      "retrain.trigger", "attackers.0.timing: before-retrain needs");
+}
+
 TEST(Scenario, MissingRequiredKeysAreNamed) {
   expect_error([] { parse("seed: 3\n"); }, "duration", "missing required key");
   expect_error([] { parse("duration: 10\nattackers:\n  - batch_size: 4\n"); }, "attackers.0.type",

@@ -157,6 +157,9 @@ void read_attackers(ConfigNode& root, Scenario& s, const PluginRegistry& plugins
     a.arrival = read_arrival(node.child("arrival"), a.arrival);
     a.batch_size = node.get<int64_t>("batch_size", a.batch_size, int_in_range(1, 100000));
     a.budget = node.optional<int64_t>("budget", int_at_least(1));
+    a.budget_per_window = node.optional<int64_t>("budget_per_window", int_at_least(1));
+    a.timing = node.get_enum("timing", AttackTiming::uniform, attack_timing_names());
+    a.timing_span = node.get<double>("timing_span", a.timing_span, greater_than(0.0));
     a.start = node.get<double>("start", 0.0, at_least(0));
     a.stop = read_stop(node, a.start);
     auto knowledge = node.child("knowledge");
@@ -192,6 +195,12 @@ void read_retrain(ConfigNode node, Scenario& s) {
   if (r.keep_windows > 0 && r.clear_after_retrain)
     buffer.fail("keep_windows", "keeping past windows needs clear_after_retrain: false");
   buffer.finish();
+  for (size_t i = 0; i < s.attackers.size(); ++i)
+    if (r.trigger != RetrainTrigger::interval &&
+        s.attackers[i].timing == AttackTiming::before_retrain)
+      node.fail("trigger", fmt::format("attackers.{}.timing: before-retrain needs the retrains "
+                                       "on a schedule (trigger: interval)",
+                                       i));
   if (r.trigger == RetrainTrigger::buffer && r.min_samples > r.buffer_capacity)
     node.fail("min_samples", fmt::format("min_samples ({}) exceeds buffer.capacity ({}): the "
                                          "buffer could never trigger a retrain",
@@ -308,6 +317,14 @@ const EnumNames<RetrainTrigger>& retrain_trigger_names() {
   static const EnumNames<RetrainTrigger> names(
       "retrain trigger",
       {{RetrainTrigger::interval, "interval"}, {RetrainTrigger::buffer, "buffer"}});
+  return names;
+}
+
+const EnumNames<AttackTiming>& attack_timing_names() {
+  static const EnumNames<AttackTiming> names("attack timing",
+                                             {{AttackTiming::uniform, "uniform"},
+                                              {AttackTiming::before_retrain, "before-retrain"},
+                                              {AttackTiming::after_deploy, "after-deploy"}});
   return names;
 }
 

@@ -52,12 +52,23 @@ struct KnowledgeSpec {
   int64_t stale_retrains = 1;  // stale: the model as it was this many deployments ago
 };
 
+// When an attacker sends the poison its arrival process offers: at every arrival (`uniform`),
+// only in the last `timing_span` seconds before a scheduled retrain, or only in the first
+// `timing_span` seconds after a deployment (the run's start counts as one). Arrivals outside
+// are skipped, their budget kept.
+enum class AttackTiming { uniform, before_retrain, after_deploy };
+const EnumNames<AttackTiming>& attack_timing_names();
+
 struct AttackerSpec {
   std::string name;
   std::string type;
   ArrivalSpec arrival;
   int64_t batch_size = 32;
   std::optional<int64_t> budget;  // total poisoned samples; none: unlimited
+  // Poisoned samples per retraining window (from one retrain to the next); none: unlimited.
+  std::optional<int64_t> budget_per_window;
+  AttackTiming timing = AttackTiming::uniform;
+  double timing_span = 10;
   double start = 0;
   std::optional<double> stop;
   KnowledgeSpec knowledge;

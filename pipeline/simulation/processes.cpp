@@ -110,7 +110,7 @@ void AttackerProcess::start(sim::Kernel& kernel) { schedule_next(kernel, spec_.s
 void AttackerProcess::save_state(StateOut& out) const {
   out.put(arrival_rng_);
   out.put(poison_rng_);
-  out(poisoned_, surrogate_.has_value());
+  out(poisoned_, window_, spent_in_window_, surrogate_.has_value());
   if (surrogate_) out(surrogate_->state());
   generator_->save_state(out);
 }
@@ -119,7 +119,7 @@ void AttackerProcess::load_state(StateIn& in) {
   in.get(arrival_rng_);
   in.get(poison_rng_);
   bool has_surrogate = false;
-  in(poisoned_, has_surrogate);
+  in(poisoned_, window_, spent_in_window_, has_surrogate);
   if (has_surrogate != surrogate_.has_value())
     throw UserError(in.where(),
                     "attacker " + spec_.name + "'s knowledge differs from the scenario's");
@@ -163,9 +163,34 @@ int64_t AttackerProcess::known_version() const {
   return current;
 }
 
+bool AttackerProcess::in_timing_span(double now) const {
+  switch (spec_.timing) {
+    case AttackTiming::before_retrain: {
+      const auto next = host_.next_retrain_at();
+      return next && *next - now <= spec_.timing_span;
+    }
+    case AttackTiming::after_deploy:
+      return now - host_.deployed_at() <= spec_.timing_span;
+    case AttackTiming::uniform:
+      break;
+  }
+  return true;
+}
+
 void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   int64_t count = spec_.batch_size;
   if (spec_.budget) count = std::min(count, *spec_.budget - poisoned_);
+  if (host_.retrains_so_far() != window_) {
+    window_ = host_.retrains_so_far();
+    spent_in_window_ = 0;
+  }
+  if (spec_.budget_per_window)
+    count = std::min(count, *spec_.budget_per_window - spent_in_window_);
+  // An arrival outside the timing span, or with the window's budget spent, sends nothing.
+  if (count <= 0 || !in_timing_span(kernel.now())) {
+    schedule_next(kernel, kernel.now());
+    return;
+  }
   AttackContext context{known_model(), pool_,        validation_,
                         poison_rng_,   kernel.now(), known_version()};
   context.guard_threshold = host_.guard_threshold();
@@ -176,6 +201,7 @@ void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
     return generator_->generate(context, count);
   }();
   poisoned_ += static_cast<int64_t>(poison.samples.size());
+  spent_in_window_ += static_cast<int64_t>(poison.samples.size());
   ArrivingBatch batch;
   batch.time = kernel.now();
   batch.source = spec_.name;

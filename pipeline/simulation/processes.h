@@ -37,6 +37,12 @@ class SimulationHost {
   virtual const GuardEvidence* guard_evidence(const std::string& source) const = 0;
   // The run's wall time by stage (sim/util/stage_times.h).
   virtual StageTimes& stages() = 0;
+  // The retraining schedule as an attacker's timing sees it: retrains done so far (the current
+  // window's number), when the deployed model was deployed (0: the initial one), and when the
+  // next retrain is due (none without a schedule: trigger buffer).
+  virtual int64_t retrains_so_far() const = 0;
+  virtual double deployed_at() const = 0;
+  virtual std::optional<double> next_retrain_at() const = 0;
 };
 
 // Time to the next arrival of a fixed-rate or Poisson process.
@@ -83,6 +89,7 @@ class AttackerProcess : public sim::Process {
  private:
   void schedule_next(sim::Kernel& kernel, double from);
   const TargetModel& known_model() const;
+  bool in_timing_span(double now) const;  // spec_.timing allows sending at `now`
   int64_t known_version() const;
 
   AttackerSpec spec_;
@@ -95,6 +102,9 @@ class AttackerProcess : public sim::Process {
   SimulationHost& host_;
   std::unique_ptr<PoisonGenerator> generator_;
   std::optional<TargetModel> surrogate_;
+  // budget_per_window: the window (retrains done) its spending counts in, and the spending.
+  int64_t window_ = 0;
+  int64_t spent_in_window_ = 0;
   int64_t poisoned_ = 0;
 };
 

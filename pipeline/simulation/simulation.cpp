@@ -91,6 +91,7 @@ struct Simulation::State : SimulationHost {
   int64_t next_batch_id = 0;
   bool retrain_requested = false;
   int64_t retrains_done = 0;  // names each retrain's random streams and its row's index
+  double last_deploy_time = 0;  // the initial model counts as deployed at 0
   RunSummary summary;
 
   // `resume`: the run continues from this checkpoint (named `where` in errors).
@@ -160,7 +161,7 @@ struct Simulation::State : SimulationHost {
   template <class Self, class Archive>
   static void own_fields(Self& self, Archive& archive) {
     archive.section("simulation");
-    archive(self.next_batch_id, self.retrain_requested, self.retrains_done,
+    archive(self.next_batch_id, self.retrain_requested, self.retrains_done, self.last_deploy_time,
             self.deployed_on_validation.accuracy, self.deployed_on_validation.mean_loss,
             self.deployed_on_validation.samples, self.deployed_on_test.accuracy,
             self.deployed_on_test.mean_loss, self.deployed_on_test.samples);
@@ -225,6 +226,13 @@ struct Simulation::State : SimulationHost {
 
   const GuardEvidence* guard_evidence(const std::string& source) const override {
     return ingestion->evidence(source);
+  }
+  int64_t retrains_so_far() const override { return retrains_done; }
+  double deployed_at() const override { return last_deploy_time; }
+  std::optional<double> next_retrain_at() const override {
+    const auto& r = scenario.retrain;
+    if (r.trigger != RetrainTrigger::interval) return std::nullopt;
+    return static_cast<double>(retrains_done + 1) * r.interval;
   }
 
   // `resuming`: surrogates are not trained, their weights come from the checkpoint.
@@ -364,6 +372,7 @@ struct Simulation::State : SimulationHost {
       set_trace_name(row.gate, allow ? "allow" : "refuse");
       if (allow) {
         deployment_.deploy(std::move(candidate));
+        last_deploy_time = kernel.now();
         deployed_on_validation = after;
         deployed_on_test = after_on_test;
         guard->on_deploy();
