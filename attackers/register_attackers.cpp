@@ -13,7 +13,7 @@ void register_attackers(PluginRegistry& registry) {
   registry.attackers.add(
       "direct",
       "gradient ascent on the poison pixels through the victim's SGD update (Algorithm 1)",
-      [](ConfigNode& node) {
+      [](ConfigNode& node, const PoisonShape&) {
         const DirectOptions o = read_direct_options(node);
         const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));
         const auto evade = read_evasion_options(node);
@@ -25,7 +25,7 @@ void register_attackers(PluginRegistry& registry) {
       "generative",
       "an auto-encoder G trained against the target, then one forward pass per poison sample "
       "(Algorithm 2)",
-      [](ConfigNode& node) {
+      [](ConfigNode& node, const PoisonShape&) {
         GenerativeOptions o = read_generative_options(node);
         const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));
         const int64_t refresh_every = node.get<int64_t>("refresh_every", 1, int_at_least(0));
@@ -36,7 +36,7 @@ void register_attackers(PluginRegistry& registry) {
       });
   registry.attackers.add(
       "label-flip", "clean images from the attacker's pool with wrong labels (`labels`)",
-      [](ConfigNode& node) {
+      [](ConfigNode& node, const PoisonShape&) {
         const auto rule = node.get_enum("labels", PoisonLabels::next_class, poison_label_names(),
                                         {PoisonLabels::next_class, PoisonLabels::random_other});
         const auto evade = read_evasion_options(node);
@@ -45,7 +45,7 @@ void register_attackers(PluginRegistry& registry) {
       });
   registry.attackers.add(
       "noise", "seed images plus Gaussian noise of L2 norm `l2` (the random baseline)",
-      [](ConfigNode& node) {
+      [](ConfigNode& node, const PoisonShape&) {
         const double l2 = node.get<double>("l2", 3.0, in_range(0, 1000));
         const auto labels = node.get_enum(
             "labels", PoisonLabels::seed, poison_label_names(),

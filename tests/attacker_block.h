@@ -12,13 +12,13 @@ namespace poisonsim::test {
 
 // Parses `yaml` (a mapping of the type's own keys) as attackers.0 of file s.yaml; throws the
 // parser's UserError for a bad key or value.
-inline PoisonGeneratorFactory parse_attacker_block(const std::string& type,
-                                                   const std::string& yaml) {
+inline PoisonGeneratorFactory parse_attacker_block(const std::string& type, const std::string& yaml,
+                                                   const PoisonShape& data = {}) {
   PluginRegistry registry;
   register_attackers(registry);
   auto source = std::make_shared<ConfigSource>(ConfigSource{"s.yaml", {}});
   ConfigNode node(YAML::Load(yaml), source, "attackers.0", YAML::Node());
-  auto factory = registry.attackers.find(type)->parse(node);
+  auto factory = registry.attackers.find(type)->parse(node, data);
   node.finish();
   return factory;
 }

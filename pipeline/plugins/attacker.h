@@ -47,15 +47,26 @@ class PoisonGenerator {
  public:
   virtual ~PoisonGenerator() = default;
   virtual PoisonBatch generate(AttackContext& context, int64_t count) = 0;
+  // True once it will make no more poison (a replayed file that ran out): the attacker then
+  // stops arriving. generate() may return fewer samples than asked just before.
+  virtual bool exhausted() const { return false; }
   // Checkpoints: whatever generate() changes and later calls read (a trained generator, the
   // model version it was trained for, counters). Generators without such state keep these.
   virtual void save_state(StateOut& /*out*/) const {}
   virtual void load_state(StateIn& /*in*/) {}
 };
 
-// Reads the type's own keys from its scenario node (validation happens here, before any data is
-// loaded) and returns a factory for the generator.
+// What every poison sample must be, known from the scenario before any data is loaded: the data
+// set's image shape and number of classes (a parser checks poison read from a file against it).
+struct PoisonShape {
+  ImageShape image;
+  int64_t num_classes = 10;
+};
+
+// Reads the type's own keys from its scenario node (validation happens here, before the data
+// set is loaded) and returns a factory for the generator.
 using PoisonGeneratorFactory = std::function<std::unique_ptr<PoisonGenerator>()>;
-using AttackerParser = std::function<PoisonGeneratorFactory(ConfigNode& node)>;
+using AttackerParser =
+    std::function<PoisonGeneratorFactory(ConfigNode& node, const PoisonShape& data)>;
 
 }  // namespace poisonsim

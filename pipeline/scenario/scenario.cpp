@@ -82,9 +82,12 @@ ImageShape shape_of(const DataSpec& data) {
   }
 }
 
+int64_t classes_of(const DataSpec& data) {
+  return data.kind == DataKind::synthetic ? data.synthetic.num_classes : 10;
+}
+
 void read_model(ConfigNode node, Scenario& s) {
-  const int64_t classes = s.data.kind == DataKind::synthetic ? s.data.synthetic.num_classes : 10;
-  ModelSpec spec = default_model_for(shape_of(s.data), classes);
+  ModelSpec spec = default_model_for(shape_of(s.data), classes_of(s.data));
   spec.kind = node.get_enum("kind", spec.kind, model_kind_names());
   spec.hidden = node.get_list<int64_t>("hidden", spec.hidden, int_in_range(1, 65536));
   spec.conv_channels =
@@ -145,6 +148,7 @@ void read_streams(ConfigNode& root, Scenario& s) {
 }
 
 void read_attackers(ConfigNode& root, Scenario& s, const PluginRegistry& plugins) {
+  const PoisonShape data{shape_of(s.data), classes_of(s.data)};
   auto nodes = root.children("attackers");
   std::set<std::string> names;
   for (auto& s_stream : s.streams) names.insert(s_stream.name);
@@ -168,7 +172,7 @@ void read_attackers(ConfigNode& root, Scenario& s, const PluginRegistry& plugins
         knowledge.get<int64_t>("stale_retrains", a.knowledge.stale_retrains, int_in_range(1, 1000));
     knowledge.finish();
     a.generate_ahead = node.get<int64_t>("generate_ahead", 0, int_in_range(0, 1000000));
-    a.make_generator = plugins.attackers.find(a.type)->parse(node);
+    a.make_generator = plugins.attackers.find(a.type)->parse(node, data);
     node.finish();
     s.attackers.push_back(std::move(a));
   }

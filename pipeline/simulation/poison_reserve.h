@@ -16,6 +16,7 @@ class PoisonReserve : public PoisonGenerator {
  public:
   PoisonReserve(std::unique_ptr<PoisonGenerator> inner, int64_t ahead);
   PoisonBatch generate(AttackContext& context, int64_t count) override;
+  bool exhausted() const override { return remaining() == 0 && inner_->exhausted(); }
   void save_state(StateOut& out) const override;
   void load_state(StateIn& in) override;
 

@@ -133,6 +133,7 @@ void AttackerProcess::load_state(StateIn& in) {
 
 void AttackerProcess::schedule_next(sim::Kernel& kernel, double from) {
   if (spec_.budget && poisoned_ >= *spec_.budget) return;
+  if (generator_->exhausted()) return;
   const double at = from + next_interarrival(spec_.arrival, arrival_rng_);
   if (spec_.stop && at >= *spec_.stop) return;
   kernel.schedule_at(at, id(), 0, kArrivalPriority);
@@ -202,6 +203,7 @@ void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   }();
   poisoned_ += static_cast<int64_t>(poison.samples.size());
   spent_in_window_ += static_cast<int64_t>(poison.samples.size());
+  if (poison.samples.empty()) return;  // an exhausted generator: no batch, no more arrivals
   ArrivingBatch batch;
   batch.time = kernel.now();
   batch.source = spec_.name;
