@@ -13,7 +13,7 @@
 namespace poisonsim {
 namespace {
 
-constexpr const char* kFormat = "poisonsim-poison-set-1";
+constexpr const char* kFormat = kPoisonSetFormat;
 
 void write_array(hid_t file, const char* name, hid_t type, const void* data,
                  const std::vector<hsize_t>& dims, const std::string& where) {

@@ -10,6 +10,9 @@
 
 namespace poisonsim {
 
+// The root attribute `format` of a poison set: how a reader tells one from other HDF5 files.
+inline constexpr const char* kPoisonSetFormat = "poisonsim-poison-set-1";
+
 struct PoisonSetFile {
   std::string method;
   Dataset poison;            // images in [0, 1] and the labels the poison carries

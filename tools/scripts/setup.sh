@@ -13,6 +13,8 @@ packages=(
   libboost-math-dev
   # cereal (header-only): the binary archives of checkpoints (poisonsim run --checkpoint-every)
   libcereal-dev
+  # libzip: NumPy .npz poison files of the replay attacker (pipeline/data/npz_archive.cpp)
+  libzip-dev
   # FAISS: exact neighbour search of the k-NN guard (guards/per_sample/knn_guard.cpp)
   libfaiss-dev
   # an optimized BLAS for LibTorch: ~10x faster training than the reference BLAS

@@ -17,7 +17,7 @@ echo "test_sanitizers: asan suites done in $((SECONDS - start)) s"
 
 start=$SECONDS
 tools/scripts/fuzz.sh --build
-for target in fuzz_scenario fuzz_set fuzz_idx fuzz_cifar10 fuzz_trace fuzz_checkpoint; do
+for target in fuzz_scenario fuzz_set fuzz_idx fuzz_cifar10 fuzz_numpy fuzz_trace fuzz_checkpoint; do
   limit=("$seconds")
   # libFuzzer prints a line per new input; keep the log and show its end.
   log=build-fuzz/$target.log
