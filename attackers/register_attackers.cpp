@@ -5,7 +5,9 @@
 #include "attackers/common/evasion.h"
 #include "attackers/direct/direct_gradient.h"
 #include "attackers/generative/generative_attack.h"
+#include "attackers/replay/replay_attacker.h"
 #include "pipeline/scenario/config_node.h"
+#include "sim/util/error.h"
 
 namespace poisonsim {
 
@@ -54,6 +56,29 @@ void register_attackers(PluginRegistry& registry) {
         return PoisonGeneratorFactory([l2, labels, evade] {
           return std::make_unique<RandomNoiseAttacker>(l2, labels, evade);
         });
+      });
+  registry.attackers.add(
+      "replay",
+      "poison read from a file (`file`: a poisonsim poison set, .npz, .npy pair or HDF5), a "
+      "batch per arrival in file or shuffled `order`; `at_end`: stop or cycle",
+      [](ConfigNode& node, const PoisonShape& data) {
+        ReplayFileOptions o;
+        o.file = node.required<std::string>("file");
+        o.format = node.get_enum("format", ReplayFormat::automatic, replay_format_names());
+        o.images = node.get<std::string>("images", o.images);
+        o.labels = node.get<std::string>("labels", o.labels);
+        o.true_labels = node.optional<std::string>("true_labels");
+        o.labels_file = node.optional<std::string>("labels_file").value_or("");
+        const auto order = node.get_enum("order", ReplayOrder::file, replay_order_names());
+        const auto at_end = node.get_enum("at_end", ReplayEnd::stop, replay_end_names());
+        std::shared_ptr<const ReplaySet> set;
+        try {
+          set = std::make_shared<const ReplaySet>(load_replay_file(o, data));
+        } catch (const UserError& e) {
+          node.fail("file", e.where() + ": " + e.problem());
+        }
+        return PoisonGeneratorFactory(
+            [set, order, at_end] { return std::make_unique<ReplayAttacker>(set, order, at_end); });
       });
 }
 

@@ -30,6 +30,7 @@ LAYERS = [
     ("attackers/direct", 10),
     ("attackers/generative", 10),
     ("attackers/baselines", 10),
+    ("attackers/replay", 10),
     ("guards", 11),              # the registry of defenses
     ("attackers", 11),           # the registry of attackers
     ("tools/common", 12),        # every built-in plug-in registered; JSON helpers

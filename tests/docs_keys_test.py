@@ -25,14 +25,17 @@ SECTION_PREFIX = {
     "streams": "streams.",
     "attackers": "attackers.",
     "evade": "attackers.evade.",
+    "replay": "attackers[replay].",
 }
 # attacks.md's "Scenario keys (`type: T`)" tables hold attacker keys.
 ATTACKS_SECTION = re.compile(r"^### Scenario keys \(`type: ([a-z-]+)`\)")
 
 # Variants that make the reader visit every conditional block. Each is a list of --set overrides
 # applied to tests/scenarios/synthetic-small.yaml.
+# REPLAY_FILE is replaced by a poison file the test writes (the replay attacker reads it).
 ALL_ATTACKERS = ("attackers=[{type: direct, evade: {}}, {type: generative, evade: {}}, "
-                 "{type: label-flip, evade: {}}, {type: noise, evade: {}}]")
+                 "{type: label-flip, evade: {}}, {type: noise, evade: {}}, "
+                 "{type: replay, file: REPLAY_FILE}]")
 ALL_GUARD_STAGES = ("guard=[{type: loss-threshold}, {type: adaptive}, {type: knn}, "
                     "{type: random}, {type: oracle}]")
 ALL_SANITIZERS = "sanitize=[{type: spectral}, {type: activation-clustering}]"
@@ -138,13 +141,22 @@ def flatten(node, path, out):
             flatten(item, path, out)  # list indexes are dropped
 
 
+def write_replay_file(work):
+    """One 12 x 12 sample for tests/scenarios/synthetic-small.yaml's replay attacker."""
+    import numpy as np
+    path = os.path.join(work, "replay.npz")
+    np.savez(path, images=np.zeros((1, 12, 12), np.uint8), labels=np.zeros(1, np.int64))
+    return path
+
+
 def read_keys(binary, scenario, work):
     keys = set()
     env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"))
+    replay_file = write_replay_file(work)
     for overrides in VARIANTS:
         command = [binary, "--quiet", "validate", scenario, "--print"]
         for override in overrides:
-            command += ["--set", override]
+            command += ["--set", override.replace("REPLAY_FILE", replay_file)]
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
         if done.returncode != 0:
             sys.exit(f"FAIL: {' '.join(command)}\n{done.stderr}")
