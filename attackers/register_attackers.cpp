@@ -15,6 +15,9 @@ void register_attackers(PluginRegistry& registry) {
   registry.attackers.add(
       "direct",
       "gradient ascent on the poison pixels through the victim's SGD update (Algorithm 1)",
+      {"group_size", "iterations", "step_size", "tolerance", "unroll_steps", "validation_samples",
+       "project", "labels", "retrain_lr", "engine", "objective", "poison_share", "recovery_steps",
+       "evade"},
       [](ConfigNode& node, const PoisonShape&) {
         const DirectOptions o = read_direct_options(node);
         const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));
@@ -27,6 +30,33 @@ void register_attackers(PluginRegistry& registry) {
       "generative",
       "an auto-encoder G trained against the target, then one forward pass per poison sample "
       "(Algorithm 2)",
+      {"rule",
+       "first_order_objective",
+       "generator",
+       "encoder_widths",
+       "code_width",
+       "decoder_widths",
+       "conv_channels",
+       "lr",
+       "steps",
+       "batch_size",
+       "unroll_steps",
+       "unroll_chunk",
+       "copy_reset_every",
+       "reset_patience",
+       "select_every",
+       "select_samples",
+       "validation_samples",
+       "identity_weight",
+       "labels",
+       "retrain_lr",
+       "refresh_every",
+       "residual",
+       "objective",
+       "poison_share",
+       "diversity_weight",
+       "diversity_target",
+       "evade"},
       [](ConfigNode& node, const PoisonShape&) {
         GenerativeOptions o = read_generative_options(node);
         const double retrain_lr = node.get<double>("retrain_lr", 0.1, greater_than(0));
@@ -38,7 +68,7 @@ void register_attackers(PluginRegistry& registry) {
       });
   registry.attackers.add(
       "label-flip", "clean images from the attacker's pool with wrong labels (`labels`)",
-      [](ConfigNode& node, const PoisonShape&) {
+      {"labels", "evade"}, [](ConfigNode& node, const PoisonShape&) {
         const auto rule = node.get_enum("labels", PoisonLabels::next_class, poison_label_names(),
                                         {PoisonLabels::next_class, PoisonLabels::random_other});
         const auto evade = read_evasion_options(node);
@@ -47,7 +77,7 @@ void register_attackers(PluginRegistry& registry) {
       });
   registry.attackers.add(
       "noise", "seed images plus Gaussian noise of L2 norm `l2` (the random baseline)",
-      [](ConfigNode& node, const PoisonShape&) {
+      {"l2", "labels", "evade"}, [](ConfigNode& node, const PoisonShape&) {
         const double l2 = node.get<double>("l2", 3.0, in_range(0, 1000));
         const auto labels = node.get_enum(
             "labels", PoisonLabels::seed, poison_label_names(),
@@ -61,6 +91,7 @@ void register_attackers(PluginRegistry& registry) {
       "replay",
       "poison read from a file (`file`: a poisonsim poison set, .npz, .npy pair or HDF5), a "
       "batch per arrival in file or shuffled `order`; `at_end`: stop or cycle",
+      {"file", "format", "images", "labels", "true_labels", "labels_file", "order", "at_end"},
       [](ConfigNode& node, const PoisonShape& data) {
         ReplayFileOptions o;
         o.file = node.required<std::string>("file");

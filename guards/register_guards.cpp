@@ -23,12 +23,12 @@ class AcceptAll : public SampleGuard {
 }  // namespace
 
 void register_guards(PluginRegistry& registry) {
-  registry.guards.add("none", "accept every sample (the undefended baseline)", [](ConfigNode&) {
+  registry.guards.add("none", "accept every sample (the undefended baseline)", {}, [](ConfigNode&) {
     return SampleGuardFactory([] { return std::make_unique<AcceptAll>(); });
   });
   registry.guards.add(
       "loss-threshold", "reject a sample whose loss on the deployed model exceeds `threshold`",
-      [](ConfigNode& node) {
+      {"threshold"}, [](ConfigNode& node) {
         const double threshold = node.get<double>("threshold", 3.0, greater_than(0));
         const std::string where = node.key_path("threshold");
         LossThresholdGuard check(threshold, where);  // validates now, not at run time
@@ -38,6 +38,8 @@ void register_guards(PluginRegistry& registry) {
   registry.guards.add(
       "adaptive",
       "loss threshold = `factor` x (a `quantile` or mean + `k` std) of recently accepted losses",
+      {"rule", "quantile", "k", "factor", "window", "warmup", "initial_threshold",
+       "reset_on_deploy", "update_every"},
       [](ConfigNode& node) {
         const auto o = read_adaptive_threshold_options(node);
         return SampleGuardFactory([o] { return std::make_unique<AdaptiveThresholdGuard>(o); });
@@ -46,7 +48,7 @@ void register_guards(PluginRegistry& registry) {
       "knn",
       "Deep k-NN: reject a sample whose label is not a plurality among its `k` nearest "
       "neighbours (deployed model's features) in a bank of trusted and accepted samples",
-      [](ConfigNode& node) {
+      {"k", "bank_size", "add_accepted"}, [](ConfigNode& node) {
         const auto o = read_knn_guard_options(node);
         return SampleGuardFactory([o] { return std::make_unique<KnnGuard>(o); });
       });
@@ -54,16 +56,16 @@ void register_guards(PluginRegistry& registry) {
     const bool sphere = rule == CentroidGuardOptions::Rule::sphere;
     registry.guards.add(
         centroid_rule_names().name(rule),
-        sphere ? "sphere: reject a sample farther from its class's trusted centroid (features) "
+        sphere ? "reject a sample farther from its class's trusted centroid (features) "
                  "than the class's `quantile` of trusted distances"
-               : "slab: reject a sample whose projection on its class's centroid direction "
+               : "reject a sample whose projection on its class's centroid direction "
                  "exceeds the class's `quantile` of trusted projections",
-        [rule](ConfigNode& node) {
+        {"quantile", "bank_size"}, [rule](ConfigNode& node) {
           const auto o = read_centroid_guard_options(node, rule);
           return SampleGuardFactory([o] { return std::make_unique<CentroidGuard>(o); });
         });
   }
-  registry.guards.add("random", "baseline: reject each sample with probability `rate`",
+  registry.guards.add("random", "baseline: reject each sample with probability `rate`", {"rate"},
                       [](ConfigNode& node) {
                         const double rate = node.get<double>("rate", 0.1, in_range(0, 1));
                         return SampleGuardFactory(
@@ -72,14 +74,14 @@ void register_guards(PluginRegistry& registry) {
   registry.guards.add("oracle",
                       "baseline: reject exactly the poison (sees the ground truth; no defense "
                       "can)",
-                      [](ConfigNode&) {
+                      {}, [](ConfigNode&) {
                         return SampleGuardFactory([] { return std::make_unique<OracleFilter>(); });
                       });
   registry.sanitizers.add(
       "spectral",
       "spectral signatures: per class, remove window samples whose squared projection on the top "
       "singular vector of the centred features exceeds the class's `quantile` of trusted scores",
-      [](ConfigNode& node) {
+      {"quantile", "max_removal", "min_class_samples", "bank_size"}, [](ConfigNode& node) {
         const auto o = read_spectral_signature_options(node);
         return WindowSanitizerFactory([o] { return std::make_unique<SpectralSignature>(o); });
       });
@@ -88,18 +90,20 @@ void register_guards(PluginRegistry& registry) {
       "activation clustering: per class, 2-means on the top principal components of the "
       "features; remove the smaller cluster when it is small, well separated and trusted data "
       "avoids it",
+      {"components", "max_share", "min_silhouette", "trusted_ratio", "min_class_samples",
+       "bank_size"},
       [](ConfigNode& node) {
         const auto o = read_activation_clustering_options(node);
         return WindowSanitizerFactory([o] { return std::make_unique<ActivationClustering>(o); });
       });
-  registry.gates.add("none", "deploy every retrained model", [](ConfigNode&) {
+  registry.gates.add("none", "deploy every retrained model", {}, [](ConfigNode&) {
     return RetrainGateFactory([] { return std::make_unique<AlwaysDeploy>(); });
   });
   registry.gates.add(
       "validation",
       "refuse a retrained model whose clean-validation loss rose by more than "
       "`max_loss_increase` (or accuracy fell by more than `max_accuracy_drop`)",
-      [](ConfigNode& node) {
+      {"max_loss_increase", "max_accuracy_drop"}, [](ConfigNode& node) {
         const double max_loss = node.get<double>("max_loss_increase", 0.05, at_least(0));
         const auto max_drop = node.optional<double>("max_accuracy_drop", in_range(0, 1));
         return RetrainGateFactory(

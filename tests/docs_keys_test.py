@@ -8,7 +8,9 @@ make it read every conditional block (each guard stage, gate, attacker type, mod
 kind). List indexes are dropped, so `attackers.0.budget` is documented as `budget` in the
 attackers table. Keys that belong to one type are checked per type: `attackers[direct].iterations`
 must be in the direct method's table (or in the table every attacker shares), and a key a type's
-table names must be read for that type.
+table names must be read for that type. `poisonsim list` (the registries' types and the keys
+each registration names) is held to the same tables: every registered attacker, guard, sanitizer
+and gate type is in its block's type table, with exactly the keys the docs give it.
 
 Usage: docs_keys_test.py POISONSIM SOURCE_ROOT WORK_DIR
 """
@@ -37,7 +39,7 @@ ALL_ATTACKERS = ("attackers=[{type: direct, evade: {}}, {type: generative, evade
                  "{type: label-flip, evade: {}}, {type: noise, evade: {}}, "
                  "{type: replay, file: REPLAY_FILE}]")
 ALL_GUARD_STAGES = ("guard=[{type: loss-threshold}, {type: adaptive}, {type: knn}, "
-                    "{type: random}, {type: oracle}]")
+                    "{type: sphere}, {type: slab}, {type: random}, {type: oracle}]")
 ALL_SANITIZERS = "sanitize=[{type: spectral}, {type: activation-clustering}]"
 VARIANTS = [
     [ALL_ATTACKERS, ALL_GUARD_STAGES, ALL_SANITIZERS, "gate.type=validation",
@@ -45,6 +47,9 @@ VARIANTS = [
     ["guard={type: none}", "gate={type: none}", "model={kind: cnn}", "data={kind: fashion-mnist}"],
     ["model={kind: torchscript, path: /dev/null}"],
 ]
+# `poisonsim list`'s blocks and the key path prefix of their docs tables.
+LIST_BLOCKS = {"attackers": "attackers", "guards": "guard", "sanitizers": "sanitize",
+               "gates": "gate"}
 
 
 def cells(line):
@@ -164,6 +169,75 @@ def read_keys(binary, scenario, work):
     return keys
 
 
+def listed_types(binary):
+    """`poisonsim list`: {block: {type: [keys]}} from its "block (...)", "  type: summary" and
+    "    keys: a, b" lines."""
+    done = subprocess.run([binary, "list"], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        sys.exit(f"FAIL: poisonsim list exited {done.returncode}\n{done.stderr}")
+    blocks, block, kind = {}, None, None
+    for line in done.stdout.splitlines():
+        if not line.startswith(" "):
+            block = line.split(" ")[0]
+            blocks[block] = {}
+        elif line.startswith("    keys: "):
+            listed = line[len("    keys: "):]
+            blocks[block][kind] = [] if listed == "none" else listed.split(", ")
+        else:
+            kind = line.strip().split(":")[0]
+    return blocks
+
+
+def list_problems(blocks, documented, documented_types):
+    """Every listed type is in its block's type table, and its listed keys are the keys its
+    docs tables name for it (a mapping such as `evade` by its section), both ways."""
+    problems = []
+    for block, types in blocks.items():
+        prefix = LIST_BLOCKS.get(block)
+        if prefix is None:
+            problems.append(f"`poisonsim list` prints a block `{block}` this test does not know")
+            continue
+        for kind, keys in types.items():
+            if kind not in documented_types.get(prefix, set()):
+                problems.append(f"{block} type `{kind}` is registered (poisonsim list) but not "
+                                f"in docs/scenario.md's {prefix} type table")
+            typed = f"{prefix}[{kind}]."
+            for key in keys:
+                if typed + key not in documented and not any(
+                        d.startswith(f"{prefix}.{key}.") for d in documented):
+                    problems.append(f"`poisonsim list` names key `{key}` of {block} type "
+                                    f"`{kind}`, which the docs do not document for it")
+            for key in documented:
+                if key.startswith(typed) and key[len(typed):].split(".")[0] not in keys:
+                    problems.append(f"{documented[key]}: `{key}` is documented but `poisonsim "
+                                    f"list` does not name it for {block} type `{kind}`")
+    return problems
+
+
+def documented_type_names(text):
+    """{key path prefix: type names} from the type tables of scenario.md's "## Keys"."""
+    names = {}
+    in_keys, prefix, header = False, None, None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            in_keys = line.strip() == "## Keys"
+            continue
+        heading = re.match(r"^#{3,4} (.*)", line)
+        if not in_keys or heading:
+            if heading:
+                prefix, header = heading.group(1).split(":")[0].strip(), None
+            continue
+        if not line.startswith("|"):
+            header = None
+            continue
+        row = cells(line)
+        if header is None:
+            header = row
+        elif header[0] == "type" and not set(line) <= set("|- "):
+            names.setdefault(prefix, set()).update(backticked(row[0])[:1])
+    return names
+
+
 def untyped(key):
     """attackers[direct].budget -> attackers.budget: the form of the tables all types share."""
     return re.sub(r"\[[a-z-]+\]", "", key)
@@ -200,6 +274,8 @@ def main():
         if not is_read(key, read) and key != "sweep":
             problems.append(f"{line}: scenario key `{key}` is documented but the "
                             f"scenario reader never reads it")
+    problems += list_problems(listed_types(binary), documented,
+                              documented_type_names(scenario_md))
     for problem in problems:
         print("FAIL:", problem)
     print(f"{len(read)} keys read, {len(documented)} documented, {len(problems)} problems")

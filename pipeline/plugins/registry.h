@@ -13,15 +13,20 @@
 
 namespace poisonsim {
 
+// Each entry says what the type does in one line and which keys of its own it reads (beside
+// the keys every entry of its block has): `poisonsim list` prints them, and the docs test holds
+// them to docs/scenario.md's tables, which it also holds to what the parsers read.
 template <class Parser>
 class Registry {
  public:
   struct Entry {
     std::string summary;
+    std::vector<std::string> keys;
     Parser parse;
   };
-  void add(const std::string& type, std::string summary, Parser parse) {
-    entries_[type] = Entry{std::move(summary), std::move(parse)};
+  void add(const std::string& type, std::string summary, std::vector<std::string> keys,
+           Parser parse) {
+    entries_[type] = Entry{std::move(summary), std::move(keys), std::move(parse)};
   }
   const Entry* find(const std::string& type) const {
     auto it = entries_.find(type);

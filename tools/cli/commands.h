@@ -52,6 +52,7 @@ void add_run_command(CLI::App& app, const GlobalOptions& global);
 void add_resume_command(CLI::App& app, const GlobalOptions& global);
 void add_attack_command(CLI::App& app, const GlobalOptions& global);
 void add_validate_command(CLI::App& app, const GlobalOptions& global);
+void add_list_command(CLI::App& app, const GlobalOptions& global);
 void add_report_command(CLI::App& app, const GlobalOptions& global);
 // `poisonsim report INPUT -o DIRECTORY` from another verb (sweep --report).
 void write_report(const std::string& input, const std::string& directory,

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   cli::add_run_command(app, global);
   cli::add_resume_command(app, global);
   cli::add_validate_command(app, global);
+  cli::add_list_command(app, global);
   cli::add_inspect_command(app, global);
   cli::add_attack_command(app, global);
   cli::add_train_command(app, global);
