@@ -104,7 +104,7 @@ void register_attackers(PluginRegistry& registry) {
         const auto at_end = node.get_enum("at_end", ReplayEnd::stop, replay_end_names());
         std::shared_ptr<const ReplaySet> set;
         try {
-          set = std::make_shared<const ReplaySet>(load_replay_file(o, data));
+          set = shared_replay_file(o, data);
         } catch (const UserError& e) {
           node.fail("file", e.where() + ": " + e.problem());
         }

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "attackers/replay/replay_file.h"
 #include "pipeline/model/target_model.h"
 #include "pipeline/model/training.h"
 #include "pipeline/trace/poison_set_file.h"
@@ -185,6 +186,26 @@ TEST_F(ReplayRun, ResumeContinuesThePassAndRefusesAChangedFile) {
   EXPECT_EQ(refused.exit_code, 2) << refused.output;
   EXPECT_NE(refused.output.find("is not the one the run read"), std::string::npos)
       << refused.output;
+}
+
+TEST_F(ReplayRun, ParsesShareOneReadUntilTheFileChanges) {
+  const std::string poison = dir.file("shared.npz");
+  std::filesystem::copy_file(file("good.npz"), poison);
+  ReplayFileOptions options;
+  options.file = poison;
+  const PoisonShape data{{1, 12, 12}, 10};
+  const auto first = shared_replay_file(options, data);
+  EXPECT_EQ(shared_replay_file(options, data), first);  // read once
+  EXPECT_EQ(first->digest, load_replay_file(options, data).digest);
+  options.labels = "true_labels";  // other options: read again
+  EXPECT_NE(shared_replay_file(options, data), first);
+  options.labels = "labels";
+  // Another file under the same name (a new inode, as an editor or np.savez leaves it).
+  std::filesystem::remove(poison);
+  std::filesystem::copy_file(file("good-reversed.npz"), poison);
+  const auto changed = shared_replay_file(options, data);
+  EXPECT_NE(changed->digest, first->digest);
+  EXPECT_EQ(changed->digest, load_replay_file(options, data).digest);
 }
 
 TEST_F(ReplayRun, EachBadFileIsOneErrorLineAtValidation) {

@@ -1,7 +1,10 @@
 #include "attackers/replay/replay_file.h"
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstring>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -174,6 +177,15 @@ uint64_t fnv1a(uint64_t hash, const void* data, size_t size) {
   return hash;
 }
 
+// What identifies a file's content cheaply: size, modification time (ns) and inode; empty for
+// a path that cannot be stat'ed (the load reports why).
+std::string file_identity(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return "";
+  return fmt::format("{}:{}:{}.{}:{}", path, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                     st.st_ino);
+}
+
 }  // namespace
 
 const EnumNames<ReplayFormat>& replay_format_names() {
@@ -200,6 +212,24 @@ ReplaySet load_replay_file(const ReplayFileOptions& options, const PoisonShape& 
   hash = fnv1a(hash, set.true_labels.data(), set.true_labels.size() * sizeof(int64_t));
   set.digest = hash;
   return set;
+}
+
+std::shared_ptr<const ReplaySet> shared_replay_file(const ReplayFileOptions& options,
+                                                    const PoisonShape& data) {
+  static std::mutex mutex;
+  static std::string last_key;
+  static std::shared_ptr<const ReplaySet> last;
+  const std::string identity = file_identity(options.file);
+  const std::string key = fmt::format(
+      "{}|{}|{}|{}|{}|{}|{}|{}|{}", identity, file_identity(options.labels_file),
+      replay_format_names().name(options.format), options.images, options.labels,
+      options.true_labels.value_or("\n"), data.image.str(), data.num_classes, options.labels_file);
+  std::lock_guard<std::mutex> lock(mutex);
+  if (identity.empty() || key != last_key) {
+    last = std::make_shared<const ReplaySet>(load_replay_file(options, data));
+    last_key = key;
+  }
+  return last;
 }
 
 }  // namespace poisonsim

@@ -42,4 +42,10 @@ struct ReplaySet {
 // not one per image, and an empty file.
 ReplaySet load_replay_file(const ReplayFileOptions& options, const PoisonShape& data);
 
+// load_replay_file, except that the set last read is kept and given out again while the same
+// options and shape ask for files of the same size, modification time and inode: a sweep plans
+// (parses) every run's scenario, and would otherwise read and check the file once per run.
+std::shared_ptr<const ReplaySet> shared_replay_file(const ReplayFileOptions& options,
+                                                    const PoisonShape& data);
+
 }  // namespace poisonsim
