@@ -2,9 +2,8 @@
 
 #include <sys/stat.h>
 
-#include <cmath>
-#include <cstring>
 #include <mutex>
+#include <optional>
 
 #include <fmt/format.h>
 

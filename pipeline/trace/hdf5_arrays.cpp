@@ -115,7 +115,11 @@ NumericArray Hdf5Arrays::read(const std::string& name) const {
 
 std::optional<std::string> Hdf5Arrays::root_attribute(const std::string& name) const {
   if (!hdf5::has_attribute(file_, name.c_str(), path_)) return std::nullopt;
-  return hdf5::read_string_attribute(file_, name.c_str(), path_);
+  try {
+    return hdf5::read_string_attribute(file_, name.c_str(), path_);
+  } catch (const UserError&) {
+    return std::nullopt;  // not a string: not what the caller looks for
+  }
 }
 
 }  // namespace poisonsim

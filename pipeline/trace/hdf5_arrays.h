@@ -25,7 +25,8 @@ class Hdf5Arrays {
   // Throws UserError naming the file and dataset when it is absent, of another element type
   // than numeric_array.h's, larger than kMaxArrayBytes or unreadable.
   NumericArray read(const std::string& name) const;
-  // A string attribute of the root group, when there is one.
+  // A string attribute of the root group, when there is one (an attribute of another type is
+  // none).
   std::optional<std::string> root_attribute(const std::string& name) const;
 
  private:
