@@ -65,9 +65,13 @@ bool NpzArchive::has(const std::string& name) const {
 NumericArray NpzArchive::read(const std::string& name) const {
   const std::string where = fmt::format("{}: {}", path_, name);
   const zip_int64_t index = zip_name_locate(zip_->archive, (name + kSuffix).c_str(), 0);
-  if (index < 0)
-    throw UserError(
-        where, fmt::format("no array of this name (the file has: {})", fmt::join(names(), ", ")));
+  if (index < 0) {
+    const auto found = names();
+    throw UserError(where, found.empty()
+                               ? std::string("no array of this name (the archive holds no .npy)")
+                               : fmt::format("no array of this name (the file has: {})",
+                                             fmt::join(found, ", ")));
+  }
   zip_stat_t stat;
   zip_stat_init(&stat);
   if (zip_stat_index(zip_->archive, static_cast<zip_uint64_t>(index), 0, &stat) != 0 ||

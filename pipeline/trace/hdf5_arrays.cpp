@@ -85,9 +85,13 @@ std::vector<std::string> Hdf5Arrays::names() const {
 
 NumericArray Hdf5Arrays::read(const std::string& name) const {
   const std::string where = fmt::format("{}: {}", path_, name);
-  if (!has(name))
-    throw UserError(
-        where, fmt::format("no dataset of this name (the file has: {})", fmt::join(names(), ", ")));
+  if (!has(name)) {
+    const auto found = names();
+    throw UserError(where, found.empty()
+                               ? std::string("no dataset of this name (none at the file's root)")
+                               : fmt::format("no dataset of this name (the file's root has: {})",
+                                             fmt::join(found, ", ")));
+  }
   hdf5::Hid dataset =
       hdf5::owned(H5Dopen2(file_, name.c_str(), H5P_DEFAULT), H5Dclose, where, "not a dataset");
   hdf5::Hid type = hdf5::owned(H5Dget_type(dataset.get()), H5Tclose, where, "cannot read its type");
