@@ -164,6 +164,8 @@ void read_attackers(ConfigNode& root, Scenario& s, const PluginRegistry& plugins
     a.budget_per_window = node.optional<int64_t>("budget_per_window", int_at_least(1));
     a.timing = node.get_enum("timing", AttackTiming::uniform, attack_timing_names());
     a.timing_span = node.get<double>("timing_span", a.timing_span, greater_than(0.0));
+    a.defense_aware =
+        node.get_enum("defense_aware", DefenseKnowledge::none, defense_knowledge_names());
     a.start = node.get<double>("start", 0.0, at_least(0));
     a.stop = read_stop(node, a.start);
     auto knowledge = node.child("knowledge");
@@ -329,6 +331,12 @@ const EnumNames<AttackTiming>& attack_timing_names() {
                                              {{AttackTiming::uniform, "uniform"},
                                               {AttackTiming::before_retrain, "before-retrain"},
                                               {AttackTiming::after_deploy, "after-deploy"}});
+  return names;
+}
+
+const EnumNames<DefenseKnowledge>& defense_knowledge_names() {
+  static const EnumNames<DefenseKnowledge> names(
+      "defense knowledge", {{DefenseKnowledge::none, "none"}, {DefenseKnowledge::known, "known"}});
   return names;
 }
 

@@ -59,6 +59,11 @@ struct KnowledgeSpec {
 enum class AttackTiming { uniform, before_retrain, after_deploy };
 const EnumNames<AttackTiming>& attack_timing_names();
 
+// What an attacker knows of the per-sample defense it must pass: nothing beyond its own options
+// (`evade`), or the whole guard chain (`known`: pipeline/simulation/known_defense.h).
+enum class DefenseKnowledge { none, known };
+const EnumNames<DefenseKnowledge>& defense_knowledge_names();
+
 struct AttackerSpec {
   std::string name;
   std::string type;
@@ -69,6 +74,7 @@ struct AttackerSpec {
   std::optional<int64_t> budget_per_window;
   AttackTiming timing = AttackTiming::uniform;
   double timing_span = 10;
+  DefenseKnowledge defense_aware = DefenseKnowledge::none;
   double start = 0;
   std::optional<double> stop;
   KnowledgeSpec knowledge;

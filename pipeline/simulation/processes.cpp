@@ -201,6 +201,10 @@ void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
     StageTimes::Scope stage(context.stages, "poison generation");
     return generator_->generate(context, count);
   }();
+  if (spec_.defense_aware == DefenseKnowledge::known && !poison.samples.empty()) {
+    StageTimes::Scope stage(context.stages, "defense-aware projection");
+    host_.known_defense().project(known_model(), poison.samples, poison.seeds);
+  }
   poisoned_ += static_cast<int64_t>(poison.samples.size());
   spent_in_window_ += static_cast<int64_t>(poison.samples.size());
   if (poison.samples.empty()) return;  // an exhausted generator: no batch, no more arrivals

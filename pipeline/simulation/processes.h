@@ -10,6 +10,7 @@
 
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/ingestion.h"
+#include "pipeline/simulation/known_defense.h"
 #include "sim/kernel/kernel.h"
 #include "sim/kernel/random_stream.h"
 
@@ -43,6 +44,8 @@ class SimulationHost {
   virtual int64_t retrains_so_far() const = 0;
   virtual double deployed_at() const = 0;
   virtual std::optional<double> next_retrain_at() const = 0;
+  // The guard chain as a white-box attacker knows it (`defense_aware: known`).
+  virtual const KnownDefense& known_defense() const = 0;
 };
 
 // Time to the next arrival of a fixed-rate or Poisson process.

@@ -70,6 +70,7 @@ struct Simulation::State : SimulationHost {
   RetrainPolicy retrain_policy;  // after deployment_: a retrain from base copies its first model
   std::unique_ptr<GuardChain> guard;
   DeploymentGuardContext guard_context;  // what the guard's stages may use (features, trusted)
+  KnownDefense known_defense_;  // the guard as white-box attackers copy it
   std::unique_ptr<SanitizerChain> sanitizers;  // `sanitize:`; null without one
   std::unique_ptr<RetrainGate> gate;
   RetrainBuffer buffer;
@@ -110,6 +111,7 @@ struct Simulation::State : SimulationHost {
         retrain_policy(s.retrain, deployment_.model()),
         guard(s.guard.make_guard()),
         guard_context(deployment_, data.pretrain, s.seed),
+        known_defense_(s.guard, data.pretrain, s.seed),
         sanitizers(s.sanitize.make_chain ? s.sanitize.make_chain() : nullptr),
         gate(s.gate.make_gate()),
         buffer(data.pretrain.shape, data.pretrain.num_classes, s.retrain.buffer_capacity,
@@ -228,6 +230,7 @@ struct Simulation::State : SimulationHost {
     return ingestion->evidence(source);
   }
   int64_t retrains_so_far() const override { return retrains_done; }
+  const KnownDefense& known_defense() const override { return known_defense_; }
   double deployed_at() const override { return last_deploy_time; }
   std::optional<double> next_retrain_at() const override {
     const auto& r = scenario.retrain;
