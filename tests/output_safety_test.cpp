@@ -70,6 +70,43 @@ TEST_F(OutputSafety, SecondWriterFailsAtOnceAndAStopSignalClosesTheTrace) {
   EXPECT_EQ(std::string(events.back().kind), "stopped");  // where "end" would be
 }
 
+// A stop signal is answered at once, even in a step that lasts seconds (here pretraining,
+// before the first event), and the run stops at the next event boundary with a readable trace.
+TEST_F(OutputSafety, AStopSignalIsAnsweredAtOnceAndTheRunStopsAtTheNextEvent) {
+  const auto trace = dir.file("slow.h5");
+  const auto log = dir.file("slow.log");
+  BackgroundRun run("--log-level info run " + kScenario + " -o " + trace +
+                        " --no-cache --set pretrain.epochs=1000",
+                    log);
+  ASSERT_GT(run.pid(), 0);
+  ASSERT_TRUE(
+      eventually([&] { return test::read_text(log).find("pretraining ") != std::string::npos; }));
+  run.signal(SIGINT);
+  const auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually(
+      [&] {
+        return test::read_text(log).find("poisonsim: SIGINT received: stopping") !=
+               std::string::npos;
+      },
+      10s))
+      << test::read_text(log);
+  const std::chrono::duration<double> answered = std::chrono::steady_clock::now() - sent;
+  // Still pretraining (about 5 s of it): the answer did not wait for the stop.
+  EXPECT_TRUE(run.running()) << test::read_text(log);
+  EXPECT_LT(answered.count(), 1.0);
+  EXPECT_EQ(run.wait(), 128 + SIGINT);
+  const auto text = test::read_text(log);
+  EXPECT_NE(text.find("stopped by SIGINT at simulated time 0.000 s"), std::string::npos) << text;
+  TraceReader reader(trace);
+  EXPECT_FALSE(reader.complete());
+  EXPECT_NE(reader.metadata().stopped.find("SIGINT at simulated time 0.000 s of 100"),
+            std::string::npos)
+      << reader.metadata().stopped;
+  const auto events = read_trace(trace).events;
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(std::string(events.back().kind), "stopped");
+}
+
 TEST_F(OutputSafety, ARunThatFailsLeavesTheExistingTraceAsItWas) {
   const auto trace = dir.file("run.h5");
   const auto first = test::run_poisonsim("--log-level warn run " + kScenario + " -o " + trace +

@@ -9,8 +9,11 @@
 
 namespace poisonsim {
 
-// Installs the handlers (idempotent). Commands that write results call it first.
-void install_stop_handlers();
+// Installs the handlers. Commands that write results call it first, once, with what the first
+// signal is answered at once on stderr: "poisonsim: SIGINT received: <acknowledgement>". The
+// stop itself waits for the job's next safe point, which a long step (a retrain, a generator's
+// training) can put seconds away: the line tells the user the signal arrived meanwhile.
+void install_stop_handlers(const std::string& acknowledgement);
 // The signal that asked to stop, or 0.
 int stop_signal();
 // "SIGINT", "SIGTERM", "SIGHUP", or "signal N".

@@ -13,6 +13,11 @@ namespace poisonsim::cli {
 
 class JsonOutput;
 
+// What `run` and `resume` answer a stop signal with at once (sim/util/stop_signal.h).
+inline constexpr const char* kRunStopping =
+    "stopping after the step in progress (a retrain or a generator's training may take seconds), "
+    "then closing the trace";
+
 // Runs `simulation`, whose trace is being written to trace.temporary_path(), and commits the
 // trace to `output`. A run that fails mid-way keeps its partial trace and says where; one
 // stopped by a signal says so and throws StoppedBySignal; a finished one prints its summary.

@@ -75,7 +75,7 @@ void check_same_build(const CheckpointFile& checkpoint, const std::string& where
 
 void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
-  install_stop_handlers();
+  install_stop_handlers(kRunStopping);
   // Before reading it: a run still writing this checkpoint would replace it under us.
   require_regular_file(o.checkpoint, "a checkpoint (HDF5)");
   check_checkpoint_path(o.checkpoint, true);  // not through a link: checkpoints replace it

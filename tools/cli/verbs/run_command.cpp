@@ -55,7 +55,7 @@ CheckpointPlan checkpoint_plan(const RunOptions& o, const Scenario& scenario,
 
 void run_scenario(const RunOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
-  install_stop_handlers();
+  install_stop_handlers(kRunStopping);
   auto overrides = o.overrides;
   if (o.no_cache) overrides.push_back("pretrain.cache=false");
   if (o.seed) overrides.push_back("seed=" + std::to_string(*o.seed));

@@ -198,7 +198,9 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
                     "a shard writes no sweep file: draw the report with poisonsim report once "
                     "poisonsim merge has written it");
   if (!shard.active() && !o.dry_run && started_by_mpi()) return run_mpi_sweep(o, global);
-  install_stop_handlers();  // under mpirun, mpirun itself passes signals on to the ranks
+  // Under mpirun, mpirun itself passes signals on to the ranks.
+  install_stop_handlers(
+      "stopping: the running runs are told to stop; waiting for them to close their traces");
 
   const SweepPlan plan =
       plan_sweep(o.scenario, o.params, o.overrides, builtin_plugins(), seed_count(o));
