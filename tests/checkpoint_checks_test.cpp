@@ -37,14 +37,27 @@ evaluation: {interval: 20}
 
 class CheckpointChecks : public ::testing::Test {
  protected:
-  // A run started in run/ (data in run/data) with checkpoints, finished: run/t.h5.checkpoint.
+  // A run started in run/ (data in run/data) with checkpoints, killed after the first:
+  // run/t.h5.checkpoint (a finished run's would only record that it finished). Evaluations
+  // every 0.05 s (each flushes the trace) make it last seconds, so the kill lands mid-run.
   static void SetUpTestSuite() {
     dir_ = new test::ScratchDir;
     setenv("POISONSIM_CACHE_DIR", dir_->file("cache").c_str(), 1);
     test::write_text(dir_->file("s.yaml"), kScenario);
     data_dir("run");
-    const auto run = in("run", "run ../s.yaml -o t.h5 --quiet --checkpoint-every 20");
-    ASSERT_EQ(run.exit_code, 0) << run.output;
+    const auto cwd = fs::current_path();
+    fs::current_path(dir_->file("run"));  // the run's data.path is relative to where it runs
+    test::BackgroundRun run(
+        "--log-level warn run ../s.yaml -o t.h5 --quiet --checkpoint-every 20 "
+        "--set evaluation.interval=0.05",
+        dir_->file("run.log"));
+    fs::current_path(cwd);
+    ASSERT_TRUE(test::eventually([] {
+      return fs::exists(checkpoint()) && read_checkpoint_file(checkpoint()).time >= 20;
+    })) << test::read_text(dir_->file("run.log"));
+    run.signal(SIGKILL);
+    ASSERT_EQ(run.wait(), 128 + SIGKILL) << "the run ended before the kill";
+    ASSERT_FALSE(read_checkpoint_file(checkpoint()).finished());
   }
   static void TearDownTestSuite() {
     delete dir_;

@@ -3,7 +3,9 @@
 // table by table, as a run that was never interrupted; checkpointing itself changes nothing.
 #include <filesystem>
 #include <string>
+#include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "pipeline/trace/checkpoint_file.h"
@@ -54,6 +56,15 @@ double checkpoint_time(const std::string& path) {
   return read_checkpoint_file(path).time;
 }
 
+// Simulated times of the checkpoints a run or resume logged at level info, in order.
+std::vector<double> logged_checkpoint_times(const std::string& log) {
+  static const std::string kLine = "checkpoint at simulated time ";
+  std::vector<double> times;
+  for (size_t at = log.find(kLine); at != std::string::npos; at = log.find(kLine, at + 1))
+    times.push_back(std::stod(log.substr(at + kLine.size())));
+  return times;
+}
+
 class Checkpoints : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -96,12 +107,65 @@ TEST_F(Checkpoints, ARunKilledBetweenCheckpointsResumesToTheUninterruptedTrace) 
   EXPECT_GT(checkpoint_time(checkpoint), saved_at);
 }
 
-TEST_F(Checkpoints, CheckpointingDoesNotChangeTheRun) {
+// A finished run's checkpoint is replaced by the record that it finished: resuming it says so,
+// in one line, and leaves the final trace as it was.
+TEST_F(Checkpoints, CheckpointingDoesNotChangeTheRunAndItsEndIsRecorded) {
   const auto trace = dir.file("checkpointed.h5");
+  const auto checkpoint = trace + ".checkpoint";
   const auto run = test::run_poisonsim(run_arguments(trace, "--checkpoint-every 70"));
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_GE(checkpoint_time(trace + ".checkpoint"), 1400);
   expect_same_tables(reference(), trace);
+  const CheckpointFile record = read_checkpoint_file(checkpoint);
+  EXPECT_TRUE(record.finished());
+  EXPECT_EQ(record.time, 1500);
+  EXPECT_EQ(record.trace_output, trace);
+  EXPECT_LT(fs::file_size(checkpoint), fs::file_size(trace));  // no state, no trace copy
+
+  const auto before = test::file_bytes(trace);
+  const auto resumed = test::run_poisonsim("resume " + checkpoint);
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_TRUE(single_error_line(resumed.output)) << resumed.output;
+  EXPECT_NE(resumed.output.find(checkpoint +
+                                ": the run finished at simulated time 1500 s; its "
+                                "trace " +
+                                trace + " is final"),
+            std::string::npos)
+      << resumed.output;
+  EXPECT_EQ(test::file_bytes(trace), before);
+  EXPECT_FALSE(fs::exists(trace + ".partial"));
+}
+
+// Checkpoints fall on the multiples of the interval, in a resumed run too: the stop's checkpoint
+// is off that grid, and the resumed run's next one is the grid's next, not the stop's time + 70.
+TEST_F(Checkpoints, AResumedRunCheckpointsOnTheUninterruptedRunsGrid) {
+  const auto trace = dir.file("grid.h5");
+  const auto checkpoint = dir.file("grid.checkpoint");
+  const std::string options = kDuration + " --checkpoint-every 70 --checkpoint " + checkpoint;
+  BackgroundRun run("--log-level info run " + kScenario + " -o " + trace + options,
+                    dir.file("grid.log"));
+  ASSERT_GT(run.pid(), 0);
+  ASSERT_TRUE(eventually([&] { return checkpoint_time(checkpoint) >= 70; }))
+      << test::read_text(dir.file("grid.log"));
+  run.signal(SIGINT);
+  ASSERT_EQ(run.wait(), 128 + SIGINT) << test::read_text(dir.file("grid.log"));
+  const double stopped_at = checkpoint_time(checkpoint);
+  const auto before_stop = logged_checkpoint_times(test::read_text(dir.file("grid.log")));
+  ASSERT_FALSE(before_stop.empty());
+  EXPECT_EQ(before_stop.back(), std::stod(fmt::format("{:.3f}", stopped_at)));  // the stop's
+
+  const auto resumed = test::run_poisonsim("--log-level info resume " + checkpoint);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  expect_same_tables(reference(), trace);
+  // An uninterrupted run checkpoints at 70, 140, ..., 1470: the resumed one at those after the
+  // stop, and the run before the stop at those before it.
+  std::vector<double> grid_after, grid_before, on_stop;
+  for (int k = 1; 70 * k < 1500; ++k)
+    (70 * k > stopped_at   ? grid_after
+     : 70 * k < stopped_at ? grid_before
+                           : on_stop)
+        .push_back(70 * k);
+  EXPECT_EQ(logged_checkpoint_times(resumed.output), grid_after) << "stopped at " << stopped_at;
+  EXPECT_EQ(std::vector<double>(before_stop.begin(), before_stop.end() - 1), grid_before);
 }
 
 TEST_F(Checkpoints, AStoppedRunLeavesACheckpointThatResumesIntoItsOwnTrace) {
@@ -125,12 +189,33 @@ TEST_F(Checkpoints, AStoppedRunLeavesACheckpointThatResumesIntoItsOwnTrace) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   expect_same_tables(reference(), trace);
 
-  // A finished trace is not: that needs --force or another -o.
+  // Finished now: its checkpoint says so.
   const auto again = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
   EXPECT_EQ(again.exit_code, 2) << again.output;
   EXPECT_TRUE(single_error_line(again.output)) << again.output;
-  EXPECT_NE(again.output.find("not the interrupted run's trace"), std::string::npos)
+  EXPECT_NE(again.output.find("the run finished at simulated time 1500 s"), std::string::npos)
       << again.output;
+}
+
+// A checkpoint whose run finished without recording it (killed between its trace's rename and
+// the record): its finished trace is not replayed over without --force or another -o.
+TEST_F(Checkpoints, ResumeKeepsAFinishedTraceAtItsOutput) {
+  const auto trace = dir.file("kept.h5");
+  const auto checkpoint = dir.file("kept.checkpoint");
+  BackgroundRun run(run_arguments(trace, "--checkpoint-every 100 --checkpoint " + checkpoint),
+                    dir.file("kept.log"));
+  ASSERT_TRUE(eventually([&] { return checkpoint_time(checkpoint) >= 100; }));
+  run.signal(SIGKILL);
+  ASSERT_EQ(run.wait(), 128 + SIGKILL) << "the run ended before the kill";
+  fs::copy_file(reference(), trace);
+  const auto before = test::file_bytes(trace);
+  const auto resumed = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
+  EXPECT_TRUE(single_error_line(resumed.output)) << resumed.output;
+  EXPECT_NE(resumed.output.find(trace + ": exists and is a finished trace (complete = 1)"),
+            std::string::npos)
+      << resumed.output;
+  EXPECT_EQ(test::file_bytes(trace), before);
 }
 
 TEST_F(Checkpoints, ResumeRefusesWhatIsNotAGoodCheckpoint) {
@@ -140,11 +225,14 @@ TEST_F(Checkpoints, ResumeRefusesWhatIsNotAGoodCheckpoint) {
   EXPECT_TRUE(single_error_line(result.output)) << result.output;
   EXPECT_NE(result.output.find("not a checkpoint"), std::string::npos) << result.output;
 
-  // A checkpoint whose state is cut short.
+  // A checkpoint whose state is cut short (of a killed run: a finished one records its end).
   const auto trace = dir.file("short.h5");
-  const auto run = test::run_poisonsim("--log-level warn run " + kScenario + " -o " + trace +
-                                       " --quiet --checkpoint-every 50");
-  ASSERT_EQ(run.exit_code, 0) << run.output;
+  {
+    BackgroundRun run(run_arguments(trace, "--checkpoint-every 50"), dir.file("short.log"));
+    ASSERT_TRUE(eventually([&] { return checkpoint_time(trace + ".checkpoint") >= 50; }));
+    run.signal(SIGKILL);
+    ASSERT_EQ(run.wait(), 128 + SIGKILL) << "the run ended before the kill";
+  }
   CheckpointFile checkpoint = read_checkpoint_file(trace + ".checkpoint");
   checkpoint.state.resize(checkpoint.state.size() / 2);
   const auto cut = dir.file("cut.checkpoint");

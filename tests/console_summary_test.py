@@ -6,16 +6,18 @@ times to 14 decimals).
 
 One small run (tests/scenarios/synthetic-small.yaml, 40 simulated seconds, checkpoints on) is
 compared with inspect's text and JSON: events, duration, each source's kind and counts in the
-same order, retrains, the first, last and lowest accuracy, the last progress line's accuracy,
-and the logged checkpoint size against the file's.
+same order, retrains, the first, last and lowest accuracy, the last progress line's accuracy;
+and a stopped run's logged checkpoint size against the file's.
 
 Usage: console_summary_test.py POISONSIM SOURCE_ROOT WORK_DIR
 """
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import unittest
 
 BINARY, ROOT, WORK = sys.argv[1:4] if len(sys.argv) >= 4 else (None, None, None)
@@ -123,10 +125,31 @@ class RunAndInspectAgree(unittest.TestCase):
             self.assertIsNone(re.search(r"\d\.\d{5,}", text), text)
 
     def test_logged_checkpoint_size_is_the_files(self):
+        # A finished run replaces its checkpoint with a small record of its end: the last
+        # checkpoint stays on disk only when a signal stops the run, so this one is stopped.
+        checkpoint = os.path.join(WORK, "stopped.checkpoint")
+        trace = os.path.join(WORK, "stopped.h5")
+        for leftover in (checkpoint, trace, trace + ".partial"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+        scenario = os.path.join(ROOT, "tests/scenarios/synthetic-small.yaml")
+        env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(WORK, "cache"))
+        process = subprocess.Popen(
+            [BINARY, "run", scenario, "--set", "duration=100000000", "-o", trace,
+             "--checkpoint", checkpoint], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True, env=env)
+        deadline = time.monotonic() + 120
+        while not os.path.exists(trace + ".partial") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)  # into the simulation
+        process.send_signal(signal.SIGTERM)
+        stderr = process.communicate(timeout=600)[1]
+        self.assertEqual(process.returncode, 128 + signal.SIGTERM, stderr)
         logged = re.findall(r"checkpoint at simulated time [0-9.]+ s -> (\S+) \(([0-9.]+) MB\)",
-                            self.ran_process.stderr)
-        self.assertTrue(logged, self.ran_process.stderr)
+                            stderr)
+        self.assertTrue(logged, stderr)
         path, megabytes = logged[-1]
+        self.assertEqual(path, checkpoint)
         self.assertEqual(megabytes, f"{os.path.getsize(path) / 1e6:.1f}")
 
 

@@ -1,5 +1,6 @@
 #include "pipeline/simulation/checkpoints.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -36,6 +37,12 @@ void check_checkpoint_interval(double every, double duration, const std::string&
                                        every, least, kMaxCheckpoints, duration));
 }
 
+double next_checkpoint_time(double now, double every) {
+  double k = std::floor(now / every) + 1;
+  while (k * every <= now) k += 1;  // now / every rounded up to a whole number
+  return k * every;
+}
+
 std::string checkpoint_machine() {
   // In portable numerics the machine does not change the numbers: only the kernel levels count.
   const NumericsInUse numerics = numerics_in_use();
@@ -43,8 +50,11 @@ std::string checkpoint_machine() {
   return cpu_info().model + "; " + blas_info().describe() + "; " + numerics.describe();
 }
 
-void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_yaml, double time,
-                      const std::string& state, const std::string& trace_file) {
+namespace {
+
+// Every attribute of a checkpoint of this run at `time`; no state, no trace.
+CheckpointFile checkpoint_of(const CheckpointPlan& plan, const std::string& scenario_yaml,
+                             double time) {
   CheckpointFile c;
   c.poisonsim_version = POISONSIM_VERSION;
   c.build_commit = build_commit();
@@ -55,6 +65,14 @@ void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_ya
   c.time = time;
   c.every = plan.every;
   c.machine = checkpoint_machine();
+  return c;
+}
+
+}  // namespace
+
+void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_yaml, double time,
+                      const std::string& state, const std::string& trace_file) {
+  CheckpointFile c = checkpoint_of(plan, scenario_yaml, time);
   c.state = state;
   c.trace = read_file(trace_file);
   AtomicOutput output(plan.path, AtomicOutput::Existing::replace);
@@ -65,6 +83,17 @@ void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_ya
   const auto bytes = std::filesystem::file_size(plan.path, ec);
   spdlog::info("checkpoint at simulated time {:.3f} s -> {} ({:.1f} MB)", time, plan.path,
                ec ? 0.0 : static_cast<double>(bytes) / 1e6);
+}
+
+void record_finished_run(const CheckpointPlan& plan, const std::string& scenario_yaml,
+                         double duration) {
+  // None written (`--checkpoint FILE` alone and no stop): nothing to resume, nothing to record.
+  if (plan.path.empty() || !std::filesystem::exists(plan.path)) return;
+  AtomicOutput output(plan.path, AtomicOutput::Existing::replace);
+  write_checkpoint_file(output.temporary_path(), checkpoint_of(plan, scenario_yaml, duration));
+  output.commit();
+  spdlog::info("the run finished: {} now records that (its trace {} is final)", plan.path,
+               plan.trace_output);
 }
 
 void restore_trace_rows(const CheckpointFile& checkpoint, const std::string& where,

@@ -23,6 +23,11 @@ struct CheckpointPlan {
 // does not move the clock: the run would checkpoint forever).
 constexpr double kMaxCheckpoints = 10000;
 
+// The first checkpoint time after `now` on the grid every, 2 every, 3 every, ...: a resumed run
+// (whose clock starts where a stop may have left it, off the grid) keeps an uninterrupted run's
+// schedule. Multiples, not sums, so no rounding error accumulates over thousands of them.
+double next_checkpoint_time(double now, double every);
+
 // Throws UserError(where, ...) unless `every` is a number of simulated seconds from
 // duration / kMaxCheckpoints to less than `duration` (NaN and infinities included).
 void check_checkpoint_interval(double every, double duration, const std::string& where);
@@ -35,6 +40,12 @@ std::string checkpoint_machine();
 // atomic_output.h), replacing the previous checkpoint. UserError naming the file on failure.
 void write_checkpoint(const CheckpointPlan& plan, const std::string& scenario_yaml, double time,
                       const std::string& state, const std::string& trace_file);
+
+// Once the run's trace is final: replaces the checkpoint at plan.path, if there is one, with the
+// record that the run finished at `duration` (CheckpointFile::finished()), atomically, so
+// `resume` says so instead of restoring a state the finished trace has gone past.
+void record_finished_run(const CheckpointPlan& plan, const std::string& scenario_yaml,
+                         double duration);
 
 // Appends the rows the checkpointed run had written to `writer`, through a scratch copy of
 // the saved trace beside `scratch_path` (a new temporary, removed afterwards).

@@ -449,12 +449,12 @@ RunSummary Simulation::run() {
   // events at that time included) and goes on, which orders events exactly as one long run.
   const auto& plan = st.options.checkpoints;
   const double every = plan.path.empty() ? 0.0 : plan.every;
-  double next_checkpoint = every > 0 ? st.kernel.now() + every : duration;
+  double next_checkpoint = every > 0 ? next_checkpoint_time(st.kernel.now(), every) : duration;
   while (true) {
     st.kernel.run(std::min(duration, next_checkpoint), on_event);
     if (stop_signal() != 0 || next_checkpoint >= duration) break;
     st.checkpoint();
-    next_checkpoint += every;
+    next_checkpoint = next_checkpoint_time(next_checkpoint, every);
   }
   summary.stopped_by = stop_signal();
   const double end = summary.stopped_by ? st.kernel.now() : duration;
@@ -486,6 +486,11 @@ RunSummary Simulation::run() {
   summary.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
+}
+
+void Simulation::record_finished() const {
+  const auto& st = *state_;
+  record_finished_run(st.options.checkpoints, st.scenario.resolved_yaml, st.scenario.duration);
 }
 
 }  // namespace poisonsim

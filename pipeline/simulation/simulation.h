@@ -50,6 +50,9 @@ class Simulation {
   // (sim/util/stop_signal.h): then the trace is closed with complete = 0 and a `stopped` attribute
   // (and, with a checkpoint path, a checkpoint is written there first).
   RunSummary run();
+  // After a run() that finished (not stopped), once its trace is in place: the checkpoint it
+  // wrote, if any, becomes the record that the run finished (pipeline/simulation/checkpoints.h).
+  void record_finished() const;
 
  private:
   struct State;

@@ -6,6 +6,9 @@
 //   data_files, trace_output, time, every, machine, digest_state, digest_scenario, digest_trace,
 //   digest_settings, digest_data (checked on reading: pipeline/trace/checkpoint_digest.h);
 //   datasets `state` and `trace` (bytes).
+// A run that finishes replaces its checkpoint with a record of that: the same attributes, `time`
+// the scenario's duration, `state` and `trace` empty (the trace is final at `trace_output`).
+// resume then says the run finished instead of restoring it; the file stays small.
 #include <cstdint>
 #include <string>
 
@@ -23,6 +26,9 @@ struct CheckpointFile {
   std::string machine;        // CPU and BLAS: model values may differ when resumed elsewhere
   std::string state;          // the simulation state
   std::string trace;          // the bytes of the trace file as flushed at `time`
+
+  // The record a finished run leaves (above); every real checkpoint has a state.
+  bool finished() const { return state.empty(); }
 };
 
 // Writes (truncating) `path`; UserError naming it when that fails (e.g. a full disk).

@@ -96,6 +96,9 @@ void run_to_trace(Simulation& simulation, AtomicOutput& trace, const std::string
                                         : "; continue with: poisonsim resume " + checkpoints.path);
     throw StoppedBySignal(summary.stopped_by);
   }
+  // After the commit: a kill in between leaves a checkpoint that resume refuses to replay over
+  // the finished trace (without --force), never a finished record without its trace.
+  simulation.record_finished();
   if (!json.to_stdout()) print_summary(summary);
   json.write(summary_json(summary));
 }

@@ -19,6 +19,7 @@
 #include "sim/util/stop_signal.h"
 #include "tools/cli/checkpoint_paths.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/console_format.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/run_output.h"
 #include "tools/common/builtin_plugins.h"
@@ -45,8 +46,8 @@ AtomicOutput::Existing existing_policy(const std::string& output, bool force) {
   }
   if (complete)
     throw UserError(output,
-                    "exists and is not the interrupted run's trace (complete = 0): "
-                    "use -o for another file, or --force to replace it");
+                    "exists and is a finished trace (complete = 1), not the interrupted run's "
+                    "(complete = 0): use -o for another file, or --force to replace it");
   return AtomicOutput::Existing::replace;
 }
 
@@ -81,6 +82,11 @@ void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
   check_checkpoint_path(o.checkpoint, true);  // not through a link: checkpoints replace it
   const auto checkpoint_lock = reserve_checkpoint(o.checkpoint);
   const CheckpointFile checkpoint = read_checkpoint_file(o.checkpoint);
+  if (checkpoint.finished())
+    throw UserError(o.checkpoint,
+                    fmt::format("the run finished at simulated time {} s; its trace {} is final "
+                                "(complete = 1), so there is nothing to resume",
+                                simulated_seconds(checkpoint.time), checkpoint.trace_output));
   check_same_build(checkpoint, o.checkpoint);
   const Scenario scenario =
       parse_scenario(checkpoint.scenario_yaml, checkpoint.scenario_path, {}, builtin_plugins());
