@@ -1,7 +1,9 @@
 // The options every verb shares: -q / -v, --seed on run and sweep, --json for the summaries of
-// run and sweep (- for stdout, which then carries only the JSON).
+// run and sweep (- for stdout, which then carries only the JSON), and the run's wall time.
+#include <chrono>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -37,6 +39,33 @@ TEST_F(CliOptions, RunTakesASeedAndWritesItsSummaryAsJsonToStdout) {
   // Every JSON output says where it came from.
   EXPECT_FALSE(summary["provenance"]["poisonsim_version"].get<std::string>().empty());
   EXPECT_FALSE(summary["provenance"]["blas_kernel"].is_null());
+}
+
+// The run's wall time is its whole time, pretraining included, and the stages it prints (with
+// `other`) add up to it: each is read off the clock on its own (sim/util/stage_times.h).
+TEST_F(CliOptions, RunWallTimeIsWhatItsStagesAddUpTo) {
+  const auto trace = dir.file("timed.h5");
+  const auto json = dir.file("timed.json");
+  const auto started = std::chrono::steady_clock::now();
+  const auto run = test::run_poisonsim("--log-level warn run " + kScenario + " -o " + trace +
+                                       " --no-cache --set pretrain.epochs=100 --json " + json);
+  const std::chrono::duration<double> process = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto summary = nlohmann::json::parse(test::read_text(json));
+  const double wall = summary["wall_seconds"].get<double>();
+  double sum = 0;
+  for (const auto& [stage, seconds] : summary["stage_seconds"].items())
+    sum += seconds.get<double>();
+  // Pretraining (a few tenths of a second) was left out of the wall time before.
+  EXPECT_GT(summary["stage_seconds"]["pretraining"].get<double>(), 0.1) << summary.dump();
+  EXPECT_TRUE(summary["stage_seconds"].contains("other")) << summary.dump();
+  EXPECT_NEAR(sum, wall, 0.01) << summary.dump();
+  EXPECT_LT(wall, process.count());
+  EXPECT_NE(run.output.find(fmt::format("{:.1f} s wall)", wall)), std::string::npos) << run.output;
+  EXPECT_NE(
+      run.output.find(fmt::format("wall seconds by stage, adding up to the {:.1f}: other ", wall)),
+      std::string::npos)
+      << run.output;
 }
 
 TEST_F(CliOptions, PoisonSetsModelsAndSweepFilesRecordTheirProvenance) {

@@ -43,5 +43,27 @@ TEST(StageTimes, InnermostStageIsChargedAndStagesAddUp) {
   EXPECT_GE(times.total(), 0.045);
 }
 
+// elapsed() reads the clock from construction, apart from the switches seconds() sums: time lost
+// or counted twice between stages (a scope that charges the wrong span) shows as a difference.
+TEST(StageTimes, TheStagesAddUpToTheElapsedTime) {
+  using std::chrono::milliseconds;
+  StageTimes times;
+  std::this_thread::sleep_for(milliseconds(10));  // "other", before any stage
+  for (int round = 0; round < 3; ++round) {
+    StageTimes::Scope outer(&times, "outer");
+    std::this_thread::sleep_for(milliseconds(5));
+    StageTimes::Scope inner(&times, round % 2 ? "odd" : "even");
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  std::this_thread::sleep_for(milliseconds(10));
+  double sum = 0;
+  for (const auto& entry : times.seconds()) sum += entry.second;
+  const double elapsed = times.elapsed();  // read after the sum's own clock reading
+  EXPECT_GE(elapsed, 0.050);
+  EXPECT_GE(elapsed, sum);
+  EXPECT_NEAR(elapsed, sum, 0.002);
+  EXPECT_GE(seconds_of(times, "other"), 0.020);
+}
+
 }  // namespace
 }  // namespace poisonsim

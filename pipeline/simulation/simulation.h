@@ -28,8 +28,10 @@ struct RunSummary {
   // The headline numbers, from the rows the run recorded (the sink `inspect` uses on the trace).
   RunMetrics metrics;
   std::vector<SourceTotals> sources;  // in the order each source first delivered a batch
+  // Wall seconds from the start of data loading (the Simulation's construction) to the end of
+  // the run, and by stage (sim/util/stage_times.h, in the order the stages first ran, `other`
+  // included): the stages add up to the wall seconds.
   double wall_seconds = 0;
-  // Wall seconds by stage (sim/util/stage_times.h), in the order the stages first ran.
   std::vector<std::pair<std::string, double>> stage_seconds;
 };
 

@@ -19,7 +19,7 @@ void add(std::vector<std::pair<std::string, double>>& seconds, const std::string
 
 }  // namespace
 
-StageTimes::StageTimes() : since_(Clock::now()) {}
+StageTimes::StageTimes() : created_(Clock::now()), since_(created_) {}
 
 void StageTimes::switch_to(std::string stage) {
   const auto now = Clock::now();
@@ -49,6 +49,10 @@ std::string format_stage_seconds(const std::vector<std::pair<std::string, double
   for (const auto& [stage, value] : seconds)
     text += fmt::format("{}{} {:.1f}", text.empty() ? "" : ", ", stage, value);
   return text;
+}
+
+double StageTimes::elapsed() const {
+  return std::chrono::duration<double>(Clock::now() - created_).count();
 }
 
 double StageTimes::total() const {

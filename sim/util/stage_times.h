@@ -32,6 +32,9 @@ class StageTimes {
   // outside any named stage (event handling, set-up).
   std::vector<std::pair<std::string, double>> seconds() const;
   double total() const;
+  // Wall seconds since the StageTimes was made, read off the clock directly: what seconds()
+  // must add up to (a run prints both; tests hold them together).
+  double elapsed() const;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -39,6 +42,7 @@ class StageTimes {
   void switch_to(std::string stage);
 
   std::string current_ = "other";
+  Clock::time_point created_;
   Clock::time_point since_;
   std::vector<std::pair<std::string, double>> seconds_;
 };

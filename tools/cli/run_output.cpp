@@ -37,7 +37,8 @@ void print_summary(const RunSummary& s) {
   fmt::print("\n");
   fmt::print("  clean test accuracy: {:.4f} after pretraining, {:.4f} at the end (lowest {:.4f})\n",
              m.accuracy_first, m.accuracy_last, m.accuracy_min);
-  fmt::print("  wall seconds by stage: {}\n", format_stage_seconds(s.stage_seconds));
+  fmt::print("  wall seconds by stage, adding up to the {:.1f}: {}\n", s.wall_seconds,
+             format_stage_seconds(s.stage_seconds));
   fmt::print("  summary: poisonsim inspect {}\n", s.trace_path);
   fmt::print(
       "  tables:  /usr/bin/python3 -c \"import h5py, pandas; "
