@@ -138,5 +138,24 @@ TEST(Kernel, StopEndsTheRunAfterTheCurrentEvent) {
   EXPECT_DOUBLE_EQ(kernel.now(), 2);
 }
 
+// A stop asked for from outside (a signal) ends the run before the next event, which stays
+// queued with its time: a checkpoint then saves it, and a later run() handles it first.
+TEST(Kernel, StopBeforeLeavesTheNextEventQueued) {
+  std::vector<std::string> log;
+  Kernel kernel;
+  kernel.add(std::make_unique<Recorder>("r", log));
+  for (int i = 1; i <= 4; ++i) kernel.schedule_at(i, 0, i);
+  bool stop = false;
+  kernel.run(
+      100, [&](const Event& event) { stop = event.kind == 2; }, [&] { return stop; });
+  EXPECT_EQ(log, (std::vector<std::string>{"r:1@1", "r:2@2"}));
+  EXPECT_TRUE(kernel.stopped());
+  EXPECT_DOUBLE_EQ(kernel.now(), 2);
+  ASSERT_NE(kernel.queue().peek(), nullptr);
+  EXPECT_EQ(kernel.queue().peek()->kind, 3);
+  kernel.run(100);
+  EXPECT_EQ(log, (std::vector<std::string>{"r:1@1", "r:2@2", "r:3@3", "r:4@4"}));
+}
+
 }  // namespace
 }  // namespace poisonsim::sim

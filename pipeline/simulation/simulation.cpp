@@ -435,10 +435,11 @@ RunSummary Simulation::run() {
                        st.metrics.last_evaluation() ? st.metrics.last_evaluation()->accuracy : 0.0,
                        st.buffer.size());
   };
+  // A stop signal takes effect before the next event, which stays queued: everything before is
+  // in the trace, and the stop waits for the step in progress only, not for the next one too.
+  const auto stop_requested = [] { return stop_signal() != 0; };
   const auto on_event = [&](const sim::Event& event) {
     progress.update(event.time, status());
-    // A stop signal takes effect between two events: everything before is in the trace.
-    if (stop_signal() != 0) st.kernel.stop();
     // Rows recorded since the last tick reach live readers too. (Not scoring early: attackers
     // that estimate the guard see verdicts only as they are scored.)
     if (st.trace->flush_due()) st.flush_trace();
@@ -449,7 +450,7 @@ RunSummary Simulation::run() {
   const double every = plan.path.empty() ? 0.0 : plan.every;
   double next_checkpoint = every > 0 ? next_checkpoint_time(st.kernel.now(), every) : duration;
   while (true) {
-    st.kernel.run(std::min(duration, next_checkpoint), on_event);
+    st.kernel.run(std::min(duration, next_checkpoint), on_event, stop_requested);
     if (stop_signal() != 0 || next_checkpoint >= duration) break;
     st.checkpoint();
     next_checkpoint = next_checkpoint_time(next_checkpoint, every);

@@ -34,13 +34,18 @@ EventHandle Kernel::schedule_at(SimTime time, uint32_t target, int32_t kind, int
   return queue_.push(event);
 }
 
-void Kernel::run(SimTime until, const std::function<void(const Event&)>& on_event) {
+void Kernel::run(SimTime until, const std::function<void(const Event&)>& on_event,
+                 const std::function<bool()>& stop_before) {
   if (!started_) {
     started_ = true;
     for (auto& process : processes_) process->start(*this);
   }
   stopped_ = false;
   while (!stopped_) {
+    if (stop_before && stop_before()) {
+      stopped_ = true;
+      break;
+    }
     const Event* next = queue_.peek();
     if (!next || next->time > until) {
       now_ = std::max(now_, until);

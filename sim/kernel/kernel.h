@@ -60,7 +60,10 @@ class Kernel {
   // Starts every process (first call only), then handles events in order while their time is
   // <= `until`; the clock ends at `until` (or at the last event if stop() was called).
   // `on_event`, when given, sees each event just before its handler runs (progress, tracing).
-  void run(SimTime until, const std::function<void(const Event&)>& on_event = {});
+  // `stop_before`, when given, is asked before each event: true ends the run there, as stop()
+  // does, with that event still queued (a stop signal then waits for no further step).
+  void run(SimTime until, const std::function<void(const Event&)>& on_event = {},
+           const std::function<bool()>& stop_before = {});
   // Makes run() return after the current event.
   void stop() { stopped_ = true; }
   bool stopped() const { return stopped_; }
