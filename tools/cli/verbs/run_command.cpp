@@ -99,9 +99,9 @@ void add_run_command(CLI::App& app, const GlobalOptions& global) {
                 "Pretrain afresh, neither reading nor writing the pretrained-model cache "
                 "(same as --set pretrain.cache=false)");
   cmd->add_option("--checkpoint-every", o->checkpoint_every,
-                  "Save the whole run state every T simulated seconds (and when a signal stops "
-                  "the run), so `poisonsim resume` can continue it; from duration / 10000 to "
-                  "less than the duration");
+                  "Save the whole run state at every multiple of T simulated seconds (and when "
+                  "a signal stops the run), so `poisonsim resume` can continue it; from "
+                  "duration / 10000 to less than the duration");
   cmd->add_option("--checkpoint", o->checkpoint,
                   "Checkpoint file (default: <trace>.checkpoint); alone, a checkpoint is only "
                   "written when a signal stops the run");
