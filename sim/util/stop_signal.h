@@ -13,7 +13,12 @@ namespace poisonsim {
 // signal is answered at once on stderr: "poisonsim: SIGINT received: <acknowledgement>". The
 // stop itself waits for the job's next safe point, which a long step (a retrain, a generator's
 // training) can put seconds away: the line tells the user the signal arrived meanwhile.
+// The signals are blocked in the calling thread and every thread it starts later, and taken by
+// a thread of their own (see stop_signal.cpp for why).
 void install_stop_handlers(const std::string& acknowledgement);
+// For a child process between fork and exec (async-signal-safe): the program it runs gets the
+// stop signals as usual, not blocked as this process's threads have them.
+void unblock_stop_signals();
 // The signal that asked to stop, or 0.
 int stop_signal();
 // "SIGINT", "SIGTERM", "SIGHUP", or "signal N".

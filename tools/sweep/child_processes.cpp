@@ -43,6 +43,7 @@ int spawn(const ChildCommand& command, pid_t& pid) {
   const pid_t parent = getpid();
   pid = fork();
   if (pid == 0) {
+    unblock_stop_signals();  // a run or a Python script must see Ctrl-C and forwarded stops
     int error = 0;
     // The parent may have died before prctl: then this is someone else's child already.
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(127);
