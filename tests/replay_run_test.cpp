@@ -3,6 +3,7 @@
 // on each image), NumPy and HDF5 files made with NumPy and h5py replay deterministically per
 // seed, and every bad file is one `error:` line at validation.
 #include <algorithm>
+#include <csignal>
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -14,8 +15,10 @@
 #include "attackers/replay/replay_file.h"
 #include "pipeline/model/target_model.h"
 #include "pipeline/model/training.h"
+#include "pipeline/trace/checkpoint_file.h"
 #include "pipeline/trace/poison_set_file.h"
 #include "pipeline/trace/trace_reader.h"
+#include "tests/background_run.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {
@@ -168,11 +171,24 @@ TEST_F(ReplayRun, ResumeContinuesThePassAndRefusesAChangedFile) {
   std::filesystem::copy_file(file("good.npz"), poison);
   const std::string keys =
       "file: " + poison + ", true_labels: true_labels, order: shuffled, at_end: cycle";
-  ASSERT_EQ(run_synthetic("whole.h5", replay(keys)).exit_code, 0);
-  const auto checkpointed = run_synthetic("cut.h5", replay(keys) + " --checkpoint-every 45");
-  ASSERT_EQ(checkpointed.exit_code, 0) << checkpointed.output;
-  // From the last checkpoint (90 s), in the middle of a pass, to the end: the same samples.
+  // Evaluations every 0.05 s (each flushes the trace) make the run last seconds, so a kill
+  // after its first checkpoint lands mid-run (a finished run's checkpoint only records its end).
+  const std::string slow = " --set evaluation.interval=0.05";
+  ASSERT_EQ(run_synthetic("whole.h5", replay(keys) + slow).exit_code, 0);
   const std::string checkpoint = dir.file("cut.h5.checkpoint");
+  test::BackgroundRun cut("--log-level warn run " +
+                              source("/tests/scenarios/synthetic-small.yaml") + " --quiet -o " +
+                              dir.file("cut.h5") + replay(keys) + slow + " --checkpoint-every 45",
+                          dir.file("cut.log"));
+  ASSERT_TRUE(test::eventually([&] {
+    return std::filesystem::exists(checkpoint) && read_checkpoint_file(checkpoint).time >= 45;
+  })) << test::read_text(dir.file("cut.log"));
+  cut.signal(SIGKILL);
+  ASSERT_EQ(cut.wait(), 128 + SIGKILL) << "the run ended before the kill";
+  // A finished resume replaces its checkpoint with the record of its end: keep a copy.
+  const std::string copy = dir.file("cut-copy.checkpoint");
+  std::filesystem::copy_file(checkpoint, copy);
+  // From the checkpoint (45 s), in the middle of a pass, to the end: the same samples.
   const auto resumed = test::run_poisonsim("--log-level warn resume " + checkpoint +
                                            " --quiet -o " + dir.file("resumed.h5"));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
@@ -181,7 +197,7 @@ TEST_F(ReplayRun, ResumeContinuesThePassAndRefusesAChangedFile) {
 
   std::filesystem::copy_file(file("good-reversed.npz"), poison,
                              std::filesystem::copy_options::overwrite_existing);
-  const auto refused = test::run_poisonsim("--log-level warn resume " + checkpoint +
+  const auto refused = test::run_poisonsim("--log-level warn resume " + copy +
                                            " --quiet -o " + dir.file("refused.h5"));
   EXPECT_EQ(refused.exit_code, 2) << refused.output;
   EXPECT_NE(refused.output.find("is not the one the run read"), std::string::npos)

@@ -54,13 +54,19 @@ TEST(RunLimits, BufferAndReplayScaleWithTheSampleSize) {
   EXPECT_DOUBLE_EQ(e.total, sum);
 }
 
-TEST(RunLimits, ModelCopiesCountStaleHistoryAndMomentum) {
+TEST(RunLimits, ModelCopiesCountStaleHistoryMomentumAndThePolicy) {
   const std::string base = kTiny + "model: {hidden: [100]}\n";
   const double params = 784 * 100 + 100 + 100 * 10 + 10;
-  const auto plain = estimate_memory(parse(base));
+  // The default victim keeps its mean iterate (retrain.select: average) besides the four.
+  const auto plain = estimate_memory(parse(base + "retrain: {select: last}\n"));
   EXPECT_DOUBLE_EQ(term(plain, "model"), 4 * params * 4);
-  const auto momentum = estimate_memory(parse(base + "retrain: {momentum: 0.9}\n"));
+  const auto momentum =
+      estimate_memory(parse(base + "retrain: {select: last, momentum: 0.9}\n"));
   EXPECT_DOUBLE_EQ(term(momentum, "model"), 5 * params * 4);
+  EXPECT_DOUBLE_EQ(term(estimate_memory(parse(base)), "model"), 5 * params * 4);
+  const auto from_base =
+      estimate_memory(parse(base + "retrain: {start: base, select: best}\n"));
+  EXPECT_DOUBLE_EQ(term(from_base, "model"), 6 * params * 4);
   const auto stale = estimate_memory(parse(
       base + "attackers:\n  - type: noise\n    knowledge: {model: stale, stale_retrains: 7}\n"));
   EXPECT_DOUBLE_EQ(term(stale, "attackers.knowledge.stale_retrains"), 7 * params * 4);

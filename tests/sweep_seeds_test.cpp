@@ -1,6 +1,7 @@
 // `poisonsim sweep --seeds N` and `poisonsim inspect SWEEP.h5 --mean-over seed`, end to end on
 // small synthetic runs: the aggregate table and what inspect prints are the hand computation
 // from the summary rows; bad values end in one error line.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/trace/confidence_interval.h"
+#include "pipeline/trace/run_metrics.h"
 #include "pipeline/trace/sweep_file.h"
 #include "tests/sweep_test_support.h"
 #include "tests/test_support.h"
@@ -47,7 +49,7 @@ TEST_F(SweepSeeds, TwoSeedsGiveMeansWithIntervalsBoundedByTheMetricsKind) {
   const auto& table = sweep.aggregate;
   ASSERT_FALSE(table.empty());
   const auto& metric = column(table, "metric").texts;
-  ASSERT_EQ(metric.size(), 2u * 15);
+  ASSERT_EQ(metric.size(), 2u * run_metric_fields().size());
   const auto json =
       nlohmann::json::parse(poisonsim("inspect " + out + " --mean-over seed --json -").output);
   ASSERT_EQ(json["cells"].size(), 2u);
@@ -59,7 +61,7 @@ TEST_F(SweepSeeds, TwoSeedsGiveMeansWithIntervalsBoundedByTheMetricsKind) {
       << text.output;
   int with_spread = 0;
   for (size_t row = 0; row < metric.size(); ++row) {
-    const size_t cell = row / 15;
+    const size_t cell = row / run_metric_fields().size();
     EXPECT_EQ(column(table, "cell").integers[row], static_cast<int64_t>(cell));
     EXPECT_EQ(column(table, "guard.threshold").reals[row], cell == 0 ? 1 : 3);
     // By hand from the cell's two summary rows (runs 2 * cell and 2 * cell + 1).
@@ -78,15 +80,22 @@ TEST_F(SweepSeeds, TwoSeedsGiveMeansWithIntervalsBoundedByTheMetricsKind) {
     EXPECT_NEAR(column(table, "ci95_half_width").reals[row], half, 1e-9 * (1 + half));
     // The interval on the scale of the metric's kind (unit-tested in confidence_interval_test).
     const bool count = column(sweep.summary, metric[row]).kind == SummaryColumn::Kind::integer;
-    const QuantityKind kind = count ? QuantityKind::count : QuantityKind::proportion;
+    const auto& fields = run_metric_fields();
+    const auto field = std::find_if(fields.begin(), fields.end(),
+                                    [&](const MetricField& f) { return metric[row] == f.name; });
+    ASSERT_NE(field, fields.end());
+    const QuantityKind kind = field->kind;
+    EXPECT_EQ(count, kind == QuantityKind::count);
     EXPECT_EQ(column(table, "kind").texts[row], quantity_kind_name(kind));
     const Bounds bounds = mean_bounds(mean, sd, 2, kind);
     const double low = column(table, "ci95_low").reals[row];
     const double high = column(table, "ci95_high").reals[row];
     EXPECT_NEAR(low, bounds.low, 1e-9 * (1 + std::fabs(bounds.low)));
     EXPECT_NEAR(high, bounds.high, 1e-9 * (1 + std::fabs(bounds.high)));
-    EXPECT_GE(low, 0.0);
-    if (!count) {
+    if (kind != QuantityKind::unbounded) {
+      EXPECT_GE(low, 0.0);
+    }
+    if (kind == QuantityKind::proportion) {
       EXPECT_LE(high, 1.0);
     }
     EXPECT_LE(low, mean);

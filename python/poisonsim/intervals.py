@@ -13,16 +13,19 @@ import functools
 import math
 
 PROPORTION, COUNT, UNBOUNDED = "proportion", "count", "unbounded"
-# The integer metrics of run_metric_fields() (pipeline/trace/run_metrics.cpp); the others are
-# proportions.
+# The integer metrics of run_metric_fields() (pipeline/trace/run_metrics.cpp), and its
+# differences of accuracies (any sign); the others are proportions.
 COUNT_METRICS = frozenset(("poison_samples", "poison_rejected", "clean_samples",
                            "clean_rejected", "retrains", "deployed", "refused"))
+UNBOUNDED_METRICS = frozenset(("accuracy_change", "retrain_test_change_min"))
 CONFIDENCE = 0.95
 
 
 def metric_kind(name):
     """The kind of a headline metric of the summary table (as the aggregate's `kind` column)."""
-    return COUNT if name in COUNT_METRICS else PROPORTION
+    if name in COUNT_METRICS:
+        return COUNT
+    return UNBOUNDED if name in UNBOUNDED_METRICS else PROPORTION
 
 
 def _beta_fraction(a, b, x):

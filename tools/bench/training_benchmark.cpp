@@ -106,6 +106,11 @@ TrainingFigures run_training_benchmark(const TrainingBenchmarkOptions& options) 
   f.model = s.model.describe();
   f.samples = options.samples > 0 ? options.samples : s.retrain.buffer_capacity;
   f.train = s.retrain.train;
+  // The bare loop is plain SGD, so both sides run the retrain's SGD steps without its
+  // learning-rate schedule and iterate averaging (a few vector operations per step).
+  f.train.schedule = LrSchedule::constant;
+  f.train.warmup = 0;
+  f.train.average_last_epoch = false;
   f.train.seed = derive_seed(s.seed, "retrain/0");
   f.threads = s.train_threads;
   const Dataset set = retraining_set(data.stream_pool, f.samples);
