@@ -73,12 +73,10 @@ def expand_keys(cell):
     return keys
 
 
-def documented_scenario_keys(text):
-    """Key paths (no list indexes) in the key and type tables of scenario.md's "## Keys"."""
-    keys = {}
-    in_keys = False
-    prefix = None
-    header = None
+def keys_tables(text):
+    """(line number, heading, header cells, row cells) of each data row of the tables under
+    scenario.md's "## Keys", the heading being the ### or #### title above the table."""
+    in_keys, title, header = False, None, None
     for number, line in enumerate(text.splitlines(), 1):
         if line.startswith("## "):
             in_keys = line.strip() == "## Keys"
@@ -87,10 +85,7 @@ def documented_scenario_keys(text):
             continue
         heading = re.match(r"^#{3,4} (.*)", line)
         if heading:
-            title = heading.group(1).strip()
-            word = title.split(":")[0].strip()
-            prefix = SECTION_PREFIX.get(title, SECTION_PREFIX.get(word, word + "."))
-            header = None
+            title, header = heading.group(1).strip(), None
             continue
         if not line.startswith("|"):
             header = None
@@ -98,9 +93,16 @@ def documented_scenario_keys(text):
         row = cells(line)
         if header is None:
             header = row
-            continue
-        if set(line) <= set("|- "):
-            continue
+        elif not set(line) <= set("|- "):
+            yield number, title, header, row
+
+
+def documented_scenario_keys(text):
+    """Key paths (no list indexes) in the key and type tables of scenario.md's "## Keys"."""
+    keys = {}
+    for number, title, header, row in keys_tables(text):
+        word = title.split(":")[0].strip()
+        prefix = SECTION_PREFIX.get(title, SECTION_PREFIX.get(word, word + "."))
         if header[0] == "key":
             for key in expand_keys(row[0]):
                 keys.setdefault(prefix + key, f"docs/scenario.md:{number}")
@@ -217,24 +219,9 @@ def list_problems(blocks, documented, documented_types):
 def documented_type_names(text):
     """{key path prefix: type names} from the type tables of scenario.md's "## Keys"."""
     names = {}
-    in_keys, prefix, header = False, None, None
-    for line in text.splitlines():
-        if line.startswith("## "):
-            in_keys = line.strip() == "## Keys"
-            continue
-        heading = re.match(r"^#{3,4} (.*)", line)
-        if not in_keys or heading:
-            if heading:
-                prefix, header = heading.group(1).split(":")[0].strip(), None
-            continue
-        if not line.startswith("|"):
-            header = None
-            continue
-        row = cells(line)
-        if header is None:
-            header = row
-        elif header[0] == "type" and not set(line) <= set("|- "):
-            names.setdefault(prefix, set()).update(backticked(row[0])[:1])
+    for _, title, header, row in keys_tables(text):
+        if header[0] == "type":
+            names.setdefault(title.split(":")[0].strip(), set()).update(backticked(row[0])[:1])
     return names
 
 
