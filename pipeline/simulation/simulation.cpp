@@ -20,6 +20,7 @@
 #include "pipeline/simulation/retrain_buffer.h"
 #include "pipeline/simulation/retrain_policy.h"
 #include "pipeline/simulation/run_data.h"
+#include "pipeline/simulation/window_sanitizing.h"
 #include "pipeline/trace/trace_rows.h"
 #include "pipeline/trace/trace_writer.h"
 #include "poisonsim_version.h"
@@ -40,14 +41,6 @@ size_t history_needed(const Scenario& s) {
     if (a.knowledge.kind == KnowledgeKind::stale)
       needed = std::max(needed, static_cast<size_t>(a.knowledge.stale_retrains));
   return needed;
-}
-
-EventRow system_event(double time, const char* kind) {
-  EventRow row;
-  row.time = time;
-  set_trace_name(row.kind, kind);
-  set_trace_name(row.source, "system");
-  return row;
 }
 
 // Runs `fn` as one stage of the run (member initialisers that must be timed).
@@ -289,52 +282,12 @@ struct Simulation::State : SimulationHost {
     }
   }
 
-  // The `sanitize:` stages on the buffer, just before a retrain: what they remove leaves the
-  // buffer (and so the retraining set; replayed pretraining samples are trusted and not judged),
-  // its samples row records the stage, and each stage's work is an events row.
-  void sanitize_window() {
-    StageTimes::Scope scope(&stages_, "sanitizing");
-    const Dataset& window = buffer.contents();
-    const std::vector<float> features =
-        window.empty() ? std::vector<float>{} : guard_context.features(window);
-    std::vector<int8_t> removed_by;
-    const auto reports =
-        sanitizers->run(window.labels, features, guard_context.feature_dim(), removed_by);
-    std::vector<uint8_t> drop(window.size());
-    std::vector<SampleRemoval> removals;
-    for (size_t i = 0; i < window.size(); ++i) {
-      if (removed_by[i] < 0) continue;
-      drop[i] = 1;
-      // Numbered after the guard's stages: samples.rejected_by counts both.
-      const auto stage =
-          static_cast<uint8_t>(guard->size() + static_cast<size_t>(removed_by[i]) + 1);
-      if (buffer.sample_row(i) >= 0)
-        removals.push_back(
-            {buffer.sample_row(i), stage, static_cast<uint8_t>(buffer.is_poison(i))});
-    }
-    if (!removals.empty()) recorder->remove_samples(removals.data(), removals.size());
-    for (const auto& report : reports) {
-      auto event = system_event(kernel.now(), "sanitize");
-      set_trace_name(event.source, report.type);
-      event.size = report.seen;
-      event.accepted = report.seen - report.removed;
-      event.rejected = report.removed;
-      recorder->add_event(event);
-      // The documented no-op: an empty window, or classes with too few samples to judge.
-      if (report.seen == 0 || report.unjudged > 0) {
-        auto noop = system_event(kernel.now(), "sanitize-noop");
-        set_trace_name(noop.source, report.type);
-        noop.size = report.unjudged;
-        noop.accepted = report.unjudged;
-        recorder->add_event(noop);
-      }
-    }
-    buffer.remove(drop);
-  }
-
   void retrain() {
     flush_ingestion();
-    if (sanitizers) sanitize_window();
+    if (sanitizers) {
+      StageTimes::Scope scope(&stages_, "sanitizing");
+      sanitize_window(*sanitizers, guard_context, guard->size(), buffer, *recorder, kernel.now());
+    }
     StageTimes::Scope stage(&stages_, "retraining");
     retrain_requested = false;
     RetrainRow row;

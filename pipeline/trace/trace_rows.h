@@ -30,6 +30,15 @@ struct EventRow {
   int64_t rejected = 0;              // of those, rejected by the guard
 };
 
+// An events row of the run itself (source "system"): a tick, a sanitizer's work, the end.
+inline EventRow system_event(double time, const char* kind) {
+  EventRow row;
+  row.time = time;
+  set_trace_name(row.kind, kind);
+  set_trace_name(row.source, "system");
+  return row;
+}
+
 // One row per arriving sample (when trace.samples is on).
 struct SampleRow {
   double time = 0;

@@ -1,0 +1,51 @@
+#include "pipeline/simulation/window_sanitizing.h"
+
+#include <cstdint>
+#include <vector>
+
+#include "pipeline/plugins/sample_guard.h"
+#include "pipeline/plugins/sanitizer_chain.h"
+#include "pipeline/simulation/retrain_buffer.h"
+#include "pipeline/trace/row_sink.h"
+#include "pipeline/trace/trace_rows.h"
+
+namespace poisonsim {
+
+void sanitize_window(SanitizerChain& sanitizers, const GuardContext& context, size_t guard_stages,
+                     RetrainBuffer& buffer, RowSink& recorder, double now) {
+  const Dataset& window = buffer.contents();
+  const std::vector<float> features =
+      window.empty() ? std::vector<float>{} : context.features(window);
+  std::vector<int8_t> removed_by;
+  const auto reports = sanitizers.run(window.labels, features, context.feature_dim(), removed_by);
+  std::vector<uint8_t> drop(window.size());
+  std::vector<SampleRemoval> removals;
+  for (size_t i = 0; i < window.size(); ++i) {
+    if (removed_by[i] < 0) continue;
+    drop[i] = 1;
+    // Numbered after the guard's stages: samples.rejected_by counts both.
+    const auto stage = static_cast<uint8_t>(guard_stages + static_cast<size_t>(removed_by[i]) + 1);
+    if (buffer.sample_row(i) >= 0)
+      removals.push_back({buffer.sample_row(i), stage, static_cast<uint8_t>(buffer.is_poison(i))});
+  }
+  if (!removals.empty()) recorder.remove_samples(removals.data(), removals.size());
+  for (const auto& report : reports) {
+    auto event = system_event(now, "sanitize");
+    set_trace_name(event.source, report.type);
+    event.size = report.seen;
+    event.accepted = report.seen - report.removed;
+    event.rejected = report.removed;
+    recorder.add_event(event);
+    // The documented no-op: an empty window, or classes with too few samples to judge.
+    if (report.seen == 0 || report.unjudged > 0) {
+      auto noop = system_event(now, "sanitize-noop");
+      set_trace_name(noop.source, report.type);
+      noop.size = report.unjudged;
+      noop.accepted = report.unjudged;
+      recorder.add_event(noop);
+    }
+  }
+  buffer.remove(drop);
+}
+
+}  // namespace poisonsim

@@ -1,0 +1,20 @@
+#pragma once
+// The `sanitize:` stages on the retraining buffer, just before a retrain (docs/scenario.md,
+// sanitize): what they remove leaves the buffer (and so the retraining set; replayed
+// pretraining samples are trusted and not judged), its samples row records the stage, and each
+// stage's work is an events row.
+#include <cstddef>
+
+namespace poisonsim {
+
+class GuardContext;
+class RetrainBuffer;
+class RowSink;
+class SanitizerChain;
+
+// `context` featurises the window with the deployed model; the sanitizers' stages are numbered
+// after the guard's `guard_stages` in samples.rejected_by.
+void sanitize_window(SanitizerChain& sanitizers, const GuardContext& context, size_t guard_stages,
+                     RetrainBuffer& buffer, RowSink& recorder, double now);
+
+}  // namespace poisonsim
