@@ -46,6 +46,24 @@ void Ingestion::load_state(StateIn& in) {
   }
 }
 
+std::vector<ScoredSample> scored_samples(const Dataset& data, const SampleScores& scores,
+                                         int64_t feature_dim, double time) {
+  std::vector<ScoredSample> samples(data.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    ScoredSample& sample = samples[i];
+    sample.time = time;
+    sample.label = data.labels[i];
+    sample.prediction = scores.prediction[i];
+    sample.loss = scores.loss[i];
+    sample.image = data.image(i);
+    if (feature_dim > 0) {
+      sample.features = scores.features.data() + i * static_cast<size_t>(feature_dim);
+      sample.feature_dim = feature_dim;
+    }
+  }
+  return samples;
+}
+
 void Ingestion::submit(ArrivingBatch batch) {
   pending_samples_ += batch.samples.size();
   pending_.push_back(std::move(batch));
@@ -98,20 +116,9 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
   const size_t n = batch.samples.size();
   const int64_t feature_dim = needs_.features ? deployment_.feature_dim() : 0;
   const bool is_poison = batch.is_poison;
-  std::vector<ScoredSample> samples(n);
-  for (size_t i = 0; i < n; ++i) {
-    ScoredSample& sample = samples[i];
-    sample.time = batch.time;
-    sample.label = batch.samples.labels[i];
-    sample.prediction = scores.prediction[i];
-    sample.loss = scores.loss[i];
-    sample.image = batch.samples.image(i);
-    if (needs_.features) {
-      sample.features = scores.features.data() + i * static_cast<size_t>(feature_dim);
-      sample.feature_dim = feature_dim;
-    }
-    if (needs_.ground_truth) sample.ground_truth = &is_poison;
-  }
+  std::vector<ScoredSample> samples = scored_samples(batch.samples, scores, feature_dim, batch.time);
+  if (needs_.ground_truth)
+    for (auto& sample : samples) sample.ground_truth = &is_poison;
   std::vector<int8_t> rejected_by(n);
   guard_.judge_stages(samples.data(), n, rejected_by.data());
   for (size_t i = 0; i < n; ++i) {

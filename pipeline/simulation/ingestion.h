@@ -24,6 +24,12 @@ class RowSink;
 struct SampleRow;
 struct SampleScores;
 
+// What a guard sees of each sample of `data` arriving at `time`, scored by the deployed model as
+// `scores`: with its features when `feature_dim` > 0 (scores.features then holds them), without
+// ground truth (the caller points an oracle stage at it). Valid while `data` and `scores` live.
+std::vector<ScoredSample> scored_samples(const Dataset& data, const SampleScores& scores,
+                                         int64_t feature_dim, double time);
+
 struct ArrivingBatch {
   double time = 0;
   int64_t batch_id = 0;

@@ -5,6 +5,7 @@
 #include "pipeline/plugins/guard_chain.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/guard_context.h"
+#include "pipeline/simulation/ingestion.h"
 
 namespace poisonsim {
 namespace {
@@ -72,20 +73,10 @@ DefenseProjection KnownDefense::project(const TargetModel& model, Dataset& sampl
   const AcceptsFn accepts = [&](const Dataset& batch) {
     const SampleScores scores = deployment.score(batch, needs.features);
     const int64_t dim = needs.features ? deployment.feature_dim() : 0;
-    std::vector<ScoredSample> scored(batch.size());
+    auto scored = scored_samples(batch, scores, dim, 0.0);
     const bool poison = true;  // an oracle stage, if the scenario has one, knows it is
-    for (size_t i = 0; i < batch.size(); ++i) {
-      auto& s = scored[i];
-      s.label = batch.labels[i];
-      s.prediction = scores.prediction[i];
-      s.loss = scores.loss[i];
-      s.image = batch.image(i);
-      if (needs.features) {
-        s.features = scores.features.data() + i * static_cast<size_t>(dim);
-        s.feature_dim = dim;
-      }
-      if (needs.ground_truth) s.ground_truth = &poison;
-    }
+    if (needs.ground_truth)
+      for (auto& s : scored) s.ground_truth = &poison;
     std::vector<Verdict> verdicts(batch.size());
     chain->judge_batch(scored.data(), scored.size(), verdicts.data());
     std::vector<uint8_t> ok(batch.size());

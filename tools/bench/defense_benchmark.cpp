@@ -12,6 +12,7 @@
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/guard_context.h"
+#include "pipeline/simulation/ingestion.h"
 #include "pipeline/simulation/run_data.h"
 #include "sim/util/error.h"
 #include "tools/bench/bench_median.h"
@@ -41,17 +42,9 @@ void score(const Deployment& deployment, Window& w, int64_t batch) {
 }
 
 void make_samples(Window& w, int64_t feature_dim) {
-  w.samples.assign(w.data.size(), {});
-  for (size_t i = 0; i < w.data.size(); ++i) {
-    auto& s = w.samples[i];
-    s.label = w.data.labels[i];
-    s.prediction = w.scores.prediction[i];
-    s.loss = w.scores.loss[i];
-    s.image = w.data.image(i);
-    s.features = w.scores.features.data() + i * static_cast<size_t>(feature_dim);
-    s.feature_dim = feature_dim;
-    s.ground_truth = i % 10 == 0 ? &w.yes : &w.no;
-  }
+  w.samples = scored_samples(w.data, w.scores, feature_dim, 0.0);
+  for (size_t i = 0; i < w.samples.size(); ++i)
+    w.samples[i].ground_truth = i % 10 == 0 ? &w.yes : &w.no;
 }
 
 void judge(GuardChain& guard, const Window& w, int64_t batch) {
