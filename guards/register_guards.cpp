@@ -9,6 +9,7 @@
 #include "guards/per_sample/knn_guard.h"
 #include "guards/per_sample/loss_threshold.h"
 #include "guards/window/activation_clustering.h"
+#include "guards/window/source_gate.h"
 #include "guards/window/spectral_signature.h"
 #include "pipeline/scenario/config_node.h"
 
@@ -95,6 +96,14 @@ void register_guards(PluginRegistry& registry) {
       [](ConfigNode& node) {
         const auto o = read_activation_clustering_options(node);
         return WindowSanitizerFactory([o] { return std::make_unique<ActivationClustering>(o); });
+      });
+  registry.sanitizers.add(
+      "per-source",
+      "per-source gate (RONI per data source): remove a source whose removal from the window "
+      "improves clean validation of a retrained candidate by more than `epsilon`",
+      {"epsilon", "metric", "quarantine", "min_source_samples"}, [](ConfigNode& node) {
+        const auto o = read_source_gate_options(node);
+        return WindowSanitizerFactory([o] { return std::make_unique<SourceGate>(o); });
       });
   registry.gates.add("none", "deploy every retrained model", {}, [](ConfigNode&) {
     return RetrainGateFactory([] { return std::make_unique<AlwaysDeploy>(); });

@@ -3,6 +3,7 @@
 // so the kept samples can be named.
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -64,13 +65,16 @@ TEST(RetrainBuffer, RemoveKeepsTheSurvivorsOldestFirst) {
   auto buffer = buffer_of(4, Eviction::fifo);
   for (int i = 0; i < 6; ++i) {  // 4 and 5 replace 0 and 1: slots hold 4, 5, 2, 3
     const auto pixel = static_cast<float>(i);
-    buffer.add(&pixel, i % 10, i % 2 == 1, 100 + i);
+    buffer.add(&pixel, i % 10, i % 2 == 1, 100 + i, i % 2 == 1 ? "attacker" : "stream");
   }
   EXPECT_EQ(kept(buffer), (std::vector<int>{4, 5, 2, 3}));
   buffer.remove({0, 1, 0, 0});                           // drops 5
   EXPECT_EQ(kept(buffer), (std::vector<int>{2, 3, 4}));  // oldest first
   EXPECT_EQ(buffer.sample_row(0), 102);
   EXPECT_EQ(buffer.sample_row(2), 104);
+  // Each survivor keeps its source (names in order of first arrival).
+  EXPECT_EQ(buffer.source_names(), (std::vector<std::string>{"stream", "attacker"}));
+  EXPECT_EQ(buffer.sources(), (std::vector<int32_t>{0, 1, 0}));
   EXPECT_TRUE(buffer.is_poison(1));  // 3
   EXPECT_EQ(buffer.poison_count(), 1);
   offer(buffer, 7, 9);  // 7 fills the free slot, then 8 evicts the oldest, 2

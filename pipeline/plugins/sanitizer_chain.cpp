@@ -16,7 +16,8 @@ SanitizerChain::SanitizerChain(std::vector<Stage> stages)
 std::vector<SanitizerChain::Report> SanitizerChain::run(const std::vector<int64_t>& labels,
                                                         const std::vector<float>& features,
                                                         int64_t feature_dim,
-                                                        std::vector<int8_t>& removed_by) {
+                                                        std::vector<int8_t>& removed_by,
+                                                        const WindowProvenance* provenance) {
   const size_t n = labels.size();
   const auto dim = static_cast<size_t>(feature_dim);
   if (features.size() != n * dim)
@@ -27,6 +28,9 @@ std::vector<SanitizerChain::Report> SanitizerChain::run(const std::vector<int64_
   std::vector<Report> reports;
   std::vector<int64_t> kept_labels;
   std::vector<float> kept_features;
+  std::vector<int32_t> kept_sources;
+  if (provenance && provenance->sources.size() != n)
+    throw std::logic_error("SanitizerChain::run: sources do not match the window");
   for (size_t s = 0; s < stages_.size(); ++s) {
     // Every stage runs, on an empty window too, so the trace shows each one's no-op.
     kept_labels.clear();
@@ -37,6 +41,23 @@ std::vector<SanitizerChain::Report> SanitizerChain::run(const std::vector<int64_
                            features.begin() + static_cast<ptrdiff_t>((i + 1) * dim));
     }
     SanitizeWindow window{alive.size(), kept_labels.data(), kept_features.data(), feature_dim};
+    // A stage's trainer takes keep flags over what the stage was given: the samples earlier
+    // stages removed stay out.
+    WindowTrainer train;
+    if (provenance) {
+      kept_sources.clear();
+      for (size_t i : alive) kept_sources.push_back(provenance->sources[i]);
+      window.sources = kept_sources.data();
+      window.source_names = &provenance->source_names;
+      if (provenance->train) {
+        train = [&provenance, &alive, n](const std::vector<uint8_t>& keep) {
+          std::vector<uint8_t> whole(n, 0);
+          for (size_t j = 0; j < alive.size() && j < keep.size(); ++j) whole[alive[j]] = keep[j];
+          return provenance->train(whole);
+        };
+        window.train = &train;
+      }
+    }
     SanitizeOutcome outcome;
     outcome.remove.assign(alive.size(), 0);
     const auto start = std::chrono::steady_clock::now();

@@ -15,6 +15,16 @@
 
 namespace poisonsim {
 
+// Clean-validation figures of a model trained on part of a window.
+struct WindowValidation {
+  double loss = 0;  // mean cross-entropy (nats) on the run's clean validation split
+  double accuracy = 0;
+};
+// Trains a candidate as the coming retrain would (its policy, from the deployed model, without
+// replay) on the window's samples whose `keep` entry is non-zero, and scores it on clean
+// validation data: what the per-source gate (RONI) compares.
+using WindowTrainer = std::function<WindowValidation(const std::vector<uint8_t>& keep)>;
+
 // The window as a sanitizer sees it: labels and features of n samples, never whether a sample is
 // poison.
 struct SanitizeWindow {
@@ -22,6 +32,20 @@ struct SanitizeWindow {
   const int64_t* labels = nullptr;  // size labels, as the samples arrived
   const float* features = nullptr;  // size x feature_dim, the deployed model's
   int64_t feature_dim = 0;
+  // Where each sample came from (an index into source_names: a stream or an attacker, as a
+  // deployer knows its data's provenance) and a trainer; null where the chain runs without them
+  // (`bench defenses`), where a stage that needs them judges nothing.
+  const int32_t* sources = nullptr;
+  const std::vector<std::string>* source_names = nullptr;
+  const WindowTrainer* train = nullptr;
+};
+
+// What the simulation knows of a whole window besides features: each sample's source and a
+// trainer over the whole window (SanitizerChain::run narrows both to what a stage is given).
+struct WindowProvenance {
+  std::vector<int32_t> sources;
+  std::vector<std::string> source_names;
+  WindowTrainer train;
 };
 
 // A sanitizer's outcome on one window.

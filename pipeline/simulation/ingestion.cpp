@@ -131,7 +131,7 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
     if (verdict == Verdict::accept) {
       // Its samples row is the one pushed below: a sanitizer's removal is recorded there.
       const int64_t row = trace_samples_ ? recorded_rows_ + static_cast<int64_t>(rows.size()) : -1;
-      buffer_.add(batch.samples.image(i), sample.label, batch.is_poison, row);
+      buffer_.add(batch.samples.image(i), sample.label, batch.is_poison, row, batch.source);
       ++event.accepted;
     } else {
       ++event.rejected;

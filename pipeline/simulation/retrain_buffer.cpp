@@ -22,12 +22,13 @@ RetrainBuffer::RetrainBuffer(ImageShape shape, int64_t num_classes, int64_t capa
   data_.labels.reserve(static_cast<size_t>(capacity));
   is_poison_.reserve(static_cast<size_t>(capacity));
   sample_rows_.reserve(static_cast<size_t>(capacity));
+  sources_.reserve(static_cast<size_t>(capacity));
 }
 
 void RetrainBuffer::save_state(StateOut& out) const {
   out.section("retrain buffer");
-  out(data_.pixels, data_.labels, is_poison_, sample_rows_, static_cast<uint64_t>(next_slot_),
-      seen_);
+  out(data_.pixels, data_.labels, is_poison_, sample_rows_, sources_, source_names_,
+      static_cast<uint64_t>(next_slot_), seen_);
   out.put(rng_);
   // Only a run with a window limit has them: the others keep their layout.
   if (window_limit_ > 0) out(windows_, window_);
@@ -36,26 +37,37 @@ void RetrainBuffer::save_state(StateOut& out) const {
 void RetrainBuffer::load_state(StateIn& in) {
   in.section("retrain buffer");
   uint64_t next_slot = 0;
-  in(data_.pixels, data_.labels, is_poison_, sample_rows_, next_slot, seen_);
+  in(data_.pixels, data_.labels, is_poison_, sample_rows_, sources_, source_names_, next_slot,
+     seen_);
   in.get(rng_);
   if (window_limit_ > 0) in(windows_, window_);
   next_slot_ = static_cast<size_t>(next_slot);
   const auto n = data_.labels.size();
   if (data_.pixels.size() != n * static_cast<size_t>(data_.shape.numel()) ||
-      is_poison_.size() != n || sample_rows_.size() != n || n > static_cast<size_t>(capacity_) ||
+      is_poison_.size() != n || sample_rows_.size() != n || sources_.size() != n ||
+      std::any_of(sources_.begin(), sources_.end(),
+                  [&](int32_t s) {
+                    return s < 0 || static_cast<size_t>(s) >= source_names_.size();
+                  }) ||
+      n > static_cast<size_t>(capacity_) ||
       (window_limit_ > 0 && windows_.size() != n) ||
       next_slot_ > n)
     throw UserError(in.where(), "the saved retraining buffer does not fit the scenario's");
 }
 
-void RetrainBuffer::add(const float* image, int64_t label, bool is_poison, int64_t sample_row) {
+void RetrainBuffer::add(const float* image, int64_t label, bool is_poison, int64_t sample_row,
+                        const std::string& source) {
   const auto per = static_cast<size_t>(data_.shape.numel());
   ++seen_;
+  const auto named = std::find(source_names_.begin(), source_names_.end(), source);
+  const auto source_index = static_cast<int32_t>(named - source_names_.begin());
+  if (named == source_names_.end()) source_names_.push_back(source);
   if (static_cast<int64_t>(data_.size()) < capacity_) {
     data_.pixels.insert(data_.pixels.end(), image, image + per);
     data_.labels.push_back(label);
     is_poison_.push_back(is_poison);
     sample_rows_.push_back(sample_row);
+    sources_.push_back(source_index);
     if (window_limit_ > 0) windows_.push_back(window_);
     return;
   }
@@ -72,6 +84,7 @@ void RetrainBuffer::add(const float* image, int64_t label, bool is_poison, int64
   data_.labels[slot] = label;
   is_poison_[slot] = is_poison;
   sample_rows_[slot] = sample_row;
+  sources_[slot] = source_index;
   if (window_limit_ > 0) windows_[slot] = window_;
 }
 
@@ -89,6 +102,8 @@ void RetrainBuffer::remove(const std::vector<uint8_t>& drop) {
   std::vector<uint8_t> poison;
   std::vector<int64_t> rows;
   std::vector<int64_t> windows;
+  std::vector<int32_t> sources;
+  sources.reserve(static_cast<size_t>(capacity_));
   poison.reserve(static_cast<size_t>(capacity_));
   rows.reserve(static_cast<size_t>(capacity_));
   if (window_limit_ > 0) windows.reserve(static_cast<size_t>(capacity_));
@@ -99,11 +114,13 @@ void RetrainBuffer::remove(const std::vector<uint8_t>& drop) {
     kept.labels.push_back(data_.labels[slot]);
     poison.push_back(is_poison_[slot]);
     rows.push_back(sample_rows_[slot]);
+    sources.push_back(sources_[slot]);
     if (window_limit_ > 0) windows.push_back(windows_[slot]);
   }
   data_ = std::move(kept);
   is_poison_ = std::move(poison);
   sample_rows_ = std::move(rows);
+  sources_ = std::move(sources);
   windows_ = std::move(windows);
   next_slot_ = 0;
 }
@@ -121,6 +138,7 @@ void RetrainBuffer::clear() {
   data_.labels.clear();
   is_poison_.clear();
   sample_rows_.clear();
+  sources_.clear();
   windows_.clear();
   next_slot_ = 0;
   seen_ = 0;

@@ -3,6 +3,7 @@
 // fifo drops the oldest sample, reservoir keeps a uniform sample of everything accepted since
 // the last clear (Vitter's algorithm R).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "pipeline/data/dataset.h"
@@ -19,16 +20,18 @@ class RetrainBuffer {
   RetrainBuffer(ImageShape shape, int64_t num_classes, int64_t capacity, Eviction eviction,
                 RandomStream rng);
 
-  // Memory one retained sample takes: its pixels (float), its label, its poison flag and its
-  // trace row.
+  // Memory one retained sample takes: its pixels (float), its label, its poison flag, its trace
+  // row and its source.
   static int64_t bytes_per_sample(const ImageShape& shape) {
     return shape.numel() * static_cast<int64_t>(sizeof(float)) +
-           static_cast<int64_t>(2 * sizeof(int64_t) + sizeof(uint8_t));
+           static_cast<int64_t>(2 * sizeof(int64_t) + sizeof(uint8_t) + sizeof(int32_t));
   }
 
   // `sample_row`: the sample's row in the trace's samples table (-1 without one), so that a
-  // window sanitizer's removal can be recorded there.
-  void add(const float* image, int64_t label, bool is_poison, int64_t sample_row = -1);
+  // window sanitizer's removal can be recorded there; `source`: the stream or attacker it came
+  // from (the per-source gate judges sources).
+  void add(const float* image, int64_t label, bool is_poison, int64_t sample_row = -1,
+           const std::string& source = "");
   void clear();
   // A sliding window over retrains (retrain.buffer.keep_windows): with a limit of W > 0, each
   // sample remembers the window it arrived in, and end_window() (after each retrain) drops the
@@ -48,6 +51,9 @@ class RetrainBuffer {
   const Dataset& contents() const { return data_; }
   bool is_poison(size_t slot) const { return is_poison_[slot] != 0; }
   int64_t sample_row(size_t slot) const { return sample_rows_[slot]; }
+  // Per slot: the index of its source in source_names() (names in order of first arrival).
+  const std::vector<int32_t>& sources() const { return sources_; }
+  const std::vector<std::string>& source_names() const { return source_names_; }
 
   // Checkpoints: the samples, their poison flags and the eviction rule's position (and, with a
   // window limit, each sample's window).
@@ -58,6 +64,8 @@ class RetrainBuffer {
   Dataset data_;
   std::vector<uint8_t> is_poison_;
   std::vector<int64_t> sample_rows_;  // per slot: its samples-table row, -1 without one
+  std::vector<int32_t> sources_;      // per slot: its index in source_names_
+  std::vector<std::string> source_names_;
   std::vector<int64_t> windows_;      // per slot: the window it arrived in (with a window limit)
   int64_t window_limit_ = 0;
   int64_t window_ = 0;  // the current window's number (with a window limit)

@@ -292,7 +292,16 @@ struct Simulation::State : SimulationHost {
     flush_ingestion();
     if (sanitizers) {
       StageTimes::Scope scope(&stages_, "sanitizing");
-      sanitize_window(*sanitizers, guard_context, defense_tally, buffer, *recorder, kernel.now());
+      // Candidates for the per-source gate share one seed: their differences are the data's.
+      const auto seed = derive_seed(scenario.seed, fmt::format("retrain/{}/subsets", retrains_done));
+      sanitize_window(*sanitizers, guard_context, defense_tally, buffer, *recorder, kernel.now(),
+                      [&](const Dataset& subset) {
+                        const Evaluation e = evaluate(
+                            retrain_policy.candidate(deployment_.model(), subset, data.validation,
+                                                     seed),
+                            data.validation);
+                        return WindowValidation{e.mean_loss, e.accuracy};
+                      });
     }
     defense_tally.close_window(*recorder, kernel.now(), retrains_done);
     StageTimes::Scope stage(&stages_, "retraining");

@@ -13,13 +13,23 @@
 namespace poisonsim {
 
 void sanitize_window(SanitizerChain& sanitizers, const GuardContext& context, DefenseTally& tally,
-                     RetrainBuffer& buffer, RowSink& recorder, double now) {
+                     RetrainBuffer& buffer, RowSink& recorder, double now,
+                     const SubsetTrainer& train) {
   const size_t guard_stages = tally.guard_stages();
   const Dataset& window = buffer.contents();
   const std::vector<float> features =
       window.empty() ? std::vector<float>{} : context.features(window);
+  WindowProvenance provenance{buffer.sources(), buffer.source_names(), {}};
+  if (train)
+    provenance.train = [&](const std::vector<uint8_t>& keep) {
+      std::vector<size_t> kept;
+      for (size_t i = 0; i < keep.size(); ++i)
+        if (keep[i]) kept.push_back(i);
+      return train(window.subset(kept, window.name));
+    };
   std::vector<int8_t> removed_by;
-  const auto reports = sanitizers.run(window.labels, features, context.feature_dim(), removed_by);
+  const auto reports =
+      sanitizers.run(window.labels, features, context.feature_dim(), removed_by, &provenance);
   std::vector<uint8_t> is_poison(window.size());
   for (size_t i = 0; i < window.size(); ++i) is_poison[i] = buffer.is_poison(i) ? 1 : 0;
   tally.count_sanitize(removed_by, is_poison);
