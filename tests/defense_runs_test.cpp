@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -118,10 +119,12 @@ SanitizeCounts count_sanitized(const TraceContents& trace) {
 // flips in a class's window are a sub-population from other classes' images, which both find.
 TEST_F(DefenseRuns, WindowSanitizersRemoveLabelFlipsAndFewCleanSamples) {
   if (test::fashion_mnist_dir().empty()) GTEST_SKIP() << "Fashion-MNIST not installed";
-  for (const std::string type : {"spectral", "activation-clustering"}) {
+  const std::vector<std::string> types{"spectral", "activation-clustering", "sever", "trim"};
+  for (size_t t = 0; t < types.size(); ++t) {
+    const std::string& type = types[t];
     SCOPED_TRACE(type);
-    // The stage under test first (rejected_by 2), the other after it (3).
-    const std::string other = type == "spectral" ? "activation-clustering" : "spectral";
+    // The stage under test first (rejected_by 2), the next type after it (3).
+    const std::string& other = types[(t + 1) % types.size()];
     const auto result =
         run(type + ".h5", "--set 'guard={type: none}' --set 'sanitize=[{type: " + type +
                               "}, {type: " + other + "}]'");
