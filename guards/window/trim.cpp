@@ -29,26 +29,30 @@ TrimOptions read_trim_options(ConfigNode& node) {
 namespace {
 
 // The minimiser of mean cross-entropy over (x, y) + weight_decay / 2 (|W|^2 + |b|^2), by L-BFGS
-// from `start` (a strictly convex problem: one minimum, whatever the start).
+// from `start` (a strictly convex problem: one minimum, whatever the start). In float: a refit
+// reads the window's features once or twice per evaluation, and float halves that (the bench's
+// TRIM time fell from 1.7 to 0.9 s per window at 50 steps); the losses that decide are then
+// taken in double.
 window::LayerTensors refit(const torch::Tensor& x, const torch::Tensor& y,
                            const window::LayerTensors& start, const TrimOptions& o) {
   torch::AutoGradMode grad(true);
-  auto w = start.weight.clone().requires_grad_(true);
-  auto b = start.bias.clone().requires_grad_(true);
+  const auto xf = x.to(torch::kFloat);
+  auto w = start.weight.to(torch::kFloat).requires_grad_(true);
+  auto b = start.bias.to(torch::kFloat).requires_grad_(true);
   torch::optim::LBFGS solver({w, b}, torch::optim::LBFGSOptions(1.0)
                                          .max_iter(o.steps)
-                                         .tolerance_grad(1e-9)
+                                         .tolerance_grad(1e-7)
                                          .tolerance_change(1e-12)
                                          .history_size(20)
                                          .line_search_fn("strong_wolfe"));
   solver.step([&] {
     solver.zero_grad();
-    auto loss = torch::nn::functional::cross_entropy(torch::addmm(b, x, w.t()), y) +
+    auto loss = torch::nn::functional::cross_entropy(torch::addmm(b, xf, w.t()), y) +
                 0.5 * o.weight_decay * (w.square().sum() + b.square().sum());
     loss.backward();
     return loss;
   });
-  return {w.detach(), b.detach()};
+  return {w.detach().to(torch::kDouble), b.detach().to(torch::kDouble)};
 }
 
 std::vector<double> losses_under(const torch::Tensor& x, const torch::Tensor& y,
@@ -114,7 +118,8 @@ void Trim::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
     if (next == kept || last_rounds_ == options_.max_rounds) break;
     kept.swap(next);
     const auto subset = positions_tensor(kept);
-    layer = refit(x.index_select(0, subset), y.index_select(0, subset), deployed, options_);
+    // From the previous refit: the same minimum (the problem is strictly convex), fewer steps.
+    layer = refit(x.index_select(0, subset), y.index_select(0, subset), layer, options_);
     ++last_rounds_;
   }
   // `layer` is the refit on `kept` and `losses` are under it. A trimmed sample goes only when its
@@ -132,8 +137,8 @@ void Trim::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
   }
 }
 
-// Like spectral signatures: every refit starts from the deployed layer and the window, and the
-// thresholds derive from the trusted data, so a checkpoint holds only the section mark.
+// Like spectral signatures: the refits derive from the deployed layer and the window, and the
+// thresholds from the trusted data, so a checkpoint holds only the section mark.
 void Trim::save_state(StateOut& out) const { out.section("sanitize/trim"); }
 
 void Trim::load_state(StateIn& in) {
