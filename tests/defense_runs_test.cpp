@@ -168,6 +168,27 @@ TEST_F(DefenseRuns, WindowSanitizersRemoveLabelFlipsAndFewCleanSamples) {
   }
 }
 
+// The sanitizers' linear algebra and TRIM's refits run on LibTorch's `compute.train_threads`
+// (part of the scenario) and the features in fixed chunks, so `--threads` changes nothing.
+TEST_F(DefenseRuns, LastLayerSanitizersGiveTheSameTraceWithOneAndTwoThreads) {
+  if (test::fashion_mnist_dir().empty()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const auto command = [&](int threads, const std::string& trace) {
+    return "--log-level warn --threads " + std::to_string(threads) + " run " + quickstart() +
+           " -o " + dir.file(trace) + " --quiet --set duration=240" + kFlips +
+           " --set 'guard={type: none}' --set 'sanitize=[{type: sever, rounds: 2}, {type: trim}]'";
+  };
+  const auto one = test::run_poisonsim(command(1, "t1.h5"));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const auto two = test::run_poisonsim(command(2, "t2.h5"));
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  test::expect_same_trace(dir.file("t1.h5"), dir.file("t2.h5"));
+  // Both stages removed samples, so the comparison covers their verdicts.
+  int64_t by_stage[4] = {};
+  for (const auto& s : read_trace(dir.file("t1.h5")).samples) ++by_stage[s.rejected_by];
+  EXPECT_GT(by_stage[2], 0);
+  EXPECT_GT(by_stage[3], 0);
+}
+
 // Every stage's state in a checkpoint: a run with all of them, killed between checkpoints and
 // resumed, writes the uninterrupted run's trace (tests/scenarios/checkpoint-stateful.yaml, whose
 // attackers estimate the guard from its verdicts, so a verdict out of place would show).
