@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-TRACE_FORMAT = 3
+TRACE_FORMAT = 4
 
 # table -> [(column, numpy dtype)], in file order (docs/trace-format.md).
 COLUMNS = {
@@ -37,9 +37,14 @@ COLUMNS = {
         ("time", "<f8"), ("model_version", "<i8"), ("accuracy", "<f8"), ("loss", "<f8"),
         ("samples", "<i8"),
     ],
+    "defense": [
+        ("time", "<f8"), ("window", "<i8"), ("stage", "u1"), ("kind", "S16"), ("type", "S32"),
+        ("poison_seen", "<i8"), ("clean_seen", "<i8"), ("poison_removed", "<i8"),
+        ("clean_removed", "<i8"),
+    ],
 }
 OPTIONAL = {"samples"}
-STRING_COLUMNS = {"kind", "source", "gate"}
+STRING_COLUMNS = {"kind", "source", "gate", "type"}
 UNITS = {"", "s", "samples", "nats", "fraction"}
 
 
@@ -51,7 +56,7 @@ def check_attributes(where, attrs):
     assert np.issubdtype(type(attrs["seed"]), np.unsignedinteger), "seed is not unsigned"
     assert int(attrs["trace_format"]) == TRACE_FORMAT, f"trace_format {attrs['trace_format']}"
     assert int(attrs["complete"]) in (0, 1), f"complete is {attrs['complete']}"
-    for name in ("stage_seconds", "stopped"):  # empty until the run ends (absent in older traces)
+    for name in ("stage_seconds", "stopped", "defense_seconds"):  # empty until the run ends (absent in older traces)
         assert isinstance(attrs.get(name, ""), str), f"{name} is not str"
 
 

@@ -43,6 +43,8 @@ void expect_same_tables(const std::string& expected_path, const std::string& act
       << expected.samples.size() << " vs " << actual.samples.size() << " samples";
   EXPECT_TRUE(same_rows(expected.retrains, actual.retrains)) << "retrains";
   EXPECT_TRUE(same_rows(expected.evaluations, actual.evaluations)) << "evaluations";
+  EXPECT_TRUE(same_rows(expected.defense, actual.defense))
+      << expected.defense.size() << " vs " << actual.defense.size() << " defense rows";
 }
 
 // `poisonsim run` of the test scenario into `trace`, quiet, with `extra` options.

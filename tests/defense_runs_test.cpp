@@ -2,6 +2,8 @@
 // guards/window, `sanitize:`): the baselines do exactly what they say, Deep k-NN and the window
 // sanitizers catch label flips, and a resumed run with every stage on equals the uninterrupted
 // one.
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -90,6 +92,67 @@ TEST_F(DefenseRuns, RandomThenOracleRejectTheirRateThenExactlyThePoisonLeft) {
   const double poison_rate = static_cast<double>(c.poison_by[1]) / static_cast<double>(c.poison);
   EXPECT_NEAR(clean_rate, 0.25, 5 * std::sqrt(0.25 * 0.75 / static_cast<double>(c.clean)));
   EXPECT_NEAR(poison_rate, 0.25, 5 * std::sqrt(0.25 * 0.75 / static_cast<double>(c.poison)));
+  // Window by window too (the `defense` table): the oracle removed exactly the poison it saw.
+  int64_t oracle_windows_with_poison = 0;
+  for (const auto& row : read_trace(dir.file("chain.h5")).defense) {
+    if (row.stage != 2) continue;
+    EXPECT_EQ(row.poison_removed, row.poison_seen) << "window " << row.window;
+    EXPECT_EQ(row.clean_removed, 0) << "window " << row.window;
+    oracle_windows_with_poison += row.poison_seen > 0;
+  }
+  EXPECT_GE(oracle_windows_with_poison, 2);
+}
+
+// The `defense` table's per-window ground truth, recounted from the samples table: a sample
+// arriving up to a retrain (inclusive: arrivals come first at equal times) is that retrain's
+// window; it reaches guard stages up to the one that rejected it, and, accepted, the sanitizers
+// up to the one that removed it (the quickstart's buffer holds a whole window: none evicted).
+TEST_F(DefenseRuns, DefenseTableRecountsFromTheSamples) {
+  if (test::fashion_mnist_dir().empty()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const auto result = run("tally.h5",
+                          "--set 'guard=[{type: random, rate: 0.25}, {type: loss-threshold}]' "
+                          "--set 'sanitize=[{type: spectral, quantile: 0.9}]'");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const TraceContents trace = read_trace(dir.file("tally.h5"));
+  constexpr int kStages = 3;  // two guard stages, one sanitizer
+  std::vector<double> retrain_times;
+  for (const auto& r : trace.retrains) retrain_times.push_back(r.time);
+  std::map<int64_t, std::array<DefenseRow, kStages>> expected;
+  for (const auto& s : trace.samples) {
+    const auto at = std::lower_bound(retrain_times.begin(), retrain_times.end(), s.time);
+    const int64_t window = at == retrain_times.end() ? -1 : at - retrain_times.begin();
+    auto& rows = expected[window];
+    const int last = s.rejected_by == 0 ? kStages : s.rejected_by;
+    for (int stage = 1; stage <= last; ++stage) {
+      DefenseRow& row = rows[static_cast<size_t>(stage - 1)];
+      const bool removed = stage == s.rejected_by;
+      (s.is_poison ? row.poison_seen : row.clean_seen) += 1;
+      if (removed) (s.is_poison ? row.poison_removed : row.clean_removed) += 1;
+    }
+  }
+  // One row per stage per window, in window order, the trailing window (-1) last if any.
+  ASSERT_EQ(trace.defense.size() % kStages, 0u);
+  ASSERT_GE(trace.defense.size(), trace.retrains.size() * kStages);
+  const char* kinds[kStages] = {"guard", "guard", "sanitize"};
+  const char* types[kStages] = {"random", "loss-threshold", "spectral"};
+  int64_t poison_removed_by_random_before_flips = 0;
+  for (size_t i = 0; i < trace.defense.size(); ++i) {
+    const DefenseRow& row = trace.defense[i];
+    const size_t stage = i % kStages;
+    EXPECT_EQ(row.stage, stage + 1);
+    EXPECT_EQ(trace_name(row.kind), kinds[stage]);
+    EXPECT_EQ(trace_name(row.type), types[stage]);
+    const DefenseRow& want = expected[row.window][stage];
+    EXPECT_EQ(row.poison_seen, want.poison_seen) << "window " << row.window << " stage " << stage;
+    EXPECT_EQ(row.clean_seen, want.clean_seen) << "window " << row.window << " stage " << stage;
+    EXPECT_EQ(row.poison_removed, want.poison_removed) << "window " << row.window;
+    EXPECT_EQ(row.clean_removed, want.clean_removed) << "window " << row.window;
+    if (row.time < 120) poison_removed_by_random_before_flips += row.poison_seen;
+  }
+  // The flips start at 120 s: the first window (to 60 s) and the second (to 120 s, an arrival
+  // at 120 s being the flipper's first at the earliest) held no poison, and the table says so.
+  EXPECT_EQ(poison_removed_by_random_before_flips, 0);
+  EXPECT_EQ(trace.defense.size() / kStages, expected.size());
 }
 
 TEST_F(DefenseRuns, DeepKnnRejectsLabelFlipsAndFewCleanSamples) {

@@ -30,6 +30,11 @@ inline auto row_fields(const EvaluationRow& r) {
   return std::make_tuple(r.time, r.model_version, r.accuracy, r.loss, r.samples);
 }
 
+inline auto row_fields(const DefenseRow& r) {
+  return std::make_tuple(r.time, r.window, r.stage, trace_name(r.kind), trace_name(r.type),
+                         r.poison_seen, r.clean_seen, r.poison_removed, r.clean_removed);
+}
+
 template <class Row>
 void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b, const char* table) {
   ASSERT_EQ(a.size(), b.size()) << table;
@@ -47,6 +52,7 @@ inline void expect_same_trace(const std::string& path_a, const std::string& path
   expect_same_rows(a.samples, b.samples, "samples");
   expect_same_rows(a.retrains, b.retrains, "retrains");
   expect_same_rows(a.evaluations, b.evaluations, "evaluations");
+  expect_same_rows(a.defense, b.defense, "defense");
 }
 
 }  // namespace poisonsim::test

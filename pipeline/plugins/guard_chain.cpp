@@ -1,12 +1,14 @@
 #include "pipeline/plugins/guard_chain.h"
 
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
 namespace poisonsim {
 
-GuardChain::GuardChain(std::vector<Stage> stages) : stages_(std::move(stages)) {
+GuardChain::GuardChain(std::vector<Stage> stages)
+    : stages_(std::move(stages)), seconds_(stages_.size()) {
   if (stages_.empty() || stages_.size() > kMaxGuardStages)
     throw std::invalid_argument("GuardChain: 1 to 16 stages");
 }
@@ -29,7 +31,9 @@ void GuardChain::judge_stages(const ScoredSample* samples, size_t n, int8_t* rej
       seen = batch.data();
     }
     verdicts.assign(alive.size(), Verdict::accept);
+    const auto start = std::chrono::steady_clock::now();
     stages_[s].guard->judge_batch(seen, alive.size(), verdicts.data());
+    seconds_[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::vector<size_t> next;
     for (size_t j = 0; j < alive.size(); ++j) {
       if (verdicts[j] == Verdict::reject)

@@ -38,9 +38,12 @@ class GuardChain : public SampleGuard {
   const std::string& type(size_t stage) const { return stages_[stage].type; }
   // "loss-threshold" for one stage, "loss-threshold + knn" for two.
   std::string describe() const;
+  // Wall seconds each stage spent judging, since the chain was made (trace: defense_seconds).
+  const std::vector<double>& stage_seconds() const { return seconds_; }
 
  private:
   std::vector<Stage> stages_;
+  std::vector<double> seconds_;
 };
 
 // Stages are at most this many: rejected_by is stored as an int8 in the trace.

@@ -1,13 +1,15 @@
 #include "pipeline/plugins/sanitizer_chain.h"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include "sim/kernel/state_archive.h"
 
 namespace poisonsim {
 
-SanitizerChain::SanitizerChain(std::vector<Stage> stages) : stages_(std::move(stages)) {
+SanitizerChain::SanitizerChain(std::vector<Stage> stages)
+    : stages_(std::move(stages)), seconds_(stages_.size()) {
   if (stages_.empty()) throw std::invalid_argument("SanitizerChain: at least one stage");
 }
 
@@ -37,7 +39,9 @@ std::vector<SanitizerChain::Report> SanitizerChain::run(const std::vector<int64_
     SanitizeWindow window{alive.size(), kept_labels.data(), kept_features.data(), feature_dim};
     SanitizeOutcome outcome;
     outcome.remove.assign(alive.size(), 0);
+    const auto start = std::chrono::steady_clock::now();
     stages_[s].sanitizer->sanitize(window, outcome);
+    seconds_[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (outcome.remove.size() != alive.size())
       throw std::logic_error("sanitizer " + stages_[s].type + " resized its verdicts");
     Report report{stages_[s].type, static_cast<int64_t>(alive.size()), 0, outcome.unjudged};

@@ -41,9 +41,12 @@ class SanitizerChain {
 
   size_t size() const { return stages_.size(); }
   const std::string& type(size_t stage) const { return stages_[stage].type; }
+  // Wall seconds each stage spent on windows, since the chain was made (trace: defense_seconds).
+  const std::vector<double>& stage_seconds() const { return seconds_; }
 
  private:
   std::vector<Stage> stages_;
+  std::vector<double> seconds_;
 };
 
 }  // namespace poisonsim

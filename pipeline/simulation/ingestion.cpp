@@ -2,6 +2,7 @@
 
 #include <tbb/flow_graph.h>
 
+#include "pipeline/simulation/defense_tally.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/retrain_buffer.h"
 #include "pipeline/trace/row_sink.h"
@@ -12,12 +13,13 @@
 namespace poisonsim {
 
 Ingestion::Ingestion(Deployment& deployment, GuardChain& guard, RetrainBuffer& buffer,
-                     RowSink& recorder, bool trace_samples)
+                     RowSink& recorder, DefenseTally& tally, bool trace_samples)
     : deployment_(deployment),
       guard_(guard),
       needs_(guard.needs()),
       buffer_(buffer),
       recorder_(recorder),
+      tally_(tally),
       trace_samples_(trace_samples) {}
 
 template <class Archive>
@@ -121,6 +123,7 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
     for (auto& sample : samples) sample.ground_truth = &is_poison;
   std::vector<int8_t> rejected_by(n);
   guard_.judge_stages(samples.data(), n, rejected_by.data());
+  tally_.count_guard(rejected_by.data(), n, batch.is_poison);
   for (size_t i = 0; i < n; ++i) {
     const ScoredSample& sample = samples[i];
     const Verdict verdict = rejected_by[i] < 0 ? Verdict::accept : Verdict::reject;

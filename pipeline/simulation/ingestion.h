@@ -16,6 +16,7 @@
 
 namespace poisonsim {
 
+class DefenseTally;
 class Deployment;
 class StateIn;
 class StateOut;
@@ -42,9 +43,10 @@ struct ArrivingBatch {
 class Ingestion {
  public:
   // Every judged batch becomes an events row and, with `trace_samples`, samples rows, handed to
-  // `recorder` (the trace and the run's metrics).
+  // `recorder` (the trace and the run's metrics); `tally` counts each guard stage's verdicts by
+  // ground truth.
   Ingestion(Deployment& deployment, GuardChain& guard, RetrainBuffer& buffer, RowSink& recorder,
-            bool trace_samples);
+            DefenseTally& tally, bool trace_samples);
 
   void submit(ArrivingBatch batch);
   size_t pending_samples() const { return pending_samples_; }
@@ -72,6 +74,7 @@ class Ingestion {
   GuardNeeds needs_;
   RetrainBuffer& buffer_;
   RowSink& recorder_;
+  DefenseTally& tally_;
   bool trace_samples_;
   std::vector<ArrivingBatch> pending_;
   size_t pending_samples_ = 0;

@@ -15,6 +15,7 @@
 #include "pipeline/runtime/provenance.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/guard_context.h"
+#include "pipeline/simulation/defense_tally.h"
 #include "pipeline/simulation/ingestion.h"
 #include "pipeline/simulation/processes.h"
 #include "pipeline/simulation/retrain_buffer.h"
@@ -64,6 +65,7 @@ struct Simulation::State : SimulationHost {
   DeploymentGuardContext guard_context;  // what the guard's stages may use (features, trusted)
   KnownDefense known_defense_;  // the guard as white-box attackers copy it
   std::unique_ptr<SanitizerChain> sanitizers;  // `sanitize:`; null without one
+  DefenseTally defense_tally;  // each stage's verdicts by ground truth, per window
   std::unique_ptr<RetrainGate> gate;
   RetrainBuffer buffer;
   std::unique_ptr<TraceWriter> trace;
@@ -105,6 +107,7 @@ struct Simulation::State : SimulationHost {
         guard_context(deployment_, data.pretrain, s.seed),
         known_defense_(s.guard, data.pretrain, s.seed),
         sanitizers(s.sanitize.make_chain ? s.sanitize.make_chain() : nullptr),
+        defense_tally(defense_stages(*guard, sanitizers.get())),
         gate(s.gate.make_gate()),
         buffer(data.pretrain.shape, data.pretrain.num_classes, s.retrain.buffer_capacity,
                s.retrain.eviction, RandomStream(s.seed, "retrain/buffer")),
@@ -130,7 +133,8 @@ struct Simulation::State : SimulationHost {
     guard->attach(guard_context);
     if (sanitizers) sanitizers->attach(guard_context);
     ingestion =
-        std::make_unique<Ingestion>(deployment_, *guard, buffer, *recorder, s.trace.samples);
+        std::make_unique<Ingestion>(deployment_, *guard, buffer, *recorder, defense_tally,
+                                           s.trace.samples);
     build_processes(resume != nullptr);
     if (resume) {
       // The saved rows go through the recorder: the metrics count them as the run did.
@@ -175,6 +179,7 @@ struct Simulation::State : SimulationHost {
     gate->save_state(out);
     buffer.save_state(out);
     ingestion->save_state(out);
+    defense_tally.save_state(out);
     kernel.save_state(out);
   }
   void load_state(StateIn& in) {
@@ -191,6 +196,7 @@ struct Simulation::State : SimulationHost {
     gate->load_state(in);
     buffer.load_state(in);
     ingestion->load_state(in);
+    defense_tally.load_state(in);
     kernel.restore_state(in);
   }
   // Pending arrivals are saved unscored: scoring them now would show guard-aware attackers
@@ -286,8 +292,9 @@ struct Simulation::State : SimulationHost {
     flush_ingestion();
     if (sanitizers) {
       StageTimes::Scope scope(&stages_, "sanitizing");
-      sanitize_window(*sanitizers, guard_context, guard->size(), buffer, *recorder, kernel.now());
+      sanitize_window(*sanitizers, guard_context, defense_tally, buffer, *recorder, kernel.now());
     }
+    defense_tally.close_window(*recorder, kernel.now(), retrains_done);
     StageTimes::Scope stage(&stages_, "retraining");
     retrain_requested = false;
     RetrainRow row;
@@ -416,6 +423,7 @@ RunSummary Simulation::run() {
   progress.finish();
   if (summary.stopped_by && !plan.path.empty()) st.checkpoint();  // resume from here
   st.flush_ingestion();
+  st.defense_tally.close_window(*st.recorder, end, -1);  // the arrivals after the last retrain
   st.recorder->add_event(system_event(end, summary.stopped_by ? "stopped" : "end"));
   st.flush_trace();
   // The wall time from the start of data loading, and the stages it went to, read together.
@@ -424,6 +432,7 @@ RunSummary Simulation::run() {
   nlohmann::ordered_json stage_json = nlohmann::ordered_json::object();
   for (const auto& [stage, seconds] : summary.stage_seconds) stage_json[stage] = seconds;
   st.trace->set_attribute("stage_seconds", stage_json.dump());
+  st.trace->set_attribute("defense_seconds", defense_seconds_json(*st.guard, st.sanitizers.get()));
   if (summary.stopped_by) {
     st.trace->set_attribute("stopped", fmt::format("{} at simulated time {:.3f} s of {}",
                                                    signal_name(summary.stopped_by), end, duration));

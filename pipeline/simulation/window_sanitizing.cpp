@@ -5,19 +5,24 @@
 
 #include "pipeline/plugins/sample_guard.h"
 #include "pipeline/plugins/sanitizer_chain.h"
+#include "pipeline/simulation/defense_tally.h"
 #include "pipeline/simulation/retrain_buffer.h"
 #include "pipeline/trace/row_sink.h"
 #include "pipeline/trace/trace_rows.h"
 
 namespace poisonsim {
 
-void sanitize_window(SanitizerChain& sanitizers, const GuardContext& context, size_t guard_stages,
+void sanitize_window(SanitizerChain& sanitizers, const GuardContext& context, DefenseTally& tally,
                      RetrainBuffer& buffer, RowSink& recorder, double now) {
+  const size_t guard_stages = tally.guard_stages();
   const Dataset& window = buffer.contents();
   const std::vector<float> features =
       window.empty() ? std::vector<float>{} : context.features(window);
   std::vector<int8_t> removed_by;
   const auto reports = sanitizers.run(window.labels, features, context.feature_dim(), removed_by);
+  std::vector<uint8_t> is_poison(window.size());
+  for (size_t i = 0; i < window.size(); ++i) is_poison[i] = buffer.is_poison(i) ? 1 : 0;
+  tally.count_sanitize(removed_by, is_poison);
   std::vector<uint8_t> drop(window.size());
   std::vector<SampleRemoval> removals;
   for (size_t i = 0; i < window.size(); ++i) {
@@ -26,7 +31,7 @@ void sanitize_window(SanitizerChain& sanitizers, const GuardContext& context, si
     // Numbered after the guard's stages: samples.rejected_by counts both.
     const auto stage = static_cast<uint8_t>(guard_stages + static_cast<size_t>(removed_by[i]) + 1);
     if (buffer.sample_row(i) >= 0)
-      removals.push_back({buffer.sample_row(i), stage, static_cast<uint8_t>(buffer.is_poison(i))});
+      removals.push_back({buffer.sample_row(i), stage, is_poison[i]});
   }
   if (!removals.empty()) recorder.remove_samples(removals.data(), removals.size());
   for (const auto& report : reports) {

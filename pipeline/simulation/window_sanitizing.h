@@ -7,14 +7,15 @@
 
 namespace poisonsim {
 
+class DefenseTally;
 class GuardContext;
 class RetrainBuffer;
 class RowSink;
 class SanitizerChain;
 
 // `context` featurises the window with the deployed model; the sanitizers' stages are numbered
-// after the guard's `guard_stages` in samples.rejected_by.
-void sanitize_window(SanitizerChain& sanitizers, const GuardContext& context, size_t guard_stages,
+// after the guard's stages in samples.rejected_by, and `tally` counts what each removed.
+void sanitize_window(SanitizerChain& sanitizers, const GuardContext& context, DefenseTally& tally,
                      RetrainBuffer& buffer, RowSink& recorder, double now);
 
 }  // namespace poisonsim

@@ -1,7 +1,7 @@
 #pragma once
 // What a run observes, as named observations: a batch of arrivals judged or a system event (an
 // events row), samples judged (samples rows), samples a sanitizer removed later, a retrain, an
-// evaluation. The trace writer and the run's headline metrics are sinks of the same calls, so a new
+// evaluation, a defense stage's tally of a window. The trace writer and the run's headline metrics are sinks of the same calls, so a new
 // observer is a new sink, not an edit of the simulation; RowFanout hands each observation to every
 // sink, in order.
 #include <cstddef>
@@ -29,6 +29,8 @@ class RowSink {
   virtual void remove_samples(const SampleRemoval* removals, size_t count) = 0;
   virtual void add_retrain(const RetrainRow& row) = 0;
   virtual void add_evaluation(const EvaluationRow& row) = 0;
+  // A defense stage's ground truth on one window; sinks that keep no per-stage figures ignore it.
+  virtual void add_defense(const DefenseRow& /*row*/) {}
 };
 
 class RowFanout final : public RowSink {
@@ -48,6 +50,9 @@ class RowFanout final : public RowSink {
   }
   void add_evaluation(const EvaluationRow& row) override {
     for (auto* sink : sinks_) sink->add_evaluation(row);
+  }
+  void add_defense(const DefenseRow& row) override {
+    for (auto* sink : sinks_) sink->add_defense(row);
   }
 
  private:

@@ -23,6 +23,7 @@ void copy_trace_rows(const std::string& source, RowSink& writer) {
   if (!block.empty()) writer.add_samples(block.data(), block.size());
   for (const auto& row : reader.retrains()) writer.add_retrain(row);
   for (const auto& row : reader.evaluations()) writer.add_evaluation(row);
+  for (const auto& row : reader.defense()) writer.add_defense(row);
 }
 
 }  // namespace poisonsim

@@ -8,8 +8,9 @@ namespace poisonsim {
 
 // Bumped whenever a table or attribute changes meaning, name or type; readers check it.
 // 2 added retrains.test_accuracy_before/after and per-column units and description attributes;
-// 3 added samples.rejected_by (which guard stage rejected a sample).
-constexpr int kTraceFormat = 3;
+// 3 added samples.rejected_by (which guard stage rejected a sample); 4 added the `defense` table
+// (each defense stage's ground truth per window) and the `defense_seconds` attribute.
+constexpr int kTraceFormat = 4;
 // The oldest format readers still accept: a column added since reads as its default (NaN).
 constexpr int kOldestTraceFormat = 1;
 
@@ -31,6 +32,9 @@ struct TraceMetadata {
   std::string numerics;
   // Wall seconds by stage as a JSON object, written when the run ends ("" while it runs).
   std::string stage_seconds;
+  // Wall seconds of each defense stage, a JSON object keyed "<stage> <type>" in stage order,
+  // written when the run ends ("" while it runs, and in older traces).
+  std::string defense_seconds;
   // A JSON object: version and git commit, command line, machine, libraries, threads, host,
   // start time (pipeline/runtime/provenance.h). "" in older traces.
   std::string provenance;

@@ -49,6 +49,7 @@ Hid open_file(const std::string& path) {
 std::optional<Hid> open_table(hid_t group, const trace_schema::Table& table, int format,
                               const std::string& where) {
   const std::string context = std::string("cannot read table '") + table.name + "'";
+  if (table.since_format > format) return std::nullopt;  // an older trace: read as empty
   if (hdf5::check(H5Lexists(group, table.name, H5P_DEFAULT), where, context) <= 0) {
     if (table.optional) return std::nullopt;
     throw UserError(where, fmt::format("{}: it has no '{}' table (see docs/trace-format.md)",
@@ -88,8 +89,8 @@ struct TraceReader::Impl {
   TraceMetadata metadata;
   int trace_format = 0;
   bool complete = false;
-  // events, samples, retrains, evaluations (the order of trace_schema::all_tables()).
-  std::array<std::optional<Hid>, 4> tables;
+  // events, samples, retrains, evaluations, defense (the order of trace_schema::all_tables()).
+  std::array<std::optional<Hid>, 5> tables;
   bool swmr = false;  // opened for SWMR reading: the writer may still be appending
 
   void refresh() {
@@ -185,6 +186,7 @@ TraceReader::TraceReader(const std::string& path, const std::string& group) try
   impl_->metadata.numerics = optional_string("numerics");
   impl_->metadata.stage_seconds = optional_string("stage_seconds");
   impl_->metadata.stopped = optional_string("stopped");
+  impl_->metadata.defense_seconds = optional_string("defense_seconds");
   impl_->metadata.provenance = optional_string("provenance");
   impl_->complete = hdf5::read_int64_attribute(g, "complete", where) != 0;
   const auto& all = trace_schema::all_tables();
@@ -246,6 +248,10 @@ std::vector<EvaluationRow> TraceReader::evaluations() const {
   return impl_->read_all<EvaluationRow>(trace_schema::evaluations());
 }
 
+std::vector<DefenseRow> TraceReader::defense() const {
+  return impl_->read_all<DefenseRow>(trace_schema::defense());
+}
+
 TraceContents read_trace(const std::string& path, const std::string& group) {
   TraceReader reader(path, group);
   TraceContents contents;
@@ -257,6 +263,7 @@ TraceContents read_trace(const std::string& path, const std::string& group) {
   contents.samples = reader.samples();
   contents.retrains = reader.retrains();
   contents.evaluations = reader.evaluations();
+  contents.defense = reader.defense();
   return contents;
 }
 

@@ -51,6 +51,8 @@ class TraceReader {
   void for_each_sample(const std::function<void(const SampleRow&)>& visit) const;
   std::vector<RetrainRow> retrains() const;
   std::vector<EvaluationRow> evaluations() const;
+  // Each defense stage's ground truth per window; empty in traces older than trace_format 4.
+  std::vector<DefenseRow> defense() const;
   // The file path, plus ":<group>" for a run in a group: how errors name this trace.
   const std::string& where() const;
 
@@ -68,6 +70,7 @@ struct TraceContents {
   std::vector<SampleRow> samples;
   std::vector<RetrainRow> retrains;
   std::vector<EvaluationRow> evaluations;
+  std::vector<DefenseRow> defense;
 };
 
 // Everything in one go (the samples table can be large: TraceReader::samples reads it in parts).

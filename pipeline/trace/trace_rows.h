@@ -73,6 +73,22 @@ struct RetrainRow {
   int64_t model_version = 0;  // version serving after this retrain
 };
 
+// Ground truth of one defense stage on one window (trace_format 4): what it was given and what it
+// took out, counted by whether each sample was poison. A window is the arrivals up to a retrain
+// (its guard verdicts) and that retrain's sanitizing; the arrivals after the last retrain form a
+// window of their own, `window` -1, written when the run ends.
+struct DefenseRow {
+  double time = 0;     // the retrain's time (the run's end for window -1)
+  int64_t window = 0;  // the retrain's index (retrains.index), or -1
+  uint8_t stage = 0;   // as samples.rejected_by numbers it: guard stages first, then sanitizers
+  char kind[16] = {};  // "guard" (judges arrivals) or "sanitize" (judges the window)
+  char type[kTraceNameSize] = {};  // the stage's type, as the scenario names it
+  int64_t poison_seen = 0;         // poison samples the stage judged
+  int64_t clean_seen = 0;          // clean samples the stage judged
+  int64_t poison_removed = 0;      // of those, rejected or removed: true positives
+  int64_t clean_removed = 0;       // false positives
+};
+
 struct EvaluationRow {
   double time = 0;
   int64_t model_version = 0;

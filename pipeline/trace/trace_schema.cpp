@@ -147,12 +147,33 @@ const Table& evaluations() {
   return table;
 }
 
+const Table& defense() {
+  using R = DefenseRow;
+  static const Table table{
+      "defense",
+      sizeof(R),
+      {POISONSIM_COLUMN(R, time, f64, "s", "the window's retrain (the run's end for window -1)"),
+       POISONSIM_COLUMN(R, window, i64, "", "retrains.index of the window's retrain; -1 after "
+                                            "the last"),
+       POISONSIM_COLUMN(R, stage, u8, "", "the stage as samples.rejected_by numbers it"),
+       POISONSIM_COLUMN(R, kind, name, "", "guard (judges arrivals) or sanitize (the window)"),
+       POISONSIM_COLUMN(R, type, name, "", "the stage's type"),
+       POISONSIM_COLUMN(R, poison_seen, i64, "samples", "poison samples the stage judged"),
+       POISONSIM_COLUMN(R, clean_seen, i64, "samples", "clean samples the stage judged"),
+       POISONSIM_COLUMN(R, poison_removed, i64, "samples", "of those, removed: true positives"),
+       POISONSIM_COLUMN(R, clean_removed, i64, "samples", "of those, removed: false positives")},
+      false,
+      4};
+  return table;
+}
+
 #undef POISONSIM_COLUMN
 #undef POISONSIM_COLUMN_2
 #undef POISONSIM_COLUMN_SINCE
 
 const std::vector<const Table*>& all_tables() {
-  static const std::vector<const Table*> tables{&events(), &samples(), &retrains(), &evaluations()};
+  static const std::vector<const Table*> tables{&events(), &samples(), &retrains(), &evaluations(),
+                                                &defense()};
   return tables;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The HDF5 layout of the four trace tables, built from the row structs in one place so the writer
+// The HDF5 layout of the trace tables, built from the row structs in one place so the writer
 // and the reader cannot disagree. Layout reference: docs/trace-format.md.
 #include <cstddef>
 #include <string>
@@ -29,13 +29,15 @@ struct Table {
   size_t row_size;  // sizeof the row struct
   std::vector<Column> columns;
   bool optional;  // only `samples`: absent when trace.samples is off
+  int since_format = 1;  // the trace_format that added it: older files lack it (read as empty)
 };
 
 const Table& events();
 const Table& samples();
 const Table& retrains();
 const Table& evaluations();
-// In file order: events, samples, retrains, evaluations.
+const Table& defense();
+// In file order: events, samples, retrains, evaluations, defense.
 const std::vector<const Table*>& all_tables();
 // The table called `name`, or nullptr.
 const Table* find_table(const std::string& name);

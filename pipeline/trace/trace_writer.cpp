@@ -74,12 +74,12 @@ struct TraceWriter::Impl {
   std::shared_ptr<hdf5::OpenFile> file;
   std::string where;
   Hid group;
-  std::optional<hdf5::TableAppender> events, samples, retrains, evaluations;
+  std::optional<hdf5::TableAppender> events, samples, retrains, evaluations, defense;
   std::chrono::duration<double> flush_interval{30.0};
   std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
   bool closed = false;
 
-  auto tables() { return std::array{&events, &samples, &retrains, &evaluations}; }
+  auto tables() { return std::array{&events, &samples, &retrains, &evaluations, &defense}; }
 
   // Runs a step that writes to the file. When it fails (a full disk, a file-size limit), what
   // is on disk is the last flush plus writes HDF5 could not finish and does not point to yet;
@@ -173,6 +173,7 @@ std::unique_ptr<TraceWriter> TraceWriter::create_group(const TraceFile& file,
   // overwriting an attribute's value keeps the file readable at every flush.
   hdf5::write_string_attribute(group, "stage_seconds", "", where);
   hdf5::write_string_attribute(group, "stopped", "", where);
+  hdf5::write_string_attribute(group, "defense_seconds", "", where);
 
   // Every table exists from the start, empty if need be, so readers always find them.
   const auto make = [&](std::optional<hdf5::TableAppender>& table,
@@ -183,6 +184,7 @@ std::unique_ptr<TraceWriter> TraceWriter::create_group(const TraceFile& file,
   if (options.samples) make(impl->samples, trace_schema::samples());
   make(impl->retrains, trace_schema::retrains());
   make(impl->evaluations, trace_schema::evaluations());
+  make(impl->defense, trace_schema::defense());
   impl->flush_interval = std::chrono::duration<double>(options.flush_seconds);
   impl->flush();
   return std::unique_ptr<TraceWriter>(new TraceWriter(std::move(impl)));
@@ -234,6 +236,11 @@ void TraceWriter::add_evaluation(const EvaluationRow& row) {
   impl_->write([&] { impl_->evaluations->append(&row, 1); });
 }
 
+void TraceWriter::add_defense(const DefenseRow& row) {
+  impl_->check_open();
+  impl_->write([&] { impl_->defense->append(&row, 1); });
+}
+
 void TraceWriter::flush() {
   impl_->check_open();
   impl_->flush();
@@ -246,7 +253,7 @@ bool TraceWriter::flush_due() const {
 
 void TraceWriter::set_attribute(const std::string& name, const std::string& value) {
   impl_->check_open();
-  if (name != "stage_seconds" && name != "stopped")
+  if (name != "stage_seconds" && name != "stopped" && name != "defense_seconds")
     throw std::invalid_argument("trace attribute '" + name + "' is not written at the end");
   impl_->write(
       [&] { hdf5::write_string_attribute(impl_->group.get(), name.c_str(), value, impl_->where); });
@@ -262,6 +269,7 @@ int64_t TraceWriter::rows(const std::string& table) const {
   const auto& appender = schema == &trace_schema::events()     ? impl_->events
                          : schema == &trace_schema::samples()  ? impl_->samples
                          : schema == &trace_schema::retrains() ? impl_->retrains
+                         : schema == &trace_schema::defense()  ? impl_->defense
                                                                : impl_->evaluations;
   return appender ? appender->rows() : 0;
 }

@@ -58,6 +58,7 @@ class TraceWriter final : public RowSink {
   void remove_samples(const SampleRemoval* removals, size_t count) override;
   void add_retrain(const RetrainRow& row) override;
   void add_evaluation(const EvaluationRow& row) override;
+  void add_defense(const DefenseRow& row) override;
 
   // Writes every buffered row and flushes HDF5 to disk: a crash after this loses only what comes
   // later. Each flush rewrites the tables' last partial chunks, so call it at coarse intervals
@@ -66,8 +67,9 @@ class TraceWriter final : public RowSink {
   // Whether options.flush_seconds of wall time have passed since the last flush (false once
   // closed): the simulation asks between events, so live readers see progress.
   bool flush_due() const;
-  // Overwrites one of the string attributes a trace has from the start, stage_seconds or
-  // stopped (written just before close()); a SWMR writer may not create new ones.
+  // Overwrites one of the string attributes a trace has from the start, stage_seconds,
+  // defense_seconds or stopped (written just before close()); a SWMR writer may not create new
+  // ones.
   void set_attribute(const std::string& name, const std::string& value);
   // flush(), set complete = 1, close every handle. Idempotent; adding rows afterwards is a bug.
   void close();

@@ -9,7 +9,7 @@ import pandas as pd
 from poisonsim.errors import InputError
 
 # Formats this package reads: 2 added retrains.test_accuracy_* and the column attributes.
-TRACE_FORMATS = (1, 2, 3)
+TRACE_FORMATS = (1, 2, 3, 4)
 
 
 def text(value):

@@ -1,4 +1,4 @@
-"""One run's trace: its four tables as DataFrames, the window column, the parsed metadata."""
+"""One run's trace: its tables as DataFrames, the window column, the parsed metadata."""
 import json
 from dataclasses import dataclass, field
 
@@ -10,6 +10,9 @@ from poisonsim import hdf5_io
 from poisonsim.errors import InputError
 
 TABLES = ("events", "retrains", "evaluations")  # samples is optional
+# Each defense stage's ground truth per window: trace_format 4 on (empty for older traces).
+DEFENSE_COLUMNS = ("time", "window", "stage", "kind", "type", "poison_seen", "clean_seen",
+                   "poison_removed", "clean_removed")
 
 
 @dataclass
@@ -23,6 +26,7 @@ class Trace:
     samples: pd.DataFrame = None  # None when the run had trace.samples off
     in_progress: bool = False  # read in SWMR mode: the run may still be writing
     tables: dict = field(default_factory=dict)  # name -> DataFrame, the tables above
+    defense: pd.DataFrame = None  # per window and stage, by ground truth (empty before format 4)
 
     @property
     def scenario_text(self):
@@ -71,6 +75,7 @@ def parse_metadata(attrs, where):
     meta["scenario_text"] = text
     meta["provenance"] = parse_provenance(attrs, where)
     meta["stage_seconds"] = _json(attrs, "stage_seconds", where)
+    meta["defense_seconds"] = _json(attrs, "defense_seconds", where)
     meta["complete"] = bool(meta.get("complete", 0))
     meta.setdefault("stopped", "")
     return meta
@@ -93,9 +98,14 @@ def read_trace(group, where, sample_columns=None, optional_sample_columns=()):
         samples.attrs.setdefault("descriptions", {})["window"] = (
             "index of the retrain its buffer fed (-1: none before the end); computed on reading")
         tables["samples"] = samples
+    if "defense" in group:
+        tables["defense"] = hdf5_io.table(group, "defense", where)
+    else:
+        tables["defense"] = pd.DataFrame({c: [] for c in DEFENSE_COLUMNS})
     swmr = bool(getattr(group.file, "swmr_mode", False))
     return Trace(where, attrs, parse_metadata(attrs, where), tables["events"],
-                 tables["retrains"], tables["evaluations"], samples, swmr, tables)
+                 tables["retrains"], tables["evaluations"], samples, swmr, tables,
+                 tables["defense"])
 
 
 def open_trace(path, group="/", sample_columns=None):

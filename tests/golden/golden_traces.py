@@ -2,7 +2,7 @@
 """Golden trace digests: the refactor and numerics guard (issues 22 and 25).
 
 Runs each golden scenario with poisonsim, then hashes every trace table (events, samples,
-retrains, evaluations; for the golden sweep, its summary and aggregate tables) as stored: the file types are packed little-endian standard types
+retrains, evaluations, defense; for the golden sweep, its summary and aggregate tables) as stored: the file types are packed little-endian standard types
 (pipeline/trace/trace_schema.h), so the bytes h5py returns are canonical. Attributes
 (provenance, stage_seconds, the scenario text) are not hashed: they hold wall times and hosts.
 
@@ -29,7 +29,7 @@ import h5py
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 GOLDEN_FILE = os.path.join(HERE, "trace-digests.json")
-TABLES = ("events", "samples", "retrains", "evaluations")
+TABLES = ("events", "samples", "retrains", "evaluations", "defense")
 SWEEP_TABLES = ("summary", "aggregate")  # a sweep file's per-run metrics and means over seeds
 BLOCK_ROWS = 64  # rows per block digest: a mismatch is located to 64 rows, then printed
 SKIP = 77

@@ -18,6 +18,7 @@
 #include "sim/util/stage_times.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/console_format.h"
+#include "tools/cli/defense_summary.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/seed_means.h"
 #include "tools/cli/summary_table.h"
@@ -55,6 +56,7 @@ struct Summary {
   RunMetrics metrics;
   std::vector<std::string> stage_types;  // the guard's stages, from the scenario
   std::vector<StageRejections> stages;   // what each rejected (samples.rejected_by)
+  std::vector<DefenseStageSummary> defense;  // each stage by ground truth, window by window
   int64_t empty = 0;  // retrains with nothing to train on: neither deployed nor refused
   int64_t evaluations = 0;
   std::optional<EvaluationPoint> first, last, lowest;
@@ -92,6 +94,7 @@ Summary summarise(const InspectOptions& o) {
   s.stage_types = guard_stage_types(s.metadata.scenario_yaml);
   s.stages = rows.stage_rejections();
   s.stages.resize(std::max(s.stages.size(), s.stage_types.size()));
+  s.defense = summarise_defense(reader);
   s.empty = rows.empty_retrains();
   s.evaluations = rows.evaluations();
   s.first = rows.first_evaluation();
@@ -194,6 +197,7 @@ nlohmann::ordered_json to_json(const Summary& s) {
           {"sources", sources},
           {"poisoned_counted_from", m.counted_from_samples ? "samples" : "poison-batch events"},
           {"guard", guard},
+          {"defense", defense_json(s.defense)},
           {"retrains",
            {{"count", m.retrains},
             {"deployed", m.deployed},
@@ -276,6 +280,7 @@ void print_text(const Summary& s) {
     fmt::print("           stage {} {:<16} rejected {} poison, {} clean samples\n", i + 1,
                i < s.stage_types.size() ? s.stage_types[i] : "?", s.stages[i].poison,
                s.stages[i].clean);
+  print_defense(s.defense);
   fmt::print("retrains   {} ({} deployed, {} refused by the gate", m.retrains, m.deployed,
              m.refused);
   if (s.empty > 0) fmt::print(", {} with nothing to train on", s.empty);
