@@ -9,8 +9,10 @@
 #include "guards/per_sample/knn_guard.h"
 #include "guards/per_sample/loss_threshold.h"
 #include "guards/window/activation_clustering.h"
+#include "guards/window/sever.h"
 #include "guards/window/source_gate.h"
 #include "guards/window/spectral_signature.h"
+#include "guards/window/trim.h"
 #include "pipeline/scenario/config_node.h"
 
 namespace poisonsim {
@@ -96,6 +98,27 @@ void register_guards(PluginRegistry& registry) {
       [](ConfigNode& node) {
         const auto o = read_activation_clustering_options(node);
         return WindowSanitizerFactory([o] { return std::make_unique<ActivationClustering>(o); });
+      });
+  registry.sanitizers.add(
+      "sever",
+      "Sever: per class, remove window samples whose last-layer gradient's squared projection on "
+      "the top singular vector of the centred gradients exceeds the class's `quantile` of "
+      "trusted scores",
+      {"quantile", "max_removal", "rounds", "min_class_samples", "bank_size"},
+      [](ConfigNode& node) {
+        const auto o = read_sever_options(node);
+        return WindowSanitizerFactory([o] { return std::make_unique<Sever>(o); });
+      });
+  registry.sanitizers.add(
+      "trim",
+      "TRIM on the last layer: refit it on the window, keep each class's (1 - `trim`) lowest "
+      "losses, refit on them until the kept set is stable; remove a trimmed sample whose loss "
+      "exceeds the class's `quantile` of trusted losses",
+      {"trim", "quantile", "max_rounds", "steps", "weight_decay", "min_class_samples",
+       "bank_size"},
+      [](ConfigNode& node) {
+        const auto o = read_trim_options(node);
+        return WindowSanitizerFactory([o] { return std::make_unique<Trim>(o); });
       });
   registry.sanitizers.add(
       "per-source",

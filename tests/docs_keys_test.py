@@ -40,7 +40,8 @@ ALL_ATTACKERS = ("attackers=[{type: direct, evade: {}}, {type: generative, evade
                  "{type: replay, file: REPLAY_FILE}]")
 ALL_GUARD_STAGES = ("guard=[{type: loss-threshold}, {type: adaptive}, {type: knn}, "
                     "{type: sphere}, {type: slab}, {type: random}, {type: oracle}]")
-ALL_SANITIZERS = "sanitize=[{type: spectral}, {type: activation-clustering}, {type: per-source}]"
+ALL_SANITIZERS = ("sanitize=[{type: spectral}, {type: activation-clustering}, {type: sever}, "
+                  "{type: trim}, {type: per-source}]")
 VARIANTS = [
     [ALL_ATTACKERS, ALL_GUARD_STAGES, ALL_SANITIZERS, "gate.type=validation",
      "attackers.0.knowledge.model=stale", "retrain.trigger=buffer"],

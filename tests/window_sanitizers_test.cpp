@@ -4,82 +4,26 @@
 // agrees with an independent scikit-learn implementation (tests/defenses/sklearn_reference.py).
 // Features are the samples themselves (a GuardContext of the test's own), so every window is
 // exactly what the test wrote.
-#include <algorithm>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "guards/window/activation_clustering.h"
 #include "guards/window/spectral_signature.h"
 #include "pipeline/plugins/sanitizer_chain.h"
-#include "sim/kernel/random_stream.h"
-#include "sim/kernel/state_archive.h"
-#include "tests/identity_guard_context.h"
-#include "tests/test_support.h"
+#include "tests/window_test_support.h"
 
 namespace poisonsim {
 namespace {
 
+using test::clusters;
 using test::IdentityContext;
-
-constexpr int64_t kDim = 8;
-constexpr int64_t kClasses = 4;
-
-// n samples of kDim features, class c centred at 3 e_c with unit noise.
-Dataset clusters(size_t n, uint64_t seed) {
-  Dataset d;
-  d.name = "clusters";
-  d.shape = {1, 1, kDim};
-  d.num_classes = kClasses;
-  RandomStream rng(seed);
-  for (size_t i = 0; i < n; ++i) {
-    const auto label = static_cast<int64_t>(rng.below(kClasses));
-    for (int64_t j = 0; j < kDim; ++j)
-      d.pixels.push_back(static_cast<float>((j == label ? 3.0 : 0.0) + rng.normal()));
-    d.labels.push_back(label);
-  }
-  return d;
-}
-
-// Moves every `every`-th sample of the classes in `classes` by +6 along the last coordinate (a
-// direction no class takes): a planted sub-population, like a backdoor's trigger feature.
-std::vector<bool> plant(Dataset& d, const std::vector<int64_t>& classes, size_t every) {
-  std::vector<bool> planted(d.size());
-  size_t seen = 0;
-  for (size_t i = 0; i < d.size(); ++i) {
-    if (std::find(classes.begin(), classes.end(), d.labels[i]) == classes.end()) continue;
-    if (seen++ % every != 0) continue;
-    d.pixels[i * kDim + kDim - 1] += 6.0f;
-    planted[i] = true;
-  }
-  return planted;
-}
-
-SanitizeOutcome sanitize(WindowSanitizer& stage, const GuardContext& context,
-                         const Dataset& window) {
-  stage.attach(context);
-  SanitizeOutcome outcome;
-  outcome.remove.assign(window.size(), 0);
-  stage.sanitize({window.size(), window.labels.data(), window.pixels.data(), kDim}, outcome);
-  return outcome;
-}
-
-struct Tally {
-  size_t planted_removed = 0, planted = 0, clean_removed = 0, clean = 0;
-};
-
-Tally tally(const SanitizeOutcome& outcome, const std::vector<bool>& planted) {
-  Tally t;
-  for (size_t i = 0; i < planted.size(); ++i) {
-    (planted[i] ? t.planted : t.clean) += 1;
-    if (outcome.remove[i]) (planted[i] ? t.planted_removed : t.clean_removed) += 1;
-  }
-  return t;
-}
+using test::plant;
+using test::sanitize;
+using test::Tally;
+using test::tally;
 
 TEST(SpectralSignature, RemovesAPlantedDirectionAndFewCleanSamples) {
   IdentityContext context(clusters(2000, 1));
@@ -189,66 +133,17 @@ TEST(ActivationClustering, CleanWindowsLoseNothing) {
   }
 }
 
-// Writes the trusted data, the window and poisonsim's verdicts, and has
-// tests/defenses/sklearn_reference.py decide the same window with scikit-learn.
-void expect_sklearn_agrees(WindowSanitizer& stage, const Dataset& trusted, const Dataset& window,
-                           const std::string& rule_options) {
-  test::ScratchDir dir;
-  IdentityContext context(trusted);
-  const auto outcome = sanitize(stage, context, window);
-  std::ofstream file(dir.file("window.bin"), std::ios::binary);
-  const auto put = [&](const void* p, size_t bytes) {
-    file.write(static_cast<const char*>(p), static_cast<std::streamsize>(bytes));
-  };
-  put(trusted.pixels.data(), trusted.pixels.size() * sizeof(float));
-  put(trusted.labels.data(), trusted.labels.size() * sizeof(int64_t));
-  put(window.pixels.data(), window.pixels.size() * sizeof(float));
-  put(window.labels.data(), window.labels.size() * sizeof(int64_t));
-  put(outcome.remove.data(), outcome.remove.size());
-  file.close();
-  size_t removed = 0;
-  for (auto r : outcome.remove) removed += r;
-  // The window must hold verdicts of both kinds to test anything.
-  EXPECT_GT(removed, 20u);
-  EXPECT_LT(removed, window.size() - 20);
-  EXPECT_GT(outcome.unjudged, 0);  // the small class: the reference must skip it too
-  const auto result = test::run_command(
-      fmt::format("/usr/bin/python3 {}/tests/defenses/sklearn_reference.py {} --bank {} "
-                  "--queries {} --dim {} {} 2>&1",
-                  POISONSIM_SOURCE_DIR, dir.file("window.bin"), trusted.size(), window.size(), kDim,
-                  rule_options));
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-}
-
-// Two classes with a planted sub-population, two clean, and ten samples of a fifth class (too
-// few to judge).
-Dataset reference_window(const Dataset& trusted) {
-  Dataset window = clusters(1600, 31);
-  plant(window, {0, 2}, 7);
-  for (size_t i = 0; i < 10; ++i) {
-    window.pixels.insert(window.pixels.end(), trusted.image(i), trusted.image(i) + kDim);
-    window.labels.push_back(4);
-  }
-  return window;
-}
-
-Dataset reference_trusted() {
-  Dataset trusted = clusters(1000, 30);
-  for (size_t i = 0; i < 40; ++i) trusted.labels[i] = 4;  // class 4 exists in the trusted data
-  return trusted;
-}
-
 TEST(SpectralSignature, AgreesWithScikitLearn) {
-  const Dataset trusted = reference_trusted();
+  const IdentityContext context(test::reference_trusted());
   SpectralSignature stage({0.9, 0.3, 20, 1000});
-  expect_sklearn_agrees(stage, trusted, reference_window(trusted),
+  test::expect_sklearn_agrees(stage, context, test::reference_window(context.trusted()),
                         "--rule spectral --quantile 0.9 --max-removal 0.3 --min-class-samples 20");
 }
 
 TEST(ActivationClustering, AgreesWithScikitLearn) {
-  const Dataset trusted = reference_trusted();
+  const IdentityContext context(test::reference_trusted());
   ActivationClustering stage({5, 0.35, 0.15, 0.5, 20, 1000});
-  expect_sklearn_agrees(stage, trusted, reference_window(trusted),
+  test::expect_sklearn_agrees(stage, context, test::reference_window(context.trusted()),
                         "--rule activation-clustering --components 5 --max-share 0.35 "
                         "--min-silhouette 0.15 --trusted-ratio 0.5 --min-class-samples 20");
 }

@@ -17,10 +17,23 @@ namespace poisonsim::window {
 // Row indices of each label, in order.
 std::map<int64_t, std::vector<size_t>> rows_by_class(const int64_t* labels, size_t n);
 
-// How every stage judges a window: nothing for an empty one (the chain records it); else, with
-// `bank` prepared for the deployed model, `judge(window_rows, trusted_rows)` for each class that
-// has at least `min_class_samples` rows in the window and in the bank, the rows of the other
-// classes added to `outcome.unjudged` (recorded as a no-op).
+// A class a stage judges: its rows in the window and in the trusted bank.
+struct JudgedClass {
+  int64_t label = 0;
+  std::vector<size_t> rows;
+  std::vector<size_t> trusted_rows;
+};
+
+// How every stage chooses what to judge: nothing in an empty window (the chain records it);
+// else, with `bank` prepared for the deployed model, each class that has at least
+// `min_class_samples` rows in the window and in the bank (and, when `num_classes` > 0, a label
+// below it: a stage that computes logits judges only the classes the model has), in label
+// order; the rows of the other classes are added to `outcome.unjudged` (recorded as a no-op).
+std::vector<JudgedClass> judged_classes(const SanitizeWindow& window, FeatureBank& bank,
+                                        int64_t min_class_samples, SanitizeOutcome& outcome,
+                                        int64_t num_classes = 0);
+
+// judged_classes(), then `judge(window_rows, trusted_rows)` for each.
 void for_each_judged_class(
     const SanitizeWindow& window, FeatureBank& bank, int64_t min_class_samples,
     SanitizeOutcome& outcome,

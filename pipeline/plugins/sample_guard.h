@@ -40,9 +40,18 @@ struct GuardNeeds {
   bool ground_truth = false;  // ScoredSample::ground_truth: baselines only, never a defense
 };
 
+// The deployed model's map from features to logits: logits = weight x features + bias. For a
+// model without hidden layers, whose features are its logits, the identity (bias 0).
+struct LastLayer {
+  int64_t num_classes = 0;
+  int64_t feature_dim = 0;
+  std::vector<float> weight;  // num_classes x feature_dim, row-major (LibTorch's Linear layout)
+  std::vector<float> bias;    // num_classes
+};
+
 // What a guard may use besides the samples, given once before the first sample: the deployed
-// model's features of any images (to refresh a bank after a deploy), the deployer's trusted
-// clean data (the pretraining split) and a seed for its random streams.
+// model's features of any images (to refresh a bank after a deploy) and its last layer, the
+// deployer's trusted clean data (the pretraining split) and a seed for its random streams.
 class GuardContext {
  public:
   virtual ~GuardContext() = default;
@@ -50,6 +59,8 @@ class GuardContext {
   // The deployed model's features of every image of `data`, n x feature_dim, computed in fixed
   // chunks so the values do not depend on the thread count.
   virtual std::vector<float> features(const Dataset& data) const = 0;
+  // The deployed model's last layer (a copy: a deploy changes the model).
+  virtual LastLayer last_layer() const = 0;
   virtual const Dataset& trusted() const = 0;
   virtual uint64_t seed() const = 0;
 };

@@ -1,6 +1,6 @@
 #pragma once
 // The GuardContext (pipeline/plugins/sample_guard.h) of a deployed model: features from its
-// serving engine, the trusted pretraining data, the run's seed. The simulation gives one to its
+// serving engine, its last layer, the trusted pretraining data, the run's seed. The simulation gives one to its
 // guard; `poisonsim bench defenses` builds one the same way.
 #include <cstdint>
 #include <vector>
@@ -19,6 +19,7 @@ class DeploymentGuardContext : public GuardContext {
   std::vector<float> features(const Dataset& images) const override {
     return deployment_.features(images);
   }
+  LastLayer last_layer() const override;
   const Dataset& trusted() const override { return trusted_; }
   uint64_t seed() const override { return seed_; }
 

@@ -4,7 +4,10 @@ or tests/window_sanitizers_test.cpp wrote: Deep k-NN with scikit-learn's brute-f
 and a plurality vote written here; sphere and slab with scikit-learn's NearestCentroid centroids
 and numpy's nearest-rank quantile; the window sanitizers per class with scikit-learn's PCA
 (spectral signatures: its first component; activation clustering: its projection, KMeans and
-silhouette_score). "bank" is the trusted data, "queries" the arrivals or the retraining window.
+silhouette_score; Sever: the same first component of the last-layer gradients written out
+explicitly; TRIM: scikit-learn's LogisticRegression refits). "bank" is the trusted data, "queries"
+the arrivals or the retraining window; with --classes, the file ends with the deployed model's
+last layer (classes x dim weights, then classes biases, float32).
 Exit 0 when every verdict agrees with poisonsim's, else 1 naming the samples that differ."""
 import argparse
 import sys
@@ -12,6 +15,7 @@ import sys
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestCentroid, NearestNeighbors
 
@@ -94,11 +98,99 @@ def clustering_verdicts(bank, bank_labels, queries, labels, components, max_shar
     return out
 
 
+def softmax_rows(logits):
+    z = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def last_layer_gradients(x, y, weight, bias):
+    """Per row, the cross-entropy's gradient w.r.t. (weight, bias): (softmax - onehot) x [x, 1]."""
+    residual = softmax_rows(x @ weight.T + bias)
+    residual[:, y] -= 1
+    inputs = np.hstack([x, np.ones((len(x), 1))])
+    return (residual[:, :, None] * inputs[:, None, :]).reshape(len(x), -1)
+
+
+def sever_verdicts(bank, bank_labels, queries, labels, weight, bias, quantile, max_removal,
+                   rounds, min_class):
+    out = np.zeros(len(queries), dtype=np.uint8)
+    for y, rows, trusted in judged_classes(bank_labels, labels, min_class):
+        if y >= len(weight):
+            continue  # a label the model does not have: not judged
+        cap = int(max_removal * len(rows))
+        kept, removed = rows, 0
+        for _ in range(rounds):
+            if len(kept) < min_class:
+                break
+            scores = own_scores(last_layer_gradients(queries[kept], y, weight, bias))
+            calibration = bank[trusted[:len(kept)]]
+            threshold = np.quantile(own_scores(last_layer_gradients(calibration, y, weight, bias)),
+                                    quantile, method="inverted_cdf")
+            worst_first = [i for i in np.argsort(-scores, kind="stable")
+                           if scores[i] > threshold][:cap - removed]
+            if not worst_first:
+                break
+            out[kept[worst_first]] = 1
+            removed += len(worst_first)
+            kept = np.delete(kept, worst_first)
+    return out
+
+
+def trim_verdicts(bank, bank_labels, queries, labels, classes, trim, quantile, max_rounds,
+                  weight_decay, min_class):
+    """TRIM on a softmax-regression last layer. The refit minimises mean cross-entropy +
+    weight_decay/2 |theta|^2 over weights and biases: LogisticRegression's 0.5 |w|^2 + C sum CE
+    with C = 1 / (weight_decay m), the bias a penalised weight on a constant feature."""
+    fit = np.flatnonzero((labels >= 0) & (labels < classes))
+    x = np.hstack([queries[fit], np.ones((len(fit), 1))])
+    y = labels[fit]
+    judged = [(c, np.flatnonzero(y == c), trusted)
+              for c, _, trusted in judged_classes(bank_labels, labels, min_class) if c < classes]
+
+    def refit(kept):
+        model = LogisticRegression(C=1.0 / (weight_decay * kept.sum()), fit_intercept=False,
+                                   tol=1e-12, max_iter=100000)
+        model.fit(x[kept], y[kept])
+        assert list(model.classes_) == list(range(classes)), "every class must be in the refit"
+        return model
+
+    def losses(model, features, targets):
+        log_p = model.predict_log_proba(np.hstack([features, np.ones((len(features), 1))]))
+        return -log_p[np.arange(len(targets)), targets]
+
+    kept = np.ones(len(fit), dtype=bool)
+    model, rounds = refit(kept), 0
+    closest = np.inf  # the smallest gap between a loss and a boundary it was compared with
+    while True:
+        loss = losses(model, x[:, :-1], y)
+        following = np.ones(len(fit), dtype=bool)
+        for _, at, _ in judged:
+            order = at[np.argsort(loss[at], kind="stable")]
+            cut = len(at) - int(trim * len(at))
+            following[order[cut:]] = False
+            if 0 < cut < len(at):
+                closest = min(closest, loss[order[cut]] - loss[order[cut - 1]])
+        if (following == kept).all() or rounds == max_rounds:
+            break
+        kept, rounds = following, rounds + 1
+        model = refit(kept)
+    out = np.zeros(len(queries), dtype=np.uint8)
+    for c, at, trusted in judged:
+        threshold = np.quantile(losses(model, bank[trusted], np.full(len(trusted), c)), quantile,
+                                method="inverted_cdf")
+        trimmed = at[~kept[at]]
+        closest = min([closest, *np.abs(loss[trimmed] - threshold)])
+        out[fit[trimmed[loss[trimmed] > threshold]]] = 1
+    print(f"trim: {rounds} refits on trimmed sets; closest decision {closest:.3g} from its boundary")
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("window")
     parser.add_argument("--rule", required=True,
-                        choices=["knn", "sphere", "slab", "spectral", "activation-clustering"])
+                        choices=["knn", "sphere", "slab", "spectral", "activation-clustering",
+                                 "sever", "trim"])
     parser.add_argument("--bank", type=int, required=True)
     parser.add_argument("--queries", type=int, required=True)
     parser.add_argument("--dim", type=int, required=True)
@@ -110,6 +202,11 @@ def main():
     parser.add_argument("--max-share", type=float, default=0.35)
     parser.add_argument("--min-silhouette", type=float, default=0.15)
     parser.add_argument("--trusted-ratio", type=float, default=0.5)
+    parser.add_argument("--classes", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--trim", type=float, default=0.2)
+    parser.add_argument("--max-rounds", type=int, default=10)
+    parser.add_argument("--weight-decay", type=float, default=1e-3)
     a = parser.parse_args()
     raw = open(a.window, "rb").read()
     at = 0
@@ -125,6 +222,8 @@ def main():
     queries = take(np.float32, a.queries * a.dim).reshape(a.queries, a.dim).astype(np.float64)
     labels = take(np.int64, a.queries)
     theirs = take(np.uint8, a.queries)
+    weight = take(np.float32, a.classes * a.dim).reshape(a.classes, a.dim).astype(np.float64)
+    bias = take(np.float32, a.classes).astype(np.float64)
     assert at == len(raw), f"{len(raw) - at} bytes left over"
 
     if a.rule == "knn":
@@ -135,6 +234,12 @@ def main():
     elif a.rule == "activation-clustering":
         ours = clustering_verdicts(bank, bank_labels, queries, labels, a.components, a.max_share,
                                    a.min_silhouette, a.trusted_ratio, a.min_class_samples)
+    elif a.rule == "sever":
+        ours = sever_verdicts(bank, bank_labels, queries, labels, weight, bias, a.quantile,
+                              a.max_removal, a.rounds, a.min_class_samples)
+    elif a.rule == "trim":
+        ours = trim_verdicts(bank, bank_labels, queries, labels, a.classes, a.trim, a.quantile,
+                             a.max_rounds, a.weight_decay, a.min_class_samples)
     else:
         ours = centroid_verdicts(bank, bank_labels, queries, labels, a.rule, a.quantile)
     differ = np.flatnonzero(ours != theirs)

@@ -28,7 +28,8 @@ struct DefenseBenchmarkOptions {
                                   "{type: slab, bank_size: 5000}"};
   // Each a `sanitize:` stage as YAML, timed on the same window as a sanitizer sees it at a
   // retrain: featurised once, then judged whole.
-  std::vector<std::string> sanitizers{"{type: spectral}", "{type: activation-clustering}"};
+  std::vector<std::string> sanitizers{"{type: spectral}", "{type: activation-clustering}",
+                                      "{type: sever}", "{type: trim}"};
   int rounds = 5;
 
   void validate() const;  // UserError naming the option
