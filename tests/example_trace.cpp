@@ -84,6 +84,18 @@ void write_example_trace(const std::string& path, bool samples, int64_t chunk_ro
       retrain.deployed = refuse ? 0 : 1;
       if (!refuse) ++model_version;
       retrain.model_version = model_version;
+      // The guard's account of the window: none poisoned in the first, 24 of 30 caught later.
+      DefenseRow defense;
+      defense.time = time;
+      defense.window = retrain.index;
+      defense.stage = 1;
+      set_trace_name(defense.kind, "guard");
+      set_trace_name(defense.type, "loss-threshold");
+      defense.clean_seen = 250;
+      defense.clean_removed = 5;
+      defense.poison_seen = retrain.index == 0 ? 0 : 30;
+      defense.poison_removed = retrain.index == 0 ? 0 : 24;
+      writer->add_defense(defense);
       writer->add_retrain(retrain);
       writer->add_event(event(time, "retrain", "system", -1, 0, 0));
       writer->flush();  // as the simulator would: a crash loses at most one retrain interval
@@ -100,6 +112,7 @@ void write_example_trace(const std::string& path, bool samples, int64_t chunk_ro
     }
   }
   writer->add_event(event(100, "end", "system", -1, 0, 0));
+  writer->set_attribute("defense_seconds", R"({"1 loss-threshold": 0.25})");
   writer->close();
 }
 

@@ -102,6 +102,32 @@ TEST(Inspect, WithoutSamplesTableGuardRatesComeFromBatchEvents) {
   EXPECT_NE(text.find("counts come from the batch events"), std::string::npos) << text;
 }
 
+// Each defense stage from the `defense` table: totals, the clean-window false-positive rate, the
+// share of removals that were clean, and the stage's wall seconds.
+TEST(Inspect, DefenseStagesByGroundTruth) {
+  test::ScratchDir dir;
+  test::write_example_trace(dir.file("t.h5"), true);
+  const auto j = nlohmann::json::parse(inspect(dir.file("t.h5") + " --json"));
+  ASSERT_EQ(j["defense"].size(), 1u);
+  const auto& stage = j["defense"][0];
+  EXPECT_EQ(stage["stage"], 1);
+  EXPECT_EQ(stage["kind"], "guard");
+  EXPECT_EQ(stage["type"], "loss-threshold");
+  EXPECT_EQ(stage["windows"], 4);
+  EXPECT_EQ(stage["poison_seen"], 90);
+  EXPECT_EQ(stage["poison_removed"], 72);
+  EXPECT_EQ(stage["clean_seen"], 1000);
+  EXPECT_EQ(stage["clean_removed"], 20);
+  EXPECT_DOUBLE_EQ(stage["true_positive_rate"].get<double>(), 0.8);
+  EXPECT_EQ(stage["clean_windows"], 1);
+  EXPECT_DOUBLE_EQ(stage["clean_window_false_positive_rate"].get<double>(), 0.02);
+  EXPECT_DOUBLE_EQ(stage["removed_not_poison"].get<double>(), 20.0 / 92.0);
+  EXPECT_DOUBLE_EQ(stage["wall_seconds"].get<double>(), 0.25);
+  const std::string text = inspect(dir.file("t.h5"));
+  EXPECT_NE(text.find("on 1 windows with no poison: 0.0200 (5 of 250)"), std::string::npos) << text;
+  EXPECT_NE(text.find("removed, not poison 0.2174 (20 of 92)"), std::string::npos) << text;
+}
+
 TEST(Inspect, TextSummary) {
   test::ScratchDir dir;
   test::write_example_trace(dir.file("t.h5"), true);

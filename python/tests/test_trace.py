@@ -118,3 +118,21 @@ def test_errors_name_the_file(tmp_path):
         pass
     with pytest.raises(poisonsim.InputError, match="no 'trace_format' attribute"):
         poisonsim.open_trace(os.path.join(tmp_path, "plain.h5"))
+
+
+def test_defense_table_has_each_stage_per_window(example_trace):
+    trace = poisonsim.open_trace(example_trace)
+    assert trace.defense["window"].tolist() == [0, 1, 2, 3]
+    assert set(trace.defense["type"]) == {"loss-threshold"}  # names as str
+    assert trace.defense["poison_removed"].sum() == 72
+    assert trace.metadata["defense_seconds"] == {"1 loss-threshold": 0.25}
+
+
+def test_a_trace_before_format_4_reads_an_empty_defense_table(example_trace, tmp_path):
+    path = str(tmp_path / "t.h5")
+    shutil.copy(example_trace, path)
+    with h5py.File(path, "r+") as f:
+        del f["defense"]
+        f.attrs["trace_format"] = np.int32(3)
+    trace = poisonsim.open_trace(path)
+    assert len(trace.defense) == 0 and "poison_removed" in trace.defense.columns
