@@ -267,7 +267,7 @@ class Errors(ReportTestCase):
         self.assert_error([self.path("other.h5")], "other.h5: an HDF5 file of no known kind")
 
     def test_unsupported_trace_format(self):
-        self.assert_error([self.trace(trace_format=4)], "trace_format 4 is not supported")
+        self.assert_error([self.trace(trace_format=5)], "trace_format 5 is not supported")
 
     def test_bad_json(self):
         with open(self.path("bad.json"), "w") as f:

@@ -24,7 +24,7 @@ def test_csv_has_a_file_per_table_with_text_names(example_trace, tmp_path):
     assert retrains["gate"].tolist() == ["allow", "allow", "refuse", "allow"]
     with open(os.path.join(out, "metadata.json"), encoding="utf-8") as f:
         meta = json.load(f)
-    assert meta["scenario"]["duration"] == 100 and meta["trace_format"] == 3
+    assert meta["scenario"]["duration"] == 100 and meta["trace_format"] == 4
 
 
 def test_a_sweep_exports_its_own_tables(sweep_file, tmp_path):
