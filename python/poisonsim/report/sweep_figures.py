@@ -347,26 +347,6 @@ def run_curves(sweep, curves, directory, name):
     return plotting.save(fig, name, "Accuracy over time, every run", caption, directory)
 
 
-def headline(sweep):
-    summary, ok = sweep.summary, ok_runs(sweep)
-    rows = [("runs", f"{len(summary)} ({len(ok)} ok, {len(summary) - len(ok)} failed)"
-                     + ("" if sweep.complete else "; the sweep is INCOMPLETE")),
-            ("swept parameters", ", ".join(sweep.parameters) or "none")]
-    if seeded(sweep):
-        seeds = _seeds(sweep)
-        rows.append(("seeds per setting",
-                     f"{len(seeds)} ({', '.join(_fmt(s) for s in seeds[:10])}"
-                     f"{', ...' if len(seeds) > 10 else ''}); figures and the means table show "
-                     "means with 95% confidence intervals (Student t on the logit scale for "
-                     "rates and accuracies, never below 0 for counts)"))
-    if len(ok) and "accuracy_last" in ok:
-        best = ok.loc[ok["accuracy_last"].idxmax()]
-        setting = ", ".join(f"{p} = {_fmt(best[p])}" for p in sweep.parameters)
-        rows.append(("best accuracy at the end",
-                     f"{best['accuracy_last']:.4f} (run {int(best['run'])}: {setting})"))
-    return rows
-
-
 TABLE_COLUMNS = ("accuracy_last", "accuracy_mean", "accuracy_min", "true_positive_rate",
                  "false_positive_rate", "poison_accepted_fraction", "deployed", "refused")
 
