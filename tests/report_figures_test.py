@@ -133,6 +133,21 @@ class AccuracySteps(ReportTestCase):
         self.assertIn(b"poison accepted", svg)
         self.assertIn("with the reference runs dashed", page)
 
+    def test_refused_candidates_are_drawn_at_their_test_accuracy(self):
+        # The forged run's gate refused the candidate of 50 s, whose test accuracy was 0.68.
+        path = self.trace()
+        with h5py.File(path, "r") as f:
+            trace = inputs.read_trace(f, path)
+        refused = trace_figures.refused_candidates(trace.retrains)
+        self.assertEqual(list(refused["time"]), [50])
+        self.assertEqual(list(refused["test_accuracy_after"]), [0.68])
+        page = self.report(path)
+        svg = dict(self.embedded(page))["run-accuracy.png"]
+        self.assertIn(b"refused candidate's test accuracy", svg)
+        self.assertIn("crosses: the clean test accuracy of each candidate the gate refused", page)
+        # The y axis reaches down to the refused candidate's 0.68 (evaluations: 0.8 to 0.9).
+        self.assertIn(b"<!-- 0.65 -->", svg)
+
     def test_a_baseline_that_is_not_a_trace_is_named(self):
         write_grid_sweep(self.path("sweep.h5"), {"attackers.0.rate": [0.1, 0.3]})
         code, stderr = self.run_script(self.trace(), "--baseline", self.path("sweep.h5"))

@@ -56,6 +56,13 @@ def accuracy_timeline(trace, windows, directory, name, baselines=()):
         ax.axvline(row["time"], color=color, ls=style, lw=1, alpha=0.7,
                    label=None if gate in seen else label)
         seen.add(gate)
+    refused = refused_candidates(trace.retrains)
+    if len(refused):  # what deploying each refused candidate would have given
+        ax.plot(refused["time"], refused["test_accuracy_after"], "X", ls="none",
+                color=GATE_STYLES["refuse"][0], mec="black", mew=0.6, ms=7, zorder=5,
+                label="refused candidate's test accuracy\n(not deployed)")
+        lows += list(refused["test_accuracy_after"])
+        highs += list(refused["test_accuracy_after"])
     _poison_per_window(poison_ax, trace.retrains)
     poison_ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("clean test accuracy\n(fraction correct)")
@@ -70,9 +77,21 @@ def accuracy_timeline(trace, windows, directory, name, baselines=()):
                + (", with the reference runs dashed" if baselines else "")
                + ". Shaded: each attacker's window from the scenario; the bar at the top spans "
                "its first to last poison batch. Vertical lines: retrains, by the gate's "
-               "decision. Bottom: poison samples the guard accepted into the buffer of each "
+               "decision"
+               + ("; crosses: the clean test accuracy of each candidate the gate refused, "
+                  "which deploying it would have given" if len(refused) else "")
+               + ". Bottom: poison samples the guard accepted into the buffer of each "
                "retrain window (the bar spans the window, coloured by that retrain's decision).")
     return plotting.save(fig, name, "Accuracy over time", caption, directory)
+
+
+def refused_candidates(retrains):
+    """The retrains whose candidate the gate refused, with a recorded test accuracy (the
+    test_accuracy_after column is in traces from trace_format 2)."""
+    if "test_accuracy_after" not in retrains or not len(retrains):
+        return retrains.iloc[0:0]
+    refused = retrains[[_decision(row) == "refuse" for _, row in retrains.iterrows()]]
+    return refused[np.isfinite(refused["test_accuracy_after"].astype(float))]
 
 
 def _decision(row):
