@@ -261,6 +261,22 @@ TEST(Inspect, MeanOverSeedOfASweepWithoutAggregateTable) {
   EXPECT_NE(text.find("0.7500   (n = 1: no interval)"), std::string::npos) << text;
 }
 
+// Before the blocks, one table of cells by key metrics (those the sweep has), side by side.
+TEST(Inspect, MeanOverSeedPutsTheCellsSideBySide) {
+  test::ScratchDir dir;
+  write_old_seed_sweep(dir.file("s.h5"));
+  const std::string text = inspect(dir.file("s.h5") + " --mean-over seed");
+  const size_t table = text.find("cell  guard.threshold  n  accuracy_last         refused\n");
+  ASSERT_NE(table, std::string::npos) << text;
+  EXPECT_NE(text.find("\n0     1                2  0.830 [0.247, 0.986]  2.5 [0.0, 21.6]\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n1     2                1  0.750 (n=1)           2.0 (n=1)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_LT(table, text.find("cell 0: guard.threshold=1")) << text;  // the blocks follow
+}
+
 TEST(Inspect, JsonGoesToAFileOrToStdout) {
   test::ScratchDir dir;
   test::write_example_trace(dir.file("t.h5"), true);
