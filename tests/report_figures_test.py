@@ -9,6 +9,7 @@ Run: cd tests && /usr/bin/python3 -m unittest report_figures_test   (ctest: repo
 import itertools
 import json
 import os
+import re
 import unittest
 
 import h5py
@@ -246,10 +247,36 @@ class SweepMaps(ReportTestCase):
         svg = figures["dose-dose.png"]
         # One band per line (two gate types) in each of the three panels.
         self.assertEqual(svg.count(b'id="ci-band-'), 6)
-        self.assertIn(b"gate.type = validation", svg)
+        # The legend's title names the parameter, its entries the values.
+        self.assertIn(b"<!-- gate.type", svg)
+        self.assertIn(b"<!-- validation -->", svg)
+        self.assertNotIn(b"gate.type = validation", svg)
         self.assertIn('<img src="data:image/svg+xml;base64,', page)
         # Dose-response, accuracy vs rate and vs gate type, curves per setting.
         self.assertEqual(page.count('data-compares="1"'), 4)
+
+    def test_dose_panels_share_one_y_axis_and_name_the_methods(self):
+        write_grid_sweep(self.path("dose.h5"), {"attackers.0.rate": [0.05, 0.1, 0.2, 0.4],
+                                                "attackers": ["[{name: direct}]",
+                                                              "[{name: gen}]"]})
+        svg = dict(self.embedded(self.report(self.path("dose.h5"))))["dose-dose.png"]
+        self.assertIn(b"<!-- direct -->", svg)
+        self.assertIn(b"<!-- gen -->", svg)
+        self.assertNotIn(b"attackers = ", svg)
+        # One y axis: only the left panel writes its tick labels (three would, unshared).
+        ticks = [t for t in re.findall(rb"<!-- (0\.\d+) -->", svg)
+                 if t not in (b"0.05", b"0.1", b"0.2", b"0.4")]  # those are the x ticks
+        self.assertGreaterEqual(len(ticks), 3)
+        self.assertEqual(len(ticks), len(set(ticks)), ticks)
+
+    def test_accuracy_ticks_sit_at_the_swept_values(self):
+        # Three linear values: matplotlib alone would tick at 1.25 and 1.75 between them.
+        write_grid_sweep(self.path("lin.h5"), {"attackers.0.rate": [1.0, 1.5, 2.0]})
+        svg = dict(self.embedded(self.report(self.path("lin.h5"))))["lin-accuracy-vs-0.png"]
+        for tick in (b"<!-- 1 -->", b"<!-- 1.5 -->", b"<!-- 2 -->"):
+            self.assertIn(tick, svg)
+        self.assertNotIn(b"<!-- 1.25 -->", svg)
+        self.assertNotIn(b"<!-- 1.75 -->", svg)
 
     def test_attacker_lists_are_named_in_legends_and_kept_whole_in_overrides(self):
         value = ("[{name: direct, type: direct, arrival: {process: poisson, rate: 0.2}}, "

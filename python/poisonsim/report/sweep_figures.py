@@ -259,6 +259,7 @@ def accuracy_vs(sweep, parameter, directory, name):
                    alpha=0.5, zorder=0, label="single runs (at the end)")
     if numeric and plotting.spans_decades(list(frame[parameter].astype(float))):
         ax.set_xscale("log")
+    if numeric:  # ticks at the swept values, not at 1.25 and 1.75 between three of them
         _value_ticks(ax.xaxis, frame[parameter])
     if not numeric:
         ax.set_xticks(range(len(categories)), categories)

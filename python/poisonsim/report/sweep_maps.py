@@ -18,6 +18,7 @@ from matplotlib import colors, patches, ticker
 from poisonsim import intervals
 from poisonsim.report import plotting, roc_curves, sweep_figures
 from poisonsim.report.plotting import plt
+from poisonsim.report.setting_labels import mapping_names
 
 DOSE_METRICS = (("accuracy_last", "at the end of the run"),
                 ("accuracy_mean", "mean over the run"),
@@ -63,39 +64,51 @@ def _map_axes(sweep, numeric):
     return numeric[0], numeric[1]
 
 
+def group_label(others, rows):
+    """A line's legend entry: with one other swept parameter its value alone (the legend's title
+    names the parameter), a list of attackers by their names without brackets (the methods)."""
+    if len(others) != 1:
+        return ", ".join(f"{p} = {sweep_figures._fmt(rows[p].iloc[0])}" for p in others)
+    value = rows[others[0]].iloc[0]
+    names = mapping_names(str(value)) if isinstance(value, str) else []
+    return " + ".join(names) if names else sweep_figures._fmt(value)
+
+
 def dose_response(sweep, frame, x_axis, directory, name):
-    groups = sweep_figures._groups(frame, [p for p in sweep_figures.cell_parameters(sweep)
-                                           if p != x_axis])
+    others = [p for p in sweep_figures.cell_parameters(sweep) if p != x_axis]
+    groups = sweep_figures._groups(frame, others)
+    # One y axis for the three panels: their lines compare across panels too.
     fig, axes = plt.subplots(1, len(DOSE_METRICS), figsize=(4.2 * len(DOSE_METRICS), 4.2),
-                             sharex=True)
+                             sharex=True, sharey=True)
     log = plotting.spans_decades(list(frame[x_axis].astype(float)))
     shares = poison_shares(frame, x_axis)
+    spans = []
     for ax, (metric, what) in zip(axes, DOSE_METRICS):
-        spans = []
-        for i, (label, rows) in enumerate(groups):
+        for i, (_, rows) in enumerate(groups):
             rows = rows.sort_values(x_axis)
             x, mean = rows[x_axis], rows[metric]
             low, high = rows[f"{metric}_low"], rows[f"{metric}_high"]
             ax.plot(x, mean, "o-", color=f"C{i % 10}", ms=4, lw=1.4,
-                    label=f"{label or 'mean'}")
+                    label=group_label(others, rows) if others else "mean")
             plotting.ci_band(ax, x, low, high, f"C{i % 10}")
             spans += list(low) + list(high)
-        ax.set_ylim(*sweep_figures.honest_limits(spans))
         if log:
             ax.set_xscale("log")
             sweep_figures._value_ticks(ax.xaxis, frame[x_axis])
         ax.set_title(f"accuracy {what}")
         ax.set_xlabel(x_axis)
         _share_ticks(ax, frame, x_axis, shares, log)
+    axes[0].set_ylim(*sweep_figures.honest_limits(spans))
     axes[0].set_ylabel("clean test accuracy (fraction correct)")
     axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
-                    title="mean over seeds; band: 95% CI")
+                    title=(f"{others[0]}\n" if len(others) == 1 else "")
+                    + "mean over seeds; band: 95% CI")
     fig.suptitle(f"Dose-response: clean test accuracy vs {x_axis}")
     caption = (f"Each headline accuracy metric against {x_axis}, one line per combination of "
                "the other swept values (colours). Lines: means over the seeds of each setting; "
                "bands: 95% confidence intervals of the mean (Student t, n - 1 degrees of "
                "freedom, on the logit scale so that they stay inside [0, 1]; from the sweep's "
-               "aggregate table; none where n = 1). Each y axis spans "
+               "aggregate table; none where n = 1). The panels share one y axis, spanning "
                f"at least {sweep_figures.MIN_ACCURACY_SPAN:g}."
                + (" Under each tick: the share of poison in all the data that arrived over the "
                   "run, the mean over the settings that sent poison." if shares else ""))
