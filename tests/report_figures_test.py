@@ -47,7 +47,8 @@ def write_grid_sweep(path, axes, seeds=(1, 2), common_sets=("duration=40",), cle
                 accuracy_last=0.9 - rate / threshold + noise, accuracy_mean=0.88 - rate / 4
                 - abs(threshold - 2) / 20 + noise, accuracy_first=0.9, accuracy_min=0.8 + noise,
                 true_positive_rate=1 / (1 + threshold), false_positive_rate=0.2 / threshold,
-                refused=float(seed), poison_samples=0.0 if rate == clean_rate else 50.0)
+                refused=float(seed), poison_samples=0.0 if rate == clean_rate else 50.0,
+                clean_samples=200.0)
             rows.append((run, seed, setting, metrics))
             run += 1
     with h5py.File(path, "w") as f:
@@ -201,6 +202,14 @@ class SweepMaps(ReportTestCase):
         # "mean [low, high]" annotations: bounded intervals are not "mean ± half-width".
         self.assertNotIn(b"\xc2\xb1", svg)
         self.assertIn("includes 0 (or has no interval) is light grey, not coloured", page)
+        # Rows by the measured poison share (50 of 250 samples), the clean row named as such.
+        self.assertIn(b"<!-- 20.0% (0.1) -->", svg)
+        self.assertIn(b"<!-- 0 (clean only) -->", svg)
+        # refused is 1.5 in every cell (the seeds' mean): no flat panel, the caption says so.
+        self.assertNotIn(b"<!-- retrains refused by the gate -->", svg)
+        self.assertIn(b"<!-- clean rejection rate -->", svg)
+        self.assertIn("Left out as constant over the grid: retrains refused by the gate (1.5 "
+                      "everywhere)", page)
 
     def test_a_loss_whose_interval_includes_zero_is_not_an_effect(self):
         low = np.array([[0.01, -0.015], [np.nan, -0.2]])
