@@ -287,6 +287,25 @@ class SweepMaps(ReportTestCase):
         self.assertNotIn(b"<!-- 1.25 -->", svg)
         self.assertNotIn(b"<!-- 1.75 -->", svg)
 
+    def test_a_loss_threshold_carries_its_unit(self):
+        from poisonsim.report.setting_labels import with_unit
+        self.assertEqual(with_unit("guard.threshold", "guard: {type: adaptive}\n"),
+                         "guard.threshold")
+        self.assertEqual(with_unit("guard.1.threshold",
+                                   "guard: [{type: knn}, {type: loss-threshold}]\n"),
+                         "guard.1.threshold (loss, nats)")
+        self.assertEqual(with_unit("attackers.0.rate", "guard: {type: loss-threshold}\n"),
+                         "attackers.0.rate")
+        # The forged sweeps' base scenario has a loss-threshold guard.
+        write_grid_sweep(self.path("grid.h5"), {"attackers.0.rate": [0.0, 0.1, 0.3],
+                                                "guard.threshold": [1.0, 2.0, 4.0]},
+                         clean_rate=0.0)
+        figures = dict(self.embedded(self.report(self.path("grid.h5"))))
+        for name in ("grid-stress-map-0.png", "grid-accuracy-vs-threshold.png"):
+            self.assertTrue(b"<!-- guard.threshold (loss, nats)" in figures[name], name)
+        # The ROC's few thresholds: a marker each, named with the unit in the legend.
+        self.assertTrue(b"<!-- guard.threshold = 2 nats -->" in figures["grid-roc.png"])
+
     def test_attacker_lists_are_named_in_legends_and_kept_whole_in_overrides(self):
         value = ("[{name: direct, type: direct, arrival: {process: poisson, rate: 0.2}}, "
                  "{name: gen, type: generative}]")

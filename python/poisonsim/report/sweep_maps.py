@@ -18,7 +18,7 @@ from matplotlib import colors, patches, ticker
 from poisonsim import intervals
 from poisonsim.report import plotting, roc_curves, sweep_figures
 from poisonsim.report.plotting import plt
-from poisonsim.report.setting_labels import mapping_names
+from poisonsim.report.setting_labels import mapping_names, with_unit
 
 DOSE_METRICS = (("accuracy_last", "at the end of the run"),
                 ("accuracy_mean", "mean over the run"),
@@ -51,7 +51,8 @@ def figures(sweep, directory, prefix):
         facets = [p for p in sweep_figures.cell_parameters(sweep) if p not in (rows, columns)]
         for k, (label, cells) in enumerate(sweep_figures._groups(frame, facets)):
             out.append(stress_map(cells, rows, columns, label, directory,
-                                  f"{prefix}-stress-map-{k}.png"))
+                                  f"{prefix}-stress-map-{k}.png",
+                                  with_unit(columns, sweep.scenario_text)))
     return out
 
 
@@ -223,7 +224,7 @@ def _panels(cells, rows, columns, row_values, column_values, reference):
     return panels, best, dropped
 
 
-def stress_map(cells, rows, columns, facet, directory, name):
+def stress_map(cells, rows, columns, facet, directory, name, column_label=None):
     row_values = sorted(cells[rows].unique())
     column_values = sorted(cells[columns].unique())
     reference = clean_reference(cells)
@@ -264,7 +265,7 @@ def stress_map(cells, rows, columns, facet, directory, name):
                 label.set_gid(f"{plotting.CI_BAND_GID}-text-{metric}-{i}-{j}")
         ax.set_xticks(range(len(column_values)), [sweep_figures._fmt(v) for v in column_values])
         ax.set_yticks(range(len(row_values)), labels)
-        ax.set_xlabel(columns)
+        ax.set_xlabel(column_label or columns)
         if k % grid_columns == 0:  # the rows' long label once per row of panels
             ax.set_ylabel(row_axis)
         ax.set_title(title)
