@@ -34,7 +34,8 @@ class TraceReport(ReportTestCase):
         # Headline numbers: 2 of 3 poison samples rejected per batch, none of the clean ones.
         self.assertIn("6 of 9 (66.7%)", page)
         self.assertIn("0 of 44 (0.0%)", page)
-        self.assertIn("3 (1 deployed, 1 refused)", page)
+        # The refused retrain at 50 s trained on 2 poison samples: not a clean refusal.
+        self.assertIn("3 (1 deployed, 1 refused, 0 of them with no poison in the buffer)", page)
         self.assertIn('id="image-check"', page)
 
     def test_without_samples_table_the_loss_figure_is_explained(self):

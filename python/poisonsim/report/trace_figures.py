@@ -177,7 +177,7 @@ def loss_distributions(trace, guard, directory, name):
     if any_under:
         hist.axvline(low / 10 ** 0.075, color="0.3", lw=0.8, ls=(0, (2, 2)))
         hist.text(np.sqrt(under_edges[0] * under_edges[1]), 1.0, f"< {low:.2g}\n(underflow)",
-                  transform=hist.get_xaxis_transform(), ha="center", va="top", fontsize=7)
+                  transform=hist.get_xaxis_transform(), ha="center", va="top", fontsize=8.5)
     _draw_threshold(hist, scatter, samples, guard)
     hist.set_xscale("log")
     hist.set_xlabel("per-sample cross-entropy loss on the deployed model (nats, log scale)")
@@ -252,7 +252,12 @@ def headline(trace, guard):
     retrains = trace.retrains
     refused = int((retrains["gate"] == "refuse").sum()) if len(retrains) else 0
     deployed = int(retrains["deployed"].sum()) if len(retrains) else 0
-    rows.append(("retrains", f"{len(retrains)} ({deployed} deployed, {refused} refused)"))
+    # A refusal of a model trained on no poison is the gate's false alarm, not a defense.
+    clean_refusals = (int(((retrains["gate"] == "refuse") & (retrains["poison_in_buffer"] == 0))
+                          .sum()) if len(retrains) else 0)
+    rows.append(("retrains", f"{len(retrains)} ({deployed} deployed, {refused} refused"
+                             + (f", {clean_refusals} of them with no poison in the buffer"
+                                if refused else "") + ")"))
     evaluations = trace.evaluations
     if len(evaluations):
         accuracy = evaluations["accuracy"]
