@@ -306,6 +306,19 @@ class SweepMaps(ReportTestCase):
         # The ROC's few thresholds: a marker each, named with the unit in the legend.
         self.assertTrue(b"<!-- guard.threshold = 2 nats -->" in figures["grid-roc.png"])
 
+    def test_a_roc_whose_points_crowd_gets_a_zoomed_inset(self):
+        # Thresholds 2 to 4: every point within 0.05 of FPR and 0.13 of TPR.
+        write_grid_sweep(self.path("near.h5"), {"attackers.0.rate": [0.1, 0.3],
+                                                "guard.threshold": [2.0, 3.0, 4.0]})
+        page = self.report(self.path("near.h5"))
+        self.assertIn(b"<!-- zoom on the points -->", dict(self.embedded(page))["near-roc.png"])
+        self.assertIn("The inset enlarges the outlined region", page)
+        # Thresholds 1 to 4 spread over 0.3 of TPR: no inset.
+        write_grid_sweep(self.path("far.h5"), {"attackers.0.rate": [0.1, 0.3],
+                                               "guard.threshold": [1.0, 2.0, 4.0]})
+        page = self.report(self.path("far.h5"))
+        self.assertNotIn(b"zoom on the points", dict(self.embedded(page))["far-roc.png"])
+
     def test_attacker_lists_are_named_in_legends_and_kept_whole_in_overrides(self):
         value = ("[{name: direct, type: direct, arrival: {process: poisson, rate: 0.2}}, "
                  "{name: gen, type: generative}]")

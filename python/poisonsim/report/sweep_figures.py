@@ -142,10 +142,11 @@ def roc(sweep, parameter, directory, name, offline=None):
                       f"{roc_curves.auc(*offline):.3f})")
     groups = _groups(frame, others)
     labelled = []  # points whose threshold is written next to them
+    series = []  # (fpr, tpr, colour) per curve, for a zoomed inset when they crowd
     for i, (label, rows) in enumerate(groups):
         rows = rows.sort_values(parameter)
-        order = "closed loop: means, in threshold order" if means else \
-            "closed loop: runs, in threshold order"
+        series.append((rows["false_positive_rate"], rows["true_positive_rate"], f"C{i % 10}"))
+        order = f"closed loop: {'means' if means else 'runs'}, in threshold order"
         area = roc_curves.auc(rows["false_positive_rate"], rows["true_positive_rate"])
         ax.plot(rows["false_positive_rate"], rows["true_positive_rate"], "-", lw=1.2,
                 color=f"C{i % 10}", label=f"{label or order} (AUC {area:.3f}, "
@@ -188,6 +189,7 @@ def roc(sweep, parameter, directory, name, offline=None):
     ax.set_ylabel("true positive rate (fraction of poisoned samples rejected)")
     ax.set_title(f"Guard ROC over {parameter}")
     ax.legend(loc="lower right")
+    zoomed = roc_curves.zoom_inset(ax, series) is not None
     key = "marker shape" if markers else "colour"
     caption = ((_interval_note(sweep) + f"Point {key} (and label): {parameter}. ") if means else
                f"Each point is one run; its {key} (and label) is {parameter}. ")
@@ -196,6 +198,8 @@ def roc(sweep, parameter, directory, name, offline=None):
                + "AUC: trapezoid area under the points, closed with (0, 0) and (1, 1) (a "
                "guard that rejects nothing and one that rejects everything); from a few "
                "points it is a coarse summary of the thresholds swept, not a curve's AUC. "
+               + ("The inset enlarges the outlined region, where every point lies. "
+                  if zoomed else "")
                + ("Dashed grey: the offline ROC of every finished run's recorded per-sample "
                   "losses pooled (reject when the loss exceeds t, for every t), which ignores "
                   "that in the closed loop the threshold changes what is trained on and so the "
