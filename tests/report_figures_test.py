@@ -110,6 +110,8 @@ class LossFigure(ReportTestCase):
         self.assertIn("counted in the hatched underflow bin", page)
         svg = dict(self.embedded(page))["run-loss.png"]
         self.assertIn(b"(underflow)", svg)
+        # Over time, the five are triangles on the floor, counted, not a band of dots.
+        self.assertIn(b"clean: 5 below 0.053, on the floor", svg)
 
     def test_without_losses_below_the_floor_there_is_no_underflow_bin(self):
         page = self.report(self.trace())

@@ -172,8 +172,15 @@ def loss_distributions(trace, guard, directory, name):
         rates.append((kind, len(shown), len(frame)))
         scatter_label = kind if len(shown) == len(frame) else \
             f"{kind}: {len(shown):,} of {len(frame):,} shown ({100 * len(shown) / len(frame):.1f}%)"
-        scatter.scatter(shown["time"], np.clip(shown["loss"], low, None), s=4, alpha=0.35,
+        # Losses below the floor would pile into a band on it: drawn there as triangles,
+        # counted in the legend, so the band reads as what it is.
+        below = shown["loss"].to_numpy(dtype=float) < low
+        scatter.scatter(shown["time"][~below], shown["loss"][~below], s=4, alpha=0.35,
                         color=color, label=scatter_label, rasterized=True)
+        if below.any():
+            scatter.scatter(shown["time"][below], np.full(int(below.sum()), low), marker="v",
+                            s=12, alpha=0.6, color=color, edgecolors="none", rasterized=True,
+                            label=f"{kind}: {int(below.sum()):,} below {low:.2g}, on the floor")
     if any_under:
         hist.axvline(low / 10 ** 0.075, color="0.3", lw=0.8, ls=(0, (2, 2)))
         hist.text(np.sqrt(under_edges[0] * under_edges[1]), 1.0, f"< {low:.2g}\n(underflow)",
@@ -200,7 +207,7 @@ def loss_distributions(trace, guard, directory, name):
                + ". Right: the same losses over time"
                + (f", a random subsample: {', '.join(sampled)}." if sampled else
                   ", every sample.")
-               + " Points below the floor are drawn on it.")
+               + " Losses below the floor are triangles on it, counted in the legend.")
     return plotting.save(fig, name, "Per-sample loss, clean vs poisoned", caption, directory)
 
 
