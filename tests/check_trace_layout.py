@@ -31,7 +31,7 @@ COLUMNS = {
         ("validation_loss_after", "<f8"), ("validation_accuracy_before", "<f8"),
         ("validation_accuracy_after", "<f8"), ("test_accuracy_before", "<f8"),
         ("test_accuracy_after", "<f8"), ("gate", "S16"), ("deployed", "u1"),
-        ("model_version", "<i8"),
+        ("model_version", "<i8"), ("gate_reason", "S32"), ("gate_margin", "<f8"),
     ],
     "evaluations": [
         ("time", "<f8"), ("model_version", "<i8"), ("accuracy", "<f8"), ("loss", "<f8"),
@@ -44,8 +44,9 @@ COLUMNS = {
     ],
 }
 OPTIONAL = {"samples"}
-STRING_COLUMNS = {"kind", "source", "gate", "type"}
-UNITS = {"", "s", "samples", "nats", "fraction"}
+STRING_COLUMNS = {"kind", "source", "gate", "gate_reason", "type"}
+# gate_margin's unit is that of the limit its row's gate_reason names.
+UNITS = {"", "s", "samples", "nats", "fraction", "nats or fraction"}
 
 
 def check_attributes(where, attrs):

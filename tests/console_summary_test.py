@@ -33,11 +33,20 @@ def poisonsim(*args):
     return done
 
 
+# Of the refused retrains, those with no poison in the buffer (printed when any was refused).
+NO_POISON = r" by the gate(?:, (\d+) with no poison in the buffer)?"
+
+
+def counts(match):
+    return tuple(None if g is None else int(g) for g in match.groups()) if match else None
+
+
 def run_summary(text):
     """The fields of run's closing summary (tools/cli/run_output.cpp)."""
     head = re.search(r"trace written to (\S+) \((\d+) events over (\S+) simulated seconds", text)
     sources = re.findall(rf"^  (\S+) +(\S+) +(\d+) +(\d+) +(\d+) +({NUMBER})$", text, re.M)
-    retrains = re.search(r"^  retrains: (\d+) \((\d+) deployed, (\d+) refused", text, re.M)
+    retrains = re.search(rf"^  retrains: (\d+) \((\d+) deployed, (\d+) refused{NO_POISON}",
+                         text, re.M)
     accuracy = re.search(r"accuracy: ([0-9.]+) after pretraining, ([0-9.]+) at the end "
                          r"\(lowest ([0-9.]+)\)", text)
     # A field not found is None: the test of that field fails, naming it, and the others run.
@@ -46,7 +55,7 @@ def run_summary(text):
         "duration": head.group(3) if head else None,
         "sources": [(n, k, int(b), int(s), int(r), p) for n, k, b, s, r, p in sources
                     if n != "source"],
-        "retrains": tuple(int(g) for g in retrains.groups()) if retrains else None,
+        "retrains": counts(retrains),
         "accuracy": accuracy.groups() if accuracy else None,
         "text": text,
     }
@@ -57,14 +66,15 @@ def inspect_summary(text):
     head = re.search(r"^run .* (\d+) events over (\S+) simulated seconds", text, re.M)
     rows = re.findall(rf"^(\S+) +(stream|attacker) +(\d+) +(\d+) +(\d+) +(\d+) +({NUMBER})$",
                       text, re.M)
-    retrains = re.search(r"^retrains +(\d+) \((\d+) deployed, (\d+) refused", text, re.M)
+    retrains = re.search(rf"^retrains +(\d+) \((\d+) deployed, (\d+) refused{NO_POISON}",
+                         text, re.M)
     accuracy = re.search(r"^accuracy +first ([0-9.]+) at .*, last ([0-9.]+) at .*, "
                          r"min ([0-9.]+) at", text, re.M)
     return {
         "events": int(head.group(1)) if head else None,
         "duration": head.group(2) if head else None,
         "sources": [(n, k, int(b), int(s), int(r), p) for n, k, b, s, _, r, p in rows],
-        "retrains": tuple(int(g) for g in retrains.groups()) if retrains else None,
+        "retrains": counts(retrains),
         "accuracy": accuracy.groups() if accuracy else None,
         "text": text,
     }

@@ -82,6 +82,10 @@ void write_example_trace(const std::string& path, bool samples, int64_t chunk_ro
       const bool refuse = retrain.index == 2;
       set_trace_name(retrain.gate, refuse ? "refuse" : "allow");
       retrain.deployed = refuse ? 0 : 1;
+      if (refuse) {  // a loss rise of 0.2 nats against the default 0.05 limit
+        set_trace_name(retrain.gate_reason, "validation_loss");
+        retrain.gate_margin = 0.15;
+      }
       if (!refuse) ++model_version;
       retrain.model_version = model_version;
       // The guard's account of the window: none poisoned in the first, 24 of 30 caught later.

@@ -12,6 +12,7 @@
 #include "pipeline/trace/trace_metadata.h"
 #include "tests/example_trace.h"
 #include "tests/test_support.h"
+#include "tools/cli/gate_refusals.h"
 #include "tools/cli/commands.h"
 
 namespace poisonsim {
@@ -136,6 +137,70 @@ TEST(Inspect, TextSummary) {
   EXPECT_NE(text.find("complete"), std::string::npos) << text;
   EXPECT_NE(text.find("true positive rate  0.8000"), std::string::npos) << text;
   EXPECT_NE(text.find("min 0.6000 at 70.0 s"), std::string::npos) << text;
+  // The gate's one refusal, with its reason in the limit's units, and the poison it held.
+  EXPECT_NE(text.find("1 refused by the gate, 0 with no poison in the buffer"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("refusals   at 75 s (retrain 2): validation loss rose 0.2000 nats, 0.1500 "
+                      "past the 0.0500-nat limit; 75 poison among the 250 samples trained on"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("0 refused with no poison in the buffer"), std::string::npos) << text;
+}
+
+TEST(Inspect, JsonListsEachRefusalWithItsReason) {
+  test::ScratchDir dir;
+  test::write_example_trace(dir.file("t.h5"), true);
+  const auto j = nlohmann::json::parse(inspect(dir.file("t.h5") + " --json"));
+  EXPECT_EQ(j["retrains"]["refused_without_poison"], 0);
+  ASSERT_EQ(j["retrains"]["refusals"].size(), 1u);
+  const auto& refusal = j["retrains"]["refusals"][0];
+  EXPECT_EQ(refusal["time"], 75.0);
+  EXPECT_EQ(refusal["reason"], "validation_loss");
+  EXPECT_NEAR(refusal["margin"].get<double>(), 0.15, 1e-12);
+  EXPECT_EQ(refusal["poison_in_buffer"], 75);
+  EXPECT_NEAR(refusal["test_accuracy_after"].get<double>(), 0.74, 1e-12);
+}
+
+// Refusals of every kind, and those of a model trained on no poison counted apart: they are
+// the gate's false alarms.
+TEST(Inspect, RefusalsInWordsAndThoseWithoutPoisonCounted) {
+  std::vector<RetrainRow> rows(4);
+  rows[0].time = 60;
+  rows[0].buffer_size = 3425;
+  rows[0].validation_loss_before = 0.40;
+  rows[0].validation_loss_after = 0.47;
+  set_trace_name(rows[0].gate_reason, "validation_loss");
+  rows[0].gate_margin = 0.02;
+  rows[1].time = 120.5;
+  rows[1].index = 1;
+  rows[1].buffer_size = 100;
+  rows[1].poison_in_buffer = 40;
+  rows[1].validation_accuracy_before = 0.85;
+  rows[1].validation_accuracy_after = 0.80;
+  set_trace_name(rows[1].gate_reason, "validation_accuracy");
+  rows[1].gate_margin = 0.03;
+  rows[2].time = 180;
+  rows[2].index = 2;
+  rows[2].validation_loss_after = std::nan("");
+  set_trace_name(rows[2].gate_reason, "loss_not_finite");
+  rows[3].time = 240;
+  rows[3].index = 3;  // read from a trace_format 3 file: no reason
+  testing::internal::CaptureStdout();
+  cli::print_refusals(rows, 3);
+  const std::string text = testing::internal::GetCapturedStdout();
+  for (const char* expected :
+       {"refusals   at 60 s (retrain 0): validation loss rose 0.0700 nats, 0.0200 past the "
+        "0.0500-nat limit; 0 poison among the 3425 samples trained on",
+        "at 120.5 s (retrain 1): validation accuracy fell 0.0500, 0.0300 past the 0.0200 limit; "
+        "40 poison among the 100 samples trained on",
+        "at 180 s (retrain 2): the candidate's validation loss is nan",
+        "and 1 more (--json lists them all)", "3 refused with no poison in the buffer"})
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  EXPECT_NE(cli::refusal_text(rows[3]).find("reason not recorded (a trace before trace_format 4)"),
+            std::string::npos);
+  const auto json = cli::refusals_json(rows);
+  EXPECT_TRUE(json[3]["reason"].is_null());
+  EXPECT_TRUE(json[3]["margin"].is_null());
 }
 
 // A sweep file written before the aggregate table existed: a summary with a seed axis only.
@@ -220,6 +285,22 @@ TEST(Inspect, MeanOverSeedOfASweepWithoutAggregateTable) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("0.7500   (n = 1: no interval)"), std::string::npos) << text;
+}
+
+// Before the blocks, one table of cells by key metrics (those the sweep has), side by side.
+TEST(Inspect, MeanOverSeedPutsTheCellsSideBySide) {
+  test::ScratchDir dir;
+  write_old_seed_sweep(dir.file("s.h5"));
+  const std::string text = inspect(dir.file("s.h5") + " --mean-over seed");
+  const size_t table = text.find("cell  guard.threshold  n  accuracy_last         refused\n");
+  ASSERT_NE(table, std::string::npos) << text;
+  EXPECT_NE(text.find("\n0     1                2  0.830 [0.247, 0.986]  2.5 [0.0, 21.6]\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n1     2                1  0.750 (n=1)           2.0 (n=1)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_LT(table, text.find("cell 0: guard.threshold=1")) << text;  // the blocks follow
 }
 
 TEST(Inspect, JsonGoesToAFileOrToStdout) {

@@ -35,13 +35,36 @@ TEST(LossThresholdGuard, RejectsBadThresholds) {
 
 TEST(ValidationGate, RefusesWorseLossOrAccuracy) {
   ValidationGate by_loss(0.05, std::nullopt);
-  EXPECT_TRUE(by_loss.allow_deploy({0.50, 0.54, 0.8, 0.7}));
-  EXPECT_FALSE(by_loss.allow_deploy({0.50, 0.56, 0.8, 0.8}));
-  EXPECT_FALSE(by_loss.allow_deploy({0.50, NAN, 0.8, 0.8}));
+  EXPECT_TRUE(by_loss.decide({0.50, 0.54, 0.8, 0.7}).allow);
+  EXPECT_FALSE(by_loss.decide({0.50, 0.56, 0.8, 0.8}).allow);
+  EXPECT_FALSE(by_loss.decide({0.50, NAN, 0.8, 0.8}).allow);
   ValidationGate by_accuracy(10.0, 0.02);
-  EXPECT_TRUE(by_accuracy.allow_deploy({0.5, 0.9, 0.80, 0.79}));
-  EXPECT_FALSE(by_accuracy.allow_deploy({0.5, 0.5, 0.80, 0.77}));
-  EXPECT_TRUE(AlwaysDeploy().allow_deploy({0.1, 9.0, 0.9, 0.1}));
+  EXPECT_TRUE(by_accuracy.decide({0.5, 0.9, 0.80, 0.79}).allow);
+  EXPECT_FALSE(by_accuracy.decide({0.5, 0.5, 0.80, 0.77}).allow);
+  EXPECT_TRUE(AlwaysDeploy().decide({0.1, 9.0, 0.9, 0.1}).allow);
+}
+
+// A refusal names its limit and how far past it the candidate went, in the limit's units: the
+// loss limit is absolute (nats), not relative to the deployed model's loss.
+TEST(ValidationGate, SaysWhichLimitAndByHowMuch) {
+  ValidationGate gate(0.05, 0.02);
+  const GateDecision loss = gate.decide({2.00, 2.08, 0.8, 0.8});  // +0.08 nats: 0.03 past
+  EXPECT_FALSE(loss.allow);
+  EXPECT_EQ(loss.reason, ValidationGate::kLossReason);
+  EXPECT_NEAR(loss.margin, 0.03, 1e-12);
+  const GateDecision accuracy = gate.decide({0.5, 0.5, 0.80, 0.75});  // -0.05: 0.03 past
+  EXPECT_EQ(accuracy.reason, ValidationGate::kAccuracyReason);
+  EXPECT_NEAR(accuracy.margin, 0.03, 1e-12);
+  const GateDecision both = gate.decide({0.5, 0.6, 0.80, 0.70});  // both limits: loss named
+  EXPECT_EQ(both.reason, ValidationGate::kLossReason);
+  EXPECT_NEAR(both.margin, 0.05, 1e-12);
+  const GateDecision not_finite = gate.decide({0.5, INFINITY, 0.8, 0.8});
+  EXPECT_EQ(not_finite.reason, ValidationGate::kNotFiniteReason);
+  EXPECT_TRUE(std::isnan(not_finite.margin));
+  const GateDecision allowed = gate.decide({0.5, 0.54, 0.80, 0.79});
+  EXPECT_TRUE(allowed.allow);
+  EXPECT_EQ(allowed.reason, "");
+  EXPECT_TRUE(std::isnan(allowed.margin));
 }
 
 }  // namespace

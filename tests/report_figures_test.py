@@ -9,6 +9,7 @@ Run: cd tests && /usr/bin/python3 -m unittest report_figures_test   (ctest: repo
 import itertools
 import json
 import os
+import re
 import unittest
 
 import h5py
@@ -46,7 +47,8 @@ def write_grid_sweep(path, axes, seeds=(1, 2), common_sets=("duration=40",), cle
                 accuracy_last=0.9 - rate / threshold + noise, accuracy_mean=0.88 - rate / 4
                 - abs(threshold - 2) / 20 + noise, accuracy_first=0.9, accuracy_min=0.8 + noise,
                 true_positive_rate=1 / (1 + threshold), false_positive_rate=0.2 / threshold,
-                refused=float(seed), poison_samples=0.0 if rate == clean_rate else 50.0)
+                refused=float(seed), poison_samples=0.0 if rate == clean_rate else 50.0,
+                clean_samples=200.0)
             rows.append((run, seed, setting, metrics))
             run += 1
     with h5py.File(path, "w") as f:
@@ -108,6 +110,8 @@ class LossFigure(ReportTestCase):
         self.assertIn("counted in the hatched underflow bin", page)
         svg = dict(self.embedded(page))["run-loss.png"]
         self.assertIn(b"(underflow)", svg)
+        # Over time, the five are triangles on the floor, counted, not a band of dots.
+        self.assertIn(b"clean: 5 below 0.053, on the floor", svg)
 
     def test_without_losses_below_the_floor_there_is_no_underflow_bin(self):
         page = self.report(self.trace())
@@ -132,6 +136,21 @@ class AccuracySteps(ReportTestCase):
         self.assertIn(b"reference: clean-run", svg)
         self.assertIn(b"poison accepted", svg)
         self.assertIn("with the reference runs dashed", page)
+
+    def test_refused_candidates_are_drawn_at_their_test_accuracy(self):
+        # The forged run's gate refused the candidate of 50 s, whose test accuracy was 0.68.
+        path = self.trace()
+        with h5py.File(path, "r") as f:
+            trace = inputs.read_trace(f, path)
+        refused = trace_figures.refused_candidates(trace.retrains)
+        self.assertEqual(list(refused["time"]), [50])
+        self.assertEqual(list(refused["test_accuracy_after"]), [0.68])
+        page = self.report(path)
+        svg = dict(self.embedded(page))["run-accuracy.png"]
+        self.assertIn(b"refused candidate's test accuracy", svg)
+        self.assertIn("crosses: the clean test accuracy of each candidate the gate refused", page)
+        # The y axis reaches down to the refused candidate's 0.68 (evaluations: 0.8 to 0.9).
+        self.assertIn(b"<!-- 0.65 -->", svg)
 
     def test_a_baseline_that_is_not_a_trace_is_named(self):
         write_grid_sweep(self.path("sweep.h5"), {"attackers.0.rate": [0.1, 0.3]})
@@ -185,6 +204,14 @@ class SweepMaps(ReportTestCase):
         # "mean [low, high]" annotations: bounded intervals are not "mean ± half-width".
         self.assertNotIn(b"\xc2\xb1", svg)
         self.assertIn("includes 0 (or has no interval) is light grey, not coloured", page)
+        # Rows by the measured poison share (50 of 250 samples), the clean row named as such.
+        self.assertIn(b"<!-- 20.0% (0.1) -->", svg)
+        self.assertIn(b"<!-- 0 (clean only) -->", svg)
+        # refused is 1.5 in every cell (the seeds' mean): no flat panel, the caption says so.
+        self.assertNotIn(b"<!-- retrains refused by the gate -->", svg)
+        self.assertIn(b"<!-- clean rejection rate -->", svg)
+        self.assertIn("Left out as constant over the grid: retrains refused by the gate (1.5 "
+                      "everywhere)", page)
 
     def test_a_loss_whose_interval_includes_zero_is_not_an_effect(self):
         low = np.array([[0.01, -0.015], [np.nan, -0.2]])
@@ -231,10 +258,68 @@ class SweepMaps(ReportTestCase):
         svg = figures["dose-dose.png"]
         # One band per line (two gate types) in each of the three panels.
         self.assertEqual(svg.count(b'id="ci-band-'), 6)
-        self.assertIn(b"gate.type = validation", svg)
+        # The legend's title names the parameter, its entries the values.
+        self.assertIn(b"<!-- gate.type", svg)
+        self.assertIn(b"<!-- validation -->", svg)
+        self.assertNotIn(b"gate.type = validation", svg)
         self.assertIn('<img src="data:image/svg+xml;base64,', page)
         # Dose-response, accuracy vs rate and vs gate type, curves per setting.
         self.assertEqual(page.count('data-compares="1"'), 4)
+
+    def test_dose_panels_share_one_y_axis_and_name_the_methods(self):
+        write_grid_sweep(self.path("dose.h5"), {"attackers.0.rate": [0.05, 0.1, 0.2, 0.4],
+                                                "attackers": ["[{name: direct}]",
+                                                              "[{name: gen}]"]})
+        svg = dict(self.embedded(self.report(self.path("dose.h5"))))["dose-dose.png"]
+        self.assertIn(b"<!-- direct -->", svg)
+        self.assertIn(b"<!-- gen -->", svg)
+        self.assertNotIn(b"attackers = ", svg)
+        # One y axis: only the left panel writes its tick labels (three would, unshared).
+        ticks = [t for t in re.findall(rb"<!-- (0\.\d+) -->", svg)
+                 if t not in (b"0.05", b"0.1", b"0.2", b"0.4")]  # those are the x ticks
+        self.assertGreaterEqual(len(ticks), 3)
+        self.assertEqual(len(ticks), len(set(ticks)), ticks)
+
+    def test_accuracy_ticks_sit_at_the_swept_values(self):
+        # Three linear values: matplotlib alone would tick at 1.25 and 1.75 between them.
+        write_grid_sweep(self.path("lin.h5"), {"attackers.0.rate": [1.0, 1.5, 2.0]})
+        svg = dict(self.embedded(self.report(self.path("lin.h5"))))["lin-accuracy-vs-0.png"]
+        for tick in (b"<!-- 1 -->", b"<!-- 1.5 -->", b"<!-- 2 -->"):
+            self.assertIn(tick, svg)
+        self.assertNotIn(b"<!-- 1.25 -->", svg)
+        self.assertNotIn(b"<!-- 1.75 -->", svg)
+
+    def test_a_loss_threshold_carries_its_unit(self):
+        from poisonsim.report.setting_labels import with_unit
+        self.assertEqual(with_unit("guard.threshold", "guard: {type: adaptive}\n"),
+                         "guard.threshold")
+        self.assertEqual(with_unit("guard.1.threshold",
+                                   "guard: [{type: knn}, {type: loss-threshold}]\n"),
+                         "guard.1.threshold (loss, nats)")
+        self.assertEqual(with_unit("attackers.0.rate", "guard: {type: loss-threshold}\n"),
+                         "attackers.0.rate")
+        # The forged sweeps' base scenario has a loss-threshold guard.
+        write_grid_sweep(self.path("grid.h5"), {"attackers.0.rate": [0.0, 0.1, 0.3],
+                                                "guard.threshold": [1.0, 2.0, 4.0]},
+                         clean_rate=0.0)
+        figures = dict(self.embedded(self.report(self.path("grid.h5"))))
+        for name in ("grid-stress-map-0.png", "grid-accuracy-vs-threshold.png"):
+            self.assertTrue(b"<!-- guard.threshold (loss, nats)" in figures[name], name)
+        # The ROC's few thresholds: a marker each, named with the unit in the legend.
+        self.assertTrue(b"<!-- guard.threshold = 2 nats -->" in figures["grid-roc.png"])
+
+    def test_a_roc_whose_points_crowd_gets_a_zoomed_inset(self):
+        # Thresholds 2 to 4: every point within 0.05 of FPR and 0.13 of TPR.
+        write_grid_sweep(self.path("near.h5"), {"attackers.0.rate": [0.1, 0.3],
+                                                "guard.threshold": [2.0, 3.0, 4.0]})
+        page = self.report(self.path("near.h5"))
+        self.assertIn(b"<!-- zoom on the points -->", dict(self.embedded(page))["near-roc.png"])
+        self.assertIn("The inset enlarges the outlined region", page)
+        # Thresholds 1 to 4 spread over 0.3 of TPR: no inset.
+        write_grid_sweep(self.path("far.h5"), {"attackers.0.rate": [0.1, 0.3],
+                                               "guard.threshold": [1.0, 2.0, 4.0]})
+        page = self.report(self.path("far.h5"))
+        self.assertNotIn(b"zoom on the points", dict(self.embedded(page))["far-roc.png"])
 
     def test_attacker_lists_are_named_in_legends_and_kept_whole_in_overrides(self):
         value = ("[{name: direct, type: direct, arrival: {process: poisson, rate: 0.2}}, "

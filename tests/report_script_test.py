@@ -20,7 +20,7 @@ from report_test_support import (PYTHON_DIR, SCRIPT, ReportTestCase, logit_inter
                                  write_seeded_sweep, write_sweep)
 # report_test_support has put python/ on sys.path.
 from poisonsim import intervals  # noqa: E402
-from poisonsim.report import inputs, scenario, sweep_figures  # noqa: E402
+from poisonsim.report import inputs, scenario, sweep_figures, sweep_headline  # noqa: E402
 from poisonsim.report.errors import ReportError  # noqa: E402
 from poisonsim.report.main import main  # noqa: E402
 
@@ -34,7 +34,8 @@ class TraceReport(ReportTestCase):
         # Headline numbers: 2 of 3 poison samples rejected per batch, none of the clean ones.
         self.assertIn("6 of 9 (66.7%)", page)
         self.assertIn("0 of 44 (0.0%)", page)
-        self.assertIn("3 (1 deployed, 1 refused)", page)
+        # The refused retrain at 50 s trained on 2 poison samples: not a clean refusal.
+        self.assertIn("3 (1 deployed, 1 refused, 0 of them with no poison in the buffer)", page)
         self.assertIn('id="image-check"', page)
 
     def test_without_samples_table_the_loss_figure_is_explained(self):
@@ -110,6 +111,8 @@ class SweepReport(ReportTestCase):
         self.assertEqual(page.count("<td>failed</td>"), 1)
         self.assertIn("<td>ok</td>", page)
         self.assertIn('<pre class="scenario">seed: 1', page)
+        # One run per setting: no best setting is named from a single draw.
+        self.assertIn("none named: a best setting needs means over seeds", page)
 
     def test_sweep_reading(self):
         write_sweep(self.path("sweep.h5"))
@@ -151,6 +154,26 @@ class SeededSweepReport(ReportTestCase):
         self.assertIn(f"<td>{(a + b) / 2:.4g} [{low:.4g}, {high:.4g}] (n = 2)</td>", page)
         self.assertIn(f"<td>{sweep.summary['accuracy_last'][4]:.4g} (n = 1)</td>", page)
         self.assertIn("<td>2 (1)</td>", page)  # threshold 8: two runs, one failed
+
+    def test_the_best_setting_is_a_mean_over_seeds_with_its_interval(self):
+        # accuracy_last means: threshold 0.5 0.86 (2 seeds), 2 0.89 (2), 8 0.89875 (1 run: no
+        # mean, left out though higher); the best is threshold 2, whose interval the 0.5 one's
+        # reaches.
+        write_seeded_sweep(self.path("sweep.h5"))
+        with h5py.File(self.path("sweep.h5"), "r") as f:
+            sweep = inputs.read_sweep(f, "sweep.h5")
+        name, text = sweep_headline.best_setting(sweep)
+        self.assertEqual(name, "best setting by mean accuracy at the end")
+        low, high = logit_interval(0.895, 0.885)
+        self.assertTrue(text.startswith(f"0.8900, 95% CI [{low:.4f}, {high:.4f}] over 2 seeds, "
+                                        "at guard.threshold = 2;"), text)
+        self.assertIn("the intervals of 1 of the other 1 settings reach it", text)
+        self.assertIn("1 setting(s) with one finished run left out", text)
+        # The forged runs deployed nothing: the accuracy is the pretrained model's.
+        self.assertIn("no run of it deployed a retrained model", text)
+        page = self.report(self.path("sweep.h5"))
+        self.assertIn(f"0.8900, 95% CI [{low:.4f}, {high:.4f}]", page)
+        self.assertNotIn("best accuracy at the end", page)
 
     def test_cells_are_the_aggregate_tables_means(self):
         write_seeded_sweep(self.path("sweep.h5"))

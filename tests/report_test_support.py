@@ -52,7 +52,7 @@ def table(rows, name):
 
 
 def write_trace(group, guard="loss-threshold", samples=True, threshold_column=False,
-                attack="direct", trace_format=3):
+                attack="direct", trace_format=4):
     """A 100 s run: clean batches every 10 s, poison batches at 30, 40 and 60 s, retrains at
     25 s (deployed), 50 s (refused) and 75 s (empty), evaluations every 25 s."""
     group.attrs["scenario"] = SCENARIO.format(guard=guard, attack=attack)
@@ -77,9 +77,11 @@ def write_trace(group, guard="loss-threshold", samples=True, threshold_column=Fa
     events.append((100, b"end", b"system", -1, 0, 0, 0))
     group["events"] = table(events, "events")
     group["retrains"] = table([
-        (25, 0, 40, 0, 0.0, 0.5, 0.4, 0.9, 0.91, 0.88, 0.9, b"allow", 1, 1),
-        (50, 1, 40, 2, 0.05, 0.4, 0.9, 0.91, 0.7, 0.9, 0.68, b"refuse", 0, 1),
-        (75, 2, 0, 0, 0.0, 0.4, 0.4, 0.91, 0.91, 0.9, 0.9, b"empty", 0, 1)], "retrains")
+        (25, 0, 40, 0, 0.0, 0.5, 0.4, 0.9, 0.91, 0.88, 0.9, b"allow", 1, 1, b"", np.nan),
+        (50, 1, 40, 2, 0.05, 0.4, 0.9, 0.91, 0.7, 0.9, 0.68, b"refuse", 0, 1,
+         b"validation_loss", 0.45),
+        (75, 2, 0, 0, 0.0, 0.4, 0.4, 0.91, 0.91, 0.9, 0.9, b"empty", 0, 1, b"", np.nan)],
+        "retrains")
     group["evaluations"] = table(
         [(t, 1, 0.9 - 0.001 * t, 0.4, 100) for t in (0, 25, 50, 75, 100)], "evaluations")
     if samples:

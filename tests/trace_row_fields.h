@@ -1,5 +1,7 @@
 #pragma once
 // Every field of a trace row as a tuple, so tests compare rows with == and gtest prints them.
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -9,6 +11,13 @@
 #include "pipeline/trace/trace_reader.h"
 
 namespace poisonsim::test {
+
+// A double by its bits, so a NaN read back equals the NaN written (as `==` would not).
+inline uint64_t bits_of(double value) {
+  uint64_t out = 0;
+  std::memcpy(&out, &value, sizeof out);
+  return out;
+}
 
 inline auto row_fields(const EventRow& r) {
   return std::make_tuple(r.time, trace_name(r.kind), trace_name(r.source), r.batch_id, r.size,
@@ -24,7 +33,8 @@ inline auto row_fields(const RetrainRow& r) {
                          r.validation_loss_before, r.validation_loss_after,
                          r.validation_accuracy_before, r.validation_accuracy_after,
                          r.test_accuracy_before, r.test_accuracy_after, trace_name(r.gate),
-                         r.deployed, r.model_version);
+                         r.deployed, r.model_version, trace_name(r.gate_reason),
+                         bits_of(r.gate_margin));
 }
 inline auto row_fields(const EvaluationRow& r) {
   return std::make_tuple(r.time, r.model_version, r.accuracy, r.loss, r.samples);

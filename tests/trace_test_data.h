@@ -55,6 +55,10 @@ inline RetrainRow make_retrain(int64_t i) {
   set_trace_name(row.gate, i % 2 ? "refuse" : "allow");
   row.deployed = i % 2 ? 0 : 1;
   row.model_version = i;
+  if (i % 2) {
+    set_trace_name(row.gate_reason, "validation_loss");
+    row.gate_margin = 0.05;
+  }
   return row;
 }
 

@@ -338,10 +338,14 @@ struct Simulation::State : SimulationHost {
       candidate_scorer->deploy(candidate.clone());
       const Evaluation after_on_test = on_test(*candidate_scorer);
       row.test_accuracy_after = after_on_test.accuracy;
-      const bool allow = gate->allow_deploy({row.validation_loss_before, after.mean_loss,
-                                             row.validation_accuracy_before, after.accuracy});
-      set_trace_name(row.gate, allow ? "allow" : "refuse");
-      if (allow) {
+      const GateDecision decision = gate->decide({row.validation_loss_before, after.mean_loss,
+                                                  row.validation_accuracy_before, after.accuracy});
+      set_trace_name(row.gate, decision.allow ? "allow" : "refuse");
+      if (!decision.allow) {
+        set_trace_name(row.gate_reason, decision.reason);
+        row.gate_margin = decision.margin;
+      }
+      if (decision.allow) {
         deployment_.deploy(std::move(candidate));
         last_deploy_time = kernel.now();
         deployed_on_validation = after;

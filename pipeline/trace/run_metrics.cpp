@@ -90,7 +90,11 @@ void RunMetricsSink::add_retrain(const RetrainRow& row) {
   m_.retrains += 1;
   m_.deployed += row.deployed ? 1 : 0;
   const std::string gate = trace_name(row.gate);
-  m_.refused += gate == "refuse" ? 1 : 0;
+  if (gate == "refuse") {
+    m_.refused += 1;
+    m_.refused_without_poison += row.poison_in_buffer == 0 ? 1 : 0;
+    refusals_.push_back(row);
+  }
   empty_retrains_ += gate == "empty" ? 1 : 0;
   if (gate != "empty") {
     const double change = row.test_accuracy_after - row.test_accuracy_before;

@@ -41,6 +41,9 @@ struct RunMetrics {
   int64_t retrains = 0;
   int64_t deployed = 0;
   int64_t refused = 0;  // retrained models the gate refused to deploy
+  // Of those, the ones trained on a buffer without poison: refusals no attack caused. Not a
+  // summary-table column (run_metric_fields).
+  int64_t refused_without_poison = 0;
   bool counted_from_samples = false;
 };
 
@@ -89,6 +92,8 @@ class RunMetricsSink final : public RowSink {
   int64_t events() const { return events_; }
   double last_event_time() const { return last_event_time_; }
   int64_t empty_retrains() const { return empty_retrains_; }  // nothing to train on
+  // The retrains the gate refused, in order (few: at most one per retrain interval).
+  const std::vector<RetrainRow>& refusals() const { return refusals_; }
   int64_t evaluations() const { return evaluations_; }
   const std::optional<EvaluationPoint>& first_evaluation() const { return first_; }
   const std::optional<EvaluationPoint>& last_evaluation() const { return last_; }
@@ -103,6 +108,7 @@ class RunMetricsSink final : public RowSink {
   int64_t events_ = 0;
   double last_event_time_ = 0;
   int64_t empty_retrains_ = 0;
+  std::vector<RetrainRow> refusals_;
   int64_t evaluations_ = 0;
   std::optional<EvaluationPoint> first_, last_, lowest_;
   std::optional<double> lowest_retrain_change_;

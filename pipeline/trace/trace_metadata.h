@@ -9,7 +9,8 @@ namespace poisonsim {
 // Bumped whenever a table or attribute changes meaning, name or type; readers check it.
 // 2 added retrains.test_accuracy_before/after and per-column units and description attributes;
 // 3 added samples.rejected_by (which guard stage rejected a sample); 4 added the `defense` table
-// (each defense stage's ground truth per window) and the `defense_seconds` attribute.
+// (each defense stage's ground truth per window), the `defense_seconds` attribute, and
+// retrains.gate_reason and gate_margin (why the gate refused a candidate).
 constexpr int kTraceFormat = 4;
 // The oldest format readers still accept: a column added since reads as its default (NaN).
 constexpr int kOldestTraceFormat = 1;

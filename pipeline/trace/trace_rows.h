@@ -71,6 +71,10 @@ struct RetrainRow {
   char gate[16] = {};  // "allow" or "refuse" (type "none" always allows)
   uint8_t deployed = 0;
   int64_t model_version = 0;  // version serving after this retrain
+  // Why the gate refused (trace_format 4): the limit broken (GateDecision::reason) and by how
+  // much, in its units (nats or a fraction); "" and NaN when not refused or in older files.
+  char gate_reason[kTraceNameSize] = {};
+  double gate_margin = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Ground truth of one defense stage on one window (trace_format 4): what it was given and what it

@@ -128,7 +128,15 @@ const Table& retrains() {
                           "clean test accuracy of the candidate"),
        POISONSIM_COLUMN(R, gate, name, "", "gate decision: allow, refuse or empty"),
        POISONSIM_COLUMN(R, deployed, u8, "", "1 if the candidate replaced the deployed model"),
-       POISONSIM_COLUMN(R, model_version, i64, "", "version serving after this retrain")},
+       POISONSIM_COLUMN(R, model_version, i64, "", "version serving after this retrain"),
+       POISONSIM_COLUMN_SINCE(R, gate_reason, name, "",
+                              "limit a refused candidate broke: validation_loss, "
+                              "validation_accuracy or loss_not_finite; empty otherwise",
+                              4),
+       POISONSIM_COLUMN_SINCE(R, gate_margin, f64, "nats or fraction",
+                              "how far past that limit, in its units (loss: nats, accuracy: "
+                              "fraction); NaN otherwise",
+                              4)},
       false};
   return table;
 }

@@ -21,6 +21,14 @@ def test_names_are_str(example_trace):
     assert trace.tables["events"] is trace.events
 
 
+def test_a_refusal_carries_its_reason_and_margin(example_trace):
+    retrains = poisonsim.open_trace(example_trace).retrains
+    assert list(retrains["gate_reason"]) == ["", "", "validation_loss", ""]
+    assert retrains["gate_margin"].isna().tolist() == [True, True, False, True]
+    assert abs(retrains["gate_margin"][2] - 0.15) < 1e-12  # nats past the 0.05 limit
+    assert retrains.attrs["units"]["gate_margin"] == "nats or fraction"
+
+
 def test_window_is_the_first_retrain_at_or_after_arrival():
     # Arrivals at a retrain's time feed it (they run first); after the last one: -1.
     assert list(windows([0.5, 1.0, 1.5, 2.0, 3.0], [1.0, 2.0])) == [0, 0, 1, 1, -1]

@@ -30,8 +30,11 @@ void print_summary(const RunSummary& s) {
                    ? 100.0 * static_cast<double>(st.rejected) / static_cast<double>(st.samples)
                    : 0.0);
   const RunMetrics& m = s.metrics;
-  fmt::print("  retrains: {} ({} deployed, {} refused by the gate)", m.retrains, m.deployed,
+  fmt::print("  retrains: {} ({} deployed, {} refused by the gate", m.retrains, m.deployed,
              m.refused);
+  // A refusal of a model trained on clean data alone is the gate's false alarm, not a defense.
+  if (m.refused > 0) fmt::print(", {} with no poison in the buffer", m.refused_without_poison);
+  fmt::print(")");
   if (!std::isnan(m.retrain_test_change_min))
     fmt::print(", worst test-accuracy change {:+.4f}", m.retrain_test_change_min);
   fmt::print("\n");
@@ -65,6 +68,7 @@ std::string summary_json(const RunSummary& s) {
   j["retrains"] = {{"total", m.retrains},
                    {"deployed", m.deployed},
                    {"refused", m.refused},
+                   {"refused_without_poison", m.refused_without_poison},
                    {"worst_test_accuracy_change", number_or_null(m.retrain_test_change_min)}};
   j["accuracy"] = {{"first", number_or_null(m.accuracy_first)},
                    {"last", number_or_null(m.accuracy_last)},

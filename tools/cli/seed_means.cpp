@@ -114,6 +114,75 @@ void print_metric_row(const Aggregate& a, size_t row) {
   }
 }
 
+// The metrics a reader compares across cells, in the side-by-side table's column order.
+constexpr const char* kTableMetrics[] = {"accuracy_last", "accuracy_mean", "true_positive_rate",
+                                         "false_positive_rate", "refused"};
+
+// The row of `metric` among the cell's rows [first, end), or `end` when it has none.
+size_t metric_row(const Aggregate& a, size_t first, size_t end, const std::string& metric) {
+  for (size_t row = first; row < end; ++row)
+    if (a.metric->texts[row] == metric) return row;
+  return end;
+}
+
+// "mean [low, high]", 3 decimals (one for counts); the mean alone when n = 1, "-" when n = 0.
+std::string table_entry(const Aggregate& a, size_t row) {
+  const bool count = is_count(a.metric->texts[row]);
+  const auto f = [&](double value) {
+    return count ? fmt::format("{:.1f}", value) : fmt::format("{:.3f}", value);
+  };
+  const int64_t n = a.n->integers[row];
+  if (n == 0) return "-";
+  if (n == 1) return f(a.mean->reals[row]) + " (n=1)";
+  return fmt::format("{} [{}, {}]", f(a.mean->reals[row]), f(a.low->reals[row]),
+                     f(a.high->reals[row]));
+}
+
+// One row per cell, one column per swept value and key metric: what a reader compares.
+void print_means_table(const Aggregate& a) {
+  std::vector<std::string> header{"cell"}, metrics;
+  for (const auto* column : a.values)
+    if (column) header.push_back(column->name);
+  header.push_back("n");
+  for (const char* metric : kTableMetrics)
+    if (metric_row(a, 0, a.cell_end(0), metric) < a.cell_end(0)) metrics.push_back(metric);
+  header.insert(header.end(), metrics.begin(), metrics.end());
+  std::vector<std::vector<std::string>> rows;
+  for (size_t first = 0; first < a.rows; first = a.cell_end(first)) {
+    const size_t end = a.cell_end(first);
+    std::vector<std::string> row{std::to_string(a.cell->integers[first])};
+    for (const auto* column : a.values) {
+      constexpr size_t kWidest = 24;  // a whole block as a value: the blocks below have more
+      if (!column) continue;
+      const std::string value = value_text(*column, first);
+      row.push_back(value.size() <= kWidest ? value : value.substr(0, kWidest - 3) + "...");
+    }
+    const size_t accuracy = metric_row(a, first, end, "accuracy_last");
+    row.push_back(accuracy < end ? std::to_string(a.n->integers[accuracy]) : "-");
+    for (const auto& metric : metrics) {
+      const size_t r = metric_row(a, first, end, metric);
+      row.push_back(r < end ? table_entry(a, r) : "-");
+    }
+    rows.push_back(std::move(row));
+  }
+  std::vector<size_t> widths(header.size());
+  for (size_t c = 0; c < header.size(); ++c) {
+    widths[c] = header[c].size();
+    for (const auto& row : rows) widths[c] = std::max(widths[c], row[c].size());
+  }
+  const auto print_row = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c)
+      line += fmt::format("{:<{}}", row[c], c + 1 < row.size() ? widths[c] + 2 : 0);
+    fmt::print("{}\n", line);
+  };
+  fmt::print(
+      "\ncells side by side: mean [95% CI] over seeds; n: runs with an accuracy (per metric\n"
+      "in the blocks below, which hold every metric with its sd)\n");
+  print_row(header);
+  for (const auto& row : rows) print_row(row);
+}
+
 }  // namespace
 
 std::vector<SummaryColumn> seed_aggregate(const std::string& path, const SweepContents& sweep) {
@@ -140,6 +209,7 @@ void print_seed_means(const std::string& path, const SweepContents& sweep) {
       "           finished with a value. Student t (n - 1 degrees of freedom) on the logit scale\n"
       "           for rates and accuracies (inside [0, 1]); for counts its lower bound is\n"
       "           raised to 0; docs/results.md\n");
+  if (a.rows > 0) print_means_table(a);
   for (size_t first = 0; first < a.rows; first = a.cell_end(first)) {
     std::vector<std::string> values;
     for (const auto* column : a.values)

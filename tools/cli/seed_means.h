@@ -2,7 +2,7 @@
 // `poisonsim inspect SWEEP.h5 --mean-over seed`: per cell of the grid (every swept value but the
 // seed) and headline metric, the mean over the cell's seeds with its 95% confidence interval
 // (bounded by what the metric can be: confidence_interval.h), standard deviation and n; as a
-// table for a terminal or as JSON.
+// table for a terminal (the cells side by side, then a block per cell) or as JSON.
 #include <string>
 #include <vector>
 

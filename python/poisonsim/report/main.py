@@ -8,7 +8,7 @@ import tempfile
 
 import poisonsim.trace
 from poisonsim.report import (attack_figures, html_page, inputs, plotting, provenance, scenario,
-                      sweep_curves, sweep_figures, sweep_maps, trace_figures)
+                      sweep_curves, sweep_figures, sweep_headline, sweep_maps, trace_figures)
 from poisonsim.report.errors import ReportError, progress
 
 USAGE = """poisonsim report INPUT... -o DIR [--json FILE ...] [--baseline RUN.h5 ...]
@@ -70,7 +70,7 @@ class Report:
     def add_sweep(self, f, path, prefix):
         sweep = inputs.read_sweep(f, path)
         section = html_page.Section(f"Sweep: {os.path.basename(path)}", path,
-                                    sweep_figures.headline(sweep),
+                                    sweep_headline.headline(sweep),
                                     scenario_text=sweep.scenario_text,
                                     provenance=provenance.rows(sweep.metadata)
                                     + provenance.sweep_run_rows(sweep.provenance))

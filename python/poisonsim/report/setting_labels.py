@@ -4,6 +4,7 @@ legend (the per-run override table keeps the whole value, as --set needs it)."""
 import re
 
 import numpy as np
+import yaml
 
 
 def setting_text(value):
@@ -31,3 +32,27 @@ def mapping_names(text):
         elif char in "]}":
             depth -= 1
     return names
+
+
+def unit(parameter, scenario_text):
+    """The unit of a swept key path's values when known: "nats" for a loss-threshold guard's
+    `threshold` (`guard.threshold`, or `guard.N.threshold` in a chain), a per-sample
+    cross-entropy; else None."""
+    match = re.fullmatch(r"guard(?:\.(\d+))?\.threshold", parameter)
+    if not match:
+        return None
+    try:
+        guard = (yaml.safe_load(scenario_text or "") or {}).get("guard")
+    except (yaml.YAMLError, AttributeError):
+        return None
+    if match.group(1) is not None:
+        index = int(match.group(1))
+        guard = guard[index] if isinstance(guard, list) and index < len(guard) else None
+    kind = guard.get("type") if isinstance(guard, dict) else None
+    return "nats" if kind == "loss-threshold" else None
+
+
+def with_unit(parameter, scenario_text):
+    """An axis label for a swept key path: "guard.threshold (loss, nats)" when its unit is known
+    (unit()), the path as it is otherwise."""
+    return f"{parameter} (loss, nats)" if unit(parameter, scenario_text) else parameter

@@ -11,7 +11,7 @@ from matplotlib import cm, colors, ticker
 from poisonsim import intervals
 from poisonsim.report import plotting, roc_curves
 from poisonsim.report.plotting import plt
-from poisonsim.report.setting_labels import setting_text as _fmt
+from poisonsim.report.setting_labels import setting_text as _fmt, unit, with_unit
 
 ANNOTATE_MAX_POINTS = 40  # threshold labels next to ROC points up to this many
 RASTERIZE_CURVES = 50  # run curves drawn as pixels inside the SVG beyond this many
@@ -142,13 +142,15 @@ def roc(sweep, parameter, directory, name, offline=None):
                       f"{roc_curves.auc(*offline):.3f})")
     groups = _groups(frame, others)
     labelled = []  # points whose threshold is written next to them
+    series = []  # (fpr, tpr, colour) per curve, for a zoomed inset when they crowd
     for i, (label, rows) in enumerate(groups):
         rows = rows.sort_values(parameter)
-        order = "closed loop: means, in threshold order" if means else \
-            "closed loop: runs, in threshold order"
+        series.append((rows["false_positive_rate"], rows["true_positive_rate"], f"C{i % 10}"))
+        order = f"closed loop: {'means' if means else 'runs'}, in threshold order"
         area = roc_curves.auc(rows["false_positive_rate"], rows["true_positive_rate"])
         ax.plot(rows["false_positive_rate"], rows["true_positive_rate"], "-", lw=1.2,
-                color=f"C{i % 10}", label=f"{label or order} (AUC {area:.3f})")
+                color=f"C{i % 10}", label=f"{label or order} (AUC {area:.3f}, "
+                                          f"{len(rows)} points)")
         if means:
             bars = ax.errorbar(rows["false_positive_rate"], rows["true_positive_rate"],
                                xerr=errors(rows, "false_positive_rate"),
@@ -173,24 +175,31 @@ def roc(sweep, parameter, directory, name, offline=None):
                     labelled.append(point)
                     ax.annotate(_fmt(row[parameter]), point, textcoords="offset points",
                                 xytext=(5, -10), fontsize=7)
+    units = unit(parameter, sweep.scenario_text)
     if markers is None:
-        _value_ticks(fig.colorbar(points, ax=ax, label=parameter).ax.yaxis, frame[parameter])
+        _value_ticks(fig.colorbar(points, ax=ax, label=with_unit(parameter, sweep.scenario_text))
+                     .ax.yaxis, frame[parameter])
     else:
         for value, marker in markers.items():
             ax.scatter([], [], marker=marker, color="white", edgecolors="black", s=40,
-                       label=f"{parameter} = {_fmt(value)}")
+                       label=f"{parameter} = {_fmt(value)}" + (f" {units}" if units else ""))
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("false positive rate (fraction of clean samples rejected)")
     ax.set_ylabel("true positive rate (fraction of poisoned samples rejected)")
     ax.set_title(f"Guard ROC over {parameter}")
     ax.legend(loc="lower right")
+    zoomed = roc_curves.zoom_inset(ax, series) is not None
     key = "marker shape" if markers else "colour"
     caption = ((_interval_note(sweep) + f"Point {key} (and label): {parameter}. ") if means else
                f"Each point is one run; its {key} (and label) is {parameter}. ")
     caption = (caption
                + ("One curve per combination of the other swept parameters. " if others else "")
-               + "AUC: trapezoid area under the points, closed with (0, 0) and (1, 1). "
+               + "AUC: trapezoid area under the points, closed with (0, 0) and (1, 1) (a "
+               "guard that rejects nothing and one that rejects everything); from a few "
+               "points it is a coarse summary of the thresholds swept, not a curve's AUC. "
+               + ("The inset enlarges the outlined region, where every point lies. "
+                  if zoomed else "")
                + ("Dashed grey: the offline ROC of every finished run's recorded per-sample "
                   "losses pooled (reject when the loss exceeds t, for every t), which ignores "
                   "that in the closed loop the threshold changes what is trained on and so the "
@@ -259,10 +268,12 @@ def accuracy_vs(sweep, parameter, directory, name):
                    alpha=0.5, zorder=0, label="single runs (at the end)")
     if numeric and plotting.spans_decades(list(frame[parameter].astype(float))):
         ax.set_xscale("log")
+    if numeric:  # ticks at the swept values, not at 1.25 and 1.75 between three of them
         _value_ticks(ax.xaxis, frame[parameter])
     if not numeric:
         ax.set_xticks(range(len(categories)), categories)
-    ax.set_xlabel(parameter + (" (log scale)" if ax.get_xscale() == "log" else ""))
+    ax.set_xlabel(with_unit(parameter, sweep.scenario_text)
+                  + (" (log scale)" if ax.get_xscale() == "log" else ""))
     ax.set_ylabel("clean test accuracy (fraction correct)")
     low, high = honest_limits(spans)
     ax.set_ylim(low, high)
@@ -335,7 +346,8 @@ def run_curves(sweep, curves, directory, name):
         ax.step(times, accuracy, where="post", color=color, lw=1.1, alpha=0.8, label=label,
                 rasterized=len(curves) > RASTERIZE_CURVES)
     if parameter is not None and palette is None:
-        _value_ticks(fig.colorbar(mapper, ax=ax, label=parameter).ax.yaxis, values)
+        _value_ticks(fig.colorbar(mapper, ax=ax, label=with_unit(parameter, sweep.scenario_text))
+                     .ax.yaxis, values)
     elif palette is not None or len(curves) <= 12:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     ax.set_xlabel("simulated time (s)")
@@ -345,26 +357,6 @@ def run_curves(sweep, curves, directory, name):
                "steps (the deployed model changes only at deploys)"
                + (f", coloured by {parameter}." if parameter else "."))
     return plotting.save(fig, name, "Accuracy over time, every run", caption, directory)
-
-
-def headline(sweep):
-    summary, ok = sweep.summary, ok_runs(sweep)
-    rows = [("runs", f"{len(summary)} ({len(ok)} ok, {len(summary) - len(ok)} failed)"
-                     + ("" if sweep.complete else "; the sweep is INCOMPLETE")),
-            ("swept parameters", ", ".join(sweep.parameters) or "none")]
-    if seeded(sweep):
-        seeds = _seeds(sweep)
-        rows.append(("seeds per setting",
-                     f"{len(seeds)} ({', '.join(_fmt(s) for s in seeds[:10])}"
-                     f"{', ...' if len(seeds) > 10 else ''}); figures and the means table show "
-                     "means with 95% confidence intervals (Student t on the logit scale for "
-                     "rates and accuracies, never below 0 for counts)"))
-    if len(ok) and "accuracy_last" in ok:
-        best = ok.loc[ok["accuracy_last"].idxmax()]
-        setting = ", ".join(f"{p} = {_fmt(best[p])}" for p in sweep.parameters)
-        rows.append(("best accuracy at the end",
-                     f"{best['accuracy_last']:.4f} (run {int(best['run'])}: {setting})"))
-    return rows
 
 
 TABLE_COLUMNS = ("accuracy_last", "accuracy_mean", "accuracy_min", "true_positive_rate",

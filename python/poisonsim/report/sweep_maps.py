@@ -18,6 +18,7 @@ from matplotlib import colors, patches, ticker
 from poisonsim import intervals
 from poisonsim.report import plotting, roc_curves, sweep_figures
 from poisonsim.report.plotting import plt
+from poisonsim.report.setting_labels import mapping_names, with_unit
 
 DOSE_METRICS = (("accuracy_last", "at the end of the run"),
                 ("accuracy_mean", "mean over the run"),
@@ -50,7 +51,8 @@ def figures(sweep, directory, prefix):
         facets = [p for p in sweep_figures.cell_parameters(sweep) if p not in (rows, columns)]
         for k, (label, cells) in enumerate(sweep_figures._groups(frame, facets)):
             out.append(stress_map(cells, rows, columns, label, directory,
-                                  f"{prefix}-stress-map-{k}.png"))
+                                  f"{prefix}-stress-map-{k}.png",
+                                  with_unit(columns, sweep.scenario_text)))
     return out
 
 
@@ -63,39 +65,51 @@ def _map_axes(sweep, numeric):
     return numeric[0], numeric[1]
 
 
+def group_label(others, rows):
+    """A line's legend entry: with one other swept parameter its value alone (the legend's title
+    names the parameter), a list of attackers by their names without brackets (the methods)."""
+    if len(others) != 1:
+        return ", ".join(f"{p} = {sweep_figures._fmt(rows[p].iloc[0])}" for p in others)
+    value = rows[others[0]].iloc[0]
+    names = mapping_names(str(value)) if isinstance(value, str) else []
+    return " + ".join(names) if names else sweep_figures._fmt(value)
+
+
 def dose_response(sweep, frame, x_axis, directory, name):
-    groups = sweep_figures._groups(frame, [p for p in sweep_figures.cell_parameters(sweep)
-                                           if p != x_axis])
+    others = [p for p in sweep_figures.cell_parameters(sweep) if p != x_axis]
+    groups = sweep_figures._groups(frame, others)
+    # One y axis for the three panels: their lines compare across panels too.
     fig, axes = plt.subplots(1, len(DOSE_METRICS), figsize=(4.2 * len(DOSE_METRICS), 4.2),
-                             sharex=True)
+                             sharex=True, sharey=True)
     log = plotting.spans_decades(list(frame[x_axis].astype(float)))
     shares = poison_shares(frame, x_axis)
+    spans = []
     for ax, (metric, what) in zip(axes, DOSE_METRICS):
-        spans = []
-        for i, (label, rows) in enumerate(groups):
+        for i, (_, rows) in enumerate(groups):
             rows = rows.sort_values(x_axis)
             x, mean = rows[x_axis], rows[metric]
             low, high = rows[f"{metric}_low"], rows[f"{metric}_high"]
             ax.plot(x, mean, "o-", color=f"C{i % 10}", ms=4, lw=1.4,
-                    label=f"{label or 'mean'}")
+                    label=group_label(others, rows) if others else "mean")
             plotting.ci_band(ax, x, low, high, f"C{i % 10}")
             spans += list(low) + list(high)
-        ax.set_ylim(*sweep_figures.honest_limits(spans))
         if log:
             ax.set_xscale("log")
             sweep_figures._value_ticks(ax.xaxis, frame[x_axis])
         ax.set_title(f"accuracy {what}")
         ax.set_xlabel(x_axis)
         _share_ticks(ax, frame, x_axis, shares, log)
+    axes[0].set_ylim(*sweep_figures.honest_limits(spans))
     axes[0].set_ylabel("clean test accuracy (fraction correct)")
     axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
-                    title="mean over seeds; band: 95% CI")
+                    title=(f"{others[0]}\n" if len(others) == 1 else "")
+                    + "mean over seeds; band: 95% CI")
     fig.suptitle(f"Dose-response: clean test accuracy vs {x_axis}")
     caption = (f"Each headline accuracy metric against {x_axis}, one line per combination of "
                "the other swept values (colours). Lines: means over the seeds of each setting; "
                "bands: 95% confidence intervals of the mean (Student t, n - 1 degrees of "
                "freedom, on the logit scale so that they stay inside [0, 1]; from the sweep's "
-               "aggregate table; none where n = 1). Each y axis spans "
+               "aggregate table; none where n = 1). The panels share one y axis, spanning "
                f"at least {sweep_figures.MIN_ACCURACY_SPAN:g}."
                + (" Under each tick: the share of poison in all the data that arrived over the "
                   "run, the mean over the settings that sent poison." if shares else ""))
@@ -163,17 +177,36 @@ def effects(low, high):
         return np.vectorize(intervals.excludes_zero, otypes=[bool])(low, high)
 
 
-def stress_map(cells, rows, columns, facet, directory, name):
-    row_values = sorted(cells[rows].unique())
-    column_values = sorted(cells[columns].unique())
-    reference = clean_reference(cells)
-    # Wider grids get wider figures and smaller cell text, so "mean ± half" stays in its cell.
-    crowd = max(len(column_values) - 5, 0)
-    fontsize = max(5.5, 8.5 - 0.6 * crowd)
-    fig, axes = plt.subplots(2, 2, figsize=(12 + 1.2 * crowd, 8.5 + 0.4 * max(
-        len(row_values) - 5, 0)))
-    best = None
-    for ax, (metric, title, cmap, fmt) in zip(axes.flat, MAP_METRICS):
+def row_labels(cells, rows, row_values):
+    """(tick labels, axis label) of a map's rows: the measured poison share of the data that
+    arrived, with the swept value in parentheses, and "0 (clean only)" for a row whose runs saw
+    no poison (e.g. a rate of 1e-09 standing for none); the values alone without the counts."""
+    if "poison_samples" not in cells:
+        return [sweep_figures._fmt(v) for v in row_values], rows
+    shares = poison_shares(cells, rows)
+    labels = []
+    for value in row_values:
+        if (cells.loc[cells[rows] == value, "poison_samples"] == 0).all():
+            labels.append("0 (clean only)")
+        else:
+            share = shares.get(value)
+            labels.append(sweep_figures._fmt(value) if share is None else
+                          f"{share:.1%} ({sweep_figures._fmt(value)})")
+    return labels, f"poison share of the arrived data, measured\n(in parentheses: {rows})"
+
+
+def constant(grid):
+    """True when every cell of the grid that has a value has the same one (or none has)."""
+    finite = grid[np.isfinite(grid)]
+    return not len(finite) or bool(np.ptp(finite) == 0)
+
+
+def _panels(cells, rows, columns, row_values, column_values, reference):
+    """(panels, best, dropped): per kept MAP_METRICS entry (metric, title, cmap, fmt, mean, low,
+    high, coloured); the best column per row; the titles and value of the panels left out as
+    constant over the grid (never the first, the accuracy)."""
+    panels, best, dropped = [], None, []
+    for k, (metric, title, cmap, fmt) in enumerate(MAP_METRICS):
         mean, low, high = _grid(cells, rows, columns, metric, row_values, column_values)
         coloured = np.ones(mean.shape, bool)
         if metric == "accuracy_mean":
@@ -182,6 +215,31 @@ def stress_map(cells, rows, columns, facet, directory, name):
                 mean, low, high = reference - mean, reference - high, reference - low
                 title, cmap = "mean accuracy loss vs clean-only", "Oranges"
                 coloured = effects(low, high)
+        if k > 0 and constant(mean):
+            finite = mean[np.isfinite(mean)]
+            dropped.append(f"{title} ({finite[0]:{fmt}} everywhere)" if len(finite) else
+                           f"{title} (no values)")
+            continue
+        panels.append((metric, title, cmap, fmt, mean, low, high, coloured))
+    return panels, best, dropped
+
+
+def stress_map(cells, rows, columns, facet, directory, name, column_label=None):
+    row_values = sorted(cells[rows].unique())
+    column_values = sorted(cells[columns].unique())
+    reference = clean_reference(cells)
+    panels, best, dropped = _panels(cells, rows, columns, row_values, column_values, reference)
+    labels, row_axis = row_labels(cells, rows, row_values)
+    # Wider grids get wider figures and smaller cell text, so "mean [low, high]" stays in its
+    # cell; a panel constant over the grid is left out (the caption says so), not drawn flat.
+    crowd = max(len(column_values) - 5, 0)
+    fontsize = max(5.5, 8.5 - 0.6 * crowd)
+    grid_rows, grid_columns = (2, 2) if len(panels) == 4 else (1, len(panels))
+    fig, axes = plt.subplots(grid_rows, grid_columns, squeeze=False, figsize=(
+        (6 + 0.6 * crowd) * grid_columns, (4.25 + 0.2 * max(len(row_values) - 5, 0)) * grid_rows
+        + (0.3 if grid_rows == 1 else 0)))
+    for k, (ax, panel) in enumerate(zip(axes.flat, panels)):
+        metric, title, cmap, fmt, mean, low, high, coloured = panel
         finite = mean[np.isfinite(mean)]
         vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
         if vmax <= vmin:  # a constant panel: mid-scale colour, not an extreme
@@ -206,9 +264,10 @@ def stress_map(cells, rows, columns, facet, directory, name):
                                 color="white" if dark else "black")
                 label.set_gid(f"{plotting.CI_BAND_GID}-text-{metric}-{i}-{j}")
         ax.set_xticks(range(len(column_values)), [sweep_figures._fmt(v) for v in column_values])
-        ax.set_yticks(range(len(row_values)), [sweep_figures._fmt(v) for v in row_values])
-        ax.set_xlabel(columns)
-        ax.set_ylabel(rows)
+        ax.set_yticks(range(len(row_values)), labels)
+        ax.set_xlabel(column_label or columns)
+        if k % grid_columns == 0:  # the rows' long label once per row of panels
+            ax.set_ylabel(row_axis)
         ax.set_title(title)
         ax.grid(False)
         for i, j in enumerate(best or []):
@@ -222,14 +281,21 @@ def stress_map(cells, rows, columns, facet, directory, name):
                "rates and accuracies, never below 0 for counts, so intervals stay inside "
                "what each can be; from the aggregate table; none where n = 1). "
                f"Rows: {rows}; columns: {columns}. "
-               + (f"Top left: the accuracy loss, {reference:.4f} (the best mean accuracy of "
+               + (f"First panel: the accuracy loss, {reference:.4f} (the best mean accuracy of "
                   "a cell that saw no poison, taken as exact) minus the cell's mean accuracy "
                   "over the run; a cell whose loss interval includes 0 (or has no interval) is "
                   "light grey, not coloured: no loss beyond the seeds' noise. "
                   if reference is not None else
-                  "Top left: mean accuracy over the run (no cell without poison to compare "
+                  "First panel: mean accuracy over the run (no cell without poison to compare "
                   "with). ")
-               + f"Boxed: in each row, the {columns} with the highest mean accuracy.")
+               + f"Boxed: in each row, the {columns} with the highest mean accuracy over the "
+               "run (the best setting of that column's parameter for that poison share). "
+               + ("Rows: the share of poison in all the data that arrived over the run, "
+                  "measured (mean over the row's cells that saw poison), its swept value in "
+                  "parentheses; 0 (clean only): no run of the row saw poison. "
+                  if "poison_samples" in cells else "")
+               + ("Left out as constant over the grid: " + "; ".join(dropped) + "."
+                  if dropped else ""))
     return plotting.save(fig, name, "Stress-test map" + (f" ({facet})" if facet else ""),
                          caption, directory, compares_settings=True)
 

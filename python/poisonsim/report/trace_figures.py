@@ -56,6 +56,13 @@ def accuracy_timeline(trace, windows, directory, name, baselines=()):
         ax.axvline(row["time"], color=color, ls=style, lw=1, alpha=0.7,
                    label=None if gate in seen else label)
         seen.add(gate)
+    refused = refused_candidates(trace.retrains)
+    if len(refused):  # what deploying each refused candidate would have given
+        ax.plot(refused["time"], refused["test_accuracy_after"], "X", ls="none",
+                color=GATE_STYLES["refuse"][0], mec="black", mew=0.6, ms=7, zorder=5,
+                label="refused candidate's test accuracy\n(not deployed)")
+        lows += list(refused["test_accuracy_after"])
+        highs += list(refused["test_accuracy_after"])
     _poison_per_window(poison_ax, trace.retrains)
     poison_ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("clean test accuracy\n(fraction correct)")
@@ -70,9 +77,21 @@ def accuracy_timeline(trace, windows, directory, name, baselines=()):
                + (", with the reference runs dashed" if baselines else "")
                + ". Shaded: each attacker's window from the scenario; the bar at the top spans "
                "its first to last poison batch. Vertical lines: retrains, by the gate's "
-               "decision. Bottom: poison samples the guard accepted into the buffer of each "
+               "decision"
+               + ("; crosses: the clean test accuracy of each candidate the gate refused, "
+                  "which deploying it would have given" if len(refused) else "")
+               + ". Bottom: poison samples the guard accepted into the buffer of each "
                "retrain window (the bar spans the window, coloured by that retrain's decision).")
     return plotting.save(fig, name, "Accuracy over time", caption, directory)
+
+
+def refused_candidates(retrains):
+    """The retrains whose candidate the gate refused, with a recorded test accuracy (the
+    test_accuracy_after column is in traces from trace_format 2)."""
+    if "test_accuracy_after" not in retrains or not len(retrains):
+        return retrains.iloc[0:0]
+    refused = retrains[[_decision(row) == "refuse" for _, row in retrains.iterrows()]]
+    return refused[np.isfinite(refused["test_accuracy_after"].astype(float))]
 
 
 def _decision(row):
@@ -153,12 +172,19 @@ def loss_distributions(trace, guard, directory, name):
         rates.append((kind, len(shown), len(frame)))
         scatter_label = kind if len(shown) == len(frame) else \
             f"{kind}: {len(shown):,} of {len(frame):,} shown ({100 * len(shown) / len(frame):.1f}%)"
-        scatter.scatter(shown["time"], np.clip(shown["loss"], low, None), s=4, alpha=0.35,
+        # Losses below the floor would pile into a band on it: drawn there as triangles,
+        # counted in the legend, so the band reads as what it is.
+        below = shown["loss"].to_numpy(dtype=float) < low
+        scatter.scatter(shown["time"][~below], shown["loss"][~below], s=4, alpha=0.35,
                         color=color, label=scatter_label, rasterized=True)
+        if below.any():
+            scatter.scatter(shown["time"][below], np.full(int(below.sum()), low), marker="v",
+                            s=12, alpha=0.6, color=color, edgecolors="none", rasterized=True,
+                            label=f"{kind}: {int(below.sum()):,} below {low:.2g}, on the floor")
     if any_under:
         hist.axvline(low / 10 ** 0.075, color="0.3", lw=0.8, ls=(0, (2, 2)))
         hist.text(np.sqrt(under_edges[0] * under_edges[1]), 1.0, f"< {low:.2g}\n(underflow)",
-                  transform=hist.get_xaxis_transform(), ha="center", va="top", fontsize=7)
+                  transform=hist.get_xaxis_transform(), ha="center", va="top", fontsize=8.5)
     _draw_threshold(hist, scatter, samples, guard)
     hist.set_xscale("log")
     hist.set_xlabel("per-sample cross-entropy loss on the deployed model (nats, log scale)")
@@ -181,7 +207,7 @@ def loss_distributions(trace, guard, directory, name):
                + ". Right: the same losses over time"
                + (f", a random subsample: {', '.join(sampled)}." if sampled else
                   ", every sample.")
-               + " Points below the floor are drawn on it.")
+               + " Losses below the floor are triangles on it, counted in the legend.")
     return plotting.save(fig, name, "Per-sample loss, clean vs poisoned", caption, directory)
 
 
@@ -233,7 +259,12 @@ def headline(trace, guard):
     retrains = trace.retrains
     refused = int((retrains["gate"] == "refuse").sum()) if len(retrains) else 0
     deployed = int(retrains["deployed"].sum()) if len(retrains) else 0
-    rows.append(("retrains", f"{len(retrains)} ({deployed} deployed, {refused} refused)"))
+    # A refusal of a model trained on no poison is the gate's false alarm, not a defense.
+    clean_refusals = (int(((retrains["gate"] == "refuse") & (retrains["poison_in_buffer"] == 0))
+                          .sum()) if len(retrains) else 0)
+    rows.append(("retrains", f"{len(retrains)} ({deployed} deployed, {refused} refused"
+                             + (f", {clean_refusals} of them with no poison in the buffer"
+                                if refused else "") + ")"))
     evaluations = trace.evaluations
     if len(evaluations):
         accuracy = evaluations["accuracy"]

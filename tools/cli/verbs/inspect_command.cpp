@@ -19,6 +19,7 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/console_format.h"
 #include "tools/cli/defense_summary.h"
+#include "tools/cli/gate_refusals.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/seed_means.h"
 #include "tools/cli/summary_table.h"
@@ -58,6 +59,7 @@ struct Summary {
   std::vector<StageRejections> stages;   // what each rejected (samples.rejected_by)
   std::vector<DefenseStageSummary> defense;  // each stage by ground truth, window by window
   int64_t empty = 0;  // retrains with nothing to train on: neither deployed nor refused
+  std::vector<RetrainRow> refusals;  // why the gate refused each (gate_refusals.h)
   int64_t evaluations = 0;
   std::optional<EvaluationPoint> first, last, lowest;
 };
@@ -96,6 +98,7 @@ Summary summarise(const InspectOptions& o) {
   s.stages.resize(std::max(s.stages.size(), s.stage_types.size()));
   s.defense = summarise_defense(reader);
   s.empty = rows.empty_retrains();
+  s.refusals = rows.refusals();
   s.evaluations = rows.evaluations();
   s.first = rows.first_evaluation();
   s.last = rows.last_evaluation();
@@ -202,6 +205,8 @@ nlohmann::ordered_json to_json(const Summary& s) {
            {{"count", m.retrains},
             {"deployed", m.deployed},
             {"refused", m.refused},
+            {"refused_without_poison", m.refused_without_poison},
+            {"refusals", refusals_json(s.refusals)},
             {"empty", s.empty},
             {"mean_poison_fraction", json_or_null(known(m.buffer_poison_fraction_mean))},
             {"worst_test_accuracy_change", json_or_null(known(m.retrain_test_change_min))}}},
@@ -263,9 +268,8 @@ void print_text(const Summary& s) {
              total.samples, total.poisoned, total.rejected,
              percent(ratio(total.rejected, total.samples)));
   const RunMetrics& m = s.metrics;
-  if (!m.counted_from_samples) {
+  if (!m.counted_from_samples)
     fmt::print("(no samples table: counts come from the batch events)\n");
-  }
 
   fmt::print("\n");
   fmt::print("guard      true positive rate  {} ({} of {} poison samples rejected)\n",
@@ -283,14 +287,15 @@ void print_text(const Summary& s) {
   print_defense(s.defense);
   fmt::print("retrains   {} ({} deployed, {} refused by the gate", m.retrains, m.deployed,
              m.refused);
+  if (m.refused > 0) fmt::print(", {} with no poison in the buffer", m.refused_without_poison);
   if (s.empty > 0) fmt::print(", {} with nothing to train on", s.empty);
   fmt::print(")");
-  if (!std::isnan(m.buffer_poison_fraction_mean)) {
+  if (!std::isnan(m.buffer_poison_fraction_mean))
     fmt::print(", mean poison fraction in the buffer {:.4f}", m.buffer_poison_fraction_mean);
-  }
   if (!std::isnan(m.retrain_test_change_min))
     fmt::print(", worst test-accuracy change {:+.4f}", m.retrain_test_change_min);
   fmt::print("\n");
+  print_refusals(s.refusals);
   if (s.evaluations == 0) {
     fmt::print("accuracy   no evaluations\n");
   } else {
