@@ -5,18 +5,10 @@
 #include <fmt/format.h>
 
 #include "pipeline/trace/trace_reader.h"
+#include "tools/cli/optional_number.h"
 
 namespace poisonsim::cli {
 namespace {
-
-std::optional<double> ratio(int64_t part, int64_t whole) {
-  if (whole == 0) return std::nullopt;
-  return static_cast<double>(part) / static_cast<double>(whole);
-}
-
-nlohmann::ordered_json json_or_null(const std::optional<double>& value) {
-  return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json();
-}
 
 std::string fraction_text(int64_t part, int64_t whole) {
   const auto r = ratio(part, whole);

@@ -21,6 +21,7 @@
 #include "tools/cli/defense_summary.h"
 #include "tools/cli/gate_refusals.h"
 #include "tools/cli/json_output.h"
+#include "tools/cli/optional_number.h"
 #include "tools/cli/seed_means.h"
 #include "tools/cli/summary_table.h"
 
@@ -64,15 +65,6 @@ struct Summary {
   std::optional<EvaluationPoint> first, last, lowest;
 };
 
-std::optional<double> known(double value) {
-  return std::isnan(value) ? std::nullopt : std::optional<double>(value);
-}
-
-std::optional<double> ratio(int64_t part, int64_t whole) {
-  if (whole == 0) return std::nullopt;
-  return static_cast<double>(part) / static_cast<double>(whole);
-}
-
 Summary summarise(const InspectOptions& o) {
   const TraceReader reader(o.path, o.group);
   Summary s;
@@ -107,10 +99,6 @@ Summary summarise(const InspectOptions& o) {
 }
 
 // ---- JSON ----
-
-nlohmann::ordered_json json_or_null(const std::optional<double>& value) {
-  return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json();
-}
 
 nlohmann::ordered_json json_point(const std::optional<EvaluationPoint>& point) {
   if (!point) return nlohmann::ordered_json();
