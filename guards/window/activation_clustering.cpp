@@ -136,10 +136,11 @@ ClassSplit split_class(const float* window, size_t window_rows, const float* tru
 }
 
 ActivationClustering::ActivationClustering(ActivationClusteringOptions options)
-    : options_(options), bank_(options.bank_size) {}
+    : TrustedBankSanitizer("sanitize/activation-clustering", options.bank_size),
+      options_(options) {}
 
 void ActivationClustering::attach(const GuardContext& context) {
-  bank_.attach(context);
+  TrustedBankSanitizer::attach(context);
   kmeans_seed_ = static_cast<int>(context.seed() % 2147483647u);
 }
 
@@ -158,13 +159,4 @@ void ActivationClustering::sanitize(const SanitizeWindow& window, SanitizeOutcom
 }
 
 // Like spectral signatures: nothing but the trusted features, recomputed after a resume.
-void ActivationClustering::save_state(StateOut& out) const {
-  out.section("sanitize/activation-clustering");
-}
-
-void ActivationClustering::load_state(StateIn& in) {
-  in.section("sanitize/activation-clustering");
-  bank_.mark_stale();
-}
-
 }  // namespace poisonsim

@@ -13,8 +13,7 @@
 // (both the window and the trusted data then populate both clusters alike).
 #include <cstdint>
 
-#include "guards/per_sample/feature_bank.h"
-#include "pipeline/plugins/window_sanitizer.h"
+#include "guards/window/trusted_bank_sanitizer.h"
 
 namespace poisonsim {
 
@@ -41,21 +40,14 @@ struct ClassSplit {
   bool flagged = false;
 };
 
-class ActivationClustering : public WindowSanitizer {
+class ActivationClustering : public TrustedBankSanitizer {
  public:
   explicit ActivationClustering(ActivationClusteringOptions options);
   void attach(const GuardContext& context) override;
   void sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) override;
-  void on_deploy() override { bank_.mark_stale(); }
-  int64_t memory_bytes(int64_t image_floats, int64_t feature_dim) const override {
-    return FeatureBank::bytes_at_capacity(options_.bank_size, image_floats, feature_dim);
-  }
-  void save_state(StateOut& out) const override;
-  void load_state(StateIn& in) override;
 
  private:
   ActivationClusteringOptions options_;
-  FeatureBank bank_;
   int kmeans_seed_ = 1234;
 };
 

@@ -66,16 +66,11 @@ std::vector<double> sever_scores(const float* features, size_t rows, int64_t dim
                              window::layer_tensors(layer, dim), solver));
 }
 
-Sever::Sever(SeverOptions options) : options_(options), bank_(options.bank_size) {}
-
-void Sever::attach(const GuardContext& context) {
-  context_ = &context;
-  bank_.attach(context);
-}
+Sever::Sever(SeverOptions options)
+    : TrustedBankSanitizer("sanitize/sever", options.bank_size), options_(options) {}
 
 void Sever::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
-  if (!context_) throw std::logic_error("Sever used before attach()");
-  const LastLayer last = context_->last_layer();
+  const LastLayer last = context().last_layer();
   const auto classes =
       window::judged_classes(window, bank_, options_.min_class_samples, outcome, last.num_classes);
   if (classes.empty()) return;
@@ -121,11 +116,4 @@ void Sever::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
 
 // Like spectral signatures: the thresholds derive from the trusted data and the deployed model
 // (restored before this), so a checkpoint holds only the section mark.
-void Sever::save_state(StateOut& out) const { out.section("sanitize/sever"); }
-
-void Sever::load_state(StateIn& in) {
-  in.section("sanitize/sever");
-  bank_.mark_stale();
-}
-
 }  // namespace poisonsim

@@ -16,8 +16,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "guards/per_sample/feature_bank.h"
-#include "pipeline/plugins/window_sanitizer.h"
+#include "guards/window/trusted_bank_sanitizer.h"
 
 namespace poisonsim {
 
@@ -46,22 +45,13 @@ std::vector<double> sever_scores(const float* features, size_t rows, int64_t dim
                                  const LastLayer& layer,
                                  SeverSolver solver = SeverSolver::automatic);
 
-class Sever : public WindowSanitizer {
+class Sever : public TrustedBankSanitizer {
  public:
   explicit Sever(SeverOptions options);
-  void attach(const GuardContext& context) override;
   void sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) override;
-  void on_deploy() override { bank_.mark_stale(); }
-  int64_t memory_bytes(int64_t image_floats, int64_t feature_dim) const override {
-    return FeatureBank::bytes_at_capacity(options_.bank_size, image_floats, feature_dim);
-  }
-  void save_state(StateOut& out) const override;
-  void load_state(StateIn& in) override;
 
  private:
   SeverOptions options_;
-  const GuardContext* context_ = nullptr;
-  FeatureBank bank_;  // trusted samples and their features under the deployed model
 };
 
 }  // namespace poisonsim

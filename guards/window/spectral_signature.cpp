@@ -32,7 +32,7 @@ torch::Tensor self_scores(const torch::Tensor& x) {
 }  // namespace
 
 SpectralSignature::SpectralSignature(SpectralSignatureOptions options)
-    : options_(options), bank_(options.bank_size) {}
+    : TrustedBankSanitizer("sanitize/spectral", options.bank_size), options_(options) {}
 
 void SpectralSignature::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
   window::for_each_judged_class(
@@ -66,11 +66,4 @@ void SpectralSignature::sanitize(const SanitizeWindow& window, SanitizeOutcome& 
 
 // The thresholds derive from the trusted data and the deployed model (restored before this), so
 // a checkpoint holds only the section mark; a resumed run recomputes the features.
-void SpectralSignature::save_state(StateOut& out) const { out.section("sanitize/spectral"); }
-
-void SpectralSignature::load_state(StateIn& in) {
-  in.section("sanitize/spectral");
-  bank_.mark_stale();
-}
-
 }  // namespace poisonsim

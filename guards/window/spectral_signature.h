@@ -18,8 +18,7 @@
 // window's: a smaller calibration window scores higher).
 #include <cstdint>
 
-#include "guards/per_sample/feature_bank.h"
-#include "pipeline/plugins/window_sanitizer.h"
+#include "guards/window/trusted_bank_sanitizer.h"
 
 namespace poisonsim {
 
@@ -35,21 +34,13 @@ struct SpectralSignatureOptions {
 // The `spectral` stage's keys, range-checked.
 SpectralSignatureOptions read_spectral_signature_options(ConfigNode& node);
 
-class SpectralSignature : public WindowSanitizer {
+class SpectralSignature : public TrustedBankSanitizer {
  public:
   explicit SpectralSignature(SpectralSignatureOptions options);
-  void attach(const GuardContext& context) override { bank_.attach(context); }
   void sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) override;
-  void on_deploy() override { bank_.mark_stale(); }
-  int64_t memory_bytes(int64_t image_floats, int64_t feature_dim) const override {
-    return FeatureBank::bytes_at_capacity(options_.bank_size, image_floats, feature_dim);
-  }
-  void save_state(StateOut& out) const override;
-  void load_state(StateIn& in) override;
 
  private:
   SpectralSignatureOptions options_;
-  FeatureBank bank_;  // trusted samples and their features under the deployed model
 };
 
 }  // namespace poisonsim

@@ -72,17 +72,12 @@ torch::Tensor positions_tensor(const std::vector<uint8_t>& kept) {
 
 }  // namespace
 
-Trim::Trim(TrimOptions options) : options_(options), bank_(options.bank_size) {}
-
-void Trim::attach(const GuardContext& context) {
-  context_ = &context;
-  bank_.attach(context);
-}
+Trim::Trim(TrimOptions options)
+    : TrustedBankSanitizer("sanitize/trim", options.bank_size), options_(options) {}
 
 void Trim::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
-  if (!context_) throw std::logic_error("Trim used before attach()");
   last_rounds_ = 0;
-  const LastLayer last = context_->last_layer();
+  const LastLayer last = context().last_layer();
   const auto classes =
       window::judged_classes(window, bank_, options_.min_class_samples, outcome, last.num_classes);
   if (classes.empty()) return;
@@ -139,11 +134,4 @@ void Trim::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
 
 // Like spectral signatures: the refits derive from the deployed layer and the window, and the
 // thresholds from the trusted data, so a checkpoint holds only the section mark.
-void Trim::save_state(StateOut& out) const { out.section("sanitize/trim"); }
-
-void Trim::load_state(StateIn& in) {
-  in.section("sanitize/trim");
-  bank_.mark_stale();
-}
-
 }  // namespace poisonsim

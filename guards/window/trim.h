@@ -15,8 +15,7 @@
 // 1 - quantile of its samples, at most `trim` of them.
 #include <cstdint>
 
-#include "guards/per_sample/feature_bank.h"
-#include "pipeline/plugins/window_sanitizer.h"
+#include "guards/window/trusted_bank_sanitizer.h"
 
 namespace poisonsim {
 
@@ -35,24 +34,15 @@ struct TrimOptions {
 // The `trim` stage's keys, range-checked.
 TrimOptions read_trim_options(ConfigNode& node);
 
-class Trim : public WindowSanitizer {
+class Trim : public TrustedBankSanitizer {
  public:
   explicit Trim(TrimOptions options);
-  void attach(const GuardContext& context) override;
   void sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) override;
-  void on_deploy() override { bank_.mark_stale(); }
-  int64_t memory_bytes(int64_t image_floats, int64_t feature_dim) const override {
-    return FeatureBank::bytes_at_capacity(options_.bank_size, image_floats, feature_dim);
-  }
-  void save_state(StateOut& out) const override;
-  void load_state(StateIn& in) override;
   // Refits on trimmed sets in the last sanitize() (0 when nothing was judged).
   int64_t last_rounds() const { return last_rounds_; }
 
  private:
   TrimOptions options_;
-  const GuardContext* context_ = nullptr;
-  FeatureBank bank_;  // trusted samples and their features under the deployed model
   int64_t last_rounds_ = 0;
 };
 
