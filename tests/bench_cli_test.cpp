@@ -89,8 +89,8 @@ TEST_F(BenchCli, GrowthScalesVolumeAndBufferAndFitsTheExponent) {
   ASSERT_FALSE(figures.is_null());
   EXPECT_EQ(figures["benchmark"], "growth");
   EXPECT_EQ(figures["guard"], "loss-threshold");
-  // 12x12 float + label + poison flag + trace row
-  EXPECT_EQ(figures["buffer_bytes_per_sample"], 12 * 12 * 4 + 8 + 1 + 8);
+  // 12x12 float + label + poison flag + trace row + source
+  EXPECT_EQ(figures["buffer_bytes_per_sample"], 12 * 12 * 4 + 8 + 1 + 8 + 4);
   EXPECT_TRUE(std::isfinite(figures["exponent"].get<double>()));
   EXPECT_TRUE(std::isfinite(figures["exponent_without_fixed_cost"].get<double>()));
   const auto& scales = figures["scales"];
