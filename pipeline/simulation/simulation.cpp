@@ -11,8 +11,6 @@
 #include "pipeline/model/training.h"
 #include "pipeline/runtime/compute_threads.h"
 #include "pipeline/runtime/numeric_runtime.h"
-#include "pipeline/runtime/numerics_in_use.h"
-#include "pipeline/runtime/provenance.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/guard_context.h"
 #include "pipeline/simulation/defense_tally.h"
@@ -21,10 +19,10 @@
 #include "pipeline/simulation/retrain_buffer.h"
 #include "pipeline/simulation/retrain_policy.h"
 #include "pipeline/simulation/run_data.h"
+#include "pipeline/simulation/run_trace.h"
 #include "pipeline/simulation/window_sanitizing.h"
 #include "pipeline/trace/trace_rows.h"
 #include "pipeline/trace/trace_writer.h"
-#include "poisonsim_version.h"
 #include "sim/kernel/state_archive.h"
 #include "sim/util/progress.h"
 #include "sim/util/stage_times.h"
@@ -114,21 +112,7 @@ struct Simulation::State : SimulationHost {
         metrics(s.trace.samples) {
     buffer.set_window_limit(s.retrain.keep_windows);
     set_torch_threads(static_cast<int>(s.train_threads));
-    const BlasInfo blas = blas_info();
-    TraceMetadata meta(s.resolved_yaml, s.seed, POISONSIM_VERSION);
-    meta.cpu = cpu_info().describe();
-    meta.blas = blas.describe();
-    meta.blas_kernel = blas.kernel;
-    const NumericsInUse numerics = numerics_in_use();
-    meta.numerics = numerics.describe();
-    if (!numerics.warning().empty()) spdlog::warn("{}", numerics.warning());
-    meta.provenance = provenance_json(options.threads);
-    TraceOptions trace_options;
-    trace_options.samples = s.trace.samples;
-    trace_options.compression = static_cast<int>(s.trace.compression);
-    trace_options.chunk_rows = s.trace.chunk_rows;
-    trace_options.flush_seconds = s.trace.flush_seconds;
-    trace = TraceWriter::create_file(options.trace_path, meta, trace_options);
+    trace = create_run_trace(s, options.trace_path, options.threads);
     recorder = std::make_unique<RowFanout>(std::vector<RowSink*>{trace.get(), &metrics});
     guard->attach(guard_context);
     if (sanitizers) sanitizers->attach(guard_context);
