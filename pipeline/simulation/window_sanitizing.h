@@ -10,7 +10,7 @@
 
 namespace poisonsim {
 
-class Dataset;
+struct Dataset;
 class DefenseTally;
 class GuardContext;
 class RetrainBuffer;
