@@ -11,8 +11,7 @@ namespace poisonsim {
 SourceGateOptions read_source_gate_options(ConfigNode& node) {
   SourceGateOptions o;
   o.epsilon = node.get<double>("epsilon", o.epsilon, in_range(0, 10));
-  const auto metric =
-      node.get<std::string>("metric", "accuracy", one_of({"accuracy", "loss"}));
+  const auto metric = node.get<std::string>("metric", "accuracy", one_of({"accuracy", "loss"}));
   o.metric = metric == "loss" ? SourceGateMetric::loss : SourceGateMetric::accuracy;
   const auto quarantine = node.get<std::string>("quarantine", "run", one_of({"window", "run"}));
   o.quarantine = quarantine == "window" ? Quarantine::window : Quarantine::run;
@@ -32,7 +31,8 @@ void SourceGate::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome
   std::map<std::string, std::vector<size_t>> judged;  // by name: a fixed order
   int64_t too_small = 0;
   std::map<std::string, std::vector<size_t>> rows_of;
-  for (size_t i = 0; i < n; ++i) rows_of[names.at(static_cast<size_t>(window.sources[i]))].push_back(i);
+  for (size_t i = 0; i < n; ++i)
+    rows_of[names.at(static_cast<size_t>(window.sources[i]))].push_back(i);
   for (const auto& [name, rows] : rows_of) {
     if (quarantined_.count(name)) {
       for (size_t i : rows) outcome.remove[i] = 1;

@@ -143,6 +143,11 @@ std::vector<MemoryTerm> simulation_terms(const Scenario& s, double sample, doubl
     const int64_t banks = s.sanitize.make_chain()->memory_bytes(s.model.input.numel(), features);
     t.push_back({"sanitize", "the sanitize stages' banks of trusted images and features",
                  static_cast<double>(banks)});
+    // The per-source gate trains each candidate on a copy of part of the window.
+    if (std::find(s.sanitize.types.begin(), s.sanitize.types.end(), "per-source") !=
+        s.sanitize.types.end())
+      t.push_back(
+          {"sanitize", "the per-source gate's copy of the window to train on", buffered * sample});
   }
   if (attack > 0) t.push_back({"attackers", "the attackers' models and batches", attack});
   return t;

@@ -28,7 +28,8 @@ void DefenseTally::count(size_t stage, bool is_poison, bool removed) {
 
 void DefenseTally::count_guard(const int8_t* rejected_by, size_t n, bool is_poison) {
   for (size_t i = 0; i < n; ++i) {
-    const size_t last = rejected_by[i] < 0 ? guard_stages_ : static_cast<size_t>(rejected_by[i]) + 1;
+    const size_t last =
+        rejected_by[i] < 0 ? guard_stages_ : static_cast<size_t>(rejected_by[i]) + 1;
     for (size_t s = 0; s < last; ++s) count(s, is_poison, static_cast<int>(s) == rejected_by[i]);
   }
   judged_ = judged_ || n > 0;
@@ -68,7 +69,8 @@ void DefenseTally::close_window(RowSink& sink, double time, int64_t window) {
 void DefenseTally::save_state(StateOut& out) const {
   out.section("defense-tally");
   out(judged_);
-  for (const Counts& c : window_) out(c.poison_seen, c.clean_seen, c.poison_removed, c.clean_removed);
+  for (const Counts& c : window_)
+    out(c.poison_seen, c.clean_seen, c.poison_removed, c.clean_removed);
 }
 
 void DefenseTally::load_state(StateIn& in) {

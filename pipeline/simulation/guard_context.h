@@ -1,7 +1,7 @@
 #pragma once
 // The GuardContext (pipeline/plugins/sample_guard.h) of a deployed model: features from its
-// serving engine, its last layer, the trusted pretraining data, the run's seed. The simulation gives one to its
-// guard; `poisonsim bench defenses` builds one the same way.
+// serving engine, its last layer, the trusted pretraining data, the run's seed. The simulation
+// gives one to its guard; `poisonsim bench defenses` builds one the same way.
 #include <cstdint>
 #include <vector>
 

@@ -118,7 +118,8 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
   const size_t n = batch.samples.size();
   const int64_t feature_dim = needs_.features ? deployment_.feature_dim() : 0;
   const bool is_poison = batch.is_poison;
-  std::vector<ScoredSample> samples = scored_samples(batch.samples, scores, feature_dim, batch.time);
+  std::vector<ScoredSample> samples =
+      scored_samples(batch.samples, scores, feature_dim, batch.time);
   if (needs_.ground_truth)
     for (auto& sample : samples) sample.ground_truth = &is_poison;
   std::vector<int8_t> rejected_by(n);

@@ -11,9 +11,9 @@
 #include "pipeline/model/training.h"
 #include "pipeline/runtime/compute_threads.h"
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/simulation/defense_tally.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/guard_context.h"
-#include "pipeline/simulation/defense_tally.h"
 #include "pipeline/simulation/ingestion.h"
 #include "pipeline/simulation/processes.h"
 #include "pipeline/simulation/retrain_buffer.h"
@@ -61,9 +61,9 @@ struct Simulation::State : SimulationHost {
   RetrainPolicy retrain_policy;  // after deployment_: a retrain from base copies its first model
   std::unique_ptr<GuardChain> guard;
   DeploymentGuardContext guard_context;  // what the guard's stages may use (features, trusted)
-  KnownDefense known_defense_;  // the guard as white-box attackers copy it
+  KnownDefense known_defense_;           // the guard as white-box attackers copy it
   std::unique_ptr<SanitizerChain> sanitizers;  // `sanitize:`; null without one
-  DefenseTally defense_tally;  // each stage's verdicts by ground truth, per window
+  DefenseTally defense_tally;                  // each stage's verdicts by ground truth, per window
   std::unique_ptr<RetrainGate> gate;
   RetrainBuffer buffer;
   std::unique_ptr<TraceWriter> trace;
@@ -83,7 +83,7 @@ struct Simulation::State : SimulationHost {
   std::unique_ptr<Deployment> candidate_scorer;
   int64_t next_batch_id = 0;
   bool retrain_requested = false;
-  int64_t retrains_done = 0;  // names each retrain's random streams and its row's index
+  int64_t retrains_done = 0;    // names each retrain's random streams and its row's index
   double last_deploy_time = 0;  // the initial model counts as deployed at 0
   RunSummary summary;
 
@@ -116,9 +116,8 @@ struct Simulation::State : SimulationHost {
     recorder = std::make_unique<RowFanout>(std::vector<RowSink*>{trace.get(), &metrics});
     guard->attach(guard_context);
     if (sanitizers) sanitizers->attach(guard_context);
-    ingestion =
-        std::make_unique<Ingestion>(deployment_, *guard, buffer, *recorder, defense_tally,
-                                           s.trace.samples);
+    ingestion = std::make_unique<Ingestion>(deployment_, *guard, buffer, *recorder, defense_tally,
+                                            s.trace.samples);
     build_processes(resume != nullptr);
     if (resume) {
       // The saved rows go through the recorder: the metrics count them as the run did.
@@ -277,15 +276,16 @@ struct Simulation::State : SimulationHost {
     if (sanitizers) {
       StageTimes::Scope scope(&stages_, "sanitizing");
       // Candidates for the per-source gate share one seed: their differences are the data's.
-      const auto seed = derive_seed(scenario.seed, fmt::format("retrain/{}/subsets", retrains_done));
-      sanitize_window(*sanitizers, guard_context, defense_tally, buffer, *recorder, kernel.now(),
-                      [&](const Dataset& subset) {
-                        const Evaluation e = evaluate(
-                            retrain_policy.candidate(deployment_.model(), subset, data.validation,
-                                                     seed),
-                            data.validation);
-                        return WindowValidation{e.mean_loss, e.accuracy};
-                      });
+      const auto seed =
+          derive_seed(scenario.seed, fmt::format("retrain/{}/subsets", retrains_done));
+      sanitize_window(
+          *sanitizers, guard_context, defense_tally, buffer, *recorder, kernel.now(),
+          [&](const Dataset& subset) {
+            const Evaluation e = evaluate(
+                retrain_policy.candidate(deployment_.model(), subset, data.validation, seed),
+                data.validation);
+            return WindowValidation{e.mean_loss, e.accuracy};
+          });
     }
     defense_tally.close_window(*recorder, kernel.now(), retrains_done);
     StageTimes::Scope stage(&stages_, "retraining");
@@ -312,9 +312,9 @@ struct Simulation::State : SimulationHost {
       row.validation_accuracy_after = row.validation_accuracy_before;
       row.test_accuracy_after = row.test_accuracy_before;
     } else {
-      auto candidate =
-          retrain_policy.candidate(deployment_.model(), set, data.validation,
-                                   derive_seed(scenario.seed, fmt::format("retrain/{}", row.index)));
+      auto candidate = retrain_policy.candidate(
+          deployment_.model(), set, data.validation,
+          derive_seed(scenario.seed, fmt::format("retrain/{}", row.index)));
       const Evaluation after = evaluate(candidate, data.validation);
       row.validation_loss_after = after.mean_loss;
       row.validation_accuracy_after = after.accuracy;

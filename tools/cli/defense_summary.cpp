@@ -57,23 +57,23 @@ std::vector<DefenseStageSummary> summarise_defense(const TraceReader& reader) {
 nlohmann::ordered_json defense_json(const std::vector<DefenseStageSummary>& stages) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& s : stages)
-    out.push_back(
-        {{"stage", s.stage},
-         {"kind", s.kind},
-         {"type", s.type},
-         {"windows", s.windows},
-         {"poison_seen", s.poison_seen},
-         {"poison_removed", s.poison_removed},
-         {"clean_seen", s.clean_seen},
-         {"clean_removed", s.clean_removed},
-         {"true_positive_rate", json_or_null(ratio(s.poison_removed, s.poison_seen))},
-         {"false_positive_rate", json_or_null(ratio(s.clean_removed, s.clean_seen))},
-         {"clean_windows", s.clean_windows},
-         {"clean_window_false_positive_rate",
-          json_or_null(ratio(s.clean_windows_removed, s.clean_windows_seen))},
-         {"removed_not_poison",
-          json_or_null(ratio(s.clean_removed, s.clean_removed + s.poison_removed))},
-         {"wall_seconds", s.seconds ? nlohmann::ordered_json(*s.seconds) : nlohmann::ordered_json()}});
+    out.push_back({{"stage", s.stage},
+                   {"kind", s.kind},
+                   {"type", s.type},
+                   {"windows", s.windows},
+                   {"poison_seen", s.poison_seen},
+                   {"poison_removed", s.poison_removed},
+                   {"clean_seen", s.clean_seen},
+                   {"clean_removed", s.clean_removed},
+                   {"true_positive_rate", json_or_null(ratio(s.poison_removed, s.poison_seen))},
+                   {"false_positive_rate", json_or_null(ratio(s.clean_removed, s.clean_seen))},
+                   {"clean_windows", s.clean_windows},
+                   {"clean_window_false_positive_rate",
+                    json_or_null(ratio(s.clean_windows_removed, s.clean_windows_seen))},
+                   {"removed_not_poison",
+                    json_or_null(ratio(s.clean_removed, s.clean_removed + s.poison_removed))},
+                   {"wall_seconds",
+                    s.seconds ? nlohmann::ordered_json(*s.seconds) : nlohmann::ordered_json()}});
   return out;
 }
 
@@ -83,8 +83,10 @@ void print_defense(const std::vector<DefenseStageSummary>& stages) {
   for (const auto& s : stages) {
     fmt::print("           {} {} {:<22} over {} windows, wall {}\n", s.stage, s.kind, s.type,
                s.windows, s.seconds ? fmt::format("{:.3g} s", *s.seconds) : "-");
-    fmt::print("             poison removed      {}\n", fraction_text(s.poison_removed, s.poison_seen));
-    fmt::print("             clean removed       {}\n", fraction_text(s.clean_removed, s.clean_seen));
+    fmt::print("             poison removed      {}\n",
+               fraction_text(s.poison_removed, s.poison_seen));
+    fmt::print("             clean removed       {}\n",
+               fraction_text(s.clean_removed, s.clean_seen));
     fmt::print("             on {} windows with no poison: {}\n", s.clean_windows,
                fraction_text(s.clean_windows_removed, s.clean_windows_seen));
     fmt::print("             removed, not poison {}\n",
