@@ -1,5 +1,6 @@
 #include "pipeline/simulation/defense_tally.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -20,34 +21,34 @@ DefenseTally::DefenseTally(std::vector<Stage> stages)
       throw std::invalid_argument("DefenseTally: guard stages first, then sanitizers");
 }
 
-void DefenseTally::count(size_t stage, bool is_poison, bool removed) {
-  Counts& c = window_.at(stage);
-  (is_poison ? c.poison_seen : c.clean_seen) += 1;
-  if (removed) (is_poison ? c.poison_removed : c.clean_removed) += 1;
+void DefenseTally::count(size_t first, size_t stages, int8_t removed_by, bool is_poison) {
+  // A chain's stage s sees the sample if no stage before it removed it.
+  const size_t last = removed_by < 0 ? stages : static_cast<size_t>(removed_by) + 1;
+  for (size_t s = 0; s < last; ++s) {
+    Counts& c = window_.at(first + s);
+    (is_poison ? c.poison_seen : c.clean_seen) += 1;
+    if (static_cast<int>(s) == removed_by) (is_poison ? c.poison_removed : c.clean_removed) += 1;
+  }
 }
 
 void DefenseTally::count_guard(const int8_t* rejected_by, size_t n, bool is_poison) {
-  for (size_t i = 0; i < n; ++i) {
-    const size_t last =
-        rejected_by[i] < 0 ? guard_stages_ : static_cast<size_t>(rejected_by[i]) + 1;
-    for (size_t s = 0; s < last; ++s) count(s, is_poison, static_cast<int>(s) == rejected_by[i]);
-  }
-  judged_ = judged_ || n > 0;
+  for (size_t i = 0; i < n; ++i) count(0, guard_stages_, rejected_by[i], is_poison);
 }
 
 void DefenseTally::count_sanitize(const std::vector<int8_t>& removed_by,
                                   const std::vector<uint8_t>& is_poison) {
   const size_t sanitizers = stages_.size() - guard_stages_;
-  for (size_t i = 0; i < removed_by.size(); ++i) {
-    const size_t last = removed_by[i] < 0 ? sanitizers : static_cast<size_t>(removed_by[i]) + 1;
-    for (size_t s = 0; s < last; ++s)
-      count(guard_stages_ + s, is_poison[i] != 0, static_cast<int>(s) == removed_by[i]);
-  }
-  judged_ = judged_ || !removed_by.empty();
+  for (size_t i = 0; i < removed_by.size(); ++i)
+    count(guard_stages_, sanitizers, removed_by[i], is_poison[i] != 0);
 }
 
 void DefenseTally::close_window(RowSink& sink, double time, int64_t window) {
-  if (judged_) {
+  // Every sample reaches the first stage of its chain: a window with no arrivals and nothing to
+  // sanitize has nothing seen anywhere.
+  const bool judged = std::any_of(window_.begin(), window_.end(), [](const Counts& c) {
+    return c.poison_seen + c.clean_seen > 0;
+  });
+  if (judged) {
     for (size_t s = 0; s < stages_.size(); ++s) {
       DefenseRow row;
       row.time = time;
@@ -63,19 +64,16 @@ void DefenseTally::close_window(RowSink& sink, double time, int64_t window) {
     }
   }
   window_.assign(stages_.size(), Counts{});
-  judged_ = false;
 }
 
 void DefenseTally::save_state(StateOut& out) const {
   out.section("defense-tally");
-  out(judged_);
   for (const Counts& c : window_)
     out(c.poison_seen, c.clean_seen, c.poison_removed, c.clean_removed);
 }
 
 void DefenseTally::load_state(StateIn& in) {
   in.section("defense-tally");
-  in(judged_);
   for (Counts& c : window_) in(c.poison_seen, c.clean_seen, c.poison_removed, c.clean_removed);
 }
 
@@ -88,14 +86,18 @@ std::vector<DefenseTally::Stage> defense_stages(const GuardChain& guard,
   return stages;
 }
 
-std::string defense_seconds_json(const GuardChain& guard, const SanitizerChain* sanitizers) {
-  nlohmann::ordered_json seconds = nlohmann::ordered_json::object();
-  size_t number = 0;
-  for (size_t s = 0; s < guard.size(); ++s)
-    seconds[std::to_string(++number) + " " + guard.type(s)] = guard.stage_seconds()[s];
-  for (size_t s = 0; sanitizers && s < sanitizers->size(); ++s)
-    seconds[std::to_string(++number) + " " + sanitizers->type(s)] = sanitizers->stage_seconds()[s];
-  return seconds.dump();
+std::string DefenseTally::seconds_json(const GuardChain& guard,
+                                       const SanitizerChain* sanitizers) const {
+  std::vector<double> seconds = guard.stage_seconds();
+  if (sanitizers)
+    seconds.insert(seconds.end(), sanitizers->stage_seconds().begin(),
+                   sanitizers->stage_seconds().end());
+  if (seconds.size() != stages_.size())
+    throw std::logic_error("DefenseTally::seconds_json: not the tally's chains");
+  nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  for (size_t s = 0; s < stages_.size(); ++s)
+    json[std::to_string(s + 1) + " " + stages_[s].type] = seconds[s];
+  return json.dump();
 }
 
 }  // namespace poisonsim

@@ -40,6 +40,10 @@ class DefenseTally {
   size_t stages() const { return stages_.size(); }
   size_t guard_stages() const { return guard_stages_; }
 
+  // The trace's defense_seconds attribute: each stage's wall seconds, as the chains the tally was
+  // made from (defense_stages) timed them, keyed "<stage> <type>".
+  std::string seconds_json(const GuardChain& guard, const SanitizerChain* sanitizers) const;
+
   // Checkpoints: the counts of the window in progress.
   void save_state(StateOut& out) const;
   void load_state(StateIn& in);
@@ -48,19 +52,17 @@ class DefenseTally {
   struct Counts {
     int64_t poison_seen = 0, clean_seen = 0, poison_removed = 0, clean_removed = 0;
   };
-  void count(size_t stage, bool is_poison, bool removed);
+  // One sample through a chain of `stages` stages numbered from `first`, removed by stage
+  // `removed_by` of the chain (-1: by none).
+  void count(size_t first, size_t stages, int8_t removed_by, bool is_poison);
 
   std::vector<Stage> stages_;
   size_t guard_stages_ = 0;
   std::vector<Counts> window_;
-  bool judged_ = false;  // anything counted since the last close_window
 };
 
 // The stages of a run's guard chain and its sanitizers (null without `sanitize:`), in order.
 std::vector<DefenseTally::Stage> defense_stages(const GuardChain& guard,
                                                 const SanitizerChain* sanitizers);
-
-// The trace's defense_seconds attribute: each stage's wall seconds, keyed "<stage> <type>".
-std::string defense_seconds_json(const GuardChain& guard, const SanitizerChain* sanitizers);
 
 }  // namespace poisonsim

@@ -50,6 +50,7 @@ class RetrainBuffer {
   int64_t poison_count() const;
   const Dataset& contents() const { return data_; }
   bool is_poison(size_t slot) const { return is_poison_[slot] != 0; }
+  const std::vector<uint8_t>& poison_flags() const { return is_poison_; }  // per slot, 0 or 1
   int64_t sample_row(size_t slot) const { return sample_rows_[slot]; }
   // Per slot: the index of its source in source_names() (names in order of first arrival).
   const std::vector<int32_t>& sources() const { return sources_; }

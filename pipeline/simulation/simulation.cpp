@@ -429,7 +429,7 @@ RunSummary Simulation::run() {
   nlohmann::ordered_json stage_json = nlohmann::ordered_json::object();
   for (const auto& [stage, seconds] : summary.stage_seconds) stage_json[stage] = seconds;
   st.trace->set_attribute("stage_seconds", stage_json.dump());
-  st.trace->set_attribute("defense_seconds", defense_seconds_json(*st.guard, st.sanitizers.get()));
+  st.trace->set_attribute("defense_seconds", st.defense_tally.seconds_json(*st.guard, st.sanitizers.get()));
   if (summary.stopped_by) {
     st.trace->set_attribute("stopped", fmt::format("{} at simulated time {:.3f} s of {}",
                                                    signal_name(summary.stopped_by), end, duration));

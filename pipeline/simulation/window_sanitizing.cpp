@@ -30,8 +30,7 @@ void sanitize_window(SanitizerChain& sanitizers, const GuardContext& context, De
   std::vector<int8_t> removed_by;
   const auto reports =
       sanitizers.run(window.labels, features, context.feature_dim(), removed_by, &provenance);
-  std::vector<uint8_t> is_poison(window.size());
-  for (size_t i = 0; i < window.size(); ++i) is_poison[i] = buffer.is_poison(i) ? 1 : 0;
+  const std::vector<uint8_t>& is_poison = buffer.poison_flags();
   tally.count_sanitize(removed_by, is_poison);
   std::vector<uint8_t> drop(window.size());
   std::vector<SampleRemoval> removals;

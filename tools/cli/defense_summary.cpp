@@ -15,12 +15,6 @@ std::string fraction_text(int64_t part, int64_t whole) {
   return r ? fmt::format("{:.4f} ({} of {})", *r, part, whole) : "- (none seen)";
 }
 
-std::string trimmed(const char* field, size_t size) {
-  size_t n = 0;
-  while (n < size && field[n] != '\0') ++n;
-  return std::string(field, n);
-}
-
 }  // namespace
 
 std::vector<DefenseStageSummary> summarise_defense(const TraceReader& reader) {
@@ -28,8 +22,8 @@ std::vector<DefenseStageSummary> summarise_defense(const TraceReader& reader) {
   for (const DefenseRow& row : reader.defense()) {
     DefenseStageSummary& s = by_stage[row.stage];
     s.stage = row.stage;
-    s.kind = trimmed(row.kind, sizeof row.kind);
-    s.type = trimmed(row.type, sizeof row.type);
+    s.kind = trace_name(row.kind);
+    s.type = trace_name(row.type);
     if (row.poison_seen + row.clean_seen > 0) ++s.windows;
     s.poison_seen += row.poison_seen;
     s.clean_seen += row.clean_seen;
