@@ -45,9 +45,8 @@ void DefenseTally::count_sanitize(const std::vector<int8_t>& removed_by,
 void DefenseTally::close_window(RowSink& sink, double time, int64_t window) {
   // Every sample reaches the first stage of its chain: a window with no arrivals and nothing to
   // sanitize has nothing seen anywhere.
-  const bool judged = std::any_of(window_.begin(), window_.end(), [](const Counts& c) {
-    return c.poison_seen + c.clean_seen > 0;
-  });
+  const bool judged = std::any_of(window_.begin(), window_.end(),
+                                  [](const Counts& c) { return c.poison_seen + c.clean_seen > 0; });
   if (judged) {
     for (size_t s = 0; s < stages_.size(); ++s) {
       DefenseRow row;
