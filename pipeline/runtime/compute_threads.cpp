@@ -8,9 +8,18 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include "pipeline/runtime/library_provenance.h"
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/runtime/provenance.h"
 
 namespace poisonsim {
+namespace {
+
+// Every process that links the numeric libraries (this file) describes them in its provenance.
+[[maybe_unused]] const bool library_provenance_installed =
+    (set_library_provenance(&library_provenance_json), true);
+
+}  // namespace
 
 void configure_compute_threads(int threads) {
   set_openblas_threads(1);

@@ -161,6 +161,12 @@ void prepare_numeric_environment(char** argv) {
   unsetenv(kNumericReexecVariable);  // our children make their own decision
 }
 
+void prepare_engine_environment() {
+  set_numerics_environment(starting_numerics_mode());
+  // The engine links libgomp (LibTorch, oneDNN): the front cannot ask it, so it sets the policy.
+  if (!environment("OMP_WAIT_POLICY")) setenv("OMP_WAIT_POLICY", kDefaultWaitPolicy, 1);
+}
+
 void ensure_numerics_mode(NumericsMode wanted, const std::string& where) {
   if (numerics_mode_forced() || wanted == numerics_mode()) return;
   if (wanted == NumericsMode::portable && !cpu_supports_portable(cpu_info())) return;

@@ -22,6 +22,12 @@ namespace poisonsim {
 // inherited from the parent process, else portable.
 void prepare_numeric_environment(char** argv);
 
+// The same variables, set by a process that has not loaded the libraries (the light front) for
+// the engine it is about to start: the numerics mode's pins and the wait policy. OpenBLAS's
+// kernel in native mode stays the engine's decision, since only a process that loaded OpenBLAS
+// can see whether its own choice is generic.
+void prepare_engine_environment();
+
 // After a scenario is read: when it asks for a mode other than the one this process runs and
 // POISONSIM_NUMERICS does not force one, re-executes the program (same command line) in the
 // scenario's mode. Call it before any lock is taken or file written. Returns normally when nothing

@@ -13,10 +13,17 @@ void set_command_line(int argc, const char* const* argv);
 const std::vector<std::string>& recorded_command_line();
 
 // The provenance of a run starting now, as a JSON object: poisonsim version and git commit,
-// command line, CPU model and instruction sets, BLAS library and kernel, LibTorch, oneDNN,
-// oneTBB and HDF5 versions, thread settings (LibTorch, scoring, BLAS, OpenMP wait policy),
-// host name and start time (UTC). `scoring_threads`: the run's oneTBB threads (0: per core).
+// command line, CPU model and instruction sets, the numeric libraries' part (below), HDF5's
+// version, host name and start time (UTC). `scoring_threads`: the run's oneTBB threads (0: per
+// core).
 std::string provenance_json(int scoring_threads);
+
+// The numeric libraries' part of the provenance, a JSON object of its own keys: BLAS library and
+// kernel, numerics mode and kernels in effect, LibTorch, oneDNN and oneTBB versions, thread
+// settings. The libraries' side installs it when it is linked (compute_threads.cpp); the light
+// front (tools/cli/front_main.cpp), which never loads them, records none: only what it read.
+using LibraryProvenance = std::string (*)(int scoring_threads);
+void set_library_provenance(LibraryProvenance describe);
 
 // The git commit this binary was built from (tools/cli/write_commit.cmake, rerun at every build),
 // with "-dirty" when the tree had changes, or "unknown (not a git checkout)".

@@ -50,13 +50,6 @@ class BusyProcesses {
   std::vector<pid_t> pids_;
 };
 
-// Environment entries poisonsim sets itself; cleared so every variant starts from the same place.
-const std::vector<std::string> kCleared = {
-    "-u", "OPENBLAS_CORETYPE",     "-u", "DNNL_MAX_CPU_ISA",
-    "-u", "ATEN_CPU_CAPABILITY",   "-u", kChosenBlasKernelVariable,
-    "-u", kNumericReexecVariable,  "-u", kNumericsOverrideVariable,
-    "-u", kNumericsActiveVariable, "-u", kNumericsOriginalVariable};
-
 struct Measured {
   double seconds = 0;
   int64_t max_rss_kib = 0;
@@ -69,7 +62,8 @@ Measured run_once(const EnvironmentVariant& variant, const EnvironmentBenchmarkO
   const std::string log = (fs::path(options.work_dir) / (label + ".log")).string();
   ChildCommand command;
   command.argv = {"/usr/bin/env"};
-  command.argv.insert(command.argv.end(), kCleared.begin(), kCleared.end());
+  command.argv.insert(command.argv.end(), cleared_environment().begin(),
+                      cleared_environment().end());
   command.argv.insert(command.argv.end(), variant.environment.begin(), variant.environment.end());
   for (const auto& part :
        {own_executable(), std::string("--log-level"), std::string("warn"), std::string("run"),
@@ -97,6 +91,15 @@ Measured run_once(const EnvironmentVariant& variant, const EnvironmentBenchmarkO
 }
 
 }  // namespace
+
+const std::vector<std::string>& cleared_environment() {
+  static const std::vector<std::string> cleared = {
+      "-u", "OPENBLAS_CORETYPE",     "-u", "DNNL_MAX_CPU_ISA",
+      "-u", "ATEN_CPU_CAPABILITY",   "-u", kChosenBlasKernelVariable,
+      "-u", kNumericReexecVariable,  "-u", kNumericsOverrideVariable,
+      "-u", kNumericsActiveVariable, "-u", kNumericsOriginalVariable};
+  return cleared;
+}
 
 void EnvironmentBenchmarkOptions::validate() const {
   if (rounds < 1) throw UserError("--rounds", fmt::format("{}: expected >= 1", rounds));

@@ -13,6 +13,10 @@
 
 namespace poisonsim::bench {
 
+// Arguments of env(1) that unset every variable poisonsim sets itself, so each measured process
+// starts from the same place: as a user's shell starts it.
+const std::vector<std::string>& cleared_environment();
+
 struct EnvironmentVariant {
   std::string name;
   std::vector<std::string> environment;  // arguments of env(1): "-u NAME" pairs, "NAME=value"

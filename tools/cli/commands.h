@@ -13,6 +13,9 @@ struct GlobalOptions {
   std::string log_level = "info";
   bool quiet = false;    // -q: no progress bars, only warnings and errors
   bool verbose = false;  // -v: debug logging
+  // Sets up the numeric libraries (threads, BLAS warnings): the engine's main sets it; the light
+  // front, which never loads them, leaves it empty.
+  void (*configure_libraries)(const GlobalOptions&) = nullptr;
 };
 
 // A command that ran but did not fully succeed (e.g. some runs of a sweep failed): the CLI prints
@@ -40,13 +43,15 @@ class StoppedBySignal : public std::runtime_error {
 std::string describe_parse_error(const CLI::App& app, const CLI::ParseError& error, int argc,
                                  const char* const* argv);
 
-// Applies GlobalOptions (logging, thread counts); every verb calls it first.
+// Applies GlobalOptions (logging, then configure_libraries); every verb calls it first.
 void apply_global_options(const GlobalOptions& options);
 
 void add_train_command(CLI::App& app, const GlobalOptions& global);
 void add_bench_command(CLI::App& app, const GlobalOptions& global);
 // `bench defenses` (bench_defenses_command.cpp), added by add_bench_command.
 void add_bench_defenses(CLI::App* bench, const GlobalOptions& global);
+// `bench startup` (bench_startup_command.cpp), added by add_bench_command.
+void add_bench_startup(CLI::App* bench, const GlobalOptions& global);
 void add_inspect_command(CLI::App& app, const GlobalOptions& global);
 void add_run_command(CLI::App& app, const GlobalOptions& global);
 void add_resume_command(CLI::App& app, const GlobalOptions& global);

@@ -4,8 +4,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "pipeline/runtime/compute_threads.h"
-#include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/runtime/numerics_mode.h"
 #include "sim/util/error.h"
 #include "sim/util/progress.h"
@@ -37,17 +35,8 @@ void apply_global_options(const GlobalOptions& options) {
   spdlog::set_level(spdlog::level::from_str(level));
   Progress::silence_all(options.quiet);
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
-  configure_compute_threads(options.threads);
   check_numerics_override();
-  const std::string warning = blas_warning(blas_info(), cpu_info());
-  if (!warning.empty()) spdlog::warn("{}", warning);
-  const std::string replaced = replaced_user_settings();
-  if (!replaced.empty())
-    spdlog::warn(
-        "portable numerics replaced {} (set compute.numerics: native, or "
-        "POISONSIM_NUMERICS=native, to choose kernels yourself)",
-        replaced);
-  spdlog::debug("BLAS: {}", describe_blas());
+  if (options.configure_libraries) options.configure_libraries(options);
 }
 
 }  // namespace poisonsim::cli

@@ -9,23 +9,10 @@
 
 #include "sim/util/nearest_word.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/verb_table.h"
 
 namespace poisonsim::cli {
 namespace {
-
-// The first word of argv that is neither an option nor the value of a global option: what
-// the user meant as the verb ("" when there is none).
-std::string first_word(int argc, const char* const* argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--threads" || arg == "--log-level") {
-      ++i;  // its value
-      continue;
-    }
-    if (!arg.empty() && arg[0] != '-') return arg;
-  }
-  return "";
-}
 
 std::vector<std::string> subcommand_names(const CLI::App& app) {
   std::vector<std::string> names;
@@ -98,7 +85,7 @@ std::string describe_parse_error(const CLI::App& app, const CLI::ParseError& err
   const auto parsed = app.get_subcommands();
   if (parsed.empty()) {
     const auto verbs = subcommand_names(app);
-    const std::string word = first_word(argc, argv);
+    const std::string word = verb_word(argc, argv);
     if (!word.empty() && std::find(verbs.begin(), verbs.end(), word) == verbs.end()) {
       const auto best = nearest_word(word, verbs);
       return fmt::format("{}: not a poisonsim verb{} (expected one of: {}; see poisonsim --help)",

@@ -13,6 +13,7 @@
 #include "tools/attack/attack_session.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/json_output.h"
+#include "tools/cli/verb_table.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -97,10 +98,7 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
 
 void add_attack_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<AttackOptions>();
-  auto* cmd = app.add_subcommand(
-      "attack",
-      "Generate a poison set against a pretrained target, time it, and measure its "
-      "effect on one retraining");
+  auto* cmd = app.add_subcommand("attack", verb_summary("attack"));
   cmd->add_option("--method", o->method, "direct, generative, labelflip (label-flip) or noise")
       ->required()
       ->check(CLI::IsMember({"direct", "generative", "labelflip", "label-flip", "noise"}));

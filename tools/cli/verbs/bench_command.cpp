@@ -16,6 +16,7 @@
 #include "tools/bench/training_benchmark.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/json_output.h"
+#include "tools/cli/verb_table.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -381,7 +382,7 @@ void add_bench_threads(CLI::App* cmd, const GlobalOptions& global) {
 }  // namespace
 
 void add_bench_command(CLI::App& app, const GlobalOptions& global) {
-  auto* cmd = app.add_subcommand("bench", "Measure the speed of parts of the system");
+  auto* cmd = app.add_subcommand("bench", verb_summary("bench"));
   cmd->require_subcommand(1);
   // `poisonsim --help-all` lists the verbs' options but not the sub-verbs' (CLI11 expands one
   // level): this lists every bench's.
@@ -394,6 +395,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   add_bench_training(cmd, global);
   add_bench_growth(cmd, global);
   add_bench_defenses(cmd, global);
+  add_bench_startup(cmd, global);
 }
 
 }  // namespace poisonsim::cli

@@ -8,6 +8,7 @@
 #include "sim/util/atomic_output.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/python_script.h"
+#include "tools/cli/verb_table.h"
 #include "tools/sweep/child_processes.h"
 
 namespace poisonsim::cli {
@@ -36,10 +37,9 @@ void run_export(const ExportOptions& o, const GlobalOptions& global) {
   // A run in progress is read from its .partial file, as of its last flush.
   const std::string input = written_or_in_progress(o.input);
   std::vector<std::string> args{
-      script,     input,
-      "--format", o.format,
-      "-o",       o.output.empty() ? default_output(o.input, o.format) : o.output,
-      "--group",  o.group};
+      script,    input,  "--format",
+      o.format,  "-o",   o.output.empty() ? default_output(o.input, o.format) : o.output,
+      "--group", o.group};
   if (o.force) args.emplace_back("--force");
   if (global.quiet) args.emplace_back("--quiet");
   run_python_script(args, "export", "python3-h5py, python3-pandas and python3-yaml", {input});
@@ -49,10 +49,7 @@ void run_export(const ExportOptions& o, const GlobalOptions& global) {
 
 void add_export_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<ExportOptions>();
-  auto* cmd = app.add_subcommand(
-      "export",
-      "Write a trace's (or sweep file's) tables as CSV or Parquet files, one per table, "
-      "with names as text, the samples' window column and metadata.json");
+  auto* cmd = app.add_subcommand("export", verb_summary("export"));
   cmd->add_option("trace", o->input, "Run trace or sweep file (NAME.h5.partial while it runs)")
       ->required();
   cmd->add_option("--format", o->format,

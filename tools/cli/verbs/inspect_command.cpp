@@ -24,6 +24,7 @@
 #include "tools/cli/optional_number.h"
 #include "tools/cli/seed_means.h"
 #include "tools/cli/summary_table.h"
+#include "tools/cli/verb_table.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -56,8 +57,8 @@ struct Summary {
   int64_t events = 0;   // rows of the events table, as `poisonsim run` counts them
   std::vector<SourceSummary> sources;
   RunMetrics metrics;
-  std::vector<std::string> stage_types;  // the guard's stages, from the scenario
-  std::vector<StageRejections> stages;   // what each rejected (samples.rejected_by)
+  std::vector<std::string> stage_types;      // the guard's stages, from the scenario
+  std::vector<StageRejections> stages;       // what each rejected (samples.rejected_by)
   std::vector<DefenseStageSummary> defense;  // each stage by ground truth, window by window
   int64_t empty = 0;  // retrains with nothing to train on: neither deployed nor refused
   std::vector<RetrainRow> refusals;  // why the gate refused each (gate_refusals.h)
@@ -367,9 +368,7 @@ void run_inspect(InspectOptions o, const GlobalOptions& global) {
 
 void add_inspect_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<InspectOptions>();
-  auto* cmd = app.add_subcommand("inspect",
-                                 "Summarise a trace (sources, guard detection rates, retrains, "
-                                 "accuracy) or a sweep file (one row per run)");
+  auto* cmd = app.add_subcommand("inspect", verb_summary("inspect"));
   cmd->add_option("trace", o->path,
                   "Trace or sweep file (.h5) written by `poisonsim run` or "
                   "`poisonsim sweep`");

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "tools/cli/commands.h"
+#include "tools/cli/verb_table.h"
 #include "tools/common/builtin_plugins.h"
 
 namespace poisonsim::cli {
@@ -34,8 +35,7 @@ void run_list(const GlobalOptions& global) {
 }  // namespace
 
 void add_list_command(CLI::App& app, const GlobalOptions& global) {
-  auto* cmd = app.add_subcommand(
-      "list", "List every attacker, guard, sanitizer and gate type with its summary and keys");
+  auto* cmd = app.add_subcommand("list", verb_summary("list"));
   cmd->callback([&global] { run_list(global); });
 }
 

@@ -11,9 +11,10 @@
 
 #include "sim/util/atomic_output.h"
 #include "sim/util/error.h"
-#include "tools/common/builtin_plugins.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/sweep_report.h"
+#include "tools/cli/verb_table.h"
+#include "tools/common/builtin_plugins.h"
 #include "tools/sweep/sweep_assembly.h"
 #include "tools/sweep/sweep_lock.h"
 #include "tools/sweep/sweep_parts.h"
@@ -103,10 +104,7 @@ void run_merge(const MergeOptions& o, const GlobalOptions& global) {
 
 void add_merge_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<MergeOptions>();
-  auto* cmd = app.add_subcommand(
-      "merge",
-      "Write the sweep file of a sweep run in shards (`sweep --shard i/N`) from their parts: the "
-      "same file one process would have written");
+  auto* cmd = app.add_subcommand("merge", verb_summary("merge"));
   cmd->add_option("sweep", o->output, "Sweep file to write (the shards' -o)")->required();
   cmd->add_option("parts", o->parts,
                   "Parts directories the shards wrote (default: <sweep>.parts); a run found in "

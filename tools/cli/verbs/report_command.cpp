@@ -9,6 +9,7 @@
 #include "sim/util/atomic_output.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/python_script.h"
+#include "tools/cli/verb_table.h"
 #include "tools/sweep/child_processes.h"
 
 namespace poisonsim::cli {
@@ -79,10 +80,7 @@ void write_report(const std::string& input, const std::string& directory,
 
 void add_report_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<ReportOptions>();
-  auto* cmd = app.add_subcommand("report",
-                                 "Write figures (PNG, SVG, PDF) and one self-contained HTML page "
-                                 "(DIR/index.html) from traces, sweep "
-                                 "files, poison sets and attack JSON");
+  auto* cmd = app.add_subcommand("report", verb_summary("report"));
   cmd->add_option("inputs", o->inputs,
                   "Run traces, sweep files, poison sets (poisonsim attack -o) or JSON figures "
                   "(poisonsim attack --json, poisonsim bench attacks --json)")

@@ -22,6 +22,7 @@
 #include "tools/cli/console_format.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/run_output.h"
+#include "tools/cli/verb_table.h"
 #include "tools/common/builtin_plugins.h"
 
 namespace poisonsim::cli {
@@ -120,10 +121,7 @@ void resume_run(const ResumeOptions& o, const GlobalOptions& global) {
 
 void add_resume_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<ResumeOptions>();
-  auto* cmd = app.add_subcommand(
-      "resume",
-      "Continue a run from its checkpoint (run --checkpoint-every): the trace equals an "
-      "uninterrupted run's");
+  auto* cmd = app.add_subcommand("resume", verb_summary("resume"));
   cmd->add_option("checkpoint", o->checkpoint, "Checkpoint file")->required();
   cmd->add_option("-o,--output", o->output,
                   "Trace file (default: the one the interrupted run was writing)");

@@ -12,8 +12,9 @@
 #include "sim/util/atomic_output.h"
 #include "sim/util/error.h"
 #include "tools/cli/commands.h"
-#include "tools/common/json_number.h"
 #include "tools/cli/json_output.h"
+#include "tools/cli/verb_table.h"
+#include "tools/common/json_number.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -85,10 +86,7 @@ void run_roc(const RocOptions& o, const GlobalOptions& global) {
 
 void add_roc_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<RocOptions>();
-  auto* cmd = app.add_subcommand(
-      "roc",
-      "Detection rates (ROC) of a loss threshold over many thresholds, recomputed offline from a "
-      "recorded trace's per-sample losses (ignores the guard's feedback on retraining)");
+  auto* cmd = app.add_subcommand("roc", verb_summary("roc"));
   cmd->add_option("trace", o->path, "Trace file (.h5) with a samples table");
   cmd->add_option("--group", o->group, "The run's group in a sweep file (e.g. /runs/3)")
       ->capture_default_str();

@@ -19,6 +19,7 @@
 #include "tools/cli/console_format.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/run_output.h"
+#include "tools/cli/verb_table.h"
 #include "tools/common/builtin_plugins.h"
 
 namespace poisonsim::cli {
@@ -85,7 +86,7 @@ void run_scenario(const RunOptions& o, const GlobalOptions& global) {
 
 void add_run_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<RunOptions>();
-  auto* cmd = app.add_subcommand("run", "Run a scenario and write its HDF5 trace");
+  auto* cmd = app.add_subcommand("run", verb_summary("run"));
   cmd->add_option("scenario", o->scenario, "Scenario YAML file")->required();
   cmd->add_option("-o,--output", o->output, "Trace file (default: <scenario name>.h5)");
   cmd->add_option("--set", o->overrides, "Override a value: key.path=value (repeatable)")

@@ -8,17 +8,18 @@
 #include <optional>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "pipeline/scenario/sweep_axes.h"
 #include "sim/util/atomic_output.h"
 #include "sim/util/error.h"
 #include "sim/util/stop_signal.h"
-#include "tools/common/builtin_plugins.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/sweep_report.h"
+#include "tools/cli/verb_table.h"
+#include "tools/common/builtin_plugins.h"
 #include "tools/sweep/child_processes.h"
 #include "tools/sweep/mpi_sweep.h"
 #include "tools/sweep/sweep_lock.h"
@@ -244,11 +245,7 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
 
 void add_sweep_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<SweepCommandOptions>();
-  auto* cmd = app.add_subcommand(
-      "sweep",
-      "Run a scenario for every combination of parameter values (in parallel; over MPI ranks "
-      "under mpirun; or one shard of them) into one HDF5 file: a summary table plus each run's "
-      "trace");
+  auto* cmd = app.add_subcommand("sweep", verb_summary("sweep"));
   cmd->add_option("scenario", o->scenario, "Scenario YAML file (may hold a `sweep:` block)")
       ->required();
   cmd->add_option("--param", o->params,

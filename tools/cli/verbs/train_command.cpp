@@ -10,6 +10,7 @@
 #include "sim/util/atomic_output.h"
 #include "sim/util/progress.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/verb_table.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -71,9 +72,7 @@ void run_train(const TrainCommandOptions& o, const GlobalOptions& global) {
 
 void add_train_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<TrainCommandOptions>();
-  auto* cmd = app.add_subcommand("train",
-                                 "Pretrain a target model, print its test accuracy, "
-                                 "save it");
+  auto* cmd = app.add_subcommand("train", verb_summary("train"));
   cmd->add_option("--data", o->data_kind, "Data set: fashion-mnist, mnist, cifar10, synthetic")
       ->capture_default_str();
   cmd->add_option("--data-path", o->data_path,

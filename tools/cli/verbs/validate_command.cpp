@@ -6,9 +6,10 @@
 #include "pipeline/scenario/run_limits.h"
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/run_data.h"
-#include "tools/common/builtin_plugins.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/console_format.h"
+#include "tools/cli/verb_table.h"
+#include "tools/common/builtin_plugins.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -57,7 +58,7 @@ void run_validate(const ValidateOptions& o, const GlobalOptions& global) {
 
 void add_validate_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<ValidateOptions>();
-  auto* cmd = app.add_subcommand("validate", "Check a scenario file without running it");
+  auto* cmd = app.add_subcommand("validate", verb_summary("validate"));
   cmd->add_option("scenario", o->scenario, "Scenario YAML file")->required();
   cmd->add_option("--set", o->overrides, "Override a value: key.path=value (repeatable)")
       ->allow_extra_args(false);
