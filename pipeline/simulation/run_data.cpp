@@ -132,4 +132,16 @@ TargetModel initial_model(const Scenario& s, const RunData& data) {
   return model;
 }
 
+TargetModel train_surrogate(const Scenario& scenario, const AttackerSpec& attacker,
+                            const RunData& data) {
+  auto model =
+      TargetModel::create(scenario.model, derive_seed(scenario.seed, "surrogate/" + attacker.name));
+  TrainOptions train = scenario.pretrain;
+  train.seed = derive_seed(scenario.seed, "surrogate-train/" + attacker.name);
+  spdlog::info("attacker {}: training a surrogate model on its {} samples", attacker.name,
+               data.attacker_pool.size());
+  train_model(model, data.attacker_pool, train);
+  return model;
+}
+
 }  // namespace poisonsim

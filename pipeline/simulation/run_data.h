@@ -29,4 +29,9 @@ std::string model_cache_dir();
 // when pretrain.cache is on). Logs what it did.
 TargetModel initial_model(const Scenario& scenario, const RunData& data);
 
+// A surrogate attacker's own model: the target's architecture, trained on the attacker's pool
+// only, with seeds named after the attacker.
+TargetModel train_surrogate(const Scenario& scenario, const AttackerSpec& attacker,
+                            const RunData& data);
+
 }  // namespace poisonsim

@@ -11,6 +11,7 @@
 #include "pipeline/model/training.h"
 #include "pipeline/runtime/compute_threads.h"
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/simulation/candidate_judgement.h"
 #include "pipeline/simulation/defense_tally.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/guard_context.h"
@@ -228,7 +229,7 @@ struct Simulation::State : SimulationHost {
       if (attacker.knowledge.kind == KnowledgeKind::surrogate)
         surrogate = resuming ? TargetModel::create(scenario.model, scenario.seed)
                              : timed(stages_, "surrogate training",
-                                     [&] { return train_surrogate(attacker); });
+                                     [&] { return train_surrogate(scenario, attacker, data); });
       kernel.add(std::make_unique<AttackerProcess>(attacker, data.attacker_pool,
                                                    data.attacker_validation, scenario.seed, *this,
                                                    std::move(surrogate)));
@@ -242,18 +243,6 @@ struct Simulation::State : SimulationHost {
     kernel.add(std::move(retrain_tick));
     kernel.add(std::make_unique<TickProcess>("evaluation", 0.0, scenario.evaluation.interval,
                                              kEvaluationPriority, [this] { evaluate_tick(); }));
-  }
-
-  // The attacker's own model: same architecture, trained on the attacker's pool only.
-  TargetModel train_surrogate(const AttackerSpec& attacker) {
-    auto model = TargetModel::create(scenario.model,
-                                     derive_seed(scenario.seed, "surrogate/" + attacker.name));
-    TrainOptions train = scenario.pretrain;
-    train.seed = derive_seed(scenario.seed, "surrogate-train/" + attacker.name);
-    spdlog::info("attacker {}: training a surrogate model on its {} samples", attacker.name,
-                 data.attacker_pool.size());
-    train_model(model, data.attacker_pool, train);
-    return model;
   }
 
   void arrive(ArrivingBatch batch) override {
@@ -306,38 +295,18 @@ struct Simulation::State : SimulationHost {
     row.validation_loss_before = deployed_on_validation.mean_loss;
     row.validation_accuracy_before = deployed_on_validation.accuracy;
     row.test_accuracy_before = deployed_on_test.accuracy;
-    if (set.empty()) {
-      set_trace_name(row.gate, "empty");
-      row.validation_loss_after = row.validation_loss_before;
-      row.validation_accuracy_after = row.validation_accuracy_before;
-      row.test_accuracy_after = row.test_accuracy_before;
-    } else {
-      auto candidate = retrain_policy.candidate(
-          deployment_.model(), set, data.validation,
-          derive_seed(scenario.seed, fmt::format("retrain/{}", row.index)));
-      const Evaluation after = evaluate(candidate, data.validation);
-      row.validation_loss_after = after.mean_loss;
-      row.validation_accuracy_after = after.accuracy;
-      // One forward pass over the test set per retrain: what the gate cannot see, recorded.
-      candidate_scorer->deploy(candidate.clone());
-      const Evaluation after_on_test = on_test(*candidate_scorer);
-      row.test_accuracy_after = after_on_test.accuracy;
-      const GateDecision decision = gate->decide({row.validation_loss_before, after.mean_loss,
-                                                  row.validation_accuracy_before, after.accuracy});
-      set_trace_name(row.gate, decision.allow ? "allow" : "refuse");
-      if (!decision.allow) {
-        set_trace_name(row.gate_reason, decision.reason);
-        row.gate_margin = decision.margin;
-      }
-      if (decision.allow) {
-        deployment_.deploy(std::move(candidate));
-        last_deploy_time = kernel.now();
-        deployed_on_validation = after;
-        deployed_on_test = after_on_test;
-        guard->on_deploy();
-        if (sanitizers) sanitizers->on_deploy();
-        row.deployed = 1;
-      }
+    JudgedCandidate judged =
+        judge_candidate(retrain_policy, deployment_.model(), set,
+                        derive_seed(scenario.seed, fmt::format("retrain/{}", row.index)),
+                        data.validation, data.test, *candidate_scorer, *gate, row);
+    if (judged.allowed) {
+      deployment_.deploy(std::move(*judged.allowed));
+      last_deploy_time = kernel.now();
+      deployed_on_validation = judged.on_validation;
+      deployed_on_test = judged.on_test;
+      guard->on_deploy();
+      if (sanitizers) sanitizers->on_deploy();
+      row.deployed = 1;
     }
     row.model_version = deployment_.version();
     if (scenario.retrain.clear_after_retrain)
@@ -429,7 +398,8 @@ RunSummary Simulation::run() {
   nlohmann::ordered_json stage_json = nlohmann::ordered_json::object();
   for (const auto& [stage, seconds] : summary.stage_seconds) stage_json[stage] = seconds;
   st.trace->set_attribute("stage_seconds", stage_json.dump());
-  st.trace->set_attribute("defense_seconds", st.defense_tally.seconds_json(*st.guard, st.sanitizers.get()));
+  st.trace->set_attribute("defense_seconds",
+                          st.defense_tally.seconds_json(*st.guard, st.sanitizers.get()));
   if (summary.stopped_by) {
     st.trace->set_attribute("stopped", fmt::format("{} at simulated time {:.3f} s of {}",
                                                    signal_name(summary.stopped_by), end, duration));
