@@ -184,7 +184,7 @@ def loss_distributions(trace, guard, directory, name):
     if any_under:
         hist.axvline(low / 10 ** 0.075, color="0.3", lw=0.8, ls=(0, (2, 2)))
         hist.text(np.sqrt(under_edges[0] * under_edges[1]), 1.0, f"< {low:.2g}\n(underflow)",
-                  transform=hist.get_xaxis_transform(), ha="center", va="top", fontsize=8.5)
+                  transform=hist.get_xaxis_transform(), ha="center", va="top", fontsize=9.5)
     _draw_threshold(hist, scatter, samples, guard)
     hist.set_xscale("log")
     hist.set_xlabel("per-sample cross-entropy loss on the deployed model (nats, log scale)")
