@@ -6,6 +6,7 @@ from matplotlib.transforms import Bbox
 
 PAD_PIXELS = 3  # the least gap kept between two labels
 MARKER_PIXELS = 4  # half the side of the square a point's marker is taken to cover
+SAME_LABEL_PIXELS = 20  # a label already written this near a point serves it too
 # Where a point's label may go, in points from the point: right, left, above, below, diagonals.
 OFFSETS = ((6, -4), (-6, -4), (0, 7), (0, -12), (6, 6), (-6, 6), (6, -14), (-6, -14))
 
@@ -48,8 +49,8 @@ def place_labels(ax, items, fontsize, avoid=(), **style):
     """Writes each (x, y, text) of `items` near its point in data coordinates at the first of
     OFFSETS where it covers no point of `items`, no label placed before it and none of `avoid`
     (artists), and stays inside the axes; a label that fits nowhere is left out, and so is one
-    whose text is already written at the same point (curves that coincide). Returns the texts
-    placed."""
+    whose text is already written for a point within SAME_LABEL_PIXELS (curves that nearly
+    coincide: one label serves both). Returns the texts placed."""
     fig = ax.figure
     renderer = _renderer(fig)
     frame = ax.get_window_extent(renderer)
@@ -61,8 +62,8 @@ def place_labels(ax, items, fontsize, avoid=(), **style):
     placed, written = [], []
     for x, y, text in items:
         px, py = ax.transData.transform((x, y))
-        if any(t == text and abs(px - wx) <= MARKER_PIXELS and abs(py - wy) <= MARKER_PIXELS
-               for wx, wy, t in written):
+        if any(t == text and abs(px - wx) <= SAME_LABEL_PIXELS
+               and abs(py - wy) <= SAME_LABEL_PIXELS for wx, wy, t in written):
             continue
         written.append((px, py, text))
         for dx, dy in OFFSETS:
