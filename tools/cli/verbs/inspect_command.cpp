@@ -22,6 +22,7 @@
 #include "tools/cli/gate_refusals.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/optional_number.h"
+#include "tools/cli/program_name.h"
 #include "tools/cli/seed_means.h"
 #include "tools/cli/summary_table.h"
 
@@ -56,8 +57,8 @@ struct Summary {
   int64_t events = 0;   // rows of the events table, as `poisonsim run` counts them
   std::vector<SourceSummary> sources;
   RunMetrics metrics;
-  std::vector<std::string> stage_types;  // the guard's stages, from the scenario
-  std::vector<StageRejections> stages;   // what each rejected (samples.rejected_by)
+  std::vector<std::string> stage_types;      // the guard's stages, from the scenario
+  std::vector<StageRejections> stages;       // what each rejected (samples.rejected_by)
   std::vector<DefenseStageSummary> defense;  // each stage by ground truth, window by window
   int64_t empty = 0;  // retrains with nothing to train on: neither deployed nor refused
   std::vector<RetrainRow> refusals;  // why the gate refused each (gate_refusals.h)
@@ -317,10 +318,10 @@ void inspect_sweep(const InspectOptions& o) {
                sweep.complete ? "complete" : "INCOMPLETE (still running, or it died)");
     fmt::print("parameters {}\n\n", fmt::join(sweep.header.parameters, ", "));
     print_summary_table(sweep);
-    fmt::print("\none run:   poisonsim inspect {} --group /runs/<run>\n", o.path);
+    fmt::print("\none run:   {} inspect {} --group /runs/<run>\n", program_name(), o.path);
     if (std::find(sweep.header.parameters.begin(), sweep.header.parameters.end(), kSeedAxis) !=
         sweep.header.parameters.end())
-      fmt::print("over seeds: poisonsim inspect {} --mean-over seed\n", o.path);
+      fmt::print("over seeds: {} inspect {} --mean-over seed\n", program_name(), o.path);
     if (!o.json) return;
   }
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
