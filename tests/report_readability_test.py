@@ -61,7 +61,8 @@ class Readability(ReportTestCase):
                                                 "guard.threshold": [2.0, 3.0, 4.0]})
         write_grid_sweep(self.path("wide.h5"), {"attackers.0.rate": [0.0, 0.05, 0.1, 0.2, 0.4],
                                                 "guard.threshold": [1.0, 2.0, 4.0, 8.0],
-                                                "gate.type": ["none", "validation"]},
+                                                "gate": ["{type: none}", "{type: validation, "
+                                                         "max_loss_increase: 0.05}"]},
                          seeds=(1, 2, 3), clean_rate=0.0)
         write_grid_sweep(self.path("dose.h5"), {"attackers.0.rate": [0.1, 0.11, 0.12, 0.4],
                                                 "attackers": ["[{name: direct}]",

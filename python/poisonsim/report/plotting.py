@@ -101,6 +101,23 @@ def categorical(values):
     return {v: f"C{i}" for i, v in enumerate(values)}
 
 
+LEGEND_BESIDE_CHARS = 40  # a legend whose longest entry is longer goes below the axes
+
+
+def legend_outside(ax, below_offset=-0.14, **options):
+    """The legend outside the axes, so it covers no data: to the right, or below them when an
+    entry is longer than LEGEND_BESIDE_CHARS (beside, it would widen the figure past the page's
+    width and the page would shrink its text)."""
+    entries = ax.get_legend_handles_labels()[1]
+    texts = entries + [options.get("title") or ""]
+    longest = max((len(line) for text in texts for line in str(text).split("\n")), default=0)
+    if longest <= LEGEND_BESIDE_CHARS:
+        return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
+                         **options)
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, below_offset), borderaxespad=0,
+                     **options)
+
+
 def spans_decades(values):
     """Log axis when positive values span more than 10x."""
     positive = [v for v in values if v > 0]

@@ -12,6 +12,7 @@ from poisonsim.report.sweep_figures import (SEED, _groups, _interval_note, _norm
 ANNOTATE_MAX_POINTS = 40  # threshold labels next to ROC points up to this many
 ROC_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")  # one per threshold, when this few
 LABEL_FONTSIZE = 9.5  # the thresholds written next to their points, in the axes and the inset
+LEGEND_TWO_COLUMNS_CHARS = 48  # the longest legend entry that still allows two columns
 
 
 def threshold_text(value, units):
@@ -84,10 +85,12 @@ def roc(sweep, parameter, directory, name, offline=None):
     ax.set_xlabel("false positive rate (fraction of clean samples rejected)")
     ax.set_ylabel("true positive rate (fraction of poisoned samples rejected)")
     ax.set_title(f"Guard ROC over {parameter}")
-    # Below the axes: the legend never covers a point, a label or the inset.
-    entries = len(ax.get_legend_handles_labels()[1])
+    # Below the axes: the legend never covers a point, a label or the inset. Two columns only
+    # for short entries, so that the figure stays within the page's width.
+    entries = ax.get_legend_handles_labels()[1]
+    two = len(entries) > 6 and max(len(e) for e in entries) <= LEGEND_TWO_COLUMNS_CHARS
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), borderaxespad=0,
-              ncol=1 if entries <= 6 else 2)
+              ncol=2 if two else 1)
     inset = roc_curves.zoom_inset(ax, series)
     placed = 0
     if len(frame) <= ANNOTATE_MAX_POINTS:

@@ -187,7 +187,7 @@ def accuracy_vs(sweep, parameter, directory, name):
     low, high = honest_limits(spans)
     ax.set_ylim(low, high)
     ax.set_title(f"Clean test accuracy vs {parameter}")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    plotting.legend_outside(ax)
     if numeric:
         intervals = _interval_note(sweep).replace(
             "bars are", "the band around the solid line and the bars on the dashed one are")
@@ -260,7 +260,7 @@ def run_curves(sweep, curves, directory, name):
         _value_ticks(fig.colorbar(mapper, ax=ax, label=with_unit(parameter, sweep.scenario_text))
                      .ax.yaxis, values)
     elif palette is not None or len(curves) <= 12:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        plotting.legend_outside(ax)
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("clean test accuracy (fraction correct)")
     ax.set_title(f"Clean test accuracy over time, {len(curves)} runs")
