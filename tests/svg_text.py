@@ -35,6 +35,9 @@ class Line:
     x1: float
     y1: float
     axes: str  # id of the enclosing axes group ("axes_1", ...), "" for figure text
+    origin: tuple = (0.0, 0.0)  # the baseline's start, SVG points
+    angle: float = 0.0  # rotation, degrees clockwise (SVG)
+    width: float = 0.0  # the line's advance, points
 
 
 def _box(x, y, angle, width, size):
@@ -72,7 +75,7 @@ def lines(svg):
                 width = _measure.get_text_width_height_descent(
                     line, FontProperties(family="DejaVu Sans", size=size), ismath=False)[0]
                 out.append(Line(comment or "", line, size, *_box(x, y, angle, width, size),
-                                axes))
+                                axes, (x, y), angle, width))
                 continue
             walk(child, ident if ident.startswith("axes_") else axes, comment)
 
@@ -89,12 +92,28 @@ def rendered_scale(svg):
     return min(1.0, PAGE_WIDTH_PT / width_pt(svg))
 
 
+def _local(line, angle):
+    """The line's rectangle in a frame turned by `angle` (its own when the angles match)."""
+    a = math.radians(angle)
+    x, y = line.origin
+    u, v = x * math.cos(a) + y * math.sin(a), -x * math.sin(a) + y * math.cos(a)
+    return u, v - 0.76 * line.size, u + line.width, v + 0.24 * line.size
+
+
 def overlapping(found, tolerance=0.5):
-    """Pairs of lines whose boxes overlap by more than `tolerance` points each way."""
+    """Pairs of lines whose boxes overlap by more than `tolerance` points each way: parallel
+    lines (the same rotation, e.g. slanted tick labels) compared in their own frame, others by
+    their axis-aligned boxes."""
     pairs = []
     for i, a in enumerate(found):
         for b in found[i + 1:]:
-            if (min(a.x1, b.x1) - max(a.x0, b.x0) > tolerance
-                    and min(a.y1, b.y1) - max(a.y0, b.y0) > tolerance):
+            if a.angle == b.angle:
+                ax0, ay0, ax1, ay1 = _local(a, a.angle)
+                bx0, by0, bx1, by1 = _local(b, a.angle)
+            else:
+                (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = (
+                    (a.x0, a.y0, a.x1, a.y1), (b.x0, b.y0, b.x1, b.y1))
+            if (min(ax1, bx1) - max(ax0, bx0) > tolerance
+                    and min(ay1, by1) - max(ay0, by0) > tolerance):
                 pairs.append((a, b))
     return pairs

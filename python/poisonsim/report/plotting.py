@@ -104,17 +104,20 @@ def categorical(values):
 LEGEND_BESIDE_CHARS = 40  # a legend whose longest entry is longer goes below the axes
 
 
-def legend_outside(ax, below_offset=-0.14, **options):
-    """The legend outside the axes, so it covers no data: to the right, or below them when an
-    entry is longer than LEGEND_BESIDE_CHARS (beside, it would widen the figure past the page's
-    width and the page would shrink its text)."""
+def legend_outside(ax, **options):
+    """The legend outside the axes, so it covers no data: to the right, or below them (under
+    their tick labels and axis label, however tall) when an entry is longer than
+    LEGEND_BESIDE_CHARS (beside, it would widen the figure past the page's width and the page
+    would shrink its text). Call it once the ticks are final."""
     entries = ax.get_legend_handles_labels()[1]
     texts = entries + [options.get("title") or ""]
     longest = max((len(line) for text in texts for line in str(text).split("\n")), default=0)
     if longest <= LEGEND_BESIDE_CHARS:
         return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
                          **options)
-    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, below_offset), borderaxespad=0,
+    below = ax.get_tightbbox(ax.figure.canvas.get_renderer()).y0
+    bottom = ax.transAxes.inverted().transform((0, below))[1]
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, bottom - 0.03), borderaxespad=0,
                      **options)
 
 

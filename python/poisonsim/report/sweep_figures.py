@@ -180,7 +180,8 @@ def accuracy_vs(sweep, parameter, directory, name):
             thinned = [v for v in values if v not in text_fit.thin_ticks(
                 [ax], values, [f"{v:g}" for v in values])]
     if not numeric:
-        ax.set_xticks(range(len(categories)), categories)
+        # Attacker lists by their names; labels that would overprint are slanted.
+        text_fit.slant_if_crowded(ax, range(len(categories)), [_fmt(c) for c in categories])
     ax.set_xlabel(with_unit(parameter, sweep.scenario_text)
                   + (" (log scale)" if ax.get_xscale() == "log" else ""))
     ax.set_ylabel("clean test accuracy (fraction correct)")
@@ -259,11 +260,11 @@ def run_curves(sweep, curves, directory, name):
     if parameter is not None and palette is None:
         _value_ticks(fig.colorbar(mapper, ax=ax, label=with_unit(parameter, sweep.scenario_text))
                      .ax.yaxis, values)
-    elif palette is not None or len(curves) <= 12:
-        plotting.legend_outside(ax)
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("clean test accuracy (fraction correct)")
     ax.set_title(f"Clean test accuracy over time, {len(curves)} runs")
+    if (parameter is None or palette is not None) and (palette is not None or len(curves) <= 12):
+        plotting.legend_outside(ax)
     caption = ("Each line is one successful run's clean test accuracy over simulated time, as "
                "steps (the deployed model changes only at deploys)"
                + (f", coloured by {parameter}." if parameter else "."))

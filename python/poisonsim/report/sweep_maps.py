@@ -102,8 +102,7 @@ def dose_response(sweep, frame, x_axis, directory, name):
     axes[0].set_ylim(*sweep_figures.honest_limits(spans))
     axes[0].set_ylabel("clean test accuracy (fraction correct)")
     thinned = _share_ticks(axes, frame, x_axis, shares)
-    plotting.legend_outside(axes[-1], below_offset=-0.36,  # under two lines of ticks, label
-                            title=(f"{others[0]}\n" if len(others) == 1 else "")
+    plotting.legend_outside(axes[-1], title=(f"{others[0]}\n" if len(others) == 1 else "")
                             + "mean over seeds; band: 95% CI")
     fig.suptitle(f"Dose-response: clean test accuracy vs {x_axis}")
     caption = (f"Each headline accuracy metric against {x_axis}, one line per combination of "

@@ -45,6 +45,21 @@ def thin_ticks(axes, values, labels):
     return [v for v, _ in chosen]
 
 
+def slant_if_crowded(ax, values, labels, angle=30):
+    """x ticks at `values` with `labels`, slanted by `angle` (anchored at their right end) when
+    any two would overprint level; returns True if slanted."""
+    ax.set_xticks(list(values), list(labels))
+    renderer = _renderer(ax.figure)
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()]
+    if not any(_overlaps(a, [b]) for a, b in zip(boxes, boxes[1:])):
+        return False
+    for text in ax.get_xticklabels():
+        text.set_rotation(angle)
+        text.set_horizontalalignment("right")
+        text.set_rotation_mode("anchor")
+    return True
+
+
 def place_labels(ax, items, fontsize, avoid=(), **style):
     """Writes each (x, y, text) of `items` near its point in data coordinates at the first of
     OFFSETS where it covers no point of `items`, no label placed before it and none of `avoid`
