@@ -139,7 +139,8 @@ def main():
     print(f"\nmean clean test accuracy over the run ({METRIC}), mean over seeds ± half-width of the "
           "95% interval; clean rejected: share of clean samples rejected in the clean-only runs")
     if args.figure:
-        seeds = "-".join(str(n) for n in sorted({int(frame["n"].min()), int(frame["n"].max())}))
+        counts = frame.loc[frame.metric == METRIC, "n"]  # the runs behind each plotted mean
+        seeds = "-".join(str(n) for n in sorted({int(counts.min()), int(counts.max())}))
         draw(args.figure, guards, attackers, rates, shares, cell, undefended, seeds)
     for guard in guards:
         listed = failures.get(guard)
