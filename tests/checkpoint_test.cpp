@@ -49,7 +49,8 @@ void expect_same_tables(const std::string& expected_path, const std::string& act
 
 // `poisonsim run` of the test scenario into `trace`, quiet, with `extra` options.
 std::string run_arguments(const std::string& trace, const std::string& extra) {
-  return "--log-level warn run " + kScenario + " -o " + trace + " --quiet" + kDuration + " " + extra;
+  return "--log-level warn run " + kScenario + " -o " + trace + " --quiet" + kDuration + " " +
+         extra;
 }
 
 // Simulated time of the checkpoint at `path`, or -1 while there is none.
@@ -180,7 +181,9 @@ TEST_F(Checkpoints, AStoppedRunLeavesACheckpointThatResumesIntoItsOwnTrace) {
   run.signal(SIGINT);
   ASSERT_EQ(run.wait(), 128 + SIGINT) << test::read_text(dir.file("run.log"));
   const auto log = test::read_text(dir.file("run.log"));
-  EXPECT_NE(log.find("continue with: poisonsim resume " + checkpoint), std::string::npos) << log;
+  EXPECT_NE(log.find("continue with: " + test::poisonsim_binary() + " resume " + checkpoint),
+            std::string::npos)
+      << log;
   ASSERT_FALSE(TraceReader(trace).complete());
   const double stopped_at = checkpoint_time(checkpoint);
   EXPECT_GT(stopped_at, 0);

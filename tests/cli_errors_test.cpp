@@ -21,8 +21,8 @@ void expect_one_error_line(const std::string& arguments, const std::string& frag
 
 TEST(CliErrors, EveryVerbsUnknownOptionIsOneErrorLine) {
   const std::vector<std::string> verbs = {
-      "run",           "validate",      "inspect",       "attack",       "train",
-      "sweep",         "merge",         "roc",           "report",       "export",
+      "run",           "validate",      "inspect",       "attack",        "train",
+      "sweep",         "merge",         "roc",           "report",        "export",
       "bench serving", "bench attacks", "bench kernels", "bench threads", "bench numerics"};
   for (const auto& verb : verbs)
     expect_one_error_line(verb + " --no-such-option",
@@ -34,7 +34,8 @@ TEST(CliErrors, MisspelledOptionsAndVerbsGetTheNearestName) {
   const auto typo = test::run_poisonsim("run s.yaml --chekpoint-every 10");
   EXPECT_EQ(typo.output,
             "error: poisonsim run: unknown option --chekpoint-every, did you mean "
-            "--checkpoint-every? (see poisonsim run --help)\n");
+            "--checkpoint-every? (see " +
+                test::poisonsim_binary() + " run --help)\n");
   EXPECT_EQ(typo.exit_code, 2);
   expect_one_error_line("run s.yaml --set=a=1 --qiet",
                         "unknown option --qiet, did you mean --quiet?");  // a global option
@@ -54,7 +55,8 @@ TEST(CliErrors, MisspelledOptionsAndVerbsGetTheNearestName) {
 }
 
 TEST(CliErrors, MissingPositionalsUnknownVerbsAndBadValuesAreOneErrorLine) {
-  expect_one_error_line("run", "poisonsim run: scenario is required (see poisonsim run --help)");
+  expect_one_error_line("run", "poisonsim run: scenario is required (see " +
+                                   test::poisonsim_binary() + " run --help)");
   expect_one_error_line("inspect", "inspect: no trace given");
   expect_one_error_line("export", "poisonsim export: trace is required");
   expect_one_error_line("frobnicate", "frobnicate: not a poisonsim verb (expected one of: run");

@@ -12,8 +12,8 @@
 #include "pipeline/trace/trace_metadata.h"
 #include "tests/example_trace.h"
 #include "tests/test_support.h"
-#include "tools/cli/gate_refusals.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/gate_refusals.h"
 
 namespace poisonsim {
 namespace {
@@ -125,7 +125,7 @@ TEST(Inspect, DefenseStagesByGroundTruth) {
   EXPECT_DOUBLE_EQ(stage["removed_not_poison"].get<double>(), 20.0 / 92.0);
   EXPECT_DOUBLE_EQ(stage["wall_seconds"].get<double>(), 0.25);
   const std::string text = inspect(dir.file("t.h5"));
-  EXPECT_NE(text.find("on 1 windows with no poison: 0.0200 (5 of 250)"), std::string::npos) << text;
+  EXPECT_NE(text.find("on 1 window with no poison: 0.0200 (5 of 250)"), std::string::npos) << text;
   EXPECT_NE(text.find("removed, not poison 0.2174 (20 of 92)"), std::string::npos) << text;
 }
 

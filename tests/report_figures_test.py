@@ -66,7 +66,7 @@ def write_grid_sweep(path, axes, seeds=(1, 2), common_sets=("duration=40",), cle
                                           ("seconds", "<f8"), ("exit_code", "<i8")])
 
         def kind(values):
-            return "<f8" if all(isinstance(v, (int, float)) for v in values) else "S16"
+            return "<f8" if all(isinstance(v, (int, float)) for v in values) else "S48"
 
         fields = [("run", "<i8"), ("status", "S8"), *[(n, kind(axes[n])) for n in names],
                   ("seed", "<f8"), *[(m, "<f8") for m in inputs.SWEEP_METRICS]]

@@ -19,7 +19,8 @@ import h5py
 import pandas as pd
 
 METRIC = "accuracy_mean"
-SHORT_KEYS = {"quantile": "q"}  # tick labels of the figure
+SHORT_KEYS = {"quantile": "q", "threshold": "thr."}  # tick labels of the figure
+SHORT_TYPES = {"loss-threshold": "loss"}  # "loss\nthr. 3": 9 pt labels that keep apart
 
 
 def text(value):
@@ -34,7 +35,8 @@ def attacker_name(attackers):
 def short_label(guard):
     """`{type: knn, k: 10, bank_size: 5000, add_accepted: true}` -> "knn k 10\n+accepted"."""
     keys = dict(re.findall(r"(\w+): ([^,}]+)", guard))
-    words = [keys.pop("type", "?")]
+    kind = keys.pop("type", "?")
+    words = [SHORT_TYPES.get(kind, kind)]
     keys.pop("bank_size", None)
     if keys.pop("add_accepted", "false") == "true":
         words.append("+accepted")
@@ -42,35 +44,42 @@ def short_label(guard):
     return "\n".join(words)
 
 
-def draw(path, guards, attackers, rates, shares, cell, undefended):
-    """One panel per share: each defense's accuracy per attacker, the undefended clean-only band."""
+def draw(path, guards, attackers, rates, shares, cell, undefended, seeds):
+    """One panel per share: each defense's accuracy per attacker with its 95% interval (the
+    aggregate table's bounds, which need not be symmetric), the undefended clean-only band.
+    Text is 9 pt or more at the width the README shows (12 inches at most)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    figure, axes = plt.subplots(1, len(rates), figsize=(6.5 * len(rates), 4.8), sharey=True)
+    figure, axes = plt.subplots(1, len(rates), figsize=(5.8 * len(rates), 5.0), sharey=True)
     series = ["none"] + attackers
     labels = {"none": "clean only"}
     for ax, r in zip(axes, rates):
         ax.axhspan(undefended["ci95_low"], undefended["ci95_high"], color="0.85",
                    label="undefended, clean only (95% interval)")
         for k, a in enumerate(series):
-            xs, ys, es = [], [], []
+            xs, ys, below, above = [], [], [], []
             for g, guard in enumerate(guards):
                 row = cell(guard, a, r)
                 if row is not None:
                     xs.append(g + (k - 1) * 0.22)
                     ys.append(row["mean"])
-                    es.append(row["ci95_half_width"])
-            ax.errorbar(xs, ys, yerr=es, fmt="o", capsize=3, label=labels.get(a, a))
+                    below.append(max(row["mean"] - row["ci95_low"], 0.0))
+                    above.append(max(row["ci95_high"] - row["mean"], 0.0))
+            ax.errorbar(xs, ys, yerr=[below, above], fmt="o", capsize=3,
+                        label=labels.get(a, a))
         ax.set_xticks(range(len(guards)))
-        ax.set_xticklabels([short_label(g) for g in guards], fontsize=8)
+        ax.set_xticklabels([short_label(g) for g in guards], fontsize=9)
         ax.set_title(f"{shares[r]} of the batches poison from 60 s")
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel("mean clean test accuracy over the run")
-    axes[0].legend(fontsize=8, loc="lower left")
-    figure.suptitle("Defense grid: accuracy by defense and attacker (mean over 5 seeds, 95% "
-                    "intervals)")
-    figure.tight_layout()
+    # Below the panels: the legend covers no point.
+    handles, names = axes[0].get_legend_handles_labels()
+    figure.legend(handles, names, fontsize=10, loc="lower center", ncol=len(names),
+                  frameon=False)
+    figure.suptitle("Defense grid: accuracy by defense and attacker (mean over "
+                    f"{seeds} seeds, 95% intervals)")
+    figure.tight_layout(rect=(0, 0.07, 1, 1))
     figure.savefig(path, dpi=110)
 
 
@@ -130,7 +139,9 @@ def main():
     print(f"\nmean clean test accuracy over the run ({METRIC}), mean over seeds ± half-width of the "
           "95% interval; clean rejected: share of clean samples rejected in the clean-only runs")
     if args.figure:
-        draw(args.figure, guards, attackers, rates, shares, cell, undefended)
+        counts = frame.loc[frame.metric == METRIC, "n"]  # the runs behind each plotted mean
+        seeds = "-".join(str(n) for n in sorted({int(counts.min()), int(counts.max())}))
+        draw(args.figure, guards, attackers, rates, shares, cell, undefended, seeds)
     for guard in guards:
         listed = failures.get(guard)
         print(f"- {guard}: " + ("fails at " + ", ".join(listed) if listed else

@@ -6,6 +6,7 @@
 
 #include "sim/util/error.h"
 #include "sim/util/file_checks.h"
+#include "tools/cli/program_name.h"
 
 namespace poisonsim::cli {
 
@@ -19,9 +20,8 @@ void check_checkpoint_path(const std::string& checkpoint, bool replace) {
                     "path or a checkpoint file");
   if (!replace && std::filesystem::exists(status))
     throw UserError(checkpoint,
-                    "the checkpoint file exists (use --force to replace it, or resume from it: "
-                    "poisonsim resume " +
-                        checkpoint + ")");
+                    "the checkpoint file exists (use --force to replace it, or resume from it: " +
+                        program_name() + " resume " + checkpoint + ")");
 }
 
 void check_distinct_outputs(const std::string& checkpoint,

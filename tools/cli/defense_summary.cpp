@@ -75,13 +75,15 @@ void print_defense(const std::vector<DefenseStageSummary>& stages) {
   if (stages.empty()) return;
   fmt::print("defense    each stage by ground truth (what it was given; trace table `defense`)\n");
   for (const auto& s : stages) {
-    fmt::print("           {} {} {:<22} over {} windows, wall {}\n", s.stage, s.kind, s.type,
-               s.windows, s.seconds ? fmt::format("{:.3g} s", *s.seconds) : "-");
+    fmt::print("           {} {} {:<22} over {} window{}, wall {}\n", s.stage, s.kind, s.type,
+               s.windows, s.windows == 1 ? "" : "s",
+               s.seconds ? fmt::format("{:.3g} s", *s.seconds) : "-");
     fmt::print("             poison removed      {}\n",
                fraction_text(s.poison_removed, s.poison_seen));
     fmt::print("             clean removed       {}\n",
                fraction_text(s.clean_removed, s.clean_seen));
-    fmt::print("             on {} windows with no poison: {}\n", s.clean_windows,
+    fmt::print("             on {} window{} with no poison: {}\n", s.clean_windows,
+               s.clean_windows == 1 ? "" : "s",
                fraction_text(s.clean_windows_removed, s.clean_windows_seen));
     fmt::print("             removed, not poison {}\n",
                fraction_text(s.clean_removed, s.clean_removed + s.poison_removed));

@@ -9,6 +9,7 @@
 
 #include "sim/util/nearest_word.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/program_name.h"
 #include "tools/cli/verb_table.h"
 
 namespace poisonsim::cli {
@@ -88,20 +89,20 @@ std::string describe_parse_error(const CLI::App& app, const CLI::ParseError& err
     const std::string word = verb_word(argc, argv);
     if (!word.empty() && std::find(verbs.begin(), verbs.end(), word) == verbs.end()) {
       const auto best = nearest_word(word, verbs);
-      return fmt::format("{}: not a poisonsim verb{} (expected one of: {}; see poisonsim --help)",
-                         word, best ? fmt::format(", did you mean {}?", *best) : "",
-                         fmt::join(verbs, ", "));
+      return fmt::format("{}: not a poisonsim verb{} (expected one of: {}; see {} --help)", word,
+                         best ? fmt::format(", did you mean {}?", *best) : "",
+                         fmt::join(verbs, ", "), program_name());
     }
     const std::string unknown = unknown_option(&app, argc, argv);
-    return fmt::format("poisonsim: {}; expected a verb: {} (see poisonsim --help)",
-                       unknown.empty() ? message : unknown, fmt::join(verbs, ", "));
+    return fmt::format("poisonsim: {}; expected a verb: {} (see {} --help)",
+                       unknown.empty() ? message : unknown, fmt::join(verbs, ", "), program_name());
   }
   // The innermost verb given (bench serving, not bench).
   const CLI::App* verb = parsed.back();
-  std::string name = "poisonsim " + verb->get_name();
+  std::string verbs = verb->get_name();
   while (!verb->get_subcommands().empty()) {
     verb = verb->get_subcommands().back();
-    name += " " + verb->get_name();
+    verbs += " " + verb->get_name();
   }
   std::string unknown = unknown_option(verb, argc, argv);
   // A verb that needs a sub-verb and got another word: CLI11 says "A subcommand is required" or
@@ -109,7 +110,10 @@ std::string describe_parse_error(const CLI::App& app, const CLI::ParseError& err
   const std::string word = word_after(verb, argc, argv);
   if (unknown.empty() && !subcommand_names(*verb).empty() && !word.empty())
     unknown = not_a_sub_verb(word, verb);
-  return fmt::format("{}: {} (see {} --help)", name, unknown.empty() ? message : unknown, name);
+  // The message names the tool; the hint, the program as it was started (not on PATH after a
+  // build: build/poisonsim).
+  return fmt::format("poisonsim {}: {} (see {} {} --help)", verbs,
+                     unknown.empty() ? message : unknown, program_name(), verbs);
 }
 
 }  // namespace poisonsim::cli

@@ -12,6 +12,7 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/console_format.h"
 #include "tools/cli/json_output.h"
+#include "tools/cli/program_name.h"
 #include "tools/common/json_number.h"
 
 namespace poisonsim::cli {
@@ -42,7 +43,7 @@ void print_summary(const RunSummary& s) {
              m.accuracy_first, m.accuracy_last, m.accuracy_min);
   fmt::print("  wall seconds by stage, adding up to the {:.1f}: {}\n", s.wall_seconds,
              format_stage_seconds(s.stage_seconds));
-  fmt::print("  summary: poisonsim inspect {}\n", s.trace_path);
+  fmt::print("  summary: {} inspect {}\n", program_name(), s.trace_path);
   fmt::print(
       "  tables:  /usr/bin/python3 -c \"import h5py, pandas; "
       "print(pandas.DataFrame(h5py.File('{}')['evaluations'][:]))\"\n",
@@ -97,8 +98,9 @@ void run_to_trace(Simulation& simulation, AtomicOutput& trace, const std::string
                "poisonsim: stopped by {} at simulated time {:.3f} s; the trace so far is in "
                "{} (complete = 0){}\n",
                signal_name(summary.stopped_by), summary.duration, output,
-               checkpoints.path.empty() ? std::string()
-                                        : "; continue with: poisonsim resume " + checkpoints.path);
+               checkpoints.path.empty()
+                   ? std::string()
+                   : "; continue with: " + program_name() + " resume " + checkpoints.path);
     throw StoppedBySignal(summary.stopped_by);
   }
   // After the commit: a kill in between leaves a checkpoint that resume refuses to replay over

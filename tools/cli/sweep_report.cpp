@@ -7,6 +7,7 @@
 #include "pipeline/trace/sweep_file.h"
 #include "sim/util/error.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/program_name.h"
 #include "tools/cli/summary_table.h"
 
 namespace poisonsim::cli {
@@ -15,10 +16,10 @@ void print_sweep_file(const std::string& output) {
   const SweepContents sweep = read_sweep_file(output);
   print_summary_table(sweep);
   warn_if_numerics_mixed(sweep);
-  fmt::print("\n  details: poisonsim inspect {} --group /runs/<run>\n", output);
+  fmt::print("\n  details: {} inspect {} --group /runs/<run>\n", program_name(), output);
   if (!sweep.aggregate.empty())
-    fmt::print("  means over seeds with 95% intervals: poisonsim inspect {} --mean-over seed\n",
-               output);
+    fmt::print("  means over seeds with 95% intervals: {} inspect {} --mean-over seed\n",
+               program_name(), output);
 }
 
 void throw_if_runs_failed(const std::vector<SweepFailure>& failures, size_t runs,

@@ -23,7 +23,7 @@ def example_grid(poison_set, directory, name):
         return None
     # Spread over the set: the first samples often share a generation group.
     indices = np.unique(np.linspace(0, len(poison_set.images) - 1, count).round().astype(int))
-    fig, axes = plt.subplots(2, len(indices), figsize=(1.45 * len(indices) + 0.6, 4.0),
+    fig, axes = plt.subplots(2, len(indices), figsize=(1.4 * len(indices) + 0.6, 4.0),
                              squeeze=False, layout="constrained")
     for column, index in enumerate(indices):
         seed, poison = poison_set.seed_images[index], poison_set.images[index]
@@ -33,7 +33,7 @@ def example_grid(poison_set, directory, name):
                 (poison, f"poison, label {poison_set.labels[index]}\nL2 {distance:.2f}"))):
             ax = axes[row][column]
             ax.imshow(_image(image), cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
-            ax.set_title(title, fontsize=8)
+            ax.set_title(title, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
@@ -131,7 +131,7 @@ def method_bars(rows, directory, name):
     rate.set_title("Generation rate (generator training included)")
     for i, r in enumerate(rows):
         rate.annotate(f"{r.samples_per_second:,.1f}", (r.samples_per_second, i),
-                      textcoords="offset points", xytext=(3, -3), fontsize=7)
+                      textcoords="offset points", xytext=(3, -3), fontsize=9)
     cis = [0 if math.isnan(r.accuracy_after_ci95) else r.accuracy_after_ci95 for r in rows]
     accuracy.barh(y, [r.accuracy_after for r in rows], xerr=cis, color="tab:red", alpha=0.75,
                   capsize=3, label="after one retraining on the poison")
@@ -141,7 +141,7 @@ def method_bars(rows, directory, name):
                          label="before (pretrained target)" if i == 0 else None)
     for i, r in enumerate(rows):
         accuracy.annotate(f"{r.accuracy_after:.3f}", (r.accuracy_after + cis[i], i),
-                          textcoords="offset points", xytext=(4, -3), fontsize=7)
+                          textcoords="offset points", xytext=(4, -3), fontsize=9)
     accuracy.set_xlim(0, 1)
     accuracy.set_xlabel("clean test accuracy (fraction correct)")
     accuracy.set_title("Potency: accuracy after retraining")

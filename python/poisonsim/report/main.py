@@ -7,8 +7,9 @@ import sys
 import tempfile
 
 import poisonsim.trace
-from poisonsim.report import (attack_figures, html_page, inputs, plotting, provenance, scenario,
-                      sweep_curves, sweep_figures, sweep_headline, sweep_maps, trace_figures)
+from poisonsim.report import (attack_figures, html_page, inputs, plotting, provenance,
+                              roc_figure, scenario, sweep_curves, sweep_figures, sweep_headline,
+                              sweep_maps, trace_figures)
 from poisonsim.report.errors import ReportError, progress
 
 USAGE = """poisonsim report INPUT... -o DIR [--json FILE ...] [--baseline RUN.h5 ...]
@@ -78,8 +79,8 @@ class Report:
         figures = []
         if parameter:
             self.log(f"{path}: ROC and accuracy over {parameter}")
-            figures.append(sweep_figures.roc(sweep, parameter, self.directory,
-                                             f"{prefix}-roc.png", sweep_maps.offline_roc(f, sweep)))
+            figures.append(roc_figure.roc(sweep, parameter, self.directory, f"{prefix}-roc.png",
+                                          sweep_maps.offline_roc(f, sweep)))
             figures.append(sweep_figures.accuracy_vs(sweep, parameter, self.directory,
                                                      f"{prefix}-accuracy-vs-threshold.png"))
         else:

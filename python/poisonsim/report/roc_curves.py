@@ -49,7 +49,7 @@ def zoom_inset(ax, series, span=ZOOM_SPAN):
         inset.plot(x, y, "o-", color=color, ms=3.5, lw=1)
     inset.set_xlim(max(xs.min() - pad, -0.01), min(xs.max() + pad, 1.01))
     inset.set_ylim(max(ys.min() - pad, -0.01), min(ys.max() + pad, 1.01))
-    inset.tick_params(labelsize=7)
-    inset.set_title("zoom on the points", fontsize=8)
+    inset.tick_params(labelsize=9)
+    inset.set_title("zoom on the points", fontsize=9.5)
     ax.indicate_inset_zoom(inset, edgecolor="0.4")
     return inset

@@ -65,8 +65,7 @@ def cell_curves(sweep, curves, directory, name):
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("clean test accuracy (fraction correct)")
     ax.set_title("Clean test accuracy over time per setting, mean over seeds")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
-              title="band: 95% CI of the mean")
+    plotting.legend_outside(ax, title="band: 95% CI of the mean")
     caption = ("Each setting's clean test accuracy over simulated time, the mean over its seeds "
                "as steps (each run holds its last evaluation), with the 95% confidence interval "
                "of the mean as a band (Student t, n - 1 degrees of freedom, on the logit scale "

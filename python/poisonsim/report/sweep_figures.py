@@ -1,21 +1,17 @@
-"""Figures of a sweep file: ROC and accuracy vs threshold, accuracy vs each swept parameter,
-and every run's accuracy curve overlaid. When the sweep has a seed axis and an aggregate table,
+"""Figures of a sweep file: accuracy vs each swept parameter (the ROC is in roc_figure), and
+every run's accuracy curve overlaid. When the sweep has a seed axis and an aggregate table,
 the ROC and accuracy figures show each setting's mean over its seeds with 95% confidence
 intervals (from the file's aggregate table, bounded to what each metric can be) instead of
 one curve per seed."""
-import math
-
 import numpy as np
 from matplotlib import cm, colors, ticker
 
 from poisonsim import intervals
-from poisonsim.report import plotting, roc_curves
+from poisonsim.report import plotting, text_fit
 from poisonsim.report.plotting import plt
-from poisonsim.report.setting_labels import setting_text as _fmt, unit, with_unit
+from poisonsim.report.setting_labels import setting_text as _fmt, with_unit
 
-ANNOTATE_MAX_POINTS = 40  # threshold labels next to ROC points up to this many
 RASTERIZE_CURVES = 50  # run curves drawn as pixels inside the SVG beyond this many
-ROC_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")  # one per threshold, when this few
 SEED = "seed"
 
 
@@ -117,98 +113,6 @@ def _value_ticks(axis, values, most=12):
         axis.set_minor_locator(ticker.NullLocator())
 
 
-def _far_from(point, others, distance=0.06):
-    """True when `point` (rates in [0, 1]) is at least `distance` from every one of `others`."""
-    return all(math.hypot(point[0] - x, point[1] - y) >= distance for x, y in others)
-
-
-def roc(sweep, parameter, directory, name, offline=None):
-    """The closed-loop ROC (one point per threshold setting), with `offline` (fpr, tpr), the
-    ROC of the runs' recorded losses as a score, overlaid when given."""
-    means = seeded(sweep) and parameter != SEED
-    frame = cells(sweep) if means else ok_runs(sweep)
-    frame = frame.dropna(subset=["true_positive_rate", "false_positive_rate"])
-    if not len(frame):
-        return None
-    others = [p for p in cell_parameters(sweep) if p != parameter]
-    norm = _norm(frame[parameter])
-    values = sorted(frame[parameter].unique())
-    markers = (dict(zip(values, ROC_MARKERS)) if len(values) <= len(ROC_MARKERS) else None)
-    fig, ax = plt.subplots(figsize=(6.8, 5.6))
-    ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="chance (TPR = FPR, AUC 0.5)")
-    if offline is not None:
-        ax.plot(offline[0], offline[1], color="0.35", lw=1.2, ls="--",
-                label=f"offline: recorded losses as a score (AUC "
-                      f"{roc_curves.auc(*offline):.3f})")
-    groups = _groups(frame, others)
-    labelled = []  # points whose threshold is written next to them
-    series = []  # (fpr, tpr, colour) per curve, for a zoomed inset when they crowd
-    for i, (label, rows) in enumerate(groups):
-        rows = rows.sort_values(parameter)
-        series.append((rows["false_positive_rate"], rows["true_positive_rate"], f"C{i % 10}"))
-        order = f"closed loop: {'means' if means else 'runs'}, in threshold order"
-        area = roc_curves.auc(rows["false_positive_rate"], rows["true_positive_rate"])
-        ax.plot(rows["false_positive_rate"], rows["true_positive_rate"], "-", lw=1.2,
-                color=f"C{i % 10}", label=f"{label or order} (AUC {area:.3f}, "
-                                          f"{len(rows)} points)")
-        if means:
-            bars = ax.errorbar(rows["false_positive_rate"], rows["true_positive_rate"],
-                               xerr=errors(rows, "false_positive_rate"),
-                               yerr=errors(rows, "true_positive_rate"), fmt="none",
-                               ecolor=f"C{i % 10}", elinewidth=0.9, capsize=2, alpha=0.7)
-            plotting.ci_bars(bars, f"roc-{i}")
-        if markers is None:
-            points = ax.scatter(rows["false_positive_rate"], rows["true_positive_rate"],
-                                c=rows[parameter], cmap="viridis", norm=norm, s=36,
-                                edgecolors="black", linewidths=0.5, zorder=3)
-        else:  # few thresholds: a marker shape each, the colour stays the curve's
-            for value, row_group in rows.groupby(parameter):
-                ax.scatter(row_group["false_positive_rate"], row_group["true_positive_rate"],
-                           marker=markers[value], color=f"C{i % 10}", s=40,
-                           edgecolors="black", linewidths=0.5, zorder=3)
-        if len(frame) <= ANNOTATE_MAX_POINTS:
-            for _, row in rows.iterrows():
-                point = (row["false_positive_rate"], row["true_positive_rate"])
-                # Labels of crowded points would overprint each other; the colour bar
-                # still gives their thresholds.
-                if _far_from(point, labelled):
-                    labelled.append(point)
-                    ax.annotate(_fmt(row[parameter]), point, textcoords="offset points",
-                                xytext=(5, -10), fontsize=7)
-    units = unit(parameter, sweep.scenario_text)
-    if markers is None:
-        _value_ticks(fig.colorbar(points, ax=ax, label=with_unit(parameter, sweep.scenario_text))
-                     .ax.yaxis, frame[parameter])
-    else:
-        for value, marker in markers.items():
-            ax.scatter([], [], marker=marker, color="white", edgecolors="black", s=40,
-                       label=f"{parameter} = {_fmt(value)}" + (f" {units}" if units else ""))
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("false positive rate (fraction of clean samples rejected)")
-    ax.set_ylabel("true positive rate (fraction of poisoned samples rejected)")
-    ax.set_title(f"Guard ROC over {parameter}")
-    ax.legend(loc="lower right")
-    zoomed = roc_curves.zoom_inset(ax, series) is not None
-    key = "marker shape" if markers else "colour"
-    caption = ((_interval_note(sweep) + f"Point {key} (and label): {parameter}. ") if means else
-               f"Each point is one run; its {key} (and label) is {parameter}. ")
-    caption = (caption
-               + ("One curve per combination of the other swept parameters. " if others else "")
-               + "AUC: trapezoid area under the points, closed with (0, 0) and (1, 1) (a "
-               "guard that rejects nothing and one that rejects everything); from a few "
-               "points it is a coarse summary of the thresholds swept, not a curve's AUC. "
-               + ("The inset enlarges the outlined region, where every point lies. "
-                  if zoomed else "")
-               + ("Dashed grey: the offline ROC of every finished run's recorded per-sample "
-                  "losses pooled (reject when the loss exceeds t, for every t), which ignores "
-                  "that in the closed loop the threshold changes what is trained on and so the "
-                  "losses. " if offline is not None else "")
-               + "Runs with no poisoned or no clean samples have no rate and are left out.")
-    return plotting.save(fig, name, "ROC of the guard", caption, directory,
-                         compares_settings=means)
-
-
 def accuracy_vs(sweep, parameter, directory, name):
     """accuracy_last and accuracy_mean against one swept parameter."""
     runs = ok_runs(sweep)
@@ -219,6 +123,7 @@ def accuracy_vs(sweep, parameter, directory, name):
     others = [p for p in cell_parameters(sweep) if p != parameter]
     numeric = _numeric(frame, parameter)
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    thinned = []
     categories = sorted(runs[parameter].unique()) if not numeric else None
 
     def position(values):
@@ -270,15 +175,20 @@ def accuracy_vs(sweep, parameter, directory, name):
         ax.set_xscale("log")
     if numeric:  # ticks at the swept values, not at 1.25 and 1.75 between three of them
         _value_ticks(ax.xaxis, frame[parameter])
+        values = sorted({float(v) for v in frame[parameter]})
+        if len(values) <= 12:  # none so close to the one before that their labels overprint
+            thinned = [v for v in values if v not in text_fit.thin_ticks(
+                [ax], values, [f"{v:g}" for v in values])]
     if not numeric:
-        ax.set_xticks(range(len(categories)), categories)
+        # Attacker lists by their names; labels that would overprint are slanted.
+        text_fit.slant_if_crowded(ax, range(len(categories)), [_fmt(c) for c in categories])
     ax.set_xlabel(with_unit(parameter, sweep.scenario_text)
                   + (" (log scale)" if ax.get_xscale() == "log" else ""))
     ax.set_ylabel("clean test accuracy (fraction correct)")
     low, high = honest_limits(spans)
     ax.set_ylim(low, high)
     ax.set_title(f"Clean test accuracy vs {parameter}")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    plotting.legend_outside(ax)
     if numeric:
         intervals = _interval_note(sweep).replace(
             "bars are", "the band around the solid line and the bars on the dashed one are")
@@ -292,7 +202,9 @@ def accuracy_vs(sweep, parameter, directory, name):
                + (intervals + "Grey dots: each run's accuracy at the end. "
                   if means else "One point per run. ")
                + f"The y axis spans at least {MIN_ACCURACY_SPAN:g}, so that differences "
-               "smaller than the seeds' noise do not fill the plot.")
+               "smaller than the seeds' noise do not fill the plot."
+               + (" Swept values too close to label each on this axis are not ticked: "
+                  + ", ".join(_fmt(v) for v in thinned) + "." if thinned else ""))
     return plotting.save(fig, name, f"Accuracy vs {parameter}", caption, directory,
                          compares_settings=means)
 
@@ -348,11 +260,11 @@ def run_curves(sweep, curves, directory, name):
     if parameter is not None and palette is None:
         _value_ticks(fig.colorbar(mapper, ax=ax, label=with_unit(parameter, sweep.scenario_text))
                      .ax.yaxis, values)
-    elif palette is not None or len(curves) <= 12:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     ax.set_xlabel("simulated time (s)")
     ax.set_ylabel("clean test accuracy (fraction correct)")
     ax.set_title(f"Clean test accuracy over time, {len(curves)} runs")
+    if (parameter is None or palette is not None) and (palette is not None or len(curves) <= 12):
+        plotting.legend_outside(ax)
     caption = ("Each line is one successful run's clean test accuracy over simulated time, as "
                "steps (the deployed model changes only at deploys)"
                + (f", coloured by {parameter}." if parameter else "."))

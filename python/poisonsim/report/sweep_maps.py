@@ -13,10 +13,10 @@ import html
 import json
 
 import numpy as np
-from matplotlib import colors, patches, ticker
+from matplotlib import colors, patches
 
 from poisonsim import intervals
-from poisonsim.report import plotting, roc_curves, sweep_figures
+from poisonsim.report import plotting, roc_curves, sweep_figures, text_fit
 from poisonsim.report.plotting import plt
 from poisonsim.report.setting_labels import mapping_names, with_unit
 
@@ -29,6 +29,9 @@ MAP_METRICS = (("accuracy_mean", "mean accuracy over the run", "viridis", ".3f")
                ("false_positive_rate", "clean rejection rate", "Blues", ".2f"),
                ("refused", "retrains refused by the gate", "Purples", ".2g"))
 NO_EFFECT_GREY = "#e6e6e6"  # a loss cell whose interval includes 0
+CELL_FONTSIZE = 9  # each map cell's "mean\n[low, high]"
+CELL_INCHES = 1.02  # a map column's width: "[-0.027, 0.034]" at CELL_FONTSIZE is 0.94 inch
+MAP_COLUMNS_SIDE_BY_SIDE = 4  # wider maps are stacked, one panel per row
 OFFLINE_MAX_SAMPLES = 200000  # pooled samples for the offline ROC, spread over the runs
 
 
@@ -79,7 +82,7 @@ def dose_response(sweep, frame, x_axis, directory, name):
     others = [p for p in sweep_figures.cell_parameters(sweep) if p != x_axis]
     groups = sweep_figures._groups(frame, others)
     # One y axis for the three panels: their lines compare across panels too.
-    fig, axes = plt.subplots(1, len(DOSE_METRICS), figsize=(4.2 * len(DOSE_METRICS), 4.2),
+    fig, axes = plt.subplots(1, len(DOSE_METRICS), figsize=(3.6 * len(DOSE_METRICS), 4.2),
                              sharex=True, sharey=True)
     log = plotting.spans_decades(list(frame[x_axis].astype(float)))
     shares = poison_shares(frame, x_axis)
@@ -95,15 +98,12 @@ def dose_response(sweep, frame, x_axis, directory, name):
             spans += list(low) + list(high)
         if log:
             ax.set_xscale("log")
-            sweep_figures._value_ticks(ax.xaxis, frame[x_axis])
         ax.set_title(f"accuracy {what}")
-        ax.set_xlabel(x_axis)
-        _share_ticks(ax, frame, x_axis, shares, log)
     axes[0].set_ylim(*sweep_figures.honest_limits(spans))
     axes[0].set_ylabel("clean test accuracy (fraction correct)")
-    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
-                    title=(f"{others[0]}\n" if len(others) == 1 else "")
-                    + "mean over seeds; band: 95% CI")
+    thinned = _share_ticks(axes, frame, x_axis, shares)
+    plotting.legend_outside(axes[-1], title=(f"{others[0]}\n" if len(others) == 1 else "")
+                            + "mean over seeds; band: 95% CI")
     fig.suptitle(f"Dose-response: clean test accuracy vs {x_axis}")
     caption = (f"Each headline accuracy metric against {x_axis}, one line per combination of "
                "the other swept values (colours). Lines: means over the seeds of each setting; "
@@ -112,7 +112,9 @@ def dose_response(sweep, frame, x_axis, directory, name):
                "aggregate table; none where n = 1). The panels share one y axis, spanning "
                f"at least {sweep_figures.MIN_ACCURACY_SPAN:g}."
                + (" Under each tick: the share of poison in all the data that arrived over the "
-                  "run, the mean over the settings that sent poison." if shares else ""))
+                  "run, the mean over the settings that sent poison." if shares else "")
+               + (f" Swept values too close to label each on this axis are not ticked: "
+                  f"{', '.join(sweep_figures._fmt(v) for v in thinned)}." if thinned else ""))
     return plotting.save(fig, name, f"Dose-response over {x_axis}", caption, directory,
                          compares_settings=True)
 
@@ -128,16 +130,16 @@ def poison_shares(frame, x_axis):
     return {x: v for x, v in means.items() if np.isfinite(v)}
 
 
-def _share_ticks(ax, frame, x_axis, shares, log):
-    """Ticks at the swept values, each with its measured poison share (`shares`) below it."""
-    if not shares:
-        return
+def _share_ticks(axes, frame, x_axis, shares):
+    """Ticks at the swept values, each with its measured poison share (`shares`) below it,
+    leaving out values too close to the one before to label without overprinting; returns
+    the values left out."""
     values = sorted(float(v) for v in frame[x_axis].unique())
-    ax.set_xticks(values, [f"{v:g}\n{shares[v]:.1%}" if v in shares else f"{v:g}"
-                           for v in values])
-    if log:
-        ax.xaxis.set_minor_locator(ticker.NullLocator())
-    ax.set_xlabel(f"{x_axis}\n(below it: poison share, measured)")
+    labels = [f"{v:g}\n{shares[v]:.1%}" if v in shares else f"{v:g}" for v in values]
+    kept = text_fit.thin_ticks(axes, values, labels)
+    for ax in axes:
+        ax.set_xlabel(f"{x_axis}\n(below it: poison share, measured)" if shares else x_axis)
+    return [v for v in values if v not in kept]
 
 
 def clean_reference(cells):
@@ -230,14 +232,17 @@ def stress_map(cells, rows, columns, facet, directory, name, column_label=None):
     reference = clean_reference(cells)
     panels, best, dropped = _panels(cells, rows, columns, row_values, column_values, reference)
     labels, row_axis = row_labels(cells, rows, row_values)
-    # Wider grids get wider figures and smaller cell text, so "mean [low, high]" stays in its
-    # cell; a panel constant over the grid is left out (the caption says so), not drawn flat.
-    crowd = max(len(column_values) - 5, 0)
-    fontsize = max(5.5, 8.5 - 0.6 * crowd)
-    grid_rows, grid_columns = (2, 2) if len(panels) == 4 else (1, len(panels))
-    fig, axes = plt.subplots(grid_rows, grid_columns, squeeze=False, figsize=(
-        (6 + 0.6 * crowd) * grid_columns, (4.25 + 0.2 * max(len(row_values) - 5, 0)) * grid_rows
-        + (0.3 if grid_rows == 1 else 0)))
+    # Each cell is wide enough for "mean [low, high]" at CELL_FONTSIZE; two panels side by side
+    # up to MAP_COLUMNS_SIDE_BY_SIDE columns, else one per row, so that the figure stays within
+    # the page's width (text is not shrunk to fit); a panel constant over the grid is left
+    # out (the caption says so), not drawn flat.
+    grid_columns = 2 if len(panels) > 1 and len(column_values) <= MAP_COLUMNS_SIDE_BY_SIDE else 1
+    grid_rows = -(-len(panels) // grid_columns)
+    fig, axes = plt.subplots(grid_rows, grid_columns, squeeze=False, sharey=True, figsize=(
+        grid_columns * (CELL_INCHES * len(column_values) + 1.05) + 1.4,
+        (4.25 + 0.2 * max(len(row_values) - 5, 0)) * grid_rows + (0.3 if grid_rows == 1 else 0)))
+    for ax in axes.flat[len(panels):]:  # an odd panel out leaves its place empty
+        ax.set_visible(False)
     for k, (ax, panel) in enumerate(zip(axes.flat, panels)):
         metric, title, cmap, fmt, mean, low, high, coloured = panel
         finite = mean[np.isfinite(mean)]
@@ -260,7 +265,7 @@ def stress_map(cells, rows, columns, facet, directory, name, column_label=None):
                 r, g, b, _ = image.cmap(image.norm(mean[i, j])) if coloured[i, j] else (
                     1, 1, 1, 1)
                 dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5  # white text on dark cells
-                label = ax.text(j, i, text, ha="center", va="center", fontsize=fontsize,
+                label = ax.text(j, i, text, ha="center", va="center", fontsize=CELL_FONTSIZE,
                                 color="white" if dark else "black")
                 label.set_gid(f"{plotting.CI_BAND_GID}-text-{metric}-{i}-{j}")
         ax.set_xticks(range(len(column_values)), [sweep_figures._fmt(v) for v in column_values])

@@ -166,8 +166,10 @@ def loss_distributions(trace, guard, directory, name):
         under = underflow_counts(values, low)
         if under:
             any_under = True
+            # Named in the legend (below the axes), where no note can cover a bar or a tick.
             hist.bar(under_edges[0], under * weight, width=under_edges[1] - under_edges[0],
-                     align="edge", color=color, alpha=0.35, edgecolor=color, hatch="//")
+                     align="edge", color=color, alpha=0.35, edgecolor=color, hatch="//",
+                     label=f"{kind}: {under:,} below {low:.2g} (underflow)")
         shown = _subsample(frame, MAX_SCATTER_POINTS)
         rates.append((kind, len(shown), len(frame)))
         scatter_label = kind if len(shown) == len(frame) else \
@@ -183,8 +185,6 @@ def loss_distributions(trace, guard, directory, name):
                             label=f"{kind}: {int(below.sum()):,} below {low:.2g}, on the floor")
     if any_under:
         hist.axvline(low / 10 ** 0.075, color="0.3", lw=0.8, ls=(0, (2, 2)))
-        hist.text(np.sqrt(under_edges[0] * under_edges[1]), 1.0, f"< {low:.2g}\n(underflow)",
-                  transform=hist.get_xaxis_transform(), ha="center", va="top", fontsize=8.5)
     _draw_threshold(hist, scatter, samples, guard)
     hist.set_xscale("log")
     hist.set_xlabel("per-sample cross-entropy loss on the deployed model (nats, log scale)")
@@ -203,7 +203,8 @@ def loss_distributions(trace, guard, directory, name):
                "of the loss each arriving sample had on the model deployed at its arrival (what "
                "the guard compares with its threshold); each kind's histogram sums to 1"
                + (f"; losses below {low:.2g} (the axis floor) are counted in the hatched "
-                  "underflow bin at the left" if any_under else "")
+                  "underflow bin at the left, left of the dotted line, their number in the "
+                  "legend" if any_under else "")
                + ". Right: the same losses over time"
                + (f", a random subsample: {', '.join(sampled)}." if sampled else
                   ", every sample.")
@@ -214,15 +215,15 @@ def loss_distributions(trace, guard, directory, name):
 def _draw_threshold(hist, scatter, samples, guard):
     if guard.threshold is not None:
         hist.axvline(guard.threshold, color="black", ls="--", lw=1.3,
-                     label=f"guard threshold {guard.threshold:g}")
+                     label=f"guard threshold {guard.threshold:g} nats")
         scatter.axhline(guard.threshold, color="black", ls="--", lw=1.3,
-                        label=f"guard threshold {guard.threshold:g}")
+                        label=f"guard threshold {guard.threshold:g} nats")
     elif "threshold" in samples.columns and len(samples):
         # An adaptive guard that records the threshold each sample met.
         values = samples["threshold"].to_numpy(dtype=float)
         median = float(np.nanmedian(values))
         hist.axvline(median, color="black", ls="--", lw=1.3,
-                     label=f"guard threshold, median {median:.3g}")
+                     label=f"guard threshold, median {median:.3g} nats")
         ordered = samples.sort_values("time")
         scatter.plot(ordered["time"], ordered["threshold"], color="black", lw=1.1,
                      label="guard threshold")

@@ -22,6 +22,7 @@
 #include "tools/cli/gate_refusals.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/optional_number.h"
+#include "tools/cli/program_name.h"
 #include "tools/cli/seed_means.h"
 #include "tools/cli/summary_table.h"
 #include "tools/cli/verb_table.h"
@@ -318,10 +319,10 @@ void inspect_sweep(const InspectOptions& o) {
                sweep.complete ? "complete" : "INCOMPLETE (still running, or it died)");
     fmt::print("parameters {}\n\n", fmt::join(sweep.header.parameters, ", "));
     print_summary_table(sweep);
-    fmt::print("\none run:   poisonsim inspect {} --group /runs/<run>\n", o.path);
+    fmt::print("\none run:   {} inspect {} --group /runs/<run>\n", program_name(), o.path);
     if (std::find(sweep.header.parameters.begin(), sweep.header.parameters.end(), kSeedAxis) !=
         sweep.header.parameters.end())
-      fmt::print("over seeds: poisonsim inspect {} --mean-over seed\n", o.path);
+      fmt::print("over seeds: {} inspect {} --mean-over seed\n", program_name(), o.path);
     if (!o.json) return;
   }
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();

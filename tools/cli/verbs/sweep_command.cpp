@@ -17,6 +17,7 @@
 #include "sim/util/stop_signal.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/json_output.h"
+#include "tools/cli/program_name.h"
 #include "tools/cli/sweep_report.h"
 #include "tools/cli/verb_table.h"
 #include "tools/common/builtin_plugins.h"
@@ -227,9 +228,9 @@ void run_sweep_command(const SweepCommandOptions& o, const GlobalOptions& global
   if (shard.active()) {
     fmt::print(
         "\n{}: {} runs ({} reused, {} failed, {} at a time, {:.1f} s wall) in {}/\n"
-        "when every shard has finished: poisonsim merge {}\n",
+        "when every shard has finished: {} merge {}\n",
         shard.label(), outcome.runs, outcome.reused, outcome.failures.size(), outcome.jobs,
-        outcome.wall_seconds, parts, output);
+        outcome.wall_seconds, parts, program_name(), output);
   } else if (!json.to_stdout()) {
     print_outcome(output, outcome);
   }
