@@ -49,7 +49,9 @@ VARIANTS = [
     ["model={kind: torchscript, path: /dev/null}"],
     # SOURCE_ROOT is replaced by the source tree (the python stages read the shipped examples).
     ["guard={type: python, file: SOURCE_ROOT/scenarios/plugins/loss_threshold.py, "
-     "class: LossThreshold}"],
+     "class: LossThreshold}",
+     "sanitize=[{type: python, file: SOURCE_ROOT/scenarios/plugins/centroid_sanitizer.py, "
+     "class: CentroidSanitizer}]"],
 ]
 # `poisonsim list`'s blocks and the key path prefix of their docs tables.
 LIST_BLOCKS = {"attackers": "attackers", "guards": "guard", "sanitizers": "sanitize",

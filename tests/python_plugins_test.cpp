@@ -98,7 +98,7 @@ TEST_F(PythonPlugins, EachErrorInTheUsersCodeIsOneLineNamingItsFileAndLine) {
       EXPECT_EQ(inspect.exit_code, 0) << inspect.output;
     }
   }
-  EXPECT_GE(cases, 8u);
+  EXPECT_GE(cases, 10u);
 }
 
 TEST_F(PythonPlugins, TheTracebackIsLoggedUnderVerbose) {
@@ -174,6 +174,29 @@ TEST_F(PythonPlugins, TheProvenanceNamesTheFileAndItsHash) {
   const auto sha256 = test::run_command("sha256sum " + path).output.substr(0, 64);
   EXPECT_NE(provenance.find("\"sha256\":\"" + sha256 + "\""), std::string::npos) << provenance;
   EXPECT_NE(contents.metadata.scenario_yaml.find("sha256: " + sha256), std::string::npos);
+}
+
+TEST_F(PythonPlugins, ASanitizersKeepMaskRemovesWhatItSays) {
+  const std::string path = kPlugins + "/ok/drop_label.py";
+  const auto trace = file("sanitized.h5");
+  const auto result =
+      test::run_poisonsim("--log-level warn run " + kScenario + " -o " + trace +
+                          " --quiet --force --set trace.samples=true" +
+                          stage_override("sanitizer", path, "DropLabel", ", label: 3"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto contents = read_trace(trace);
+  size_t removed = 0, accepted_threes = 0;
+  for (const auto& row : contents.samples) {
+    if (row.rejected_by == 2) {  // the sanitizer, after the one guard stage
+      ++removed;
+      EXPECT_EQ(row.label, 3);
+    }
+    accepted_threes += row.label == 3 && !row.rejected;
+  }
+  EXPECT_GT(removed, 0u);
+  // Samples accepted after the last retrain never reach a sanitizer; the others all did.
+  EXPECT_LE(removed, accepted_threes);
+  EXPECT_GT(removed * 2, accepted_threes);
 }
 
 // The checkpoint tests: CountingGuard stops the run with SIGTERM at its 30th batch (a checkpoint

@@ -1,6 +1,7 @@
 #include "guards/python/register_python.h"
 
 #include "guards/python/python_guard.h"
+#include "guards/python/python_sanitizer.h"
 #include "pipeline/scenario/config_node.h"
 
 namespace poisonsim {
@@ -16,6 +17,16 @@ void register_python_stages(PluginRegistry& registry) {
       keys, [](ConfigNode& node) {
         const auto spec = python::read_plugin_spec(node, "guard", {"judge"});
         return SampleGuardFactory([spec] { return std::make_unique<python::PythonGuard>(spec); });
+      });
+  registry.sanitizers.add(
+      "python",
+      "your own sanitizer: class `class` of the Python file `file`, sanitize(window) once per "
+      "retraining window returns a keep mask; other keys go to its constructor "
+      "(docs/plugins.md)",
+      keys, [](ConfigNode& node) {
+        const auto spec = python::read_plugin_spec(node, "sanitizer", {"sanitize"});
+        return WindowSanitizerFactory(
+            [spec] { return std::make_unique<python::PythonSanitizer>(spec); });
       });
 }
 
