@@ -51,7 +51,9 @@ VARIANTS = [
     ["guard={type: python, file: SOURCE_ROOT/scenarios/plugins/loss_threshold.py, "
      "class: LossThreshold}",
      "sanitize=[{type: python, file: SOURCE_ROOT/scenarios/plugins/centroid_sanitizer.py, "
-     "class: CentroidSanitizer}]"],
+     "class: CentroidSanitizer}]",
+     "gate={type: python, file: SOURCE_ROOT/scenarios/plugins/validation_gate.py, "
+     "class: ValidationGate}"],
 ]
 # `poisonsim list`'s blocks and the key path prefix of their docs tables.
 LIST_BLOCKS = {"attackers": "attackers", "guards": "guard", "sanitizers": "sanitize",

@@ -1,14 +1,19 @@
 #!/usr/bin/python3
-"""The loss-threshold guard written in Python (scenarios/plugins/loss_threshold.py, a `type:
-python` guard) gives the same trace as the C++ `loss-threshold` guard: every table (events,
-samples, retrains, evaluations), hashed as stored by golden_traces.table_digests, and every
-column of the defense table but the stage's type name (python / loss-threshold), on a
-short Fashion-MNIST quickstart. The Python run uses --threads 2 and the C++ run --threads 1, so
-the check also holds the Python stage to determinism across thread counts. A second pair does
-the same on synthetic data with a threshold (2.3) that float32 cannot represent.
+"""Python stages reproduce the C++ stages of the same rule, trace for trace:
+
+- the loss-threshold guard in Python (scenarios/plugins/loss_threshold.py) against the C++
+  `loss-threshold` guard: every table (events, samples, retrains, evaluations), hashed as stored
+  by golden_traces.table_digests, and every column of the defense table but the stage's type
+  name (python / loss-threshold); on synthetic data at a threshold float32 cannot represent
+  (2.3), and on a 240 s Fashion-MNIST quickstart;
+- the validation gate in Python (scenarios/plugins/validation_gate.py) against the C++
+  `validation` gate, every table (gate reasons and margins included), with both verdicts.
+
+The Python runs use --threads 2 and the C++ runs --threads 1, so the check also holds the
+Python stages to determinism across thread counts. Without Fashion-MNIST the quickstart pair is
+skipped (said on stdout) unless POISONSIM_REQUIRE_REAL_DATA is set, which fails it.
 
 Usage: python_guard_identity.py POISONSIM SOURCE_ROOT WORK_DIR
-Exit 77 (skipped) when Fashion-MNIST is not installed and POISONSIM_REQUIRE_REAL_DATA is unset.
 """
 import os
 import subprocess
@@ -44,6 +49,14 @@ def run(binary, root, work, name, scenario, overrides, threads):
         types = sorted({t.decode() for t in defense["type"]})
         digests = table_digests(trace, [t for t in TABLES if t != "defense"])
         return (digests, columns, types), rejected, "type: python" in scenario
+
+
+def run_tables(binary, root, work, name, scenario, overrides, threads):
+    """Every table's digest, and the deployed and refused retrains."""
+    run(binary, root, work, name, scenario, overrides, threads)
+    with h5py.File(os.path.join(work, name + ".h5"), "r") as trace:
+        deployed = int(trace["retrains"]["deployed"].sum())
+        return table_digests(trace, TABLES), (deployed, len(trace["retrains"]) - deployed)
 
 
 def compare(label, python_run, cpp_run):
@@ -91,6 +104,25 @@ def main():
                    run(binary, root, work, "synthetic-cpp", synthetic,
                        ["guard={type: loss-threshold, threshold: 2.3}", "trace.samples=true"], 1))
     problems += p
+
+    # The validation gate in Python (scenarios/plugins/validation_gate.py) against the C++ one, on
+    # a heavy label-flip attack with no guard: every table, gate reasons and margins included.
+    flood = ["guard={type: none}", "attackers.0.arrival.rate=3", "attackers.0.batch_size=16",
+             "duration=200"]
+    gate_file = os.path.join(root, "scenarios/plugins/validation_gate.py")
+    python_gate = run_tables(binary, root, work, "gate-python", synthetic, flood + [
+        f"gate={{type: python, file: {gate_file}, class: ValidationGate, "
+        f"max_loss_increase: 0.2}}"], 2)
+    cpp_gate = run_tables(binary, root, work, "gate-cpp", synthetic, flood + [
+        "gate={type: validation, max_loss_increase: 0.2}"], 1)
+    label = "synthetic, validation gate 0.2"
+    deployed, refused = cpp_gate[1]
+    if python_gate != cpp_gate:
+        problems.append(f"{label}: the tables differ")
+    if deployed == 0 or refused == 0:
+        problems.append(f"{label}: {deployed} deployed, {refused} refused: both must occur")
+    print(f"{label}: {'identical' if python_gate == cpp_gate else 'differs'} "
+          f"({deployed} deployed, {refused} refused)")
 
     if os.path.isdir(FASHION):
         quick = ["duration=240", "attackers.0.steps=100"]

@@ -24,7 +24,7 @@ const std::string kSource = POISONSIM_SOURCE_DIR;
 const std::string kScenario = kSource + "/tests/scenarios/synthetic-small.yaml";
 const std::string kPlugins = kSource + "/tests/python-plugins";
 
-// The catalogue's first line: "# expect: <guard|sanitizer> <validate|run> <line> <fragment>".
+// The catalogue's first line: "# expect: <guard|sanitizer|gate> <validate|run> <line> <fragment>".
 struct Expectation {
   std::string stage, when, line, fragment;
 };
@@ -40,11 +40,12 @@ Expectation expectation_of(const std::string& path) {
   return e;
 }
 
-// --set of a one-stage guard or sanitizer of class `cls` in `file`, with extra keys.
+// --set of a one-stage guard, sanitizer or gate of class `cls` in `file`, with extra keys.
 std::string stage_override(const std::string& stage, const std::string& file,
                            const std::string& cls, const std::string& extra = "") {
   const std::string block = "{type: python, file: " + file + ", class: " + cls + extra + "}";
-  return stage == "guard" ? " --set 'guard=" + block + "'" : " --set 'sanitize=[" + block + "]'";
+  if (stage == "sanitizer") return " --set 'sanitize=[" + block + "]'";
+  return " --set '" + stage + "=" + block + "'";  // guard, gate
 }
 
 class PythonPlugins : public ::testing::Test {
@@ -72,7 +73,7 @@ TEST_F(PythonPlugins, EachErrorInTheUsersCodeIsOneLineNamingItsFileAndLine) {
     const std::string path = entry.path().string();
     SCOPED_TRACE(path);
     const Expectation e = expectation_of(path);
-    const std::string cls = e.stage == "guard" ? "Guard" : "Sanitizer";
+    const std::string cls = e.stage == "guard" ? "Guard" : e.stage == "gate" ? "Gate" : "Sanitizer";
     const std::string stage = stage_override(e.stage, path, cls);
     const auto validated = test::run_poisonsim("validate " + kScenario + stage);
     const auto trace = file(entry.path().stem().string() + ".h5");
@@ -98,7 +99,7 @@ TEST_F(PythonPlugins, EachErrorInTheUsersCodeIsOneLineNamingItsFileAndLine) {
       EXPECT_EQ(inspect.exit_code, 0) << inspect.output;
     }
   }
-  EXPECT_GE(cases, 10u);
+  EXPECT_GE(cases, 12u);
 }
 
 TEST_F(PythonPlugins, TheTracebackIsLoggedUnderVerbose) {

@@ -1,5 +1,6 @@
 #include "guards/python/register_python.h"
 
+#include "guards/python/python_gate.h"
 #include "guards/python/python_guard.h"
 #include "guards/python/python_sanitizer.h"
 #include "pipeline/scenario/config_node.h"
@@ -27,6 +28,14 @@ void register_python_stages(PluginRegistry& registry) {
         const auto spec = python::read_plugin_spec(node, "sanitizer", {"sanitize"});
         return WindowSanitizerFactory(
             [spec] { return std::make_unique<python::PythonSanitizer>(spec); });
+      });
+  registry.gates.add(
+      "python",
+      "your own gate: class `class` of the Python file `file`, decide(candidate) once per "
+      "retrain returns whether to deploy; other keys go to its constructor (docs/plugins.md)",
+      keys, [](ConfigNode& node) {
+        const auto spec = python::read_plugin_spec(node, "gate", {"decide"});
+        return RetrainGateFactory([spec] { return std::make_unique<python::PythonGate>(spec); });
       });
 }
 
