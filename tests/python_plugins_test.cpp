@@ -160,6 +160,24 @@ TEST_F(PythonPlugins, AMissingFileOrClassOrAChangedFileFailsValidation) {
       << bad_key.output;
 }
 
+// The interpreter starts only for a scenario with a python stage: with a PYTHONHOME under which
+// Python cannot start, other runs go on as ever, and a python stage is one error line.
+TEST_F(PythonPlugins, OnlyAPythonStageStartsTheInterpreter) {
+  const std::string broken = "PYTHONHOME=/nonexistent";
+  const auto cpp = test::run_poisonsim_with_env(broken, "--log-level warn run " + kScenario +
+                                                            " -o " + file("no-python.h5") +
+                                                            " --quiet --force --set duration=20");
+  EXPECT_EQ(cpp.exit_code, 0) << cpp.output;
+  const auto python = test::run_poisonsim_with_env(
+      broken, "validate " + kScenario +
+                  stage_override("guard", kSource + "/scenarios/plugins/loss_threshold.py",
+                                 "LossThreshold"));
+  EXPECT_EQ(python.exit_code, 2) << python.output;
+  EXPECT_TRUE(test::single_error_line(python.output)) << python.output;
+  EXPECT_NE(python.output.find("the embedded Python interpreter"), std::string::npos)
+      << python.output;
+}
+
 TEST_F(PythonPlugins, TheProvenanceNamesTheFileAndItsHash) {
   const std::string path = kSource + "/scenarios/plugins/loss_threshold.py";
   const auto trace = file("provenance.h5");

@@ -1,5 +1,8 @@
 #include "guards/python/python_runtime.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -8,13 +11,75 @@
 #include "sim/util/error.h"
 
 namespace poisonsim::python {
+namespace {
+
+// Standard error redirected to a temporary file while alive; text() reads what was written.
+class CapturedStderr {
+ public:
+  CapturedStderr() : file_(std::tmpfile()) {
+    std::fflush(stderr);
+    saved_ = dup(STDERR_FILENO);
+    if (file_ && saved_ >= 0) dup2(fileno(file_), STDERR_FILENO);
+  }
+  ~CapturedStderr() {
+    restore();
+    if (file_) std::fclose(file_);
+  }
+  CapturedStderr(const CapturedStderr&) = delete;
+  CapturedStderr& operator=(const CapturedStderr&) = delete;
+  std::string text() {
+    restore();
+    std::string out;
+    if (!file_) return out;
+    std::rewind(file_);
+    char buffer[4096];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, file_)) > 0;) out.append(buffer, n);
+    return out;
+  }
+
+ private:
+  void restore() {
+    if (saved_ < 0) return;
+    std::fflush(stderr);
+    dup2(saved_, STDERR_FILENO);
+    close(saved_);
+    saved_ = -1;
+  }
+  std::FILE* file_;
+  int saved_ = -1;
+};
+
+}  // namespace
 
 void ensure_interpreter() {
   static std::once_flag once;
   std::call_once(once, [] {
     if (Py_IsInitialized()) return;  // a host process started one (it manages the GIL)
     // No signal handlers: SIGINT and SIGTERM stay the simulator's (a stop at the next event).
-    py::initialize_interpreter(/*init_signal_handlers=*/false);
+    // Started through PyConfig rather than Py_InitializeEx, so that a Python installation that
+    // cannot start (a bad PYTHONHOME) is an error line, not Python's fatal-error abort.
+    PyConfig config;
+    PyConfig_InitPythonConfig(&config);
+    config.install_signal_handlers = 0;
+    config.parse_argv = 0;
+    // The interpreter found at build time (Debian's), not whichever `python3` is first on PATH:
+    // sys.executable is what a plug-in's subprocesses would run.
+    PyStatus status =
+        PyConfig_SetBytesString(&config, &config.program_name, POISONSIM_PYTHON_EXECUTABLE);
+    if (!PyStatus_Exception(status)) {
+      // Python prints its path configuration to stderr when it fails: that goes to the log
+      // (-v), the error line alone to the user.
+      CapturedStderr captured;
+      status = Py_InitializeFromConfig(&config);
+      if (PyStatus_Exception(status)) spdlog::debug("python start-up:\n{}", captured.text());
+    }
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(status))
+      throw UserError("python", fmt::format("the embedded Python interpreter ({}) cannot start: "
+                                            "{}{}",
+                                            POISONSIM_PYTHON_EXECUTABLE,
+                                            status.func ? std::string(status.func) + ": " : "",
+                                            status.err_msg ? status.err_msg : "unknown error"));
     std::string missing;
     try {
       py::module_::import("numpy");
