@@ -178,6 +178,14 @@ TEST_F(PythonPlugins, OnlyAPythonStageStartsTheInterpreter) {
       << python.output;
 }
 
+TEST_F(PythonPlugins, AGuardGetsFeaturesAndLogitsThatFollowTheDeployedModel) {
+  const auto result = test::run_poisonsim(
+      "--log-level warn run " + kScenario + " -o " + file("features.h5") + " --quiet --force" +
+      stage_override("guard", kPlugins + "/ok/feature_checks.py", "Guard"));
+  EXPECT_EQ(result.exit_code, 0) << result.output;  // an assertion in the class would be exit 2
+  EXPECT_GT(read_trace(file("features.h5")).retrains.size(), 2u);
+}
+
 TEST_F(PythonPlugins, TheProvenanceNamesTheFileAndItsHash) {
   const std::string path = kSource + "/scenarios/plugins/loss_threshold.py";
   const auto trace = file("provenance.h5");
