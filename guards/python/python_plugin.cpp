@@ -87,6 +87,12 @@ PluginSpec read_plugin_spec(ConfigNode& node, const std::string& kind,
   spec.file = node.required<std::string>("file");
   spec.class_name = node.required<std::string>("class");
   std::error_code error;
+  // From the working directory (as data.path), or else from the scenario file's folder (so a
+  // shipped scenario names the plug-in beside it wherever it is run from).
+  const std::filesystem::path beside = std::filesystem::path(node.file()).parent_path() / spec.file;
+  if (std::filesystem::path(spec.file).is_relative() &&
+      !std::filesystem::exists(spec.file, error) && std::filesystem::exists(beside, error))
+    spec.file = beside.lexically_normal().string();
   if (!std::filesystem::exists(spec.file, error))
     node.fail("file", fmt::format("{}: no such file (the {}'s Python file, read from the working "
                                   "directory {})",
