@@ -8,6 +8,7 @@
 #include "guards/per_sample/centroid_guards.h"
 #include "guards/per_sample/knn_guard.h"
 #include "guards/per_sample/loss_threshold.h"
+#include "guards/python/register_python.h"
 #include "guards/window/activation_clustering.h"
 #include "guards/window/sever.h"
 #include "guards/window/source_gate.h"
@@ -128,6 +129,7 @@ void register_guards(PluginRegistry& registry) {
         const auto o = read_source_gate_options(node);
         return WindowSanitizerFactory([o] { return std::make_unique<SourceGate>(o); });
       });
+  register_python_stages(registry);
   registry.gates.add("none", "deploy every retrained model", {}, [](ConfigNode&) {
     return RetrainGateFactory([] { return std::make_unique<AlwaysDeploy>(); });
   });

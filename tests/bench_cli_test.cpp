@@ -30,9 +30,8 @@ struct BenchCli : ::testing::Test {
 
   nlohmann::json bench(const std::string& arguments) {
     const auto json = dir.file("bench.json");
-    const auto result =
-        test::run_poisonsim("--log-level warn bench " + arguments + " --json " + json +
-                            " --force");  // one file, rewritten by each call
+    const auto result = test::run_poisonsim("--log-level warn bench " + arguments + " --json " +
+                                            json + " --force");  // one file, rewritten by each call
     EXPECT_EQ(result.exit_code, 0) << result.output;
     return result.exit_code == 0 ? nlohmann::json::parse(test::read_text(json)) : nlohmann::json();
   }
@@ -146,7 +145,14 @@ TEST_F(BenchCli, DefensesTimesEachStageAgainstTheRetraining) {
   for (const auto& stage : j["stages"]) {
     EXPECT_EQ(stage["window_seconds"].size(), 2u);
     EXPECT_GT(stage["samples_per_second"].get<double>(), 0);
+    EXPECT_GT(stage["search_seconds_per_call"].get<double>(), 0);
   }
+  // Per call: a guard is called once per arrival batch (200 samples in 13 batches of 16).
+  const auto& knn = j["stages"][1];
+  const auto search = knn["search_seconds"].get<std::vector<double>>();
+  const double median_search = (search[0] + search[1]) / 2;
+  EXPECT_NEAR(knn["search_seconds_per_call"].get<double>(), median_search / 13, 1e-12);
+  EXPECT_DOUBLE_EQ(j["stages"][0]["search_ratio_to_first"].get<double>(), 1.0);
   // The sanitizer: its own list, timed on the same window, its trusted bank counted.
   ASSERT_EQ(j["sanitizers"].size(), 1u);
   EXPECT_EQ(j["sanitizers"][0]["stage"], "{type: spectral, bank_size: 300}");

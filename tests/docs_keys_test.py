@@ -47,6 +47,13 @@ VARIANTS = [
      "attackers.0.knowledge.model=stale", "retrain.trigger=buffer"],
     ["guard={type: none}", "gate={type: none}", "model={kind: cnn}", "data={kind: fashion-mnist}"],
     ["model={kind: torchscript, path: /dev/null}"],
+    # SOURCE_ROOT is replaced by the source tree (the python stages read the shipped examples).
+    ["guard={type: python, file: SOURCE_ROOT/scenarios/plugins/loss_threshold.py, "
+     "class: LossThreshold}",
+     "sanitize=[{type: python, file: SOURCE_ROOT/scenarios/plugins/centroid_sanitizer.py, "
+     "class: CentroidSanitizer}]",
+     "gate={type: python, file: SOURCE_ROOT/scenarios/plugins/validation_gate.py, "
+     "class: ValidationGate}"],
 ]
 # `poisonsim list`'s blocks and the key path prefix of their docs tables.
 LIST_BLOCKS = {"attackers": "attackers", "guards": "guard", "sanitizers": "sanitize",
@@ -157,14 +164,15 @@ def write_replay_file(work):
     return path
 
 
-def read_keys(binary, scenario, work):
+def read_keys(binary, scenario, work, root):
     keys = set()
     env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"))
     replay_file = write_replay_file(work)
     for overrides in VARIANTS:
         command = [binary, "--quiet", "validate", scenario, "--print"]
         for override in overrides:
-            command += ["--set", override.replace("REPLAY_FILE", replay_file)]
+            command += ["--set", override.replace("REPLAY_FILE", replay_file)
+                        .replace("SOURCE_ROOT", root)]
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
         if done.returncode != 0:
             sys.exit(f"FAIL: {' '.join(command)}\n{done.stderr}")
@@ -247,7 +255,7 @@ def main():
     documented = documented_scenario_keys(scenario_md)
     documented.update(documented_attack_keys(attacks_md))
     scenario = os.path.join(root, "tests/scenarios/synthetic-small.yaml")
-    read = read_keys(binary, scenario, work)
+    read = read_keys(binary, scenario, work, root)
 
     problems = []
     # A mapping (`retrain.buffer`) is documented by its keys' rows.

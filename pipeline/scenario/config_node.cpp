@@ -157,6 +157,20 @@ YAML::Node ConfigNode::value_of(const std::string& key) {
 
 YAML::Node ConfigNode::raw(const std::string& key) { return value_of(key); }
 
+std::vector<std::string> ConfigNode::unread_keys() const {
+  std::vector<std::string> keys;
+  if (!node_.IsMap()) return keys;
+  for (auto it = node_.begin(); it != node_.end(); ++it)
+    if (!known_.count(it->first.Scalar())) keys.push_back(it->first.Scalar());
+  return keys;
+}
+
+YAML::Node ConfigNode::take_as_is(const std::string& key) {
+  const YAML::Node value = value_of(key);
+  resolved_[key] = YAML::Clone(value);
+  return value;
+}
+
 template <class T>
 T ConfigNode::convert(const YAML::Node& value, const std::string& key) const {
   if (!value.IsScalar())

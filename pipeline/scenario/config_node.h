@@ -72,6 +72,11 @@ class ConfigNode {
   // A block that another reader validates (the sweep block): marks `key` as known but keeps it out
   // of the resolved tree, because a single run's scenario does not include it.
   YAML::Node raw(const std::string& key);
+  // The keys nobody has read yet, in file order, and one of them taken as written (marked known
+  // and recorded in the resolved tree as is): how a plug-in that takes keys of its own (`type:
+  // python`) passes them through to the user's code, which validates them.
+  std::vector<std::string> unread_keys() const;
+  YAML::Node take_as_is(const std::string& key);
   // "file:line:col: path.key" for `node` found under `key` here: how errors name a place.
   std::string where(const std::string& key, const YAML::Node& node) const;
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 
 #include <fmt/format.h>
@@ -161,6 +162,21 @@ DefenseFigures run_defense_benchmark(const DefenseBenchmarkOptions& options) {
   return f;
 }
 
+namespace {
+
+// Arrival batches per window: a guard is called once per batch, the last one possibly short.
+int64_t batches_per_window(const DefenseFigures& f) {
+  return f.batch > 0 ? (f.window + f.batch - 1) / f.batch : 1;
+}
+
+// A stage's median time with the bank ready against the first stage's of its list.
+double ratio_to_first(const StageFigures& s, const std::vector<StageFigures>& list) {
+  const double first = median(list.front().search_seconds);
+  return first > 0 ? median(s.search_seconds) / first : std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace
+
 std::string format_defense_table(const DefenseFigures& f) {
   const double retrain = median(f.retrain_seconds);
   std::string out = fmt::format(
@@ -169,37 +185,46 @@ std::string format_defense_table(const DefenseFigures& f) {
       "({:.0f} samples/s)\n\n",
       f.model, f.window, f.batch, f.feature_dim, f.retrain_seconds.size(), retrain,
       median(f.scoring_seconds), rate(f.window, f.scoring_seconds));
-  out += fmt::format("{:<40} {:>10} {:>12} {:>12} {:>13} {:>10}\n", "stage", "window s",
-                     "/ retrain", "samples/s", "bank ready/s", "bank MB");
-  for (const auto& s : f.stages)
-    out += fmt::format("{:<40} {:>10.4f} {:>12.3f} {:>12.0f} {:>13.0f} {:>10.1f}\n", s.stage,
-                       median(s.window_seconds), median(s.window_seconds) / retrain,
-                       rate(f.window, s.window_seconds), rate(f.window, s.search_seconds),
-                       static_cast<double>(s.bank_bytes) / 1e6);
-  for (const auto& s : f.sanitizers)
-    out += fmt::format("{:<40} {:>10.4f} {:>12.3f} {:>12.0f} {:>13.0f} {:>10.1f}\n",
-                       "sanitize " + s.stage, median(s.window_seconds),
-                       median(s.window_seconds) / retrain, rate(f.window, s.window_seconds),
-                       rate(f.window, s.search_seconds), static_cast<double>(s.bank_bytes) / 1e6);
+  out +=
+      fmt::format("{:<40} {:>10} {:>12} {:>12} {:>13} {:>10} {:>11} {:>9}\n", "stage", "window s",
+                  "/ retrain", "samples/s", "bank ready/s", "bank MB", "us/call", "x first");
+  const auto row = [&](const std::string& name, const StageFigures& s,
+                       const std::vector<StageFigures>& list, int64_t calls) {
+    return fmt::format(
+        "{:<40} {:>10.4f} {:>12.3f} {:>12.0f} {:>13.0f} {:>10.1f} {:>11.2f} {:>9.2f}\n", name,
+        median(s.window_seconds), median(s.window_seconds) / retrain,
+        rate(f.window, s.window_seconds), rate(f.window, s.search_seconds),
+        static_cast<double>(s.bank_bytes) / 1e6,
+        median(s.search_seconds) / static_cast<double>(calls) * 1e6, ratio_to_first(s, list));
+  };
+  for (const auto& s : f.stages) out += row(s.stage, s, f.stages, batches_per_window(f));
+  for (const auto& s : f.sanitizers) out += row("sanitize " + s.stage, s, f.sanitizers, 1);
   out +=
       "\nwindow s: one window, bank seeding and featurising included (as after each deploy); "
       "bank ready/s: the same window again with the bank prepared (the search alone); a "
-      "sanitizer's figures include featurising the window, which it does at every retrain\n";
+      "sanitizer's figures include featurising the window, which it does at every retrain; "
+      "us/call: microseconds per call with the bank ready (a guard: per arrival batch, a "
+      "sanitizer: per "
+      "window); x first: the same against the first stage of its list (list a C++ rule first and "
+      "its Python version after it to measure the Python stage's overhead)\n";
   return out;
 }
 
 nlohmann::ordered_json defense_json(const DefenseFigures& f) {
-  const auto figures = [&f](const std::vector<StageFigures>& list) {
+  const auto figures = [&f](const std::vector<StageFigures>& list, int64_t calls) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& s : list)
-      out.push_back({{"stage", s.stage},
-                     {"window_seconds", s.window_seconds},
-                     {"search_seconds", s.search_seconds},
-                     {"median_window_seconds", median(s.window_seconds)},
-                     {"ratio_to_retraining", median(s.window_seconds) / median(f.retrain_seconds)},
-                     {"samples_per_second", rate(f.window, s.window_seconds)},
-                     {"search_samples_per_second", rate(f.window, s.search_seconds)},
-                     {"bank_bytes", s.bank_bytes}});
+      out.push_back(
+          {{"stage", s.stage},
+           {"window_seconds", s.window_seconds},
+           {"search_seconds", s.search_seconds},
+           {"median_window_seconds", median(s.window_seconds)},
+           {"ratio_to_retraining", median(s.window_seconds) / median(f.retrain_seconds)},
+           {"samples_per_second", rate(f.window, s.window_seconds)},
+           {"search_samples_per_second", rate(f.window, s.search_seconds)},
+           {"bank_bytes", s.bank_bytes},
+           {"search_seconds_per_call", median(s.search_seconds) / static_cast<double>(calls)},
+           {"search_ratio_to_first", ratio_to_first(s, list)}});
     return out;
   };
   return {{"scenario", f.scenario},
@@ -209,8 +234,8 @@ nlohmann::ordered_json defense_json(const DefenseFigures& f) {
           {"feature_dim", f.feature_dim},
           {"retrain_seconds", f.retrain_seconds},
           {"scoring_seconds", f.scoring_seconds},
-          {"stages", figures(f.stages)},
-          {"sanitizers", figures(f.sanitizers)}};
+          {"stages", figures(f.stages, batches_per_window(f))},
+          {"sanitizers", figures(f.sanitizers, 1)}};
 }
 
 }  // namespace poisonsim::bench

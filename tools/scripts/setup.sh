@@ -23,6 +23,8 @@ packages=(
   dataset-fashion-mnist
   # analysis scripts run by /usr/bin/python3 (poisonsim report: python/poisonsim/report)
   python3 python3-numpy python3-h5py python3-pandas python3-matplotlib python3-yaml
+  # `type: python` guards and sanitizers: pybind11 embeds Debian's python3 (guards/python/)
+  pybind11-dev python3-dev
   # the Python package's tests (python/tests, run by ctest)
   python3-pytest
   # scikit-learn: the independent reference the defenses' verdicts are checked against

@@ -1,0 +1,7 @@
+# expect: gate run 6 returned str, expected True/False or a tuple (allow, reason, margin)
+import math
+
+
+class Gate:
+    def decide(self, candidate):
+        return "deploy"
