@@ -57,18 +57,8 @@ GateDecision PythonGate::decide(const GateInput& input) {
   return decision_of(object_.call("decide", candidate), object_.site("decide"));
 }
 
-void PythonGate::save_state(StateOut& out) const {
-  out.section("gate/python");
-  const auto state = object_.save_state();
-  out(state.has_value(), state.value_or(std::string()));
-}
+void PythonGate::save_state(StateOut& out) const { object_.save_state(out, "gate/python"); }
 
-void PythonGate::load_state(StateIn& in) {
-  in.section("gate/python");
-  bool has_state = false;
-  std::string bytes;
-  in(has_state, bytes);
-  object_.load_state(has_state ? std::optional<std::string>(bytes) : std::nullopt, in.where());
-}
+void PythonGate::load_state(StateIn& in) { object_.load_state(in, "gate/python"); }
 
 }  // namespace poisonsim::python

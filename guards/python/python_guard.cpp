@@ -82,18 +82,8 @@ double PythonGuard::threshold() const {
   return value.cast<double>();
 }
 
-void PythonGuard::save_state(StateOut& out) const {
-  out.section("guard/python");
-  const auto state = object_.save_state();
-  out(state.has_value(), state.value_or(std::string()));
-}
+void PythonGuard::save_state(StateOut& out) const { object_.save_state(out, "guard/python"); }
 
-void PythonGuard::load_state(StateIn& in) {
-  in.section("guard/python");
-  bool has_state = false;
-  std::string bytes;
-  in(has_state, bytes);
-  object_.load_state(has_state ? std::optional<std::string>(bytes) : std::nullopt, in.where());
-}
+void PythonGuard::load_state(StateIn& in) { object_.load_state(in, "guard/python"); }
 
 }  // namespace poisonsim::python

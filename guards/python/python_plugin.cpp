@@ -10,6 +10,7 @@
 #include "pipeline/data/file_bytes.h"
 #include "pipeline/plugins/plugin_files.h"
 #include "pipeline/scenario/config_node.h"
+#include "sim/kernel/state_archive.h"
 #include "sim/util/error.h"
 
 namespace poisonsim::python {
@@ -186,7 +187,7 @@ py::object PluginObject::call(const char* method) const {
   }
 }
 
-std::optional<std::string> PluginObject::save_state() const {
+std::optional<std::string> PluginObject::pickled_state() const {
   py::gil_scoped_acquire gil;
   if (!has("state") || !has("load_state")) return std::nullopt;
   const py::object state = call("state");
@@ -197,8 +198,8 @@ std::optional<std::string> PluginObject::save_state() const {
   }
 }
 
-void PluginObject::load_state(const std::optional<std::string>& bytes,
-                              const std::string& where) const {
+void PluginObject::restore_pickled(const std::optional<std::string>& bytes,
+                                   const std::string& where) const {
   if (!bytes)
     throw UserError(where, fmt::format("the checkpoint holds no state of the python {} {} ({}): "
                                        "its class has no state() and load_state(), so a resumed "
@@ -216,6 +217,20 @@ void PluginObject::load_state(const std::optional<std::string>& bytes,
     throw_user_error(e, site("load_state"));
   }
   call("load_state", state);
+}
+
+void PluginObject::save_state(StateOut& out, const char* section) const {
+  out.section(section);
+  const auto state = pickled_state();
+  out(state.has_value(), state.value_or(std::string()));
+}
+
+void PluginObject::load_state(StateIn& in, const char* section) const {
+  in.section(section);
+  bool has_state = false;
+  std::string bytes;
+  in(has_state, bytes);
+  restore_pickled(has_state ? std::optional<std::string>(bytes) : std::nullopt, in.where());
 }
 
 std::vector<uint8_t> bool_mask(const py::object& value, size_t n, const CodeSite& site) {

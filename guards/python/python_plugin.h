@@ -11,7 +11,9 @@
 
 namespace poisonsim {
 class ConfigNode;
-}
+class StateIn;
+class StateOut;
+}  // namespace poisonsim
 
 namespace poisonsim::python {
 
@@ -53,14 +55,17 @@ class PluginObject {
   py::object call(const char* method, const py::object& argument) const;
   py::object call(const char* method) const;
 
-  // Checkpoints: pickle.dumps(state()), nullopt when the class lacks state() or load_state()
-  // (the run goes on; only a resume from the checkpoint is refused).
-  std::optional<std::string> save_state() const;
-  // load_state(pickle.loads(bytes)); UserError at `where` (the checkpoint) when the checkpoint
-  // holds no state or the class has no load_state().
-  void load_state(const std::optional<std::string>& bytes, const std::string& where) const;
+  // Checkpoints, in `section`: pickle.dumps(state()), or a mark that there is none when the class
+  // lacks state() or load_state() (the run goes on; only a resume from it is refused).
+  void save_state(StateOut& out, const char* section) const;
+  // load_state(pickle.loads(bytes)); UserError at the checkpoint when it holds no state or the
+  // class has no load_state().
+  void load_state(StateIn& in, const char* section) const;
 
  private:
+  std::optional<std::string> pickled_state() const;
+  void restore_pickled(const std::optional<std::string>& bytes, const std::string& where) const;
+
   PluginSpec spec_;
   py::object instance_;
 };

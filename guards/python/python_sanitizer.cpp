@@ -46,17 +46,9 @@ void PythonSanitizer::on_deploy() {
 }
 
 void PythonSanitizer::save_state(StateOut& out) const {
-  out.section("sanitize/python");
-  const auto state = object_.save_state();
-  out(state.has_value(), state.value_or(std::string()));
+  object_.save_state(out, "sanitize/python");
 }
 
-void PythonSanitizer::load_state(StateIn& in) {
-  in.section("sanitize/python");
-  bool has_state = false;
-  std::string bytes;
-  in(has_state, bytes);
-  object_.load_state(has_state ? std::optional<std::string>(bytes) : std::nullopt, in.where());
-}
+void PythonSanitizer::load_state(StateIn& in) { object_.load_state(in, "sanitize/python"); }
 
 }  // namespace poisonsim::python
