@@ -1,5 +1,5 @@
-// `poisonsim bench training`, `bench growth` and `bench defenses` at tiny sizes: the JSON they
-// write and how they refuse bad options. Speeds are measured, never asserted.
+// `poisonsim bench training`, `bench growth`, `bench defenses` and `bench startup` at tiny sizes:
+// the JSON they write and how they refuse bad options. Speeds are measured, never asserted.
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -165,6 +165,31 @@ TEST_F(BenchCli, DefensesTimesEachStageAgainstTheRetraining) {
   expect_one_error_line(test::run_poisonsim(defenses + " --sanitizer '{type: nope}'"),
                         "sanitize.0.type");
   expect_one_error_line(test::run_poisonsim(defenses + " --window 0"), "--window");
+}
+
+TEST_F(BenchCli, StartupTimesEachCommandThroughTheFrontAndTheEngineAlone) {
+  const std::string trace = dir.file("run.h5");
+  const auto run = test::run_poisonsim("run " + synthetic() + " --quiet -o " + trace);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto json =
+      bench("startup --scenario " + synthetic() + " --trace " + trace + " --rounds 2");
+  ASSERT_TRUE(json.contains("cases")) << json.dump();
+  std::vector<std::string> commands;
+  for (const auto& c : json["cases"]) {
+    commands.push_back(c["command"].get<std::string>());
+    for (const char* side : {"poisonsim_seconds", "engine_alone_seconds"}) {
+      ASSERT_EQ(c[side].size(), 2u) << side;
+      for (const auto& seconds : c[side]) EXPECT_GT(seconds.get<double>(), 0) << side;
+    }
+    EXPECT_NEAR(c["ratio"].get<double>(),
+                c["engine_alone_median"].get<double>() / c["poisonsim_median"].get<double>(), 1e-9);
+  }
+  EXPECT_EQ(commands, (std::vector<std::string>{"--help", "inspect", "validate"}));
+  // Without a trace there is nothing to inspect.
+  EXPECT_EQ(bench("startup --scenario " + synthetic() + " --rounds 1")["cases"].size(), 2u);
+  expect_one_error_line(test::run_poisonsim("bench startup --rounds 0"), "--rounds");
+  expect_one_error_line(test::run_poisonsim("bench startup --trace " + dir.file("none.h5")),
+                        "none.h5");
 }
 
 TEST_F(BenchCli, BadOptionsGiveOneErrorLineAndExitTwo) {
