@@ -8,7 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "pipeline/data/file_bytes.h"
-#include "pipeline/plugins/plugin_files.h"
+#include "pipeline/runtime/plugin_files.h"
 #include "pipeline/scenario/config_node.h"
 #include "sim/kernel/state_archive.h"
 #include "sim/util/error.h"

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/runtime/plugin_files.h"
 #include "poisonsim_commit.h"
 #include "poisonsim_version.h"
 
@@ -66,6 +67,11 @@ std::string provenance_json(int scoring_threads) {
   out["hdf5"] = fmt::format("{}.{}.{}", h5_major, h5_minor, h5_release);
   out["host"] = host_name();
   out["start_time_utc"] = utc_now();
+  if (const auto files = loaded_plugin_files(); !files.empty()) {
+    auto& list = out["plugin_files"] = nlohmann::ordered_json::array();
+    for (const auto& f : files)
+      list.push_back({{"file", f.file}, {"path", f.absolute}, {"sha256", f.sha256}});
+  }
   return out.dump();
 }
 

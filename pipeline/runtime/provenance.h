@@ -14,7 +14,8 @@ const std::vector<std::string>& recorded_command_line();
 
 // The provenance of a run starting now, as a JSON object: poisonsim version and git commit,
 // command line, CPU model and instruction sets, the numeric libraries' part (below), HDF5's
-// version, host name and start time (UTC). `scoring_threads`: the run's oneTBB threads (0: per
+// version, host name and start time (UTC), and the users' plug-in files this process loaded
+// (plugin_files.h), when there are any. `scoring_threads`: the run's oneTBB threads (0: per
 // core).
 std::string provenance_json(int scoring_threads);
 

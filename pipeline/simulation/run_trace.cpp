@@ -1,9 +1,7 @@
 #include "pipeline/simulation/run_trace.h"
 
 #include <spdlog/spdlog.h>
-#include <nlohmann/json.hpp>
 
-#include "pipeline/plugins/plugin_files.h"
 #include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/runtime/numerics_in_use.h"
 #include "pipeline/runtime/provenance.h"
@@ -24,13 +22,6 @@ std::unique_ptr<TraceWriter> create_run_trace(const Scenario& s, const std::stri
   meta.numerics = numerics.describe();
   if (!numerics.warning().empty()) spdlog::warn("{}", numerics.warning());
   meta.provenance = provenance_json(threads);
-  if (const auto files = loaded_plugin_files(); !files.empty()) {
-    auto provenance = nlohmann::ordered_json::parse(meta.provenance);
-    auto& list = provenance["plugin_files"] = nlohmann::ordered_json::array();
-    for (const auto& f : files)
-      list.push_back({{"file", f.file}, {"path", f.absolute}, {"sha256", f.sha256}});
-    meta.provenance = provenance.dump();
-  }
   TraceOptions trace_options;
   trace_options.samples = s.trace.samples;
   trace_options.compression = static_cast<int>(s.trace.compression);

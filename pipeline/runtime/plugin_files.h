@@ -1,7 +1,8 @@
 #pragma once
 // The users' own code files this process loaded for plug-in stages (`type: python`), with the
-// SHA-256 of their bytes: the run's provenance lists them (trace attribute `provenance`, key
-// `plugin_files`), beside the resolved scenario's `file` and `sha256` keys of each stage.
+// SHA-256 of their bytes: the provenance of everything the process writes lists them
+// (provenance.h, key `plugin_files`), beside the resolved scenario's `file` and `sha256` keys of
+// each stage.
 #include <mutex>
 #include <string>
 #include <vector>
