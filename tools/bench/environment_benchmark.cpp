@@ -1,5 +1,7 @@
 #include "tools/bench/environment_benchmark.h"
 
+#include "tools/bench/bench_median.h"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,31 +62,21 @@ Measured run_once(const EnvironmentVariant& variant, const EnvironmentBenchmarkO
                   const std::string& label) {
   const std::string trace = (fs::path(options.work_dir) / (label + ".h5")).string();
   const std::string log = (fs::path(options.work_dir) / (label + ".log")).string();
-  ChildCommand command;
-  command.argv = {"/usr/bin/env"};
-  command.argv.insert(command.argv.end(), cleared_environment().begin(),
-                      cleared_environment().end());
-  command.argv.insert(command.argv.end(), variant.environment.begin(), variant.environment.end());
-  for (const auto& part :
-       {own_executable(), std::string("--log-level"), std::string("warn"), std::string("run"),
-        options.scenario, std::string("-o"), trace, std::string("--force"), std::string("--quiet")})
-    command.argv.push_back(part);
+  std::vector<std::string> argv = {own_executable(), "--log-level", "warn", "run",
+                                   options.scenario, "-o",          trace,  "--force",
+                                   "--quiet"};
   for (const auto* list : {&options.overrides, &variant.overrides})
     for (const auto& value : *list) {
-      command.argv.push_back("--set");
-      command.argv.push_back(value);
+      argv.push_back("--set");
+      argv.push_back(value);
     }
-  command.log_path = log;
-  int code = -1;
+  const FinishedChild child = run_from_fresh_environment(argv, variant.environment, log);
+  if (child.exit_code != 0)
+    throw UserError(variant.name, fmt::format("the run failed (exit code {}); its output is in {}",
+                                              child.exit_code, log));
   Measured measured;
-  run_children({command}, 1, [&](size_t, const FinishedChild& child) {
-    code = child.exit_code;
-    measured.seconds = child.seconds;
-    measured.max_rss_kib = child.max_rss_kib;
-  });
-  if (code != 0)
-    throw UserError(variant.name,
-                    fmt::format("the run failed (exit code {}); its output is in {}", code, log));
+  measured.seconds = child.seconds;
+  measured.max_rss_kib = child.max_rss_kib;
   const auto metadata = TraceReader(trace).metadata();
   measured.blas = metadata.blas + "; numerics " + metadata.numerics;
   return measured;
@@ -92,13 +84,24 @@ Measured run_once(const EnvironmentVariant& variant, const EnvironmentBenchmarkO
 
 }  // namespace
 
-const std::vector<std::string>& cleared_environment() {
+FinishedChild run_from_fresh_environment(const std::vector<std::string>& argv,
+                                         const std::vector<std::string>& environment,
+                                         const std::string& log) {
   static const std::vector<std::string> cleared = {
       "-u", "OPENBLAS_CORETYPE",     "-u", "DNNL_MAX_CPU_ISA",
       "-u", "ATEN_CPU_CAPABILITY",   "-u", kChosenBlasKernelVariable,
       "-u", kNumericReexecVariable,  "-u", kNumericsOverrideVariable,
       "-u", kNumericsActiveVariable, "-u", kNumericsOriginalVariable};
-  return cleared;
+  ChildCommand command;
+  command.argv = {"/usr/bin/env"};
+  command.argv.insert(command.argv.end(), cleared.begin(), cleared.end());
+  command.argv.insert(command.argv.end(), environment.begin(), environment.end());
+  command.argv.insert(command.argv.end(), argv.begin(), argv.end());
+  command.log_path = log;
+  FinishedChild finished;
+  finished.exit_code = -1;
+  run_children({command}, 1, [&](size_t, const FinishedChild& child) { finished = child; });
+  return finished;
 }
 
 void EnvironmentBenchmarkOptions::validate() const {
@@ -109,13 +112,7 @@ void EnvironmentBenchmarkOptions::validate() const {
     throw UserError(scenario, "scenario file not found (pass --scenario)");
 }
 
-double VariantFigures::median() const {
-  if (seconds.empty()) return 0;
-  auto sorted = seconds;
-  std::sort(sorted.begin(), sorted.end());
-  const size_t n = sorted.size();
-  return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-}
+double VariantFigures::median() const { return bench::median(seconds); }
 
 std::vector<EnvironmentVariant> kernel_variants(const std::vector<std::string>& kernels) {
   // Native numerics: portable mode would pin every variant to the same kernel.

@@ -11,11 +11,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tools/sweep/child_processes.h"
+
 namespace poisonsim::bench {
 
-// Arguments of env(1) that unset every variable poisonsim sets itself, so each measured process
-// starts from the same place: as a user's shell starts it.
-const std::vector<std::string>& cleared_environment();
+// Runs `argv` as a child process from a fresh environment, as a user's shell starts it: none of
+// the variables poisonsim sets for itself, then `environment` (arguments of env(1): "-u NAME",
+// "NAME=value"); its stdout and stderr go to `log`. Returns how it ended.
+FinishedChild run_from_fresh_environment(const std::vector<std::string>& argv,
+                                         const std::vector<std::string>& environment,
+                                         const std::string& log);
 
 struct EnvironmentVariant {
   std::string name;

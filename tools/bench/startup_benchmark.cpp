@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -10,20 +9,13 @@
 
 #include "sim/util/error.h"
 #include "sim/util/file_checks.h"
+#include "tools/bench/bench_median.h"
 #include "tools/bench/environment_benchmark.h"
-#include "tools/sweep/child_processes.h"
 
 namespace poisonsim::bench {
 namespace {
 
 namespace fs = std::filesystem;
-
-double median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 struct Program {
   std::string label;  // "front" or "engine"
@@ -33,23 +25,13 @@ struct Program {
 // The wall seconds of `program command_args` from a fresh environment; its output goes to `log`.
 double time_command(const Program& program, const std::vector<std::string>& command_args,
                     const std::string& log) {
-  ChildCommand command;
-  command.argv = {"/usr/bin/env"};
-  command.argv.insert(command.argv.end(), cleared_environment().begin(),
-                      cleared_environment().end());
-  command.argv.push_back(program.path);
-  command.argv.insert(command.argv.end(), command_args.begin(), command_args.end());
-  command.log_path = log;
-  int code = -1;
-  double seconds = 0;
-  run_children({command}, 1, [&](size_t, const FinishedChild& child) {
-    code = child.exit_code;
-    seconds = child.seconds;
-  });
-  if (code != 0)
+  std::vector<std::string> argv = {program.path};
+  argv.insert(argv.end(), command_args.begin(), command_args.end());
+  const FinishedChild child = run_from_fresh_environment(argv, {}, log);
+  if (child.exit_code != 0)
     throw UserError(program.path, fmt::format("`{}` failed (exit code {}); its output is in {}",
-                                              fmt::join(command_args, " "), code, log));
-  return seconds;
+                                              fmt::join(command_args, " "), child.exit_code, log));
+  return child.seconds;
 }
 
 }  // namespace
