@@ -125,6 +125,13 @@ int reexecs_so_far() {
   return count ? std::atoi(count) : 0;
 }
 
+// OMP_WAIT_POLICY at our default when the user left it unset; true when it changed.
+bool set_default_wait_policy() {
+  if (environment("OMP_WAIT_POLICY")) return false;
+  setenv("OMP_WAIT_POLICY", kDefaultWaitPolicy, 1);
+  return true;
+}
+
 // The variables for `mode`; true when one that a library reads at load time changed.
 bool configure_numeric_environment(NumericsMode mode) {
   bool changed = set_numerics_environment(mode);
@@ -138,10 +145,7 @@ bool configure_numeric_environment(NumericsMode mode) {
       changed = true;
     }
   }
-  if (find_symbol<void*>("omp_get_max_threads") && !environment("OMP_WAIT_POLICY")) {
-    setenv("OMP_WAIT_POLICY", kDefaultWaitPolicy, 1);
-    changed = true;
-  }
+  if (find_symbol<void*>("omp_get_max_threads") && set_default_wait_policy()) changed = true;
   return changed;
 }
 
@@ -164,7 +168,7 @@ void prepare_numeric_environment(char** argv) {
 void prepare_engine_environment() {
   set_numerics_environment(starting_numerics_mode());
   // The engine links libgomp (LibTorch, oneDNN): the front cannot ask it, so it sets the policy.
-  if (!environment("OMP_WAIT_POLICY")) setenv("OMP_WAIT_POLICY", kDefaultWaitPolicy, 1);
+  set_default_wait_policy();
 }
 
 void ensure_numerics_mode(NumericsMode wanted, const std::string& where) {
