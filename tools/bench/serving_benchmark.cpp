@@ -3,8 +3,6 @@
 #include "tools/bench/bench_median.h"
 
 #include <algorithm>
-#include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -17,12 +15,11 @@
 #include "pipeline/model/training.h"
 #include "pipeline/serving/serving_engine.h"
 #include "sim/util/error.h"
+#include "tools/bench/measured_rate.h"
 #include "tools/bench/peak_gemm.h"
 
 namespace poisonsim::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 Dataset random_batch(const ModelSpec& spec, int64_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -35,27 +32,6 @@ Dataset random_batch(const ModelSpec& spec, int64_t n, uint64_t seed) {
   for (auto& p : data.pixels) p = pixel(rng);
   for (int64_t i = 0; i < n; ++i) data.labels.push_back(i % spec.num_classes);
   return data;
-}
-
-// One thing that takes turns: a backend scoring one model at one batch size, or a peak
-// matmul. `work` is what one call does: samples, or floating-point operations.
-struct Measured {
-  std::function<void()> call;
-  double work = 0;
-  std::vector<double> rates;  // work per second, one per round
-};
-
-// Calls `m.call` until `seconds` have passed; returns work per second.
-double measure_rate(const Measured& m, double seconds) {
-  const auto start = Clock::now();
-  int64_t calls = 0;
-  double elapsed = 0;
-  do {
-    m.call();
-    ++calls;
-    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  } while (elapsed < seconds);
-  return static_cast<double>(calls) * m.work / elapsed;
 }
 
 // What one model needs to be scored by every backend: its weights in both engines and one
