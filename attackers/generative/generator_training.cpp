@@ -6,7 +6,9 @@
 #include <limits>
 #include <numeric>
 #include <optional>
+#include <tuple>
 
+#include <ATen/record_function.h>
 #include <fmt/format.h>
 
 #include "attackers/common/evasion_torch.h"
@@ -123,18 +125,32 @@ class Trainer {
         best = net_.snapshot();
       }
     };
-    if (options_.select_every > 0) select(0);
+    // The RECORD_USER_SCOPE blocks name the phases of a step for LibTorch's profiler
+    // (`poisonsim bench generator`); without a profiler they cost a branch each.
+    if (options_.select_every > 0) {
+      RECORD_USER_SCOPE("G: damage selection");
+      select(0);
+    }
     for (int64_t step = 1; step <= options_.steps; ++step) {
-      const auto [x, y] = next_batch();
-      torch::Tensor loss;
-      const double reward = options_.rule == GenerativeRule::unrolled
-                                ? unrolled_loss(x, y, loss)
-                                : first_order_loss(x, y, loss);
-      adam.zero_grad();
-      // Gradients for G only: the unrolled window starts from leaves (the copy's weights) whose
-      // own gradients nobody uses; naming G's parameters lets autograd skip that part.
-      loss.backward({}, c10::nullopt, false, net_.parameters());
-      adam.step();
+      torch::Tensor x, y, loss;
+      {
+        RECORD_USER_SCOPE("G: next batch");
+        std::tie(x, y) = next_batch();
+      }
+      double reward = 0;
+      {
+        RECORD_USER_SCOPE("G: objective");
+        reward = options_.rule == GenerativeRule::unrolled ? unrolled_loss(x, y, loss)
+                                                           : first_order_loss(x, y, loss);
+      }
+      {
+        RECORD_USER_SCOPE("G: backward and Adam");
+        adam.zero_grad();
+        // Gradients for G only: the unrolled window starts from leaves (the copy's weights)
+        // whose own gradients nobody uses; naming G's parameters lets autograd skip that part.
+        loss.backward({}, c10::nullopt, false, net_.parameters());
+        adam.step();
+      }
       report.reward_by_step.push_back(reward);
       if (options_.rule == GenerativeRule::unrolled) {
         if (step % options_.copy_reset_every == 0) reset_copy();
@@ -145,8 +161,10 @@ class Trainer {
         reset_copy();
       }
       if (options_.select_every > 0 &&
-          (step % options_.select_every == 0 || step == options_.steps))
+          (step % options_.select_every == 0 || step == options_.steps)) {
+        RECORD_USER_SCOPE("G: damage selection");
         select(step);
+      }
       if (progress) progress->advance(1, fmt::format("reward {:.3f}", reward));
     }
     report.steps = options_.steps;
@@ -212,13 +230,20 @@ class Trainer {
     const auto frozen_poison = poison.detach();
     const int64_t n = poison.size(0);
     auto& copy = *first_order_copy_;
-    for (int64_t first = 0; first < n; first += options_.unroll_chunk) {
-      const int64_t count = std::min(options_.unroll_chunk, n - first);
-      const auto [images, labels] =
-          victim_batch(frozen_poison.narrow(0, first, count), y.narrow(0, first, count));
-      copy.step(images, labels);
+    {
+      RECORD_USER_SCOPE("G: objective: copy steps");
+      for (int64_t first = 0; first < n; first += options_.unroll_chunk) {
+        const int64_t count = std::min(options_.unroll_chunk, n - first);
+        const auto [images, labels] =
+            victim_batch(frozen_poison.narrow(0, first, count), y.narrow(0, first, count));
+        copy.step(images, labels);
+      }
     }
-    const double reward = copy.validation_loss();
+    double reward = 0;
+    {
+      RECORD_USER_SCOPE("G: objective: reward");
+      reward = copy.validation_loss();
+    }
     const auto logits = functional_forward(spec_, copy.weights(), poison);
     const auto push = options_.first_order_objective == FirstOrderObjective::ascend_loss
                           ? -cross_entropy(logits, y)
