@@ -1,7 +1,9 @@
-// `poisonsim bench training`, `bench growth`, `bench defenses` and `bench startup` at tiny sizes:
+// `poisonsim bench training`, `bench growth`, `bench defenses`, `bench generator` and
+// `bench startup` at tiny sizes:
 // the JSON they write and how they refuse bad options. Speeds are measured, never asserted.
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -165,6 +167,58 @@ TEST_F(BenchCli, DefensesTimesEachStageAgainstTheRetraining) {
   expect_one_error_line(test::run_poisonsim(defenses + " --sanitizer '{type: nope}'"),
                         "sanitize.0.type");
   expect_one_error_line(test::run_poisonsim(defenses + " --window 0"), "--window");
+}
+
+// G's roofline on the synthetic data: each step of G's training does the same products, so the
+// FLOPs the profiler counts in each phase of the step double exactly with the steps, and the
+// unrolled rule's backward pass (through the copy's steps) does more than the first-order one's.
+TEST_F(BenchCli, GeneratorCountsTheFlopsOfEachPhaseOfGsTraining) {
+  auto roofline = [&](int steps) {
+    return bench(fmt::format(
+        "generator --scenario {} --targets mlp --rounds 1 --n 40 --peak-size 128 --param "
+        "steps={} --param select_every=0 --param batch_size=16 --param unroll_chunk=8",
+        synthetic(), steps));
+  };
+  const auto four = roofline(4);
+  const auto eight = roofline(8);
+  ASSERT_TRUE(four.is_object() && eight.is_object());
+  EXPECT_GT(four["peak_f32_gflops"].get<double>(), 0);
+  ASSERT_EQ(four["shape_roofs"].size(), 2u);  // G's first layer and the target's
+  EXPECT_EQ(four["shape_roofs"][0]["m"], 16);
+  EXPECT_EQ(four["shape_roofs"][1]["m"], 8);
+  ASSERT_EQ(four["rows"].size(), 2u);
+  std::map<std::string, double> backward;
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& a = four["rows"][i];
+    const auto& b = eight["rows"][i];
+    EXPECT_EQ(a["rule"], i == 0 ? "first-order" : "unrolled");
+    EXPECT_EQ(a["steps"], 4);
+    EXPECT_EQ(a["seconds"].size(), 1u);
+    EXPECT_GT(a["counted_gflop"].get<double>(), 0);
+    EXPECT_FALSE(a["gflop_lower_bound"].get<bool>());
+    // Every second of the profiled run is in one category.
+    double categories = 0;
+    for (const auto& [name, seconds] : a["category_seconds"].items()) categories += seconds.get<double>();
+    EXPECT_NEAR(categories, a["profiled_seconds"].get<double>(), 1e-3 * a["profiled_seconds"].get<double>());
+    std::map<std::string, nlohmann::json> phases_a, phases_b;
+    for (const auto& p : a["phases"]) phases_a[p["name"]] = p;
+    for (const auto& p : b["phases"]) phases_b[p["name"]] = p;
+    for (const char* name : {"G: objective", "G: backward and Adam"}) {
+      ASSERT_TRUE(phases_a.count(name) && phases_b.count(name)) << a.dump();
+      EXPECT_EQ(phases_a[name]["calls"], 4);
+      EXPECT_EQ(phases_b[name]["calls"], 8);
+      EXPECT_GT(phases_a[name]["flops"].get<double>(), 0) << name;
+      EXPECT_DOUBLE_EQ(phases_b[name]["flops"].get<double>(),
+                       2 * phases_a[name]["flops"].get<double>())
+          << name;
+    }
+    EXPECT_EQ(phases_a.count("G: damage selection"), 0u);  // select_every=0
+    backward[a["rule"]] = phases_a["G: backward and Adam"]["flops"].get<double>();
+  }
+  EXPECT_GT(backward["unrolled"], backward["first-order"]);
+  const std::string generator = "bench generator --scenario " + synthetic();
+  expect_one_error_line(test::run_poisonsim(generator + " --rules nope"), "--rules");
+  expect_one_error_line(test::run_poisonsim(generator + " --targets gpu"), "--targets");
 }
 
 TEST_F(BenchCli, StartupTimesEachCommandThroughTheFrontAndTheEngineAlone) {

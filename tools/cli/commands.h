@@ -50,6 +50,8 @@ void add_train_command(CLI::App& app, const GlobalOptions& global);
 void add_bench_command(CLI::App& app, const GlobalOptions& global);
 // `bench defenses` (bench_defenses_command.cpp), added by add_bench_command.
 void add_bench_defenses(CLI::App* bench, const GlobalOptions& global);
+// `bench generator` (bench_generator_command.cpp), added by add_bench_command.
+void add_bench_generator(CLI::App* bench, const GlobalOptions& global);
 // `bench startup` (bench_startup_command.cpp), added by add_bench_command.
 void add_bench_startup(CLI::App* bench, const GlobalOptions& global);
 void add_inspect_command(CLI::App& app, const GlobalOptions& global);

@@ -395,6 +395,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global) {
   add_bench_training(cmd, global);
   add_bench_growth(cmd, global);
   add_bench_defenses(cmd, global);
+  add_bench_generator(cmd, global);
   add_bench_startup(cmd, global);
 }
 
