@@ -1,5 +1,5 @@
-"""Fixtures: traces written by tests/write_example_trace (the C++ writer itself) and a sweep
-file assembled from them with h5py. ctest sets POISONSIM_WRITE_EXAMPLE_TRACE and
+"""Fixtures: traces written by tests/write_example_trace (the C++ writer itself), a sweep
+file assembled from them with h5py, and a small sweep run by the poisonsim binary. ctest sets POISONSIM_WRITE_EXAMPLE_TRACE and
 POISONSIM_BINARY (python/tests/CMakeLists.txt)."""
 import json
 import os
@@ -30,6 +30,20 @@ def example_trace(tmp_path_factory):
 @pytest.fixture(scope="session")
 def poisonsim_binary():
     return _tool("POISONSIM_BINARY")
+
+
+@pytest.fixture(scope="session")
+def real_sweep(tmp_path_factory, poisonsim_binary):
+    """A sweep run by the binary: guard.threshold 1 and 3 x seeds 3 and 4, 60 simulated s of the
+    tests' synthetic scenario (about 4 s)."""
+    work = tmp_path_factory.mktemp("sweep")
+    path = str(work / "thresholds.h5")
+    scenario = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                            "scenarios", "synthetic-small.yaml")
+    subprocess.run([poisonsim_binary, "--log-level", "warn", "sweep", scenario, "--param",
+                    "guard.threshold=1,3", "--seeds", "2", "--set", "duration=60", "-o", path,
+                    "--quiet"], check=True, env=dict(os.environ, POISONSIM_CACHE_DIR=str(work)))
+    return path
 
 
 @pytest.fixture
