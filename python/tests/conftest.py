@@ -32,15 +32,28 @@ def poisonsim_binary():
     return _tool("POISONSIM_BINARY")
 
 
+SYNTHETIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                         "scenarios", "synthetic-small.yaml")
+
+
+@pytest.fixture(scope="session")
+def real_trace(tmp_path_factory, poisonsim_binary):
+    """A run of the binary: 60 simulated s of the tests' synthetic scenario, samples traced."""
+    work = tmp_path_factory.mktemp("run")
+    path = str(work / "run.h5")
+    subprocess.run([poisonsim_binary, "--log-level", "warn", "run", SYNTHETIC, "--set",
+                    "duration=60", "--set", "trace.samples=true", "-o", path, "--quiet"],
+                   check=True, env=dict(os.environ, POISONSIM_CACHE_DIR=str(work)))
+    return path
+
+
 @pytest.fixture(scope="session")
 def real_sweep(tmp_path_factory, poisonsim_binary):
     """A sweep run by the binary: guard.threshold 1 and 3 x seeds 3 and 4, 60 simulated s of the
     tests' synthetic scenario (about 4 s)."""
     work = tmp_path_factory.mktemp("sweep")
     path = str(work / "thresholds.h5")
-    scenario = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
-                            "scenarios", "synthetic-small.yaml")
-    subprocess.run([poisonsim_binary, "--log-level", "warn", "sweep", scenario, "--param",
+    subprocess.run([poisonsim_binary, "--log-level", "warn", "sweep", SYNTHETIC, "--param",
                     "guard.threshold=1,3", "--seeds", "2", "--set", "duration=60", "-o", path,
                     "--quiet"], check=True, env=dict(os.environ, POISONSIM_CACHE_DIR=str(work)))
     return path
