@@ -1,6 +1,7 @@
 // `mpirun -np 3 poisonsim sweep` on localhost: the same file as one process, failed runs as
 // failed rows, bad input as one error line; every rank's runs hold the sweep's lock, and a rank
-// killed after its run finished leaves that run's row intact. Built only with MPI (POISONSIM_MPI).
+// killed after its run finished leaves that run's row intact; a `type: python` guard on 2 ranks
+// gives the file of one process. Built only with MPI (POISONSIM_MPI).
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
