@@ -5,7 +5,8 @@ fresh `python3 -m venv --system-site-packages` venv with the plain command, buil
 and no package index (PIP_NO_INDEX: anything pip would need to download fails the test, as it
 would on a machine without network). The venv's python then imports poisonsim from outside any
 source tree, checks the installed version is the project's, and opens a trace written by
-tests/write_example_trace. Then `pip install -e ./python` (editable) the same way.
+tests/write_example_trace. Then `pip install -e ./python` (editable) the same way. A copy of
+python/ alone (no CMakeLists.txt to take the version from) must fail with the backend's line.
 
 Usage: python_install_test.py SOURCE_ROOT WORK_DIR WRITE_EXAMPLE_TRACE
 """
@@ -62,6 +63,16 @@ def main():
     env.update(PIP_NO_INDEX="1", PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1",
                PIP_NO_CACHE_DIR="1", PYTHONDONTWRITEBYTECODE="1")
     pip, python = os.path.join(venv, "bin", "pip"), os.path.join(venv, "bin", "python")
+
+    # Without the project's CMakeLists.txt (nor an sdist's PKG-INFO) there is no version: one
+    # clear line from the backend, not a wheel numbered 0.
+    lone = os.path.join(work, "lone")
+    shutil.copytree(os.path.join(source, "python"), os.path.join(lone, "python"))
+    done = subprocess.run([pip, "install", "./python"], cwd=lone, env=env, capture_output=True,
+                          text=True)
+    if done.returncode == 0 or "no version: build from the poisonsim repository" not in (
+            done.stdout + done.stderr):
+        fail(f"pip install without CMakeLists.txt exited {done.returncode}:\n{done.stderr}")
 
     for label, command, where in (
             ("pip install ./python", [pip, "install", "./python"],

@@ -37,7 +37,8 @@ def _toml():
         try:
             import tomli as tomllib
         except ImportError:
-            raise BuildError("reading pyproject.toml needs Python 3.11 (tomllib) or tomli") from None
+            raise BuildError("reading pyproject.toml needs Python 3.11 (tomllib) "
+                             "or tomli") from None
     with open(os.path.join(HERE, "pyproject.toml"), "rb") as f:
         return tomllib.load(f)
 
@@ -49,7 +50,8 @@ def version():
         with open(cmake, encoding="utf-8") as f:
             found = re.search(r"project\(\s*poisonsim\s+VERSION\s+([0-9][0-9.]*)", f.read())
         if not found:
-            raise BuildError(f"{cmake}: no `project(poisonsim VERSION ...)` to take the version from")
+            raise BuildError(f"{cmake}: no `project(poisonsim VERSION ...)` to take the "
+                             "version from")
         return found.group(1)
     pkg_info = os.path.join(HERE, "PKG-INFO")
     if os.path.isfile(pkg_info):
@@ -86,8 +88,10 @@ def h5py_requirement():
     names = []
     for directory in _visible_site_dirs():
         for entry in sorted(os.listdir(directory)):
-            if entry.lower().startswith("h5py") and entry.endswith(".dist-info"):
-                with open(os.path.join(directory, entry, "METADATA"), encoding="utf-8") as f:
+            meta = os.path.join(directory, entry, "METADATA")
+            if entry.lower().startswith("h5py") and entry.endswith(".dist-info") and \
+                    os.path.isfile(meta):
+                with open(meta, encoding="utf-8") as f:
                     found = re.search(r"^Name: (\S+)$", f.read(), re.MULTILINE)
                 if found:
                     names.append(found.group(1))
@@ -105,7 +109,9 @@ def metadata():
     if "requires-python" in project:
         lines.append(f"Requires-Python: {project['requires-python']}")
     for requirement in project.get("dependencies", []):
-        lines.append(f"Requires-Dist: {h5py_requirement() if requirement == 'h5py' else requirement}")
+        if requirement == "h5py":
+            requirement = h5py_requirement()
+        lines.append(f"Requires-Dist: {requirement}")
     for extra, requirements in project.get("optional-dependencies", {}).items():
         lines.append(f"Provides-Extra: {extra}")
         lines += [f"Requires-Dist: {r}; extra == \"{extra}\"" for r in requirements]
@@ -134,7 +140,7 @@ def _package_files():
     return files
 
 
-def _dist_info_files(editable=False):
+def _dist_info_files():
     wheel = (f"Wheel-Version: 1.0\nGenerator: poisonsim_build\nRoot-Is-Purelib: true\n"
              f"Tag: {TAG}\n")
     info = _dist_info()

@@ -1,6 +1,6 @@
 """Fixtures: traces written by tests/write_example_trace (the C++ writer itself), a sweep
-file assembled from them with h5py, and a small sweep run by the poisonsim binary. ctest sets POISONSIM_WRITE_EXAMPLE_TRACE and
-POISONSIM_BINARY (python/tests/CMakeLists.txt)."""
+file assembled from them with h5py, and a run and a small sweep of the poisonsim binary. ctest
+sets POISONSIM_WRITE_EXAMPLE_TRACE and POISONSIM_BINARY (tests/CMakeLists.txt)."""
 import json
 import os
 import subprocess
