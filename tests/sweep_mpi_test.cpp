@@ -1,6 +1,7 @@
 // `mpirun -np 3 poisonsim sweep` on localhost: the same file as one process, failed runs as
 // failed rows, bad input as one error line; every rank's runs hold the sweep's lock, and a rank
-// killed after its run finished leaves that run's row intact. Built only with MPI (POISONSIM_MPI).
+// killed after its run finished leaves that run's row intact; a `type: python` guard on 2 ranks
+// gives the file of one process. Built only with MPI (POISONSIM_MPI).
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -219,6 +220,37 @@ TEST_F(MpiSweep, ARunWhoseRankWasKilledAfterItFinishedKeepsItsRow) {
   EXPECT_FALSE(column(file.provenance, "host").texts[1].empty());
   EXPECT_EQ(column(file.provenance, "exit_code").integers, (std::vector<int64_t>{0, 0}));
   EXPECT_TRUE(std::isnan(column(file.provenance, "seconds").reals[1]));  // its end not recorded
+}
+
+// A `type: python` guard (scenarios/plugins/loss_threshold.py) on 2 ranks, 2 seeds: each rank's
+// runs start their own interpreter; the file equals one process's, verdicts included.
+TEST_F(MpiSweep, APythonGuardOnTwoRanksGivesTheFileOfOneProcess) {
+  const std::string guard =
+      std::string(POISONSIM_SOURCE_DIR) + "/scenarios/plugins/loss_threshold.py";
+  const std::string sweep = "sweep " + small_scenario() +
+                            " --seeds 2 --set seed=1 --set duration=60 "
+                            "--set 'guard={type: python, file: " + guard +
+                            ", class: LossThreshold, threshold: 2.3}' --set trace.samples=true "
+                            "--jobs 1 --quiet -o ";
+  auto one = poisonsim(sweep + dir.file("one.h5"));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  auto ranks = test::run_command(mpirun_line(2, sweep + dir.file("mpi.h5")));
+  ASSERT_EQ(ranks.exit_code, 0) << ranks.output;
+  const auto a = read_sweep_file(dir.file("one.h5")), b = read_sweep_file(dir.file("mpi.h5"));
+  EXPECT_TRUE(b.complete);
+  EXPECT_EQ(column(b, "status").texts, (std::vector<std::string>{"ok", "ok"}));
+  const auto& worker = column(b.provenance, "worker").texts;  // one run on each rank
+  EXPECT_EQ(std::set<std::string>(worker.begin(), worker.end()),
+            (std::set<std::string>{"rank 0/2", "rank 1/2"}));
+  test::expect_same_summary(a, b);
+  for (int run = 0; run < 2; ++run) {
+    const std::string group = "/runs/" + std::to_string(run);
+    test::expect_same_trace(dir.file("one.h5"), dir.file("mpi.h5"), group, group);
+  }
+  // The guard judged: equal files of a guard that never rejects would prove little.
+  const auto& rejected = column(a, "poison_rejected").integers;
+  const auto& clean_rejected = column(a, "clean_rejected").integers;
+  EXPECT_GT(rejected[0] + rejected[1] + clean_rejected[0] + clean_rejected[1], 0);
 }
 
 }  // namespace

@@ -5,9 +5,12 @@
     trace.samples.groupby("window").is_poison.mean()
     sweep = poisonsim.open_sweep("sweep.h5")
     sweep.summary, sweep.aggregate, sweep.run(3).evaluations
+    sweep.table("evaluations")                  # every finished run's rows, with run, the
+                                                # swept parameters ("guard.threshold") and seed
 
 Names are str, every table's DataFrame has `.attrs["units"]` and `.attrs["descriptions"]`
-(column -> text), and `.metadata` holds the scenario and provenance parsed. Modules: errors,
+(column -> text), and `.metadata` holds the scenario and provenance parsed. Seeds are int64;
+swept parameters are columns named by their dotted key paths (`df["guard.threshold"]`). Modules: errors,
 hdf5_io (opening files, tables as DataFrames), trace, sweep, export (`poisonsim export`).
 """
 from poisonsim.errors import InputError

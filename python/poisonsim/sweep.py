@@ -1,7 +1,13 @@
-"""A sweep file: its summary, means over seeds, provenance, and each run's trace on demand."""
+"""A sweep file: its summary, means over seeds, provenance, and each run's trace on demand, and
+one table of every finished run joined with its swept parameters (Sweep.table).
+
+Swept parameters are columns named by their key paths, dots included: `summary["guard.threshold"]`
+(in `DataFrame.query`, quote them: "`guard.threshold` > 1"). Seeds are int64 wherever this
+package shows them (the file stores the summary's parameter columns as float64)."""
 import json
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from poisonsim import hdf5_io
@@ -30,6 +36,52 @@ class Sweep:
         with hdf5_io.open_file(self.path) as f:
             return read_trace(f[group], f"{self.path}:/{group}", sample_columns)
 
+    def table(self, name, columns=None):
+        """One DataFrame of table `name` ("evaluations", "retrains", "events", "samples",
+        "defense") of every finished run, in run order: columns `run`, then each swept parameter
+        (`seed` an integer), then the table's own (only `columns` of them when given: a samples
+        table can be large). Failed runs have no trace and no rows."""
+        if not isinstance(name, str) or not name:
+            raise InputError(self.path, f"table name must be a non-empty str, got {name!r}")
+        if columns is not None and (isinstance(columns, str) or
+                                    not all(isinstance(c, str) for c in columns)):
+            raise InputError(self.path, f"columns must be a list of column names, got {columns!r}")
+        if not self.run_groups:
+            raise InputError(self.path, f"has no finished run to read table '{name}' from")
+        missing = [p for p in self.parameters if p not in self.summary.columns]
+        if missing:
+            raise InputError(self.path, f"sweep 'summary' has no column for parameter "
+                                        f"{', '.join(missing)}")
+        settings = self.summary.set_index("run")[self.parameters]
+        parts = []
+        with hdf5_io.open_file(self.path) as f:
+            for run_id, group in sorted(self.run_groups.items()):
+                where = f"{self.path}:/{group}"
+                part = hdf5_io.table(f[group], name, where, columns)
+                clash = [c for c in ["run", *self.parameters] if c in part.columns]
+                if clash:
+                    raise InputError(where, f"table '{name}' has columns named like the sweep's "
+                                            f"run or parameters ({', '.join(clash)})")
+                for position, column in enumerate(["run", *self.parameters]):
+                    value = run_id if column == "run" else settings.at[run_id, column]
+                    part.insert(position, column, value)
+                parts.append(part)
+        result = pd.concat(parts, ignore_index=True)
+        result["run"] = result["run"].astype(np.int64)
+        result.attrs = dict(parts[0].attrs)  # units and descriptions of the table's columns
+        return integer_seeds(result)
+
+
+def integer_seeds(frame):
+    """`frame` with its `seed` column (if any) as int64 (Int64 when some are missing)."""
+    if "seed" in frame.columns and frame["seed"].dtype.kind == "f":
+        seeds = frame["seed"]
+        if seeds.notna().all() and (seeds == np.round(seeds)).all():
+            frame["seed"] = seeds.astype(np.int64)
+        elif (seeds.dropna() == np.round(seeds.dropna())).all():
+            frame["seed"] = seeds.astype("Int64")
+    return frame
+
 
 def read_sweep(f, path):
     """The sweep in the open file `f` (named `path` in errors)."""
@@ -42,12 +94,12 @@ def read_sweep(f, path):
         raise InputError(path, f"sweep attribute 'parameters' is not JSON ({e.msg})") from None
     if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
         raise InputError(path, "sweep attribute 'parameters' must be a JSON list of key paths")
-    summary = hdf5_io.table(f, "summary", path)
+    summary = integer_seeds(hdf5_io.table(f, "summary", path))
     if "run" not in summary.columns:
         raise InputError(path, "sweep 'summary' has no column run")
     runs = f["runs"] if "runs" in f else {}
     groups = {int(r): f"runs/{int(r)}" for r in summary["run"] if str(int(r)) in runs}
-    optional = {name: hdf5_io.table(f, name, path) if name in f else None
+    optional = {name: integer_seeds(hdf5_io.table(f, name, path)) if name in f else None
                 for name in ("aggregate", "provenance")}
     metadata = {name: hdf5_io.plain(value) for name, value in attrs.items()}
     metadata["provenance"] = parse_provenance(attrs, path)

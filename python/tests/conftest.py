@@ -1,6 +1,6 @@
-"""Fixtures: traces written by tests/write_example_trace (the C++ writer itself) and a sweep
-file assembled from them with h5py. ctest sets POISONSIM_WRITE_EXAMPLE_TRACE and
-POISONSIM_BINARY (python/tests/CMakeLists.txt)."""
+"""Fixtures: traces written by tests/write_example_trace (the C++ writer itself), a sweep
+file assembled from them with h5py, and a run and a small sweep of the poisonsim binary. ctest
+sets POISONSIM_WRITE_EXAMPLE_TRACE and POISONSIM_BINARY (tests/CMakeLists.txt)."""
 import json
 import os
 import subprocess
@@ -30,6 +30,33 @@ def example_trace(tmp_path_factory):
 @pytest.fixture(scope="session")
 def poisonsim_binary():
     return _tool("POISONSIM_BINARY")
+
+
+SYNTHETIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                         "scenarios", "synthetic-small.yaml")
+
+
+@pytest.fixture(scope="session")
+def real_trace(tmp_path_factory, poisonsim_binary):
+    """A run of the binary: 60 simulated s of the tests' synthetic scenario, samples traced."""
+    work = tmp_path_factory.mktemp("run")
+    path = str(work / "run.h5")
+    subprocess.run([poisonsim_binary, "--log-level", "warn", "run", SYNTHETIC, "--set",
+                    "duration=60", "--set", "trace.samples=true", "-o", path, "--quiet"],
+                   check=True, env=dict(os.environ, POISONSIM_CACHE_DIR=str(work)))
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_sweep(tmp_path_factory, poisonsim_binary):
+    """A sweep run by the binary: guard.threshold 1 and 3 x seeds 3 and 4, 60 simulated s of the
+    tests' synthetic scenario (about 4 s)."""
+    work = tmp_path_factory.mktemp("sweep")
+    path = str(work / "thresholds.h5")
+    subprocess.run([poisonsim_binary, "--log-level", "warn", "sweep", SYNTHETIC, "--param",
+                    "guard.threshold=1,3", "--seeds", "2", "--set", "duration=60", "-o", path,
+                    "--quiet"], check=True, env=dict(os.environ, POISONSIM_CACHE_DIR=str(work)))
+    return path
 
 
 @pytest.fixture

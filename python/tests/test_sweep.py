@@ -33,3 +33,53 @@ def test_aggregate_metric_names_are_str(sweep_file):
             dtype=[("cell", "<i8"), ("metric", "S32"), ("n", "<i8"), ("mean", "<f8")])
     aggregate = poisonsim.open_sweep(sweep_file).aggregate
     assert aggregate["metric"].tolist() == ["accuracy_last"]
+
+
+def test_table_joins_each_run_with_its_parameters(real_sweep):
+    sweep = poisonsim.open_sweep(real_sweep)
+    assert sweep.parameters == ["guard.threshold", "seed"]
+    assert sweep.summary["seed"].dtype == "int64"
+    table = sweep.table("evaluations")
+    assert list(table.columns[:3]) == ["run", "guard.threshold", "seed"]
+    assert table["seed"].dtype == "int64" and table["run"].dtype == "int64"
+    assert sorted(set(zip(table["guard.threshold"], table["seed"]))) == [
+        (1.0, 3), (1.0, 4), (3.0, 3), (3.0, 4)]
+    assert table.attrs["units"]["accuracy"] == "fraction"
+    for run_id, rows in table.groupby("run"):
+        own = sweep.run(run_id).evaluations
+        assert rows.drop(columns=["run", "guard.threshold", "seed"]).reset_index(
+            drop=True).equals(own)
+        setting = sweep.summary.set_index("run").loc[run_id]
+        assert (rows["guard.threshold"] == setting["guard.threshold"]).all()
+        assert (rows["seed"] == setting["seed"]).all()
+    # Dotted names in a query need backquotes (pandas' own syntax).
+    assert len(table.query("`guard.threshold` > 2")) == len(table) // 2
+
+
+def test_table_reads_only_the_columns_asked(real_sweep):
+    samples = poisonsim.open_sweep(real_sweep).table("samples", ["time", "rejected"])
+    assert list(samples.columns) == ["run", "guard.threshold", "seed", "time", "rejected"]
+    assert samples.groupby("guard.threshold").rejected.mean().is_monotonic_decreasing
+
+
+def test_table_has_no_rows_of_failed_runs(sweep_file):
+    table = poisonsim.open_sweep(sweep_file).table("retrains")
+    assert set(table["run"]) == {0} and table["guard.threshold"].tolist() == [1.5] * 4
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (("nope",), "runs/0: no 'nope' table"),
+    ((3,), "table name must be a non-empty str, got 3"),
+    (("samples", "time"), "columns must be a list of column names"),
+    (("samples", ["time", "colour"]), "'samples' has no column colour"),
+])
+def test_table_bad_input(sweep_file, arguments, message):
+    with pytest.raises(poisonsim.InputError, match=message):
+        poisonsim.open_sweep(sweep_file).table(*arguments)
+
+
+def test_table_of_a_sweep_without_finished_runs(sweep_file):
+    with h5py.File(sweep_file, "r+") as f:
+        del f["runs"]
+    with pytest.raises(poisonsim.InputError, match="no finished run to read table 'events'"):
+        poisonsim.open_sweep(sweep_file).table("events")

@@ -27,6 +27,8 @@ packages=(
   pybind11-dev python3-dev
   # the Python package's tests (python/tests, run by ctest)
   python3-pytest
+  # `pip install ./python` into a venv (tests/python_install_test.py; README.md, Installing)
+  python3-venv python3-pip
   # scikit-learn: the independent reference the defenses' verdicts are checked against
   python3-sklearn
   # the PyTorch reference of `poisonsim bench attacks --reference` (tools/bench/
