@@ -41,7 +41,8 @@ void GeneratorRooflineOptions::validate() const {
   if (rules.empty()) throw UserError("--rules", "expected at least one rule");
   for (const auto& r : rules)
     if (r != "first-order" && r != "unrolled")
-      throw UserError("--rules", fmt::format("unknown rule '{}': expected first-order or unrolled", r));
+      throw UserError("--rules",
+                      fmt::format("unknown rule '{}': expected first-order or unrolled", r));
   if (targets.empty()) throw UserError("--targets", "expected at least one target kind");
   for (const auto& t : targets)
     if (t != "mlp" && t != "cnn")
@@ -56,8 +57,7 @@ GeneratorRooflineResults run_generator_roofline(const GeneratorRooflineOptions& 
     auto overrides = o.overrides;
     if (target == "cnn") overrides.push_back("model.kind=cnn");
     spdlog::info("bench generator: loading the data and the {} target", target);
-    auto& session =
-        *sessions.emplace_back(std::make_unique<AttackSession>(o.scenario, overrides));
+    auto& session = *sessions.emplace_back(std::make_unique<AttackSession>(o.scenario, overrides));
     for (const auto& rule : o.rules) {
       RowSetup s;
       s.session = &session;
@@ -85,15 +85,16 @@ GeneratorRooflineResults run_generator_roofline(const GeneratorRooflineOptions& 
     const auto what = fmt::format("G's first layer, batch {}", s.row.batch_size);
     const auto kind = settings["generator"].as<std::string>();
     const bool conv_generator = kind == "conv" || (kind == "auto" && run.seeds.shape.channels > 1);
-    if (!conv_generator &&
-        std::none_of(shapes.begin(), shapes.end(), [&](const ShapeRoof& r) { return r.what == what; }))
-      shapes.push_back({what, s.row.batch_size, inputs,
-                        settings["encoder_widths"][0].as<int64_t>(), 0});
+    if (!conv_generator && std::none_of(shapes.begin(), shapes.end(),
+                                        [&](const ShapeRoof& r) { return r.what == what; }))
+      shapes.push_back(
+          {what, s.row.batch_size, inputs, settings["encoder_widths"][0].as<int64_t>(), 0});
     const auto& spec = s.session->model().spec();
     const auto chunk = settings["unroll_chunk"].as<int64_t>();
     const auto step = fmt::format("the target's first layer, a step of {}", chunk);
     if (spec.kind == ModelKind::mlp && !spec.hidden.empty() &&
-        std::none_of(shapes.begin(), shapes.end(), [&](const ShapeRoof& r) { return r.what == step; }))
+        std::none_of(shapes.begin(), shapes.end(),
+                     [&](const ShapeRoof& r) { return r.what == step; }))
       shapes.push_back({step, chunk, inputs, spec.hidden.front(), 0});
   }
 
@@ -106,7 +107,8 @@ GeneratorRooflineResults run_generator_roofline(const GeneratorRooflineOptions& 
     peak_bf16.emplace(o.peak_size, GemmPrecision::bf16);
     roofs.push_back({[&] { peak_bf16->call(); }, peak_bf16->flops(), {}});
   }
-  for (const auto& shape : shapes) roofs.push_back(libtorch_matrix_product(shape.m, shape.k, shape.n));
+  for (const auto& shape : shapes)
+    roofs.push_back(libtorch_matrix_product(shape.m, shape.k, shape.n));
   for (auto& roof : roofs) measure_rate(roof, 0.1);  // warm-up
   std::vector<std::function<void()>> turns;
   for (auto& roof : roofs)
@@ -142,18 +144,23 @@ std::string format_generator_roofline(const GeneratorRooflineResults& res,
       "G's training against the roof: generative attack, n = {}, G's training included; medians "
       "of {} rounds\n",
       o.n, o.rounds);
-  out += fmt::format("peak: oneDNN matmul {}^3 f32 {:.1f} GFLOP/s", o.peak_size, res.peak_f32_gflops);
+  out +=
+      fmt::format("peak: oneDNN matmul {}^3 f32 {:.1f} GFLOP/s", o.peak_size, res.peak_f32_gflops);
   if (res.peak_bf16_gflops) out += fmt::format(", bf16 {:.1f} GFLOP/s", *res.peak_bf16_gflops);
   out += "\n";
-  const double best_shape = res.shape_roofs.empty() ? 0 : std::max_element(
-      res.shape_roofs.begin(), res.shape_roofs.end(),
-      [](const ShapeRoof& a, const ShapeRoof& b) { return a.gflops < b.gflops; })->gflops;
+  const double best_shape = res.shape_roofs.empty()
+                                ? 0
+                                : std::max_element(res.shape_roofs.begin(), res.shape_roofs.end(),
+                                                   [](const ShapeRoof& a, const ShapeRoof& b) {
+                                                     return a.gflops < b.gflops;
+                                                   })
+                                      ->gflops;
   for (const auto& s : res.shape_roofs)
     out += fmt::format("LibTorch mm at {} ({}x{}x{}): {:.1f} GFLOP/s\n", s.what, s.m, s.k, s.n,
                        s.gflops);
-  out += fmt::format("\n{:<12} {:<6} {:>5} {:>8} {:>9} {:>7} {:>8} {:>7} {:>11}\n", "rule",
-                     "target", "steps", "seconds", "samples/s", "GFLOP", "GFLOP/s", "of peak",
-                     "of G's mm");
+  out +=
+      fmt::format("\n{:<12} {:<6} {:>5} {:>8} {:>9} {:>7} {:>8} {:>7} {:>11}\n", "rule", "target",
+                  "steps", "seconds", "samples/s", "GFLOP", "GFLOP/s", "of peak", "of G's mm");
   bool lower_bound = false;
   for (const auto& r : res.rows) {
     lower_bound = lower_bound || r.profile.convolutions_ran;
@@ -163,19 +170,22 @@ std::string format_generator_roofline(const GeneratorRooflineResults& res,
                        percent(r.gflops(), res.peak_f32_gflops), percent(r.gflops(), best_shape));
   }
   if (lower_bound)
-    out += "+ convolutions ran: LibTorch's profiler leaves their FLOPs out, so GFLOP and GFLOP/s "
-           "are lower bounds\n";
-  out += "\nwhere the time goes (one more generation under LibTorch's profiler; share of its wall "
-         "time):\n";
+    out +=
+        "+ convolutions ran: LibTorch's profiler leaves their FLOPs out, so GFLOP and GFLOP/s "
+        "are lower bounds\n";
+  out +=
+      "\nwhere the time goes (one more generation under LibTorch's profiler; share of its wall "
+      "time):\n";
   for (const auto& r : res.rows) {
     out += fmt::format("{} {} ({:.2f} s profiled):", r.rule, r.target, r.profile.wall_seconds);
     for (const auto& [category, seconds] : r.profile.category_seconds())
       out += fmt::format(" {} {};", category, percent(seconds, r.profile.wall_seconds));
     out += "\n  phases of G's training (inclusive; GFLOP, GFLOP/s):";
     for (const auto& phase : r.profile.phases)
-      out += fmt::format("\n    {:<28} {:>6} runs {:>5} {:>8.2f} GFLOP {:>7.1f} GFLOP/s", phase.name,
-                         phase.calls, percent(phase.seconds, r.profile.wall_seconds),
-                         phase.flops / 1e9, phase.seconds > 0 ? phase.flops / 1e9 / phase.seconds : 0);
+      out +=
+          fmt::format("\n    {:<28} {:>6} runs {:>5} {:>8.2f} GFLOP {:>7.1f} GFLOP/s", phase.name,
+                      phase.calls, percent(phase.seconds, r.profile.wall_seconds),
+                      phase.flops / 1e9, phase.seconds > 0 ? phase.flops / 1e9 / phase.seconds : 0);
     out += "\n  most self time:";
     for (size_t i = 0; i < std::min<size_t>(6, r.profile.ops.size()); ++i)
       out += fmt::format(" {} {} ({} calls){}", r.profile.ops[i].name,
@@ -193,10 +203,12 @@ nlohmann::json generator_roofline_json(const GeneratorRooflineResults& res,
   j["rounds"] = o.rounds;
   j["peak_size"] = o.peak_size;
   j["peak_f32_gflops"] = res.peak_f32_gflops;
-  j["peak_bf16_gflops"] = res.peak_bf16_gflops ? nlohmann::json(*res.peak_bf16_gflops) : nlohmann::json();
+  j["peak_bf16_gflops"] =
+      res.peak_bf16_gflops ? nlohmann::json(*res.peak_bf16_gflops) : nlohmann::json();
   j["shape_roofs"] = nlohmann::json::array();
   for (const auto& s : res.shape_roofs)
-    j["shape_roofs"].push_back({{"what", s.what}, {"m", s.m}, {"k", s.k}, {"n", s.n}, {"gflops", s.gflops}});
+    j["shape_roofs"].push_back(
+        {{"what", s.what}, {"m", s.m}, {"k", s.k}, {"n", s.n}, {"gflops", s.gflops}});
   j["rows"] = nlohmann::json::array();
   for (const auto& r : res.rows) {
     nlohmann::json row{{"rule", r.rule},
@@ -215,11 +227,15 @@ nlohmann::json generator_roofline_json(const GeneratorRooflineResults& res,
     for (const auto& [category, seconds] : r.profile.category_seconds())
       row["category_seconds"][category] = seconds;
     for (const auto& phase : r.profile.phases)
-      row["phases"].push_back({{"name", phase.name}, {"calls", phase.calls},
-                               {"seconds", phase.seconds}, {"flops", phase.flops}});
+      row["phases"].push_back({{"name", phase.name},
+                               {"calls", phase.calls},
+                               {"seconds", phase.seconds},
+                               {"flops", phase.flops}});
     for (const auto& op : r.profile.ops)
-      row["ops"].push_back({{"name", op.name}, {"category", op.category},
-                            {"self_seconds", op.self_seconds}, {"calls", op.calls}});
+      row["ops"].push_back({{"name", op.name},
+                            {"category", op.category},
+                            {"self_seconds", op.self_seconds},
+                            {"calls", op.calls}});
     j["rows"].push_back(row);
   }
   return j;

@@ -20,7 +20,8 @@ using torch::profiler::impl::ProfilerState;
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Self times of one thread's events, whose nesting the profiler gives only as time intervals
@@ -93,21 +94,52 @@ std::vector<PhaseTime> phase_times(const std::vector<profiler::KinetoEvent>& eve
 }  // namespace
 
 std::string op_category(const std::string& name) {
-  static const std::set<std::string> matrix{"aten::mm",     "aten::addmm", "aten::bmm",
-                                            "aten::baddbmm", "aten::mv",   "aten::addmv",
-                                            "aten::dot"};
-  static const std::set<std::string> memory{
-      "aten::empty",   "aten::empty_like", "aten::empty_strided", "aten::zeros",
-      "aten::zeros_like", "aten::zero_",  "aten::fill_",         "aten::copy_",
-      "aten::clone",   "aten::contiguous", "aten::resize_",      "aten::as_strided",
-      "aten::as_strided_", "aten::view",  "aten::reshape",       "aten::_reshape_alias",
-      "aten::t",       "aten::transpose",  "aten::expand",       "aten::detach",
-      "aten::detach_", "aten::select",     "aten::narrow",       "aten::slice",
-      "aten::index_select", "aten::cat",   "aten::stack",        "aten::flatten",
-      "aten::unsqueeze", "aten::squeeze",  "aten::permute",      "aten::to",
-      "aten::_to_copy", "aten::lift_fresh", "aten::alias",       "aten::resolve_conj",
-      "aten::resolve_neg", "aten::ones_like", "aten::ones",      "aten::new_empty_strided",
-      "detach"};
+  static const std::set<std::string> matrix{"aten::mm",    "aten::addmm",   "aten::addmm_",
+                                            "aten::bmm",   "aten::baddbmm", "aten::mv",
+                                            "aten::addmv", "aten::dot"};
+  static const std::set<std::string> memory{"aten::empty",
+                                            "aten::empty_like",
+                                            "aten::empty_strided",
+                                            "aten::zeros",
+                                            "aten::zeros_like",
+                                            "aten::zero_",
+                                            "aten::fill_",
+                                            "aten::copy_",
+                                            "aten::clone",
+                                            "aten::contiguous",
+                                            "aten::resize_",
+                                            "aten::as_strided",
+                                            "aten::as_strided_",
+                                            "aten::view",
+                                            "aten::reshape",
+                                            "aten::_reshape_alias",
+                                            "aten::t",
+                                            "aten::transpose",
+                                            "aten::expand",
+                                            "aten::detach",
+                                            "aten::detach_",
+                                            "aten::select",
+                                            "aten::narrow",
+                                            "aten::slice",
+                                            "aten::index_select",
+                                            "aten::cat",
+                                            "aten::stack",
+                                            "aten::flatten",
+                                            "aten::unsqueeze",
+                                            "aten::squeeze",
+                                            "aten::permute",
+                                            "aten::to",
+                                            "aten::_to_copy",
+                                            "aten::lift_fresh",
+                                            "aten::alias",
+                                            "aten::resolve_conj",
+                                            "aten::resolve_neg",
+                                            "aten::ones_like",
+                                            "aten::ones",
+                                            "aten::new_empty_strided",
+                                            "detach",
+                                            "aten::linear",
+                                            "aten::matmul"};  // the last two only dispatch
   if (matrix.count(name)) return "matrix products";
   if (name.find("conv") != std::string::npos) return "convolutions";
   if (starts_with(name, "autograd::") || starts_with(name, "torch::autograd::") ||

@@ -44,8 +44,9 @@ struct OpProfile {
   std::map<std::string, double> category_seconds() const;
 };
 
-// "matrix products", "convolutions", "autograd engine", "copies, views and allocation" or
-// "elementwise and reductions".
+// "matrix products", "convolutions", "autograd engine", "copies, views and allocation" (with
+// aten::linear and aten::matmul, which only dispatch to a product) or "elementwise and
+// reductions".
 std::string op_category(const std::string& op_name);
 
 // Runs `work` once under LibTorch's profiler. Operators that other threads run (an
