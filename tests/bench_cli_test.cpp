@@ -183,8 +183,10 @@ TEST_F(BenchCli, GeneratorCountsTheFlopsOfEachPhaseOfGsTraining) {
   const auto eight = roofline(8);
   ASSERT_TRUE(four.is_object() && eight.is_object());
   EXPECT_GT(four["peak_f32_gflops"].get<double>(), 0);
-  ASSERT_EQ(four["shape_roofs"].size(), 2u);  // G's first layer and the target's
+  // G's first layer and the target's, in f32 (portable numerics, the tests' default: no bf16).
+  ASSERT_EQ(four["shape_roofs"].size(), 2u);
   EXPECT_EQ(four["shape_roofs"][0]["m"], 16);
+  EXPECT_EQ(four["shape_roofs"][0]["bf16"], false);
   EXPECT_EQ(four["shape_roofs"][1]["m"], 8);
   ASSERT_EQ(four["rows"].size(), 2u);
   std::map<std::string, double> backward;

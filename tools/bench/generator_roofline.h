@@ -33,6 +33,7 @@ struct GeneratorRooflineOptions {
 struct ShapeRoof {
   std::string what;  // e.g. "G's first layer, batch 128"
   int64_t m = 0, k = 0, n = 0;
+  bool bf16 = false;  // bf16 inputs: what reduced precision would get through LibTorch
   double gflops = 0;  // median over rounds
 };
 

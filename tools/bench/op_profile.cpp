@@ -202,9 +202,10 @@ OpProfile profile_ops(const std::function<void()>& work) {
   return out;
 }
 
-Measured libtorch_matrix_product(int64_t m, int64_t k, int64_t n) {
-  const auto a = torch::rand({m, k});
-  const auto b = torch::rand({k, n});
+Measured libtorch_matrix_product(int64_t m, int64_t k, int64_t n, bool bf16) {
+  const auto type = bf16 ? torch::kBFloat16 : torch::kFloat32;
+  const auto a = torch::rand({m, k}).to(type);
+  const auto b = torch::rand({k, n}).to(type);
   return {[a, b] {
             torch::NoGradGuard no_grad;
             (void)torch::mm(a, b);

@@ -54,8 +54,9 @@ std::string op_category(const std::string& op_name);
 // whose parts then add up to the calling thread's wall time.
 OpProfile profile_ops(const std::function<void()>& work);
 
-// C = A B at (m x k) (k x n) through LibTorch (OpenBLAS), as training multiplies, without
-// gradients; work = its 2 m k n floating-point operations.
-Measured libtorch_matrix_product(int64_t m, int64_t k, int64_t n);
+// C = A B at (m x k) (k x n) through LibTorch, as training multiplies, without gradients, in f32
+// (OpenBLAS) or bf16 (whatever LibTorch dispatches bf16 to); work = its 2 m k n floating-point
+// operations.
+Measured libtorch_matrix_product(int64_t m, int64_t k, int64_t n, bool bf16 = false);
 
 }  // namespace poisonsim::bench
