@@ -103,14 +103,8 @@ GeneratorRooflineResults run_generator_roofline(const GeneratorRooflineOptions& 
   }
 
   // The roofs and the timed generations take turns, each round starting elsewhere.
-  std::vector<Measured> roofs;
-  PeakGemm peak_f32(o.peak_size, GemmPrecision::f32);
-  roofs.push_back({[&] { peak_f32.call(); }, peak_f32.flops(), {}});
-  std::optional<PeakGemm> peak_bf16;
-  if (ServingEngine::bf16_supported()) {
-    peak_bf16.emplace(o.peak_size, GemmPrecision::bf16);
-    roofs.push_back({[&] { peak_bf16->call(); }, peak_bf16->flops(), {}});
-  }
+  std::vector<Measured> roofs = peak_measures(o.peak_size);
+  const bool has_bf16_peak = roofs.size() == 2;
   for (const auto& shape : shapes)
     roofs.push_back(libtorch_matrix_product(shape.m, shape.k, shape.n, shape.bf16));
   for (auto& roof : roofs) measure_rate(roof, 0.1);  // warm-up
@@ -129,7 +123,7 @@ GeneratorRooflineResults run_generator_roofline(const GeneratorRooflineOptions& 
 
   size_t next = 0;
   results.peak_f32_gflops = median(roofs[next++].rates) / 1e9;
-  if (peak_bf16) results.peak_bf16_gflops = median(roofs[next++].rates) / 1e9;
+  if (has_bf16_peak) results.peak_bf16_gflops = median(roofs[next++].rates) / 1e9;
   for (auto& shape : shapes) {
     shape.gflops = median(roofs[next++].rates) / 1e9;
     results.shape_roofs.push_back(shape);

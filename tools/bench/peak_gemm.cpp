@@ -2,6 +2,8 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "pipeline/serving/serving_engine.h"
+
 namespace poisonsim::bench {
 
 using dnnl::memory;
@@ -50,6 +52,16 @@ void PeakGemm::call() {
 double PeakGemm::flops() const {
   const auto n = static_cast<double>(impl_->n);
   return 2.0 * n * n * n;
+}
+
+std::vector<Measured> peak_measures(int64_t n) {
+  std::vector<Measured> out;
+  for (auto precision : {GemmPrecision::f32, GemmPrecision::bf16}) {
+    if (precision == GemmPrecision::bf16 && !ServingEngine::bf16_supported()) continue;
+    auto gemm = std::make_shared<PeakGemm>(n, precision);
+    out.push_back({[gemm] { gemm->call(); }, gemm->flops(), {}});
+  }
+  return out;
 }
 
 double forward_flops_per_sample(const ModelSpec& spec) {

@@ -4,8 +4,10 @@
 // ratio of two measurements of one run rather than a datasheet number.
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "pipeline/model/model_spec.h"
+#include "tools/bench/measured_rate.h"
 
 namespace poisonsim::bench {
 
@@ -28,6 +30,11 @@ class PeakGemm {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The peak matmuls of side n as things that take turns with a benchmark's own figures: f32
+// first, then bf16 where oneDNN may use the CPU's bf16 units (ServingEngine::bf16_supported()).
+// Each Measured owns its matmul.
+std::vector<Measured> peak_measures(int64_t n);
 
 // Floating-point operations of one sample's forward pass through a native (mlp/cnn) spec:
 // 2 per multiply-add of every convolution and fully connected layer. Bias, ReLU, pooling and

@@ -94,14 +94,8 @@ std::vector<ModelSpec> serving_benchmark_models() {
 ServingResults run_serving_benchmark(const ServingBenchmarkOptions& o) {
   o.validate();
   // Everything measured is set up first, so that all of it can take turns.
-  std::vector<Measured> items;
-  PeakGemm peak_f32(o.peak_size, GemmPrecision::f32);
-  items.push_back({[&] { peak_f32.call(); }, peak_f32.flops(), {}});
-  std::optional<PeakGemm> peak_bf16;
-  if (ServingEngine::bf16_supported()) {
-    peak_bf16.emplace(o.peak_size, GemmPrecision::bf16);
-    items.push_back({[&] { peak_bf16->call(); }, peak_bf16->flops(), {}});
-  }
+  std::vector<Measured> items = peak_measures(o.peak_size);
+  const bool has_bf16_peak = items.size() == 2;
   std::vector<std::unique_ptr<ModelUnderTest>> models;
   for (const auto& spec : serving_benchmark_models()) {
     auto& m = *models.emplace_back(std::make_unique<ModelUnderTest>(spec, o.seed));
@@ -142,7 +136,7 @@ ServingResults run_serving_benchmark(const ServingBenchmarkOptions& o) {
   size_t next = 0;
   results.peak.size = o.peak_size;
   results.peak.f32 = median(items[next++].rates);
-  if (peak_bf16) results.peak.bf16 = median(items[next++].rates);
+  if (has_bf16_peak) results.peak.bf16 = median(items[next++].rates);
   for (const auto& m : models) {
     for (auto batch : o.batches) {
       ServingFigures f;
