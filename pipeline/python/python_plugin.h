@@ -1,13 +1,14 @@
 #pragma once
 // One `type: python` stage's user code: the file and class the scenario names, the user's own
 // keys (passed to the class's constructor as a dict), and one instance of that class. Shared by
-// the guard and the sanitizer; private to guards/python/ (it includes pybind11).
+// the python guard, sanitizer and gate (guards/python/) and the python attacker
+// (attackers/python/); only those include it (it includes pybind11).
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "guards/python/python_runtime.h"
+#include "pipeline/python/python_runtime.h"
 
 namespace poisonsim {
 class ConfigNode;
