@@ -32,6 +32,7 @@ LAYERS = [
     ("attackers/generative", 10),
     ("attackers/baselines", 10),
     ("attackers/replay", 10),
+    ("attackers/python", 10),
     ("guards", 11),              # the registry of defenses
     ("attackers", 11),           # the registry of attackers
     ("tools/common", 12),        # every built-in plug-in registered; JSON helpers

@@ -53,7 +53,9 @@ VARIANTS = [
      "sanitize=[{type: python, file: SOURCE_ROOT/scenarios/plugins/centroid_sanitizer.py, "
      "class: CentroidSanitizer}]",
      "gate={type: python, file: SOURCE_ROOT/scenarios/plugins/validation_gate.py, "
-     "class: ValidationGate}"],
+     "class: ValidationGate}",
+     "attackers=[{type: python, file: SOURCE_ROOT/scenarios/plugins/label_flip.py, "
+     "class: LabelFlip}]"],
 ]
 # `poisonsim list`'s blocks and the key path prefix of their docs tables.
 LIST_BLOCKS = {"attackers": "attackers", "guards": "guard", "sanitizers": "sanitize",
