@@ -24,7 +24,7 @@ struct PluginSpec {
   std::string class_name;
   std::string sha256;        // of the file's bytes when the scenario was read
   std::string options_yaml;  // the user's own keys, a YAML mapping
-  std::string kind;          // "guard", "sanitizer": for messages
+  std::string kind;          // "guard", "sanitizer", "gate", "attacker": for messages
 };
 
 // Reads `file`, `class`, `sha256` and every other key of `node` (passed through), loads the file,
