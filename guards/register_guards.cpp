@@ -8,6 +8,7 @@
 #include "guards/per_sample/centroid_guards.h"
 #include "guards/per_sample/knn_guard.h"
 #include "guards/per_sample/loss_threshold.h"
+#include "guards/per_sample/torchscript_guard.h"
 #include "guards/python/register_python.h"
 #include "guards/window/activation_clustering.h"
 #include "guards/window/sever.h"
@@ -38,6 +39,14 @@ void register_guards(PluginRegistry& registry) {
         LossThresholdGuard check(threshold, where);  // validates now, not at run time
         return SampleGuardFactory(
             [threshold, where] { return std::make_unique<LossThresholdGuard>(threshold, where); });
+      });
+  registry.guards.add(
+      "torchscript",
+      "a TorchScript module (`file`) maps the batch's `input` tensors to one score per sample; "
+      "reject a score `rule` above or below `threshold`",
+      {"file", "input", "threshold", "rule", "sha256"}, [](ConfigNode& node) {
+        const auto o = read_torchscript_guard_options(node);
+        return SampleGuardFactory([o] { return std::make_unique<TorchScriptGuard>(o); });
       });
   registry.guards.add(
       "adaptive",

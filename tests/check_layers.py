@@ -24,6 +24,7 @@ LAYERS = [
     ("pipeline/plugins", 6),     # the contract attackers, guards and gates implement
     ("pipeline/scenario", 7),    # YAML scenarios, validated
     ("pipeline/simulation", 8),  # one run: processes, ingestion, retraining, checkpoints
+    ("pipeline/python", 8),      # the embedded interpreter python guards and attackers share
     ("guards/per_sample", 9),
     ("guards/gates", 9),
     ("attackers/common", 9),
@@ -31,6 +32,7 @@ LAYERS = [
     ("attackers/generative", 10),
     ("attackers/baselines", 10),
     ("attackers/replay", 10),
+    ("attackers/python", 10),
     ("guards", 11),              # the registry of defenses
     ("attackers", 11),           # the registry of attackers
     ("tools/common", 12),        # every built-in plug-in registered; JSON helpers

@@ -34,12 +34,14 @@ ATTACKS_SECTION = re.compile(r"^### Scenario keys \(`type: ([a-z-]+)`\)")
 
 # Variants that make the reader visit every conditional block. Each is a list of --set overrides
 # applied to tests/scenarios/synthetic-small.yaml.
-# REPLAY_FILE is replaced by a poison file the test writes (the replay attacker reads it).
+# REPLAY_FILE is replaced by a poison file the test writes (the replay attacker reads it),
+# SCORER_FILE by a TorchScript module it writes (scenarios/plugins/make_loss_scorer.py).
 ALL_ATTACKERS = ("attackers=[{type: direct, evade: {}}, {type: generative, evade: {}}, "
                  "{type: label-flip, evade: {}}, {type: noise, evade: {}}, "
                  "{type: replay, file: REPLAY_FILE}]")
 ALL_GUARD_STAGES = ("guard=[{type: loss-threshold}, {type: adaptive}, {type: knn}, "
-                    "{type: sphere}, {type: slab}, {type: random}, {type: oracle}]")
+                    "{type: sphere}, {type: slab}, {type: random}, {type: oracle}, "
+                    "{type: torchscript, file: SCORER_FILE, input: losses, threshold: 3}]")
 ALL_SANITIZERS = ("sanitize=[{type: spectral}, {type: activation-clustering}, {type: sever}, "
                   "{type: trim}, {type: per-source}]")
 VARIANTS = [
@@ -53,7 +55,9 @@ VARIANTS = [
      "sanitize=[{type: python, file: SOURCE_ROOT/scenarios/plugins/centroid_sanitizer.py, "
      "class: CentroidSanitizer}]",
      "gate={type: python, file: SOURCE_ROOT/scenarios/plugins/validation_gate.py, "
-     "class: ValidationGate}"],
+     "class: ValidationGate}",
+     "attackers=[{type: python, file: SOURCE_ROOT/scenarios/plugins/label_flip.py, "
+     "class: LabelFlip}]"],
 ]
 # `poisonsim list`'s blocks and the key path prefix of their docs tables.
 LIST_BLOCKS = {"attackers": "attackers", "guards": "guard", "sanitizers": "sanitize",
@@ -168,11 +172,14 @@ def read_keys(binary, scenario, work, root):
     keys = set()
     env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"))
     replay_file = write_replay_file(work)
+    scorer_file = os.path.join(work, "loss_scorer.pt")
+    subprocess.run(["/usr/bin/python3", os.path.join(root, "scenarios/plugins/make_loss_scorer.py"),
+                    scorer_file], check=True, capture_output=True)
     for overrides in VARIANTS:
         command = [binary, "--quiet", "validate", scenario, "--print"]
         for override in overrides:
             command += ["--set", override.replace("REPLAY_FILE", replay_file)
-                        .replace("SOURCE_ROOT", root)]
+                        .replace("SCORER_FILE", scorer_file).replace("SOURCE_ROOT", root)]
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
         if done.returncode != 0:
             sys.exit(f"FAIL: {' '.join(command)}\n{done.stderr}")

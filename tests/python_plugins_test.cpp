@@ -1,4 +1,5 @@
-// `type: python` guards and sanitizers (guards/python/, docs/plugins.md): each error class in the
+// `type: python` guards, sanitizers, gates and attackers (guards/python/, attackers/python/,
+// docs/plugins.md): each error class in the
 // user's code ends in exit code 2 with one line naming the user's file and line (at validation
 // where it can be found there), the traceback only under -v, a mid-run error keeps a readable
 // trace; checkpoints carry the plug-in's state() or refuse to resume; a sanitizer's keep mask
@@ -24,7 +25,8 @@ const std::string kSource = POISONSIM_SOURCE_DIR;
 const std::string kScenario = kSource + "/tests/scenarios/synthetic-small.yaml";
 const std::string kPlugins = kSource + "/tests/python-plugins";
 
-// The catalogue's first line: "# expect: <guard|sanitizer|gate> <validate|run> <line> <fragment>".
+// The catalogue's first line:
+// "# expect: <guard|sanitizer|gate|attacker> <validate|run> <line> <fragment>".
 struct Expectation {
   std::string stage, when, line, fragment;
 };
@@ -40,9 +42,13 @@ Expectation expectation_of(const std::string& path) {
   return e;
 }
 
-// --set of a one-stage guard, sanitizer or gate of class `cls` in `file`, with extra keys.
+// --set of a one-stage guard, sanitizer or gate of class `cls` in `file`, with extra keys; or
+// of the scenario's one attacker (its name, arrival and batch size kept).
 std::string stage_override(const std::string& stage, const std::string& file,
                            const std::string& cls, const std::string& extra = "") {
+  if (stage == "attacker")
+    return " --set attackers.0.type=python --set attackers.0.file=" + file +
+           " --set attackers.0.class=" + cls + extra;
   const std::string block = "{type: python, file: " + file + ", class: " + cls + extra + "}";
   if (stage == "sanitizer") return " --set 'sanitize=[" + block + "]'";
   return " --set '" + stage + "=" + block + "'";  // guard, gate
@@ -73,7 +79,10 @@ TEST_F(PythonPlugins, EachErrorInTheUsersCodeIsOneLineNamingItsFileAndLine) {
     const std::string path = entry.path().string();
     SCOPED_TRACE(path);
     const Expectation e = expectation_of(path);
-    const std::string cls = e.stage == "guard" ? "Guard" : e.stage == "gate" ? "Gate" : "Sanitizer";
+    const std::string cls = e.stage == "guard"      ? "Guard"
+                            : e.stage == "gate"     ? "Gate"
+                            : e.stage == "attacker" ? "Attacker"
+                                                    : "Sanitizer";
     const std::string stage = stage_override(e.stage, path, cls);
     const auto validated = test::run_poisonsim("validate " + kScenario + stage);
     const auto trace = file(entry.path().stem().string() + ".h5");
@@ -99,7 +108,7 @@ TEST_F(PythonPlugins, EachErrorInTheUsersCodeIsOneLineNamingItsFileAndLine) {
       EXPECT_EQ(inspect.exit_code, 0) << inspect.output;
     }
   }
-  EXPECT_GE(cases, 12u);
+  EXPECT_GE(cases, 21u);
 }
 
 TEST_F(PythonPlugins, TheTracebackIsLoggedUnderVerbose) {
@@ -270,6 +279,41 @@ TEST_F(PythonPlugins, AResumeIsRefusedWhenThePluginHasNoState) {
   EXPECT_TRUE(test::single_error_line(resumed.output)) << resumed.output;
   EXPECT_NE(resumed.output.find("has no state() and load_state()"), std::string::npos)
       << resumed.output;
+}
+
+// A python attacker's seeds for its own random numbers follow the batches across a resume: the
+// label-flip example with random-other labels (NumPy seeded with request.seed) reproduces the
+// uninterrupted run, stopped and resumed by the counting guard.
+TEST_F(PythonPlugins, AResumeContinuesAPythonAttackersSeeds) {
+  const std::string attacker =
+      stage_override("attacker", kSource + "/scenarios/plugins/label_flip.py", "LabelFlip",
+                     " --set attackers.0.labels=random-other");
+  const auto reference = file("attacker-uninterrupted.h5");
+  ASSERT_EQ(test::run_poisonsim(counting_run("CountingGuard", 0, reference, attacker)).exit_code,
+            0);
+  const auto trace = file("attacker-stopped.h5"), checkpoint = file("attacker.checkpoint");
+  const auto stopped = test::run_poisonsim(counting_run(
+      "CountingGuard", 30, trace, attacker + " --checkpoint-every 40 --checkpoint " + checkpoint));
+  ASSERT_EQ(stopped.exit_code, 128 + SIGTERM) << stopped.output;
+  const auto resumed = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  const auto expected = read_trace(reference), actual = read_trace(trace);
+  ASSERT_EQ(expected.samples.size(), actual.samples.size());
+  ASSERT_FALSE(actual.samples.empty());
+  EXPECT_EQ(std::memcmp(expected.samples.data(), actual.samples.data(),
+                        actual.samples.size() * sizeof(actual.samples[0])),
+            0);
+}
+
+TEST_F(PythonPlugins, AnAttackerGetsTheKnownModelsWeightsWhenItAsks) {
+  const auto trace = file("weights.h5");
+  const auto result = test::run_poisonsim(
+      "--log-level warn run " + kScenario + " -o " + trace + " --quiet --force" +
+      stage_override("attacker", kPlugins + "/ok/weights_checks.py", "Attacker"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;  // a failed assertion would be exit 2
+  const auto contents = read_trace(trace);
+  EXPECT_GT(contents.retrains.size(), 2u);
+  EXPECT_NE(contents.metadata.provenance.find("weights_checks.py"), std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
-// NumPy arrays of what a python stage is given: copies of a batch's or window's values, and
-// read-only views of data that outlives the stage (the trusted split). Private to guards/python/.
+// NumPy arrays of what a python defense stage is given beyond a batch's values (which
+// pipeline/python/numpy_views.h copies): the guard context, logits. Private to guards/python/.
 #include <cstdint>
 #include <vector>
 
@@ -8,27 +8,9 @@
 
 #include "pipeline/data/dataset.h"
 #include "pipeline/plugins/sample_guard.h"
+#include "pipeline/python/numpy_views.h"
 
 namespace poisonsim::python {
-
-namespace py = pybind11;
-
-// A copy of `values` (`shape` must multiply to values' count). Call with the GIL held.
-template <class T>
-py::array_t<T> copy_array(const T* values, std::vector<ssize_t> shape) {
-  py::array_t<T> out(shape);
-  std::copy(values, values + out.size(), out.mutable_data());
-  return out;
-}
-
-// A read-only view of `values`, which must outlive every use of the array.
-template <class T>
-py::array_t<T> view_array(const T* values, std::vector<ssize_t> shape) {
-  const py::capsule owner(values, [](void*) {});  // the data is not the array's to free
-  py::array_t<T> out(shape, values, owner);
-  out.attr("setflags")(py::arg("write") = false);
-  return out;
-}
 
 // What attach(context) gives: seed, feature_dim, num_classes, image_shape and the trusted split's
 // images and labels (read-only views). Call with the GIL held.

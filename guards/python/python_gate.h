@@ -3,7 +3,7 @@
 // decide(candidate) is called once per retrain with the clean-validation figures of the deployed
 // and the retrained model, and returns whether to deploy, optionally with the refusal's reason
 // and margin for the trace (docs/plugins.md).
-#include "guards/python/python_plugin.h"
+#include "pipeline/python/python_plugin.h"
 #include "pipeline/plugins/retrain_gate.h"
 
 namespace poisonsim::python {

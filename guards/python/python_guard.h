@@ -5,7 +5,7 @@
 #include <memory>
 #include <optional>
 
-#include "guards/python/python_plugin.h"
+#include "pipeline/python/python_plugin.h"
 #include "pipeline/plugins/sample_guard.h"
 
 namespace poisonsim::python {

@@ -4,7 +4,7 @@
 // features, logits and sources as NumPy arrays, and returns a bool keep mask (docs/plugins.md).
 #include <optional>
 
-#include "guards/python/python_plugin.h"
+#include "pipeline/python/python_plugin.h"
 #include "pipeline/plugins/window_sanitizer.h"
 
 namespace poisonsim::python {

@@ -1,5 +1,6 @@
 #include "tools/common/builtin_plugins.h"
 
+#include "attackers/python/register_python_attacker.h"
 #include "attackers/register_attackers.h"
 #include "guards/register_guards.h"
 
@@ -9,6 +10,7 @@ const PluginRegistry& builtin_plugins() {
   static const PluginRegistry registry = [] {
     PluginRegistry r;
     register_attackers(r);
+    register_python_attacker(r);  // above poisonsim_attackers (attackers/python/CMakeLists.txt)
     register_guards(r);
     return r;
   }();

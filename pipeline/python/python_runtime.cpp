@@ -1,4 +1,4 @@
-#include "guards/python/python_runtime.h"
+#include "pipeline/python/python_runtime.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "guards/python/python_plugin.h"
+#include "pipeline/python/python_plugin.h"
 
 #include <filesystem>
 #include <map>

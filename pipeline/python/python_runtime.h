@@ -1,7 +1,7 @@
 #pragma once
 // The embedded Python interpreter of `type: python` stages (pybind11), and how an error raised in
-// the user's code becomes one `error: <file>:<line>: <message>` line. Private to guards/python/:
-// it includes pybind11, which nothing else should.
+// the user's code becomes one `error: <file>:<line>: <message>` line. Only the python stages
+// (guards/python/, attackers/python/) include it: it includes pybind11, which nothing else should.
 #include <string>
 
 #include <pybind11/embed.h>

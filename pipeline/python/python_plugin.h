@@ -1,13 +1,14 @@
 #pragma once
 // One `type: python` stage's user code: the file and class the scenario names, the user's own
 // keys (passed to the class's constructor as a dict), and one instance of that class. Shared by
-// the guard and the sanitizer; private to guards/python/ (it includes pybind11).
+// the python guard, sanitizer and gate (guards/python/) and the python attacker
+// (attackers/python/); only those include it (it includes pybind11).
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "guards/python/python_runtime.h"
+#include "pipeline/python/python_runtime.h"
 
 namespace poisonsim {
 class ConfigNode;
@@ -23,7 +24,7 @@ struct PluginSpec {
   std::string class_name;
   std::string sha256;        // of the file's bytes when the scenario was read
   std::string options_yaml;  // the user's own keys, a YAML mapping
-  std::string kind;          // "guard", "sanitizer": for messages
+  std::string kind;          // "guard", "sanitizer", "gate", "attacker": for messages
 };
 
 // Reads `file`, `class`, `sha256` and every other key of `node` (passed through), loads the file,
