@@ -1,7 +1,7 @@
 #pragma once
-// SHA-256 (FIPS 180-4) of a byte string, as lowercase hex: what the provenance records of a
-// plug-in file that no Python reads (a TorchScript guard's module), the same digest
-// `sha256sum` prints. No crypto library for one digest of a small file.
+// SHA-256 (FIPS 180-4) of a byte string, as lowercase hex (OpenSSL's libcrypto): what the
+// provenance records of every plug-in file (Python stages and attackers, TorchScript modules),
+// the same digest `sha256sum` prints.
 #include <cstdint>
 #include <string>
 #include <vector>

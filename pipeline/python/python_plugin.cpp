@@ -9,17 +9,13 @@
 
 #include "pipeline/data/file_bytes.h"
 #include "pipeline/runtime/plugin_files.h"
+#include "pipeline/data/sha256.h"
 #include "pipeline/scenario/config_node.h"
 #include "sim/kernel/state_archive.h"
 #include "sim/util/error.h"
 
 namespace poisonsim::python {
 namespace {
-
-std::string sha256_hex(const std::vector<uint8_t>& bytes) {
-  const auto data = py::bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  return py::str(py::module_::import("hashlib").attr("sha256")(data).attr("hexdigest")());
-}
 
 // The user's file as a module, executed once per process per (file, content): the class object
 // stays the same across the validation's instance and the run's, so pickled state loads back.

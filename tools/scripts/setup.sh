@@ -15,6 +15,8 @@ packages=(
   libcereal-dev
   # libzip: NumPy .npz poison files of the replay attacker (pipeline/data/npz_archive.cpp)
   libzip-dev
+  # SHA-256 of plug-in files (pipeline/data/sha256.h)
+  libssl-dev
   # FAISS: exact neighbour search of the k-NN guard (guards/per_sample/knn_guard.cpp)
   libfaiss-dev
   # an optimized BLAS for LibTorch: ~10x faster training than the reference BLAS
