@@ -235,6 +235,24 @@ TEST_F(PythonPlugins, ASanitizersKeepMaskRemovesWhatItSays) {
   EXPECT_GT(removed * 2, accepted_threes);
 }
 
+// A sanitizer with a bank_size is given the deployed model's features of the first bank_size
+// trusted samples: the same read-only arrays until a deploy, new ones after (the class asserts
+// it, and reports how often each case occurred).
+TEST_F(PythonPlugins, ASanitizerGetsTheTrustedFeaturesOfTheDeployedModel) {
+  const auto report = file("trusted.txt");
+  const auto result = test::run_poisonsim(
+      "--log-level warn run " + kScenario + " -o " + file("trusted.h5") + " --quiet --force" +
+      stage_override("sanitizer", kPlugins + "/ok/trusted_checks.py", "TrustedChecks",
+                     ", bank_size: 150, report: " + report));
+  ASSERT_EQ(result.exit_code, 0) << result.output;  // an assertion in the class would be exit 2
+  std::istringstream counts(test::read_text(report));
+  int windows = 0, refreshes = 0, kept = 0;
+  counts >> windows >> refreshes >> kept;
+  EXPECT_GT(windows, 2);
+  EXPECT_GT(refreshes, 0);  // a window after a deploy got new features
+  EXPECT_EQ(refreshes + kept + 1, windows);
+}
+
 // The checkpoint tests: CountingGuard stops the run with SIGTERM at its 30th batch (a checkpoint
 // at the stop), then a resume must reproduce the uninterrupted run's trace, which needs the
 // guard's batch count (a batch whose count is a perfect square is rejected whole).
