@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""The `spectral` window sanitizer in Python (scenarios/plugins/spectral_signature.py) gives the
+C++ `spectral` stage's trace: every table hashed as stored (golden_traces.table_digests) but two
+columns that name the stage's type (`python` there, `spectral` here) and nothing else:
+`events.source` of the `sanitize` and `sanitize-noop` rows and `defense.type`; those are held
+with the type names swapped. On synthetic data (two configurations: the default quantile and a
+low one that removes more, with a minimum class size some classes miss, so `sanitize-noop`
+rows occur) and, with Fashion-MNIST installed, a short quickstart with the sanitizer.
+
+The Python runs use --threads 2 and the C++ runs --threads 1. Each comparison requires the C++
+stage to have removed samples, or equal traces would prove little of the rule.
+
+Usage: python_sanitizer_identity.py POISONSIM SOURCE_ROOT WORK_DIR
+"""
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "golden"))
+from golden_traces import TABLES, table_digests  # noqa: E402
+
+FASHION = "/usr/share/datasets/fashion-mnist"
+TYPE_NAMED = ("events", "defense")  # the tables with a column naming the stage's type
+
+
+def run(binary, root, work, name, scenario, overrides, threads):
+    path = os.path.join(work, name + ".h5")
+    command = [binary, "--log-level", "warn", "run", scenario, "-o", path, "--force", "--quiet",
+               "--threads", str(threads)]
+    for override in overrides:
+        command += ["--set", override]
+    env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"))
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"FAIL: {' '.join(command)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+    with h5py.File(path, "r") as trace:
+        digests = table_digests(trace, [t for t in TABLES if t not in TYPE_NAMED])
+        events = trace["events"][:]
+        defense = trace["defense"][:]
+    return digests, events, defense
+
+
+def renamed(rows, column, where, name):
+    out = rows.copy()
+    out[column][where] = name.encode()
+    return out
+
+
+def compare(label, python_run, cpp_run):
+    (python_digests, python_events, python_defense) = python_run
+    (cpp_digests, cpp_events, cpp_defense) = cpp_run
+    problems = []
+    sanitize = np.isin(cpp_events["kind"], [b"sanitize", b"sanitize-noop"])
+    if not sanitize.any() or set(cpp_events["source"][sanitize]) != {b"spectral"}:
+        problems.append(f"{label}: the C++ run has no spectral sanitize events")
+    # The guard's stage has rows too, of the same type in both.
+    python_types, cpp_types = set(python_defense["type"]), set(cpp_defense["type"])
+    if b"python" not in python_types or b"spectral" not in cpp_types or \
+            python_types - {b"python"} != cpp_types - {b"spectral"}:
+        problems.append(f"{label}: defense stage types {python_types} and {cpp_types}")
+    python_stage = python_defense["type"] == b"python"
+    if renamed(python_defense, "type", python_stage, "spectral").tobytes() != \
+            cpp_defense.tobytes():
+        problems.append(f"{label}: the defense tables differ (beyond the stage's type name)")
+    for table, want in cpp_digests.items():
+        have = python_digests[table]
+        if (want is None) != (have is None) or (want and want["sha256"] != have["sha256"]):
+            problems.append(f"{label}: table {table} differs")
+    removed = int(cpp_events["rejected"][cpp_events["kind"] == b"sanitize"].sum())
+    noop = int((cpp_events["kind"] == b"sanitize-noop").sum())
+    windows = int((cpp_events["kind"] == b"sanitize").sum())
+    if removed == 0:
+        problems.append(f"{label}: the C++ stage removed nothing: the comparison proves little")
+    print(f"{label}: {'differs' if problems else 'identical'} ({windows} windows, {removed} "
+          f"removed, {noop} sanitize-noop rows)")
+    return problems
+
+
+def pair(binary, root, work, label, name, scenario, overrides, options):
+    plugin = os.path.join(root, "scenarios/plugins/spectral_signature.py")
+    keys = "".join(f", {k}: {v}" for k, v in options.items())
+    python = run(binary, root, work, name + "-python", scenario, overrides + [
+        f"sanitize=[{{type: python, file: {plugin}, class: SpectralSignature{keys}}}]"], 2)
+    cpp = run(binary, root, work, name + "-cpp", scenario,
+              overrides + [f"sanitize=[{{type: spectral{keys}}}]"], 1)
+    return compare(label, python, cpp)
+
+
+def main():
+    binary, root, work = sys.argv[1:4]
+    os.makedirs(work, exist_ok=True)
+    problems = []
+    synthetic = os.path.join(root, "tests/scenarios/synthetic-small.yaml")
+    flood = ["guard={type: none}", "gate={type: none}", "attackers.0.arrival.rate=1"]
+    problems += pair(binary, root, work, "synthetic, spectral defaults", "synthetic", synthetic,
+                     flood, {})
+    problems += pair(binary, root, work, "synthetic, quantile 0.6, min_class_samples 80",
+                     "synthetic-low", synthetic, flood,
+                     {"quantile": 0.6, "min_class_samples": 80, "bank_size": 1000})
+    if os.path.isdir(FASHION):
+        problems += pair(binary, root, work, "fashion-mnist quickstart, 240 s", "quickstart",
+                         os.path.join(root, "scenarios/quickstart.yaml"),
+                         ["duration=240", "attackers.0.steps=100"], {})
+    elif os.environ.get("POISONSIM_REQUIRE_REAL_DATA"):
+        problems.append(f"Fashion-MNIST is not installed at {FASHION}")
+    else:
+        print(f"skipped the quickstart pair: no Fashion-MNIST at {FASHION}")
+    for problem in problems:
+        print("FAIL:", problem)
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
