@@ -286,6 +286,36 @@ TEST_F(PythonPlugins, AResumeRestoresThePluginsState) {
             0);
 }
 
+// The spectral twin's trusted features are not in checkpoints: a resumed run featurises the
+// bank under the restored model and gives the uninterrupted run's trace (stopped at the 100th
+// batch, after two retrains).
+TEST_F(PythonPlugins, AResumedSanitizerRecomputesItsTrustedFeatures) {
+  const std::string twin = "--set 'sanitize=[{type: python, file: " + kSource +
+                           "/scenarios/plugins/spectral_signature.py, class: SpectralSignature, "
+                           "quantile: 0.6}]' ";
+  const auto reference = file("twin-uninterrupted.h5");
+  ASSERT_EQ(test::run_poisonsim(counting_run("CountingGuard", 0, reference, twin)).exit_code, 0);
+  const auto trace = file("twin-stopped.h5"), checkpoint = file("twin-stopped.checkpoint");
+  const auto stopped = test::run_poisonsim(counting_run(
+      "CountingGuard", 100, trace, twin + "--checkpoint-every 40 --checkpoint " + checkpoint));
+  ASSERT_EQ(stopped.exit_code, 128 + SIGTERM) << stopped.output;
+  const auto resumed = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  const auto expected = read_trace(reference), actual = read_trace(trace);
+  EXPECT_TRUE(actual.complete);
+  size_t removed = 0;
+  for (const auto& row : expected.samples) removed += row.rejected_by == 2;
+  EXPECT_GT(removed, 0u);  // the sanitizer removed samples, before and after the stop
+  ASSERT_EQ(expected.samples.size(), actual.samples.size());
+  EXPECT_EQ(std::memcmp(expected.samples.data(), actual.samples.data(),
+                        actual.samples.size() * sizeof(actual.samples[0])),
+            0);
+  ASSERT_EQ(expected.retrains.size(), actual.retrains.size());
+  EXPECT_EQ(std::memcmp(expected.retrains.data(), actual.retrains.data(),
+                        actual.retrains.size() * sizeof(actual.retrains[0])),
+            0);
+}
+
 TEST_F(PythonPlugins, AResumeIsRefusedWhenThePluginHasNoState) {
   const auto trace = file("stateless.h5"), checkpoint = file("stateless.checkpoint");
   const auto stopped = test::run_poisonsim(counting_run(
