@@ -5,7 +5,8 @@ columns that name the stage's type (`python` there, `spectral` here) and nothing
 `events.source` of the `sanitize` and `sanitize-noop` rows and `defense.type`; those are held
 with the type names swapped. On synthetic data (two configurations: the default quantile and a
 low one that removes more, with a minimum class size some classes miss, so `sanitize-noop`
-rows occur) and, with Fashion-MNIST installed, a short quickstart with the sanitizer.
+rows occur; the second also with SciPy hidden, so the file's np.linalg.svd fallback runs)
+and, with Fashion-MNIST installed, a short quickstart with the sanitizer.
 
 The Python runs use --threads 2 and the C++ runs --threads 1. Each comparison requires the C++
 stage to have removed samples, or equal traces would prove little of the rule.
@@ -27,13 +28,13 @@ FASHION = "/usr/share/datasets/fashion-mnist"
 TYPE_NAMED = ("events", "defense")  # the tables with a column naming the stage's type
 
 
-def run(binary, root, work, name, scenario, overrides, threads):
+def run(binary, root, work, name, scenario, overrides, threads, env_extra=None):
     path = os.path.join(work, name + ".h5")
     command = [binary, "--log-level", "warn", "run", scenario, "-o", path, "--force", "--quiet",
                "--threads", str(threads)]
     for override in overrides:
         command += ["--set", override]
-    env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"))
+    env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"), **(env_extra or {}))
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"FAIL: {' '.join(command)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
@@ -80,11 +81,12 @@ def compare(label, python_run, cpp_run):
     return problems
 
 
-def pair(binary, root, work, label, name, scenario, overrides, options):
+def pair(binary, root, work, label, name, scenario, overrides, options, python_env=None):
     plugin = os.path.join(root, "scenarios/plugins/spectral_signature.py")
     keys = "".join(f", {k}: {v}" for k, v in options.items())
     python = run(binary, root, work, name + "-python", scenario, overrides + [
-        f"sanitize=[{{type: python, file: {plugin}, class: SpectralSignature{keys}}}]"], 2)
+        f"sanitize=[{{type: python, file: {plugin}, class: SpectralSignature{keys}}}]"], 2,
+        python_env)
     cpp = run(binary, root, work, name + "-cpp", scenario,
               overrides + [f"sanitize=[{{type: spectral{keys}}}]"], 1)
     return compare(label, python, cpp)
@@ -101,6 +103,15 @@ def main():
     problems += pair(binary, root, work, "synthetic, quantile 0.6, min_class_samples 80",
                      "synthetic-low", synthetic, flood,
                      {"quantile": 0.6, "min_class_samples": 80, "bank_size": 1000})
+    # The twin's fallback without SciPy (np.linalg.svd, the same LAPACK call): SciPy hidden.
+    hidden = os.path.join(work, "no-scipy", "scipy")
+    os.makedirs(hidden, exist_ok=True)
+    with open(os.path.join(hidden, "__init__.py"), "w") as out:
+        out.write('raise ImportError("hidden by python_sanitizer_identity.py")\n')
+    problems += pair(binary, root, work, "synthetic, quantile 0.6, NumPy's SVD (SciPy hidden)",
+                     "synthetic-numpy", synthetic, flood,
+                     {"quantile": 0.6, "min_class_samples": 80, "bank_size": 1000},
+                     {"PYTHONPATH": os.path.dirname(hidden)})
     if os.path.isdir(FASHION):
         problems += pair(binary, root, work, "fashion-mnist quickstart, 240 s", "quickstart",
                          os.path.join(root, "scenarios/quickstart.yaml"),
