@@ -33,6 +33,8 @@ packages=(
   python3-venv python3-pip
   # scikit-learn: the independent reference the defenses' verdicts are checked against
   python3-sklearn
+  # SciPy's LAPACK bindings: the Python spectral sanitizer (scenarios/plugins/spectral_signature.py)
+  python3-scipy
   # the PyTorch reference of `poisonsim bench attacks --reference` (tools/bench/
   # reference_attacks.py): the same attacks in Python, so poisonsim's speed is a measured ratio
   python3-torch
