@@ -173,6 +173,24 @@ TEST_F(AttackCli, BadRequestsExitTwo) {
       << engine.output;
 }
 
+// Every registered attacker type is a method: a Python attacker named by --param file and class,
+// and a replayed set, here the Python attacker's own, which comes back label for label.
+TEST_F(AttackCli, APythonAttackerAndAReplayedSetAreMethodsToo) {
+  const std::string plugin = std::string(POISONSIM_SOURCE_DIR) + "/scenarios/plugins/label_flip.py";
+  attack("python", "--param file=" + plugin + " --param class=LabelFlip");
+  const auto flipped = read_poison_set(dir.file("python.h5"));
+  ASSERT_EQ(flipped.poison.size(), 60u);
+  for (size_t i = 0; i < flipped.poison.size(); ++i)  // labels: next-class, the plug-in's default
+    EXPECT_EQ(flipped.poison.labels[i], (flipped.seeds.labels[i] + 1) % flipped.poison.num_classes);
+  attack("replay", "--param file=" + dir.file("python.h5"));
+  const auto replayed = read_poison_set(dir.file("replay.h5"));
+  EXPECT_EQ(replayed.poison.labels, flipped.poison.labels);
+  EXPECT_EQ(replayed.poison.pixels, flipped.poison.pixels);
+  const auto unknown = test::run_poisonsim("attack --method magic --n 5");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.output.find("replay"), std::string::npos) << unknown.output;  // the choices
+}
+
 TEST_F(AttackCli, DirectEngineIsChosenAndReported) {
   const auto automatic = attack("direct", "--group-size 20 --param iterations=2");
   EXPECT_EQ(automatic["engine"], "factored");  // the scenario's target is an mlp

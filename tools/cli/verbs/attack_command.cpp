@@ -14,6 +14,7 @@
 #include "tools/cli/commands.h"
 #include "tools/cli/json_output.h"
 #include "tools/cli/verb_table.h"
+#include "tools/common/builtin_plugins.h"
 
 namespace poisonsim::cli {
 namespace {
@@ -99,9 +100,15 @@ void run_attack(const AttackOptions& o, const GlobalOptions& global) {
 void add_attack_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<AttackOptions>();
   auto* cmd = app.add_subcommand("attack", verb_summary("attack"));
-  cmd->add_option("--method", o->method, "direct, generative, labelflip (label-flip) or noise")
+  // Every registered attacker type (`poisonsim list`): a Python or replay attacker takes its
+  // file and class through --param as a scenario's block would.
+  std::vector<std::string> methods = builtin_plugins().attackers.types();
+  methods.push_back("labelflip");
+  cmd->add_option("--method", o->method,
+                  "An attacker type (poisonsim list): direct, generative, labelflip (label-flip), "
+                  "noise, replay or python, its keys through --param")
       ->required()
-      ->check(CLI::IsMember({"direct", "generative", "labelflip", "label-flip", "noise"}));
+      ->check(CLI::IsMember(methods));
   cmd->add_option("--n", o->n, "Poisoned samples to generate")
       ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
       ->capture_default_str();
