@@ -11,34 +11,24 @@ run --threads 1, so the check also holds the Python attacker to determinism acro
 Usage: python_attacker_identity.py POISONSIM SOURCE_ROOT WORK_DIR
 """
 import os
-import subprocess
 import sys
 
 import h5py
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "golden"))
-from golden_traces import TABLES, table_digests  # noqa: E402
+from identity_support import TABLES, digest_problems, finish, run_trace, scenario_text, \
+    table_digests
 
 
 def run(binary, root, work, name, overrides, threads):
-    path = os.path.join(work, name + ".h5")
-    command = [binary, "--log-level", "warn", "run",
-               os.path.join(root, "tests/scenarios/synthetic-small.yaml"), "-o", path, "--force",
-               "--quiet", "--threads", str(threads), "--set", "trace.samples=true"]
-    for override in overrides:
-        command += ["--set", override]
-    env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"))
-    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"FAIL: {' '.join(command)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+    path = run_trace(binary, root, work, name,
+                     os.path.join(root, "tests/scenarios/synthetic-small.yaml"),
+                     ["trace.samples=true"] + overrides, threads)
     with h5py.File(path, "r") as trace:
-        scenario = trace.attrs["scenario"]
-        scenario = scenario.decode() if isinstance(scenario, bytes) else str(scenario)
         samples = trace["samples"][:]
         poison = int((samples["label"] != samples["true_label"]).sum()) \
             if "true_label" in samples.dtype.names else None
-        return table_digests(trace, TABLES), "type: python" in scenario, poison, len(samples)
+        return (table_digests(trace, TABLES), "type: python" in scenario_text(trace), poison,
+                len(samples))
 
 
 def main():
@@ -54,18 +44,10 @@ def main():
         problems.append("the runs do not use the attackers they should")
     if python[3] == 0:
         problems.append("no samples rows: the comparison would prove nothing")
-    for table in cpp[0]:
-        want, have = cpp[0][table], python[0][table]
-        if want is None and have is None:
-            continue
-        if want is None or have is None or want["sha256"] != have["sha256"]:
-            problems.append(f"table {table} differs: C++ {want and want['rows']} rows, "
-                            f"python {have and have['rows']} rows")
+    problems += digest_problems("label-flip, synthetic", cpp[0], python[0])
     print(f"label-flip, synthetic: {'differs' if problems else 'identical'} "
           f"({cpp[3]} samples rows, {cpp[2]} with a flipped label)")
-    for problem in problems:
-        print("FAIL:", problem)
-    sys.exit(1 if problems else 0)
+    finish(problems)
 
 
 if __name__ == "__main__":

@@ -16,31 +16,18 @@ skipped (said on stdout) unless POISONSIM_REQUIRE_REAL_DATA is set, which fails 
 Usage: python_guard_identity.py POISONSIM SOURCE_ROOT WORK_DIR
 """
 import os
-import subprocess
 import sys
 
 import h5py
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "golden"))
-from golden_traces import TABLES, table_digests  # noqa: E402
-
-FASHION = "/usr/share/datasets/fashion-mnist"
+from identity_support import TABLES, digest_problems, fashion_mnist_installed, finish, \
+    run_trace, scenario_text, table_digests
 
 
 def run(binary, root, work, name, scenario, overrides, threads):
-    path = os.path.join(work, name + ".h5")
-    command = [binary, "--log-level", "warn", "run", scenario, "-o", path, "--force", "--quiet",
-               "--threads", str(threads)]
-    for override in overrides:
-        command += ["--set", override]
-    env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"))
-    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"FAIL: {' '.join(command)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+    path = run_trace(binary, root, work, name, scenario, overrides, threads)
     with h5py.File(path, "r") as trace:
-        scenario = trace.attrs["scenario"]
-        scenario = scenario.decode() if isinstance(scenario, bytes) else str(scenario)
+        scenario = scenario_text(trace)
         rejected = int(trace["samples"]["rejected"].sum()) if "samples" in trace else 0
         # The defense table names each stage's type ("python" here, "loss-threshold" there):
         # every other column is held byte for byte.
@@ -74,13 +61,7 @@ def compare(label, python_run, cpp_run):
     # Both verdicts must occur, or equal tables would prove nothing of the rule.
     if rejected == 0:
         problems.append(f"{label}: the C++ guard rejected nothing: the comparison proves little")
-    for table in cpp_digests:
-        want, have = cpp_digests[table], python_digests[table]
-        if want is None and have is None:
-            continue
-        if want is None or have is None or want["sha256"] != have["sha256"]:
-            problems.append(f"{label}: table {table} differs: C++ {want and want['rows']} rows, "
-                            f"python {have and have['rows']} rows")
+    problems += digest_problems(label, cpp_digests, python_digests)
     rows = cpp_digests["samples"]["rows"] if cpp_digests["samples"] else 0
     if rows == 0:
         problems.append(f"{label}: no samples rows: the comparison would prove nothing")
@@ -124,7 +105,7 @@ def main():
     print(f"{label}: {'identical' if python_gate == cpp_gate else 'differs'} "
           f"({deployed} deployed, {refused} refused)")
 
-    if os.path.isdir(FASHION):
+    if fashion_mnist_installed(problems):
         quick = ["duration=240", "attackers.0.steps=100"]
         p = compare("fashion-mnist quickstart, 240 s",
                        run(binary, root, work, "quickstart-python",
@@ -133,14 +114,7 @@ def main():
                        run(binary, root, work, "quickstart-cpp",
                            os.path.join(root, "scenarios/quickstart.yaml"), quick, 1))
         problems += p
-    elif os.environ.get("POISONSIM_REQUIRE_REAL_DATA"):
-        problems.append(f"Fashion-MNIST is not installed at {FASHION}")
-    else:
-        print(f"skipped the quickstart pair: no Fashion-MNIST at {FASHION}")
-
-    for problem in problems:
-        print("FAIL:", problem)
-    sys.exit(1 if problems else 0)
+    finish(problems)
 
 
 if __name__ == "__main__":

@@ -14,30 +14,19 @@ stage to have removed samples, or equal traces would prove little of the rule.
 Usage: python_sanitizer_identity.py POISONSIM SOURCE_ROOT WORK_DIR
 """
 import os
-import subprocess
 import sys
 
 import h5py
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "golden"))
-from golden_traces import TABLES, table_digests  # noqa: E402
+from identity_support import TABLES, digest_problems, fashion_mnist_installed, finish, \
+    run_trace, table_digests
 
-FASHION = "/usr/share/datasets/fashion-mnist"
 TYPE_NAMED = ("events", "defense")  # the tables with a column naming the stage's type
 
 
 def run(binary, root, work, name, scenario, overrides, threads, env_extra=None):
-    path = os.path.join(work, name + ".h5")
-    command = [binary, "--log-level", "warn", "run", scenario, "-o", path, "--force", "--quiet",
-               "--threads", str(threads)]
-    for override in overrides:
-        command += ["--set", override]
-    env = dict(os.environ, POISONSIM_CACHE_DIR=os.path.join(work, "cache"), **(env_extra or {}))
-    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"FAIL: {' '.join(command)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+    path = run_trace(binary, root, work, name, scenario, overrides, threads, env_extra)
     with h5py.File(path, "r") as trace:
         digests = table_digests(trace, [t for t in TABLES if t not in TYPE_NAMED])
         events = trace["events"][:]
@@ -67,10 +56,7 @@ def compare(label, python_run, cpp_run):
     if renamed(python_defense, "type", python_stage, "spectral").tobytes() != \
             cpp_defense.tobytes():
         problems.append(f"{label}: the defense tables differ (beyond the stage's type name)")
-    for table, want in cpp_digests.items():
-        have = python_digests[table]
-        if (want is None) != (have is None) or (want and want["sha256"] != have["sha256"]):
-            problems.append(f"{label}: table {table} differs")
+    problems += digest_problems(label, cpp_digests, python_digests)
     removed = int(cpp_events["rejected"][cpp_events["kind"] == b"sanitize"].sum())
     noop = int((cpp_events["kind"] == b"sanitize-noop").sum())
     windows = int((cpp_events["kind"] == b"sanitize").sum())
@@ -112,17 +98,11 @@ def main():
                      "synthetic-numpy", synthetic, flood,
                      {"quantile": 0.6, "min_class_samples": 80, "bank_size": 1000},
                      {"PYTHONPATH": os.path.dirname(hidden)})
-    if os.path.isdir(FASHION):
+    if fashion_mnist_installed(problems):
         problems += pair(binary, root, work, "fashion-mnist quickstart, 240 s", "quickstart",
                          os.path.join(root, "scenarios/quickstart.yaml"),
                          ["duration=240", "attackers.0.steps=100"], {})
-    elif os.environ.get("POISONSIM_REQUIRE_REAL_DATA"):
-        problems.append(f"Fashion-MNIST is not installed at {FASHION}")
-    else:
-        print(f"skipped the quickstart pair: no Fashion-MNIST at {FASHION}")
-    for problem in problems:
-        print("FAIL:", problem)
-    sys.exit(1 if problems else 0)
+    finish(problems)
 
 
 if __name__ == "__main__":
