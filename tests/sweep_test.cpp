@@ -101,6 +101,21 @@ TEST(SweepPlan, ProductInGridOrderWithOptionsReplacingTheBlock) {
   EXPECT_NE(plan.runs[3].resolved_yaml.find("threshold: 2"), std::string::npos);
 }
 
+// `~` in a list of values runs with the key as if absent: a sweep over `sanitize` stages can
+// include the run with none (a stage list may not be empty).
+TEST(SweepPlan, ANullValueRunsWithTheKeyAsIfAbsent) {
+  test::ScratchDir dir;
+  test::write_text(dir.file("s.yaml"),
+                   "duration: 10\ndata: {kind: synthetic}\n"
+                   "sweep:\n  sanitize:\n    - ~\n    - [{type: spectral}]\n");
+  const auto plan = plan_sweep(dir.file("s.yaml"), {}, {}, builtin_plugins());
+  ASSERT_EQ(plan.runs.size(), 2u);
+  EXPECT_EQ(plan.runs[0].values, (Values{"~"}));
+  EXPECT_EQ(plan.runs[0].resolved_yaml.find("spectral"), std::string::npos)
+      << plan.runs[0].resolved_yaml;
+  EXPECT_NE(plan.runs[1].resolved_yaml.find("type: spectral"), std::string::npos);
+}
+
 TEST(SweepPlan, EveryRunIsValidatedBeforeAnythingRuns) {
   test::ScratchDir dir;
   test::write_text(dir.file("s.yaml"),

@@ -184,6 +184,10 @@ std::vector<SweepAxis> read_sweep_block(ConfigNode& root, uint64_t base_seed) {
           axis.values.push_back(value.Scalar());
         } else if (value.IsMap() || value.IsSequence()) {
           axis.values.push_back(flow_yaml(value));
+        } else if (value.IsNull()) {
+          // `~`: the key as if absent (its default), as `--set key=~` sets it; e.g. no
+          // sanitizer in a sweep over `sanitize` stages.
+          axis.values.push_back("~");
         } else {
           throw UserError(yaml_location(root.file(), value, "sweep." + axis.path),
                           "expected a value, got nothing");
