@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""The defense grid's table (scenarios/defense-grid.yaml): per defense, mean clean accuracy over
-the run against each attacker and poison share, and the clean data it rejects, with the cells
-where the defense fails named.
+"""The defense grid's table (scenarios/defense-grid.yaml, and with `--axis sanitize`
+scenarios/sanitizer-grid.yaml): per defense, mean clean accuracy over the run against each
+attacker and poison share, and the clean data it rejects, with the cells where the defense fails
+named.
 
     /usr/bin/python3 python/scripts/defense_grid_table.py runs/defense-grid.h5 \
         --figure docs/images/defense-grid.png
+    /usr/bin/python3 python/scripts/defense_grid_table.py runs/sanitizer-grid.h5 --axis sanitize
 
 Cells are "mean ± half-width of the 95% interval over seeds" from the sweep's aggregate table.
 A defense fails in a cell when the cell's interval lies wholly below a clean-only interval: its
@@ -34,6 +36,8 @@ def attacker_name(attackers):
 
 def short_label(guard):
     """`{type: knn, k: 10, bank_size: 5000, add_accepted: true}` -> "knn k 10\n+accepted"."""
+    if guard == "~":
+        return "none"
     keys = dict(re.findall(r"(\w+): ([^,}]+)", guard))
     kind = keys.pop("type", "?")
     words = [SHORT_TYPES.get(kind, kind)]
@@ -87,6 +91,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep")
     parser.add_argument("--figure", help="also draw the accuracy of every cell to this PNG")
+    parser.add_argument("--axis", default="guard",
+                        help="the swept key whose values are the defenses: guard (per-sample "
+                             "stages, the default) or sanitize (window sanitizers; ~ is none)")
     args = parser.parse_args()
     try:
         with h5py.File(args.sweep, "r") as f:
@@ -94,13 +101,14 @@ def main():
     except (OSError, KeyError) as error:
         print(f"error: {args.sweep}: {error}", file=sys.stderr)
         return 2
-    for column in ("guard", "attackers", "metric"):
-        frame[column] = frame[column].map(text)
     rate = "attackers.0.arrival.rate"
-    if not {"guard", "attackers", rate} <= set(frame.columns):
-        print(f"error: {args.sweep}: not a defense grid (axes guard, attackers, {rate})",
+    if not {args.axis, "attackers", rate} <= set(frame.columns):
+        print(f"error: {args.sweep}: not a defense grid (axes {args.axis}, attackers, {rate})",
               file=sys.stderr)
         return 2
+    for column in (args.axis, "attackers", "metric"):
+        frame[column] = frame[column].map(text)
+    frame["guard"] = frame[args.axis]  # the defense, whichever key it was swept as
     frame["attacker"] = frame["attackers"].map(attacker_name)
     rates = sorted(frame[rate].unique())
     # The share of the batches while the attacker sends (the stream sends 2 batches/s).
@@ -124,7 +132,7 @@ def main():
     failures = {}
     for guard in guards:
         own = cell(guard, "none", rates[0])
-        cells = [guard, show(own), show(cell(guard, "none", rates[0], "false_positive_rate"),
+        cells = ["none" if guard == "~" else guard, show(own), show(cell(guard, "none", rates[0], "false_positive_rate"),
                                          "{:.1%}")]
         for a in attackers:
             for r in rates:
@@ -137,14 +145,29 @@ def main():
                         failures.setdefault(guard, []).append(f"{a} {shares[r]} (below {name})")
         print("| " + " | ".join(cells) + " |")
     print(f"\nmean clean test accuracy over the run ({METRIC}), mean over seeds ± half-width of the "
-          "95% interval; clean rejected: share of clean samples rejected in the clean-only runs")
+          "95% interval; clean rejected: share of clean samples the per-sample guard rejected in "
+          "the clean-only runs (a window sanitizer's removals are not counted there: see the "
+          "next table, and `poisonsim inspect` per run)")
+    # What each defense let into training: the poison's share of the retraining buffer, after
+    # the guard and the sanitizers, averaged over the run's retrains.
+    print("\n| defense | " + " | ".join(f"{a} {shares[r]}" for a in attackers for r in rates) +
+          " |")
+    print("|" + " --- |" * (1 + len(attackers) * len(rates)))
+    for guard in guards:
+        cells = ["none" if guard == "~" else guard]
+        for a in attackers:
+            for r in rates:
+                cells.append(show(cell(guard, a, r, "buffer_poison_fraction_mean"), "{:.1%}"))
+        print("| " + " | ".join(cells) + " |")
+    print("\npoison share of the retraining buffer (buffer_poison_fraction_mean), mean over seeds "
+          "± half-width of the 95% interval\n")
     if args.figure:
         counts = frame.loc[frame.metric == METRIC, "n"]  # the runs behind each plotted mean
         seeds = "-".join(str(n) for n in sorted({int(counts.min()), int(counts.max())}))
         draw(args.figure, guards, attackers, rates, shares, cell, undefended, seeds)
     for guard in guards:
         listed = failures.get(guard)
-        print(f"- {guard}: " + ("fails at " + ", ".join(listed) if listed else
+        print(f"- {'none' if guard == '~' else guard}: " + ("fails at " + ", ".join(listed) if listed else
                                 "no cell's interval lies below a clean-only interval"))
     return 0
 
