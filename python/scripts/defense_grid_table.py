@@ -22,7 +22,8 @@ import pandas as pd
 
 METRIC = "accuracy_mean"
 SHORT_KEYS = {"quantile": "q", "threshold": "thr."}  # tick labels of the figure
-SHORT_TYPES = {"loss-threshold": "loss"}  # "loss\nthr. 3": 9 pt labels that keep apart
+# "loss\nthr. 3": 9 pt labels that keep apart
+SHORT_TYPES = {"loss-threshold": "loss", "activation-clustering": "activation\nclustering"}
 
 
 def text(value):
@@ -48,7 +49,7 @@ def short_label(guard):
     return "\n".join(words)
 
 
-def draw(path, guards, attackers, rates, shares, cell, undefended, seeds):
+def draw(path, guards, attackers, rates, shares, cell, undefended, seeds, title):
     """One panel per share: each defense's accuracy per attacker with its 95% interval (the
     aggregate table's bounds, which need not be symmetric), the undefended clean-only band.
     Text is 9 pt or more at the width the README shows (12 inches at most)."""
@@ -81,8 +82,8 @@ def draw(path, guards, attackers, rates, shares, cell, undefended, seeds):
     handles, names = axes[0].get_legend_handles_labels()
     figure.legend(handles, names, fontsize=10, loc="lower center", ncol=len(names),
                   frameon=False)
-    figure.suptitle("Defense grid: accuracy by defense and attacker (mean over "
-                    f"{seeds} seeds, 95% intervals)")
+    figure.suptitle(f"{title}: accuracy by defense and attacker (mean over {seeds} seeds, 95% "
+                    "intervals)")
     figure.tight_layout(rect=(0, 0.07, 1, 1))
     figure.savefig(path, dpi=110)
 
@@ -164,7 +165,8 @@ def main():
     if args.figure:
         counts = frame.loc[frame.metric == METRIC, "n"]  # the runs behind each plotted mean
         seeds = "-".join(str(n) for n in sorted({int(counts.min()), int(counts.max())}))
-        draw(args.figure, guards, attackers, rates, shares, cell, undefended, seeds)
+        title = "Sanitizer grid" if args.axis == "sanitize" else "Defense grid"
+        draw(args.figure, guards, attackers, rates, shares, cell, undefended, seeds, title)
     for guard in guards:
         listed = failures.get(guard)
         print(f"- {'none' if guard == '~' else guard}: " + ("fails at " + ", ".join(listed) if listed else
