@@ -263,6 +263,14 @@ std::string counting_run(const std::string& cls, int stop_at, const std::string&
                         ", stop_at: " + std::to_string(stop_at));
 }
 
+// The rows of one table, byte for byte: what a resume must give (the uninterrupted run's).
+template <class Row>
+void expect_same_rows(const std::vector<Row>& expected, const std::vector<Row>& actual) {
+  ASSERT_EQ(expected.size(), actual.size());
+  ASSERT_FALSE(actual.empty());
+  EXPECT_EQ(std::memcmp(expected.data(), actual.data(), actual.size() * sizeof(Row)), 0);
+}
+
 TEST_F(PythonPlugins, AResumeRestoresThePluginsState) {
   const auto reference = file("uninterrupted.h5");
   ASSERT_EQ(test::run_poisonsim(counting_run("CountingGuard", 0, reference, "")).exit_code, 0);
@@ -275,15 +283,8 @@ TEST_F(PythonPlugins, AResumeRestoresThePluginsState) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   const auto expected = read_trace(reference), actual = read_trace(trace);
   EXPECT_TRUE(actual.complete);
-  ASSERT_EQ(expected.samples.size(), actual.samples.size());
-  ASSERT_FALSE(actual.samples.empty());
-  EXPECT_EQ(std::memcmp(expected.samples.data(), actual.samples.data(),
-                        actual.samples.size() * sizeof(actual.samples[0])),
-            0);
-  ASSERT_EQ(expected.retrains.size(), actual.retrains.size());
-  EXPECT_EQ(std::memcmp(expected.retrains.data(), actual.retrains.data(),
-                        actual.retrains.size() * sizeof(actual.retrains[0])),
-            0);
+  expect_same_rows(expected.samples, actual.samples);
+  expect_same_rows(expected.retrains, actual.retrains);
 }
 
 // The spectral twin's trusted features are not in checkpoints: a resumed run featurises the
@@ -306,14 +307,8 @@ TEST_F(PythonPlugins, AResumedSanitizerRecomputesItsTrustedFeatures) {
   size_t removed = 0;
   for (const auto& row : expected.samples) removed += row.rejected_by == 2;
   EXPECT_GT(removed, 0u);  // the sanitizer removed samples, before and after the stop
-  ASSERT_EQ(expected.samples.size(), actual.samples.size());
-  EXPECT_EQ(std::memcmp(expected.samples.data(), actual.samples.data(),
-                        actual.samples.size() * sizeof(actual.samples[0])),
-            0);
-  ASSERT_EQ(expected.retrains.size(), actual.retrains.size());
-  EXPECT_EQ(std::memcmp(expected.retrains.data(), actual.retrains.data(),
-                        actual.retrains.size() * sizeof(actual.retrains[0])),
-            0);
+  expect_same_rows(expected.samples, actual.samples);
+  expect_same_rows(expected.retrains, actual.retrains);
 }
 
 TEST_F(PythonPlugins, AResumeIsRefusedWhenThePluginHasNoState) {
@@ -346,11 +341,7 @@ TEST_F(PythonPlugins, AResumeContinuesAPythonAttackersSeeds) {
   const auto resumed = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   const auto expected = read_trace(reference), actual = read_trace(trace);
-  ASSERT_EQ(expected.samples.size(), actual.samples.size());
-  ASSERT_FALSE(actual.samples.empty());
-  EXPECT_EQ(std::memcmp(expected.samples.data(), actual.samples.data(),
-                        actual.samples.size() * sizeof(actual.samples[0])),
-            0);
+  expect_same_rows(expected.samples, actual.samples);
 }
 
 TEST_F(PythonPlugins, AnAttackerGetsTheKnownModelsWeightsWhenItAsks) {
