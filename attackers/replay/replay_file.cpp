@@ -12,6 +12,7 @@
 #include "pipeline/trace/hdf5_arrays.h"
 #include "pipeline/trace/poison_set_file.h"
 #include "sim/util/error.h"
+#include "sim/util/text.h"
 
 namespace poisonsim {
 namespace {
@@ -27,11 +28,6 @@ struct FileArrays {
   Named labels;
   std::optional<Named> true_labels;
 };
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 ReplayFormat resolve(const ReplayFileOptions& o) {
   if (o.format != ReplayFormat::automatic) return o.format;

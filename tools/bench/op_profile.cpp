@@ -9,6 +9,8 @@
 #include <torch/csrc/autograd/profiler_kineto.h>
 #include <torch/torch.h>
 
+#include "sim/util/text.h"
+
 namespace poisonsim::bench {
 namespace {
 
@@ -16,13 +18,6 @@ namespace profiler = torch::autograd::profiler;
 using torch::profiler::impl::ActivityType;
 using torch::profiler::impl::ProfilerConfig;
 using torch::profiler::impl::ProfilerState;
-
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // Self times of one thread's events, whose nesting the profiler gives only as time intervals
 // (its event tree needs Kineto's headers, which Debian does not ship): an event is inside the

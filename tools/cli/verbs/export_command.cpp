@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sim/util/atomic_output.h"
+#include "sim/util/text.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/python_script.h"
 #include "tools/cli/verb_table.h"
@@ -24,8 +25,7 @@ struct ExportOptions {
 
 std::string default_output(const std::string& input, const std::string& format) {
   const std::string suffix = ".h5";
-  const bool h5 = input.size() > suffix.size() &&
-                  input.compare(input.size() - suffix.size(), suffix.size(), suffix) == 0;
+  const bool h5 = input.size() > suffix.size() && ends_with(input, suffix);
   return (h5 ? input.substr(0, input.size() - suffix.size()) : input) + "-" + format;
 }
 
