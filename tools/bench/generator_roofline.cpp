@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
+#include "attackers/generative/generative_attack.h"
 #include "pipeline/serving/serving_engine.h"
 #include "sim/util/error.h"
 #include "tools/attack/attack_session.h"
@@ -39,10 +40,7 @@ void GeneratorRooflineOptions::validate() const {
   if (rounds < 1) throw UserError("--rounds", "expected at least 1 round");
   if (peak_size < 64) throw UserError("--peak-size", "expected at least 64");
   if (rules.empty()) throw UserError("--rules", "expected at least one rule");
-  for (const auto& r : rules)
-    if (r != "first-order" && r != "unrolled")
-      throw UserError("--rules",
-                      fmt::format("unknown rule '{}': expected first-order or unrolled", r));
+  for (const auto& r : rules) generative_rule_names().parse(r, "--rules");
   if (targets.empty()) throw UserError("--targets", "expected at least one target kind");
   for (const auto& t : targets)
     if (t != "mlp" && t != "cnn")
