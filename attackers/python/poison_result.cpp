@@ -7,24 +7,17 @@
 #include <fmt/format.h>
 #include <pybind11/numpy.h>
 
+#include "pipeline/python/python_plugin.h"
+
 namespace poisonsim::python {
 namespace {
-
-std::string type_name(const py::handle& value) {
-  return py::str(py::type::of(value).attr("__name__")).cast<std::string>();
-}
-
-std::string shape_text(const py::array& array) {
-  std::vector<ssize_t> shape(array.shape(), array.shape() + array.ndim());
-  return fmt::format("({}{})", fmt::join(shape, ", "), shape.size() == 1 ? "," : "");
-}
 
 // `value` as an array, or an error naming what it is instead.
 py::array as_array(const py::object& value, const char* what, const std::string& expected,
                    const CodeSite& site) {
   if (!py::isinstance<py::array>(value))
-    throw_bad_value(site, fmt::format("returned {} as the {}, expected {}", type_name(value), what,
-                                      expected));
+    throw_bad_value(
+        site, fmt::format("returned {} as the {}, expected {}", type_name(value), what, expected));
   return py::reinterpret_borrow<py::array>(value);
 }
 
@@ -61,8 +54,8 @@ PoisonBatch poison_result(const py::object& value, int64_t count, const PoisonSh
                                       type_name(value)));
   const auto parts = py::reinterpret_borrow<py::tuple>(value);
   const std::string expected =
-      fmt::format("a float32 NumPy array of shape ({}, {}, {}, {}) or ({}, {})", count,
-                  s.channels, s.height, s.width, count, s.numel());
+      fmt::format("a float32 NumPy array of shape ({}, {}, {}, {}) or ({}, {})", count, s.channels,
+                  s.height, s.width, count, s.numel());
   const py::array images = as_array(parts[0], "images", expected, site);
   const bool image_shape = images.ndim() == 4 && images.shape(1) == s.channels &&
                            images.shape(2) == s.height && images.shape(3) == s.width;
@@ -90,8 +83,8 @@ PoisonBatch poison_result(const py::object& value, int64_t count, const PoisonSh
   }
   samples.labels = integers(parts[1], "labels", count, shape.num_classes, site);
   if (py::len(parts) == 3) {
-    const auto rows = integers(parts[2], "seed_rows", count, static_cast<int64_t>(pool.size()),
-                               site);
+    const auto rows =
+        integers(parts[2], "seed_rows", count, static_cast<int64_t>(pool.size()), site);
     batch.seeds = pool.subset(std::vector<size_t>(rows.begin(), rows.end()), pool.name + "/seeds");
   } else {
     batch.seeds = samples;  // no clean seed known: each sample is its own (as replayed poison)

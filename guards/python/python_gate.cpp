@@ -16,10 +16,6 @@ bool is_bool(const py::handle& value) {
          py::isinstance(value, py::module_::import("numpy").attr("bool_"));
 }
 
-std::string type_name(const py::handle& value) {
-  return py::str(py::type::of(value).attr("__name__"));
-}
-
 // True/False, or (allow, reason, margin): anything else is the user's error at decide's line.
 GateDecision decision_of(const py::object& value, const CodeSite& site) {
   const std::string expected = "expected True/False or a tuple (allow, reason, margin)";

@@ -8,8 +8,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "pipeline/data/file_bytes.h"
-#include "pipeline/runtime/plugin_files.h"
 #include "pipeline/data/sha256.h"
+#include "pipeline/runtime/plugin_files.h"
 #include "pipeline/scenario/config_node.h"
 #include "sim/kernel/state_archive.h"
 #include "sim/util/error.h"
@@ -229,20 +229,23 @@ void PluginObject::load_state(StateIn& in, const char* section) const {
   restore_pickled(has_state ? std::optional<std::string>(bytes) : std::nullopt, in.where());
 }
 
+std::string type_name(const py::handle& value) {
+  return py::str(py::type::of(value).attr("__name__")).cast<std::string>();
+}
+
+std::string shape_text(const py::array& array) {
+  const std::vector<ssize_t> shape(array.shape(), array.shape() + array.ndim());
+  return fmt::format("({}{})", fmt::join(shape, ", "), shape.size() == 1 ? "," : "");
+}
+
 std::vector<uint8_t> bool_mask(const py::object& value, size_t n, const CodeSite& site) {
   const std::string expected = fmt::format("a NumPy bool array of shape ({},)", n);
   if (!py::isinstance<py::array>(value))
-    throw_bad_value(
-        site,
-        fmt::format("returned {}, expected {}",
-                    py::str(py::type::of(value).attr("__name__")).cast<std::string>(), expected));
+    throw_bad_value(site, fmt::format("returned {}, expected {}", type_name(value), expected));
   const auto array = py::reinterpret_borrow<py::array>(value);
-  if (array.ndim() != 1 || static_cast<size_t>(array.shape(0)) != n) {
-    std::vector<ssize_t> shape(array.shape(), array.shape() + array.ndim());
-    throw_bad_value(
-        site, fmt::format("returned an array of shape ({}{}), expected {}", fmt::join(shape, ", "),
-                          shape.size() == 1 ? "," : "", expected));
-  }
+  if (array.ndim() != 1 || static_cast<size_t>(array.shape(0)) != n)
+    throw_bad_value(site, fmt::format("returned an array of shape {}, expected {}",
+                                      shape_text(array), expected));
   const char kind = array.dtype().kind();
   if (kind == 'f' || kind == 'c') {
     const auto isnan = py::module_::import("numpy").attr("isnan")(array);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <pybind11/numpy.h>
+
 #include "pipeline/python/python_runtime.h"
 
 namespace poisonsim {
@@ -70,6 +72,11 @@ class PluginObject {
   PluginSpec spec_;
   py::object instance_;
 };
+
+// For error lines about what the user's method returned: the value's Python type name ("list",
+// "ndarray"), and an array's shape as Python prints it ("(3,)", "(2, 4)"). Call with the GIL.
+std::string type_name(const py::handle& value);
+std::string shape_text(const py::array& array);
 
 // A bool array of `n` verdicts from what the user's `method` returned: UserError at the method's
 // line unless it is a NumPy (or array-like) of dtype bool and shape (n,). Call with the GIL.
