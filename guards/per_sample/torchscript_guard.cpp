@@ -41,20 +41,20 @@ void check_torchscript_archive(const std::string& bytes, const std::string& file
 
 struct TorchScriptGuard::Module {
   torch::jit::Module script;
-  torch::Tensor weight, bias;  // the deployed model's last layer, for `logits`
+  LastLayer last_layer;  // the deployed model's, for `logits`
 };
 
 TorchScriptGuard::TorchScriptGuard(TorchScriptGuardOptions options)
     : options_(std::move(options)),
-      module_(std::make_unique<Module>(Module{load_module(*options_.module_bytes, options_.file),
-                                              {}, {}})) {}
+      module_(std::make_unique<Module>(
+          Module{load_module(*options_.module_bytes, options_.file), {}})) {}
 
 TorchScriptGuard::~TorchScriptGuard() = default;
 
 GuardNeeds TorchScriptGuard::needs() const {
   GuardNeeds needs;
-  needs.features = wants(options_.inputs, ScoreInput::features) ||
-                   wants(options_.inputs, ScoreInput::logits);
+  needs.features =
+      wants(options_.inputs, ScoreInput::features) || wants(options_.inputs, ScoreInput::logits);
   return needs;
 }
 
@@ -65,9 +65,7 @@ void TorchScriptGuard::attach(const GuardContext& context) {
 
 void TorchScriptGuard::on_deploy() {
   if (!context_ || !wants(options_.inputs, ScoreInput::logits)) return;
-  const LastLayer layer = context_->last_layer();
-  module_->weight = torch::tensor(layer.weight).reshape({layer.num_classes, layer.feature_dim});
-  module_->bias = torch::tensor(layer.bias);
+  module_->last_layer = context_->last_layer();
 }
 
 Verdict TorchScriptGuard::judge(const ScoredSample& sample) {
@@ -80,8 +78,9 @@ void TorchScriptGuard::judge_batch(const ScoredSample* samples, size_t n, Verdic
   if (n == 0) return;
   const auto rows = static_cast<int64_t>(n);
   if (needs().features && !samples[0].features)
-    throw UserError(options_.file, "input features or logits needs an mlp or cnn target model "
-                                   "(the deployed model's features)");
+    throw UserError(options_.file,
+                    "input features or logits needs an mlp or cnn target model "
+                    "(the deployed model's features)");
   if (wants(options_.inputs, ScoreInput::images) && !context_)
     throw UserError(options_.file, "input images: no guard context (the image shape)");
   std::vector<torch::jit::IValue> arguments;
@@ -118,7 +117,9 @@ void TorchScriptGuard::judge_batch(const ScoredSample* samples, size_t n, Verdic
         for (size_t i = 0; i < n; ++i)
           std::copy(samples[i].features, samples[i].features + d,
                     t.data_ptr<float>() + static_cast<int64_t>(i) * d);
-        if (input == ScoreInput::logits) t = torch::addmm(module_->bias, t, module_->weight.t());
+        if (input == ScoreInput::logits)  // the logits a Python stage is given, to the bit
+          t = torch::tensor(logits_of(t.data_ptr<float>(), n, module_->last_layer))
+                  .reshape({rows, module_->last_layer.num_classes});
         arguments.emplace_back(t);
         break;
       }
@@ -129,8 +130,8 @@ void TorchScriptGuard::judge_batch(const ScoredSample* samples, size_t n, Verdic
   try {
     out = module_->script.forward(arguments);
   } catch (const std::exception& e) {
-    throw UserError(options_.file, fmt::format("forward() failed on a batch of {}: {}", n,
-                                               first_line(e.what())));
+    throw UserError(options_.file,
+                    fmt::format("forward() failed on a batch of {}: {}", n, first_line(e.what())));
   }
   if (!out.isTensor())
     throw UserError(options_.file, fmt::format("forward() returned a {}, expected a tensor of "
@@ -138,8 +139,7 @@ void TorchScriptGuard::judge_batch(const ScoredSample* samples, size_t n, Verdic
                                                out.tagKind(), n));
   auto scores = out.toTensor();
   const bool one_column = scores.dim() == 2 && scores.size(1) == 1;
-  if (!((scores.dim() == 1 || one_column) && scores.size(0) == rows) ||
-      scores.is_complex())
+  if (!((scores.dim() == 1 || one_column) && scores.size(0) == rows) || scores.is_complex())
     throw UserError(options_.file,
                     fmt::format("forward() returned shape [{}] for a batch of {}, expected [{}]: "
                                 "one score per sample",
@@ -148,9 +148,9 @@ void TorchScriptGuard::judge_batch(const ScoredSample* samples, size_t n, Verdic
   const double* score = scores.data_ptr<double>();
   for (size_t i = 0; i < n; ++i) {
     const double s = score[i];
-    const bool accept = std::isfinite(s) && (options_.rule == ScoreRule::above
-                                                  ? s <= options_.threshold
-                                                  : s >= options_.threshold);
+    const bool accept =
+        std::isfinite(s) &&
+        (options_.rule == ScoreRule::above ? s <= options_.threshold : s >= options_.threshold);
     verdicts[i] = accept ? Verdict::accept : Verdict::reject;
   }
 }

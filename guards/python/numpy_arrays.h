@@ -1,6 +1,6 @@
 #pragma once
 // NumPy arrays of what a python defense stage is given beyond a batch's values (which
-// pipeline/python/numpy_views.h copies): the guard context, logits. Private to guards/python/.
+// pipeline/python/numpy_views.h copies): the guard context. Private to guards/python/.
 #include <cstdint>
 #include <vector>
 
@@ -15,8 +15,5 @@ namespace poisonsim::python {
 // What attach(context) gives: seed, feature_dim, num_classes, image_shape and the trusted split's
 // images and labels (read-only views). Call with the GIL held.
 py::object context_namespace(const GuardContext& context);
-
-// logits = features x weight^T + bias, n x num_classes.
-std::vector<float> logits_of(const float* features, size_t n, const LastLayer& layer);
 
 }  // namespace poisonsim::python

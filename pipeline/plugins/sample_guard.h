@@ -49,6 +49,10 @@ struct LastLayer {
   std::vector<float> bias;    // num_classes
 };
 
+// The logits a defense stage is given (Python and TorchScript stages alike): for n rows of
+// layer.feature_dim features, features x weight^T + bias, n x num_classes, row-major.
+std::vector<float> logits_of(const float* features, size_t n, const LastLayer& layer);
+
 // What a guard may use besides the samples, given once before the first sample: the deployed
 // model's features of any images (to refresh a bank after a deploy) and its last layer, the
 // deployer's trusted clean data (the pretraining split) and a seed for its random streams.
