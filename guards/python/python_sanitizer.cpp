@@ -22,6 +22,7 @@ PythonSanitizer::PythonSanitizer(const PluginSpec& spec) : object_(spec) {
                         ", expected a positive integer (the trusted samples whose features "
                         "window.trusted_features holds)");
   bank_size_ = static_cast<int64_t>(size);
+  bank_.emplace(bank_size_);
 }
 
 PythonSanitizer::~PythonSanitizer() {
@@ -32,33 +33,23 @@ PythonSanitizer::~PythonSanitizer() {
 
 void PythonSanitizer::attach(const GuardContext& context) {
   context_ = &context;
+  if (bank_) bank_->attach(context);
   last_layer_ = context.last_layer();
   py::gil_scoped_acquire gil;
   if (object_.has("attach")) object_.call("attach", context_namespace(context));
 }
 
 void PythonSanitizer::prepare_trusted() {
-  if (!seeded_) {
-    // What FeatureBank::prepare() takes: the first bank_size trusted samples, in their order.
-    const Dataset& trusted = context_->trusted();
-    std::vector<size_t> first(std::min(trusted.size(), static_cast<size_t>(bank_size_)));
-    for (size_t i = 0; i < first.size(); ++i) first[i] = i;
-    bank_images_ = trusted.subset(first, "guard bank");
-    seeded_ = true;
-    stale_ = true;
-  }
-  if (!stale_) return;
-  const auto m = static_cast<ssize_t>(bank_images_.size());
-  const std::vector<float> features = context_->features(bank_images_);
-  py::array_t<float> f = copy_array(features.data(), {m, context_->feature_dim()});
-  py::array_t<int64_t> l = copy_array(bank_images_.labels.data(), {m});
+  if (!bank_->prepare() && trusted_features_) return;
+  const auto m = static_cast<ssize_t>(bank_->size());
+  py::array_t<float> f = copy_array(bank_->features(), {m, bank_->dim()});
+  py::array_t<int64_t> l = copy_array(bank_->labels().data(), {m});
   // The same arrays are given to every window until the next deploy: read-only, so that one
   // window's sanitize() cannot change what the next one is given.
   f.attr("setflags")(py::arg("write") = false);
   l.attr("setflags")(py::arg("write") = false);
   trusted_features_ = std::move(f);
   trusted_labels_ = std::move(l);
-  stale_ = false;
 }
 
 void PythonSanitizer::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
@@ -81,7 +72,7 @@ void PythonSanitizer::sanitize(const SanitizeWindow& window, SanitizeOutcome& ou
     arguments["sources"] = py::none();
     arguments["source_names"] = py::none();
   }
-  if (bank_size_ > 0 && context_) {
+  if (bank_ && context_) {
     prepare_trusted();
     arguments["trusted_features"] = trusted_features_;
     arguments["trusted_labels"] = trusted_labels_;
@@ -115,14 +106,12 @@ void PythonSanitizer::sanitize(const SanitizeWindow& window, SanitizeOutcome& ou
 }
 
 int64_t PythonSanitizer::memory_bytes(int64_t image_floats, int64_t feature_dim) const {
-  // As FeatureBank::bytes_at_capacity: the bank's images, features and labels.
-  return bank_size_ * ((image_floats + feature_dim) * static_cast<int64_t>(sizeof(float)) +
-                       static_cast<int64_t>(sizeof(int64_t)));
+  return FeatureBank::bytes_at_capacity(bank_size_, image_floats, feature_dim);
 }
 
 void PythonSanitizer::on_deploy() {
   if (context_) last_layer_ = context_->last_layer();
-  stale_ = true;  // the trusted features are recomputed at the next window
+  if (bank_) bank_->mark_stale();  // the trusted features are recomputed at the next window
   py::gil_scoped_acquire gil;
   if (object_.has("on_deploy")) object_.call("on_deploy");
 }
@@ -135,7 +124,7 @@ void PythonSanitizer::save_state(StateOut& out) const {
 
 void PythonSanitizer::load_state(StateIn& in) {
   object_.load_state(in, "sanitize/python");
-  stale_ = true;
+  if (bank_) bank_->mark_stale();
 }
 
 }  // namespace poisonsim::python

@@ -3,13 +3,13 @@
 // user's sanitize(window) is called once per retraining window with the window's labels,
 // features, logits and sources as NumPy arrays, and returns a bool keep mask (docs/plugins.md).
 // A class with a `bank_size` attribute is also given the deployed model's features of the
-// trusted split's first `bank_size` samples, as the C++ window sanitizers calibrate on them
-// (guards/window/trusted_bank_sanitizer.h): featurised at the first non-empty window and again
-// at the first one after each deploy (or resume), and copied into NumPy only then.
+// trusted split's first `bank_size` samples, from the FeatureBank the C++ window sanitizers
+// calibrate on (guards/window/trusted_bank_sanitizer.h): featurised at the first non-empty window
+// and again at the first one after each deploy (or resume), and copied into NumPy only then.
 #include <cstdint>
 #include <optional>
 
-#include "pipeline/data/dataset.h"
+#include "guards/per_sample/feature_bank.h"
 #include "pipeline/plugins/window_sanitizer.h"
 #include "pipeline/python/python_plugin.h"
 
@@ -31,19 +31,17 @@ class PythonSanitizer : public WindowSanitizer {
   void load_state(StateIn& in) override;
 
  private:
-  // The trusted bank's features under the deployed model, as the C++ FeatureBank prepares them:
-  // the first bank_size_ trusted samples, featurised again when stale. Call with the GIL held.
+  // The bank made ready, and its features and labels copied into NumPy when they changed. Call
+  // with the GIL held.
   void prepare_trusted();
 
   PluginObject object_;
   const GuardContext* context_ = nullptr;
   std::optional<LastLayer> last_layer_;
-  int64_t bank_size_ = 0;  // 0: the class asked for no trusted features
-  bool seeded_ = false;
-  bool stale_ = true;
-  Dataset bank_images_;          // the trusted split's first bank_size_ samples
-  py::object trusted_features_;  // float32 (m, d), read-only, the deployed model's
-  py::object trusted_labels_;    // int64 (m,), read-only
+  int64_t bank_size_ = 0;            // 0: the class asked for no trusted features
+  std::optional<FeatureBank> bank_;  // when bank_size_ > 0
+  py::object trusted_features_;      // float32 (m, d), read-only, the deployed model's
+  py::object trusted_labels_;        // int64 (m,), read-only
 };
 
 }  // namespace poisonsim::python
