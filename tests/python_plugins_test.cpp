@@ -263,6 +263,17 @@ std::string counting_run(const std::string& cls, int stop_at, const std::string&
                         ", stop_at: " + std::to_string(stop_at));
 }
 
+// counting_run(cls, stop_at, trace, extra) with a checkpoint every 40 batches at `checkpoint`,
+// stopped by the guard at batch `stop_at`, then resumed: the resume's result.
+test::CommandResult stop_then_resume(const std::string& cls, int stop_at, const std::string& trace,
+                                     const std::string& checkpoint, const std::string& extra) {
+  const auto stopped = test::run_poisonsim(counting_run(
+      cls, stop_at, trace, extra + " --checkpoint-every 40 --checkpoint " + checkpoint));
+  EXPECT_EQ(stopped.exit_code, 128 + SIGTERM) << stopped.output;
+  EXPECT_TRUE(fs::exists(checkpoint));
+  return test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
+}
+
 // The rows of one table, byte for byte: what a resume must give (the uninterrupted run's).
 template <class Row>
 void expect_same_rows(const std::vector<Row>& expected, const std::vector<Row>& actual) {
@@ -274,12 +285,8 @@ void expect_same_rows(const std::vector<Row>& expected, const std::vector<Row>& 
 TEST_F(PythonPlugins, AResumeRestoresThePluginsState) {
   const auto reference = file("uninterrupted.h5");
   ASSERT_EQ(test::run_poisonsim(counting_run("CountingGuard", 0, reference, "")).exit_code, 0);
-  const auto trace = file("stopped.h5"), checkpoint = file("stopped.checkpoint");
-  const auto stopped = test::run_poisonsim(
-      counting_run("CountingGuard", 30, trace, "--checkpoint-every 40 --checkpoint " + checkpoint));
-  ASSERT_EQ(stopped.exit_code, 128 + SIGTERM) << stopped.output;
-  ASSERT_TRUE(fs::exists(checkpoint));
-  const auto resumed = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
+  const auto trace = file("stopped.h5");
+  const auto resumed = stop_then_resume("CountingGuard", 30, trace, file("stopped.checkpoint"), "");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   const auto expected = read_trace(reference), actual = read_trace(trace);
   EXPECT_TRUE(actual.complete);
@@ -296,11 +303,9 @@ TEST_F(PythonPlugins, AResumedSanitizerRecomputesItsTrustedFeatures) {
                            "quantile: 0.6}]' ";
   const auto reference = file("twin-uninterrupted.h5");
   ASSERT_EQ(test::run_poisonsim(counting_run("CountingGuard", 0, reference, twin)).exit_code, 0);
-  const auto trace = file("twin-stopped.h5"), checkpoint = file("twin-stopped.checkpoint");
-  const auto stopped = test::run_poisonsim(counting_run(
-      "CountingGuard", 100, trace, twin + "--checkpoint-every 40 --checkpoint " + checkpoint));
-  ASSERT_EQ(stopped.exit_code, 128 + SIGTERM) << stopped.output;
-  const auto resumed = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
+  const auto trace = file("twin-stopped.h5");
+  const auto resumed =
+      stop_then_resume("CountingGuard", 100, trace, file("twin-stopped.checkpoint"), twin);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   const auto expected = read_trace(reference), actual = read_trace(trace);
   EXPECT_TRUE(actual.complete);
@@ -312,12 +317,8 @@ TEST_F(PythonPlugins, AResumedSanitizerRecomputesItsTrustedFeatures) {
 }
 
 TEST_F(PythonPlugins, AResumeIsRefusedWhenThePluginHasNoState) {
-  const auto trace = file("stateless.h5"), checkpoint = file("stateless.checkpoint");
-  const auto stopped = test::run_poisonsim(counting_run(
-      "StatelessGuard", 30, trace, "--checkpoint-every 40 --checkpoint " + checkpoint));
-  ASSERT_EQ(stopped.exit_code, 128 + SIGTERM) << stopped.output;
-  ASSERT_TRUE(fs::exists(checkpoint));
-  const auto resumed = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
+  const auto resumed = stop_then_resume("StatelessGuard", 30, file("stateless.h5"),
+                                        file("stateless.checkpoint"), "");
   EXPECT_EQ(resumed.exit_code, 2) << resumed.output;
   EXPECT_TRUE(test::single_error_line(resumed.output)) << resumed.output;
   EXPECT_NE(resumed.output.find("has no state() and load_state()"), std::string::npos)
@@ -334,11 +335,9 @@ TEST_F(PythonPlugins, AResumeContinuesAPythonAttackersSeeds) {
   const auto reference = file("attacker-uninterrupted.h5");
   ASSERT_EQ(test::run_poisonsim(counting_run("CountingGuard", 0, reference, attacker)).exit_code,
             0);
-  const auto trace = file("attacker-stopped.h5"), checkpoint = file("attacker.checkpoint");
-  const auto stopped = test::run_poisonsim(counting_run(
-      "CountingGuard", 30, trace, attacker + " --checkpoint-every 40 --checkpoint " + checkpoint));
-  ASSERT_EQ(stopped.exit_code, 128 + SIGTERM) << stopped.output;
-  const auto resumed = test::run_poisonsim("--log-level warn resume " + checkpoint + " --quiet");
+  const auto trace = file("attacker-stopped.h5");
+  const auto resumed =
+      stop_then_resume("CountingGuard", 30, trace, file("attacker.checkpoint"), attacker);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   const auto expected = read_trace(reference), actual = read_trace(trace);
   expect_same_rows(expected.samples, actual.samples);
