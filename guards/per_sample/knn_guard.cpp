@@ -35,12 +35,6 @@ Verdict plurality_verdict(int64_t label, const int64_t* neighbour_labels, size_t
   return own != votes.end() && own->second == most ? Verdict::accept : Verdict::reject;
 }
 
-Verdict KnnGuard::judge(const ScoredSample& sample) {
-  Verdict verdict = Verdict::accept;
-  judge_batch(&sample, 1, &verdict);
-  return verdict;
-}
-
 void KnnGuard::judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) {
   if (n == 0) return;
   bank_.prepare();

@@ -24,12 +24,11 @@ struct KnnGuardOptions {
 // The `knn` guard's keys, range-checked (k at most bank_size).
 KnnGuardOptions read_knn_guard_options(ConfigNode& node);
 
-class KnnGuard : public SampleGuard {
+class KnnGuard : public BatchSampleGuard {
  public:
   explicit KnnGuard(KnnGuardOptions options);
   GuardNeeds needs() const override { return {true, false}; }
   void attach(const GuardContext& context) override { bank_.attach(context); }
-  Verdict judge(const ScoredSample& sample) override;
   void judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) override;
   void on_deploy() override { bank_.mark_stale(); }
   int64_t memory_bytes(int64_t image_floats, int64_t feature_dim) const override {

@@ -68,12 +68,6 @@ void TorchScriptGuard::on_deploy() {
   module_->last_layer = context_->last_layer();
 }
 
-Verdict TorchScriptGuard::judge(const ScoredSample& sample) {
-  Verdict verdict = Verdict::accept;
-  judge_batch(&sample, 1, &verdict);
-  return verdict;
-}
-
 void TorchScriptGuard::judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) {
   if (n == 0) return;
   const auto rows = static_cast<int64_t>(n);

@@ -22,7 +22,7 @@ enum class ScoreRule { above, below };
 const EnumNames<ScoreRule>& score_rule_names();
 
 struct TorchScriptGuardOptions {
-  std::string file;  // as the scenario names it (messages)
+  std::string file;                                 // as the scenario names it (messages)
   std::shared_ptr<const std::string> module_bytes;  // read once at validation, shared by runs
   std::vector<ScoreInput> inputs;
   double threshold = 0;
@@ -33,14 +33,13 @@ struct TorchScriptGuardOptions {
 // a TorchScript archive) and records the file in the provenance.
 TorchScriptGuardOptions read_torchscript_guard_options(ConfigNode& node);
 
-class TorchScriptGuard : public SampleGuard {
+class TorchScriptGuard : public BatchSampleGuard {
  public:
   explicit TorchScriptGuard(TorchScriptGuardOptions options);
   ~TorchScriptGuard() override;
 
   GuardNeeds needs() const override;
   void attach(const GuardContext& context) override;
-  Verdict judge(const ScoredSample& sample) override;
   void judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) override;
   void on_deploy() override;
   // The threshold when the score is the loss itself, as far as the guard can know (`input:

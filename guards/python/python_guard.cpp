@@ -20,12 +20,6 @@ void PythonGuard::attach(const GuardContext& context) {
   if (object_.has("attach")) object_.call("attach", context_namespace(context));
 }
 
-Verdict PythonGuard::judge(const ScoredSample& sample) {
-  Verdict verdict = Verdict::accept;
-  judge_batch(&sample, 1, &verdict);
-  return verdict;
-}
-
 void PythonGuard::judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) {
   if (n == 0) return;
   std::vector<int64_t> labels(n), predictions(n);

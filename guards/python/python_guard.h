@@ -5,18 +5,17 @@
 #include <memory>
 #include <optional>
 
-#include "pipeline/python/python_plugin.h"
 #include "pipeline/plugins/sample_guard.h"
+#include "pipeline/python/python_plugin.h"
 
 namespace poisonsim::python {
 
-class PythonGuard : public SampleGuard {
+class PythonGuard : public BatchSampleGuard {
  public:
   explicit PythonGuard(const PluginSpec& spec);
 
   GuardNeeds needs() const override { return needs_; }
   void attach(const GuardContext& context) override;
-  Verdict judge(const ScoredSample& sample) override;
   void judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) override;
   void on_deploy() override;
   // The instance's `threshold` attribute when it is a number (a guard-aware attacker's known

@@ -9,12 +9,6 @@
 
 namespace poisonsim {
 
-Verdict MyGuard::judge(const ScoredSample& sample) {
-  Verdict verdict;
-  judge_batch(&sample, 1, &verdict);
-  return verdict;
-}
-
 void MyGuard::judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) {
   double limit = INFINITY;  // warm-up: every finite loss
   if (static_cast<int64_t>(accepted_.size()) >= options_.warmup) {

@@ -20,10 +20,9 @@ struct MyGuardOptions {
   int64_t warmup = 32;
 };
 
-class MyGuard : public SampleGuard {
+class MyGuard : public BatchSampleGuard {
  public:
   explicit MyGuard(const MyGuardOptions& options) : options_(options) {}
-  Verdict judge(const ScoredSample& sample) override;  // a batch of one
   void judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) override;
   // Checkpoints: the accepted losses are what judge_batch() changes.
   void save_state(StateOut& out) const override;

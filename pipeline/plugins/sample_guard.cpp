@@ -10,6 +10,12 @@ void SampleGuard::judge_batch(const ScoredSample* samples, size_t n, Verdict* ve
   for (size_t i = 0; i < n; ++i) verdicts[i] = judge(samples[i]);
 }
 
+Verdict BatchSampleGuard::judge(const ScoredSample& sample) {
+  Verdict verdict = Verdict::accept;
+  judge_batch(&sample, 1, &verdict);
+  return verdict;
+}
+
 std::vector<float> logits_of(const float* features, size_t n, const LastLayer& layer) {
   const auto k = static_cast<size_t>(layer.num_classes);
   const auto d = static_cast<size_t>(layer.feature_dim);

@@ -95,6 +95,14 @@ class SampleGuard {
   virtual void load_state(StateIn& /*in*/) {}
 };
 
+// A guard whose rule looks at whole arriving batches (a bank search, one Python or TorchScript
+// call per batch): it implements judge_batch, and a single sample is judged as a batch of one.
+class BatchSampleGuard : public SampleGuard {
+ public:
+  Verdict judge(const ScoredSample& sample) final;
+  void judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) override = 0;
+};
+
 using SampleGuardFactory = std::function<std::unique_ptr<SampleGuard>()>;
 using SampleGuardParser = std::function<SampleGuardFactory(ConfigNode& node)>;
 
