@@ -38,12 +38,18 @@ def parse(text, where):
 
 
 def guard(scenario):
+    """The guard as the loss figure needs it. A list of stages (a chain) is named as the C++
+    side names it ("loss-threshold + knn"), with the first loss-threshold stage's threshold."""
     block = scenario.get("guard") or {}
-    kind = str(block.get("type", "none"))
-    threshold = block.get("threshold") if kind == "loss-threshold" else None
+    stages = [b for b in block if isinstance(b, dict)] if isinstance(block, list) else [block]
+    if not stages or not isinstance(stages[0], dict):
+        return Guard("none")
+    kinds = [str(stage.get("type", "none")) for stage in stages]
+    threshold = next((stage.get("threshold") for stage in stages
+                      if stage.get("type") == "loss-threshold"), None)
     if threshold is not None:
         threshold = float(threshold)
-    return Guard(kind, threshold)
+    return Guard(" + ".join(kinds), threshold)
 
 
 def _number(value, default):
