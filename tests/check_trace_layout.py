@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-TRACE_FORMAT = 4
+TRACE_FORMAT = 5
 
 # table -> [(column, numpy dtype)], in file order (docs/trace-format.md).
 COLUMNS = {
@@ -42,8 +42,12 @@ COLUMNS = {
         ("poison_seen", "<i8"), ("clean_seen", "<i8"), ("poison_removed", "<i8"),
         ("clean_removed", "<i8"),
     ],
+    "scores": [
+        ("time", "<f8"), ("sample", "<i8"), ("stage", "u1"), ("is_poison", "u1"),
+        ("rejected", "u1"), ("score", "<f4"),
+    ],
 }
-OPTIONAL = {"samples"}
+OPTIONAL = {"samples", "scores"}
 STRING_COLUMNS = {"kind", "source", "gate", "gate_reason", "type"}
 # gate_margin's unit is that of the limit its row's gate_reason names.
 UNITS = {"", "s", "samples", "nats", "fraction", "nats or fraction"}

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "pipeline/trace/checkpoint_file.h"
+#include "pipeline/trace/trace_metadata.h"
 #include "pipeline/trace/trace_reader.h"
 #include "tests/background_run.h"
 #include "tests/test_support.h"
@@ -154,6 +156,54 @@ TEST_F(DefenseRuns, DefenseTableRecountsFromTheSamples) {
   // at 120 s being the flipper's first at the earliest) held no poison, and the table says so.
   EXPECT_EQ(poison_removed_by_random_before_flips, 0);
   EXPECT_EQ(trace.defense.size() / kStages, expected.size());
+}
+
+// The `scores` table: every sample the sphere stage judged (what the loss stage before it let
+// through) has exactly one row naming its samples row, with the stage's verdict; `roc --stage`
+// recomputes the curve from those rows.
+TEST_F(DefenseRuns, ScoringStagesRecordAScoreForEverySampleTheyJudged) {
+  if (test::fashion_mnist_dir().empty()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const auto result = run("scores.h5",
+                          "--set 'guard=[{type: loss-threshold}, {type: sphere, quantile: 0.95}]'");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const TraceContents trace = read_trace(dir.file("scores.h5"));
+  ASSERT_EQ(trace.trace_format, kTraceFormat);
+  size_t judged = 0;
+  for (const auto& s : trace.samples) judged += s.rejected_by != 1;
+  ASSERT_EQ(trace.scores.size(), judged);
+  int64_t previous = -1, poison = 0;
+  double poison_mean = 0, clean_mean = 0;
+  for (const auto& row : trace.scores) {
+    ASSERT_GT(row.sample, previous);  // one row per sample, in samples order
+    previous = row.sample;
+    const SampleRow& s = trace.samples[static_cast<size_t>(row.sample)];
+    EXPECT_EQ(row.stage, 2);
+    EXPECT_EQ(row.time, s.time);
+    EXPECT_EQ(row.is_poison, s.is_poison);
+    EXPECT_EQ(row.rejected != 0, s.rejected_by == 2) << "row " << row.sample;
+    EXPECT_TRUE(std::isfinite(row.score));
+    poison += row.is_poison;
+    (row.is_poison ? poison_mean : clean_mean) += row.score;
+  }
+  ASSERT_GT(poison, 0);
+  // Flipped labels sit far from their new label's centroid.
+  EXPECT_GT(poison_mean / static_cast<double>(poison),
+            clean_mean / static_cast<double>(trace.scores.size() - static_cast<size_t>(poison)));
+
+  const auto roc = test::run_poisonsim("roc " + dir.file("scores.h5") + " --stage sphere --json -");
+  ASSERT_EQ(roc.exit_code, 0) << roc.output;
+  const auto j = nlohmann::json::parse(roc.output);
+  EXPECT_EQ(j["stage"], 2);
+  EXPECT_EQ(j["poison_samples"], poison);
+  EXPECT_EQ(j["points"].size(), 17u);  // the default: 17 thresholds spanning the scores
+  EXPECT_GT(j["auc"].get<double>(), 0.5);
+  const auto loss_stage = test::run_poisonsim("roc " + dir.file("scores.h5") + " --stage 1");
+  EXPECT_EQ(loss_stage.exit_code, 2);
+  EXPECT_NE(loss_stage.output.find("judges by the loss"), std::string::npos) << loss_stage.output;
+  const auto missing = test::run_poisonsim("roc " + dir.file("scores.h5") + " --stage knn");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("its stages: 1 loss-threshold, 2 sphere"), std::string::npos)
+      << missing.output;
 }
 
 // The per-source gate on real data: the flipper (10% of the batches from 120 s) is the source

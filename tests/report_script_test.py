@@ -16,11 +16,13 @@ import unittest
 import h5py
 import numpy as np
 
+from check_trace_layout import COLUMNS
 from report_test_support import (PYTHON_DIR, SCRIPT, ReportTestCase, logit_interval,
                                  write_seeded_sweep, write_sweep)
 # report_test_support has put python/ on sys.path.
 from poisonsim import intervals  # noqa: E402
-from poisonsim.report import inputs, scenario, sweep_figures, sweep_headline  # noqa: E402
+from poisonsim.report import (inputs, roc_curves, scenario, stage_roc_figure,  # noqa: E402
+                              sweep_figures, sweep_headline)
 from poisonsim.report.errors import ReportError  # noqa: E402
 from poisonsim.report.main import main  # noqa: E402
 
@@ -50,6 +52,26 @@ class TraceReport(ReportTestCase):
         self.assertIn("not in this trace: none is drawn", page)
         page = self.report(self.trace("recorded.h5", guard="adaptive", threshold_column=True))
         self.assertNotIn("not in this trace", page)
+
+    def test_a_chain_with_a_scoring_stage_gets_its_offline_roc(self):
+        path = self.trace(trace_format=5)
+        with h5py.File(path, "a") as f:
+            f.attrs["scenario"] = f.attrs["scenario"].replace(
+                "guard:\n  type: loss-threshold\n  threshold: 2.5\n",
+                "guard:\n- {type: loss-threshold, threshold: 2.5}\n- {type: knn, k: 10}\n")
+            samples = f["samples"][:]
+            # Stage 2 (knn) scored the samples stage 1 let through: poison high, clean low.
+            judged = np.flatnonzero(samples["rejected_by"] != 1)
+            rows = [(samples["time"][i], i, 2, samples["is_poison"][i], 0,
+                     0.9 if samples["is_poison"][i] else 0.1 * (i % 5)) for i in judged]
+            f["scores"] = np.array(rows, dtype=np.dtype(COLUMNS["scores"]))
+        page = self.report(path)
+        self.assert_figures(page, ["run-accuracy.png", "run-loss.png", "run-stage-roc.png"])
+        self.assertIn("loss-threshold + knn, threshold 2.5", page)
+        with h5py.File(path, "r") as f:
+            curves = stage_roc_figure.stage_curves(inputs.read_trace(f, path))
+        self.assertEqual([(c[0], c[1], c[4], c[5]) for c in curves], [(2, "knn", 3, 44)])
+        self.assertAlmostEqual(roc_curves.auc(curves[0][2], curves[0][3]), 1.0)
 
     def test_guard_and_attack_windows_come_from_scenario_and_events(self):
         with h5py.File(self.trace(), "r") as f:
@@ -290,7 +312,7 @@ class Errors(ReportTestCase):
         self.assert_error([self.path("other.h5")], "other.h5: an HDF5 file of no known kind")
 
     def test_unsupported_trace_format(self):
-        self.assert_error([self.trace(trace_format=5)], "trace_format 5 is not supported")
+        self.assert_error([self.trace(trace_format=6)], "trace_format 6 is not supported")
 
     def test_bad_json(self):
         with open(self.path("bad.json"), "w") as f:

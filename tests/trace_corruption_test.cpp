@@ -31,31 +31,45 @@ std::vector<uint8_t> small_trace(const std::string& path) {
   return read_bytes(path);
 }
 
-size_t collection(const std::vector<uint8_t>& bytes) {
-  const uint8_t signature[] = {'G', 'C', 'O', 'L', 1};
-  for (size_t i = 0; i + sizeof signature <= bytes.size(); ++i)
-    if (std::memcmp(bytes.data() + i, signature, sizeof signature) == 0) return i;
-  ADD_FAILURE() << "no global heap collection in the trace";
-  return 0;
+uint64_t get_le64(const std::vector<uint8_t>& bytes, size_t at) {
+  uint64_t value = 0;
+  for (int i = 7; i >= 0; --i) value = value << 8 | bytes[at + static_cast<size_t>(i)];
+  return value;
 }
 
 void set_le64(std::vector<uint8_t>& bytes, size_t at, uint64_t value) {
   for (int i = 0; i < 8; ++i) bytes[at + i] = static_cast<uint8_t>(value >> (8 * i));
 }
 
-// Offset of the object with the given index (0: the free space) in the collection at `start`.
-size_t object(const std::vector<uint8_t>& bytes, size_t start, uint16_t wanted) {
-  size_t p = start + 16;
-  for (;;) {
+// Offset of the object with the given index (0: the free space) in the collection at `start`,
+// or 0 when the collection has none (a full collection has no free-space object).
+size_t find_object(const std::vector<uint8_t>& bytes, size_t start, uint16_t wanted) {
+  const size_t end = start + get_le64(bytes, start + 8);
+  for (size_t p = start + 16; p + 16 <= end;) {
     const uint16_t index = static_cast<uint16_t>(bytes[p] | bytes[p + 1] << 8);
-    uint64_t size = 0;
-    for (int i = 7; i >= 0; --i) size = size << 8 | bytes[p + 8 + i];
     if (index == wanted) return p;
     if (index == 0) break;
-    p += 16 + (size + 7) / 8 * 8;
+    p += 16 + (get_le64(bytes, p + 8) + 7) / 8 * 8;
   }
-  ADD_FAILURE() << "no object " << wanted;
-  return start;
+  return 0;
+}
+
+// The first collection with a free-space object (which of them has one depends on how many
+// strings the trace's attributes hold).
+size_t collection(const std::vector<uint8_t>& bytes) {
+  const uint8_t signature[] = {'G', 'C', 'O', 'L', 1};
+  for (size_t i = 0; i + sizeof signature <= bytes.size(); ++i)
+    if (std::memcmp(bytes.data() + i, signature, sizeof signature) == 0 &&
+        find_object(bytes, i, 0) != 0)
+      return i;
+  ADD_FAILURE() << "no global heap collection with free space in the trace";
+  return 0;
+}
+
+size_t object(const std::vector<uint8_t>& bytes, size_t start, uint16_t wanted) {
+  const size_t at = find_object(bytes, start, wanted);
+  if (at == 0) ADD_FAILURE() << "no object " << wanted;
+  return at == 0 ? start : at;
 }
 
 TEST(TraceCorruption, AFreeSpaceObjectOfZeroBytesIsRefusedInsteadOfLoopingForever) {

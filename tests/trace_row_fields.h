@@ -45,6 +45,10 @@ inline auto row_fields(const DefenseRow& r) {
                          r.poison_seen, r.clean_seen, r.poison_removed, r.clean_removed);
 }
 
+inline auto row_fields(const ScoreRow& r) {
+  return std::make_tuple(r.time, r.sample, r.stage, r.is_poison, r.rejected, r.score);
+}
+
 template <class Row>
 void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b, const char* table) {
   ASSERT_EQ(a.size(), b.size()) << table;
@@ -63,6 +67,7 @@ inline void expect_same_trace(const std::string& path_a, const std::string& path
   expect_same_rows(a.retrains, b.retrains, "retrains");
   expect_same_rows(a.evaluations, b.evaluations, "evaluations");
   expect_same_rows(a.defense, b.defense, "defense");
+  expect_same_rows(a.scores, b.scores, "scores");
 }
 
 }  // namespace poisonsim::test

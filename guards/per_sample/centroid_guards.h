@@ -34,6 +34,9 @@ class CentroidGuard : public SampleGuard {
   GuardNeeds needs() const override { return {true, false}; }
   void attach(const GuardContext& context) override { bank_.attach(context); }
   Verdict judge(const ScoredSample& sample) override;
+  void judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) override;
+  // The score of each sample of the last batch (NaN for a class the trusted data lacks).
+  const float* last_scores() const override { return last_scores_.data(); }
   void on_deploy() override { bank_.mark_stale(); }
   int64_t memory_bytes(int64_t image_floats, int64_t feature_dim) const override {
     return FeatureBank::bytes_at_capacity(options_.bank_size, image_floats, feature_dim);
@@ -54,6 +57,7 @@ class CentroidGuard : public SampleGuard {
   std::vector<std::vector<float>> centroid_;
   std::vector<std::vector<float>> direction_;
   std::vector<double> radius_;
+  std::vector<float> last_scores_;
 };
 
 }  // namespace poisonsim

@@ -13,7 +13,8 @@ GuardChain::GuardChain(std::vector<Stage> stages)
     throw std::invalid_argument("GuardChain: 1 to 16 stages");
 }
 
-void GuardChain::judge_stages(const ScoredSample* samples, size_t n, int8_t* rejected_by) {
+void GuardChain::judge_stages(const ScoredSample* samples, size_t n, int8_t* rejected_by,
+                              std::vector<StageScore>* scores) {
   // Each stage sees the survivors of the stages before it, in arrival order, as one batch.
   std::vector<size_t> alive(n);
   for (size_t i = 0; i < n; ++i) {
@@ -34,6 +35,11 @@ void GuardChain::judge_stages(const ScoredSample* samples, size_t n, int8_t* rej
     const auto start = std::chrono::steady_clock::now();
     stages_[s].guard->judge_batch(seen, alive.size(), verdicts.data());
     seconds_[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (const float* stage_scores = scores ? stages_[s].guard->last_scores() : nullptr)
+      for (size_t j = 0; j < alive.size(); ++j)
+        if (!std::isnan(stage_scores[j]))  // NaN: the stage scored nothing (a missing class)
+          scores->push_back({alive[j], static_cast<uint8_t>(s), verdicts[j] == Verdict::reject,
+                             stage_scores[j]});
     std::vector<size_t> next;
     for (size_t j = 0; j < alive.size(); ++j) {
       if (verdicts[j] == Verdict::reject)

@@ -20,8 +20,10 @@ class GuardChain : public SampleGuard {
   explicit GuardChain(std::vector<Stage> stages);
 
   // Judges one arriving batch: rejected_by[i] is the index of the stage that rejected sample i,
-  // or -1 when every stage accepted it.
-  void judge_stages(const ScoredSample* samples, size_t n, int8_t* rejected_by);
+  // or -1 when every stage accepted it. `scores` (optional) receives the scoring stages' scores
+  // of each sample they judged.
+  void judge_stages(const ScoredSample* samples, size_t n, int8_t* rejected_by,
+                    std::vector<StageScore>* scores = nullptr);
 
   GuardNeeds needs() const override;
   void attach(const GuardContext& context) override;

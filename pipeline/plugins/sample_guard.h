@@ -85,6 +85,10 @@ class SampleGuard {
   virtual void on_deploy() {}
   // The threshold in force, for the trace (NaN when the guard has none).
   virtual double threshold() const;
+  // The scores behind the last judge_batch()'s verdicts, one per sample of that batch (higher:
+  // more suspect), valid until the next call; null for a stage without a score of its own (the
+  // loss guards: samples.loss is theirs). The trace's `scores` table and `roc --stage` use them.
+  virtual const float* last_scores() const { return nullptr; }
   // Bytes the guard holds at its fullest (a bank of images and features), for the run's memory
   // estimate; `image_floats` per image, `feature_dim` per feature vector.
   virtual int64_t memory_bytes(int64_t /*image_floats*/, int64_t /*feature_dim*/) const {
@@ -101,6 +105,15 @@ class BatchSampleGuard : public SampleGuard {
  public:
   Verdict judge(const ScoredSample& sample) final;
   void judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) override = 0;
+};
+
+// One score a stage of a chain gave one sample (GuardChain, SanitizerChain): `sample` indexes
+// what the chain was given, `stage` is the chain's 0-based stage.
+struct StageScore {
+  size_t sample = 0;
+  uint8_t stage = 0;
+  bool rejected = false;
+  float score = 0;
 };
 
 using SampleGuardFactory = std::function<std::unique_ptr<SampleGuard>()>;

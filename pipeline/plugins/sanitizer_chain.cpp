@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 
 #include "sim/kernel/state_archive.h"
@@ -17,7 +18,8 @@ std::vector<SanitizerChain::Report> SanitizerChain::run(const std::vector<int64_
                                                         const std::vector<float>& features,
                                                         int64_t feature_dim,
                                                         std::vector<int8_t>& removed_by,
-                                                        const WindowProvenance* provenance) {
+                                                        const WindowProvenance* provenance,
+                                                        std::vector<StageScore>* scores) {
   const size_t n = labels.size();
   const auto dim = static_cast<size_t>(feature_dim);
   if (features.size() != n * dim)
@@ -65,6 +67,13 @@ std::vector<SanitizerChain::Report> SanitizerChain::run(const std::vector<int64_
     seconds_[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (outcome.remove.size() != alive.size())
       throw std::logic_error("sanitizer " + stages_[s].type + " resized its verdicts");
+    if (!outcome.score.empty() && outcome.score.size() != alive.size())
+      throw std::logic_error("sanitizer " + stages_[s].type + " scored another window");
+    if (scores)
+      for (size_t j = 0; j < outcome.score.size(); ++j)
+        if (!std::isnan(outcome.score[j]))
+          scores->push_back({alive[j], static_cast<uint8_t>(s), outcome.remove[j] != 0,
+                             outcome.score[j]});
     Report report{stages_[s].type, static_cast<int64_t>(alive.size()), 0, outcome.unjudged};
     std::vector<size_t> next;
     for (size_t j = 0; j < alive.size(); ++j) {

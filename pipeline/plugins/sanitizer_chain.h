@@ -31,9 +31,11 @@ class SanitizerChain {
   // Runs every stage on a window of `labels.size()` samples with the deployed model's features
   // (n x feature_dim): removed_by[i] is the index of the stage that removed sample i, or -1.
   // `provenance` (optional): each sample's source and a trainer, for stages that retrain.
+  // `scores` (optional) receives the scoring stages' scores of the samples they judged.
   std::vector<Report> run(const std::vector<int64_t>& labels, const std::vector<float>& features,
                           int64_t feature_dim, std::vector<int8_t>& removed_by,
-                          const WindowProvenance* provenance = nullptr);
+                          const WindowProvenance* provenance = nullptr,
+                          std::vector<StageScore>* scores = nullptr);
 
   void attach(const GuardContext& context);
   void on_deploy();

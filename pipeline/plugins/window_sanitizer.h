@@ -54,6 +54,9 @@ struct SanitizeOutcome {
   // Samples in classes the stage could not judge (too few of them for its rule): kept, and
   // counted so the trace records the no-op (an events row of kind `sanitize-noop`).
   int64_t unjudged = 0;
+  // Optional: the stage's score of each sample (higher: more suspect; NaN where it scored none,
+  // e.g. an unjudged class), for the trace's `scores` table. Empty: the stage has no score.
+  std::vector<float> score;
 };
 
 class WindowSanitizer {

@@ -96,6 +96,8 @@ void Ingestion::flush() {
 
   if (!rows.empty()) recorder_.add_samples(rows.data(), rows.size());
   recorded_rows_ += static_cast<int64_t>(rows.size());
+  if (!score_rows_.empty()) recorder_.add_scores(score_rows_.data(), score_rows_.size());
+  score_rows_.clear();
   pending_.clear();
   pending_samples_ = 0;
 }
@@ -123,8 +125,22 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
   if (needs_.ground_truth)
     for (auto& sample : samples) sample.ground_truth = &is_poison;
   std::vector<int8_t> rejected_by(n);
-  guard_.judge_stages(samples.data(), n, rejected_by.data());
+  std::vector<StageScore> stage_scores;
+  guard_.judge_stages(samples.data(), n, rejected_by.data(),
+                      trace_samples_ ? &stage_scores : nullptr);
   tally_.count_guard(rejected_by.data(), n, batch.is_poison);
+  // The batch's samples rows are pushed below, in order, from this row on.
+  const int64_t first_row = recorded_rows_ + static_cast<int64_t>(rows.size());
+  for (const auto& s : stage_scores) {
+    ScoreRow row;
+    row.time = batch.time;
+    row.sample = first_row + static_cast<int64_t>(s.sample);
+    row.stage = static_cast<uint8_t>(s.stage + 1);
+    row.is_poison = batch.is_poison;
+    row.rejected = s.rejected;
+    row.score = s.score;
+    score_rows_.push_back(row);
+  }
   for (size_t i = 0; i < n; ++i) {
     const ScoredSample& sample = samples[i];
     const Verdict verdict = rejected_by[i] < 0 ? Verdict::accept : Verdict::reject;

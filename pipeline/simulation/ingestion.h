@@ -13,6 +13,7 @@
 #include "pipeline/plugins/guard_chain.h"
 #include "pipeline/plugins/guard_evidence.h"
 #include "pipeline/plugins/registry.h"
+#include "pipeline/trace/trace_rows.h"
 
 namespace poisonsim {
 
@@ -79,6 +80,7 @@ class Ingestion {
   std::vector<ArrivingBatch> pending_;
   size_t pending_samples_ = 0;
   int64_t recorded_rows_ = 0;  // samples rows handed to the recorder: the next row's index
+  std::vector<ScoreRow> score_rows_;  // scoring stages' scores, recorded with the samples rows
   std::map<std::string, GuardEvidence> evidence_;  // poison sources only
 };
 

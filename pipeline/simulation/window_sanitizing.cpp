@@ -28,9 +28,23 @@ void sanitize_window(SanitizerChain& sanitizers, const GuardContext& context, De
       return train(window.subset(kept, window.name));
     };
   std::vector<int8_t> removed_by;
-  const auto reports =
-      sanitizers.run(window.labels, features, context.feature_dim(), removed_by, &provenance);
+  std::vector<StageScore> stage_scores;
+  const auto reports = sanitizers.run(window.labels, features, context.feature_dim(), removed_by,
+                                      &provenance, &stage_scores);
   const std::vector<uint8_t>& is_poison = buffer.poison_flags();
+  std::vector<ScoreRow> score_rows;
+  for (const auto& s : stage_scores) {
+    if (buffer.sample_row(s.sample) < 0) continue;  // no samples row to name (trace.samples off)
+    ScoreRow row;
+    row.time = now;
+    row.sample = buffer.sample_row(s.sample);
+    row.stage = static_cast<uint8_t>(guard_stages + s.stage + 1);
+    row.is_poison = is_poison[s.sample];
+    row.rejected = s.rejected;
+    row.score = s.score;
+    score_rows.push_back(row);
+  }
+  if (!score_rows.empty()) recorder.add_scores(score_rows.data(), score_rows.size());
   tally.count_sanitize(removed_by, is_poison);
   std::vector<uint8_t> drop(window.size());
   std::vector<SampleRemoval> removals;

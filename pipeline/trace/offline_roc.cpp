@@ -41,16 +41,9 @@ double area_under_curve(const std::vector<float>& poison, const std::vector<floa
   return wins / (static_cast<double>(poison.size()) * static_cast<double>(clean.size()));
 }
 
-}  // namespace
-
-OfflineRoc offline_roc(const TraceReader& reader, const std::vector<double>& thresholds) {
-  if (!reader.has_samples())
-    throw UserError(reader.where(),
-                    "has no samples table (the run had trace.samples: false): "
-                    "offline detection metrics need the per-sample losses");
-  std::vector<float> poison, clean;
-  reader.for_each_sample(
-      [&](const SampleRow& row) { (row.is_poison ? poison : clean).push_back(row.loss); });
+// The curve of "reject when the score exceeds the threshold" over both kinds' scores.
+OfflineRoc roc_of(std::vector<float> poison, std::vector<float> clean,
+                  const std::vector<double>& thresholds) {
   std::sort(poison.begin(), poison.end(), loss_order);
   std::sort(clean.begin(), clean.end(), loss_order);
 
@@ -72,6 +65,34 @@ OfflineRoc offline_roc(const TraceReader& reader, const std::vector<double>& thr
   }
   roc.auc = area_under_curve(poison, clean);
   return roc;
+}
+
+}  // namespace
+
+OfflineRoc offline_roc(const TraceReader& reader, const std::vector<double>& thresholds) {
+  if (!reader.has_samples())
+    throw UserError(reader.where(),
+                    "has no samples table (the run had trace.samples: false): "
+                    "offline detection metrics need the per-sample losses");
+  std::vector<float> poison, clean;
+  reader.for_each_sample(
+      [&](const SampleRow& row) { (row.is_poison ? poison : clean).push_back(row.loss); });
+  return roc_of(std::move(poison), std::move(clean), thresholds);
+}
+
+std::vector<float> stage_scores(const TraceReader& reader, uint8_t stage) {
+  std::vector<float> scores;
+  for (const ScoreRow& row : reader.scores())
+    if (row.stage == stage) scores.push_back(row.score);
+  return scores;
+}
+
+OfflineRoc offline_stage_roc(const TraceReader& reader, uint8_t stage,
+                             const std::vector<double>& thresholds) {
+  std::vector<float> poison, clean;
+  for (const ScoreRow& row : reader.scores())
+    if (row.stage == stage) (row.is_poison ? poison : clean).push_back(row.score);
+  return roc_of(std::move(poison), std::move(clean), thresholds);
 }
 
 }  // namespace poisonsim

@@ -31,6 +31,8 @@ class RowSink {
   virtual void add_evaluation(const EvaluationRow& row) = 0;
   // A defense stage's ground truth on one window; sinks that keep no per-stage figures ignore it.
   virtual void add_defense(const DefenseRow& /*row*/) {}
+  // Scoring stages' scores of the samples they judged; sinks that keep none ignore them.
+  virtual void add_scores(const ScoreRow* /*rows*/, size_t /*count*/) {}
 };
 
 class RowFanout final : public RowSink {
@@ -53,6 +55,9 @@ class RowFanout final : public RowSink {
   }
   void add_defense(const DefenseRow& row) override {
     for (auto* sink : sinks_) sink->add_defense(row);
+  }
+  void add_scores(const ScoreRow* rows, size_t count) override {
+    for (auto* sink : sinks_) sink->add_scores(rows, count);
   }
 
  private:

@@ -24,6 +24,8 @@ void copy_trace_rows(const std::string& source, RowSink& writer) {
   for (const auto& row : reader.retrains()) writer.add_retrain(row);
   for (const auto& row : reader.evaluations()) writer.add_evaluation(row);
   for (const auto& row : reader.defense()) writer.add_defense(row);
+  const auto scores = reader.scores();
+  writer.add_scores(scores.data(), scores.size());
 }
 
 }  // namespace poisonsim

@@ -10,8 +10,9 @@ namespace poisonsim {
 // 2 added retrains.test_accuracy_before/after and per-column units and description attributes;
 // 3 added samples.rejected_by (which guard stage rejected a sample); 4 added the `defense` table
 // (each defense stage's ground truth per window), the `defense_seconds` attribute, and
-// retrains.gate_reason and gate_margin (why the gate refused a candidate).
-constexpr int kTraceFormat = 4;
+// retrains.gate_reason and gate_margin (why the gate refused a candidate); 5 added the `scores`
+// table (each scoring stage's score of every sample it judged).
+constexpr int kTraceFormat = 5;
 // The oldest format readers still accept: a column added since reads as its default (NaN).
 constexpr int kOldestTraceFormat = 1;
 

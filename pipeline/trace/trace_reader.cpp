@@ -89,8 +89,8 @@ struct TraceReader::Impl {
   TraceMetadata metadata;
   int trace_format = 0;
   bool complete = false;
-  // events, samples, retrains, evaluations, defense (the order of trace_schema::all_tables()).
-  std::array<std::optional<Hid>, 5> tables;
+  // events, samples, retrains, evaluations, defense, scores (trace_schema::all_tables()'s order).
+  std::array<std::optional<Hid>, 6> tables;
   bool swmr = false;  // opened for SWMR reading: the writer may still be appending
 
   void refresh() {
@@ -252,6 +252,10 @@ std::vector<DefenseRow> TraceReader::defense() const {
   return impl_->read_all<DefenseRow>(trace_schema::defense());
 }
 
+std::vector<ScoreRow> TraceReader::scores() const {
+  return impl_->read_all<ScoreRow>(trace_schema::scores());
+}
+
 TraceContents read_trace(const std::string& path, const std::string& group) {
   TraceReader reader(path, group);
   TraceContents contents;
@@ -264,6 +268,7 @@ TraceContents read_trace(const std::string& path, const std::string& group) {
   contents.retrains = reader.retrains();
   contents.evaluations = reader.evaluations();
   contents.defense = reader.defense();
+  contents.scores = reader.scores();
   return contents;
 }
 

@@ -53,6 +53,8 @@ class TraceReader {
   std::vector<EvaluationRow> evaluations() const;
   // Each defense stage's ground truth per window; empty in traces older than trace_format 4.
   std::vector<DefenseRow> defense() const;
+  // Scoring stages' scores per sample; empty without a samples table or before trace_format 5.
+  std::vector<ScoreRow> scores() const;
   // The file path, plus ":<group>" for a run in a group: how errors name this trace.
   const std::string& where() const;
 
@@ -71,6 +73,7 @@ struct TraceContents {
   std::vector<RetrainRow> retrains;
   std::vector<EvaluationRow> evaluations;
   std::vector<DefenseRow> defense;
+  std::vector<ScoreRow> scores;
 };
 
 // Everything in one go (the samples table can be large: TraceReader::samples reads it in parts).

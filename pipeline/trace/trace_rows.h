@@ -93,6 +93,19 @@ struct DefenseRow {
   int64_t clean_removed = 0;       // false positives
 };
 
+// The score a defense stage gave one sample it judged (trace_format 5), for stages with a score
+// other than the loss (which samples.loss holds): k-NN disagreement, distance to the class
+// centroid, a spectral or gradient projection, TRIM's refitted loss. Higher is more suspect.
+// Written only with the samples table (trace.samples), whose row it names.
+struct ScoreRow {
+  double time = 0;         // the arrival (guard stages) or the retrain (sanitizers)
+  int64_t sample = 0;      // the row of the samples table
+  uint8_t stage = 0;       // as samples.rejected_by numbers it: guard stages first, then sanitizers
+  uint8_t is_poison = 0;   // ground truth, for offline curves (a stage never sees it)
+  uint8_t rejected = 0;    // whether this stage rejected or removed the sample
+  float score = 0;
+};
+
 struct EvaluationRow {
   double time = 0;
   int64_t model_version = 0;

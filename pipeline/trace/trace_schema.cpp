@@ -175,13 +175,30 @@ const Table& defense() {
   return table;
 }
 
+const Table& scores() {
+  using R = ScoreRow;
+  static const Table table{
+      "scores",
+      sizeof(R),
+      {POISONSIM_COLUMN(R, time, f64, "s", "the arrival (guard stage) or the retrain (sanitizer)"),
+       POISONSIM_COLUMN(R, sample, i64, "", "the sample's row in the samples table"),
+       POISONSIM_COLUMN(R, stage, u8, "", "the stage as samples.rejected_by numbers it"),
+       POISONSIM_COLUMN(R, is_poison, u8, "", "1 if the sample is poison (ground truth)"),
+       POISONSIM_COLUMN(R, rejected, u8, "", "1 if this stage rejected or removed it"),
+       POISONSIM_COLUMN(R, score, f32, "", "the stage's score (higher: more suspect; units in "
+                                           "docs/trace-format.md)")},
+      true,
+      5};
+  return table;
+}
+
 #undef POISONSIM_COLUMN
 #undef POISONSIM_COLUMN_2
 #undef POISONSIM_COLUMN_SINCE
 
 const std::vector<const Table*>& all_tables() {
-  static const std::vector<const Table*> tables{&events(), &samples(), &retrains(), &evaluations(),
-                                                &defense()};
+  static const std::vector<const Table*> tables{&events(),      &samples(), &retrains(),
+                                                &evaluations(), &defense(), &scores()};
   return tables;
 }
 

@@ -28,7 +28,7 @@ struct Table {
   const char* name;
   size_t row_size;  // sizeof the row struct
   std::vector<Column> columns;
-  bool optional;  // only `samples`: absent when trace.samples is off
+  bool optional;  // `samples` and `scores`: absent when trace.samples is off
   int since_format = 1;  // the trace_format that added it: older files lack it (read as empty)
 };
 
@@ -37,7 +37,8 @@ const Table& samples();
 const Table& retrains();
 const Table& evaluations();
 const Table& defense();
-// In file order: events, samples, retrains, evaluations, defense.
+const Table& scores();
+// In file order: events, samples, retrains, evaluations, defense, scores.
 const std::vector<const Table*>& all_tables();
 // The table called `name`, or nullptr.
 const Table* find_table(const std::string& name);

@@ -74,12 +74,14 @@ struct TraceWriter::Impl {
   std::shared_ptr<hdf5::OpenFile> file;
   std::string where;
   Hid group;
-  std::optional<hdf5::TableAppender> events, samples, retrains, evaluations, defense;
+  std::optional<hdf5::TableAppender> events, samples, retrains, evaluations, defense, scores;
   std::chrono::duration<double> flush_interval{30.0};
   std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
   bool closed = false;
 
-  auto tables() { return std::array{&events, &samples, &retrains, &evaluations, &defense}; }
+  auto tables() {
+    return std::array{&events, &samples, &retrains, &evaluations, &defense, &scores};
+  }
 
   // Runs a step that writes to the file. When it fails (a full disk, a file-size limit), what
   // is on disk is the last flush plus writes HDF5 could not finish and does not point to yet;
@@ -185,6 +187,7 @@ std::unique_ptr<TraceWriter> TraceWriter::create_group(const TraceFile& file,
   make(impl->retrains, trace_schema::retrains());
   make(impl->evaluations, trace_schema::evaluations());
   make(impl->defense, trace_schema::defense());
+  if (options.samples) make(impl->scores, trace_schema::scores());
   impl->flush_interval = std::chrono::duration<double>(options.flush_seconds);
   impl->flush();
   return std::unique_ptr<TraceWriter>(new TraceWriter(std::move(impl)));
@@ -241,6 +244,11 @@ void TraceWriter::add_defense(const DefenseRow& row) {
   impl_->write([&] { impl_->defense->append(&row, 1); });
 }
 
+void TraceWriter::add_scores(const ScoreRow* rows, size_t count) {
+  impl_->check_open();
+  if (impl_->scores && count > 0) impl_->write([&] { impl_->scores->append(rows, count); });
+}
+
 void TraceWriter::flush() {
   impl_->check_open();
   impl_->flush();
@@ -270,6 +278,7 @@ int64_t TraceWriter::rows(const std::string& table) const {
                          : schema == &trace_schema::samples()  ? impl_->samples
                          : schema == &trace_schema::retrains() ? impl_->retrains
                          : schema == &trace_schema::defense()  ? impl_->defense
+                         : schema == &trace_schema::scores()   ? impl_->scores
                                                                : impl_->evaluations;
   return appender ? appender->rows() : 0;
 }

@@ -59,6 +59,7 @@ class TraceWriter final : public RowSink {
   void add_retrain(const RetrainRow& row) override;
   void add_evaluation(const EvaluationRow& row) override;
   void add_defense(const DefenseRow& row) override;
+  void add_scores(const ScoreRow* rows, size_t count) override;
 
   // Writes every buffered row and flushes HDF5 to disk: a crash after this loses only what comes
   // later. Each flush rewrites the tables' last partial chunks, so call it at coarse intervals

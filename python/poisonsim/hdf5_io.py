@@ -9,9 +9,9 @@ import pandas as pd
 from poisonsim.errors import InputError
 
 # Formats this package reads: 2 added retrains.test_accuracy_* and the column attributes, 3
-# samples.rejected_by, 4 the defense table and retrains.gate_reason and gate_margin
-# (docs/trace-format.md).
-TRACE_FORMATS = (1, 2, 3, 4)
+# samples.rejected_by, 4 the defense table and retrains.gate_reason and gate_margin, 5 the
+# scores table (docs/trace-format.md).
+TRACE_FORMATS = (1, 2, 3, 4, 5)
 
 
 def text(value):

@@ -13,6 +13,9 @@ TABLES = ("events", "retrains", "evaluations")  # samples is optional
 # Each defense stage's ground truth per window: trace_format 4 on (empty for older traces).
 DEFENSE_COLUMNS = ("time", "window", "stage", "kind", "type", "poison_seen", "clean_seen",
                    "poison_removed", "clean_removed")
+# Scoring stages' score of each sample they judged: trace_format 5 on, with the samples table
+# (empty for older traces and runs without it).
+SCORE_COLUMNS = ("time", "sample", "stage", "is_poison", "rejected", "score")
 
 
 @dataclass
@@ -27,6 +30,7 @@ class Trace:
     in_progress: bool = False  # read in SWMR mode: the run may still be writing
     tables: dict = field(default_factory=dict)  # name -> DataFrame, the tables above
     defense: pd.DataFrame = None  # per window and stage, by ground truth (empty before format 4)
+    scores: pd.DataFrame = None  # scoring stages' per-sample scores (empty before format 5)
 
     @property
     def scenario_text(self):
@@ -102,10 +106,14 @@ def read_trace(group, where, sample_columns=None, optional_sample_columns=()):
         tables["defense"] = hdf5_io.table(group, "defense", where)
     else:
         tables["defense"] = pd.DataFrame({c: [] for c in DEFENSE_COLUMNS})
+    if "scores" in group:
+        tables["scores"] = hdf5_io.table(group, "scores", where)
+    else:
+        tables["scores"] = pd.DataFrame({c: [] for c in SCORE_COLUMNS})
     swmr = bool(getattr(group.file, "swmr_mode", False))
     return Trace(where, attrs, parse_metadata(attrs, where), tables["events"],
                  tables["retrains"], tables["evaluations"], samples, swmr, tables,
-                 tables["defense"])
+                 tables["defense"], tables["scores"])
 
 
 def open_trace(path, group="/", sample_columns=None):

@@ -15,7 +15,7 @@ def test_csv_has_a_file_per_table_with_text_names(example_trace, tmp_path):
     names = export(example_trace, "csv", out)
     assert sorted(names) == sorted(os.listdir(out))
     assert set(names) == {"events.csv", "samples.csv", "retrains.csv", "evaluations.csv",
-                          "defense.csv", "metadata.json"}
+                          "defense.csv", "scores.csv", "metadata.json"}
     samples = pd.read_csv(os.path.join(out, "samples.csv"))
     trace = poisonsim.open_trace(example_trace)
     assert samples["source"].tolist() == trace.samples["source"].tolist()
@@ -24,7 +24,7 @@ def test_csv_has_a_file_per_table_with_text_names(example_trace, tmp_path):
     assert retrains["gate"].tolist() == ["allow", "allow", "refuse", "allow"]
     with open(os.path.join(out, "metadata.json"), encoding="utf-8") as f:
         meta = json.load(f)
-    assert meta["scenario"]["duration"] == 100 and meta["trace_format"] == 4
+    assert meta["scenario"]["duration"] == 100 and meta["trace_format"] == 5
 
 
 def test_a_sweep_exports_its_own_tables(sweep_file, tmp_path):

@@ -63,7 +63,7 @@ def test_metadata_is_parsed(example_trace, tmp_path):
     assert meta["scenario"]["duration"] == 100
     assert meta["scenario"]["streams"][0]["name"] == "clean"
     assert meta["provenance"]["threads"]["scoring"] == 0
-    assert meta["seed"] == 7 and meta["trace_format"] == 4 and meta["complete"] is True
+    assert meta["seed"] == 7 and meta["trace_format"] == 5 and meta["complete"] is True
     assert meta["poisonsim_version"] == "example"
 
 
@@ -74,8 +74,8 @@ def test_trace_format_1_reads_and_others_do_not(example_trace, tmp_path):
         f.attrs["trace_format"] = np.int32(1)
     assert len(poisonsim.open_trace(path).retrains) == 4
     with h5py.File(path, "r+") as f:
-        f.attrs["trace_format"] = np.int32(5)
-    with pytest.raises(poisonsim.InputError, match="trace_format 5 is not supported"):
+        f.attrs["trace_format"] = np.int32(6)
+    with pytest.raises(poisonsim.InputError, match="trace_format 6 is not supported"):
         poisonsim.open_trace(path)
 
 

@@ -8,8 +8,8 @@ import tempfile
 
 import poisonsim.trace
 from poisonsim.report import (attack_figures, html_page, inputs, plotting, provenance,
-                              roc_figure, scenario, sweep_curves, sweep_figures, sweep_headline,
-                              sweep_maps, trace_figures)
+                              roc_figure, scenario, stage_roc_figure, sweep_curves, sweep_figures,
+                              sweep_headline, sweep_maps, trace_figures)
 from poisonsim.report.errors import ReportError, progress
 
 USAGE = """poisonsim report INPUT... -o DIR [--json FILE ...] [--baseline RUN.h5 ...]
@@ -66,6 +66,10 @@ class Report:
             self.log(f"{trace.where}: loss distributions of {len(trace.samples):,} samples")
             section.figures.append(trace_figures.loss_distributions(
                 trace, guard, self.directory, f"{prefix}-loss.png"))
+            stages = stage_roc_figure.stage_rocs(trace, self.directory, f"{prefix}-stage-roc.png")
+            if stages is not None:
+                self.log(f"{trace.where}: offline ROC of the defense stages' scores")
+                section.figures.append(stages)
         self.sections.append(section)
 
     def add_sweep(self, f, path, prefix):
