@@ -33,6 +33,28 @@ def write_grid(path, axis, cells):
         f.create_dataset("aggregate", data=rows)
 
 
+def add_runs(path, axis, runs):
+    """runs: (defense, attackers, seed, [(stage, kind, clean_seen, clean_removed)]) -> the
+    sweep attributes, a summary and each run's defense table, as `poisonsim sweep` writes them."""
+    text = h5py.string_dtype()
+    summary = np.array([(i, d, a, 1.0, float(seed)) for i, (d, a, seed, _) in enumerate(runs)],
+                       dtype=[("run", "i8"), (axis, text), ("attackers", text), (RATE, "f8"),
+                              ("seed", "f8")])
+    defense = [("time", "f8"), ("window", "i8"), ("stage", "u1"), ("kind", "S16"),
+               ("type", "S32"), ("poison_seen", "i8"), ("clean_seen", "i8"),
+               ("poison_removed", "i8"), ("clean_removed", "i8")]
+    with h5py.File(path, "a") as f:
+        f.attrs["kind"] = "sweep"
+        f.attrs["parameters"] = f'["{axis}", "attackers", "{RATE}", "seed"]'
+        f.attrs["trace_format"] = np.int32(5)
+        f.attrs["complete"] = np.uint8(1)
+        f.create_dataset("summary", data=summary)
+        for i, (_, _, _, stages) in enumerate(runs):
+            rows = [(60.0, 0, stage, kind, b"spectral", 0, seen, 0, removed)
+                    for stage, kind, seen, removed in stages]
+            f.create_dataset(f"runs/{i}/defense", data=np.array(rows, dtype=defense))
+
+
 def grid_cells(none_value, defended):
     """An undefended row that fails against the flip, and a defense that holds."""
     out = []
@@ -72,6 +94,27 @@ class DefenseGridTable(unittest.TestCase):
         self.assertIn("- none: fails at flip 33%", done.stdout)
         self.assertIn("- [{type: per-source}]: no cell's interval lies below", done.stdout)
         self.assertIn("| [{type: per-source}] | 0.0% ± 1.0% |", done.stdout)
+
+    def test_a_sanitizer_grid_shows_each_defenses_clean_removals_from_the_run_traces(self):
+        spectral = "[{type: spectral}]"
+        # Seeds 1-3 of spectral removed 1, 2 and 3 of 100 clean samples (a guard stage before it
+        # and its second window's rows must not count); the flip's runs are not clean-only.
+        runs = [("~", NONE, seed, []) for seed in (1, 2, 3)]
+        runs += [(spectral, NONE, seed, [(1, b"guard", 120, 20), (2, b"sanitize", 60, seed),
+                                         (2, b"sanitize", 40, 0)]) for seed in (1, 2, 3)]
+        runs += [(spectral, FLIP, 1, [(2, b"sanitize", 100, 50)])]
+        with tempfile.TemporaryDirectory() as work:
+            path = os.path.join(work, "grid.h5")
+            write_grid(path, "sanitize", grid_cells("~", spectral))
+            add_runs(path, "sanitize", runs)
+            done = subprocess.run(["/usr/bin/python3", SCRIPT, path, "--axis", "sanitize"],
+                                  capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("| defense | clean-only | clean rejected | clean removed |", done.stdout)
+        self.assertIn("| none | 0.8500 ± 0.0100 | 0.0% ± 0.0% | - |", done.stdout)
+        # 1%, 2% and 3%: mean 2%, its logit t interval over 3 seeds.
+        self.assertIn("| [{type: spectral}] | 0.8400 ± 0.0100 | 0.0% ± 0.0% | "
+                      "2.00% [0.57%, 6.76%] |", done.stdout)
 
     def test_the_wrong_axis_is_one_error_line_and_exit_two(self):
         done = self.table("sanitize", grid_cells("~", "[{type: trim}]"))  # --axis guard

@@ -14,11 +14,16 @@ own (the attacker that never starts, behind the same defense) and the undefended
 defense, no attack) are both checked, and the sentence under the table names each.
 """
 import argparse
+import os
 import re
 import sys
 
 import h5py
 import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from poisonsim import intervals, open_sweep  # noqa: E402
+from poisonsim.errors import InputError  # noqa: E402
 
 METRIC = "accuracy_mean"
 SHORT_KEYS = {"quantile": "q", "threshold": "thr."}  # tick labels of the figure
@@ -47,6 +52,29 @@ def short_label(guard):
         words.append("+accepted")
     words += [f"{SHORT_KEYS.get(k, k)} {v}" for k, v in keys.items()]
     return "\n".join(words)
+
+
+def sanitizer_clean_removals(path, axis, rate):
+    """(defense, attackers, rate) -> mean_interval over seeds of the share of the clean samples
+    given to the window sanitizers that they removed, per run, from each run's `defense` table
+    ({} when the file keeps no run traces). A chain's first stage sees every sample the
+    sanitizers are given; each stage's removals add up."""
+    try:
+        rows = open_sweep(path).table("defense")
+    except InputError:
+        return {}
+    rows = rows[rows["kind"] == "sanitize"]
+    if not len(rows):
+        return {}
+    first = rows.groupby("run")["stage"].transform("min") == rows["stage"]
+    rows = rows.assign(seen=rows["clean_seen"].where(first, 0))
+    keys = [axis, "attackers", rate]
+    per_run = rows.groupby(["run", *keys], as_index=False)[["clean_removed", "seen"]].sum()
+    per_run = per_run[per_run["seen"] > 0]
+    per_run["share"] = per_run["clean_removed"] / per_run["seen"]
+    return {tuple(text(k) if isinstance(k, (str, bytes)) else k for k in key):
+            intervals.mean_interval(group["share"], intervals.PROPORTION)
+            for key, group in per_run.groupby(keys)}
 
 
 def draw(path, guards, attackers, rates, shares, cell, undefended, seeds, title):
@@ -126,15 +154,28 @@ def main():
         return "-" if row is None else f"{form.format(row['mean'])} ± {form.format(row['ci95_half_width'])}"
 
     undefended = cell(guards[0], "none", rates[0])
-    header = ["defense", "clean-only", "clean rejected"] + [
+    sanitized = sanitizer_clean_removals(args.sweep, args.axis, rate) if args.axis == "sanitize" \
+        else {}
+    none_attackers = dict(zip(frame["attacker"], frame["attackers"])).get("none")
+
+    def clean_removed(guard):
+        value = sanitized.get((guard, none_attackers, rates[0]))
+        if value is None or value["n"] == 0:
+            return "-"
+        return f"{value['mean']:.2%} [{value['low']:.2%}, {value['high']:.2%}]"
+
+    header = ["defense", "clean-only", "clean rejected"] + (
+        ["clean removed"] if args.axis == "sanitize" else []) + [
         f"{a} {shares[r]}" for a in attackers for r in rates]
     print("| " + " | ".join(header) + " |")
     print("|" + " --- |" * len(header))
     failures = {}
     for guard in guards:
         own = cell(guard, "none", rates[0])
-        cells = ["none" if guard == "~" else guard, show(own), show(cell(guard, "none", rates[0], "false_positive_rate"),
-                                         "{:.1%}")]
+        cells = ["none" if guard == "~" else guard, show(own),
+                 show(cell(guard, "none", rates[0], "false_positive_rate"), "{:.1%}")]
+        if args.axis == "sanitize":
+            cells.append(clean_removed(guard))
         for a in attackers:
             for r in rates:
                 row = cell(guard, a, r)
@@ -147,8 +188,11 @@ def main():
         print("| " + " | ".join(cells) + " |")
     print(f"\nmean clean test accuracy over the run ({METRIC}), mean over seeds ± half-width of the "
           "95% interval; clean rejected: share of clean samples the per-sample guard rejected in "
-          "the clean-only runs (a window sanitizer's removals are not counted there: see the "
-          "next table, and `poisonsim inspect` per run)")
+          "the clean-only runs" + ("; clean removed: share of the clean samples given to the "
+                                   "window sanitizers that they removed in the clean-only runs, "
+                                   "mean [95% interval] over seeds, from each run's defense table "
+                                   "('-' when the sweep file keeps no run traces)"
+                                   if args.axis == "sanitize" else ""))
     # What each defense let into training: the poison's share of the retraining buffer, after
     # the guard and the sanitizers, averaged over the run's retrains.
     print("\n| defense | " + " | ".join(f"{a} {shares[r]}" for a in attackers for r in rates) +
