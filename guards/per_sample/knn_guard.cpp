@@ -12,7 +12,7 @@
 #include <omp.h>
 #include <torch/torch.h>
 
-#include "guards/window/top_eigen.h"
+#include "guards/per_sample/top_eigen.h"
 #include "pipeline/scenario/config_node.h"
 #include "sim/kernel/state_archive.h"
 
@@ -60,8 +60,9 @@ KnnGuardOptions read_knn_guard_options(ConfigNode& node) {
       node.get<int64_t>("ef_construction", o.ef_construction, int_in_range(1, 100000));
   o.ef_search = node.get<int64_t>("ef_search", o.ef_search, int_in_range(1, 100000));
   if (o.index == KnnGuardOptions::Index::hnsw && o.add_accepted)
-    node.fail("index", "index: hnsw needs add_accepted: false (its graph cannot drop the bank's "
-                       "oldest entries)");
+    node.fail("index",
+              "index: hnsw needs add_accepted: false (its graph cannot drop the bank's "
+              "oldest entries)");
   return o;
 }
 
@@ -70,12 +71,14 @@ KnnGuard::KnnGuard(KnnGuardOptions options) : options_(options), bank_(options.b
 KnnGuard::~KnnGuard() = default;
 
 int64_t KnnGuard::memory_bytes(int64_t image_floats, int64_t feature_dim) const {
-  const int64_t bank = FeatureBank::bytes_at_capacity(options_.bank_size, image_floats, feature_dim);
+  const int64_t bank =
+      FeatureBank::bytes_at_capacity(options_.bank_size, image_floats, feature_dim);
   const int64_t m = options_.hnsw_m;
   if (options_.index == KnnGuardOptions::Index::exact) return bank;
   // The graph's entries (projected features) and their links, 4 bytes each: 2M on level 0 and
   // about M/(M-1) more above (FAISS's level distribution).
-  const int64_t dims = options_.pca_dims > 0 ? std::min(options_.pca_dims, feature_dim) : feature_dim;
+  const int64_t dims =
+      options_.pca_dims > 0 ? std::min(options_.pca_dims, feature_dim) : feature_dim;
   const int64_t per_entry = dims + 2 * m + m / (m - 1) + 1;
   return bank + options_.bank_size * per_entry * static_cast<int64_t>(sizeof(float));
 }
@@ -111,7 +114,7 @@ void KnnGuard::build_index() {
                                     {static_cast<int64_t>(n), dim}, torch::kFloat)
                        .to(torch::kDouble);
     const auto mean = x.mean(0, /*keepdim=*/true);
-    out->basis = window::top_right_singular_vectors(x - mean, reduced).to(torch::kFloat);
+    out->basis = top_right_singular_vectors(x - mean, reduced).to(torch::kFloat);
     out->mean = mean.to(torch::kFloat);
   }
   const auto projected = out->project(bank_.features(), n, dim);

@@ -6,8 +6,8 @@
 #include <faiss/Clustering.h>
 #include <faiss/IndexFlat.h>
 
+#include "guards/per_sample/top_eigen.h"
 #include "guards/window/class_rows.h"
-#include "guards/window/top_eigen.h"
 #include "pipeline/scenario/config_node.h"
 #include "sim/kernel/state_archive.h"
 
@@ -91,7 +91,7 @@ ClassSplit split_class(const float* window, size_t window_rows, const float* tru
   const auto mean = x.mean(0, /*keepdim=*/true);
   const auto centred = x - mean;
   const int64_t k = std::min<int64_t>(o.components, std::min(n, dim));
-  const auto basis = window::top_right_singular_vectors(centred, k);
+  const auto basis = top_right_singular_vectors(centred, k);
   // k-means runs in float (FAISS); distances and silhouettes use the same float projection.
   const auto projected = centred.matmul(basis).to(torch::kFloat).contiguous();
   faiss::ClusteringParameters cp;

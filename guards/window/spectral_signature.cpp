@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "guards/per_sample/top_eigen.h"
 #include "guards/window/class_rows.h"
-#include "guards/window/top_eigen.h"
 #include "pipeline/scenario/config_node.h"
 #include "sim/kernel/state_archive.h"
 
@@ -26,7 +26,7 @@ namespace {
 // the rows' mean, on the top right singular vector of the centred matrix.
 torch::Tensor self_scores(const torch::Tensor& x) {
   const auto centred = x - x.mean(0, /*keepdim=*/true);
-  const auto v = window::top_right_singular_vectors(centred, 1).select(1, 0);
+  const auto v = top_right_singular_vectors(centred, 1).select(1, 0);
   return centred.matmul(v).square().contiguous();
 }
 

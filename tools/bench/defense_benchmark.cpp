@@ -118,13 +118,13 @@ DefenseFigures run_defense_benchmark(const DefenseBenchmarkOptions& options) {
   score(deployment, w, options.batch);
   make_samples(w, f.feature_dim);
   for (size_t i = 0; i < options.stages.size(); ++i)
-    f.stages.push_back({options.stages[i],
-                        {},
-                        {},
-                        stage_scenarios[i].guard.make_guard()->memory_bytes(s.model.input.numel(),
-                                                                            f.feature_dim),
-                        {},
-                        0});
+    f.stages.push_back(
+        {options.stages[i],
+         {},
+         {},
+         stage_scenarios[i].guard.make_guard()->memory_bytes(s.model.input.numel(), f.feature_dim),
+         {},
+         0});
   for (size_t i = 0; i < options.sanitizers.size(); ++i)
     f.sanitizers.push_back({options.sanitizers[i],
                             {},
@@ -172,9 +172,9 @@ DefenseFigures run_defense_benchmark(const DefenseBenchmarkOptions& options) {
     size_t same = 0;
     for (size_t i = 0; i < stage.verdicts.size(); ++i)
       same += stage.verdicts[i] == f.stages.front().verdicts[i];
-    stage.agreement = stage.verdicts.empty() ? 0
-                                             : static_cast<double>(same) /
-                                                   static_cast<double>(stage.verdicts.size());
+    stage.agreement = stage.verdicts.empty()
+                          ? 0
+                          : static_cast<double>(same) / static_cast<double>(stage.verdicts.size());
   }
   return f;
 }
@@ -202,14 +202,13 @@ std::string format_defense_table(const DefenseFigures& f) {
       "({:.0f} samples/s)\n\n",
       f.model, f.window, f.batch, f.feature_dim, f.retrain_seconds.size(), retrain,
       median(f.scoring_seconds), rate(f.window, f.scoring_seconds));
-  out +=
-      fmt::format("{:<40} {:>10} {:>12} {:>12} {:>13} {:>10} {:>11} {:>9} {:>8}\n", "stage",
-                  "window s", "/ retrain", "samples/s", "bank ready/s", "bank MB", "us/call",
-                  "x first", "agree %");
+  out += fmt::format("{:<40} {:>10} {:>12} {:>12} {:>13} {:>10} {:>11} {:>9} {:>8}\n", "stage",
+                     "window s", "/ retrain", "samples/s", "bank ready/s", "bank MB", "us/call",
+                     "x first", "agree %");
   const auto row = [&](const std::string& name, const StageFigures& s,
                        const std::vector<StageFigures>& list, int64_t calls) {
-    const auto agree = s.verdicts.empty() ? std::string("-")
-                                          : fmt::format("{:.2f}", 100 * s.agreement);
+    const auto agree =
+        s.verdicts.empty() ? std::string("-") : fmt::format("{:.2f}", 100 * s.agreement);
     return fmt::format(
         "{:<40} {:>10.4f} {:>12.3f} {:>12.0f} {:>13.0f} {:>10.1f} {:>11.2f} {:>9.2f} {:>8}\n", name,
         median(s.window_seconds), median(s.window_seconds) / retrain,

@@ -3,14 +3,14 @@
 // their spectra (spectral signatures and Sever: the top one; activation clustering: `components`
 // of them). LAPACK's dsyevr with an index range computes only those (bisection and inverse
 // iteration after the tridiagonal reduction), where a full SVD or eigendecomposition per class
-// spent most of a window's time on vectors nobody reads. Included only by guards/window/*.cpp
-// (it brings in LibTorch).
+// spent most of a window's time on vectors nobody reads; the k-NN guard's `index: hnsw` projects
+// its bank with it too. Included only by .cpp files of guards/ (it brings in LibTorch).
 #include <cstdint>
 #include <vector>
 
 #include <torch/torch.h>
 
-namespace poisonsim::window {
+namespace poisonsim {
 
 struct TopEigen {
   std::vector<double> values;  // the `count` largest eigenvalues, largest first
@@ -26,4 +26,4 @@ TopEigen top_eigenpairs(const torch::Tensor& a, int64_t count);
 // matrix whatever the number of rows.
 torch::Tensor top_right_singular_vectors(const torch::Tensor& centred, int64_t count);
 
-}  // namespace poisonsim::window
+}  // namespace poisonsim

@@ -1,4 +1,4 @@
-#include "guards/window/top_eigen.h"
+#include "guards/per_sample/top_eigen.h"
 
 #include <limits>
 #include <stdexcept>
@@ -10,10 +10,10 @@ extern "C" void dsyevr_(const char* jobz, const char* range, const char* uplo, c
                         double* a, const int* lda, const double* vl, const double* vu,
                         const int* il, const int* iu, const double* abstol, int* m, double* w,
                         double* z, const int* ldz, int* isuppz, double* work, const int* lwork,
-                        int* iwork, const int* liwork, int* info, size_t jobz_len,
-                        size_t range_len, size_t uplo_len);
+                        int* iwork, const int* liwork, int* info, size_t jobz_len, size_t range_len,
+                        size_t uplo_len);
 
-namespace poisonsim::window {
+namespace poisonsim {
 
 TopEigen top_eigenpairs(const torch::Tensor& a, int64_t count) {
   const int n = static_cast<int>(a.size(0));
@@ -55,4 +55,4 @@ torch::Tensor top_right_singular_vectors(const torch::Tensor& centred, int64_t c
   return top_eigenpairs(centred.t().matmul(centred), count).vectors;
 }
 
-}  // namespace poisonsim::window
+}  // namespace poisonsim
