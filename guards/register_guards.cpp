@@ -61,7 +61,9 @@ void register_guards(PluginRegistry& registry) {
       "knn",
       "Deep k-NN: reject a sample whose label is not a plurality among its `k` nearest "
       "neighbours (deployed model's features) in a bank of trusted and accepted samples",
-      {"k", "bank_size", "add_accepted"}, [](ConfigNode& node) {
+      {"k", "bank_size", "add_accepted", "index", "pca_dims", "refine", "hnsw_m",
+       "ef_construction", "ef_search"},
+      [](ConfigNode& node) {
         const auto o = read_knn_guard_options(node);
         return SampleGuardFactory([o] { return std::make_unique<KnnGuard>(o); });
       });

@@ -6,6 +6,7 @@
 #include <faiss/Clustering.h>
 #include <faiss/IndexFlat.h>
 
+#include "guards/per_sample/top_eigen.h"
 #include "guards/window/class_rows.h"
 #include "pipeline/scenario/config_node.h"
 #include "sim/kernel/state_archive.h"
@@ -89,9 +90,8 @@ ClassSplit split_class(const float* window, size_t window_rows, const float* tru
       torch::from_blob(const_cast<float*>(window), {n, dim}, torch::kFloat).to(torch::kDouble);
   const auto mean = x.mean(0, /*keepdim=*/true);
   const auto centred = x - mean;
-  const auto vh = std::get<2>(torch::linalg::svd(centred, /*full_matrices=*/false, {}));
-  const int64_t k = std::min<int64_t>(o.components, vh.size(0));
-  const auto basis = vh.slice(0, 0, k).t();
+  const int64_t k = std::min<int64_t>(o.components, std::min(n, dim));
+  const auto basis = top_right_singular_vectors(centred, k);
   // k-means runs in float (FAISS); distances and silhouettes use the same float projection.
   const auto projected = centred.matmul(basis).to(torch::kFloat).contiguous();
   faiss::ClusteringParameters cp;

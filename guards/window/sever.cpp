@@ -4,6 +4,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "guards/per_sample/top_eigen.h"
 #include "guards/window/class_rows.h"
 #include "guards/window/last_layer.h"
 #include "pipeline/scenario/config_node.h"
@@ -37,16 +38,14 @@ torch::Tensor scores_of(const torch::Tensor& x, int64_t label, const window::Lay
     // g_i . g_j = (r_i . r_j)(a_i . a_j); centring the gradients is J K J with J = I - 11'/n.
     auto k = residual.matmul(residual.t()) * inputs.matmul(inputs.t());
     k = k - k.mean(0, /*keepdim=*/true) - k.mean(1, /*keepdim=*/true) + k.mean();
-    const auto [values, vectors] = torch::linalg::eigh(k, "L");  // ascending
+    const auto top = top_eigenpairs(k, 1);
     // The centred gradient matrix is U S V': g_i's projection on v is s u_i, squared s^2 u_i^2.
-    const double top = std::max(values[n - 1].item<double>(), 0.0);
-    return (vectors.select(1, n - 1).square() * top).contiguous();
+    return (top.vectors.select(1, 0).square() * std::max(top.values[0], 0.0)).contiguous();
   }
-  const auto gradients =
-      (residual.unsqueeze(2) * inputs.unsqueeze(1)).reshape({n, coordinates});
+  const auto gradients = (residual.unsqueeze(2) * inputs.unsqueeze(1)).reshape({n, coordinates});
   const auto centred = gradients - gradients.mean(0, /*keepdim=*/true);
-  const auto [values, vectors] = torch::linalg::eigh(centred.t().matmul(centred), "L");
-  return centred.matmul(vectors.select(1, coordinates - 1)).square().contiguous();
+  const auto v = top_right_singular_vectors(centred, 1).select(1, 0);
+  return centred.matmul(v).square().contiguous();
 }
 
 std::vector<double> to_vector(const torch::Tensor& t) {
@@ -82,9 +81,9 @@ void Sever::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
     std::vector<size_t> kept = c.rows;  // window rows still in the class
     size_t removed = 0;
     for (int64_t round = 0; round < options_.rounds && kept.size() >= min_rows; ++round) {
-      const auto scores = to_vector(
-          scores_of(window::gather_rows(window.features, window.feature_dim, kept), c.label,
-                    layer, SeverSolver::automatic));
+      const auto scores =
+          to_vector(scores_of(window::gather_rows(window.features, window.feature_dim, kept),
+                              c.label, layer, SeverSolver::automatic));
       // The same procedure on as many of the class's first trusted samples (a clean window).
       std::vector<size_t> calibration = c.trusted_rows;
       calibration.resize(std::min(calibration.size(), kept.size()));

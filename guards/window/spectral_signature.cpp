@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "guards/per_sample/top_eigen.h"
 #include "guards/window/class_rows.h"
 #include "pipeline/scenario/config_node.h"
 #include "sim/kernel/state_archive.h"
@@ -25,7 +26,7 @@ namespace {
 // the rows' mean, on the top right singular vector of the centred matrix.
 torch::Tensor self_scores(const torch::Tensor& x) {
   const auto centred = x - x.mean(0, /*keepdim=*/true);
-  const auto v = std::get<2>(torch::linalg::svd(centred, /*full_matrices=*/false, {}))[0];
+  const auto v = top_right_singular_vectors(centred, 1).select(1, 0);
   return centred.matmul(v).square().contiguous();
 }
 

@@ -48,11 +48,12 @@ void make_samples(Window& w, int64_t feature_dim) {
     w.samples[i].ground_truth = i % 10 == 0 ? &w.yes : &w.no;
 }
 
-void judge(GuardChain& guard, const Window& w, int64_t batch) {
-  std::vector<int8_t> by(static_cast<size_t>(batch));
+// Each sample's verdict (the chain's rejecting stage, or its accept mark) into `by`.
+void judge(GuardChain& guard, const Window& w, int64_t batch, std::vector<int8_t>& by) {
+  by.resize(w.samples.size());
   for (size_t first = 0; first < w.samples.size(); first += static_cast<size_t>(batch)) {
     const size_t n = std::min(static_cast<size_t>(batch), w.samples.size() - first);
-    guard.judge_stages(w.samples.data() + first, n, by.data());
+    guard.judge_stages(w.samples.data() + first, n, by.data() + first);
   }
 }
 
@@ -117,17 +118,21 @@ DefenseFigures run_defense_benchmark(const DefenseBenchmarkOptions& options) {
   score(deployment, w, options.batch);
   make_samples(w, f.feature_dim);
   for (size_t i = 0; i < options.stages.size(); ++i)
-    f.stages.push_back({options.stages[i],
-                        {},
-                        {},
-                        stage_scenarios[i].guard.make_guard()->memory_bytes(s.model.input.numel(),
-                                                                            f.feature_dim)});
+    f.stages.push_back(
+        {options.stages[i],
+         {},
+         {},
+         stage_scenarios[i].guard.make_guard()->memory_bytes(s.model.input.numel(), f.feature_dim),
+         {},
+         0});
   for (size_t i = 0; i < options.sanitizers.size(); ++i)
     f.sanitizers.push_back({options.sanitizers[i],
                             {},
                             {},
                             sanitizer_scenarios[i].sanitize.make_chain()->memory_bytes(
-                                s.model.input.numel(), f.feature_dim)});
+                                s.model.input.numel(), f.feature_dim),
+                            {},
+                            0});
 
   TrainOptions train = s.retrain.train;
   for (int round = 0; round < options.rounds; ++round) {
@@ -142,6 +147,8 @@ DefenseFigures run_defense_benchmark(const DefenseBenchmarkOptions& options) {
             seconds_of([&] { train_copy(deployment.model(), w.data, train); }));
       } else if (part == 1) {
         f.scoring_seconds.push_back(seconds_of([&] { score(deployment, w, options.batch); }));
+        // The samples point into the scores just replaced: point them at the new ones.
+        make_samples(w, f.feature_dim);
       } else if (part - 2 >= guards) {
         auto& stage = f.sanitizers[part - 2 - guards];
         auto chain = sanitizer_scenarios[part - 2 - guards].sanitize.make_chain();
@@ -152,12 +159,22 @@ DefenseFigures run_defense_benchmark(const DefenseBenchmarkOptions& options) {
         auto& stage = f.stages[part - 2];
         auto guard = stage_scenarios[part - 2].guard.make_guard();
         guard->attach(context);
-        stage.window_seconds.push_back(seconds_of([&] { judge(*guard, w, options.batch); }));
-        stage.search_seconds.push_back(seconds_of([&] { judge(*guard, w, options.batch); }));
+        stage.window_seconds.push_back(
+            seconds_of([&] { judge(*guard, w, options.batch, stage.verdicts); }));
+        stage.search_seconds.push_back(
+            seconds_of([&] { judge(*guard, w, options.batch, stage.verdicts); }));
       }
     }
     spdlog::info("bench defenses: round {}/{}: retraining {:.3f} s", round + 1, options.rounds,
                  f.retrain_seconds.back());
+  }
+  for (auto& stage : f.stages) {
+    size_t same = 0;
+    for (size_t i = 0; i < stage.verdicts.size(); ++i)
+      same += stage.verdicts[i] == f.stages.front().verdicts[i];
+    stage.agreement = stage.verdicts.empty()
+                          ? 0
+                          : static_cast<double>(same) / static_cast<double>(stage.verdicts.size());
   }
   return f;
 }
@@ -185,17 +202,20 @@ std::string format_defense_table(const DefenseFigures& f) {
       "({:.0f} samples/s)\n\n",
       f.model, f.window, f.batch, f.feature_dim, f.retrain_seconds.size(), retrain,
       median(f.scoring_seconds), rate(f.window, f.scoring_seconds));
-  out +=
-      fmt::format("{:<40} {:>10} {:>12} {:>12} {:>13} {:>10} {:>11} {:>9}\n", "stage", "window s",
-                  "/ retrain", "samples/s", "bank ready/s", "bank MB", "us/call", "x first");
+  out += fmt::format("{:<40} {:>10} {:>12} {:>12} {:>13} {:>10} {:>11} {:>9} {:>8}\n", "stage",
+                     "window s", "/ retrain", "samples/s", "bank ready/s", "bank MB", "us/call",
+                     "x first", "agree %");
   const auto row = [&](const std::string& name, const StageFigures& s,
                        const std::vector<StageFigures>& list, int64_t calls) {
+    const auto agree =
+        s.verdicts.empty() ? std::string("-") : fmt::format("{:.2f}", 100 * s.agreement);
     return fmt::format(
-        "{:<40} {:>10.4f} {:>12.3f} {:>12.0f} {:>13.0f} {:>10.1f} {:>11.2f} {:>9.2f}\n", name,
+        "{:<40} {:>10.4f} {:>12.3f} {:>12.0f} {:>13.0f} {:>10.1f} {:>11.2f} {:>9.2f} {:>8}\n", name,
         median(s.window_seconds), median(s.window_seconds) / retrain,
         rate(f.window, s.window_seconds), rate(f.window, s.search_seconds),
         static_cast<double>(s.bank_bytes) / 1e6,
-        median(s.search_seconds) / static_cast<double>(calls) * 1e6, ratio_to_first(s, list));
+        median(s.search_seconds) / static_cast<double>(calls) * 1e6, ratio_to_first(s, list),
+        agree);
   };
   for (const auto& s : f.stages) out += row(s.stage, s, f.stages, batches_per_window(f));
   for (const auto& s : f.sanitizers) out += row("sanitize " + s.stage, s, f.sanitizers, 1);
@@ -206,14 +226,16 @@ std::string format_defense_table(const DefenseFigures& f) {
       "us/call: microseconds per call with the bank ready (a guard: per arrival batch, a "
       "sanitizer: per "
       "window); x first: the same against the first stage of its list (list a C++ rule first and "
-      "its Python version after it to measure the Python stage's overhead)\n";
+      "its Python version after it to measure the Python stage's overhead); agree %: a guard's "
+      "verdicts on the window equal to the first guard's (list the exact k-NN first and an "
+      "approximate index after it)\n";
   return out;
 }
 
 nlohmann::ordered_json defense_json(const DefenseFigures& f) {
   const auto figures = [&f](const std::vector<StageFigures>& list, int64_t calls) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
-    for (const auto& s : list)
+    for (const auto& s : list) {
       out.push_back(
           {{"stage", s.stage},
            {"window_seconds", s.window_seconds},
@@ -225,6 +247,8 @@ nlohmann::ordered_json defense_json(const DefenseFigures& f) {
            {"bank_bytes", s.bank_bytes},
            {"search_seconds_per_call", median(s.search_seconds) / static_cast<double>(calls)},
            {"search_ratio_to_first", ratio_to_first(s, list)}});
+      if (!s.verdicts.empty()) out.back()["verdict_agreement_with_first"] = s.agreement;
+    }
     return out;
   };
   return {{"scenario", f.scenario},

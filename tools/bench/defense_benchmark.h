@@ -40,6 +40,10 @@ struct StageFigures {
   std::vector<double> window_seconds;  // per round: judging one window, bank preparation included
   std::vector<double> search_seconds;  // per round: the same window again, bank ready
   int64_t bank_bytes = 0;              // memory the stage holds at full bank (0: none)
+  // A guard stage: each sample's verdict on the window (last round, bank ready), and the share of
+  // them equal to the first guard stage's (an approximate k-NN index against the exact one).
+  std::vector<int8_t> verdicts;
+  double agreement = 0;
 };
 
 struct DefenseFigures {
