@@ -1,6 +1,7 @@
 #include "guards/per_sample/knn_guard.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -175,6 +176,7 @@ Verdict plurality_verdict(int64_t label, const int64_t* neighbour_labels, size_t
 }
 
 void KnnGuard::judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) {
+  last_scores_.assign(n, std::numeric_limits<float>::quiet_NaN());
   if (n == 0) return;
   if (bank_.prepare()) approximate_.reset();
   const auto k = static_cast<size_t>(options_.k);
@@ -203,6 +205,9 @@ void KnnGuard::judge_batch(const ScoredSample* samples, size_t n, Verdict* verdi
         labels[j] = at < 0 ? -1 : bank_.labels()[static_cast<size_t>(at)];
       }
       verdicts[i] = plurality_verdict(samples[i].label, labels.data(), k);
+      // The score for offline curves: the share of neighbours that disagree with the label.
+      const auto agree = std::count(labels.begin(), labels.end(), samples[i].label);
+      last_scores_[i] = 1.0f - static_cast<float>(agree) / static_cast<float>(k);
     }
   }
   if (!options_.add_accepted) return;

@@ -49,6 +49,9 @@ class KnnGuard : public BatchSampleGuard {
   GuardNeeds needs() const override { return {true, false}; }
   void attach(const GuardContext& context) override { bank_.attach(context); }
   void judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) override;
+  // Per sample of the last batch: the share of its k neighbours whose label differs from its
+  // own (NaN when the bank is too small to vote).
+  const float* last_scores() const override { return last_scores_.data(); }
   void on_deploy() override { bank_.mark_stale(); }
   int64_t memory_bytes(int64_t image_floats, int64_t feature_dim) const override;
   void save_state(StateOut& out) const override;
@@ -65,6 +68,7 @@ class KnnGuard : public BatchSampleGuard {
   // a deploy or a resume; it is not checkpointed: a rebuild from the same bank is the same).
   struct ApproximateIndex;
   std::unique_ptr<ApproximateIndex> approximate_;
+  std::vector<float> last_scores_;
 };
 
 // The verdict rule on its own (tests compare it with scikit-learn's neighbours): accept when no

@@ -1,6 +1,7 @@
 #include "guards/window/sever.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 
@@ -69,6 +70,7 @@ Sever::Sever(SeverOptions options)
     : TrustedBankSanitizer("sanitize/sever", options.bank_size), options_(options) {}
 
 void Sever::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
+  outcome.score.assign(window.size, std::numeric_limits<float>::quiet_NaN());
   const LastLayer last = context().last_layer();
   const auto classes =
       window::judged_classes(window, bank_, options_.min_class_samples, outcome, last.num_classes);
@@ -91,6 +93,8 @@ void Sever::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
           to_vector(scores_of(window::gather_rows(bank_.features(), bank_.dim(), calibration),
                               c.label, layer, SeverSolver::automatic)),
           options_.quantile);
+      // A sample's score is the one of the last round that judged it.
+      for (size_t i = 0; i < kept.size(); ++i) outcome.score[kept[i]] = static_cast<float>(scores[i]);
       std::vector<size_t> above;
       for (size_t i = 0; i < kept.size(); ++i)
         if (scores[i] > threshold) above.push_back(i);

@@ -1,6 +1,7 @@
 #include "guards/window/spectral_signature.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "guards/per_sample/top_eigen.h"
@@ -36,6 +37,7 @@ SpectralSignature::SpectralSignature(SpectralSignatureOptions options)
     : TrustedBankSanitizer("sanitize/spectral", options.bank_size), options_(options) {}
 
 void SpectralSignature::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
+  outcome.score.assign(window.size, std::numeric_limits<float>::quiet_NaN());
   window::for_each_judged_class(
       window, bank_, options_.min_class_samples, outcome,
       [&](const std::vector<size_t>& rows, const std::vector<size_t>& trusted_rows) {
@@ -52,6 +54,7 @@ void SpectralSignature::sanitize(const SanitizeWindow& window, SanitizeOutcome& 
         const double threshold = window::nearest_rank_quantile(
             std::vector<double>(ts, ts + trusted_scores.numel()), options_.quantile);
         const double* s = scores.data_ptr<double>();
+        for (size_t i = 0; i < rows.size(); ++i) outcome.score[rows[i]] = static_cast<float>(s[i]);
         std::vector<size_t> above;
         for (size_t i = 0; i < rows.size(); ++i)
           if (s[i] > threshold) above.push_back(i);

@@ -1,6 +1,7 @@
 #include "guards/window/trim.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 
@@ -76,6 +77,7 @@ Trim::Trim(TrimOptions options)
     : TrustedBankSanitizer("sanitize/trim", options.bank_size), options_(options) {}
 
 void Trim::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
+  outcome.score.assign(window.size, std::numeric_limits<float>::quiet_NaN());
   last_rounds_ = 0;
   const LastLayer last = context().last_layer();
   const auto classes =
@@ -127,6 +129,7 @@ void Trim::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
         window::nearest_rank_quantile(losses_under(tx, ty, layer), options_.quantile);
     for (size_t row : c.rows) {
       const auto p = static_cast<size_t>(position[row]);
+      outcome.score[row] = static_cast<float>(losses[p]);
       if (!kept[p] && losses[p] > threshold) outcome.remove[row] = 1;
     }
   }
