@@ -18,6 +18,7 @@
 #include "sim/kernel/random_stream.h"
 #include "sim/kernel/state_archive.h"
 #include "tests/identity_guard_context.h"
+#include "tests/synthetic_classes.h"
 #include "tests/test_support.h"
 
 namespace poisonsim {
@@ -27,19 +28,7 @@ using test::IdentityContext;
 
 // n samples of `dim` features around a per-class centre (class c's centre is 3 * e_(c mod dim)).
 Dataset clusters(size_t n, int64_t dim, int64_t classes, double spread, uint64_t seed) {
-  Dataset d;
-  d.name = "clusters";
-  d.shape = {1, 1, dim};
-  d.num_classes = classes;
-  RandomStream rng(seed);
-  for (size_t i = 0; i < n; ++i) {
-    const auto label = static_cast<int64_t>(rng.below(static_cast<uint64_t>(classes)));
-    for (int64_t j = 0; j < dim; ++j)
-      d.pixels.push_back(
-          static_cast<float>((j == label % dim ? 3.0 : 0.0) + spread * rng.normal()));
-    d.labels.push_back(label);
-  }
-  return d;
+  return test::gaussian_classes(n, dim, classes, 3.0, [spread](int64_t) { return spread; }, seed);
 }
 
 std::vector<ScoredSample> as_samples(const Dataset& d, const std::vector<bool>* poison = nullptr) {

@@ -9,6 +9,7 @@
 #include "sim/kernel/random_stream.h"
 #include "sim/kernel/state_archive.h"
 #include "tests/identity_guard_context.h"
+#include "tests/synthetic_classes.h"
 
 namespace poisonsim {
 namespace {
@@ -19,19 +20,9 @@ using test::IdentityContext;
 // the first `classes` directions (so neighbours overlap between classes and some verdicts
 // reject) and little (0.1) in the others.
 Dataset overlapping(size_t n, int64_t dim, int64_t classes, uint64_t seed) {
-  Dataset d;
-  d.name = "overlapping";
-  d.shape = {1, 1, dim};
-  d.num_classes = classes;
-  RandomStream rng(seed);
-  for (size_t i = 0; i < n; ++i) {
-    const auto label = static_cast<int64_t>(rng.below(static_cast<uint64_t>(classes)));
-    for (int64_t j = 0; j < dim; ++j)
-      d.pixels.push_back(
-          static_cast<float>((j == label ? 2.0 : 0.0) + (j < classes ? 1.0 : 0.1) * rng.normal()));
-    d.labels.push_back(label);
-  }
-  return d;
+  return test::gaussian_classes(
+      n, dim, classes, 2.0, [classes](int64_t j) { return j < classes ? 1.0 : 0.1; }, seed,
+      "overlapping");
 }
 
 std::vector<ScoredSample> as_samples(const Dataset& d) {

@@ -17,6 +17,7 @@
 #include "pipeline/plugins/window_sanitizer.h"
 #include "sim/kernel/random_stream.h"
 #include "tests/identity_guard_context.h"
+#include "tests/synthetic_classes.h"
 #include "tests/test_support.h"
 
 namespace poisonsim::test {
@@ -26,18 +27,7 @@ inline constexpr int64_t kClasses = 4;
 
 // n samples of kDim features, class c centred at 3 e_c with unit noise.
 inline Dataset clusters(size_t n, uint64_t seed) {
-  Dataset d;
-  d.name = "clusters";
-  d.shape = {1, 1, kDim};
-  d.num_classes = kClasses;
-  RandomStream rng(seed);
-  for (size_t i = 0; i < n; ++i) {
-    const auto label = static_cast<int64_t>(rng.below(kClasses));
-    for (int64_t j = 0; j < kDim; ++j)
-      d.pixels.push_back(static_cast<float>((j == label ? 3.0 : 0.0) + rng.normal()));
-    d.labels.push_back(label);
-  }
-  return d;
+  return gaussian_classes(n, kDim, kClasses, 3.0, [](int64_t) { return 1.0; }, seed);
 }
 
 // Moves every `every`-th sample of the classes in `classes` by +6 along the last coordinate (a
