@@ -80,18 +80,23 @@ OfflineRoc offline_roc(const TraceReader& reader, const std::vector<double>& thr
   return roc_of(std::move(poison), std::move(clean), thresholds);
 }
 
-std::vector<float> stage_scores(const TraceReader& reader, uint8_t stage) {
-  std::vector<float> scores;
-  for (const ScoreRow& row : reader.scores())
-    if (row.stage == stage) scores.push_back(row.score);
-  return scores;
-}
-
 OfflineRoc offline_stage_roc(const TraceReader& reader, uint8_t stage,
-                             const std::vector<double>& thresholds) {
+                             std::vector<double> thresholds) {
   std::vector<float> poison, clean;
   for (const ScoreRow& row : reader.scores())
     if (row.stage == stage) (row.is_poison ? poison : clean).push_back(row.score);
+  if (thresholds.empty() && !(poison.empty() && clean.empty())) {
+    // 17 thresholds evenly from the smallest score to the largest.
+    float low = std::numeric_limits<float>::infinity(), high = -low;
+    for (const auto* kind : {&poison, &clean})
+      for (float score : *kind) {
+        low = std::min(low, score);
+        high = std::max(high, score);
+      }
+    constexpr int kSteps = 16;
+    for (int i = 0; i <= kSteps; ++i)
+      thresholds.push_back(low + (static_cast<double>(high) - low) * i / kSteps);
+  }
   return roc_of(std::move(poison), std::move(clean), thresholds);
 }
 

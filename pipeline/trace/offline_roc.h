@@ -35,10 +35,9 @@ OfflineRoc offline_roc(const TraceReader& reader, const std::vector<double>& thr
 // The same for a scoring stage (the `scores` table, trace_format 5): the samples that stage
 // judged, rejected when its score exceeds the threshold. `stage` as samples.rejected_by numbers
 // it. Offline too: a guard stage saw only what the stages before it accepted, a sanitizer only
-// the window the guard let through.
+// the window the guard let through. No thresholds: 17 from the smallest score to the largest.
+// A stage that recorded no scores gives an empty curve (poison and clean 0).
 OfflineRoc offline_stage_roc(const TraceReader& reader, uint8_t stage,
-                             const std::vector<double>& thresholds);
-// Every score the stage recorded, in trace order (to choose thresholds that span them).
-std::vector<float> stage_scores(const TraceReader& reader, uint8_t stage);
+                             std::vector<double> thresholds);
 
 }  // namespace poisonsim

@@ -1,5 +1,4 @@
 // `poisonsim roc`: detection metrics over thresholds, recomputed offline from a recorded trace.
-#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
@@ -72,15 +71,6 @@ uint8_t resolve_stage(const std::string& stage, const std::vector<std::string>& 
   throw UserError("--stage " + stage, "no stage of that type in this run (" + known + ")");
 }
 
-// `count` + 1 thresholds evenly from the smallest score to the largest.
-std::vector<double> spanning_thresholds(const std::vector<float>& scores, int count) {
-  const auto [low, high] = std::minmax_element(scores.begin(), scores.end());
-  std::vector<double> out;
-  for (int i = 0; i <= count; ++i)
-    out.push_back(*low + (static_cast<double>(*high) - *low) * i / count);
-  return out;
-}
-
 void run_roc(const RocOptions& o, const GlobalOptions& global) {
   apply_global_options(global);
   if (o.path.empty()) throw UserError("roc", "no trace given: poisonsim roc TRACE.h5");
@@ -102,15 +92,14 @@ void run_roc(const RocOptions& o, const GlobalOptions& global) {
                       fmt::format("stage {} ({}) judges by the loss: `poisonsim roc` without "
                                   "--stage draws its curve",
                                   stage, stage_type));
-    const std::vector<float> scores = stage_scores(reader, stage);
-    if (scores.empty())
+    roc = offline_stage_roc(reader, stage,
+                            o.thresholds_given ? thresholds : std::vector<double>{});
+    if (roc.poison + roc.clean == 0)
       throw UserError(reader.where(),
                       fmt::format("no scores of stage {} ({}): the stage has no score of its own, "
                                   "the run had trace.samples: false, or the trace is older than "
                                   "trace_format 5",
                                   stage, stage_type));
-    if (!o.thresholds_given) thresholds = spanning_thresholds(scores, 16);
-    roc = offline_stage_roc(reader, stage, thresholds);
     caveat = fmt::format(kStageCaveat, stage, stage_type);
   }
   std::string json_text;
