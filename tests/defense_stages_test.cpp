@@ -31,18 +31,7 @@ Dataset clusters(size_t n, int64_t dim, int64_t classes, double spread, uint64_t
   return test::gaussian_classes(n, dim, classes, 3.0, [spread](int64_t) { return spread; }, seed);
 }
 
-std::vector<ScoredSample> as_samples(const Dataset& d, const std::vector<bool>* poison = nullptr) {
-  static bool truth[2] = {false, true};
-  std::vector<ScoredSample> out(d.size());
-  for (size_t i = 0; i < d.size(); ++i) {
-    out[i].label = d.labels[i];
-    out[i].image = d.image(i);
-    out[i].features = d.image(i);
-    out[i].feature_dim = d.shape.numel();
-    if (poison) out[i].ground_truth = &truth[(*poison)[i] ? 1 : 0];
-  }
-  return out;
-}
+using test::as_samples;
 
 TEST(PluralityVerdict, AcceptsALabelThatTiesForMostVotes) {
   const int64_t votes[] = {1, 1, 2, 2, 3};

@@ -25,16 +25,7 @@ Dataset overlapping(size_t n, int64_t dim, int64_t classes, uint64_t seed) {
       "overlapping");
 }
 
-std::vector<ScoredSample> as_samples(const Dataset& d) {
-  std::vector<ScoredSample> out(d.size());
-  for (size_t i = 0; i < d.size(); ++i) {
-    out[i].label = d.labels[i];
-    out[i].image = d.image(i);
-    out[i].features = d.image(i);
-    out[i].feature_dim = d.shape.numel();
-  }
-  return out;
-}
+using test::as_samples;
 
 // Verdicts on `arrivals`, judged in batches of 32 as the ingestion graph does.
 std::vector<Verdict> verdicts_of(KnnGuard& guard, const Dataset& arrivals) {

@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "pipeline/data/dataset.h"
+#include "pipeline/plugins/sample_guard.h"
 #include "sim/kernel/random_stream.h"
 
 namespace poisonsim::test {
@@ -27,6 +29,22 @@ inline Dataset gaussian_classes(size_t n, int64_t dim, int64_t classes, double c
     d.labels.push_back(label);
   }
   return d;
+}
+
+// The samples of `d` as a guard sees them, their features the images themselves; with `poison`,
+// each one's ground truth (for the oracle baseline).
+inline std::vector<ScoredSample> as_samples(const Dataset& d,
+                                            const std::vector<bool>* poison = nullptr) {
+  static const bool truth[2] = {false, true};
+  std::vector<ScoredSample> out(d.size());
+  for (size_t i = 0; i < d.size(); ++i) {
+    out[i].label = d.labels[i];
+    out[i].image = d.image(i);
+    out[i].features = d.image(i);
+    out[i].feature_dim = d.shape.numel();
+    if (poison) out[i].ground_truth = &truth[(*poison)[i] ? 1 : 0];
+  }
+  return out;
 }
 
 }  // namespace poisonsim::test
