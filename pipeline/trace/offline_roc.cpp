@@ -83,8 +83,9 @@ OfflineRoc offline_roc(const TraceReader& reader, const std::vector<double>& thr
 OfflineRoc offline_stage_roc(const TraceReader& reader, uint8_t stage,
                              std::vector<double> thresholds) {
   std::vector<float> poison, clean;
-  for (const ScoreRow& row : reader.scores())
+  reader.for_each_score([&](const ScoreRow& row) {
     if (row.stage == stage) (row.is_poison ? poison : clean).push_back(row.score);
+  });
   if (thresholds.empty() && !(poison.empty() && clean.empty())) {
     // 17 thresholds evenly from the smallest score to the largest.
     float low = std::numeric_limits<float>::infinity(), high = -low;

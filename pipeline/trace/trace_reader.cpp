@@ -1,5 +1,6 @@
 #include "pipeline/trace/trace_reader.h"
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <new>
@@ -141,6 +142,20 @@ struct TraceReader::Impl {
     read(schema, 0, static_cast<int64_t>(rows_out.size()), rows_out.data());
     return rows_out;
   }
+
+  // Every row in order, a block at a time: the per-sample tables grow with the run.
+  template <class Row>
+  void for_each(const trace_schema::Table& schema,
+                const std::function<void(const Row&)>& visit) const {
+    constexpr int64_t kBlock = 65536;
+    const int64_t total = rows(schema);
+    std::vector<Row> block;
+    for (int64_t first = 0; first < total; first += kBlock) {
+      block.resize(static_cast<size_t>(std::min(kBlock, total - first)));
+      read(schema, first, static_cast<int64_t>(block.size()), block.data());
+      for (const auto& row : block) visit(row);
+    }
+  }
 };
 
 TraceReader::TraceReader(const std::string& path, const std::string& group) try
@@ -234,10 +249,11 @@ std::vector<SampleRow> TraceReader::samples(int64_t first, int64_t count) const 
 }
 
 void TraceReader::for_each_sample(const std::function<void(const SampleRow&)>& visit) const {
-  constexpr int64_t kBlock = 65536;
-  const int64_t total = rows("samples");
-  for (int64_t first = 0; first < total; first += kBlock)
-    for (const auto& row : samples(first, kBlock)) visit(row);
+  impl_->for_each<SampleRow>(trace_schema::samples(), visit);
+}
+
+void TraceReader::for_each_score(const std::function<void(const ScoreRow&)>& visit) const {
+  impl_->for_each<ScoreRow>(trace_schema::scores(), visit);
 }
 
 std::vector<RetrainRow> TraceReader::retrains() const {

@@ -55,6 +55,8 @@ class TraceReader {
   std::vector<DefenseRow> defense() const;
   // Scoring stages' scores per sample; empty without a samples table or before trace_format 5.
   std::vector<ScoreRow> scores() const;
+  // The same a block at a time, as for_each_sample (the table grows with the samples).
+  void for_each_score(const std::function<void(const ScoreRow&)>& visit) const;
   // The file path, plus ":<group>" for a run in a group: how errors name this trace.
   const std::string& where() const;
 
