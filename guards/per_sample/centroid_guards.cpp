@@ -103,22 +103,16 @@ void CentroidGuard::prepare() {
   }
 }
 
-Verdict CentroidGuard::judge(const ScoredSample& sample) {
-  prepare();
-  const double s = score(sample.features, sample.label);
-  last_scores_.assign(1, static_cast<float>(s));
-  // A class the trusted data lacks has no centroid: accepted (docs/scenario.md).
-  if (std::isnan(s)) return Verdict::accept;
-  return s > radius_[sample.label] ? Verdict::reject : Verdict::accept;
-}
-
 void CentroidGuard::judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) {
-  std::vector<float> scores(n);
+  prepare();
+  last_scores_.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    verdicts[i] = judge(samples[i]);
-    scores[i] = last_scores_[0];
+    const double s = score(samples[i].features, samples[i].label);
+    last_scores_[i] = static_cast<float>(s);
+    // A class the trusted data lacks has no centroid: accepted (docs/scenario.md).
+    verdicts[i] = !std::isnan(s) && s > radius_[samples[i].label] ? Verdict::reject
+                                                                  : Verdict::accept;
   }
-  last_scores_ = std::move(scores);
 }
 
 // The bank is the first bank_size trusted samples and the centroids derive from it with the

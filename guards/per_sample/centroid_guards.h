@@ -28,12 +28,11 @@ const EnumNames<CentroidGuardOptions::Rule>& centroid_rule_names();  // "sphere"
 // The keys of the `sphere` and `slab` guards.
 CentroidGuardOptions read_centroid_guard_options(ConfigNode& node, CentroidGuardOptions::Rule rule);
 
-class CentroidGuard : public SampleGuard {
+class CentroidGuard : public BatchSampleGuard {
  public:
   explicit CentroidGuard(CentroidGuardOptions options);
   GuardNeeds needs() const override { return {true, false}; }
   void attach(const GuardContext& context) override { bank_.attach(context); }
-  Verdict judge(const ScoredSample& sample) override;
   void judge_batch(const ScoredSample* samples, size_t n, Verdict* verdicts) override;
   // The score of each sample of the last batch (NaN for a class the trusted data lacks).
   const float* last_scores() const override { return last_scores_.data(); }
