@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/plugins/sample_guard.h"
+#include "pipeline/trace/trace_rows.h"
+
 namespace poisonsim {
 
 class GuardChain;
@@ -60,6 +63,21 @@ class DefenseTally {
   size_t guard_stages_ = 0;
   std::vector<Counts> window_;
 };
+
+// A chain's score of one sample as a row of the trace's `scores` table: `first_stage` is the
+// number samples.rejected_by gives the chain's stage 0 (1 for the guard's, after the guard's
+// stages for the sanitizers').
+inline ScoreRow score_row(const StageScore& score, size_t first_stage, double time,
+                          int64_t sample_row, bool is_poison) {
+  ScoreRow row;
+  row.time = time;
+  row.sample = sample_row;
+  row.stage = static_cast<uint8_t>(first_stage + score.stage);
+  row.is_poison = is_poison;
+  row.rejected = score.rejected;
+  row.score = score.score;
+  return row;
+}
 
 // The stages of a run's guard chain and its sanitizers (null without `sanitize:`), in order.
 std::vector<DefenseTally::Stage> defense_stages(const GuardChain& guard,

@@ -131,16 +131,9 @@ void Ingestion::judge_batch(const ArrivingBatch& batch, const SampleScores& scor
   tally_.count_guard(rejected_by.data(), n, batch.is_poison);
   // The batch's samples rows are pushed below, in order, from this row on.
   const int64_t first_row = recorded_rows_ + static_cast<int64_t>(rows.size());
-  for (const auto& s : stage_scores) {
-    ScoreRow row;
-    row.time = batch.time;
-    row.sample = first_row + static_cast<int64_t>(s.sample);
-    row.stage = static_cast<uint8_t>(s.stage + 1);
-    row.is_poison = batch.is_poison;
-    row.rejected = s.rejected;
-    row.score = s.score;
-    score_rows_.push_back(row);
-  }
+  for (const auto& s : stage_scores)
+    score_rows_.push_back(score_row(s, 1, batch.time, first_row + static_cast<int64_t>(s.sample),
+                                    batch.is_poison));
   for (size_t i = 0; i < n; ++i) {
     const ScoredSample& sample = samples[i];
     const Verdict verdict = rejected_by[i] < 0 ? Verdict::accept : Verdict::reject;

@@ -33,17 +33,10 @@ void sanitize_window(SanitizerChain& sanitizers, const GuardContext& context, De
                                       &provenance, &stage_scores);
   const std::vector<uint8_t>& is_poison = buffer.poison_flags();
   std::vector<ScoreRow> score_rows;
-  for (const auto& s : stage_scores) {
-    if (buffer.sample_row(s.sample) < 0) continue;  // no samples row to name (trace.samples off)
-    ScoreRow row;
-    row.time = now;
-    row.sample = buffer.sample_row(s.sample);
-    row.stage = static_cast<uint8_t>(guard_stages + s.stage + 1);
-    row.is_poison = is_poison[s.sample];
-    row.rejected = s.rejected;
-    row.score = s.score;
-    score_rows.push_back(row);
-  }
+  for (const auto& s : stage_scores)
+    if (buffer.sample_row(s.sample) >= 0)  // else no samples row to name (trace.samples off)
+      score_rows.push_back(score_row(s, guard_stages + 1, now, buffer.sample_row(s.sample),
+                                     is_poison[s.sample] != 0));
   if (!score_rows.empty()) recorder.add_scores(score_rows.data(), score_rows.size());
   tally.count_sanitize(removed_by, is_poison);
   std::vector<uint8_t> drop(window.size());
