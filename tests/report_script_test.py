@@ -69,7 +69,9 @@ class TraceReport(ReportTestCase):
         self.assert_figures(page, ["run-accuracy.png", "run-loss.png", "run-stage-roc.png"])
         self.assertIn("loss-threshold + knn, threshold 2.5", page)
         with h5py.File(path, "r") as f:
-            curves = stage_roc_figure.stage_curves(inputs.read_trace(f, path))
+            trace = inputs.read_trace(f, path)
+            curves = stage_roc_figure.stage_curves(
+                trace, scenario.parse(trace.scenario_text, path))
         self.assertEqual([(c[0], c[1], c[4], c[5]) for c in curves], [(2, "knn", 3, 44)])
         self.assertAlmostEqual(roc_curves.auc(curves[0][2], curves[0][3]), 1.0)
 

@@ -66,7 +66,8 @@ class Report:
             self.log(f"{trace.where}: loss distributions of {len(trace.samples):,} samples")
             section.figures.append(trace_figures.loss_distributions(
                 trace, guard, self.directory, f"{prefix}-loss.png"))
-            stages = stage_roc_figure.stage_rocs(trace, self.directory, f"{prefix}-stage-roc.png")
+            stages = stage_roc_figure.stage_rocs(trace, parsed, self.directory,
+                                                 f"{prefix}-stage-roc.png")
             if stages is not None:
                 self.log(f"{trace.where}: offline ROC of the defense stages' scores")
                 section.figures.append(stages)

@@ -37,12 +37,30 @@ def parse(text, where):
     return scenario
 
 
+def guard_stages(scenario):
+    """The `guard:` block's stages as mappings: a list of them (a chain), or one mapping."""
+    block = scenario.get("guard") or {}
+    stages = block if isinstance(block, list) else [block]
+    return [stage for stage in stages if isinstance(stage, dict) and stage]
+
+
+def stage_types(scenario):
+    """{number: type} of every defense stage as samples.rejected_by numbers them (1 = the
+    first): the guard's, then the sanitize list's; a missing guard counts as one stage, as in
+    the C++ reader (pipeline/trace/run_metrics.h, guard_stage_types)."""
+    types = [str(stage.get("type", "?")) for stage in guard_stages(scenario)]
+    sanitize = scenario.get("sanitize")
+    if isinstance(sanitize, list) and sanitize:
+        types = (types or ["none"]) + [str(s.get("type", "?")) if isinstance(s, dict) else "?"
+                                       for s in sanitize]
+    return {i + 1: kind for i, kind in enumerate(types)}
+
+
 def guard(scenario):
     """The guard as the loss figure needs it. A list of stages (a chain) is named as the C++
     side names it ("loss-threshold + knn"), with the first loss-threshold stage's threshold."""
-    block = scenario.get("guard") or {}
-    stages = [b for b in block if isinstance(b, dict)] if isinstance(block, list) else [block]
-    if not stages or not isinstance(stages[0], dict):
+    stages = guard_stages(scenario)
+    if not stages:
         return Guard("none")
     kinds = [str(stage.get("type", "none")) for stage in stages]
     threshold = next((stage.get("threshold") for stage in stages

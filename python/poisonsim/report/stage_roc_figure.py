@@ -1,34 +1,16 @@
 """The offline ROC of each scoring defense stage of one run (the trace's `scores` table): every
 threshold at once over the scores the stage recorded, as the loss figure is for the loss."""
-import yaml
-
-from poisonsim.report import plotting, roc_curves
+from poisonsim.report import plotting, roc_curves, scenario
 from poisonsim.report.plotting import plt
 
 
-def stage_types(scenario_text):
-    """The run's stages as samples.rejected_by numbers them (1 = the first): the guard's, then
-    the sanitize list's (a missing guard counts as one stage, as in the C++ reader)."""
-    try:
-        scenario = yaml.safe_load(scenario_text) or {}
-    except yaml.YAMLError:
-        return {}
-    guard = scenario.get("guard")
-    stages = guard if isinstance(guard, list) else [guard] if isinstance(guard, dict) else []
-    sanitize = scenario.get("sanitize") or []
-    if sanitize and not stages:
-        stages = [{"type": "none"}]
-    stages = stages + (sanitize if isinstance(sanitize, list) else [])
-    return {i + 1: (s.get("type", "?") if isinstance(s, dict) else "?")
-            for i, s in enumerate(stages)}
-
-
-def stage_curves(trace):
-    """[(stage, type, fpr, tpr, poison, clean)] for each stage with both kinds of scores."""
+def stage_curves(trace, parsed):
+    """[(stage, type, fpr, tpr, poison, clean)] for each stage with both kinds of scores;
+    `parsed`: the run's scenario (scenario.parse), which names the stages."""
     scores = trace.scores
     if scores is None or not len(scores):
         return []
-    types = stage_types(trace.scenario_text)
+    types = scenario.stage_types(parsed)
     curves = []
     for stage, rows in scores.groupby("stage"):
         curve = roc_curves.offline(rows["score"], rows["is_poison"])
@@ -40,9 +22,9 @@ def stage_curves(trace):
     return curves
 
 
-def stage_rocs(trace, directory, name):
+def stage_rocs(trace, parsed, directory, name):
     """The figure, or None when no stage recorded scores of both poison and clean samples."""
-    curves = stage_curves(trace)
+    curves = stage_curves(trace, parsed)
     if not curves:
         return None
     fig, ax = plt.subplots(figsize=(6.8, 5.6))
