@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "pipeline/plugins/attacker.h"
+#include "pipeline/simulation/poison_queue.h"
 
 namespace poisonsim {
 
@@ -16,7 +17,7 @@ class PoisonReserve : public PoisonGenerator {
  public:
   PoisonReserve(std::unique_ptr<PoisonGenerator> inner, int64_t ahead);
   PoisonBatch generate(AttackContext& context, int64_t count) override;
-  bool exhausted() const override { return remaining() == 0 && inner_->exhausted(); }
+  bool exhausted() const override { return reserve_.remaining() == 0 && inner_->exhausted(); }
   void save_state(StateOut& out) const override;
   void load_state(StateIn& in) override;
 
@@ -24,12 +25,9 @@ class PoisonReserve : public PoisonGenerator {
   int64_t dropped() const { return dropped_; }
 
  private:
-  size_t remaining() const { return reserve_.samples.size() - next_; }
-
   std::unique_ptr<PoisonGenerator> inner_;
   int64_t ahead_;
-  PoisonBatch reserve_;
-  size_t next_ = 0;        // first sample not yet handed out
+  PoisonQueue reserve_;
   int64_t made_for_ = -1;  // the model version the reserve was made against
   int64_t dropped_ = 0;
 };
