@@ -49,6 +49,9 @@ VARIANTS = [
      "attackers.0.knowledge.model=stale", "retrain.trigger=buffer"],
     ["guard={type: none}", "gate={type: none}", "model={kind: cnn}", "data={kind: fashion-mnist}"],
     ["model={kind: torchscript, path: /dev/null}"],
+    # The accumulative plan: every key given, since the window sizes have no printed default.
+    ["attackers=[{type: label-flip, accumulate: {trigger_at: 50, max_accuracy_drop: 0.02, "
+     "window_clean: 100, window_poison: 100}}]"],
     # SOURCE_ROOT is replaced by the source tree (the python stages read the shipped examples).
     ["guard={type: python, file: SOURCE_ROOT/scenarios/plugins/loss_threshold.py, "
      "class: LossThreshold}",

@@ -1,6 +1,6 @@
 // What scenario keys do to a run, read back from its trace: a stream's label_noise, a stream's
 // and an attacker's start/stop, evaluation.test_samples, retrain.buffer.clear_after_retrain, and
-// an attacker's timing and budget_per_window.
+// an attacker's timing, budget_per_window and accumulate.
 // Whole `poisonsim run`s of the tests' small synthetic scenario.
 #include <algorithm>
 #include <cmath>
@@ -167,6 +167,41 @@ TEST_F(ScenarioEffects, BudgetPerWindowCapsEachRetrainingWindow) {
   for (size_t w = 0; w < per_window.size(); ++w) EXPECT_LE(per_window[w], 12) << w;
   // At rate 1 (about 20 batches of 8 a window) every window spends it all: 8, then 4.
   EXPECT_EQ(std::count(per_window.begin(), per_window.end(), 12), 10);
+}
+
+// The accumulative attacker (retrains every 20 s, trigger from 60 s): one `stealth` row per
+// window it sends in before the trigger, naming the dose its simulation of the victim allowed;
+// no window sends more than its dose; then a `trigger` row, arrivals up to the next retrain at
+// 80 s, and nothing after.
+TEST_F(ScenarioEffects, AccumulateDosesEachWindowThenTriggersOnceAndStops) {
+  const auto trace = run("accumulative", "--set duration=120 --set attackers.0.arrival.rate=1 "
+                                         "--set 'attackers.0.accumulate={trigger_at: 60}'");
+  std::vector<int64_t> dose(6, -1), sent(6, 0);
+  std::vector<double> triggers;
+  for (const auto& e : trace.events) {
+    const auto kind = trace_name(e.kind);
+    const auto window = static_cast<size_t>(e.time / 20);
+    if (kind == "stealth") {
+      EXPECT_EQ(trace_name(e.source), "flipper");
+      EXPECT_EQ(dose[window], -1) << "two plans for window " << window;
+      dose[window] = e.size;
+    } else if (kind == "trigger") {
+      triggers.push_back(e.time);
+    } else if (kind == "poison-batch") {
+      sent[window] += e.size;
+    }
+  }
+  for (size_t w = 0; w < 3; ++w) {
+    ASSERT_GE(dose[w], 0) << "no plan for window " << w;
+    EXPECT_LE(sent[w], dose[w]) << w;
+  }
+  // The doses are not all zero: on synthetic data some flips pass the default gate.
+  EXPECT_GT(dose[0] + dose[1] + dose[2], 0);
+  ASSERT_EQ(triggers.size(), 1u);
+  EXPECT_GE(triggers[0], 60.0);
+  EXPECT_LT(triggers[0], 80.0);
+  EXPECT_GT(sent[3], 0);
+  EXPECT_EQ(sent[4] + sent[5], 0);
 }
 
 }  // namespace

@@ -141,6 +141,31 @@ TEST(Scenario, AttackTimingKeys) {
       "retrain.trigger", "attackers.0.timing: before-retrain needs");
 }
 
+TEST(Scenario, AccumulateKeys) {
+  const std::string attacker = "duration: 10\nattackers:\n  - type: label-flip\n";
+  const auto s = parse(attacker + "    accumulate: {trigger_at: 8, max_accuracy_drop: 0.02}\n");
+  ASSERT_TRUE(s.attackers[0].accumulate.has_value());
+  const auto& plan = *s.attackers[0].accumulate;
+  EXPECT_DOUBLE_EQ(plan.trigger_at, 8);
+  EXPECT_DOUBLE_EQ(plan.safety, 0.5);
+  EXPECT_DOUBLE_EQ(plan.max_loss_increase, 0.05);
+  EXPECT_EQ(plan.max_accuracy_drop, 0.02);
+  EXPECT_FALSE(plan.window_clean.has_value());  // derived from the streams when the run starts
+  EXPECT_FALSE(parse(attacker).attackers[0].accumulate.has_value());
+  expect_error([&] { parse(attacker + "    accumulate: {safety: 0.5}\n"); },
+               "attackers.0.accumulate.trigger_at", "missing required key");
+  expect_error([&] { parse(attacker + "    accumulate: {trigger_at: 1, safety: 0}\n"); },
+               "attackers.0.accumulate.safety", "from 0.01 to 1");
+  expect_error([&] { parse(attacker + "    accumulate: {trigger_at: 1, dose: 3}\n"); },
+               "attackers.0.accumulate.dose", "unknown key");
+  expect_error(
+      [&] { parse(attacker + "    timing: before-retrain\n    accumulate: {trigger_at: 1}\n"); },
+      "attackers.0.accumulate", "cannot be combined with timing before-retrain");
+  expect_error(
+      [&] { parse(attacker + "    knowledge: {model: stale}\n    accumulate: {trigger_at: 1}\n"); },
+      "attackers.0.accumulate", "cannot be combined with knowledge.model stale");
+}
+
 TEST(Scenario, MissingRequiredKeysAreNamed) {
   expect_error([] { parse("seed: 3\n"); }, "duration", "missing required key");
   expect_error([] { parse("duration: 10\nattackers:\n  - batch_size: 4\n"); }, "attackers.0.type",

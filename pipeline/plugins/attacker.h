@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <string>
 
 #include "pipeline/data/dataset.h"
 
@@ -36,6 +37,11 @@ struct AttackContext {
   // The run's wall time by stage, for generators that time their own parts (e.g. "generator
   // training"); null outside a simulation.
   StageTimes* stages = nullptr;
+  // The retraining window this arrival falls in: the retrains done so far (0 before the first).
+  int64_t window = 0;
+  // Records a phase of the attacker's plan as an events row of this attacker (kind, size);
+  // unset outside a simulation.
+  std::function<void(const std::string& kind, int64_t size)> record_phase = nullptr;
 };
 
 struct PoisonBatch {

@@ -13,6 +13,7 @@
 #include "pipeline/plugins/registry.h"
 #include "pipeline/plugins/sanitizer_chain.h"
 #include "pipeline/runtime/numerics_mode.h"
+#include "pipeline/scenario/accumulate_spec.h"
 #include "pipeline/scenario/sweep_axes.h"
 #include "sim/util/enum_names.h"
 
@@ -81,6 +82,9 @@ struct AttackerSpec {
   // Poison made this many samples at a time against the known model, handed out a batch per
   // arrival (pipeline/simulation/poison_reserve.h); 0: each batch made on arrival.
   int64_t generate_ahead = 0;
+  // The accumulative attacker's plan (pipeline/scenario/accumulate_spec.h); none: every arrival
+  // sends what it offers.
+  std::optional<AccumulateSpec> accumulate;
   PoisonGeneratorFactory make_generator;
 };
 

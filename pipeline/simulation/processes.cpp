@@ -2,8 +2,10 @@
 
 #include <numeric>
 
+#include "pipeline/simulation/accumulative_doser.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/poison_reserve.h"
+#include "pipeline/trace/trace_rows.h"
 #include "sim/util/error.h"
 #include "sim/util/stage_times.h"
 #include "sim/kernel/state_archive.h"
@@ -86,6 +88,8 @@ void StreamProcess::handle(sim::Kernel& kernel, const sim::Event&) {
 namespace {
 std::unique_ptr<PoisonGenerator> make_generator(const AttackerSpec& spec) {
   auto generator = spec.make_generator();
+  if (spec.accumulate) return std::make_unique<AccumulativeDoser>(std::move(generator),
+                                                                  *spec.accumulate);
   if (spec.generate_ahead == 0) return generator;
   return std::make_unique<PoisonReserve>(std::move(generator), spec.generate_ahead);
 }
@@ -197,6 +201,15 @@ void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   context.guard_threshold = host_.guard_threshold();
   context.guard_evidence = host_.guard_evidence(spec_.name);
   context.stages = &host_.stages();
+  context.window = host_.retrains_so_far();
+  context.record_phase = [&](const std::string& kind, int64_t size) {
+    EventRow row;
+    row.time = kernel.now();
+    set_trace_name(row.kind, kind);
+    set_trace_name(row.source, spec_.name);
+    row.size = size;
+    host_.record_event(row);
+  };
   PoisonBatch poison = [&] {
     StageTimes::Scope stage(context.stages, "poison generation");
     return generator_->generate(context, count);
@@ -207,7 +220,11 @@ void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   }
   poisoned_ += static_cast<int64_t>(poison.samples.size());
   spent_in_window_ += static_cast<int64_t>(poison.samples.size());
-  if (poison.samples.empty()) return;  // an exhausted generator: no batch, no more arrivals
+  if (poison.samples.empty()) {
+    // Nothing to send now (an accumulative attacker's dose is spent) or ever again (exhausted).
+    if (!generator_->exhausted()) schedule_next(kernel, kernel.now());
+    return;
+  }
   ArrivingBatch batch;
   batch.time = kernel.now();
   batch.source = spec_.name;

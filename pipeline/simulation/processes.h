@@ -11,6 +11,7 @@
 #include "pipeline/scenario/scenario.h"
 #include "pipeline/simulation/ingestion.h"
 #include "pipeline/simulation/known_defense.h"
+#include "pipeline/trace/trace_rows.h"
 #include "sim/kernel/kernel.h"
 #include "sim/kernel/random_stream.h"
 
@@ -46,6 +47,8 @@ class SimulationHost {
   virtual std::optional<double> next_retrain_at() const = 0;
   // The guard chain as a white-box attacker knows it (`defense_aware: known`).
   virtual const KnownDefense& known_defense() const = 0;
+  // Adds a row to the events table (an attacker's phase: pipeline/simulation/accumulative_doser.h).
+  virtual void record_event(const EventRow& row) = 0;
 };
 
 // Time to the next arrival of a fixed-rate or Poisson process.

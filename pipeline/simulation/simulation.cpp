@@ -10,6 +10,7 @@
 
 #include "pipeline/model/training.h"
 #include "pipeline/runtime/compute_threads.h"
+#include "pipeline/simulation/accumulative_doser.h"
 #include "pipeline/runtime/numeric_runtime.h"
 #include "pipeline/simulation/candidate_judgement.h"
 #include "pipeline/simulation/defense_tally.h"
@@ -213,6 +214,7 @@ struct Simulation::State : SimulationHost {
   }
   int64_t retrains_so_far() const override { return retrains_done; }
   const KnownDefense& known_defense() const override { return known_defense_; }
+  void record_event(const EventRow& row) override { recorder->add_event(row); }
   double deployed_at() const override { return last_deploy_time; }
   std::optional<double> next_retrain_at() const override {
     const auto& r = scenario.retrain;
@@ -230,7 +232,9 @@ struct Simulation::State : SimulationHost {
         surrogate = resuming ? TargetModel::create(scenario.model, scenario.seed)
                              : timed(stages_, "surrogate training",
                                      [&] { return train_surrogate(scenario, attacker, data); });
-      kernel.add(std::make_unique<AttackerProcess>(attacker, data.attacker_pool,
+      AttackerSpec spec = attacker;
+      resolve_accumulate(spec, scenario);
+      kernel.add(std::make_unique<AttackerProcess>(std::move(spec), data.attacker_pool,
                                                    data.attacker_validation, scenario.seed, *this,
                                                    std::move(surrogate)));
     }
