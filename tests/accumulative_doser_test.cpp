@@ -103,15 +103,16 @@ TEST(AccumulativeDoser, ARefusedWindowBacksOffAndTheTriggerWindowEndsTheAttack) 
   auto d = doser(100.0, /*trigger_at=*/30);
   Arrivals a;
   EXPECT_EQ(sent_in_window(d, a, 0, 0), 200);
-  // The retrain after window 0 was refused: the model's version is still 0 in window 1.
-  sent_in_window(d, a, 1, 0);
+  // The retrain after window 0 was refused: the model's version is still 0 in window 1, so
+  // doses are capped at half the refused one.
+  EXPECT_EQ(sent_in_window(d, a, 1, 0), 100);
   ASSERT_GE(a.phases.size(), 3u);
-  EXPECT_EQ(a.phases[1], std::make_pair(std::string("backoff"), int64_t{200}));
-  EXPECT_DOUBLE_EQ(d.safety(), 0.5);
-  // Window 2 was deployed after window 1 (version 1): no backoff.
-  sent_in_window(d, a, 2, 1);
-  EXPECT_EQ(a.phases.back().first, "stealth");
-  EXPECT_DOUBLE_EQ(d.safety(), 0.5);
+  EXPECT_EQ(a.phases[1], std::make_pair(std::string("backoff"), int64_t{100}));
+  EXPECT_DOUBLE_EQ(d.cap(), 100);
+  // Window 1 was deployed (version 1): no backoff, and the cap grows by 1.25.
+  EXPECT_EQ(sent_in_window(d, a, 2, 1), 125);
+  EXPECT_EQ(a.phases.back(), std::make_pair(std::string("stealth"), int64_t{125}));
+  EXPECT_DOUBLE_EQ(d.cap(), 125);
   // From time 30 (window 3) every arrival sends what it asks for, with no dose.
   EXPECT_EQ(sent_in_window(d, a, 3, 2), 20 * 32);
   EXPECT_EQ(a.phases.back(), std::make_pair(std::string("trigger"), int64_t{32}));

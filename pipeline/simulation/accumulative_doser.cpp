@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <utility>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "pipeline/model/training.h"
 #include "pipeline/scenario/scenario.h"
@@ -46,10 +49,30 @@ PoisonBatch lowest_loss_first(const TargetModel& model, PoisonBatch made) {
   return {made.samples.subset(order), made.seeds.subset(order)};
 }
 
+// `context` with another pool of seeds (its other members as they are).
+AttackContext with_pool(const AttackContext& context, const Dataset& pool) {
+  AttackContext out{context.model, pool, context.validation, context.rng, context.now,
+                    context.model_version};
+  out.progress = context.progress;
+  out.guard_threshold = context.guard_threshold;
+  out.guard_evidence = context.guard_evidence;
+  out.stages = context.stages;
+  out.window = context.window;
+  out.record_phase = context.record_phase;
+  return out;
+}
+
+// The first and the second half of `pool`'s rows (a pool of one sample gives it to both).
+std::pair<Dataset, Dataset> split_in_halves(const Dataset& pool) {
+  const size_t half = std::max<size_t>(1, pool.size() / 2);
+  if (pool.size() < 2) return {pool, pool};
+  return {take_rows(pool, 0, half), take_rows(pool, half, pool.size() - half)};
+}
+
 }  // namespace
 
 AccumulativeDoser::AccumulativeDoser(std::unique_ptr<PoisonGenerator> inner, AccumulateSpec spec)
-    : inner_(std::move(inner)), spec_(std::move(spec)), safety_(spec_.safety) {}
+    : inner_(std::move(inner)), spec_(std::move(spec)), cap_(std::numeric_limits<double>::infinity()) {}
 
 PoisonBatch AccumulativeDoser::generate(AttackContext& context, int64_t count) {
   const auto record = [&](const char* kind, int64_t size) {
@@ -78,26 +101,36 @@ PoisonBatch AccumulativeDoser::generate(AttackContext& context, int64_t count) {
 }
 
 void AccumulativeDoser::plan_window(AttackContext& context) {
-  // The last planned window's retrain was refused when the deployed model did not change.
-  if (window_ >= 0 && last_dose_ > 0 && context.model_version == planned_version_) {
-    safety_ *= spec_.backoff;
-    if (context.record_phase) context.record_phase("backoff", last_dose_);
+  // The gate's verdict on the last planned window teaches what the simulation misjudges: a
+  // refused dose caps later ones at `backoff` times it; each deployed window lets the cap grow
+  // back, more slowly than it fell.
+  if (window_ >= 0 && last_dose_ > 0) {
+    if (context.model_version == planned_version_) {
+      cap_ = spec_.backoff * static_cast<double>(last_dose_);
+      if (context.record_phase) context.record_phase("backoff", static_cast<int64_t>(cap_));
+    } else {
+      cap_ *= 1 + (1 - spec_.backoff) / 2;
+    }
   }
   window_ = context.window;
   planned_version_ = context.model_version;
-  pending_ = PoisonQueue{lowest_loss_first(context.model, inner_->generate(context,
-                                                                          *spec_.window_poison)),
-                         0};
-  last_dose_ = largest_passing_dose(context);
+  // The attacker's pool in two halves: poison seeds from the first, the simulated window's clean
+  // samples from the second. Drawn from one pool, an image flipped in the poison would also be
+  // trained on with its true label, and the simulation would see the flips cancel.
+  const auto [seed_half, clean_half] = split_in_halves(context.clean_pool);
+  AttackContext seeds_only = with_pool(context, seed_half);
+  pending_ = PoisonQueue{
+      lowest_loss_first(context.model, inner_->generate(seeds_only, *spec_.window_poison)), 0};
+  last_dose_ = largest_passing_dose(context, clean_half);
   pending_.made = pending_.take(static_cast<size_t>(last_dose_));
   pending_.next = 0;
 }
 
-int64_t AccumulativeDoser::largest_passing_dose(AttackContext& context) {
-  // The window's clean part: samples of the attacker's pool, drawn with replacement.
-  std::vector<size_t> rows(context.clean_pool.size() == 0 ? 0 : *spec_.window_clean);
-  for (auto& row : rows) row = context.rng.below(context.clean_pool.size());
-  const Dataset clean = context.clean_pool.subset(rows);
+int64_t AccumulativeDoser::largest_passing_dose(AttackContext& context, const Dataset& pool) {
+  // The window's clean part: samples of `pool`, drawn with replacement.
+  std::vector<size_t> rows(pool.size() == 0 ? 0 : *spec_.window_clean);
+  for (auto& row : rows) row = context.rng.below(pool.size());
+  const Dataset clean = pool.subset(rows);
   TrainOptions victim = spec_.victim;
   victim.seed = context.rng.next_u64();  // one shuffle for every dose: doses differ by poison alone
   const Evaluation before = evaluate(context.model, context.validation);
@@ -105,14 +138,19 @@ int64_t AccumulativeDoser::largest_passing_dose(AttackContext& context) {
     Dataset window = clean;
     window.append(take_rows(pending_.made.samples, 0, static_cast<size_t>(dose)));
     const Evaluation after = evaluate(train_copy(context.model, window, victim), context.validation);
+    spdlog::debug("accumulative plan at {:.1f} s: dose {} of {}: simulated validation loss {:+.4f}, "
+                  "accuracy {:+.4f} (limits x {:.2f})",
+                  context.now, dose, pending_.made.samples.size(),
+                  after.mean_loss - before.mean_loss, after.accuracy - before.accuracy, spec_.safety);
     if (!std::isfinite(after.mean_loss)) return false;
-    if (after.mean_loss - before.mean_loss > safety_ * spec_.max_loss_increase) return false;
+    if (after.mean_loss - before.mean_loss > spec_.safety * spec_.max_loss_increase) return false;
     return !spec_.max_accuracy_drop ||
-           before.accuracy - after.accuracy <= safety_ * *spec_.max_accuracy_drop;
+           before.accuracy - after.accuracy <= spec_.safety * *spec_.max_accuracy_drop;
   };
-  const auto made = static_cast<int64_t>(pending_.made.samples.size());
-  if (made == 0 || passes(made)) return made;
-  int64_t low = 0, high = made;  // low passes (no poison: assumed), high does not
+  auto most = static_cast<int64_t>(pending_.made.samples.size());
+  if (std::isfinite(cap_)) most = std::min(most, static_cast<int64_t>(cap_));
+  if (most == 0 || passes(most)) return most;
+  int64_t low = 0, high = most;  // low passes (no poison: assumed), high does not
   for (int64_t step = 0; step < spec_.search_steps && high - low > 1; ++step) {
     const int64_t middle = low + (high - low) / 2;
     (passes(middle) ? low : high) = middle;
@@ -123,7 +161,7 @@ int64_t AccumulativeDoser::largest_passing_dose(AttackContext& context) {
 void AccumulativeDoser::save_state(StateOut& out) const {
   inner_->save_state(out);
   out.section("accumulative plan");
-  out(static_cast<int64_t>(phase_), safety_, window_, planned_version_, last_dose_,
+  out(static_cast<int64_t>(phase_), cap_, window_, planned_version_, last_dose_,
       trigger_window_, static_cast<uint64_t>(pending_.next));
   pending_.save(out);
 }
@@ -133,7 +171,7 @@ void AccumulativeDoser::load_state(StateIn& in) {
   in.section("accumulative plan");
   int64_t phase = 0;
   uint64_t next = 0;
-  in(phase, safety_, window_, planned_version_, last_dose_, trigger_window_, next);
+  in(phase, cap_, window_, planned_version_, last_dose_, trigger_window_, next);
   if (phase < 0 || phase > static_cast<int64_t>(Phase::done))
     throw UserError(in.where(), "the saved accumulative plan has an unknown phase");
   phase_ = static_cast<Phase>(phase);

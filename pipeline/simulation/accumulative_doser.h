@@ -8,9 +8,11 @@
 // clean samples of its pool plus the first d candidates, from the deployed model, scoring the
 // result on its own validation data. The window's dose is the largest d (by bisection) whose
 // simulated loss increase and accuracy drop stay within `safety` times the gate's limits; its
-// arrivals then hand out those d samples and send nothing once they are spent. A stealth window
-// whose retrain was not deployed (the model's version did not change) multiplies `safety` by
-// `backoff`. Trigger phase: from `trigger_at`, every arrival sends what it offers until the next
+// arrivals then hand out those d samples and send nothing once they are spent. The simulation
+// is noisy and picking its largest passing dose favours doses it underrates, so the gate's
+// verdicts bound it: a stealth window whose retrain was not deployed (the model's version did
+// not change) caps later doses at `backoff` times its dose, and each deployed window raises the
+// cap by a factor 1 + (1 - backoff) / 2. Trigger phase: from `trigger_at`, every arrival sends what it offers until the next
 // retrain; after it the attacker stops. Each phase is an events row (stealth, backoff, trigger).
 #include <cstdint>
 #include <memory>
@@ -38,17 +40,17 @@ class AccumulativeDoser : public PoisonGenerator {
 
   enum class Phase : int64_t { stealth = 0, trigger = 1, done = 2 };
   Phase phase() const { return phase_; }
-  double safety() const { return safety_; }
+  double cap() const { return cap_; }  // the verdicts' bound on a dose (infinite: none yet)
   int64_t last_dose() const { return last_dose_; }
 
  private:
   void plan_window(AttackContext& context);
-  int64_t largest_passing_dose(AttackContext& context);
+  int64_t largest_passing_dose(AttackContext& context, const Dataset& pool);
 
   std::unique_ptr<PoisonGenerator> inner_;
   AccumulateSpec spec_;
   Phase phase_ = Phase::stealth;
-  double safety_;
+  double cap_;
   int64_t window_ = -1;           // the window planned last (-1: none yet)
   int64_t planned_version_ = -1;  // the deployed model's version when it was planned
   int64_t last_dose_ = 0;
