@@ -116,6 +116,26 @@ class DefenseGridTable(unittest.TestCase):
         self.assertIn("| [{type: spectral}] | 0.8400 ± 0.0100 | 0.0% ± 0.0% | "
                       "2.00% [0.57%, 6.76%] |", done.stdout)
 
+    def test_a_sanitizer_grid_joins_a_guard_grid_as_rows_of_one_table(self):
+        with tempfile.TemporaryDirectory() as work:
+            guards, sanitizers = os.path.join(work, "g.h5"), os.path.join(work, "s.h5")
+            write_grid(guards, "guard", grid_cells("{type: none}", "{type: knn, k: 10}"))
+            # The sanitizer grid's own undefended row is left out; its trim row fails.
+            cells = grid_cells("~", "[{type: trim}]")
+            cells = [c if c[0] == "~" or c[1] == NONE or c[2] != "accuracy_mean"
+                     else (c[0], c[1], c[2], 0.75, 0.01) for c in cells]
+            write_grid(sanitizers, "sanitize", cells)
+            done = subprocess.run(["/usr/bin/python3", SCRIPT, guards, "--sanitizers", sanitizers],
+                                  capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("| defense | clean-only | clean rejected | clean removed |", done.stdout)
+        self.assertIn("| {type: knn, k: 10} | 0.8400 ± 0.0100 |", done.stdout)
+        self.assertIn("| sanitize: [{type: trim}] | 0.8400 ± 0.0100 | 0.0% ± 0.0% | - | "
+                      "0.7500 ± 0.0100 |", done.stdout)
+        self.assertNotIn("| none |", done.stdout)
+        self.assertIn("- sanitize: [{type: trim}]: fails at flip 33% (below its own), flip 33% "
+                      "(below the undefended)", done.stdout)
+
     def test_the_wrong_axis_is_one_error_line_and_exit_two(self):
         done = self.table("sanitize", grid_cells("~", "[{type: trim}]"))  # --axis guard
         self.assertEqual(done.returncode, 2)

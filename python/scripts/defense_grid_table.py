@@ -7,6 +7,8 @@ named.
     /usr/bin/python3 python/scripts/defense_grid_table.py runs/defense-grid.h5 \
         --figure docs/images/defense-grid.png
     /usr/bin/python3 python/scripts/defense_grid_table.py runs/sanitizer-grid.h5 --axis sanitize
+    /usr/bin/python3 python/scripts/defense_grid_table.py runs/defense-grid.h5 \
+        --sanitizers runs/sanitizer-grid.h5      # one table: every guard, then every sanitizer
 
 Cells are "mean ± half-width of the 95% interval over seeds" from the sweep's aggregate table.
 A defense fails in a cell when the cell's interval lies wholly below a clean-only interval: its
@@ -26,6 +28,7 @@ from poisonsim import intervals, open_sweep  # noqa: E402
 from poisonsim.errors import InputError  # noqa: E402
 
 METRIC = "accuracy_mean"
+RATE = "attackers.0.arrival.rate"
 SHORT_KEYS = {"quantile": "q", "threshold": "thr."}  # tick labels of the figure
 # "loss\nthr. 3": 9 pt labels that keep apart
 SHORT_TYPES = {"loss-threshold": "loss", "activation-clustering": "activation\nclustering"}
@@ -44,6 +47,8 @@ def short_label(guard):
     """`{type: knn, k: 10, bank_size: 5000, add_accepted: true}` -> "knn k 10\n+accepted"."""
     if guard == "~":
         return "none"
+    if guard.startswith("sanitize: "):
+        return short_label(guard[len("sanitize: "):])
     keys = dict(re.findall(r"(\w+): ([^,}]+)", guard))
     kind = keys.pop("type", "?")
     words = [SHORT_TYPES.get(kind, kind)]
@@ -84,8 +89,14 @@ def draw(path, guards, attackers, rates, shares, cell, undefended, seeds, title)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    figure, axes = plt.subplots(1, len(rates), figsize=(5.8 * len(rates), 5.0), sharey=True)
+    # One panel per share, side by side for a few defenses, one above the other for many, so
+    # the figure stays at most 12 inches wide.
+    wide = len(guards) <= 8
+    figure, axes = plt.subplots(1 if wide else len(rates), len(rates) if wide else 1,
+                                figsize=(5.8 * len(rates), 5.0) if wide else
+                                (12, 4.4 * len(rates)), sharey=True)
     series = ["none"] + attackers
+    step = min(0.22, 0.8 / len(series))
     labels = {"none": "clean only"}
     for ax, r in zip(axes, rates):
         ax.axhspan(undefended["ci95_low"], undefended["ci95_high"], color="0.85",
@@ -95,7 +106,7 @@ def draw(path, guards, attackers, rates, shares, cell, undefended, seeds, title)
             for g, guard in enumerate(guards):
                 row = cell(guard, a, r)
                 if row is not None:
-                    xs.append(g + (k - 1) * 0.22)
+                    xs.append(g + (k - (len(series) - 1) / 2) * step)
                     ys.append(row["mean"])
                     below.append(max(row["mean"] - row["ci95_low"], 0.0))
                     above.append(max(row["ci95_high"] - row["mean"], 0.0))
@@ -116,6 +127,23 @@ def draw(path, guards, attackers, rates, shares, cell, undefended, seeds, title)
     figure.savefig(path, dpi=110)
 
 
+def load_grid(path, axis):
+    """The sweep's aggregate table with the defense (`guard`) and attacker name columns; raises
+    InputError when it is not a defense grid swept over `axis`."""
+    try:
+        with h5py.File(path, "r") as f:
+            frame = pd.DataFrame(f["aggregate"][:])
+    except (OSError, KeyError) as error:
+        raise InputError(path, str(error))
+    if not {axis, "attackers", RATE} <= set(frame.columns):
+        raise InputError(path, f"not a defense grid (axes {axis}, attackers, {RATE})")
+    for column in (axis, "attackers", "metric"):
+        frame[column] = frame[column].map(text)
+    frame["guard"] = frame[axis]  # the defense, whichever key it was swept as
+    frame["attacker"] = frame["attackers"].map(attacker_name)
+    return frame
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep")
@@ -123,22 +151,27 @@ def main():
     parser.add_argument("--axis", default="guard",
                         help="the swept key whose values are the defenses: guard (per-sample "
                              "stages, the default) or sanitize (window sanitizers; ~ is none)")
+    parser.add_argument("--sanitizers", metavar="SWEEP",
+                        help="a sanitizer grid (swept over sanitize, same attackers and shares) "
+                             "whose sanitizers join the table as rows `sanitize: [...]`; the "
+                             "undefended reference stays the first sweep's")
     args = parser.parse_args()
     try:
-        with h5py.File(args.sweep, "r") as f:
-            frame = pd.DataFrame(f["aggregate"][:])
-    except (OSError, KeyError) as error:
-        print(f"error: {args.sweep}: {error}", file=sys.stderr)
+        frame = load_grid(args.sweep, args.axis)
+        sanitized = sanitizer_clean_removals(args.sweep, args.axis, RATE) \
+            if args.axis == "sanitize" else {}
+        if args.sanitizers:
+            more = load_grid(args.sanitizers, "sanitize")
+            more = more[more.guard != "~"].copy()
+            more["guard"] = "sanitize: " + more["guard"]
+            frame = pd.concat([frame, more], ignore_index=True)
+            sanitized.update({("sanitize: " + k[0], *k[1:]): v for k, v in
+                              sanitizer_clean_removals(args.sanitizers, "sanitize", RATE).items()})
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    rate = "attackers.0.arrival.rate"
-    if not {args.axis, "attackers", rate} <= set(frame.columns):
-        print(f"error: {args.sweep}: not a defense grid (axes {args.axis}, attackers, {rate})",
-              file=sys.stderr)
-        return 2
-    for column in (args.axis, "attackers", "metric"):
-        frame[column] = frame[column].map(text)
-    frame["guard"] = frame[args.axis]  # the defense, whichever key it was swept as
-    frame["attacker"] = frame["attackers"].map(attacker_name)
+    removals = args.axis == "sanitize" or bool(args.sanitizers)
+    rate = RATE
     rates = sorted(frame[rate].unique())
     # The share of the batches while the attacker sends (the stream sends 2 batches/s).
     shares = {r: f"{r / (2.0 + r):.0%}" for r in rates}
@@ -154,18 +187,17 @@ def main():
         return "-" if row is None else f"{form.format(row['mean'])} ± {form.format(row['ci95_half_width'])}"
 
     undefended = cell(guards[0], "none", rates[0])
-    sanitized = sanitizer_clean_removals(args.sweep, args.axis, rate) if args.axis == "sanitize" \
-        else {}
-    none_attackers = dict(zip(frame["attacker"], frame["attackers"])).get("none")
+    none_attackers = {g: a for g, a in zip(frame["guard"], frame["attackers"])
+                      if attacker_name(a) == "none"}
 
     def clean_removed(guard):
-        value = sanitized.get((guard, none_attackers, rates[0]))
+        value = sanitized.get((guard, none_attackers.get(guard), rates[0]))
         if value is None or value["n"] == 0:
             return "-"
         return f"{value['mean']:.2%} [{value['low']:.2%}, {value['high']:.2%}]"
 
     header = ["defense", "clean-only", "clean rejected"] + (
-        ["clean removed"] if args.axis == "sanitize" else []) + [
+        ["clean removed"] if removals else []) + [
         f"{a} {shares[r]}" for a in attackers for r in rates]
     print("| " + " | ".join(header) + " |")
     print("|" + " --- |" * len(header))
@@ -174,7 +206,7 @@ def main():
         own = cell(guard, "none", rates[0])
         cells = ["none" if guard == "~" else guard, show(own),
                  show(cell(guard, "none", rates[0], "false_positive_rate"), "{:.1%}")]
-        if args.axis == "sanitize":
+        if removals:
             cells.append(clean_removed(guard))
         for a in attackers:
             for r in rates:
@@ -192,7 +224,7 @@ def main():
                                    "window sanitizers that they removed in the clean-only runs, "
                                    "mean [95% interval] over seeds, from each run's defense table "
                                    "('-' when the sweep file keeps no run traces)"
-                                   if args.axis == "sanitize" else ""))
+                                   if removals else ""))
     # What each defense let into training: the poison's share of the retraining buffer, after
     # the guard and the sanitizers, averaged over the run's retrains.
     print("\n| defense | " + " | ".join(f"{a} {shares[r]}" for a in attackers for r in rates) +
@@ -209,7 +241,8 @@ def main():
     if args.figure:
         counts = frame.loc[frame.metric == METRIC, "n"]  # the runs behind each plotted mean
         seeds = "-".join(str(n) for n in sorted({int(counts.min()), int(counts.max())}))
-        title = "Sanitizer grid" if args.axis == "sanitize" else "Defense grid"
+        title = "Sanitizer grid" if args.axis == "sanitize" and not args.sanitizers \
+            else "Defense grid"
         draw(args.figure, guards, attackers, rates, shares, cell, undefended, seeds, title)
     for guard in guards:
         listed = failures.get(guard)
