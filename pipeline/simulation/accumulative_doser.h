@@ -56,7 +56,6 @@ class AccumulativeDoser : public PoisonGenerator {
   int64_t last_dose_ = 0;
   int64_t trigger_window_ = -1;
   PoisonQueue pending_;  // the planned window's dose, handed out in order
-  size_t next_ = 0;
 };
 
 }  // namespace poisonsim
