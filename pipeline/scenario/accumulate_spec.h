@@ -14,6 +14,7 @@
 namespace poisonsim {
 
 class ConfigNode;
+struct AttackerSpec;
 
 struct AccumulateSpec {
   double trigger_at = 0;  // simulated time the trigger phase starts
@@ -35,5 +36,8 @@ struct AccumulateSpec {
 
 // Reads `node`'s `accumulate` block (absent: none); errors name the key and line.
 std::optional<AccumulateSpec> read_accumulate(ConfigNode& attacker);
+
+// Fails at `node`'s accumulate key when the attacker's other keys conflict with the plan.
+void check_accumulate(const ConfigNode& node, const AttackerSpec& attacker);
 
 }  // namespace poisonsim

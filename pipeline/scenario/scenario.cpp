@@ -147,21 +147,6 @@ void read_streams(ConfigNode& root, Scenario& s) {
   if (!given) s.streams.push_back(StreamSpec{"public", {}, 32, 0, 0, std::nullopt});
 }
 
-// The accumulative attacker plans each window's dose itself, against the model it knows is
-// deployed: it cannot share its arrivals with another schedule, nor plan on a stale model.
-void check_accumulate(const ConfigNode& node, const AttackerSpec& a) {
-  const auto conflict = [&](const std::string& key, const std::string& why) {
-    node.fail("accumulate", fmt::format("cannot be combined with {} ({})", key, why));
-  };
-  if (a.timing != AttackTiming::uniform)
-    conflict("timing " + attack_timing_names().name(a.timing), "it chooses its own doses");
-  if (a.budget_per_window) conflict("budget_per_window", "it chooses its own doses");
-  if (a.generate_ahead > 0) conflict("generate_ahead", "it makes each window's poison at once");
-  if (a.knowledge.kind != KnowledgeKind::current)
-    conflict("knowledge.model " + knowledge_kind_names().name(a.knowledge.kind),
-             "it plans on the deployed model and sees the gate's refusals by its version");
-}
-
 void read_attackers(ConfigNode& root, Scenario& s, const PluginRegistry& plugins) {
   const PoisonShape data{shape_of(s.data), classes_of(s.data)};
   auto nodes = root.children("attackers");
