@@ -64,9 +64,14 @@ AttackContext with_pool(const AttackContext& context, const Dataset& pool) {
 
 // The first and the second half of `pool`'s rows (a pool of one sample gives it to both).
 std::pair<Dataset, Dataset> split_in_halves(const Dataset& pool) {
-  const size_t half = std::max<size_t>(1, pool.size() / 2);
   if (pool.size() < 2) return {pool, pool};
+  const size_t half = pool.size() / 2;
   return {take_rows(pool, 0, half), take_rows(pool, half, pool.size() - half)};
+}
+
+// Records a phase of the plan as an events row, when the caller collects them.
+void record(const AttackContext& context, const char* kind, int64_t size) {
+  if (context.record_phase) context.record_phase(kind, size);
 }
 
 }  // namespace
@@ -75,14 +80,11 @@ AccumulativeDoser::AccumulativeDoser(std::unique_ptr<PoisonGenerator> inner, Acc
     : inner_(std::move(inner)), spec_(std::move(spec)), cap_(std::numeric_limits<double>::infinity()) {}
 
 PoisonBatch AccumulativeDoser::generate(AttackContext& context, int64_t count) {
-  const auto record = [&](const char* kind, int64_t size) {
-    if (context.record_phase) context.record_phase(kind, size);
-  };
   if (phase_ == Phase::stealth && context.now >= spec_.trigger_at) {
     phase_ = Phase::trigger;
     trigger_window_ = context.window;
     pending_.clear();
-    record("trigger", count);
+    record(context, "trigger", count);
   }
   if (phase_ == Phase::trigger && context.window != trigger_window_) phase_ = Phase::done;
   switch (phase_) {
@@ -95,7 +97,7 @@ PoisonBatch AccumulativeDoser::generate(AttackContext& context, int64_t count) {
   }
   if (context.window != window_) {
     plan_window(context);
-    record("stealth", last_dose_);
+    record(context, "stealth", last_dose_);
   }
   return pending_.take(static_cast<size_t>(count));
 }
@@ -107,7 +109,7 @@ void AccumulativeDoser::plan_window(AttackContext& context) {
   if (window_ >= 0 && last_dose_ > 0) {
     if (context.model_version == planned_version_) {
       cap_ = spec_.backoff * static_cast<double>(last_dose_);
-      if (context.record_phase) context.record_phase("backoff", static_cast<int64_t>(cap_));
+      record(context, "backoff", static_cast<int64_t>(cap_));
     } else {
       cap_ *= 1 + (1 - spec_.backoff) / 2;
     }
@@ -119,14 +121,14 @@ void AccumulativeDoser::plan_window(AttackContext& context) {
   // trained on with its true label, and the simulation would see the flips cancel.
   const auto [seed_half, clean_half] = split_in_halves(context.clean_pool);
   AttackContext seeds_only = with_pool(context, seed_half);
-  pending_ = PoisonQueue{
+  PoisonQueue candidates{
       lowest_loss_first(context.model, inner_->generate(seeds_only, *spec_.window_poison)), 0};
-  last_dose_ = largest_passing_dose(context, clean_half);
-  pending_.made = pending_.take(static_cast<size_t>(last_dose_));
-  pending_.next = 0;
+  last_dose_ = largest_passing_dose(context, candidates.made.samples, clean_half);
+  pending_ = PoisonQueue{candidates.take(static_cast<size_t>(last_dose_)), 0};
 }
 
-int64_t AccumulativeDoser::largest_passing_dose(AttackContext& context, const Dataset& pool) {
+int64_t AccumulativeDoser::largest_passing_dose(AttackContext& context, const Dataset& candidates,
+                                                const Dataset& pool) {
   // The window's clean part: samples of `pool`, drawn with replacement.
   std::vector<size_t> rows(pool.size() == 0 ? 0 : *spec_.window_clean);
   for (auto& row : rows) row = context.rng.below(pool.size());
@@ -136,18 +138,18 @@ int64_t AccumulativeDoser::largest_passing_dose(AttackContext& context, const Da
   const Evaluation before = evaluate(context.model, context.validation);
   const auto passes = [&](int64_t dose) {
     Dataset window = clean;
-    window.append(take_rows(pending_.made.samples, 0, static_cast<size_t>(dose)));
+    window.append(take_rows(candidates, 0, static_cast<size_t>(dose)));
     const Evaluation after = evaluate(train_copy(context.model, window, victim), context.validation);
     spdlog::debug("accumulative plan at {:.1f} s: dose {} of {}: simulated validation loss {:+.4f}, "
                   "accuracy {:+.4f} (limits x {:.2f})",
-                  context.now, dose, pending_.made.samples.size(),
+                  context.now, dose, candidates.size(),
                   after.mean_loss - before.mean_loss, after.accuracy - before.accuracy, spec_.safety);
     if (!std::isfinite(after.mean_loss)) return false;
     if (after.mean_loss - before.mean_loss > spec_.safety * spec_.max_loss_increase) return false;
     return !spec_.max_accuracy_drop ||
            before.accuracy - after.accuracy <= spec_.safety * *spec_.max_accuracy_drop;
   };
-  auto most = static_cast<int64_t>(pending_.made.samples.size());
+  auto most = static_cast<int64_t>(candidates.size());
   if (std::isfinite(cap_)) most = std::min(most, static_cast<int64_t>(cap_));
   if (most == 0 || passes(most)) return most;
   int64_t low = 0, high = most;  // low passes (no poison: assumed), high does not

@@ -45,7 +45,10 @@ class AccumulativeDoser : public PoisonGenerator {
 
  private:
   void plan_window(AttackContext& context);
-  int64_t largest_passing_dose(AttackContext& context, const Dataset& pool);
+  // The largest number of `candidates`, taken in order, whose simulated retrain with clean
+  // samples drawn from `pool` stays within the plan's limits.
+  int64_t largest_passing_dose(AttackContext& context, const Dataset& candidates,
+                               const Dataset& pool);
 
   std::unique_ptr<PoisonGenerator> inner_;
   AccumulateSpec spec_;

@@ -10,8 +10,8 @@
 
 #include "pipeline/model/training.h"
 #include "pipeline/runtime/compute_threads.h"
-#include "pipeline/simulation/accumulative_doser.h"
 #include "pipeline/runtime/numeric_runtime.h"
+#include "pipeline/simulation/accumulative_doser.h"
 #include "pipeline/simulation/candidate_judgement.h"
 #include "pipeline/simulation/defense_tally.h"
 #include "pipeline/simulation/deployment.h"
