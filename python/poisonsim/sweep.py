@@ -5,6 +5,7 @@ Swept parameters are columns named by their key paths, dots included: `summary["
 (in `DataFrame.query`, quote them: "`guard.threshold` > 1"). Seeds are int64 wherever this
 package shows them (the file stores the summary's parameter columns as float64)."""
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,6 +71,13 @@ class Sweep:
         result["run"] = result["run"].astype(np.int64)
         result.attrs = dict(parts[0].attrs)  # units and descriptions of the table's columns
         return integer_seeds(result)
+
+
+def attacker_name(attackers):
+    """The `name:` of the first attacker in an `attackers` axis value as the summary spells it
+    (`[{name: flip, type: label-flip, ...}]` -> "flip"); the value itself when it names none."""
+    match = re.search(r"name: ([^,}]+)", attackers)
+    return match.group(1).strip() if match else attackers
 
 
 def integer_seeds(frame):

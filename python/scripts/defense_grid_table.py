@@ -26,21 +26,14 @@ import pandas as pd
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from poisonsim import intervals, open_sweep  # noqa: E402
 from poisonsim.errors import InputError  # noqa: E402
+from poisonsim.hdf5_io import text  # noqa: E402
+from poisonsim.sweep import attacker_name  # noqa: E402
 
 METRIC = "accuracy_mean"
 RATE = "attackers.0.arrival.rate"
 SHORT_KEYS = {"quantile": "q", "threshold": "thr."}  # tick labels of the figure
 # "loss\nthr. 3": 9 pt labels that keep apart
 SHORT_TYPES = {"loss-threshold": "loss", "activation-clustering": "activation\nclustering"}
-
-
-def text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def attacker_name(attackers):
-    match = re.search(r"name: ([^,}]+)", attackers)
-    return match.group(1).strip() if match else attackers
 
 
 def short_label(guard):
@@ -171,15 +164,14 @@ def main():
         print(f"error: {error}", file=sys.stderr)
         return 2
     removals = args.axis == "sanitize" or bool(args.sanitizers)
-    rate = RATE
-    rates = sorted(frame[rate].unique())
+    rates = sorted(frame[RATE].unique())
     # The share of the batches while the attacker sends (the stream sends 2 batches/s).
     shares = {r: f"{r / (2.0 + r):.0%}" for r in rates}
     attackers = [a for a in dict.fromkeys(frame["attacker"]) if a != "none"]
     guards = list(dict.fromkeys(frame["guard"]))
 
     def cell(guard, attacker, r, metric=METRIC):
-        rows = frame[(frame.guard == guard) & (frame.attacker == attacker) & (frame[rate] == r) &
+        rows = frame[(frame.guard == guard) & (frame.attacker == attacker) & (frame[RATE] == r) &
                      (frame.metric == metric)]
         return rows.iloc[0] if len(rows) else None
 
@@ -187,8 +179,8 @@ def main():
         return "-" if row is None else f"{form.format(row['mean'])} ± {form.format(row['ci95_half_width'])}"
 
     undefended = cell(guards[0], "none", rates[0])
-    none_attackers = {g: a for g, a in zip(frame["guard"], frame["attackers"])
-                      if attacker_name(a) == "none"}
+    clean_only = frame[frame.attacker == "none"]
+    none_attackers = dict(zip(clean_only["guard"], clean_only["attackers"]))
 
     def clean_removed(guard):
         value = sanitized.get((guard, none_attackers.get(guard), rates[0]))

@@ -20,15 +20,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
 from poisonsim import intervals, open_sweep  # noqa: E402
 from poisonsim.errors import InputError  # noqa: E402
-
-
-def text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def attacker_name(attackers):
-    match = re.search(r"name: ([^,}]+)", attackers)
-    return match.group(1).strip() if match else attackers
+from poisonsim.hdf5_io import text  # noqa: E402
+from poisonsim.sweep import attacker_name  # noqa: E402
 
 
 def cell(values, kind, form="{:.4f}"):
