@@ -183,12 +183,24 @@ TEST(CentroidGuards, RejectAboutOneMinusTheQuantileOfCleanSamples) {
 
 TEST(CentroidGuards, AcceptALabelTheTrustedDataLacks) {
   IdentityContext context(clusters(100, 2, 2, 0.5, 13));  // classes 0 and 1 only
-  CentroidGuard guard({CentroidGuardOptions::Rule::sphere, 0.99, 100});
+  CentroidGuard guard({CentroidGuardOptions::Rule::sphere, 0.9, 100});
   guard.attach(context);
   Dataset odd = points({100}, {3});
   EXPECT_EQ(guard.judge(as_samples(odd)[0]), Verdict::accept);
   odd.labels[0] = 1;
   EXPECT_EQ(guard.judge(as_samples(odd)[0]), Verdict::reject);
+}
+
+// The conformal radius at 0.99 needs 99 trusted samples of a class (guards/conformal_threshold.h):
+// with 50 each, no radius exists and the guard rejects nothing, however far the sample.
+TEST(CentroidGuards, AcceptEverythingOfAClassTooSmallForTheQuantile) {
+  IdentityContext context(clusters(100, 2, 2, 0.5, 13));
+  for (const auto rule : {CentroidGuardOptions::Rule::sphere, CentroidGuardOptions::Rule::slab}) {
+    CentroidGuard guard({rule, 0.99, 100});
+    guard.attach(context);
+    Dataset far = points({100}, {1});
+    EXPECT_EQ(guard.judge(as_samples(far)[0]), Verdict::accept) << centroid_rule_names().name(rule);
+  }
 }
 
 TEST(RandomFilter, RejectsItsRateAndRepeatsWithTheSeed) {

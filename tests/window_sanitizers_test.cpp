@@ -49,6 +49,23 @@ TEST(SpectralSignature, CleanWindowLosesNoMoreThanOneMinusTheQuantile) {
   EXPECT_EQ(outcome.unjudged, 0);
 }
 
+// 400 trusted samples, about 100 a class: the conformal 0.995 quantile needs 199 calibration
+// scores, so no class can be judged, and every row is the recorded no-op rather than kept
+// silently; at 0.95 (19 needed) every class is judged again.
+TEST(SpectralSignature, AClassTooSmallForTheQuantileIsUnjudged) {
+  IdentityContext context(clusters(400, 7));
+  Dataset window = clusters(2000, 8);
+  plant(window, {0, 2}, 8);
+  SpectralSignature strict({0.995, 0.5, 20, 400});
+  const auto none = sanitize(strict, context, window);
+  size_t removed = 0;
+  for (auto r : none.remove) removed += r;
+  EXPECT_EQ(removed, 0u);
+  EXPECT_EQ(none.unjudged, 2000);
+  SpectralSignature usual({0.95, 0.5, 20, 400});
+  EXPECT_EQ(sanitize(usual, context, window).unjudged, 0);
+}
+
 TEST(SpectralSignature, MaxRemovalCapsEachClass) {
   IdentityContext context(clusters(2000, 5));
   Dataset window = clusters(2000, 6);

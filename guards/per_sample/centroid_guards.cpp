@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
+#include <spdlog/spdlog.h>
+
+#include "guards/conformal_threshold.h"
 #include "pipeline/scenario/config_node.h"
 #include "sim/kernel/state_archive.h"
 
@@ -88,18 +92,23 @@ void CentroidGuard::prepare() {
       for (auto& v : u) v = static_cast<float>(v / std::sqrt(norm));
     direction_[c] = std::move(u);
   }
-  // Radii: each class's `quantile` of its trusted samples' scores (the nearest-rank quantile).
+  // Radii: each class's conformal `quantile` of its trusted samples' scores.
   std::vector<std::vector<double>> scores(centroid_.size());
   for (size_t i = 0; i < labels.size(); ++i)
     scores[labels[i]].push_back(score(bank_.features() + i * dim, labels[i]));
   radius_.assign(centroid_.size(), std::numeric_limits<double>::quiet_NaN());
   for (size_t c = 0; c < scores.size(); ++c) {
-    auto& s = scores[c];
-    if (s.empty()) continue;
-    const auto rank =
-        static_cast<size_t>(std::ceil(options_.quantile * static_cast<double>(s.size()))) - 1;
-    std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(rank), s.end());
-    radius_[c] = s[rank];
+    if (scores[c].empty()) continue;
+    const size_t trusted = scores[c].size();
+    radius_[c] = conformal_threshold(std::move(scores[c]), options_.quantile);
+    // Once per run: a class with too few trusted samples for the quantile has no radius.
+    if (std::isinf(radius_[c]) && !warned_small_class_) {
+      warned_small_class_ = true;
+      spdlog::warn("{}: class {} has {} trusted samples, too few for the conformal quantile {} "
+                   "(it needs {}): every sample of such a class is accepted",
+                   centroid_rule_names().name(options_.rule), c, trusted, options_.quantile,
+                   conformal_scores_needed(options_.quantile));
+    }
   }
 }
 

@@ -4,8 +4,9 @@
 //   sphere: score = distance from a sample's features to its label's centroid;
 //   slab:   score = |projection of (features - its label's centroid) on the direction from the
 //           mean of the other classes' centroids to its label's centroid|.
-// A sample is rejected when its score exceeds its class's `quantile` of the trusted samples'
-// scores, so on clean data each class loses about 1 - quantile. Centroids and radii are
+// A sample is rejected when its score exceeds its class's conformal `quantile` of the trusted
+// samples' scores (guards/conformal_threshold.h), so on clean data each class loses at most
+// 1 - quantile in expectation. Centroids and radii are
 // recomputed after each deploy (new features), never from arrivals, which poison could move.
 #include <cstdint>
 #include <vector>
@@ -55,7 +56,8 @@ class CentroidGuard : public BatchSampleGuard {
   // Per class: centroid (dim floats), unit slab direction, radius; empty for a missing class.
   std::vector<std::vector<float>> centroid_;
   std::vector<std::vector<float>> direction_;
-  std::vector<double> radius_;
+  std::vector<double> radius_;  // infinite for a class too small for the quantile
+  bool warned_small_class_ = false;
   std::vector<float> last_scores_;
 };
 

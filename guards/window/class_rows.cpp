@@ -1,8 +1,5 @@
 #include "guards/window/class_rows.h"
 
-#include <algorithm>
-#include <cmath>
-#include <stdexcept>
 #include <utility>
 
 namespace poisonsim::window {
@@ -48,15 +45,6 @@ torch::Tensor gather_rows(const float* features, int64_t dim, const std::vector<
   for (size_t r = 0; r < rows.size(); ++r)
     for (size_t j = 0; j < d; ++j) dst[r * d + j] = features[rows[r] * d + j];
   return out;
-}
-
-double nearest_rank_quantile(std::vector<double> values, double quantile) {
-  if (values.empty()) throw std::logic_error("nearest_rank_quantile of no values");
-  const auto rank =
-      static_cast<size_t>(std::max(1.0, std::ceil(quantile * static_cast<double>(values.size()))));
-  const auto at = values.begin() + static_cast<std::ptrdiff_t>(std::min(rank, values.size()) - 1);
-  std::nth_element(values.begin(), at, values.end());
-  return *at;
 }
 
 }  // namespace poisonsim::window

@@ -43,8 +43,4 @@ void for_each_judged_class(
 // linear algebra runs in double so that its verdicts do not hinge on float rounding.
 torch::Tensor gather_rows(const float* features, int64_t dim, const std::vector<size_t>& rows);
 
-// The nearest-rank `quantile` of `values` (non-empty): the smallest value with at least
-// quantile x n values at or below it (numpy's method "inverted_cdf").
-double nearest_rank_quantile(std::vector<double> values, double quantile);
-
 }  // namespace poisonsim::window

@@ -1,10 +1,12 @@
 #include "guards/window/sever.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
 
+#include "guards/conformal_threshold.h"
 #include "guards/per_sample/top_eigen.h"
 #include "guards/window/class_rows.h"
 #include "guards/window/last_layer.h"
@@ -89,12 +91,17 @@ void Sever::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
       // The same procedure on as many of the class's first trusted samples (a clean window).
       std::vector<size_t> calibration = c.trusted_rows;
       calibration.resize(std::min(calibration.size(), kept.size()));
-      const double threshold = window::nearest_rank_quantile(
+      const double threshold = conformal_threshold(
           to_vector(scores_of(window::gather_rows(bank_.features(), bank_.dim(), calibration),
                               c.label, layer, SeverSolver::automatic)),
           options_.quantile);
       // A sample's score is the one of the last round that judged it.
       for (size_t i = 0; i < kept.size(); ++i) outcome.score[kept[i]] = static_cast<float>(scores[i]);
+      // Too few calibration scores for the quantile: the class is not judged (a recorded no-op).
+      if (std::isinf(threshold)) {
+        if (round == 0) outcome.unjudged += static_cast<int64_t>(kept.size());
+        break;
+      }
       std::vector<size_t> above;
       for (size_t i = 0; i < kept.size(); ++i)
         if (scores[i] > threshold) above.push_back(i);

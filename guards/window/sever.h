@@ -7,12 +7,12 @@
 // right singular vector v of the centred matrix, score each sample by its squared projection on
 // v. Label flips and other samples that pull the layer one way together share a direction that
 // clean samples do not take. As spectral signatures (spectral_signature.h), a sample is removed
-// only when its score exceeds the class's `quantile` of the scores the same procedure gives on
-// as many of the class's trusted samples (their own centring and direction), highest first and at
-// most `max_removal` of the class; Sever's fixed removal fraction would discard clean data from
-// every clean class. `rounds` repeats the scoring on what the class kept (Sever's loop, with the
-// deployed layer fixed instead of refitted), so a clean class can lose up to about rounds x
-// (1 - quantile).
+// only when its score exceeds the class's conformal `quantile` of the scores the same procedure
+// gives on as many of the class's trusted samples (their own centring and direction), highest
+// first and at most `max_removal` of the class; Sever's fixed removal fraction would discard
+// clean data from every clean class. `rounds` repeats the scoring on what the class kept (Sever's
+// loop, with the deployed layer fixed instead of refitted), so a clean class can lose up to about
+// rounds x (1 - quantile).
 #include <cstdint>
 #include <vector>
 

@@ -1,9 +1,11 @@
 #include "guards/window/spectral_signature.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 
+#include "guards/conformal_threshold.h"
 #include "guards/per_sample/top_eigen.h"
 #include "guards/window/class_rows.h"
 #include "pipeline/scenario/config_node.h"
@@ -51,10 +53,15 @@ void SpectralSignature::sanitize(const SanitizeWindow& window, SanitizeOutcome& 
         const auto trusted_scores =
             self_scores(window::gather_rows(bank_.features(), bank_.dim(), calibration));
         const double* ts = trusted_scores.data_ptr<double>();
-        const double threshold = window::nearest_rank_quantile(
+        const double threshold = conformal_threshold(
             std::vector<double>(ts, ts + trusted_scores.numel()), options_.quantile);
         const double* s = scores.data_ptr<double>();
         for (size_t i = 0; i < rows.size(); ++i) outcome.score[rows[i]] = static_cast<float>(s[i]);
+        // Too few calibration scores for the quantile: the class is not judged (a recorded no-op).
+        if (std::isinf(threshold)) {
+          outcome.unjudged += static_cast<int64_t>(rows.size());
+          return;
+        }
         std::vector<size_t> above;
         for (size_t i = 0; i < rows.size(); ++i)
           if (s[i] > threshold) above.push_back(i);

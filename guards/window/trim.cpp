@@ -1,10 +1,12 @@
 #include "guards/window/trim.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
 
+#include "guards/conformal_threshold.h"
 #include "guards/window/class_rows.h"
 #include "guards/window/last_layer.h"
 #include "pipeline/scenario/config_node.h"
@@ -126,7 +128,9 @@ void Trim::sanitize(const SanitizeWindow& window, SanitizeOutcome& outcome) {
     const auto ty = torch::full({static_cast<int64_t>(c.trusted_rows.size())}, c.label,
                                 torch::kLong);
     const double threshold =
-        window::nearest_rank_quantile(losses_under(tx, ty, layer), options_.quantile);
+        conformal_threshold(losses_under(tx, ty, layer), options_.quantile);
+    // Too few trusted losses for the quantile: the class is not judged (a recorded no-op).
+    if (std::isinf(threshold)) outcome.unjudged += static_cast<int64_t>(c.rows.size());
     for (size_t row : c.rows) {
       const auto p = static_cast<size_t>(position[row]);
       outcome.score[row] = static_cast<float>(losses[p]);

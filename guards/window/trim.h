@@ -9,10 +9,10 @@
 // class's losses, not an absolute threshold), refit on what is kept, and repeat until the kept
 // set stops changing or after `max_rounds` refits on trimmed sets.
 // TRIM removes its fixed share of every class, clean or not. Here a trimmed sample is removed
-// only when its loss under the last refit also exceeds the class's nearest-rank `quantile` of the
+// only when its loss under the last refit also exceeds the class's conformal `quantile` of the
 // trusted samples' losses under the same refit (the first `bank_size` of the pretraining split,
-// featurised by the deployed model): neither is in the refit's data, so a clean class loses about
-// 1 - quantile of its samples, at most `trim` of them.
+// featurised by the deployed model; guards/conformal_threshold.h): neither is in the refit's data,
+// so a clean class loses at most 1 - quantile of its samples in expectation, at most `trim`.
 #include <cstdint>
 
 #include "guards/window/trusted_bank_sanitizer.h"

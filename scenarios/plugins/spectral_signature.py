@@ -5,8 +5,9 @@ Spectral signatures (Tran, Li and Madry, NeurIPS 2018), per class of the window 
 `min_class_samples` samples there and among the trusted samples:
   - scores: centre the class's window features (float64) on their mean, take the top right
     singular vector v of the centred matrix, score each sample by its squared projection on v;
-  - threshold: the nearest-rank `quantile` of the scores the same procedure gives on the class's
-    first trusted samples (as many as the class has in the window), under the deployed model;
+  - threshold: the conformal `quantile` of the scores the same procedure gives on the class's
+    first trusted samples (as many as the class has in the window), under the deployed model:
+    the ceil(quantile x (n + 1))-th smallest of n, none when that rank exceeds n;
   - removal: the samples scoring above the threshold, at most int(max_removal x the class's
     rows), highest scores first (ties: the earlier sample first).
 The classes it cannot judge are kept and counted (the trace's `sanitize-noop`).
@@ -55,12 +56,12 @@ def self_scores(x, method="svd"):
     return np.square(centred @ v)
 
 
-def nearest_rank_quantile(values, quantile):
-    """The smallest value with at least quantile x n values at or below it
-    (guards/window/class_rows.cpp)."""
+def conformal_threshold(values, quantile):
+    """The ceil(quantile x (n + 1))-th smallest of n values, infinity when that rank exceeds n
+    (guards/conformal_threshold.cpp)."""
     n = len(values)
-    rank = min(max(1, math.ceil(quantile * float(n))), n)
-    return float(np.partition(values, rank - 1)[rank - 1])
+    rank = max(1, math.ceil(quantile * (n + 1) - 1e-9))
+    return math.inf if rank > n else float(np.partition(values, rank - 1)[rank - 1])
 
 
 def _number(options, key, default, low, high, integer=False):
@@ -99,7 +100,7 @@ class SpectralSignature:
             calibration = trusted_rows[:len(rows)]
             trusted_scores = self_scores(
                 window.trusted_features[calibration].astype(np.float64), self.method)
-            threshold = nearest_rank_quantile(trusted_scores, self.quantile)
+            threshold = conformal_threshold(trusted_scores, self.quantile)
             above = np.flatnonzero(scores > threshold)
             above = above[np.argsort(-scores[above], kind="stable")]
             keep[rows[above[:int(self.max_removal * len(rows))]]] = False

@@ -2,7 +2,7 @@
 """The feature-space defenses' rules, independently, on the window tests/defense_stages_test.cpp
 or tests/window_sanitizers_test.cpp wrote: Deep k-NN with scikit-learn's brute-force neighbours
 and a plurality vote written here; sphere and slab with scikit-learn's NearestCentroid centroids
-and numpy's nearest-rank quantile; the window sanitizers per class with scikit-learn's PCA
+and the split-conformal quantile (conformal_threshold below); the window sanitizers per class with scikit-learn's PCA
 (spectral signatures: its first component; activation clustering: its projection, KMeans and
 silhouette_score; Sever: the same first component of the last-layer gradients written out
 explicitly; TRIM: scikit-learn's LogisticRegression refits). "bank" is the trusted data, "queries"
@@ -10,6 +10,7 @@ the arrivals or the retraining window; with --classes, the file ends with the de
 last layer (classes x dim weights, then classes biases, float32).
 Exit 0 when every verdict agrees with poisonsim's, else 1 naming the samples that differ."""
 import argparse
+import math
 import sys
 
 import numpy as np
@@ -18,6 +19,14 @@ from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestCentroid, NearestNeighbors
+
+
+def conformal_threshold(scores, quantile):
+    """The ceil(quantile x (n + 1))-th smallest of n scores, or infinity when that rank exceeds n
+    (guards/conformal_threshold.h), written from the definition: sort and index."""
+    n = len(scores)
+    rank = max(1, math.ceil(quantile * (n + 1) - 1e-9))
+    return math.inf if rank > n else float(np.sort(scores)[rank - 1])
 
 
 def knn_verdicts(bank, bank_labels, queries, labels, k):
@@ -43,7 +52,7 @@ def centroid_verdicts(bank, bank_labels, queries, labels, rule, quantile):
         u = (mu - others) / np.linalg.norm(mu - others)
         return np.abs((x - mu) @ u)
 
-    radius = {y: np.quantile(scores(bank[bank_labels == y], y), quantile, method="inverted_cdf")
+    radius = {y: conformal_threshold(scores(bank[bank_labels == y], y), quantile)
               for y in centroids}
     return np.array([1 if labels[i] in radius and scores(queries[i], labels[i]) > radius[labels[i]]
                      else 0 for i in range(len(queries))], dtype=np.uint8)
@@ -69,8 +78,7 @@ def spectral_verdicts(bank, bank_labels, queries, labels, quantile, max_removal,
     for _, rows, trusted in judged_classes(bank_labels, labels, min_class):
         scores = own_scores(queries[rows])
         # Calibrated on as many trusted samples of the class (the first ones), scored the same way.
-        threshold = np.quantile(own_scores(bank[trusted[:len(rows)]]), quantile,
-                                method="inverted_cdf")
+        threshold = conformal_threshold(own_scores(bank[trusted[:len(rows)]]), quantile)
         cap = int(max_removal * len(rows))
         worst_first = [i for i in np.argsort(-scores, kind="stable") if scores[i] > threshold]
         out[rows[worst_first[:cap]]] = 1
@@ -124,8 +132,8 @@ def sever_verdicts(bank, bank_labels, queries, labels, weight, bias, quantile, m
                 break
             scores = own_scores(last_layer_gradients(queries[kept], y, weight, bias))
             calibration = bank[trusted[:len(kept)]]
-            threshold = np.quantile(own_scores(last_layer_gradients(calibration, y, weight, bias)),
-                                    quantile, method="inverted_cdf")
+            threshold = conformal_threshold(
+                own_scores(last_layer_gradients(calibration, y, weight, bias)), quantile)
             worst_first = [i for i in np.argsort(-scores, kind="stable")
                            if scores[i] > threshold][:cap - removed]
             if not worst_first:
@@ -176,8 +184,8 @@ def trim_verdicts(bank, bank_labels, queries, labels, classes, trim, quantile, m
         model = refit(kept)
     out = np.zeros(len(queries), dtype=np.uint8)
     for c, at, trusted in judged:
-        threshold = np.quantile(losses(model, bank[trusted], np.full(len(trusted), c)), quantile,
-                                method="inverted_cdf")
+        threshold = conformal_threshold(losses(model, bank[trusted], np.full(len(trusted), c)),
+                                        quantile)
         trimmed = at[~kept[at]]
         closest = min([closest, *np.abs(loss[trimmed] - threshold)])
         out[fit[trimmed[loss[trimmed] > threshold]]] = 1
