@@ -157,6 +157,44 @@ TEST_F(ScenarioEffects, TimingSendsPoisonOnlyInItsSpan) {
   }));
 }
 
+// timing: verdicts. Arrivals are judged in bulk before each retrain (every 20 s here), so the
+// attacker knows the verdicts on its first window from 20 s on. Against the oracle, which rejects
+// all of it, it then holds back, sending one batch in 8 arrivals to probe; with no guard it sends
+// at every arrival, exactly as uniform timing does.
+TEST_F(ScenarioEffects, VerdictTimingHoldsBackWhileTheGuardRejectsItsPoison) {
+  const std::string sets = "--set duration=200 --set attackers.0.arrival.rate=1 ";
+  const auto uniform =
+      batch_times(run("uniform", sets + "--set 'guard={type: oracle}'"), "poison-batch");
+  const auto held_trace =
+      run("held", sets + "--set 'guard={type: oracle}' --set attackers.0.timing=verdicts");
+  const auto held = batch_times(held_trace, "poison-batch");
+  const auto before = [](const std::vector<double>& times, double t) {
+    return static_cast<size_t>(std::count_if(times.begin(), times.end(),
+                                              [t](double x) { return x < t; }));
+  };
+  ASSERT_GE(before(uniform, 20), 10u);
+  EXPECT_EQ(before(held, 20), before(uniform, 20));
+  const double later_arrivals = static_cast<double>(uniform.size() - before(uniform, 20));
+  const double later_sent = static_cast<double>(held.size() - before(held, 20));
+  EXPECT_NEAR(later_sent, later_arrivals / 8, 10) << later_arrivals << " arrivals after 20 s";
+  size_t holds = 0;
+  for (const auto& e : held_trace.events)
+    if (trace_name(e.kind) == "timing-hold") {
+      ++holds;
+      EXPECT_GE(e.time, 20.0);  // decided at the first arrival after the first retrain
+      EXPECT_LT(e.time, 40.0);
+      EXPECT_EQ(e.accepted, 0);
+      EXPECT_GT(e.rejected, 0);
+    }
+  EXPECT_EQ(holds, 1u);  // it never saw an accepted sample again
+  const auto free_uniform =
+      batch_times(run("free-uniform", sets + "--set 'guard={type: none}'"), "poison-batch");
+  const auto free_verdicts = batch_times(
+      run("free-verdicts", sets + "--set 'guard={type: none}' --set attackers.0.timing=verdicts"),
+      "poison-batch");
+  EXPECT_EQ(free_verdicts, free_uniform);
+}
+
 TEST_F(ScenarioEffects, BudgetPerWindowCapsEachRetrainingWindow) {
   const auto trace = run("capped", "--set duration=200 --set attackers.0.budget_per_window=12 "
                                    "--set attackers.0.arrival.rate=1");

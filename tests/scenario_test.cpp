@@ -131,7 +131,7 @@ TEST(Scenario, AttackTimingKeys) {
   EXPECT_EQ(s.attackers[0].budget_per_window, 64);
   EXPECT_DOUBLE_EQ(s.attackers[0].timing_span, 10);
   expect_error([&] { parse(attacker + "    timing: late\n"); }, "attackers.0.timing",
-               "one of uniform, before-retrain, after-deploy");
+               "one of uniform, before-retrain, after-deploy, verdicts");
   expect_error([&] { parse(attacker + "    budget_per_window: 0\n"); },
                "attackers.0.budget_per_window", "expected an integer >= 1");
   expect_error(
@@ -139,6 +139,16 @@ TEST(Scenario, AttackTimingKeys) {
         parse(attacker + "    timing: before-retrain\nretrain: {trigger: buffer}\n");
       },
       "retrain.trigger", "attackers.0.timing: before-retrain needs");
+  const auto v = parse(attacker + "    timing: verdicts\n    timing_probe_every: 4\n");
+  EXPECT_EQ(v.attackers[0].timing, AttackTiming::verdicts);
+  EXPECT_EQ(v.attackers[0].timing_probe_every, 4);
+  EXPECT_DOUBLE_EQ(v.attackers[0].timing_min_acceptance, 0.5);
+  expect_error([&] { parse(attacker + "    timing_min_acceptance: 0.9\n"); },
+               "attackers.0.timing_min_acceptance", "applies only to timing: verdicts");
+  expect_error([&] { parse(attacker + "    timing: verdicts\n    timing_min_acceptance: 2\n"); },
+               "attackers.0.timing_min_acceptance", "");
+  expect_error([&] { parse(attacker + "    timing: verdicts\n    timing_probe_every: 0\n"); },
+               "attackers.0.timing_probe_every", "");
 }
 
 TEST(Scenario, AccumulateKeys) {

@@ -164,6 +164,16 @@ void read_attackers(ConfigNode& root, Scenario& s, const PluginRegistry& plugins
     a.budget_per_window = node.optional<int64_t>("budget_per_window", int_at_least(1));
     a.timing = node.get_enum("timing", AttackTiming::uniform, attack_timing_names());
     a.timing_span = node.get<double>("timing_span", a.timing_span, greater_than(0.0));
+    // Read (and so written into the resolved scenario) only for the timing they belong to.
+    if (a.timing == AttackTiming::verdicts) {
+      a.timing_min_acceptance =
+          node.get<double>("timing_min_acceptance", a.timing_min_acceptance, in_range(0, 1));
+      a.timing_probe_every =
+          node.get<int64_t>("timing_probe_every", a.timing_probe_every, int_in_range(1, 1000000));
+    } else {
+      for (const char* key : {"timing_min_acceptance", "timing_probe_every"})
+        if (node.has(key)) node.fail(key, "applies only to timing: verdicts");
+    }
     a.defense_aware =
         node.get_enum("defense_aware", DefenseKnowledge::none, defense_knowledge_names());
     a.start = node.get<double>("start", 0.0, at_least(0));

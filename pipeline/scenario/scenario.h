@@ -54,10 +54,12 @@ struct KnowledgeSpec {
 };
 
 // When an attacker sends the poison its arrival process offers: at every arrival (`uniform`),
-// only in the last `timing_span` seconds before a scheduled retrain, or only in the first
-// `timing_span` seconds after a deployment (the run's start counts as one). Arrivals outside
-// are skipped, their budget kept.
-enum class AttackTiming { uniform, before_retrain, after_deploy };
+// only in the last `timing_span` seconds before a scheduled retrain, only in the first
+// `timing_span` seconds after a deployment (the run's start counts as one), or while the guard's
+// verdicts on its own recent samples accept at least `timing_min_acceptance` of them
+// (`verdicts`: below that it holds back and probes every `timing_probe_every` arrivals). Arrivals
+// outside are skipped, their budget kept.
+enum class AttackTiming { uniform, before_retrain, after_deploy, verdicts };
 const EnumNames<AttackTiming>& attack_timing_names();
 
 // What an attacker knows of the per-sample defense it must pass: nothing beyond its own options
@@ -75,6 +77,8 @@ struct AttackerSpec {
   std::optional<int64_t> budget_per_window;
   AttackTiming timing = AttackTiming::uniform;
   double timing_span = 10;
+  double timing_min_acceptance = 0.5;  // verdicts: the acceptance it keeps sending at
+  int64_t timing_probe_every = 8;      // verdicts: while holding back, one batch per this many
   DefenseKnowledge defense_aware = DefenseKnowledge::none;
   double start = 0;
   std::optional<double> stop;

@@ -28,7 +28,8 @@ const EnumNames<AttackTiming>& attack_timing_names() {
   static const EnumNames<AttackTiming> names("attack timing",
                                              {{AttackTiming::uniform, "uniform"},
                                               {AttackTiming::before_retrain, "before-retrain"},
-                                              {AttackTiming::after_deploy, "after-deploy"}});
+                                              {AttackTiming::after_deploy, "after-deploy"},
+                                              {AttackTiming::verdicts, "verdicts"}});
   return names;
 }
 

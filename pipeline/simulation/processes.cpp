@@ -2,6 +2,7 @@
 
 #include <numeric>
 
+#include "pipeline/plugins/guard_evidence.h"
 #include "pipeline/simulation/accumulative_doser.h"
 #include "pipeline/simulation/deployment.h"
 #include "pipeline/simulation/poison_reserve.h"
@@ -115,6 +116,7 @@ void AttackerProcess::save_state(StateOut& out) const {
   out.put(arrival_rng_);
   out.put(poison_rng_);
   out(poisoned_, window_, spent_in_window_, surrogate_.has_value());
+  if (spec_.timing == AttackTiming::verdicts) out(holding_, held_, seen_accepted_, seen_rejected_);
   if (surrogate_) out(surrogate_->state());
   generator_->save_state(out);
 }
@@ -124,6 +126,7 @@ void AttackerProcess::load_state(StateIn& in) {
   in.get(poison_rng_);
   bool has_surrogate = false;
   in(poisoned_, window_, spent_in_window_, has_surrogate);
+  if (spec_.timing == AttackTiming::verdicts) in(holding_, held_, seen_accepted_, seen_rejected_);
   if (has_surrogate != surrogate_.has_value())
     throw UserError(in.where(),
                     "attacker " + spec_.name + "'s knowledge differs from the scenario's");
@@ -177,9 +180,41 @@ bool AttackerProcess::in_timing_span(double now) const {
     case AttackTiming::after_deploy:
       return now - host_.deployed_at() <= spec_.timing_span;
     case AttackTiming::uniform:
+    case AttackTiming::verdicts:
       break;
   }
   return true;
+}
+
+// The verdicts on the samples judged since the last decision decide, when there are any (a batch
+// still in the ingestion, or none sent since, leaves the decision as it was): send while at least
+// timing_min_acceptance of them were accepted, else hold back, sending one probe batch every
+// timing_probe_every arrivals so that fresh verdicts can end the hold.
+bool AttackerProcess::verdicts_allow(double now) {
+  if (const GuardEvidence* evidence = host_.guard_evidence(spec_.name)) {
+    const int64_t accepted = evidence->accepted() - seen_accepted_;
+    const int64_t judged = accepted + evidence->rejected() - seen_rejected_;
+    if (judged > 0) {
+      const bool hold = static_cast<double>(accepted) <
+                        spec_.timing_min_acceptance * static_cast<double>(judged);
+      if (hold != holding_) {
+        EventRow row;
+        row.time = now;
+        set_trace_name(row.kind, hold ? "timing-hold" : "timing-send");
+        set_trace_name(row.source, spec_.name);
+        row.size = judged;
+        row.accepted = accepted;
+        row.rejected = judged - accepted;
+        host_.record_event(row);
+      }
+      holding_ = hold;
+      held_ = 0;
+      seen_accepted_ = evidence->accepted();
+      seen_rejected_ = evidence->rejected();
+    }
+  }
+  if (!holding_) return true;
+  return ++held_ % spec_.timing_probe_every == 0;
 }
 
 void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
@@ -192,7 +227,11 @@ void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   if (spec_.budget_per_window)
     count = std::min(count, *spec_.budget_per_window - spent_in_window_);
   // An arrival outside the timing span, or with the window's budget spent, sends nothing.
-  if (count <= 0 || !in_timing_span(kernel.now())) {
+  const auto timing_allows = [&] {
+    return spec_.timing == AttackTiming::verdicts ? verdicts_allow(kernel.now())
+                                                  : in_timing_span(kernel.now());
+  };
+  if (count <= 0 || !timing_allows()) {
     schedule_next(kernel, kernel.now());
     return;
   }

@@ -96,6 +96,9 @@ class AttackerProcess : public sim::Process {
   void schedule_next(sim::Kernel& kernel, double from);
   const TargetModel& known_model() const;
   bool in_timing_span(double now) const;  // spec_.timing allows sending at `now`
+  // timing: verdicts: whether this arrival sends, from the guard's verdicts on the attacker's
+  // samples judged since the last decision (records a row when it starts or stops holding back).
+  bool verdicts_allow(double now);
   int64_t known_version() const;
 
   AttackerSpec spec_;
@@ -112,6 +115,12 @@ class AttackerProcess : public sim::Process {
   int64_t window_ = 0;
   int64_t spent_in_window_ = 0;
   int64_t poisoned_ = 0;
+  // timing: verdicts: holding back or not, arrivals skipped since the last decision, and the
+  // guard's counts of accepted and rejected samples of this attacker at that decision.
+  bool holding_ = false;
+  int64_t held_ = 0;
+  int64_t seen_accepted_ = 0;
+  int64_t seen_rejected_ = 0;
 };
 
 // Calls `action` at first, first + interval, ... (within the run's horizon); with no interval
