@@ -7,7 +7,8 @@ Spectral signatures (Tran, Li and Madry, NeurIPS 2018), per class of the window 
     singular vector v of the centred matrix, score each sample by its squared projection on v;
   - threshold: the conformal `quantile` of the scores the same procedure gives on the class's
     first trusted samples (as many as the class has in the window), under the deployed model:
-    the ceil(quantile x (n + 1))-th smallest of n, none when that rank exceeds n;
+    the ceil(quantile x (n + 1))-th smallest of n; when that rank exceeds n the class is not
+    judged (counted with the classes below);
   - removal: the samples scoring above the threshold, at most int(max_removal x the class's
     rows), highest scores first (ties: the earlier sample first).
 The classes it cannot judge are kept and counted (the trace's `sanitize-noop`).
@@ -101,6 +102,9 @@ class SpectralSignature:
             trusted_scores = self_scores(
                 window.trusted_features[calibration].astype(np.float64), self.method)
             threshold = conformal_threshold(trusted_scores, self.quantile)
+            if math.isinf(threshold):  # too few calibration scores: not judged, as in C++
+                unjudged += len(rows)
+                continue
             above = np.flatnonzero(scores > threshold)
             above = above[np.argsort(-scores[above], kind="stable")]
             keep[rows[above[:int(self.max_removal * len(rows))]]] = False
