@@ -46,7 +46,8 @@ ALL_SANITIZERS = ("sanitize=[{type: spectral}, {type: activation-clustering}, {t
                   "{type: trim}, {type: per-source}]")
 VARIANTS = [
     [ALL_ATTACKERS, ALL_GUARD_STAGES, ALL_SANITIZERS, "gate.type=validation",
-     "attackers.0.knowledge.model=stale", "retrain.trigger=buffer"],
+     "attackers.0.knowledge.model=stale", "retrain.trigger=buffer",
+     "attackers.1.timing=verdicts"],
     ["guard={type: none}", "gate={type: none}", "model={kind: cnn}", "data={kind: fashion-mnist}"],
     ["model={kind: torchscript, path: /dev/null}"],
     # The accumulative plan: every key given, since the window sizes have no printed default.
