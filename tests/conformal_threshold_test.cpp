@@ -1,5 +1,5 @@
 // The threshold every quantile-calibrated defense stage removes above
-// (guards/conformal_threshold.h): its rank, and the false-positive rate it promises on clean
+// (guards/per_sample/conformal_threshold.h): its rank, and the false-positive rate it promises on clean
 // scores drawn like the calibration's.
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "guards/conformal_threshold.h"
+#include "guards/per_sample/conformal_threshold.h"
 
 namespace poisonsim {
 namespace {

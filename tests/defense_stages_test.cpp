@@ -191,7 +191,7 @@ TEST(CentroidGuards, AcceptALabelTheTrustedDataLacks) {
   EXPECT_EQ(guard.judge(as_samples(odd)[0]), Verdict::reject);
 }
 
-// The conformal radius at 0.99 needs 99 trusted samples of a class (guards/conformal_threshold.h):
+// The conformal radius at 0.99 needs 99 trusted samples of a class (guards/per_sample/conformal_threshold.h):
 // with 50 each, no radius exists and the guard rejects nothing, however far the sample.
 TEST(CentroidGuards, AcceptEverythingOfAClassTooSmallForTheQuantile) {
   IdentityContext context(clusters(100, 2, 2, 0.5, 13));

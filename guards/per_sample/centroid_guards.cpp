@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "guards/conformal_threshold.h"
+#include "guards/per_sample/conformal_threshold.h"
 #include "pipeline/scenario/config_node.h"
 #include "sim/kernel/state_archive.h"
 

@@ -5,7 +5,7 @@
 #include <limits>
 #include <numeric>
 
-#include "guards/conformal_threshold.h"
+#include "guards/per_sample/conformal_threshold.h"
 #include "guards/per_sample/top_eigen.h"
 #include "guards/window/class_rows.h"
 #include "pipeline/scenario/config_node.h"

@@ -13,7 +13,7 @@
 // eigenvalue of a sample covariance is biased upwards, the more so the more features per
 // sample), and a threshold from trusted samples projected on the window's direction removes more
 // than 1 - quantile of a clean class (7.2% instead of 5% in the clean-window test, 8 features).
-// The threshold is the conformal quantile of those scores (guards/conformal_threshold.h). At most
+// The threshold is the conformal quantile of those scores (guards/per_sample/conformal_threshold.h). At most
 // `max_removal` of a class is removed, highest scores first. On a clean window each class loses
 // at most about 1 - quantile (less when the trusted class has fewer samples than the
 // window's: a smaller calibration window scores higher).

@@ -6,7 +6,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "guards/conformal_threshold.h"
+#include "guards/per_sample/conformal_threshold.h"
 #include "guards/window/class_rows.h"
 #include "guards/window/last_layer.h"
 #include "pipeline/scenario/config_node.h"

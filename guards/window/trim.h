@@ -11,7 +11,7 @@
 // TRIM removes its fixed share of every class, clean or not. Here a trimmed sample is removed
 // only when its loss under the last refit also exceeds the class's conformal `quantile` of the
 // trusted samples' losses under the same refit (the first `bank_size` of the pretraining split,
-// featurised by the deployed model; guards/conformal_threshold.h): neither is in the refit's data,
+// featurised by the deployed model; guards/per_sample/conformal_threshold.h): neither is in the refit's data,
 // so a clean class loses at most 1 - quantile of its samples in expectation, at most `trim`.
 #include <cstdint>
 

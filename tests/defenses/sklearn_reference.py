@@ -23,7 +23,7 @@ from sklearn.neighbors import NearestCentroid, NearestNeighbors
 
 def conformal_threshold(scores, quantile):
     """The ceil(quantile x (n + 1))-th smallest of n scores, or infinity when that rank exceeds n
-    (guards/conformal_threshold.h), written from the definition: sort and index."""
+    (guards/per_sample/conformal_threshold.h), written from the definition: sort and index."""
     n = len(scores)
     rank = max(1, math.ceil(quantile * (n + 1) - 1e-9))
     return math.inf if rank > n else float(np.sort(scores)[rank - 1])

@@ -1,4 +1,4 @@
-#include "guards/conformal_threshold.h"
+#include "guards/per_sample/conformal_threshold.h"
 
 #include <algorithm>
 #include <cmath>
