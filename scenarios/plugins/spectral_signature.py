@@ -59,7 +59,7 @@ def self_scores(x, method="svd"):
 
 def conformal_threshold(values, quantile):
     """The ceil(quantile x (n + 1))-th smallest of n values, infinity when that rank exceeds n
-    (guards/conformal_threshold.cpp)."""
+    (guards/per_sample/conformal_threshold.cpp)."""
     n = len(values)
     rank = max(1, math.ceil(quantile * (n + 1) - 1e-9))
     return math.inf if rank > n else float(np.partition(values, rank - 1)[rank - 1])
