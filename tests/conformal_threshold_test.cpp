@@ -1,6 +1,6 @@
 // The threshold every quantile-calibrated defense stage removes above
-// (guards/per_sample/conformal_threshold.h): its rank, and the false-positive rate it promises on clean
-// scores drawn like the calibration's.
+// (guards/per_sample/conformal_threshold.h): its rank, and the false-positive rate it promises on
+// clean scores drawn like the calibration's.
 #include <algorithm>
 #include <cmath>
 #include <limits>

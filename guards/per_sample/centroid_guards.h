@@ -5,9 +5,9 @@
 //   slab:   score = |projection of (features - its label's centroid) on the direction from the
 //           mean of the other classes' centroids to its label's centroid|.
 // A sample is rejected when its score exceeds its class's conformal `quantile` of the trusted
-// samples' scores (guards/per_sample/conformal_threshold.h), so on clean data each class loses at most
-// 1 - quantile in expectation. Centroids and radii are
-// recomputed after each deploy (new features), never from arrivals, which poison could move.
+// samples' scores (guards/per_sample/conformal_threshold.h), so on clean data each class loses
+// at most 1 - quantile in expectation. Centroids and radii are recomputed after each deploy (new
+// features), never from arrivals, which poison could move.
 #include <cstdint>
 #include <vector>
 

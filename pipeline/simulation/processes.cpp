@@ -171,7 +171,7 @@ int64_t AttackerProcess::known_version() const {
   return current;
 }
 
-bool AttackerProcess::in_timing_span(double now) const {
+bool AttackerProcess::timing_allows(double now) {
   switch (spec_.timing) {
     case AttackTiming::before_retrain: {
       const auto next = host_.next_retrain_at();
@@ -179,8 +179,9 @@ bool AttackerProcess::in_timing_span(double now) const {
     }
     case AttackTiming::after_deploy:
       return now - host_.deployed_at() <= spec_.timing_span;
-    case AttackTiming::uniform:
     case AttackTiming::verdicts:
+      return verdicts_allow(now);
+    case AttackTiming::uniform:
       break;
   }
   return true;
@@ -227,11 +228,7 @@ void AttackerProcess::handle(sim::Kernel& kernel, const sim::Event&) {
   if (spec_.budget_per_window)
     count = std::min(count, *spec_.budget_per_window - spent_in_window_);
   // An arrival outside the timing span, or with the window's budget spent, sends nothing.
-  const auto timing_allows = [&] {
-    return spec_.timing == AttackTiming::verdicts ? verdicts_allow(kernel.now())
-                                                  : in_timing_span(kernel.now());
-  };
-  if (count <= 0 || !timing_allows()) {
+  if (count <= 0 || !timing_allows(kernel.now())) {
     schedule_next(kernel, kernel.now());
     return;
   }

@@ -95,7 +95,8 @@ class AttackerProcess : public sim::Process {
  private:
   void schedule_next(sim::Kernel& kernel, double from);
   const TargetModel& known_model() const;
-  bool in_timing_span(double now) const;  // spec_.timing allows sending at `now`
+  // spec_.timing allows sending at `now` (with `verdicts`, it decides: verdicts_allow()).
+  bool timing_allows(double now);
   // timing: verdicts: whether this arrival sends, from the guard's verdicts on the attacker's
   // samples judged since the last decision (records a row when it starts or stops holding back).
   bool verdicts_allow(double now);

@@ -2,12 +2,12 @@
 """The feature-space defenses' rules, independently, on the window tests/defense_stages_test.cpp
 or tests/window_sanitizers_test.cpp wrote: Deep k-NN with scikit-learn's brute-force neighbours
 and a plurality vote written here; sphere and slab with scikit-learn's NearestCentroid centroids
-and the split-conformal quantile (conformal_threshold below); the window sanitizers per class with scikit-learn's PCA
-(spectral signatures: its first component; activation clustering: its projection, KMeans and
-silhouette_score; Sever: the same first component of the last-layer gradients written out
-explicitly; TRIM: scikit-learn's LogisticRegression refits). "bank" is the trusted data, "queries"
-the arrivals or the retraining window; with --classes, the file ends with the deployed model's
-last layer (classes x dim weights, then classes biases, float32).
+and the split-conformal quantile (conformal_threshold below); the window sanitizers per class
+with scikit-learn's PCA (spectral signatures: its first component; activation clustering: its
+projection, KMeans and silhouette_score; Sever: the same first component of the last-layer
+gradients written out explicitly; TRIM: scikit-learn's LogisticRegression refits). "bank" is the
+trusted data, "queries" the arrivals or the retraining window; with --classes, the file ends
+with the deployed model's last layer (classes x dim weights, then classes biases, float32).
 Exit 0 when every verdict agrees with poisonsim's, else 1 naming the samples that differ."""
 import argparse
 import math
